@@ -1,0 +1,3 @@
+from themegrid.cli import main
+
+main()

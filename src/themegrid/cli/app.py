@@ -1,0 +1,51 @@
+"""The Typer application object and the shared option types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from ..errors import ThemegridError
+
+
+class _Group(TyperGroup):
+    """Turns library errors into click errors: one message, exit status 1, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ThemegridError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        help=help_text,
+        cls=_Group,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        **kwargs,
+    )
+
+
+app = make_app(
+    "themegrid: codebook-driven coding of interviews and documents, and cross-case theme matrices.\n\n"
+    "A project is a folder with codebook/, corpus/ (with metadata.csv) and reports/. "
+    "Start with 'themegrid init DIR', or run the commands inside the bundled example."
+)
+
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project",
+        "-p",
+        help="The project folder (holds codebook/, corpus/, reports/).",
+        file_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]

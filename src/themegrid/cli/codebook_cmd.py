@@ -1,0 +1,83 @@
+"""``themegrid codebook ...``: validate and test the codebook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..codebook_check import CheckReport, check_codebook
+from ..project import open_project
+from .app import JsonOpt, ProjectOpt, app, make_app
+
+codebook_app = make_app("Validate and test the codebook.")
+app.add_typer(codebook_app, name="codebook")
+
+
+@codebook_app.command("check")
+def check(
+    project: ProjectOpt = Path("."),
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Also fail when an example is missed or a counterexample hit.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate the codebook and run each code's examples and counterexamples through its cues.
+
+    Exit status 1 on validation errors; with --strict also when an example is
+    missed by its cues or a counterexample is hit.
+    """
+    proj = open_project(project)
+    report = check_codebook(proj.codebook_dir)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print(report)
+    if not report.valid or (strict and not report.examples_ok):
+        raise typer.Exit(1)
+
+
+def _print(report: CheckReport) -> None:
+    console = Console()
+    if not report.valid:
+        console.print(f"[red]The codebook has {len(report.problems)} problem(s):[/red]", highlight=False)
+        for problem in report.problems:
+            console.print(f"  {problem}", highlight=False, markup=False)
+        return
+    book = report.codebook
+    assert book is not None
+    table = Table(title=f"{book.name} (version {book.version})")
+    for col in ("id", "name", "cues", "examples found", "counterexamples hit"):
+        table.add_column(col)
+    by_id = {c.code_id: c for c in report.examples}
+    for code in book.tree_order():
+        indent = "  " * book.depth(code.id)
+        check = by_id.get(code.id)
+        if check is None:
+            table.add_row(indent + code.id, code.name, "-", "(grouping)", "")
+            continue
+        found = check.n_examples - len(check.missed_examples)
+        found_txt = f"{found}/{check.n_examples}"
+        hit_txt = f"{len(check.hit_counterexamples)}/{check.n_counterexamples}"
+        style = "" if check.ok else "yellow"
+        table.add_row(indent + code.id, code.name, str(code.cues.count()), found_txt, hit_txt, style=style)
+    console.print(table)
+    for check in report.examples:
+        for text in check.missed_examples:
+            console.print(f"[yellow]missed example[/yellow] {check.code_id}: {text}", highlight=False)
+        for text in check.hit_counterexamples:
+            console.print(f"[yellow]counterexample hit[/yellow] {check.code_id}: {text}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False, markup=False)
+    n_codable = len(book.codable)
+    console.print(
+        f"{len(book.codes)} codes ({n_codable} codable); "
+        f"examples found {report.examples_found}/{report.examples_total}; "
+        f"counterexamples hit {report.counterexamples_hit}/{report.counterexamples_total}; "
+        + ("all codebook tests pass." if report.examples_ok else "some codebook tests fail."),
+        highlight=False,
+    )

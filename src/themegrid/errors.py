@@ -1,0 +1,70 @@
+"""The exceptions themegrid raises. Each message says what is wrong and how to fix it.
+
+The CLI turns any :class:`ThemegridError` into a one-line message and a
+non-zero exit status; library users can catch the specific classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ThemegridError(Exception):
+    """Base class: a problem the user can fix. ``str(e)`` is the full message."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    where: str | None = None  # e.g. "code catalyst.covid", "sheet Review, row 4, column F"
+
+    def __str__(self) -> str:
+        loc = self.file or ""
+        if self.line is not None:
+            loc = f"{loc}:{self.line}" if loc else f"line {self.line}"
+        parts = [p for p in (loc, self.where) if p]
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ValidationError(ThemegridError):
+    """Several problems found at once; nothing was applied."""
+
+    def __init__(self, problems: list[Problem], summary: str = "") -> None:
+        self.problems = list(problems)
+        head = summary or f"{len(self.problems)} problem(s) found; nothing was changed"
+        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class CodebookError(ValidationError):
+    """The codebook is invalid."""
+
+
+class InputFileError(ThemegridError):
+    """A file could not be read. The message names the file and says what to do."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+class MissingDependency(ThemegridError):
+    """An optional dependency is not installed."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{package}' package, which is not installed; "
+            f"install it with: pip install 'themegrid[{extra}]'"
+        )
+
+
+class ProjectError(ThemegridError):
+    """The project folder or its store is not usable as it is."""
+
+
+class StoreBusy(ProjectError):
+    """Another themegrid command holds the project store."""

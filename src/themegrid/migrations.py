@@ -1,0 +1,177 @@
+"""The project store's schema, as named migrations applied in order and recorded.
+
+Never edit a migration that has shipped: add a new one. ``schema_migrations``
+records which ran, so an older store is brought up to date on open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001_initial",
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            format TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            attributes TEXT NOT NULL DEFAULT '{}',
+            repair_notes TEXT NOT NULL DEFAULT '[]',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            n_words INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'present' CHECK (status IN ('present', 'missing')),
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE segments (
+            id TEXT PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            seq INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            speaker TEXT,
+            is_interviewer INTEGER NOT NULL DEFAULT 0,
+            t_start REAL,
+            t_end REAL,
+            row_id TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            tagged_hash TEXT
+        );
+        CREATE INDEX segments_document ON segments(document_id, seq);
+        CREATE TABLE codes (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            parent_id TEXT,
+            definition TEXT NOT NULL DEFAULT '',
+            include_note TEXT NOT NULL DEFAULT '',
+            exclude_note TEXT NOT NULL DEFAULT '',
+            codable INTEGER NOT NULL DEFAULT 1,
+            color TEXT,
+            origin TEXT NOT NULL DEFAULT 'codebook',
+            active INTEGER NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            tool_version TEXT NOT NULL,
+            codebook_name TEXT,
+            codebook_version TEXT,
+            codebook_hash TEXT,
+            cue_hash TEXT,
+            input_hashes TEXT NOT NULL DEFAULT '{}',
+            summary TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            segment_id TEXT NOT NULL REFERENCES segments(id),
+            code_id TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('rule', 'model', 'human')),
+            coder TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected', 'retired')),
+            confidence REAL,
+            reason TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            run_id INTEGER REFERENCES runs(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (segment_id, code_id, source, coder)
+        );
+        CREATE INDEX codings_code ON codings(code_id);
+        CREATE INDEX codings_coder ON codings(coder, source);
+        CREATE TABLE coding_history (
+            id INTEGER PRIMARY KEY,
+            coding_id INTEGER NOT NULL,
+            segment_id TEXT NOT NULL,
+            code_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            status TEXT NOT NULL,
+            confidence REAL,
+            reason TEXT NOT NULL,
+            note TEXT NOT NULL,
+            run_id INTEGER,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX coding_history_coding ON coding_history(coding_id);
+        -- Every state a coding passes through is kept, for humans and machine alike.
+        CREATE TRIGGER codings_history_insert AFTER INSERT ON codings BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note, run_id, at)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at);
+        END;
+        CREATE TRIGGER codings_history_update AFTER UPDATE ON codings
+        WHEN OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.note IS NOT NEW.note
+             OR OLD.confidence IS NOT NEW.confidence OR OLD.segment_id IS NOT NEW.segment_id BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note, run_id, at)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at);
+        END;
+        -- Human decisions are research data: the store refuses to delete them.
+        CREATE TRIGGER codings_keep_human BEFORE DELETE ON codings WHEN OLD.source = 'human' BEGIN
+            SELECT RAISE(ABORT, 'human codings are never deleted');
+        END;
+        -- Which coder has seen which segment (a segment seen and left uncoded counts in agreement).
+        CREATE TABLE segment_views (
+            segment_id TEXT NOT NULL REFERENCES segments(id),
+            coder TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (segment_id, coder)
+        );
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "0002_effective_codings",
+        """
+        -- The coding that counts for each (segment, code): the latest human decision if
+        -- there is one, otherwise the machine's live suggestion (rule and/or model).
+        CREATE VIEW effective_codings AS
+        WITH human AS (
+            SELECT segment_id, code_id, status, coder, confidence, reason, updated_at,
+                   ROW_NUMBER() OVER (PARTITION BY segment_id, code_id
+                                      ORDER BY updated_at DESC, id DESC) AS rn
+            FROM codings WHERE source = 'human'
+        ),
+        machine AS (
+            SELECT segment_id, code_id,
+                   GROUP_CONCAT(source, '+') AS sources,
+                   MAX(confidence) AS confidence,
+                   GROUP_CONCAT(reason, ' | ') AS reason,
+                   MAX(updated_at) AS updated_at
+            FROM codings
+            WHERE source IN ('rule', 'model') AND status = 'suggested'
+            GROUP BY segment_id, code_id
+        )
+        SELECT h.segment_id, h.code_id, h.status, 'human' AS source, h.coder,
+               h.confidence, h.reason, h.updated_at
+        FROM human h WHERE h.rn = 1
+        UNION ALL
+        SELECT m.segment_id, m.code_id, 'suggested' AS status, m.sources AS source,
+               'themegrid' AS coder, m.confidence, m.reason, m.updated_at
+        FROM machine m
+        WHERE NOT EXISTS (SELECT 1 FROM human h
+                          WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id);
+        """,
+    ),
+)

@@ -1,0 +1,63 @@
+"""The spaCy pipeline: a blank English pipeline, lower-cased lookup lemmas, a sentencizer.
+
+Nothing is downloaded: the lemma table comes from the ``spacy-lookups-data``
+package that pip installs. Lemmas are looked up on the lower-cased token so
+that "Pilots", "piloted" and "PILOTING" all have the lemma "pilot".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.lookups import load_lookups
+from spacy.tokens import Doc
+
+LEMMATIZER = "themegrid_lemmatizer"
+
+
+class LowercaseLookupLemmatizer:
+    """Sets ``token.lemma_`` from spaCy's English lookup table, keyed by the lower-cased text."""
+
+    def __init__(self, nlp: Language) -> None:
+        lookups = load_lookups(lang="en", tables=["lemma_lookup"])
+        self._table = lookups.get_table("lemma_lookup")
+        self._strings = nlp.vocab.strings
+        self._cache: dict[int, int] = {}
+
+    def _lemma_of(self, lower: int) -> int:
+        text = self._strings[lower]
+        lemma = self._table.get(text, text)
+        if not isinstance(lemma, str):
+            lemma = text
+        return self._strings.add(lemma.lower())
+
+    def __call__(self, doc: Doc) -> Doc:
+        cache = self._cache
+        for token in doc:
+            lower = token.lower
+            lemma = cache.get(lower)
+            if lemma is None:
+                lemma = cache[lower] = self._lemma_of(lower)
+            token.lemma = lemma
+        return doc
+
+
+@Language.factory(LEMMATIZER)
+def _make_lemmatizer(nlp: Language, name: str) -> LowercaseLookupLemmatizer:
+    return LowercaseLookupLemmatizer(nlp)
+
+
+def make_nlp() -> Language:
+    """A fresh pipeline: tokenizer, lower-cased lookup lemmatizer, sentencizer."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe(LEMMATIZER)
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def shared_nlp() -> Language:
+    """One pipeline per process; building it costs about a second."""
+    return make_nlp()

@@ -1,0 +1,213 @@
+"""The rule tagger: a codebook's cues compiled into spaCy matchers.
+
+Shaped like spaCy's ``SpanRuler``: phrase cues go to a ``PhraseMatcher`` on
+``LOWER``, lemma cues to a ``PhraseMatcher`` on ``LEMMA`` (lower-cased lookup
+lemmas, see :mod:`themegrid.nlp`), token patterns to a ``Matcher``. Several
+codes may match one segment and matches may overlap. As a pipeline component
+(``nlp.add_pipe("themegrid_cues", config=...)``) it writes the matches to
+``doc.spans["themegrid"]`` with the code id as label and the cue as ``id_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from spacy.errors import MatchPatternError
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from .codebook import Code, Codebook
+from .errors import Problem
+from .nlp import shared_nlp
+
+SPANS_KEY = "themegrid"
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class CueHit:
+    """One cue matching in a text: which code, which cue, and where (character offsets)."""
+
+    code_id: str
+    cue: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A code suggested for a text, with every cue hit that supports it."""
+
+    code_id: str
+    score: float
+    hits: tuple[CueHit, ...]
+
+    @property
+    def reason(self) -> str:
+        parts = []
+        for hit in self.hits[:3]:
+            parts.append(f'{hit.cue} matched "{hit.text}" at {hit.start}-{hit.end}')
+        more = f" (+{len(self.hits) - 3} more)" if len(self.hits) > 3 else ""
+        return "; ".join(parts) + more
+
+
+def _score(hits: tuple[CueHit, ...]) -> float:
+    """1 - 0.5^k for k distinct matched texts: one cue 0.5, two 0.75, three 0.875."""
+    distinct = len({h.text.lower() for h in hits})
+    return round(1 - 0.5**distinct, 4)
+
+
+class CueRuler:
+    """Compiled cues of one codebook."""
+
+    def __init__(self, codebook: Codebook, nlp: Language | None = None) -> None:
+        self.nlp = nlp or shared_nlp()
+        vocab = self.nlp.vocab
+        self.phrases = PhraseMatcher(vocab, attr="LOWER")
+        self.lemmas = PhraseMatcher(vocab, attr="LEMMA")
+        self.vetoes = PhraseMatcher(vocab, attr="LEMMA")
+        self.tokens = Matcher(vocab, validate=True)
+        self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
+        for code in self.codes:
+            self._add(code)
+
+    def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
+        return [self.nlp(t) for t in texts]
+
+    def _add(self, code: Code) -> None:
+        cues = code.cues
+        for phrase in cues.phrases:
+            self.phrases.add(f"{code.id}{_SEP}phrase cue '{phrase}'", [self.nlp.make_doc(phrase)])
+        for lemma in cues.lemmas:
+            self.lemmas.add(f"{code.id}{_SEP}lemma cue '{lemma}'", self._lemma_docs([lemma]))
+        for i, pattern in enumerate(cues.patterns, 1):
+            self.tokens.add(f"{code.id}{_SEP}pattern cue #{i}", [list(pattern)])
+        if cues.veto:
+            self.vetoes.add(code.id, self._lemma_docs(cues.veto))
+
+    def __call__(self, doc: Doc) -> Doc:
+        """As a pipeline component: write matches to ``doc.spans['themegrid']``."""
+        spans = []
+        for hit in self.hits(doc):
+            span = doc.char_span(hit.start, hit.end, label=hit.code_id, alignment_mode="expand")
+            if span is not None:
+                span = Span(doc, span.start, span.end, label=hit.code_id, span_id=hit.cue)
+                spans.append(span)
+        doc.spans[SPANS_KEY] = spans
+        return doc
+
+    def hits(self, doc: Doc) -> list[CueHit]:
+        """Every cue match in ``doc`` whose code is not vetoed there."""
+        strings = self.nlp.vocab.strings
+        vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
+        out: list[CueHit] = []
+        for matcher in (self.phrases, self.lemmas, self.tokens):
+            for m_id, start, end in matcher(doc):
+                code_id, cue = strings[m_id].split(_SEP, 1)
+                if code_id in vetoed:
+                    continue
+                span = doc[start:end]
+                out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
+        return out
+
+    def suggest(self, doc: Doc) -> list[Suggestion]:
+        grouped: dict[str, list[CueHit]] = {}
+        for hit in self.hits(doc):
+            grouped.setdefault(hit.code_id, []).append(hit)
+        out = []
+        for code_id, hits in grouped.items():
+            ordered = tuple(sorted(hits, key=lambda h: (h.start, h.end)))
+            out.append(Suggestion(code_id, _score(ordered), ordered))
+        out.sort(key=lambda s: s.code_id)
+        return out
+
+
+@Language.factory(
+    "themegrid_cues",
+    default_config={"codebook_path": None},
+)
+def _make_cue_ruler(nlp: Language, name: str, codebook_path: str | None) -> CueRuler:
+    from .codebook import load_codebook
+
+    if codebook_path is None:
+        raise ValueError("themegrid_cues needs config={'codebook_path': 'path/to/codebook'}")
+    return CueRuler(load_codebook(codebook_path), nlp)
+
+
+class RuleTagger:
+    """Tags texts with a codebook's cues."""
+
+    def __init__(self, codebook: Codebook, nlp: Language | None = None) -> None:
+        self.codebook = codebook
+        self.ruler = CueRuler(codebook, nlp)
+        self.nlp = self.ruler.nlp
+
+    def tag(self, text: str) -> list[Suggestion]:
+        return self.ruler.suggest(self._make(text))
+
+    def tag_many(self, texts: Iterable[str], batch_size: int = 512) -> Iterator[list[Suggestion]]:
+        """Suggestions for each text, in order. Runs only tokenizer and lemmatizer."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
+            yield self.ruler.suggest(doc)
+
+    def _make(self, text: str) -> Doc:
+        with self.nlp.select_pipes(disable=["sentencizer"]):
+            return self.nlp(text)
+
+
+def compile_problems(codebook: Codebook) -> list[Problem]:
+    """Problems with cues that spaCy would reject, located at each code's place."""
+    nlp = shared_nlp()
+    problems: list[Problem] = []
+    for code in codebook.codes:
+        where = f"code {code.id}"
+        for i, pattern in enumerate(code.cues.patterns, 1):
+            matcher = Matcher(nlp.vocab, validate=True)
+            try:
+                matcher.add("check", [list(pattern)])
+            except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
+                first = str(exc).strip().splitlines()
+                detail = " ".join(line.strip() for line in first if line.strip())[:200]
+                problems.append(
+                    Problem(
+                        f"token pattern #{i} is not a valid spaCy Matcher pattern ({detail}); "
+                        "see https://spacy.io/usage/rule-based-matching",
+                        code.file,
+                        code.line,
+                        where,
+                    )
+                )
+        for kind, items in (("phrases", code.cues.phrases), ("lemmas", code.cues.lemmas), ("veto", code.cues.veto)):
+            for item in items:
+                if not len(nlp.make_doc(item)):
+                    problems.append(Problem(f"empty cue in '{kind}'", code.file, code.line, where))
+    return problems
+
+
+@dataclass(frozen=True)
+class ExampleCheck:
+    """The result of running one code's examples and counterexamples through the cues."""
+
+    code_id: str
+    missed_examples: tuple[str, ...]
+    hit_counterexamples: tuple[str, ...]
+    n_examples: int
+    n_counterexamples: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.missed_examples and not self.hit_counterexamples
+
+
+def check_examples(codebook: Codebook, tagger: RuleTagger | None = None) -> list[ExampleCheck]:
+    """A codebook's own tests: examples must be found by their code's cues, counterexamples not."""
+    tagger = tagger or RuleTagger(codebook)
+    out = []
+    for code in codebook.codable:
+        missed = tuple(e for e in code.examples if code.id not in {s.code_id for s in tagger.tag(e)})
+        hit = tuple(e for e in code.counterexamples if code.id in {s.code_id for s in tagger.tag(e)})
+        out.append(ExampleCheck(code.id, missed, hit, len(code.examples), len(code.counterexamples)))
+    return out
