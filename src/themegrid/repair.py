@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from themegrid.errors import InputFileError
 
-_PLAIN_TEXT_FIX = (
-    "save it as plain text (UTF-8) from the program that made it, then add it again"
-)
+_PLAIN_TEXT_FIX = "save it as plain text (UTF-8) from the program that made it, then add it again"
 
 # A character that UTF-8 lead bytes become in Latin-1/cp1252 (Â..ô), followed by
 # one that continuation bytes become (0x80-0xBF in Latin-1, or cp1252's
@@ -51,13 +49,14 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, list[str]]:
     Raises :class:`InputFileError` for binary data or undecodable bytes.
     """
     _reject_known_binary(data, path)
-    text = _decode_utf8(data) or _decode_utf16(data)
+    text = _decode_utf8(data)
     if text is not None:
-        notes = [] if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" not in data else []
-        if text[1:] and b"\x00" in data:
-            notes.append("decoded as UTF-16")
         _reject_control_characters(text, path)
-        return text, notes
+        return text, []
+    text = _decode_utf16(data)
+    if text is not None:
+        _reject_control_characters(text, path)
+        return text, ["decoded as UTF-16"]
     if b"\x00" in data:
         raise InputFileError(
             path, f"contains NUL bytes, so it is a binary file, not text; {_PLAIN_TEXT_FIX}"
@@ -156,7 +155,9 @@ def repair_text(text: str) -> tuple[str, list[str]]:
         if still_bad:
             notes.append(
                 "warning: "
-                + _describe_lines("text still looks garbled (mojibake ftfy cannot repair) on", still_bad)
+                + _describe_lines(
+                    "text still looks garbled (mojibake ftfy cannot repair) on", still_bad
+                )
                 + "; check the source file"
             )
     if "\ufffd" in text:
@@ -208,5 +209,11 @@ def _describe_lines(what: str, lines: list[tuple[int, str]]) -> str:
 
 
 def _excerpt(line: str, width: int = 60) -> str:
+    """The line, or a window of it around the first suspicious characters."""
     line = line.strip()
-    return line if len(line) <= width else line[: width - 1] + "…"
+    if len(line) <= width:
+        return line
+    match = _MOJIBAKE_RE.search(line) or re.search("\ufffd", line)
+    start = max(0, match.start() - width // 3) if match else 0
+    window = line[start : start + width]
+    return ("…" if start else "") + window + ("…" if start + width < len(line) else "")

@@ -1,0 +1,140 @@
+"""Plain text and Markdown (.txt, .md), plus the text analysis other readers share.
+
+A file may open with a header of attributes, either YAML-like between ``---``
+lines or as ``Key: value`` lines before the first blank line (when most keys
+are known attribute names). The header becomes ``header_attributes`` and is
+left out of the units; offsets still point into the full text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from themegrid.errors import InputFileError
+from themegrid.models import DocumentKind, RawDocument, Unit
+from themegrid.readers import ReadRequest, register
+from themegrid.repair import decode_bytes, repair_text
+from themegrid.speakers import find_turns, paragraph_units
+
+_KNOWN_KEYS = frozenset(
+    {
+        *["state", "district", "school", "site", "case", "role", "respondent", "participant", "interviewee"],
+        *["interviewer", "moderator", "facilitator", "date", "location", "source", "type", "title", "id"],
+        *["gender", "age", "organization", "organisation", "org", "language", "duration", "length"],
+        *["transcriber", "transcript", "project", "pseudonym", "position", "county", "region", "city"],
+        *["country", "grade", "grades", "sector", "agency", "department", "mode", "format", "setting", "time"],
+        *["recorded", "recording", "wave", "round", "study", "group", "session", "speakers", "participants"],
+        *("case id", "respondent role", "interview date", "source type", "interview id"),
+        *("transcribed by", "job title", "start time", "focus group", "attendees"),
+    }
+)
+_ROLE_KEYS = frozenset({"interviewer", "interviewee", "respondent", "participant", "moderator"})
+_KEY_LINE_RE = re.compile(r"[ \t]*([^\W\d_][\w /().&-]{0,40}?)[ \t]*:[ \t]*(.{0,200})")
+_MAX_HEADER_LINES = 30
+
+
+@dataclass(frozen=True)
+class Header:
+    """A header block: its attributes and where the body starts."""
+
+    attributes: Mapping[str, str]
+    body_start: int
+
+
+@register(".txt", ".md", ".markdown", ".text")
+def read_text(request: ReadRequest) -> RawDocument:
+    data = request.path.read_bytes()
+    text, notes = decode_bytes(data, request.display_path)
+    fmt = "md" if request.path.suffix.lower() in {".md", ".markdown"} else "txt"
+    return document_from_text(request, text, fmt, notes)
+
+
+def document_from_text(
+    request: ReadRequest, text: str, fmt: str, notes: list[str] | None = None
+) -> RawDocument:
+    """Repair ``text``, find its header and units, and build the document."""
+    text, repair_notes = repair_text(text)
+    all_notes = [*(notes or []), *repair_notes]
+    if not text.strip():
+        raise InputFileError(request.display_path, "has no text; remove it or add its content")
+    header = find_header(text)
+    labels = [*request.interviewer_labels, *_header_interviewers(header.attributes)]
+    units, kind = units_from_text(text, header.body_start, labels)
+    if not units:
+        raise InputFileError(
+            request.display_path, "has a header but no text after it; add the text or remove it"
+        )
+    return RawDocument(
+        path=request.display_path,
+        format=fmt,
+        text=text,
+        units=tuple(units),
+        kind=kind,
+        header_attributes=dict(header.attributes),
+        repair_notes=tuple(n for n in all_notes if not n.startswith("warning: ")),
+        warnings=tuple(n.removeprefix("warning: ") for n in all_notes if n.startswith("warning: ")),
+    )
+
+
+def units_from_text(
+    text: str, start: int = 0, interviewer_labels: Collection[str] = ()
+) -> tuple[list[Unit], DocumentKind]:
+    """Speaker turns if the text reads as a transcript, else paragraphs."""
+    turns = find_turns(text, start, len(text), interviewer_labels)
+    if turns is not None:
+        return turns, "interview"
+    return paragraph_units(text, start, len(text)), "document"
+
+
+def _header_interviewers(attributes: Mapping[str, str]) -> list[str]:
+    return [v for k, v in attributes.items() if k in {"interviewer", "moderator"} and v]
+
+
+def find_header(text: str) -> Header:
+    """The attribute header at the top of ``text``, or an empty one."""
+    return _yaml_header(text) or _key_value_header(text) or Header({}, 0)
+
+
+def _yaml_header(text: str) -> Header | None:
+    m = re.match(r"\s*---[ \t]*\n", text)
+    if not m:
+        return None
+    close = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M).search(text, m.end())
+    if not close or text.count("\n", m.end(), close.start()) > _MAX_HEADER_LINES:
+        return None
+    attributes = _parse_pairs(text[m.end() : close.start()].splitlines())
+    return Header(attributes, close.end())
+
+
+def _key_value_header(text: str) -> Header | None:
+    lead = len(text) - len(text.lstrip())
+    block_end = re.compile(r"\n[ \t]*\n").search(text, lead)
+    if not block_end:
+        return None
+    lines = text[lead : block_end.start()].splitlines()
+    if not 1 <= len(lines) <= _MAX_HEADER_LINES:
+        return None
+    matches = [_KEY_LINE_RE.fullmatch(line) for line in lines]
+    if not all(matches):
+        return None
+    keys = [_key(m.group(1)) for m in matches if m]
+    known = [k for k in keys if k in _KNOWN_KEYS]
+    distinct = len(set(keys)) == len(keys)
+    if not distinct or len(known) * 2 <= len(keys) or not set(known) - _ROLE_KEYS:
+        return None
+    return Header(_parse_pairs(lines), block_end.start())
+
+
+def _parse_pairs(lines: list[str]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for line in lines:
+        m = _KEY_LINE_RE.fullmatch(line)
+        if m:
+            pairs[_key(m.group(1))] = m.group(2).strip().strip("\"'")
+    return pairs
+
+
+def _key(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.strip().lower())

@@ -1,0 +1,387 @@
+"""Speaker labels in plain-text transcripts: find them, compare them, tell interviewers apart.
+
+A line that *could* start with a label (``Name:``, ``[00:01:02] Name:``,
+``**Name:**``, ``Jane Doe  0:03`` on its own line, ...) is only a candidate.
+Candidates are accepted on document-level evidence: the label recurs, carries
+a timestamp, names a known role, or is listed in the metadata; a one-off
+candidate counts only when it looks like a name in a document whose other
+labels are already established. A long phrase before a colon is speech.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from themegrid.models import Unit
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_BR_TS = rf"\[{_TS}\]|\({_TS}\)"
+_WORD0 = r"[^\W\d_][\w.'’\-]*"
+_WORD = r"[^\W_][\w.'’\-]*"
+_NAME = rf"{_WORD0}(?:[ \t]{_WORD}){{0,4}}"
+_ROLE_PAREN = r"\((?!\d)[^()\n:]{1,30}\)"
+_BOLD = r"\*\*|__"
+
+_INLINE_RE = re.compile(
+    rf"""^[ \t]*
+    (?:(?P<pre_ts>{_BR_TS}|{_TS})[ \t]+(?:[-–—][ \t]*)?)?
+    (?:{_BOLD})?
+    (?P<name>{_NAME})
+    (?:[ \t]*(?P<paren>{_ROLE_PAREN}))?
+    (?:[ \t]*(?P<post_ts>{_BR_TS}))?
+    (?:{_BOLD})?
+    (?:[ \t]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t+(?=\S))
+    [ \t]*""",
+    re.M | re.X,
+)
+_INLINE_CJK_RE = re.compile(r"^[ \t]*(?P<name>[^\W\d_]{1,6})[ \t]*：[ \t]*", re.M)
+_OWN_LINE_RE = re.compile(
+    rf"""^[ \t]*
+    (?:(?P<pre_ts>{_BR_TS}|{_TS})[ \t]+(?:[-–—][ \t]*)?)?
+    (?:{_BOLD})?
+    (?:\[(?P<bracket_name>{_NAME})\]|(?P<name>{_NAME}))
+    (?:[ \t]*(?P<paren>{_ROLE_PAREN}))?
+    (?:{_BOLD})?
+    (?:[ \t]*(?:[-–—|][ \t]*)?(?P<post_ts>{_BR_TS}|{_TS}))?
+    [ \t]*$""",
+    re.M | re.X,
+)
+_TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
+
+_ROLE_WORDS = frozenset(
+    ["interviewer", "interviewee", "int", "iv", "ie", "respondent", "resp", "participant", "part", "speaker", "moderator", "mod", "facilitator", "researcher", "question", "answer", "q", "a", "i", "r", "p", "s", "entrevistador", "entrevistadora", "entrevistado", "entrevistada", "pesquisador", "pesquisadora", "intervieweur", "intervieweuse", "enquêteur", "enquêtrice", "enquêté", "enquêtée", "animateur", "animatrice", "interviewerin", "befragter", "befragte", "moderatorin", "intervistatore", "intervistatrice", "intervistato", "intervistata", "moderador", "moderadora", "participante", "informant", "informante"]
+)
+_INTERVIEWER_WORDS = frozenset(
+    ["interviewer", "int", "iv", "i", "q", "moderator", "mod", "facilitator", "researcher", "question", "entrevistador", "entrevistadora", "pesquisador", "pesquisadora", "intervieweur", "intervieweuse", "enquêteur", "enquêtrice", "animateur", "animatrice", "interviewerin", "moderatorin", "intervistatore", "intervistatrice", "moderador", "moderadora", "interviewster", "采访者", "访谈者", "访问者", "访员", "主持人", "提问者", "问", "インタビュアー", "聞き手", "司会", "интервьюер", "ведущий"]
+)
+_CJK_ROLE_WORDS = frozenset(["采访者", "访谈者", "访问者", "访员", "主持人", "提问者", "问", "答", "受访者", "被访者"])
+_STOP_WORDS = frozenset(
+    ["note", "notes", "nb", "ps", "example", "examples", "e.g", "eg", "i.e", "step", "steps", "tip", "tips", "warning", "caution", "important", "source", "sources", "date", "time", "location", "place", "summary", "topic", "topics", "subject", "re", "fw", "fwd", "update", "edit", "edited", "definition", "definitions", "goal", "goals", "objective", "objectives", "purpose", "background", "introduction", "conclusion", "conclusions", "recommendation", "recommendations", "finding", "findings", "result", "results", "reason", "reasons", "table", "figure", "fig", "chapter", "section", "part", "phase", "page", "item", "option", "total", "bonus", "disclaimer", "author", "authors", "by", "title", "quote", "link", "url", "email", "e-mail", "phone", "tel", "address", "website", "tags", "keywords", "category", "status", "priority", "action", "decision", "problem", "solution", "lesson", "lessons", "theme", "code", "case", "day", "week", "year", "level", "round", "stage", "point", "rule", "principle", "strategy", "term", "file", "attendees", "present", "absent", "agenda", "minutes", "key", "takeaway", "takeaways", "overview", "contents", "abstract", "method", "methods", "limitations", "references", "appendix", "yes", "no", "well", "so", "and", "but", "okay", "ok", "right", "also", "however", "because", "then", "now", "here", "there", "this", "that", "it", "we", "they", "you", "he", "she", "what", "why", "how", "when", "where", "who", "the", "in", "on", "for", "to", "of", "with", "or", "hint", "nota", "ejemplo", "beispiel", "hinweis", "remarque", "exemple"]
+)
+_PARTICLES = frozenset(["de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "bin", "al", "el", "y", "e", "st", "st."])
+_TITLES = frozenset(["dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "mx", "mx.", "sr", "sr.", "sra", "sra."])
+_CODE_RE = re.compile(r"[A-Z]{1,3}\d{0,3}")
+
+
+@dataclass(frozen=True)
+class SpeakerLabel:
+    """One accepted speaker label in a text."""
+
+    line_start: int  #: offset where the label's line begins
+    content_start: int  #: offset where the speaker's words begin
+    label: str  #: the label as written, without timestamps, markup or colon
+    t_start: float | None = None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    line_start: int
+    content_start: int
+    label: str
+    key: str
+    t_start: float | None
+    has_ts: bool
+    bare: bool  #: own-line label without colon or timestamp (``JANE DOE``)
+
+
+def normalise_speaker(label: str) -> str:
+    """A comparison key: ``INTERVIEWER 1``, ``Interviewer1`` and ``interviewer 1:`` match."""
+    key = re.sub(r"[*_:：\[\]]", " ", label).casefold()
+    key = re.sub(r"\s+", " ", key).strip(" .-–—")
+    return re.sub(r"(?<=[^\W\d_]) (?=\d+$)", "", key)
+
+
+def is_interviewer(label: str, extra_labels: Collection[str] = ()) -> bool:
+    """Whether a speaker label names the interviewer (or moderator, facilitator, Q, ...)."""
+    key = normalise_speaker(label)
+    if key in {normalise_speaker(x) for x in extra_labels}:
+        return True
+    base = re.sub(r"\d+$", "", key).strip()
+    if base in _INTERVIEWER_WORDS:
+        return True
+    words = re.findall(r"[^\W\d_]+", base)
+    return len(words) > 1 and any(w in _INTERVIEWER_WORDS and len(w) > 3 for w in words)
+
+
+def parse_timestamp(text: str) -> float | None:
+    """Seconds in ``01:02:03``, ``1:02`` (minutes:seconds) or ``00:01:02.500``."""
+    m = _TS_PARTS_RE.search(text)
+    if not m:
+        return None
+    a, b, c, frac = m.groups()
+    seconds = int(a) * 3600 + int(b) * 60 + int(c) if c else int(a) * 60 + int(b)
+    return seconds + (float("0." + frac) if frac else 0.0)
+
+
+def find_labels(
+    text: str, start: int = 0, end: int | None = None, known_labels: Collection[str] = ()
+) -> list[SpeakerLabel]:
+    """Accepted speaker labels in ``text[start:end]``, in order."""
+    end = len(text) if end is None else end
+    candidates = _candidates(text, start, end)
+    accepted = _accept(candidates, {normalise_speaker(x) for x in known_labels})
+    return [SpeakerLabel(c.line_start, c.content_start, c.label, c.t_start) for c in accepted]
+
+
+def _candidates(text: str, start: int, end: int) -> list[_Candidate]:
+    found: dict[int, _Candidate] = {}
+    for m in _OWN_LINE_RE.finditer(text, start, end):
+        cand = _own_line_candidate(text, m, end)
+        if cand:
+            found[cand.line_start] = cand
+    for regex in (_INLINE_RE, _INLINE_CJK_RE):
+        for m in regex.finditer(text, start, end):
+            if m.start() not in found:
+                cand = _inline_candidate(m)
+                if cand:
+                    found[cand.line_start] = cand
+    return [found[k] for k in sorted(found)]
+
+
+def _inline_candidate(m: re.Match[str]) -> _Candidate | None:
+    groups = m.groupdict()
+    label = _label_text(groups["name"], groups.get("paren"))
+    ts = groups.get("pre_ts") or groups.get("post_ts")
+    if not _plausible(label, bool(ts)):
+        return None
+    line_start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+    return _Candidate(
+        line_start=line_start,
+        content_start=m.end(),
+        label=label,
+        key=normalise_speaker(label),
+        t_start=parse_timestamp(ts) if ts else None,
+        has_ts=bool(ts),
+        bare=False,
+    )
+
+
+def _own_line_candidate(text: str, m: re.Match[str], end: int) -> _Candidate | None:
+    """A label alone on its line (``Jane Doe  0:03``, ``JANE DOE``), text on the next lines."""
+    name = m.group("name") or m.group("bracket_name")
+    ts = m.group("pre_ts") or m.group("post_ts")
+    label = _label_text(name, m.group("paren"))
+    if not _plausible(label, bool(ts)) or m.end() >= end:
+        return None
+    content_start = m.end() + 1
+    while content_start < end and text[content_start] in " \t\n":
+        content_start += 1
+    if content_start >= end:
+        return None
+    bare = not ts
+    if bare and (
+        len(label.split()) > 3 or label[-1] in ".!?,;" or not _blank_before(text, m.start())
+    ):
+        return None
+    return _Candidate(
+        line_start=m.start() + len(m.group(0)) - len(m.group(0).lstrip()),
+        content_start=content_start,
+        label=label,
+        key=normalise_speaker(label),
+        t_start=parse_timestamp(ts) if ts else None,
+        has_ts=bool(ts),
+        bare=bare,
+    )
+
+
+def _blank_before(text: str, pos: int) -> bool:
+    if pos == 0:
+        return True
+    prev_end = pos - 1
+    prev_start = text.rfind("\n", 0, prev_end) + 1
+    return not text[prev_start:prev_end].strip()
+
+
+def _label_text(name: str, paren: str | None) -> str:
+    name = name.strip().rstrip("*_").strip()
+    return f"{name} {paren}" if paren else name
+
+
+def _plausible(label: str, has_ts: bool) -> bool:
+    """Role or name-like, not a stop word: the per-candidate test."""
+    key = normalise_speaker(label)
+    first = key.split(" ")[0]
+    if not key or first in _STOP_WORDS or re.sub(r"\d+$", "", key) in _STOP_WORDS:
+        return False
+    return _is_role(label) or _is_name_like(label)
+
+
+def _is_role(label: str) -> bool:
+    key = normalise_speaker(label)
+    base = re.sub(r"\d+$", "", key).strip()
+    if base in _ROLE_WORDS or key in _CJK_ROLE_WORDS:
+        return True
+    if _CODE_RE.fullmatch(label.replace(" ", "")) and len(label) <= 5:
+        return True
+    paren = re.search(r"\(([^)]*)\)", label)
+    return bool(paren and normalise_speaker(paren.group(1)) in _ROLE_WORDS)
+
+
+def _is_name_like(label: str) -> bool:
+    label = re.sub(r"\s*\([^)]*\)$", "", label)
+    words = label.split()
+    if not 1 <= len(words) <= 4 or len(label) > 40:
+        return False
+    return all(_name_word(w, i) for i, w in enumerate(words))
+
+
+def _name_word(word: str, index: int) -> bool:
+    first = word[0]
+    if word.casefold() in _TITLES or (index > 0 and word.casefold() in _PARTICLES):
+        return True
+    if first.isdigit():
+        return index > 0 and word.isdigit()
+    if first.isupper():
+        return True
+    caseless = first.isalpha() and not first.islower()
+    return caseless and len(word) <= 6
+
+
+def _accept(candidates: Sequence[_Candidate], known: set[str]) -> list[_Candidate]:
+    counts = Counter(c.key for c in candidates)
+    ts_count = sum(c.has_ts for c in candidates)
+    bare_keys = {c.key for c in candidates if c.bare and counts[c.key] >= 2}
+
+    def strong(c: _Candidate) -> bool:
+        if c.key in known:
+            return True
+        if c.bare:
+            return len(bare_keys) >= 2 and c.key in bare_keys
+        if c.has_ts and ts_count >= 2:
+            return True
+        return counts[c.key] >= 2 and (_is_role(c.label) or _is_name_like(c.label))
+
+    accepted = [c for c in candidates if strong(c)]
+    established = {c.key for c in accepted}
+    if established:
+        accepted = [
+            c for c in candidates if c.key in established or (not c.bare and _one_off_ok(c))
+        ]
+    return accepted
+
+
+def _one_off_ok(c: _Candidate) -> bool:
+    """A label seen once, in a document whose speakers are established: a new speaker?"""
+    words = c.label.split()
+    return len(words) <= 3 and (_is_role(c.label) or _is_name_like(c.label))
+
+
+def find_turns(
+    text: str, start: int = 0, end: int | None = None, known_labels: Collection[str] = ()
+) -> list[Unit] | None:
+    """Speaker turns in ``text[start:end]``, or None when it does not read as a transcript.
+
+    It is a transcript when labels start most of its blocks (blank-line
+    separated), or at least a quarter of them when there are many labels
+    (long answers of several paragraphs). Text before the first label becomes
+    units without a speaker.
+    """
+    end = len(text) if end is None else end
+    labels = find_labels(text, start, end, known_labels)
+    if not _reads_as_transcript(text, start, end, labels):
+        return None
+    units: list[Unit] = []
+    if labels[0].line_start > start:
+        units.extend(paragraph_units(text, start, labels[0].line_start))
+    bounds = [lab.line_start for lab in labels[1:]] + [end]
+    for lab, stop in zip(labels, bounds, strict=True):
+        unit = stripped_unit(text, lab.content_start, stop, speaker=lab.label, t_start=lab.t_start)
+        if unit:
+            units.append(unit)
+    return units
+
+
+def _reads_as_transcript(text: str, start: int, end: int, labels: list[SpeakerLabel]) -> bool:
+    if len(labels) < 2:
+        return False
+    blocks = block_spans(text, start, end)
+    label_starts = [lab.line_start for lab in labels]
+    labelled = _count_blocks_with(blocks, label_starts)
+    share = labelled / max(1, len(blocks))
+    return share >= 0.5 or (len(labels) >= 4 and share >= 0.25)
+
+
+def _count_blocks_with(blocks: list[tuple[int, int]], positions: list[int]) -> int:
+    count, i = 0, 0
+    for b_start, b_end in blocks:
+        while i < len(positions) and positions[i] < b_start:
+            i += 1
+        if i < len(positions) and positions[i] < b_end:
+            count += 1
+    return count
+
+
+_BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
+
+
+def block_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Blank-line separated blocks in ``text[start:end]``, whitespace trimmed, non-empty."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _BLANK_LINES_RE.finditer(text, start, end):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def paragraph_units(text: str, start: int, end: int) -> list[Unit]:
+    """Paragraph units: blank-line blocks, or lines when the text has no blank lines."""
+    blocks = block_spans(text, start, end)
+    if len(blocks) == 1 and "\n" in text[blocks[0][0] : blocks[0][1]]:
+        blocks = _line_spans(text, *blocks[0])
+    return [Unit(a, b) for a, b in blocks]
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        a, b = _trim(text, pos, stop)
+        if a < b:
+            spans.append((a, b))
+        pos = stop + 1
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def stripped_unit(
+    text: str, start: int, end: int, *, speaker: str | None = None, t_start: float | None = None
+) -> Unit | None:
+    """A unit over ``text[start:end]`` with surrounding whitespace trimmed; None if empty."""
+    a, b = _trim(text, start, end)
+    return Unit(a, b, speaker=speaker, t_start=t_start) if a < b else None
+
+
+def infer_interviewers(
+    turns: Iterable[tuple[str, str]], extra_labels: Collection[str] = ()
+) -> frozenset[str]:
+    """The labels of interviewers among ``(speaker, text)`` turns.
+
+    Labels naming the role (or listed in metadata) win. Otherwise, with two or
+    more speakers, the one who mostly asks questions is the interviewer.
+    """
+    asked: Counter[str] = Counter()
+    spoke: Counter[str] = Counter()
+    for speaker, text in turns:
+        spoke[speaker] += 1
+        asked[speaker] += "?" in text or "？" in text
+    named = frozenset(s for s in spoke if is_interviewer(s, extra_labels))
+    if named or len(spoke) < 2:
+        return named
+    rates = sorted(((asked[s] / spoke[s], s) for s in spoke), reverse=True)
+    (top_rate, top), (second_rate, _) = rates[0], rates[1]
+    if top_rate >= 0.4 and top_rate >= 2 * second_rate and spoke[top] >= 2:
+        return frozenset({top})
+    return frozenset()
