@@ -199,9 +199,7 @@ def _cues(turn: Turn) -> list[tuple[float, float, str]]:
 def render_txt(t: Transcript) -> str:
     style = t.spec["style"]
     wrap = t.spec.get("wrap")
-    lines = [t.notice, *t.spec.get("header", [])]
-    if len(lines) > 1:
-        lines.append("")
+    lines = [t.notice, *t.spec.get("header", []), ""]
 
     def para(s: str) -> str:
         return textwrap.fill(s, width=wrap, break_on_hyphens=False) if wrap else s
