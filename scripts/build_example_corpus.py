@@ -60,7 +60,7 @@ MIN_WORDS, MAX_WORDS = 500, 1200
 WORDS_PER_SECOND = 2.6  # speaking rate used to invent timestamps
 TURN_GAP = 0.7  # seconds of silence between turns
 CUE_MAX_WORDS = 14  # caption cue length in words
-DOCX_DATE = dt.datetime(2022, 6, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
+DOCX_DATE = dt.datetime(2022, 6, 1, 9, 0, 0)  # naive: python-docx writes it as UTC
 ZIP_DATE = (2022, 6, 1, 9, 0, 0)
 
 
@@ -120,7 +120,7 @@ def load(path: Path = DATA_FILE) -> tuple[dict, list[Transcript]]:
         for j, item in enumerate(spec.get("turns") or []):
             if not isinstance(item, dict) or len(item) != 1:
                 _fail(f"{name}: turn #{j + 1} must be a one-key mapping 'Speaker: text'")
-            (speaker, text), = item.items()
+            ((speaker, text),) = item.items()
             paras = [p.strip() for p in str(text).split("\n") if p.strip()]
             if not paras:
                 _fail(f"{name}: turn #{j + 1} ({speaker}) is empty")
@@ -145,7 +145,7 @@ def _assign_times(t: Transcript) -> None:
 
 
 def _ts(seconds: float, sep: str = ".") -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
@@ -266,9 +266,9 @@ def render_docx(t: Transcript) -> bytes:
     props.subject = "themegrid demo; not research data"
     props.comments = t.notice
     props.keywords = "invented example; themegrid"
-    props.created = DOCX_DATE.replace(tzinfo=None)
-    props.modified = DOCX_DATE.replace(tzinfo=None)
-    props.last_printed = DOCX_DATE.replace(tzinfo=None)
+    props.created = DOCX_DATE
+    props.modified = DOCX_DATE
+    props.last_printed = DOCX_DATE
     props.revision = 1
 
     doc.add_paragraph(t.notice)
