@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
-from ..project import init_project
-from .app import app
+from ..coding import CodingSummary, run_coding
+from ..errors import ProjectError
+from ..ingest import IngestSummary, ProgressFn, ingest
+from ..project import init_project, open_project
+from ..status import project_status
+from .app import JsonOpt, ProjectOpt, app
 
 
 @app.command("init")
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder for the new project (created if missing).")],
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the new project (created if missing).")
+    ],
 ) -> None:
     """Create a new project: a codebook template, corpus/ with a metadata.csv template, reports/."""
     project, written = init_project(directory)
@@ -23,3 +40,199 @@ def init(
         f"Project ready in {project.root}. Put files in corpus/, describe them in corpus/metadata.csv, "
         f"edit codebook/, then run: themegrid codebook check --project {directory}"
     )
+
+
+def _progress_bar(console: Console) -> tuple[Progress, ProgressFn]:
+    """A rich progress bar (silent when not a terminal) and the callback that drives it."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(done: int, total: int, label: str) -> None:
+        stage = "tagging" if label == "tagging" else "reading"
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, update
+
+
+def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True) -> None:
+    for warning in summary.warnings:
+        console.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
+    for outcome in summary.outcomes:
+        if outcome.action == "rejected":
+            console.print(
+                f"rejected: {outcome.message}", style="red", highlight=False, markup=False
+            )
+        elif verbose and outcome.action in ("added", "changed") and outcome.message:
+            console.print(
+                f"note: corpus/{outcome.path}: {outcome.message}", highlight=False, markup=False
+            )
+        elif outcome.action in ("missing", "pruned", "kept"):
+            console.print(
+                f"{outcome.action}: corpus/{outcome.path}: {outcome.message}",
+                highlight=False,
+                markup=False,
+            )
+    parts = [
+        f"{summary.count(a)} {a}"
+        for a in ("added", "changed", "attributes", "unchanged", "rejected")
+        if summary.count(a)
+    ]
+    console.print(f"Documents: {', '.join(parts) or 'none found in corpus/'}.", highlight=False)
+    if summary.orphaned:
+        console.print(
+            f"{summary.orphaned} human coding(s) are orphaned (their segment changed); "
+            "see 'themegrid status'.",
+            style="yellow",
+            highlight=False,
+        )
+
+
+@app.command("ingest")
+def ingest_cmd(
+    project: ProjectOpt = Path("."),
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Delete documents whose files are gone (never those with human codings).",
+        ),
+    ] = False,
+) -> None:
+    """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
+    proj = open_project(project, need=("corpus",))
+    console = Console()
+    with proj.open_store() as store:
+        bar, update = _progress_bar(console)
+        with bar:
+            summary = ingest(proj, store, prune=prune, progress=update)
+    _print_ingest(console, summary)
+    if not summary.changed_anything:
+        console.print("Nothing to do: every file is unchanged since the last ingest.")
+
+
+@app.command("code")
+def code_cmd(
+    project: ProjectOpt = Path("."),
+    include_interviewers: Annotated[
+        bool,
+        typer.Option("--include-interviewers", help="Also tag interviewer turns (off by default)."),
+    ] = False,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Rules only: skip the learned suggester.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="As in 'themegrid ingest --prune'.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest new or changed files, then suggest codes for every codable segment, as one recorded run.
+
+    The codebook is validated first; if it is invalid nothing is touched.
+    Human decisions are never changed, and a code a human rejected on a
+    segment is not suggested there again.
+    """
+    proj = open_project(project, need=("codebook", "corpus"))
+    codebook = proj.load_codebook()
+    console = Console(stderr=as_json)
+    with proj.open_store() as store:
+        bar, update = _progress_bar(console)
+        with bar:
+            summary = run_coding(
+                proj,
+                store,
+                codebook,
+                include_interviewers=include_interviewers,
+                use_model=not no_model,
+                prune=prune,
+                progress=update,
+            )
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_ingest(console, summary.ingest)
+    _print_coding(console, summary, codebook.name, codebook.version)
+
+
+def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -> None:
+    console.print(f"Run {s.run_id}: codebook '{name}' version {version}.", highlight=False)
+    if s.did_nothing:
+        console.print(
+            "Nothing changed since the last run: no file or cue changed, no tagging was needed."
+        )
+    else:
+        if s.codebook_changed:
+            console.print("The codebook's cues changed: machine suggestions were recomputed.")
+        console.print(
+            f"Segments tagged: {s.segments_tagged}; new suggestions: {s.suggestions_new}; "
+            f"retired: {s.suggestions_retired}; unchanged: {s.suggestions_kept}; "
+            f"not re-suggested (human-rejected): {s.skipped_rejected}.",
+            highlight=False,
+        )
+    if s.model.get("note"):
+        console.print(f"Model: {s.model['note']}", highlight=False)
+    table = Table(title="Counted codings per theme (accepted + unreviewed suggestions)")
+    table.add_column("theme")
+    table.add_column("codings", justify="right")
+    for theme, n in s.per_theme.items():
+        table.add_row(theme, str(n))
+    console.print(table)
+    console.print("Next: 'themegrid report' writes the theme matrix workbook.")
+
+
+@app.command("status")
+def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
+    proj = open_project(project, need=())
+    if not proj.store_path.exists():
+        raise ProjectError(
+            f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
+        )
+    with proj.open_store() as store:
+        info = project_status(store)
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+        return
+    console = Console()
+    docs = info["documents"]
+    console.print(
+        f"Documents: {docs['present']} present, {docs['missing']} missing "
+        f"({docs['words']} words); segments: {info['segments']['active']} active, "
+        f"{info['segments']['inactive']} no longer in their file.",
+        highlight=False,
+    )
+    table = Table(title="Codings")
+    for col in ("source", "status", "count"):
+        table.add_column(col)
+    for row in info["codings"]:
+        table.add_row(row["source"], row["status"], str(row["n"]))
+    console.print(table)
+    if info["coders"]:
+        console.print(
+            "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"]),
+            highlight=False,
+        )
+    if info["last_run"]:
+        run = info["last_run"]
+        console.print(
+            f"Last run: #{run['id']} {run['command']} at {run['finished_at'] or run['started_at']} "
+            f"(codebook {run['codebook_name']} {run['codebook_version']}, themegrid {run['tool_version']}).",
+            highlight=False,
+        )
+    if info["orphaned"]:
+        console.print(f"{len(info['orphaned'])} orphaned human coding(s), kept:", style="yellow")
+        for o in info["orphaned"]:
+            console.print(
+                f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}",
+                highlight=False,
+                markup=False,
+            )

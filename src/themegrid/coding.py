@@ -1,0 +1,346 @@
+"""``themegrid code``: ingest, tag every codable segment, store the suggestions as one run.
+
+Incremental by construction. A segment is tagged only when its ``tagged_hash``
+differs from the codebook's cue hash: new and changed segments, or every
+segment after the cues changed. With unchanged files and codebook, nothing is
+tagged (the spaCy pipeline is not even built). Machine rows are updated in
+place or retired; human rows are never written here, and a (segment, code)
+that a human rejected is not suggested again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .codebook import Codebook
+from .ingest import IngestSummary, ProgressFn, ingest
+from .models import RULE_CODER
+from .project import Project
+from .store import Store, dumps, now
+from .tagger import RuleTagger
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class CodingSummary:
+    run_id: int
+    ingest: IngestSummary
+    codebook_changed: bool
+    segments_tagged: int
+    suggestions_new: int
+    suggestions_retired: int
+    suggestions_kept: int
+    skipped_rejected: int
+    per_theme: dict[str, int] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def did_nothing(self) -> bool:
+        return (
+            not self.ingest.changed_anything
+            and not self.segments_tagged
+            and not self.suggestions_retired
+            and not self.model.get("changed")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "ingest": self.ingest.to_dict(),
+            "codebook_changed": self.codebook_changed,
+            "segments_tagged": self.segments_tagged,
+            "suggestions_new": self.suggestions_new,
+            "suggestions_retired": self.suggestions_retired,
+            "suggestions_kept": self.suggestions_kept,
+            "skipped_human_rejected": self.skipped_rejected,
+            "live_suggestions_per_theme": self.per_theme,
+            "model": self.model,
+        }
+
+
+def sync_codes(store: Store, codebook: Codebook) -> None:
+    """Mirror the codebook into the ``codes`` table; codes gone from it become inactive."""
+    rows = [
+        (c.id, c.name, c.parent_id, c.definition, c.include, c.exclude, int(c.codable), c.color, i)
+        for i, c in enumerate(codebook.tree_order())
+    ]
+    store.conn.executemany(
+        "INSERT INTO codes (id, name, parent_id, definition, include_note, exclude_note, codable, color,"
+        " position, origin, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'codebook', 1)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id,"
+        " definition = excluded.definition, include_note = excluded.include_note,"
+        " exclude_note = excluded.exclude_note, codable = excluded.codable, color = excluded.color,"
+        " position = excluded.position, origin = 'codebook', active = 1",
+        rows,
+    )
+    ids = [c.id for c in codebook.codes]
+    marks = ",".join("?" * len(ids))
+    store.execute(
+        f"UPDATE codes SET active = 0 WHERE origin = 'codebook' AND id NOT IN ({marks})", tuple(ids)
+    )
+
+
+def start_run(store: Store, command: str, codebook: Codebook | None) -> int:
+    cur = store.execute(
+        "INSERT INTO runs (command, started_at, tool_version, codebook_name, codebook_version,"
+        " codebook_hash, cue_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            command,
+            now(),
+            __version__,
+            codebook.name if codebook else None,
+            codebook.version if codebook else None,
+            codebook.hash if codebook else None,
+            codebook.cue_hash if codebook else None,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    store: Store, run_id: int, summary: dict[str, Any], inputs: dict[str, str] | None = None
+) -> None:
+    store.execute(
+        "UPDATE runs SET finished_at = ?, summary = ?, input_hashes = ? WHERE id = ?",
+        (now(), dumps(summary), dumps(inputs or {}), run_id),
+    )
+
+
+def run_coding(
+    project: Project,
+    store: Store,
+    codebook: Codebook,
+    *,
+    include_interviewers: bool = False,
+    use_model: bool = True,
+    prune: bool = False,
+    progress: ProgressFn | None = None,
+    tagger_factory: Callable[[Codebook], RuleTagger] = RuleTagger,
+) -> CodingSummary:
+    """Ingest and tag in one transaction, recorded as one run. See the module docstring."""
+    with store.transaction():
+        previous_cues = store.get_meta("cue_hash")
+        run_id = start_run(store, "code", codebook)
+        ingested = ingest(project, store, prune=prune, progress=progress)
+        sync_codes(store, codebook)
+        retired = _retire_stale(store, codebook, run_id)
+        todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
+        new, kept, skipped, tagged_retired = 0, 0, 0, 0
+        if todo:
+            tagger = tagger_factory(codebook)
+            new, kept, skipped, tagged_retired = _tag(
+                store, tagger, todo, codebook.cue_hash, run_id, progress
+            )
+        store.set_meta("cue_hash", codebook.cue_hash)
+        model_summary = _run_model(store, codebook, run_id) if use_model else {"used": False}
+        summary = CodingSummary(
+            run_id=run_id,
+            ingest=ingested,
+            codebook_changed=previous_cues is not None and previous_cues != codebook.cue_hash,
+            segments_tagged=len(todo),
+            suggestions_new=new,
+            suggestions_retired=retired + tagged_retired,
+            suggestions_kept=kept,
+            skipped_rejected=skipped,
+            per_theme=live_suggestions_per_theme(store, codebook),
+            model=model_summary,
+        )
+        inputs = {
+            r[0]: r[1]
+            for r in store.query(
+                "SELECT path, content_hash FROM documents WHERE status = 'present'"
+            )
+        }
+        finish_run(store, run_id, summary.to_dict(), inputs)
+    return summary
+
+
+def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
+    """Retrain the learned suggester when human decisions changed since it last ran."""
+    from . import learn
+
+    fingerprint = json.dumps(
+        [
+            codebook.hash,
+            store.get_meta("cue_hash"),
+            list(
+                store.query("SELECT COUNT(*), MAX(updated_at) FROM codings WHERE source = 'human'")[
+                    0
+                ]
+            ),
+            store.scalar("SELECT COUNT(*) FROM segments WHERE active = 1"),
+        ]
+    )
+    if store.get_meta("model_fingerprint") == fingerprint:
+        return {
+            "used": True,
+            "changed": False,
+            "note": "no new human decisions: model suggestions unchanged",
+        }
+    model = learn.train_from_store(store, codebook)
+    store.set_meta("model_fingerprint", fingerprint)
+    if model is None:
+        retired = learn.retire_model_suggestions(store, run_id)
+        return {
+            "used": True,
+            "changed": bool(retired),
+            "note": "not enough human-confirmed codings to train a model yet",
+            "retired": retired,
+        }
+    result = learn.suggest_with_model(store, codebook, model, run_id)
+    return {"used": True, "changed": True, **result}
+
+
+def _retire_stale(store: Store, codebook: Codebook, run_id: int) -> int:
+    """Retire machine suggestions on vanished segments or on codes no longer codable."""
+    codable = [c.id for c in codebook.codable]
+    marks = ",".join("?" * len(codable)) or "''"
+    stamp = now()
+    cur = store.execute(
+        "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?,"
+        " reason = 'retired: ' || CASE WHEN code_id NOT IN ("
+        + marks
+        + ") THEN 'code removed from the codebook'"
+        " ELSE 'segment no longer in its document' END"
+        " WHERE source IN ('rule', 'model') AND status = 'suggested' AND ("
+        " code_id NOT IN (" + marks + ")"
+        " OR segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        "                   WHERE s.active = 0 OR d.status = 'missing'))",
+        (run_id, stamp, *codable, *codable),
+    )
+    return cur.rowcount
+
+
+def _segments_to_tag(
+    store: Store, cue_hash: str, include_interviewers: bool
+) -> list[tuple[str, str]]:
+    sql = (
+        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
+    )
+    if not include_interviewers:
+        sql += " AND s.is_interviewer = 0"
+    sql += " ORDER BY d.path, s.seq"
+    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
+
+
+def _tag(
+    store: Store,
+    tagger: RuleTagger,
+    todo: list[tuple[str, str]],
+    cue_hash: str,
+    run_id: int,
+    progress: ProgressFn | None,
+) -> tuple[int, int, int, int]:
+    new = kept = skipped = retired = 0
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        if progress:
+            progress(start, len(todo), "tagging")
+        ids = [seg_id for seg_id, _ in batch]
+        existing = _machine_rows(store, ids)
+        rejected = _human_rejected(store, ids)
+        inserts, updates, retires = [], [], []
+        stamp = now()
+        for (seg_id, _text), suggestions in zip(
+            batch, tagger.tag_many(t for _, t in batch), strict=True
+        ):
+            wanted = {}
+            for s in suggestions:
+                if (seg_id, s.code_id) in rejected:
+                    skipped += 1
+                    continue
+                wanted[s.code_id] = s
+            old = existing.get(seg_id, {})
+            for code_id, s in wanted.items():
+                prior = old.get(code_id)
+                if prior is None:
+                    inserts.append((seg_id, code_id, s.score, s.reason, run_id, stamp, stamp))
+                    new += 1
+                elif prior != ("suggested", s.reason, s.score):
+                    updates.append((s.score, s.reason, run_id, stamp, seg_id, code_id))
+                    new += prior[0] != "suggested"
+                    kept += prior[0] == "suggested"
+                else:
+                    kept += 1
+            for code_id, prior in old.items():
+                if code_id not in wanted and prior[0] == "suggested":
+                    why = (
+                        "a human rejected it"
+                        if (seg_id, code_id) in rejected
+                        else "cues no longer match"
+                    )
+                    retires.append((f"retired: {why}", run_id, stamp, seg_id, code_id))
+        store.conn.executemany(
+            "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason, run_id,"
+            f" created_at, updated_at) VALUES (?, ?, 'rule', '{RULE_CODER}', 'suggested', ?, ?, ?, ?, ?)",
+            inserts,
+        )
+        store.conn.executemany(
+            "UPDATE codings SET status = 'suggested', confidence = ?, reason = ?, run_id = ?, updated_at = ?"
+            f" WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = '{RULE_CODER}'",
+            updates,
+        )
+        store.conn.executemany(
+            "UPDATE codings SET status = 'retired', reason = ?, run_id = ?, updated_at = ?"
+            f" WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = '{RULE_CODER}'",
+            retires,
+        )
+        retired += len(retires)
+        store.conn.executemany(
+            "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i in ids]
+        )
+    if progress:
+        progress(len(todo), len(todo), "tagging")
+    return new, kept, skipped, retired
+
+
+def _in_chunks(ids: list[str], size: int = 900) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _machine_rows(store: Store, ids: list[str]) -> dict[str, dict[str, tuple[str, str, float]]]:
+    out: dict[str, dict[str, tuple[str, str, float]]] = {}
+    for chunk in _in_chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for r in store.query(
+            "SELECT segment_id, code_id, status, reason, confidence FROM codings"
+            f" WHERE source = 'rule' AND coder = ? AND segment_id IN ({marks})",
+            (RULE_CODER, *chunk),
+        ):
+            out.setdefault(r[0], {})[r[1]] = (r[2], r[3], r[4])
+    return out
+
+
+def _human_rejected(store: Store, ids: list[str]) -> set[tuple[str, str]]:
+    """(segment, code) pairs whose latest human decision is a rejection."""
+    out: set[tuple[str, str]] = set()
+    for chunk in _in_chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for r in store.query(
+            "SELECT segment_id, code_id FROM effective_codings"
+            f" WHERE source = 'human' AND status = 'rejected' AND segment_id IN ({marks})",
+            tuple(chunk),
+        ):
+            out.add((r[0], r[1]))
+    return out
+
+
+def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, int]:
+    """Counted codings (accepted or unreviewed suggestions) per top-level theme name."""
+    counts: Counter[str] = Counter()
+    for code_id, n in store.query(
+        "SELECT e.code_id, COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
+        " GROUP BY e.code_id"
+    ):
+        top = codebook.top_level(code_id) if code_id in codebook else code_id
+        counts[codebook.get(top).name if top in codebook else top] += n
+    return dict(sorted(counts.items()))

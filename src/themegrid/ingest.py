@@ -1,0 +1,346 @@
+"""Ingestion: the corpus folder into documents and segments in the store.
+
+New files are read and segmented; unchanged files (same content hash) are
+skipped; changed files are re-segmented, and segments keep their ids where
+their text is unchanged, so human codings stay attached. A segment that
+disappears is kept with ``active = 0``; human codings on it are *orphaned*
+(listed by ``themegrid status``), never dropped. Files that can no longer be
+found are marked ``missing``; ``prune=True`` deletes those that carry no human
+coding. All writes happen in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import InputFileError, MissingDependency
+from .metadata import FileMeta, Metadata, normalise_path, read_metadata
+from .models import Segment
+from .project import Project
+from .readers import SUPPORTED_SUFFIXES, TableOptions, read_document
+from .segment import segment_document
+from .store import Store, dumps, loads, now
+
+ProgressFn = Callable[[int, int, str], None]
+IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    action: str  # added | changed | unchanged | attributes | rejected | missing | pruned | kept
+    message: str = ""
+    segments: int = 0
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    outcomes: tuple[FileOutcome, ...]
+    warnings: tuple[str, ...] = ()
+    orphaned: int = 0
+    words: int = 0
+
+    def paths(self, action: str) -> list[str]:
+        return [o.path for o in self.outcomes if o.action == action]
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(o.action not in ("unchanged", "rejected", "kept") for o in self.outcomes)
+
+    def to_dict(self) -> dict[str, object]:
+        actions = (
+            "added",
+            "changed",
+            "attributes",
+            "unchanged",
+            "rejected",
+            "missing",
+            "pruned",
+            "kept",
+        )
+        return {
+            **{a: self.paths(a) for a in actions if self.count(a)},
+            "rejected_reasons": {
+                o.path: o.message for o in self.outcomes if o.action == "rejected"
+            },
+            "orphaned_human_codings": self.orphaned,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class _Plan:
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(project: Project, metadata: Metadata) -> _Plan:
+    """Corpus files to ingest, with warnings for undocumented and missing files."""
+    plan = _Plan(warnings=list(metadata.warnings))
+    root = project.corpus_dir
+    found: dict[str, Path] = {}
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            rel = normalise_path(path.relative_to(root).as_posix())
+            parts = rel.split("/")
+            if any(p.startswith((".", "_", "~$")) for p in parts) or not path.is_file():
+                continue
+            if path.name.lower() in IGNORED_NAMES:
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                plan.warnings.append(
+                    f"corpus/{rel}: file type '{path.suffix}' is not read; skipped"
+                )
+                continue
+            found[rel] = path
+    for rel in sorted(found):
+        if metadata.rows and rel not in metadata.rows:
+            plan.warnings.append(
+                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case attributes "
+                "(add a row to compare it by state, role, ...)"
+            )
+        plan.files.append((rel, found[rel]))
+    for rel, meta in metadata.rows.items():
+        if rel not in found:
+            plan.warnings.append(
+                f"corpus/metadata.csv:{meta.line}: names '{rel}', which is not in corpus/; "
+                "fix the path or add the file"
+            )
+    return plan
+
+
+def ingest(
+    project: Project,
+    store: Store,
+    *,
+    nlp: object | None = None,
+    prune: bool = False,
+    progress: ProgressFn | None = None,
+) -> IngestSummary:
+    """Bring the store's documents and segments up to date with ``corpus/``.
+
+    Runs inside one transaction (joining the caller's if there is one).
+    """
+    metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
+    plan = discover(project, metadata)
+    with store.transaction():
+        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress))
+        outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
+        orphaned = count_orphaned(store)
+        words = store.scalar(
+            "SELECT COALESCE(SUM(n_words), 0) FROM documents WHERE status = 'present'"
+        )
+    return IngestSummary(tuple(outcomes), tuple(plan.warnings), orphaned, int(words))
+
+
+def _ingest_files(
+    store: Store,
+    files: list[tuple[str, Path]],
+    metadata: Metadata,
+    nlp: object | None,
+    progress: ProgressFn | None,
+) -> Iterator[FileOutcome]:
+    existing = {
+        r["path"]: r
+        for r in store.query("SELECT id, path, content_hash, attributes, status FROM documents")
+    }
+    for i, (rel, path) in enumerate(files):
+        if progress:
+            progress(i, len(files), rel)
+        meta = metadata.get(rel) or FileMeta(rel)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        row = existing.get(rel)
+        if row is not None and row["content_hash"] == digest:
+            yield _refresh_attributes(store, row, meta)
+            continue
+        try:
+            yield _read_and_store(store, rel, path, digest, meta, row, nlp)
+        except (InputFileError, MissingDependency) as exc:
+            yield FileOutcome(rel, "rejected", str(exc))
+    if progress:
+        progress(len(files), len(files), "")
+
+
+def _refresh_attributes(store: Store, row: sqlite3.Row, meta: FileMeta) -> FileOutcome:
+    """An unchanged file whose metadata row changed: update attributes only."""
+    current = loads(row["attributes"], {})
+    stored_header = {k: v for k, v in current.items() if k not in meta.attributes}
+    wanted = {**stored_header, **meta.attributes}
+    if wanted == current and row["status"] == "present":
+        return FileOutcome(meta.path, "unchanged")
+    store.execute(
+        "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
+        (dumps(wanted), now(), row["id"]),
+    )
+    return FileOutcome(meta.path, "attributes", "case attributes updated from metadata.csv")
+
+
+def _read_and_store(
+    store: Store,
+    rel: str,
+    path: Path,
+    digest: str,
+    meta: FileMeta,
+    row: sqlite3.Row | None,
+    nlp: object | None,
+) -> FileOutcome:
+    from .nlp import shared_nlp
+
+    table = TableOptions(
+        text_column=meta.text_column, id_column=meta.id_column, speaker_column=meta.speaker_column
+    )
+    raw = read_document(
+        path, display_path=f"corpus/{rel}", table=table, interviewer_labels=meta.interviewers
+    )
+    raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
+    segments = segment_document(raw, nlp or shared_nlp(), interviewer_labels=meta.interviewers)
+    attributes = {**raw.header_attributes, **meta.attributes}
+    stamp = now()
+    n_words = len(raw.text.split())
+    notes = dumps(list(raw.repair_notes))
+    warnings = dumps(list(raw.warnings))
+    if row is None:
+        cur = store.execute(
+            "INSERT INTO documents (path, format, kind, content_hash, text, attributes, repair_notes,"
+            " warnings, n_words, status, added_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
+            (
+                rel,
+                raw.format,
+                raw.kind,
+                digest,
+                raw.text,
+                dumps(attributes),
+                notes,
+                warnings,
+                n_words,
+                stamp,
+                stamp,
+            ),
+        )
+        doc_id = int(cur.lastrowid or 0)
+        action = "added"
+    else:
+        doc_id = int(row["id"])
+        store.execute(
+            "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
+            " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
+            (
+                raw.format,
+                raw.kind,
+                digest,
+                raw.text,
+                dumps(attributes),
+                notes,
+                warnings,
+                n_words,
+                stamp,
+                doc_id,
+            ),
+        )
+        action = "changed"
+    _store_segments(store, doc_id, segments)
+    message = "; ".join([*raw.repair_notes, *raw.warnings])
+    return FileOutcome(rel, action, message, len(segments))
+
+
+def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:
+    """Upsert this document's segments; retire those that disappeared (kept, inactive)."""
+    old = {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
+    new_ids = {s.id for s in segments}
+    rows = [
+        (
+            s.id,
+            doc_id,
+            s.seq,
+            s.start,
+            s.end,
+            s.text,
+            s.speaker,
+            int(s.is_interviewer),
+            s.t_start,
+            s.t_end,
+            s.row_id,
+        )
+        for s in segments
+    ]
+    store.conn.executemany(
+        'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer,'
+        " t_start, t_end, row_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, seq = excluded.seq,"
+        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
+        " speaker = excluded.speaker, is_interviewer = excluded.is_interviewer,"
+        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id, active = 1",
+        rows,
+    )
+    gone = old - new_ids
+    if gone:
+        store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(g,) for g in gone])
+
+
+def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
+    for row in store.query("SELECT id, path, status FROM documents"):
+        if row["path"] in present or row["path"].startswith(("imported/", "refi/")):
+            continue
+        humans = store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.document_id = ? AND c.source = 'human'",
+            (row["id"],),
+        )
+        if prune and not humans:
+            _delete_document(store, int(row["id"]))
+            yield FileOutcome(row["path"], "pruned", "removed from the store (--prune)")
+        elif prune:
+            if row["status"] != "missing":
+                store.execute(
+                    "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                    (now(), row["id"]),
+                )
+            yield FileOutcome(
+                row["path"],
+                "kept",
+                f"not pruned: it carries {humans} human coding(s), which are never deleted",
+            )
+        elif row["status"] != "missing":
+            store.execute(
+                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                (now(), row["id"]),
+            )
+            yield FileOutcome(
+                row["path"], "missing", "file no longer in corpus/; marked missing (kept)"
+            )
+
+
+def _delete_document(store: Store, doc_id: int) -> None:
+    seg_ids = "SELECT id FROM segments WHERE document_id = ?"
+    store.execute(f"DELETE FROM codings WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute(f"DELETE FROM segment_views WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute("DELETE FROM segments WHERE document_id = ?", (doc_id,))
+    store.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+
+def count_orphaned(store: Store) -> int:
+    """Human codings whose segment no longer exists in its (changed) file."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE c.source = 'human' AND s.active = 0"
+        )
+    )
+
+
+def orphaned_codings(store: Store) -> list[dict[str, object]]:
+    rows = store.query(
+        "SELECT d.path, s.text, c.code_id, c.coder, c.status, c.updated_at"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+        " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
+    )
+    return [dict(r) for r in rows]
