@@ -1,0 +1,27 @@
+"""``themegrid export segments``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ProjectError
+from ..project import open_project
+from ..segments_table import export_segments
+from .app import ProjectOpt, export_app
+
+
+@export_app.command("segments")
+def segments(
+    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.")],
+    project: ProjectOpt = Path("."),
+) -> None:
+    """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
+    proj = open_project(project, need=())
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
+    with proj.open_store() as store:
+        n = export_segments(store, out)
+    typer.echo(f"wrote {n} segments to {out}")
