@@ -36,7 +36,7 @@ def read_pdf(request: ReadRequest) -> RawDocument:
             "looks like a scanned PDF with no text layer; run OCR (e.g. ocrmypdf) "
             "and add the OCR'd file",
         )
-    text = "\n".join(_with_paragraph_breaks(p.replace("\r\n", "\n")) for p in pages if p.strip())
+    text = "".join(_page_with_breaks(p.replace("\r\n", "\n")) for p in pages if p.strip())
     text = text.replace("\u00ad\n", "").replace("\u00ad", "")
     return document_from_text(request, repair_hyphenation(text), "pdf")
 
@@ -93,11 +93,18 @@ def repair_hyphenation(text: str) -> str:
         hyphened = f"{left}-{right}".casefold()
         if counts[joined] > counts[hyphened]:
             return left + right
-        if counts[hyphened] or counts[right.casefold()]:
+        # the second half is counted once where it stands: ">= 2" means "also elsewhere"
+        if counts[hyphened] or counts[right.casefold()] >= 2:
             return f"{left}-{right}"
         return m.group(0)
 
     return _HYPHEN_RE.sub(fix, text)
+
+
+def _page_with_breaks(page: str) -> str:
+    """The page's text with paragraph breaks, ending in a break if its last sentence ends."""
+    text = _with_paragraph_breaks(page.strip("\n"))
+    return text + ("\n\n" if text.rstrip().endswith(_SENTENCE_END) else "\n")
 
 
 def _with_paragraph_breaks(page: str) -> str:

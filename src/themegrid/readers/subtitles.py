@@ -114,12 +114,13 @@ def _with_prefix_speakers(cues: list[Cue]) -> list[Cue]:
     """Take ``Name:`` prefixes as speakers when they recur; carry a speaker forward."""
     prefixes = [_NAME_PREFIX_RE.match(c.text) if c.speaker is None else None for c in cues]
     counts = Counter(normalise_speaker(m.group(1)) for m in prefixes if m)
+    recurring = any(n >= 2 for n in counts.values())
     out: list[Cue] = []
     current: str | None = None
     labelled = any(c.speaker for c in cues)
     for cue, m in zip(cues, prefixes, strict=True):
         speaker, text = cue.speaker, cue.text
-        if m and counts[normalise_speaker(m.group(1))] >= 2 and is_name_or_role(m.group(1)):
+        if m and recurring and is_name_or_role(m.group(1)):
             speaker, text = m.group(1).strip(), cue.text[m.end() :]
             labelled = True
         if speaker is None and labelled:
