@@ -221,7 +221,19 @@ def _to_python(node: yaml.Node, problems: list[Problem], file: str) -> Any:
     return _SCALARS.construct_object(node)
 
 
-_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. Under YAML 1.1 a cue such as ``{LOWER: on}``
+    or the phrase ``no`` would silently become a boolean."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_SCALARS = _Loader("")  # only its scalar constructors are used
 
 
 def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
@@ -231,7 +243,7 @@ def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
         problems.append(Problem(f"not UTF-8 text ({exc.reason}); save the file as UTF-8", display))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -286,12 +298,19 @@ def load_codebook(source: Path | str) -> Codebook:
         files = codebook_files(source)
         if not files:
             raise CodebookError(
-                [Problem("no codebook files (*.yaml) found; run 'themegrid init' or add one", str(source))]
+                [
+                    Problem(
+                        "no codebook files (*.yaml) found; run 'themegrid init' or add one",
+                        str(source),
+                    )
+                ]
             )
     elif source.exists():
         files = [source]
     else:
-        raise CodebookError([Problem("codebook not found; check the path or run 'themegrid init'", str(source))])
+        raise CodebookError(
+            [Problem("codebook not found; check the path or run 'themegrid init'", str(source))]
+        )
     problems: list[Problem] = []
     header: dict[str, Any] = {}
     header_file: str | None = None
@@ -302,7 +321,11 @@ def load_codebook(source: Path | str) -> Codebook:
         if doc is None:
             continue
         if not isinstance(doc, _Map):
-            problems.append(Problem("the top level must be a mapping with 'codebook' and/or 'codes'", display, 1))
+            problems.append(
+                Problem(
+                    "the top level must be a mapping with 'codebook' and/or 'codes'", display, 1
+                )
+            )
             continue
         for key in doc:
             if key not in TOP_KEYS:
@@ -318,16 +341,23 @@ def load_codebook(source: Path | str) -> Codebook:
                 )
             else:
                 header_file = display
-                header = _check_header(doc["codebook"], display, doc.key_lines["codebook"], problems)
+                header = _check_header(
+                    doc["codebook"], display, doc.key_lines["codebook"], problems
+                )
         if "codes" in doc:
             codes = doc["codes"]
             if not isinstance(codes, _Seq):
-                problems.append(Problem("'codes' must be a list of codes", display, doc.key_lines["codes"]))
+                problems.append(
+                    Problem("'codes' must be a list of codes", display, doc.key_lines["codes"])
+                )
                 continue
             _collect_codes(codes, display, None, raw_codes, problems)
     if header_file is None and not any(p.message.startswith("YAML") for p in problems):
         problems.append(
-            Problem("no 'codebook:' header with name and version; add one to the first file", str(files[0]))
+            Problem(
+                "no 'codebook:' header with name and version; add one to the first file",
+                str(files[0]),
+            )
         )
     codes = _build_codes(raw_codes, problems)
     if problems:
@@ -343,7 +373,9 @@ def load_codebook(source: Path | str) -> Codebook:
 
     pattern_problems = compile_problems(book)
     if pattern_problems:
-        raise CodebookError(pattern_problems, f"the codebook has {len(pattern_problems)} problem(s)")
+        raise CodebookError(
+            pattern_problems, f"the codebook has {len(pattern_problems)} problem(s)"
+        )
     return book
 
 
@@ -357,7 +389,9 @@ def _check_header(data: Any, file: str, line: int, problems: list[Problem]) -> d
     for key in ("name", "version"):
         value = data.get(key)
         if value is None or not str(value).strip():
-            problems.append(Problem(f"codebook {key} is missing or empty; add '{key}: ...'", file, data.line))
+            problems.append(
+                Problem(f"codebook {key} is missing or empty; add '{key}: ...'", file, data.line)
+            )
     return dict(data)
 
 
@@ -366,20 +400,26 @@ def _collect_codes(
 ) -> None:
     for item, line in zip(items, items.item_lines, strict=True):
         if not isinstance(item, _Map):
-            problems.append(Problem("each code must be a mapping with at least id and name", file, line))
+            problems.append(
+                Problem("each code must be a mapping with at least id and name", file, line)
+            )
             continue
         out.append(_RawCode(item, file, parent))
         children = item.get("children")
         if children is None:
             continue
         if not isinstance(children, _Seq):
-            problems.append(Problem("'children' must be a list of codes", file, item.key_lines["children"]))
+            problems.append(
+                Problem("'children' must be a list of codes", file, item.key_lines["children"])
+            )
             continue
         child_parent = item.get("id") if isinstance(item.get("id"), str) else None
         _collect_codes(children, file, child_parent, out, problems)
 
 
-def _str_list(data: _Map, key: str, file: str, where: str, problems: list[Problem]) -> tuple[str, ...]:
+def _str_list(
+    data: _Map, key: str, file: str, where: str, problems: list[Problem]
+) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return ()
@@ -387,7 +427,9 @@ def _str_list(data: _Map, key: str, file: str, where: str, problems: list[Proble
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         problems.append(
-            Problem(f"'{key}' must be a list of non-empty strings", file, data.key_lines.get(key), where)
+            Problem(
+                f"'{key}' must be a list of non-empty strings", file, data.key_lines.get(key), where
+            )
         )
         return ()
     return tuple(v.strip() for v in value)
@@ -398,11 +440,15 @@ def _text(data: _Map, key: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _parse_cues(data: Any, file: str, line: int | None, where: str, problems: list[Problem]) -> Cues:
+def _parse_cues(
+    data: Any, file: str, line: int | None, where: str, problems: list[Problem]
+) -> Cues:
     if data is None:
         return Cues()
     if not isinstance(data, _Map):
-        problems.append(Problem("'cues' must be a mapping (phrases, lemmas, patterns, veto)", file, line, where))
+        problems.append(
+            Problem("'cues' must be a mapping (phrases, lemmas, patterns, veto)", file, line, where)
+        )
         return Cues()
     for key in data:
         if key not in CUE_KEYS:
@@ -410,11 +456,22 @@ def _parse_cues(data: Any, file: str, line: int | None, where: str, problems: li
     patterns_raw = data.get("patterns") or []
     patterns: list[tuple[Mapping[str, Any], ...]] = []
     if not isinstance(patterns_raw, list):
-        problems.append(Problem("'patterns' must be a list of token patterns", file, data.key_lines.get("patterns"), where))
+        problems.append(
+            Problem(
+                "'patterns' must be a list of token patterns",
+                file,
+                data.key_lines.get("patterns"),
+                where,
+            )
+        )
     else:
         lines = getattr(patterns_raw, "item_lines", [None] * len(patterns_raw))
         for pattern, pline in zip(patterns_raw, lines, strict=True):
-            if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+            if (
+                not isinstance(pattern, list)
+                or not pattern
+                or not all(isinstance(t, dict) for t in pattern)
+            ):
                 problems.append(
                     Problem(
                         "a token pattern must be a non-empty list of mappings, e.g. "
@@ -467,7 +524,12 @@ def _build_codes(raw_codes: list[_RawCode], problems: list[Problem]) -> list[Cod
             close = difflib.get_close_matches(code.parent_id, list(by_id), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; define that code or fix the id"
             problems.append(
-                Problem(f"unknown parent '{code.parent_id}'{hint}", code.file, code.line, f"code {code.id}")
+                Problem(
+                    f"unknown parent '{code.parent_id}'{hint}",
+                    code.file,
+                    code.line,
+                    f"code {code.id}",
+                )
             )
     problems.extend(_cycles(codes, by_id))
     return codes
@@ -491,10 +553,14 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
         return None
     name = _text(data, "name")
     if not name:
-        problems.append(Problem("name is missing or empty; add 'name: ...'", file, data.line, where))
+        problems.append(
+            Problem("name is missing or empty; add 'name: ...'", file, data.line, where)
+        )
     codable = data.get("codable", True)
     if not isinstance(codable, bool):
-        problems.append(Problem("'codable' must be true or false", file, data.key_lines["codable"], where))
+        problems.append(
+            Problem("'codable' must be true or false", file, data.key_lines["codable"], where)
+        )
         codable = True
     definition = _text(data, "definition")
     if codable and not definition:
@@ -508,11 +574,17 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
         )
     color = data.get("color")
     if color is not None and not (isinstance(color, str) and COLOR_RE.match(color)):
-        problems.append(Problem(f"color {color!r} must look like '#1f77b4'", file, data.key_lines["color"], where))
+        problems.append(
+            Problem(
+                f"color {color!r} must look like '#1f77b4'", file, data.key_lines["color"], where
+            )
+        )
         color = None
     parent = data.get("parent")
     if parent is not None and not isinstance(parent, str):
-        problems.append(Problem("'parent' must be a code id", file, data.key_lines["parent"], where))
+        problems.append(
+            Problem("'parent' must be a code id", file, data.key_lines["parent"], where)
+        )
         parent = None
     if raw.parent_from_nesting is not None:
         if parent is not None and parent != raw.parent_from_nesting:

@@ -47,9 +47,12 @@ class CheckReport:
         return {
             "valid": self.valid,
             "problems": [
-                {"file": p.file, "line": p.line, "where": p.where, "message": p.message} for p in self.problems
+                {"file": p.file, "line": p.line, "where": p.where, "message": p.message}
+                for p in self.problems
             ],
-            "codebook": None if book is None else {"name": book.name, "version": book.version, "hash": book.hash},
+            "codebook": None
+            if book is None
+            else {"name": book.name, "version": book.version, "hash": book.hash},
             "codes": []
             if book is None
             else [

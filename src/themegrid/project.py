@@ -48,7 +48,9 @@ def open_project(root: Path | str = ".", *, need: tuple[str, ...] = ("codebook",
     """The project at ``root``; raises ProjectError naming what is missing and the fix."""
     project = Project(Path(root).resolve())
     if not project.root.is_dir():
-        raise ProjectError(f"{project.root}: no such folder; create a project with 'themegrid init DIR'")
+        raise ProjectError(
+            f"{project.root}: no such folder; create a project with 'themegrid init DIR'"
+        )
     for part in need:
         folder = getattr(project, f"{part}_dir")
         if not folder.is_dir():
@@ -69,9 +71,16 @@ def init_project(root: Path | str) -> tuple[Project, list[Path]]:
         )
     written: list[Path] = []
     templates = resources.files("themegrid") / "templates"
-    for rel in ("codebook/codebook.yaml", "corpus/metadata.csv", "corpus/README.md", "reports/README.md"):
+    for rel in (
+        "codebook/codebook.yaml",
+        "corpus/metadata.csv",
+        "corpus/README.md",
+        "reports/README.md",
+    ):
         target = project.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text((templates / rel.replace("/", "__")).read_text(encoding="utf-8"), encoding="utf-8")
+        target.write_text(
+            (templates / rel.replace("/", "__")).read_text(encoding="utf-8"), encoding="utf-8"
+        )
         written.append(target)
     return project, written

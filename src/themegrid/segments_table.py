@@ -32,7 +32,7 @@ PREFERRED_ATTRIBUTES = ("state", "district", "role", "date", "source_type")
 def segments_frame(store: Store, *, include_inactive: bool = False) -> pd.DataFrame:
     """Segments of present documents, with each document's case attributes as columns."""
     sql = (
-        'SELECT s.id AS segment_id, d.path AS document, d.format, d.kind, s.seq, s.speaker,'
+        "SELECT s.id AS segment_id, d.path AS document, d.format, d.kind, s.seq, s.speaker,"
         ' s.is_interviewer, s.start, s."end" AS "end", s.t_start, s.t_end, s.text, d.attributes'
         " FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.status = 'present'"
     )
@@ -42,7 +42,9 @@ def segments_frame(store: Store, *, include_inactive: bool = False) -> pd.DataFr
     rows = store.query(sql)
     attrs = [loads(r["attributes"], {}) for r in rows]
     found = {k for a in attrs for k in a if k not in BASE_COLUMNS}
-    keys = [k for k in PREFERRED_ATTRIBUTES if k in found] + sorted(found - set(PREFERRED_ATTRIBUTES))
+    keys = [k for k in PREFERRED_ATTRIBUTES if k in found] + sorted(
+        found - set(PREFERRED_ATTRIBUTES)
+    )
     frame = pd.DataFrame([dict(r) for r in rows], columns=[*BASE_COLUMNS, "attributes"])
     frame = frame.drop(columns="attributes")
     for key in keys:
@@ -55,7 +57,9 @@ def export_segments(store: Store, out: Path) -> int:
     """Write the segments table to ``out`` (.csv or .xlsx), atomically. Returns the row count."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ThemegridError(f"{out}: unsupported output type '{out.suffix}'; use a .csv or .xlsx file name")
+        raise ThemegridError(
+            f"{out}: unsupported output type '{out.suffix}'; use a .csv or .xlsx file name"
+        )
     frame = segments_frame(store)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=out.parent)
@@ -66,7 +70,9 @@ def export_segments(store: Store, out: Path) -> int:
         else:
             from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-            clean = frame.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+            clean = frame.map(
+                lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+            )
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 clean.to_excel(writer, index=False, sheet_name="Segments")
                 sheet = writer.sheets["Segments"]

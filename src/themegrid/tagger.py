@@ -180,7 +180,11 @@ def compile_problems(codebook: Codebook) -> list[Problem]:
                         where,
                     )
                 )
-        for kind, items in (("phrases", code.cues.phrases), ("lemmas", code.cues.lemmas), ("veto", code.cues.veto)):
+        for kind, items in (
+            ("phrases", code.cues.phrases),
+            ("lemmas", code.cues.lemmas),
+            ("veto", code.cues.veto),
+        ):
             for item in items:
                 if not len(nlp.make_doc(item)):
                     problems.append(Problem(f"empty cue in '{kind}'", code.file, code.line, where))
@@ -207,7 +211,13 @@ def check_examples(codebook: Codebook, tagger: RuleTagger | None = None) -> list
     tagger = tagger or RuleTagger(codebook)
     out = []
     for code in codebook.codable:
-        missed = tuple(e for e in code.examples if code.id not in {s.code_id for s in tagger.tag(e)})
-        hit = tuple(e for e in code.counterexamples if code.id in {s.code_id for s in tagger.tag(e)})
-        out.append(ExampleCheck(code.id, missed, hit, len(code.examples), len(code.counterexamples)))
+        missed = tuple(
+            e for e in code.examples if code.id not in {s.code_id for s in tagger.tag(e)}
+        )
+        hit = tuple(
+            e for e in code.counterexamples if code.id in {s.code_id for s in tagger.tag(e)}
+        )
+        out.append(
+            ExampleCheck(code.id, missed, hit, len(code.examples), len(code.counterexamples))
+        )
     return out

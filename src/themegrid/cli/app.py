@@ -48,10 +48,14 @@ ProjectOpt = Annotated[
         file_okay=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
+]
 
 # Groups shared by several command modules.
-export_app = make_app("Export the project: segments table, REFI-QDA codebook (.qdc) and project (.qdpx).")
+export_app = make_app(
+    "Export the project: segments table, REFI-QDA codebook (.qdc) and project (.qdpx)."
+)
 import_app = make_app("Import a REFI-QDA codebook (.qdc) or project (.qdpx).")
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")

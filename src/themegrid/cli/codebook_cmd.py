@@ -22,7 +22,10 @@ app.add_typer(codebook_app, name="codebook")
 def check(
     project: ProjectOpt = Path("."),
     strict: Annotated[
-        bool, typer.Option("--strict", help="Also fail when an example is missed or a counterexample hit.")
+        bool,
+        typer.Option(
+            "--strict", help="Also fail when an example is missed or a counterexample hit."
+        ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -44,7 +47,9 @@ def check(
 def _print(report: CheckReport) -> None:
     console = Console()
     if not report.valid:
-        console.print(f"[red]The codebook has {len(report.problems)} problem(s):[/red]", highlight=False)
+        console.print(
+            f"[red]The codebook has {len(report.problems)} problem(s):[/red]", highlight=False
+        )
         for problem in report.problems:
             console.print(f"  {problem}", highlight=False, markup=False)
         return
@@ -64,13 +69,19 @@ def _print(report: CheckReport) -> None:
         found_txt = f"{found}/{check.n_examples}"
         hit_txt = f"{len(check.hit_counterexamples)}/{check.n_counterexamples}"
         style = "" if check.ok else "yellow"
-        table.add_row(indent + code.id, code.name, str(code.cues.count()), found_txt, hit_txt, style=style)
+        table.add_row(
+            indent + code.id, code.name, str(code.cues.count()), found_txt, hit_txt, style=style
+        )
     console.print(table)
     for check in report.examples:
         for text in check.missed_examples:
-            console.print(f"[yellow]missed example[/yellow] {check.code_id}: {text}", highlight=False)
+            console.print(
+                f"[yellow]missed example[/yellow] {check.code_id}: {text}", highlight=False
+            )
         for text in check.hit_counterexamples:
-            console.print(f"[yellow]counterexample hit[/yellow] {check.code_id}: {text}", highlight=False)
+            console.print(
+                f"[yellow]counterexample hit[/yellow] {check.code_id}: {text}", highlight=False
+            )
     for warning in report.warnings:
         console.print(f"[yellow]warning[/yellow] {warning}", highlight=False, markup=False)
     n_codable = len(book.codable)

@@ -1,0 +1,75 @@
+"""Shared fixtures: a small project on disk built from text the tests write."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from themegrid.project import Project, init_project
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+INTERVIEW_AZ = """\
+Interviewer: Thanks for joining. What pushed the district to start?
+Respondent: Honestly the budget. Once the grant money ran out we had to rethink everything.
+Interviewer: And staffing?
+Respondent: We could not find enough substitute teachers to cover release time, so turnover hurt.
+Respondent: There were three reasons: time, money, and trust.
+"""
+
+INTERVIEW_NV = """\
+Interviewer: How did things go this year?
+Respondent: The funding cuts were hard on us.
+Interviewer: Anything else?
+Respondent: Mostly we talked about the weather and the new building.
+"""
+
+
+def write_project(
+    root: Path, files: dict[str, str] | None = None, metadata: str | None = None
+) -> Project:
+    """A project from the init template plus the given corpus files (path -> text)."""
+    project, _ = init_project(root)
+    files = (
+        files
+        if files is not None
+        else {"interviews/az.txt": INTERVIEW_AZ, "interviews/nv.txt": INTERVIEW_NV}
+    )
+    for rel, text in files.items():
+        path = project.corpus_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if metadata is None:
+        metadata = "file,state,role,source_type\n" + "".join(
+            f"{rel},{'Arizona' if 'az' in rel else 'Nevada'},district leader,interview\n"
+            for rel in files
+        )
+    project.metadata_path.write_text(textwrap.dedent(metadata), encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return write_project(tmp_path / "study")
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared/ not found beside the repository ({SHARED}); CI provides it")
+    return SHARED
+
+
+@pytest.fixture
+def bundled_project(tmp_path: Path) -> Project:
+    """A copy of the repository's example project (codebook/ and corpus/)."""
+    root = tmp_path / "example"
+    root.mkdir()
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    (root / "reports").mkdir()
+    return Project(root)

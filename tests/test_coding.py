@@ -1,0 +1,248 @@
+"""Ingest and `code`: incremental runs, human decisions kept, orphans flagged, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import INTERVIEW_AZ, write_project
+from themegrid import ingest as ingest_module
+from themegrid.coding import run_coding
+from themegrid.errors import CodebookError, StoreBusy
+from themegrid.project import Project
+from themegrid.store import Store, now
+
+
+def code(project: Project, store: Store, **kw):
+    return run_coding(project, store, project.load_codebook(), use_model=False, **kw)
+
+
+def machine(store: Store) -> set[tuple[str, str, str]]:
+    return {
+        (r["path"], r["text"], r["code_id"])
+        for r in store.query(
+            "SELECT d.path, s.text, c.code_id FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " JOIN documents d ON d.id = s.document_id WHERE c.source = 'rule' AND c.status = 'suggested'"
+        )
+    }
+
+
+def decide(store: Store, text: str, code_id: str, status: str, coder: str = "ana") -> None:
+    seg = store.scalar("SELECT id FROM segments WHERE text = ?", (text,))
+    stamp = now()
+    with store.transaction():
+        store.execute(
+            "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, created_at, updated_at)"
+            " VALUES (?, ?, 'human', ?, ?, 'test', ?, ?)",
+            (seg, code_id, coder, status, stamp, stamp),
+        )
+
+
+def human_rows(store: Store) -> list[tuple]:
+    return [
+        tuple(r) for r in store.query("SELECT * FROM codings WHERE source = 'human' ORDER BY id")
+    ]
+
+
+def test_first_run_suggests_codes_for_respondent_turns_only(project: Project) -> None:
+    with project.open_store() as store:
+        summary = code(project, store)
+        found = machine(store)
+    assert summary.ingest.count("added") == 2
+    funding = {t for p, t, c in found if c == "barriers.funding"}
+    staffing = {t for p, t, c in found if c == "barriers.staffing"}
+    assert (
+        "Honestly the budget. Once the grant money ran out we had to rethink everything." in funding
+    )
+    assert "The funding cuts were hard on us." in funding
+    assert any("substitute teachers" in t for t in staffing)
+    assert not any(t.startswith(("Thanks for joining", "And staffing")) for _, t, _ in found)
+
+
+def test_second_run_does_no_work(project: Project) -> None:
+    with project.open_store() as store:
+        code(project, store)
+        again = code(project, store)
+    assert again.did_nothing
+    assert again.segments_tagged == 0
+    assert again.ingest.count("unchanged") == 2
+
+
+def test_new_interview_only_that_file_is_tagged_and_humans_kept(project: Project) -> None:
+    with project.open_store() as store:
+        code(project, store)
+        decide(store, "The funding cuts were hard on us.", "barriers.funding", "accepted")
+        decide(
+            store,
+            "Honestly the budget. Once the grant money ran out we had to rethink everything.",
+            "barriers.funding",
+            "rejected",
+        )
+        before = human_rows(store)
+        new = project.corpus_dir / "interviews" / "az2.txt"
+        new.write_text(
+            "Interviewer: Go on.\nRespondent: Turnover among coaches was brutal.\n"
+            "Interviewer: And then?\nRespondent: We recovered slowly.\n"
+        )
+        with project.metadata_path.open("a") as fh:
+            fh.write("interviews/az2.txt,Arizona,teacher,interview\n")
+        summary = code(project, store)
+        assert summary.ingest.paths("added") == ["interviews/az2.txt"]
+        assert summary.segments_tagged == 2  # the two respondent turns
+        assert human_rows(store) == before
+        run = store.query("SELECT summary FROM runs WHERE id = ?", (summary.run_id,))[0][0]
+        assert "interviews/az2.txt" in run
+
+
+def test_cue_edit_changes_only_machine_suggestions_and_respects_rejections(
+    project: Project,
+) -> None:
+    with project.open_store() as store:
+        code(project, store)
+        rejected_text = (
+            "Honestly the budget. Once the grant money ran out we had to rethink everything."
+        )
+        decide(store, rejected_text, "barriers.funding", "rejected")
+        before = human_rows(store)
+        history = store.scalar("SELECT COUNT(*) FROM coding_history WHERE source = 'human'")
+        cb = project.codebook_dir / "codebook.yaml"
+        cb.write_text(
+            cb.read_text().replace(
+                "lemmas: [budget, funding, grant money, money run out]",
+                "lemmas: [budget, grant money, money run out, weather]",
+            )
+        )
+        summary = code(project, store)
+        found = machine(store)
+        assert summary.codebook_changed
+        assert (
+            "interviews/nv.txt",
+            "The funding cuts were hard on us.",
+            "barriers.funding",
+        ) not in found
+        assert any("weather" in t for _, t, c in found if c == "barriers.funding")
+        assert not any(t == rejected_text for _, t, c in found if c == "barriers.funding")
+        assert human_rows(store) == before
+        assert store.scalar("SELECT COUNT(*) FROM coding_history WHERE source = 'human'") == history
+        retired = store.query("SELECT reason FROM codings WHERE status = 'retired'")
+        assert {r[0] for r in retired} >= {"retired: cues no longer match"}
+
+
+def test_invalid_codebook_stops_before_the_store(project: Project) -> None:
+    cb = project.codebook_dir / "codebook.yaml"
+    cb.write_text(
+        cb.read_text().replace("definition: Talk about money", "defintion: Talk about money")
+    )
+    with pytest.raises(CodebookError, match="defintion"):
+        project.load_codebook()
+    assert not project.store_path.exists()
+
+
+def test_changed_file_keeps_human_codings_and_orphans_vanished_ones(project: Project) -> None:
+    path = project.corpus_dir / "interviews" / "az.txt"
+    with project.open_store() as store:
+        code(project, store)
+        kept = (
+            "We could not find enough substitute teachers to cover release time, so turnover hurt."
+        )
+        lost = "There were three reasons: time, money, and trust."
+        decide(store, kept, "barriers.staffing", "accepted")
+        decide(store, lost, "barriers.funding", "accepted")
+        path.write_text(
+            "Interviewer: A new first question?\nRespondent: A new first answer.\n"
+            + INTERVIEW_AZ.replace(lost, "There were four reasons, in fact.")
+        )
+        summary = code(project, store)
+        assert summary.ingest.paths("changed") == ["interviews/az.txt"]
+        assert summary.ingest.orphaned == 1
+        states = dict(
+            store.query(
+                "SELECT s.text, s.active FROM codings c JOIN segments s ON s.id = c.segment_id WHERE c.source='human'"
+            )
+        )
+        assert states == {kept: 1, lost: 0}
+        assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 2
+
+
+def test_interrupted_ingest_leaves_the_store_unchanged(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with project.open_store() as store:
+        code(project, store)
+    (project.corpus_dir / "interviews" / "nv.txt").write_text(
+        "Interviewer: Changed?\nRespondent: Yes, changed.\n"
+    )
+    (project.corpus_dir / "interviews" / "new.txt").write_text("Respondent: brand new.\n")
+    snapshot = _dump(project.store_path)
+    calls = {"n": 0}
+    real = ingest_module.segment_document
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "segment_document", flaky)
+    with project.open_store() as store, pytest.raises(KeyboardInterrupt):
+        code(project, store)
+    assert calls["n"] == 2
+    assert _dump(project.store_path) == snapshot
+
+
+def _dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_removed_file_is_marked_missing_and_prune_keeps_human_work(project: Project) -> None:
+    with project.open_store() as store:
+        code(project, store)
+        decide(store, "The funding cuts were hard on us.", "barriers.funding", "accepted")
+        (project.corpus_dir / "interviews" / "nv.txt").unlink()
+        (project.corpus_dir / "interviews" / "az.txt").unlink()
+        summary = code(project, store)
+        assert sorted(summary.ingest.paths("missing")) == ["interviews/az.txt", "interviews/nv.txt"]
+        assert machine(store) == set()
+        pruned = code(project, store, prune=True)
+        assert pruned.ingest.paths("pruned") == ["interviews/az.txt"]
+        assert pruned.ingest.paths("kept") == ["interviews/nv.txt"]
+        assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 1
+
+
+def test_bad_files_are_rejected_per_file_without_stopping(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", {"a.txt": "Respondent: fine text here.\n", "b.txt": ""})
+    (project.corpus_dir / "c.docx").write_bytes(b"not a zip at all")
+    with project.open_store() as store:
+        summary = code(project, store)
+    rejected = {o.path: o.message for o in summary.ingest.outcomes if o.action == "rejected"}
+    assert set(rejected) == {"b.txt", "c.docx"}
+    assert "corpus/b.txt" in rejected["b.txt"] and "empty" in rejected["b.txt"]
+    assert "corpus/c.docx" in rejected["c.docx"]
+    assert summary.ingest.paths("added") == ["a.txt"]
+
+
+def test_metadata_row_for_missing_file_is_a_warning(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {"a.txt": "Respondent: hi there.\n"},
+        metadata="file,state\na.txt,Nevada\nghost.txt,Arizona\n",
+    )
+    with project.open_store() as store:
+        summary = code(project, store)
+    assert any("metadata.csv:3" in w and "ghost.txt" in w for w in summary.ingest.warnings)
+
+
+def test_second_writer_fails_with_a_clear_message(project: Project) -> None:
+    first = project.open_store()
+    second = Store(project.store_path, busy_timeout=0.1)
+    with first.transaction(), pytest.raises(StoreBusy, match="another themegrid command"):
+        with second.transaction():
+            pass
+    first.close()
+    second.close()

@@ -1,0 +1,118 @@
+"""The rule tagger: lemma-aware, case-insensitive cues, vetoes, overlapping codes, reasons."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from themegrid.codebook import load_codebook
+from themegrid.nlp import make_nlp
+from themegrid.tagger import SPANS_KEY, CueRuler, RuleTagger
+
+CODEBOOK = textwrap.dedent(
+    """\
+    codebook: {name: T, version: "1"}
+    codes:
+      - id: policy
+        name: Policy
+        codable: false
+        children:
+          - id: policy.pilot
+            name: Pilot testing
+            definition: Pilots.
+            cues:
+              lemmas: [pilot]
+              veto: [pilot light]
+          - id: policy.task_force
+            name: Task forces
+            definition: Task forces.
+            cues:
+              phrases: [task force, blue ribbon commission]
+              patterns:
+                - [{LEMMA: {IN: [commission, committee]}}, {LOWER: on}, {LOWER: {IN: [competency, mastery]}}]
+          - id: policy.seat_time
+            name: Seat time
+            definition: Waivers.
+            cues:
+              lemmas: [seat time waiver]
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory: pytest.TempPathFactory) -> RuleTagger:
+    folder = tmp_path_factory.mktemp("cb")
+    (folder / "cb.yaml").write_text(CODEBOOK)
+    return RuleTagger(load_codebook(folder))
+
+
+def codes(tagger: RuleTagger, text: str) -> set[str]:
+    return {s.code_id for s in tagger.tag(text)}
+
+
+@pytest.mark.parametrize(
+    "text", ["We ran pilots.", "The state PILOTED it.", "Piloting began.", "A pilot."]
+)
+def test_lemma_cues_find_inflections_in_any_case(tagger: RuleTagger, text: str) -> None:
+    assert codes(tagger, text) == {"policy.pilot"}
+
+
+def test_phrase_cues_are_exact_words_but_case_insensitive(tagger: RuleTagger) -> None:
+    assert codes(tagger, "The TASK FORCE met.") == {"policy.task_force"}
+    assert codes(tagger, "Both task forces met.") == set()
+
+
+def test_token_patterns(tagger: RuleTagger) -> None:
+    assert codes(tagger, "The Commissions on Mastery reported.") == {"policy.task_force"}
+    assert codes(tagger, "The commission on budgets reported.") == set()
+
+
+def test_multiword_lemma_cue(tagger: RuleTagger) -> None:
+    assert (
+        codes(tagger, "Districts applied for seat-time waivers.") == set()
+    )  # hyphen splits differently
+    assert codes(tagger, "Districts applied for seat time waivers.") == {"policy.seat_time"}
+
+
+def test_veto_suppresses_the_code(tagger: RuleTagger) -> None:
+    assert codes(tagger, "The pilot light on the furnace went out.") == set()
+
+
+def test_overlapping_codes_and_reasons_with_offsets(tagger: RuleTagger) -> None:
+    text = "The task force recommended pilots and a pilot of seat time waivers."
+    suggestions = {s.code_id: s for s in tagger.tag(text)}
+    assert set(suggestions) == {"policy.pilot", "policy.task_force", "policy.seat_time"}
+    pilot = suggestions["policy.pilot"]
+    assert len(pilot.hits) == 2
+    for hit in pilot.hits:
+        assert text[hit.start : hit.end] == hit.text
+    assert "lemma cue 'pilot'" in pilot.reason and '"pilots"' in pilot.reason
+    assert pilot.score > suggestions["policy.task_force"].score
+
+
+def test_tag_many_matches_tag(tagger: RuleTagger) -> None:
+    texts = ["pilots", "nothing at all", "a task force", ""]
+    assert [[s.code_id for s in r] for r in tagger.tag_many(texts)] == [
+        [s.code_id for s in tagger.tag(t)] for t in texts
+    ]
+
+
+def test_component_writes_doc_spans(tmp_path: Path) -> None:
+    (tmp_path / "cb.yaml").write_text(CODEBOOK)
+    nlp = make_nlp()
+    nlp.add_pipe("themegrid_cues", config={"codebook_path": str(tmp_path)})
+    doc = nlp("A task force piloted waivers.")
+    spans = doc.spans[SPANS_KEY]
+    assert {(s.label_, s.text) for s in spans} == {
+        ("policy.task_force", "task force"),
+        ("policy.pilot", "piloted"),
+    }
+    assert all(s.id_ for s in spans)
+
+
+def test_ungrouped_codes_without_cues_are_not_compiled(tmp_path: Path) -> None:
+    (tmp_path / "cb.yaml").write_text(CODEBOOK)
+    ruler = CueRuler(load_codebook(tmp_path))
+    assert {c.id for c in ruler.codes} == {"policy.pilot", "policy.task_force", "policy.seat_time"}
