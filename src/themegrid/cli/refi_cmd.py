@@ -1,0 +1,102 @@
+"""``themegrid export qdc|qdpx`` and ``themegrid import qdc|qdpx``: REFI-QDA exchange."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..project import open_project
+from ..refi import export_qdc, export_qdpx, import_qdc, import_qdpx
+from .app import JsonOpt, ProjectOpt, export_app, import_app
+
+OutArg = Annotated[
+    Path, typer.Argument(help="The file to write (replaced if it exists).", dir_okay=False)
+]
+InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False)]
+
+
+@export_app.command("qdc")
+def export_qdc_cmd(out: OutArg, project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    Includes the hierarchy, names, colours, codability and each code's definition
+    with its "When to use" / "When not to use" notes. GUIDs are stable across exports.
+    """
+    result = export_qdc(open_project(project), out)
+    _echo(result.lines(), {"path": result.path, "codes": result.codes}, as_json)
+
+
+@export_app.command("qdpx")
+def export_qdpx_cmd(
+    out: OutArg,
+    project: ProjectOpt = Path("."),
+    include_suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--include-suggestions",
+            help="Also export unreviewed machine suggestions, as the user 'themegrid (machine)'.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the coded project as REFI-QDA (.qdpx): codebook, documents, case attributes, codings.
+
+    By default only human accepted codings are exported; each human coder becomes a user.
+    """
+    result = export_qdpx(open_project(project), out, include_suggestions=include_suggestions)
+    data = {
+        "path": result.path,
+        "codes": result.codes,
+        "documents": result.documents,
+        "selections": result.selections,
+        "codings": result.codings,
+        "users": list(result.users),
+        "skipped": list(result.skipped),
+    }
+    _echo(result.lines(), data, as_json)
+
+
+@import_app.command("qdc")
+def import_qdc_cmd(file: InArg, project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Import a REFI-QDA codebook (.qdc) into the project.
+
+    The codes go into the store and into codebook/imported_<file>.yaml (no cues),
+    so 'themegrid codebook check' sees them. Refused, with nothing written, when
+    a derived code id already exists.
+    """
+    summary = import_qdc(open_project(project), file)
+    _echo(summary.lines(), summary.to_dict(), as_json)
+
+
+@import_app.command("qdpx")
+def import_qdpx_cmd(
+    file: InArg,
+    project: ProjectOpt = Path("."),
+    coder_prefix: Annotated[
+        str,
+        typer.Option(
+            "--coder-prefix", help="Put this before every imported coder name, e.g. 'nvivo:'."
+        ),
+    ] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a REFI-QDA project (.qdpx): codes, text sources and their codings.
+
+    Text and PDF (with a text representation) sources become documents in the store
+    (under refi/, not in corpus/); their codings become human accepted codings by
+    the file's users. Audio, video and picture sources are skipped and listed.
+    Everything is checked first: on any error nothing is written.
+    """
+    summary = import_qdpx(open_project(project), file, coder_prefix=coder_prefix)
+    _echo(summary.lines(), summary.to_dict(), as_json)
+
+
+def _echo(lines: list[str], data: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for line in lines:
+            typer.echo(line)
