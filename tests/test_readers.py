@@ -389,8 +389,8 @@ def test_csv_auto_text_column(tmp_path: Path) -> None:
         "The pilot helped our school a lot.",
         "Two lines\nin one answer.",
     ]
-    assert [u.row_id for u in doc.units] == ["2", "4"]
-    assert doc.units[0].attributes == {"id": "r1", "state": "Nevada", "score": "4"}
+    assert [u.row_id for u in doc.units] == ["r1", "r3"]
+    assert doc.units[0].attributes == {"state": "Nevada", "score": "4"}
 
 
 def test_csv_named_columns(tmp_path: Path) -> None:
@@ -407,6 +407,7 @@ def test_csv_longest_text_column_and_semicolons(tmp_path: Path) -> None:
         ("Ana", "We started with a pilot and grew."),
         ("Bo", "Teachers led the work."),
     ]
+    assert [u.row_id for u in doc.units] == ["2", "3"]  # spreadsheet row numbers
 
 
 def test_csv_missing_text_column_lists_columns(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Spreadsheets of responses (.csv, .xlsx): one response or utterance per row.
 
-Each non-empty row becomes a unit with its ``row_id`` (the id column, or the
-spreadsheet row number with the header as row 1) and its attributes. The
+Each non-empty row becomes a unit with its ``row_id`` (the id column, named or
+called ``id``/``response_id``/..., else the spreadsheet row number with the
+header as row 1) and its attributes. The
 document text is the rows' texts joined by blank lines, so offsets stay exact.
 Without a named text column, a column named like ``text``/``response``/... is
 used, else the column with the longest average text.
@@ -37,6 +38,7 @@ _TEXT_NAMES = (
     "content",
     "message",
 )
+_ID_NAMES = ("id", "row_id", "response_id", "respondent_id", "responseid", "respondentid")
 _ROW_SEP = "\n\n"
 
 
@@ -139,6 +141,8 @@ def _document(request: ReadRequest, fmt: str, table: Table, notes: list[str]) ->
     if text_col is None:
         text_col = _guess_text_column(table)
     id_col = _column(shown, table, opts.id_column, "id")
+    if id_col is None:
+        id_col = _named_column(table, _ID_NAMES)
     speaker_col = _column(shown, table, opts.speaker_column, "speaker")
     attr_cols = _attribute_columns(shown, table, opts, (text_col, id_col, speaker_col))
     parts: list[str] = []
@@ -204,11 +208,18 @@ def _attribute_columns(
 
 
 def _guess_text_column(table: Table) -> int:
+    named = _named_column(table, _TEXT_NAMES)
+    if named is not None:
+        return named
+    return max(range(len(table.columns)), key=lambda i: _average_text_length(table, i))
+
+
+def _named_column(table: Table, names: Sequence[str]) -> int | None:
     folded = [c.casefold().replace("-", "_") for c in table.columns]
-    for name in _TEXT_NAMES:
+    for name in names:
         if name in folded:
             return folded.index(name)
-    return max(range(len(table.columns)), key=lambda i: _average_text_length(table, i))
+    return None
 
 
 def _average_text_length(table: Table, column: int) -> float:

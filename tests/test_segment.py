@@ -1,0 +1,151 @@
+"""Segmenting: exact offsets, sentence splits of long units, stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from themegrid.models import RawDocument, Unit
+from themegrid.readers import read_document
+from themegrid.readers.text import units_from_text
+from themegrid.segment import segment_document
+
+
+@pytest.fixture(scope="module")
+def nlp() -> spacy.language.Language:
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    return pipeline
+
+
+def raw_from_text(text: str, path: str = "interviews/a.txt") -> RawDocument:
+    units, kind = units_from_text(text)
+    return RawDocument(path=path, format="txt", text=text, units=tuple(units), kind=kind)
+
+
+TRANSCRIPT = (
+    "Interviewer: How did it start?\n\n"
+    "Jane Doe: With a pilot.\n\n"
+    "Interviewer: And then?\n\n"
+    "Jane Doe: With a pilot.\n"
+)
+
+
+def test_one_segment_per_turn(nlp: spacy.language.Language) -> None:
+    segments = segment_document(raw_from_text(TRANSCRIPT), nlp)
+    assert [(s.speaker, s.text, s.is_interviewer) for s in segments] == [
+        ("Interviewer", "How did it start?", True),
+        ("Jane Doe", "With a pilot.", False),
+        ("Interviewer", "And then?", True),
+        ("Jane Doe", "With a pilot.", False),
+    ]
+    assert [s.seq for s in segments] == [0, 1, 2, 3]
+    assert len({s.id for s in segments}) == 4  # the repeated answer gets its own ordinal
+    assert all(len(s.id) == 16 for s in segments)
+
+
+def test_interviewer_from_metadata_and_from_questions(nlp: spacy.language.Language) -> None:
+    text = "Ann Lee: Why?\n\nBo Park: Because.\n\nAnn Lee: How?\n\nBo Park: Slowly.\n"
+    by_questions = segment_document(raw_from_text(text), nlp)
+    assert [s.is_interviewer for s in by_questions] == [True, False, True, False]
+    by_metadata = segment_document(raw_from_text(text), nlp, interviewer_labels=["Bo Park"])
+    assert [s.is_interviewer for s in by_metadata] == [False, True, False, True]
+
+
+def test_long_units_split_at_sentences(nlp: spacy.language.Language) -> None:
+    sentences = [f"Sentence number {i} talks about the pilot districts." for i in range(60)]
+    text = "Interviewer: Tell me.\n\nJane Doe: " + " ".join(sentences) + "\n\nInterviewer: Ok?\n"
+    raw = raw_from_text(text)
+    segments = segment_document(raw, nlp, max_chars=500)
+    answer = [s for s in segments if s.speaker == "Jane Doe"]
+    assert len(answer) > 4
+    assert all(len(s.text) <= 500 for s in answer)
+    assert all(s.text.startswith("Sentence number") and s.text.endswith(".") for s in answer)
+    assert " ".join(s.text for s in answer) == " ".join(sentences)
+
+
+def test_table_rows_keep_row_ids(nlp: spacy.language.Language, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("id,response\nr1,Good.\nr2,Bad.\n", encoding="utf-8")
+    segments = segment_document(read_document(path), nlp)
+    assert [(s.row_id, s.text) for s in segments] == [("r1", "Good."), ("r2", "Bad.")]
+
+
+def test_ids_depend_on_path(nlp: spacy.language.Language) -> None:
+    a = segment_document(raw_from_text(TRANSCRIPT, "a.txt"), nlp)
+    b = segment_document(raw_from_text(TRANSCRIPT, "b.txt"), nlp)
+    assert {s.id for s in a}.isdisjoint(s.id for s in b)
+
+
+def test_whitespace_only_edits_keep_ids(nlp: spacy.language.Language) -> None:
+    a = segment_document(raw_from_text(TRANSCRIPT), nlp)
+    b = segment_document(raw_from_text(TRANSCRIPT.replace("With a pilot.", "With  a\npilot.")), nlp)
+    assert [s.id for s in a] == [s.id for s in b]
+
+
+words = st.sampled_from(
+    "the pilot state district teachers said: yes no time money, trust. why? we grew and".split()
+)
+sentence = st.lists(words, min_size=1, max_size=25).map(lambda ws: " ".join(ws).capitalize() + ".")
+turn_text = st.lists(sentence, min_size=1, max_size=8).map(" ".join)
+label_pairs = st.sampled_from(
+    [
+        ("Interviewer:", "Respondent:"),
+        ("Q:", "A:"),
+        ("Jane Doe:", "Dr. Smith:"),
+        ("[00:01:02] Bo:", "[00:02:03] Al:"),
+        ("**Moderator:**", "**P1:**"),
+    ]
+)
+separator = st.sampled_from(["\n", "\n\n", "\n \n", "\r\n\r\n"])
+bodies = st.lists(st.tuples(turn_text, separator), min_size=4, max_size=12)
+transcripts = st.builds(
+    lambda pair, body: [(pair[i % 2], text, sep) for i, (text, sep) in enumerate(body)],
+    label_pairs,
+    bodies,
+)
+
+
+def render(turns: list[tuple[str, str, str]]) -> str:
+    return "".join(f"{lab} {text}{sep}" for lab, text, sep in turns).replace("\r\n", "\n")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(turns=transcripts, edit_at=st.integers(min_value=0, max_value=11))
+def test_offsets_exact_and_ids_stable(
+    nlp: spacy.language.Language, turns: list[tuple[str, str, str]], edit_at: int
+) -> None:
+    text = render(turns)
+    raw = raw_from_text(text)
+    first = segment_document(raw, nlp, max_chars=120)
+    second = segment_document(raw_from_text(text), nlp, max_chars=120)
+    assert raw.kind == "interview"
+    assert first and [s.id for s in first] == [s.id for s in second]
+    for s in first:
+        assert raw.text[s.start : s.end] == s.text
+        assert s.text == s.text.strip() and s.text
+
+    # Edit one turn: every segment outside it keeps its id.
+    i = edit_at % len(turns)
+    edited_turns = list(turns)
+    lab, _, sep = turns[i]
+    edited_turns[i] = (lab, "Completely new words here about something else.", sep)
+    edited = segment_document(raw_from_text(render(edited_turns)), nlp, max_chars=120)
+    changed_start = len(render(turns[:i]))
+    changed_end = changed_start + len(render(turns[i : i + 1]))
+    inside = [s for s in first if changed_start <= s.start < changed_end]
+    # an identical (speaker, text) inside the edit shifts the ordinal of later copies
+    keys = {(s.speaker, s.text) for s in inside}
+    outside = {s.id for s in first if s not in inside and (s.speaker, s.text) not in keys}
+    assert outside <= {s.id for s in edited}
+
+
+def test_unit_with_only_whitespace_is_skipped(nlp: spacy.language.Language) -> None:
+    raw = RawDocument("a.txt", "txt", "a  \n  ", (Unit(0, 1), Unit(1, 6)), "document")
+    assert [s.text for s in segment_document(raw, nlp)] == ["a"]
