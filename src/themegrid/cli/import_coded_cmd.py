@@ -1,0 +1,108 @@
+"""``themegrid import-coded``: spreadsheets of already-coded segments as a coder's codings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..import_coded import Layout, codes_as_yaml, import_coded
+from ..project import open_project
+from .app import JsonOpt, ProjectOpt, app
+
+
+@app.command("import-coded")
+def import_coded_cmd(
+    files: Annotated[list[Path], typer.Argument(help="One or more .csv or .xlsx files.")],
+    coder: Annotated[str, typer.Option("--coder", help="Who coded the files (a person's name).")],
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Column with a row id (e.g. ResponseId).")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column with the text.")
+    ] = None,
+    speaker_column: Annotated[
+        str | None, typer.Option("--speaker-column", help="Column with the speaker.")
+    ] = None,
+    attribute_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attribute-column", help="A column of case attributes, e.g. State (repeatable)."
+        ),
+    ] = None,
+    code_columns: Annotated[
+        list[str] | None,
+        typer.Option("--code-columns", help="Code columns, e.g. 'Code 1..Code 8' (repeatable)."),
+    ] = None,
+    code_column: Annotated[
+        str | None, typer.Option("--code-column", help="One column holding several codes.")
+    ] = None,
+    delimiter: Annotated[
+        str, typer.Option("--delimiter", help="Separates codes within a cell.")
+    ] = ";",
+    rows_are_documents: Annotated[
+        bool,
+        typer.Option(
+            "--rows-are-documents", help="Each row is its own document (survey responses)."
+        ),
+    ] = False,
+    document_name: Annotated[
+        str | None,
+        typer.Option("--document-name", help="Name of the document (default: the file name)."),
+    ] = None,
+    add_codes: Annotated[
+        bool,
+        typer.Option("--add-codes", help="Create codes missing from the codebook (in the store)."),
+    ] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Import segments coded in a spreadsheet (one row per segment) as CODER's codings.
+
+    Code cells hold code ids or names (any case), or paths like parent->child.
+    Rows with text but no codes count as seen and left uncoded. Nothing is
+    written unless every file, column and code is valid.
+    """
+    columns = [*(code_columns or []), *([code_column] if code_column else [])]
+    layout = Layout(
+        id_column=id_column,
+        text_column=text_column,
+        speaker_column=speaker_column,
+        attribute_columns=tuple(attribute_column or ()),
+        code_columns=tuple(columns),
+        delimiter=delimiter,
+    )
+    proj = open_project(project)
+    with proj.open_store() as store:
+        summary = import_coded(
+            store,
+            files,
+            coder=coder,
+            codebook=proj.load_codebook(),
+            layout=layout,
+            rows_are_documents=rows_are_documents,
+            document_name=document_name,
+            add_codes=add_codes,
+            sheet=sheet,
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict()))
+        return
+    typer.echo(
+        f"{summary.coder}: {summary.rows} row(s) from {summary.files} file(s); "
+        f"documents {summary.documents_created} new, {summary.documents_matched} matched; "
+        f"segments {summary.segments_created} new, {summary.segments_matched} matched; "
+        f"codings {summary.codings_added} added, {summary.codings_unchanged} unchanged, "
+        f"{summary.codings_replaced} replaced, {summary.codings_withdrawn} withdrawn (run {summary.run_id})"
+    )
+    if summary.codes_created:
+        typer.echo(
+            f"Created {len(summary.codes_created)} code(s) in the project store. To keep them in the "
+            "codebook, paste these lines into a file in codebook/ and fill in the definitions:"
+        )
+        typer.echo(codes_as_yaml(summary.codes_created))

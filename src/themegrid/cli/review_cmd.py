@@ -1,0 +1,72 @@
+"""``themegrid review export|import``: review machine suggestions in an Excel sheet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..project import open_project
+from ..review import export_review, import_review
+from .app import JsonOpt, ProjectOpt, app, make_app
+
+review_app = make_app("Review machine suggestions in Excel: export a sheet, import the decisions.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def export(
+    out: Annotated[
+        Path | None, typer.Argument(help="Where to write the sheet [default: reports/review.xlsx].")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most N rows.", min=1)] = None,
+    code: Annotated[
+        list[str] | None,
+        typer.Option("--code", help="Only suggestions of this code id (repeatable)."),
+    ] = None,
+    by_segment: Annotated[
+        bool,
+        typer.Option("--by-segment", help="Order rows by document and segment, not by certainty."),
+    ] = False,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write one row per pending suggestion, least certain first, with a Decision dropdown."""
+    proj = open_project(project)
+    target = out or proj.reports_dir / "review.xlsx"
+    with proj.open_store() as store:
+        summary = export_review(
+            store, proj.load_codebook(), target, limit=limit, codes=code, by_segment=by_segment
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.__dict__))
+        return
+    typer.echo(
+        f"wrote {summary.path}: {summary.rows} of {summary.pending} pending suggestion(s). "
+        f"Fill Decision, then run: themegrid review import {summary.path} --coder 'Your Name'"
+    )
+
+
+@review_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A review sheet filled in by the coder.")],
+    coder: Annotated[
+        str, typer.Option("--coder", help="Who made the decisions (a person's name).")
+    ],
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply the decisions in a review sheet as CODER's codings (all of them, or none)."""
+    proj = open_project(project)
+    with proj.open_store() as store:
+        summary = import_review(store, file, coder=coder, codebook=proj.load_codebook())
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict()))
+        return
+    typer.echo(
+        f"{summary.coder}: {summary.accepted} accepted, {summary.rejected} rejected, "
+        f"{summary.added} added, {summary.unchanged} unchanged; "
+        f"{summary.views_added} segment(s) newly marked as seen (run {summary.run_id})"
+    )
