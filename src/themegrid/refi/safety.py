@@ -72,8 +72,7 @@ def parse_xml(data: bytes, display: str, *, root: str, namespaces: tuple[str, ..
     namespaces accepted for it.
     """
     etree = lxml_etree()
-    head = data[:4096].lstrip(b"\xef\xbb\xbf")
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # quick check for UTF-8 and ASCII files
         raise RefiError(display, _DTD_MESSAGE)
     parser = etree.XMLParser(
         resolve_entities=False,
@@ -85,10 +84,12 @@ def parse_xml(data: bytes, display: str, *, root: str, namespaces: tuple[str, ..
     try:
         tree = etree.fromstring(data, parser).getroottree()
     except etree.XMLSyntaxError as exc:
+        if "entity" in str(exc).lower():
+            raise RefiError(display, _DTD_MESSAGE) from exc
         raise RefiError(
             display, f"not well-formed XML ({exc}); the file is damaged or not QDA-XML"
         ) from exc
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # e.g. UTF-16 files
         raise RefiError(display, _DTD_MESSAGE)
     element = tree.getroot()
     qname = etree.QName(element)
