@@ -17,12 +17,52 @@ import spacy
 from themegrid.readers import read_document
 from themegrid.segment import segment_document
 
-VOCAB = (
-    "the state district pilot teachers students learning competency based personalized "
-    "we they it was is and but so because time money trust school leaders network coaching "
-    "policy legislature waiver seat graduate profile equity support needs really think know "
-    "café naïve résumé — “quoted” it’s"
-).split()
+VOCAB = [
+    "the",
+    "state",
+    "district",
+    "pilot",
+    "teachers",
+    "students",
+    "learning",
+    "competency",
+    "based",
+    "personalized",
+    "we",
+    "they",
+    "it",
+    "was",
+    "is",
+    "and",
+    "but",
+    "so",
+    "because",
+    "time",
+    "money",
+    "trust",
+    "school",
+    "leaders",
+    "network",
+    "coaching",
+    "policy",
+    "legislature",
+    "waiver",
+    "seat",
+    "graduate",
+    "profile",
+    "equity",
+    "support",
+    "needs",
+    "really",
+    "think",
+    "know",
+    "café",
+    "naïve",
+    "résumé",
+    "—",
+    "“quoted”",
+    "it’s",
+]
 STYLES = [
     ("Interviewer: ", "Respondent: "),
     ("Q: ", "A: "),

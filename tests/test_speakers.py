@@ -64,6 +64,9 @@ STYLES = [
     (inline("采访者：", "受访者："), ["采访者", "受访者"]),
     (inline("Rep. Lindqvist:", "Dr. Okafor:"), ["Rep. Lindqvist", "Dr. Okafor"]),
     (inline("Interviewer\t", "Respondent\t"), ["Interviewer", "Respondent"]),
+    (inline("Interviewer -", "Respondent -", sep="\n"), ["Interviewer", "Respondent"]),
+    (own_line("[Jane Doe] 10:02:33", "[Bob Smith] 10:02:40"), ["Jane Doe", "Bob Smith"]),
+    (inline("Interviewer (IV):", "Respondent 1 (R1):"), ["Interviewer (IV)", "Respondent 1 (R1)"]),
 ]
 
 

@@ -33,7 +33,7 @@ _INLINE_RE = re.compile(
     (?:[ \t]*(?P<paren>{_ROLE_PAREN}))?
     (?:[ \t]*(?P<post_ts>{_BR_TS}))?
     (?:{_BOLD})?
-    (?:[ \t]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S))
+    (?:[ \t]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S)|[ \t]+[-–—](?=[ \t]))
     [ \t]*""",
     re.M | re.X,
 )
