@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -334,7 +335,7 @@ def test_order_least_certain_first_round_robin(codebook: Codebook) -> None:
     # within a code, cases alternate before a case repeats
     funding = [i.case for i in order if i.code_id == "barriers.funding"]
     assert funding[:2] in (["AZ", "NV"], ["NV", "AZ"])
-    assert all(a != b for a, b in zip(funding, funding[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(funding))
     # codes alternate in the first rounds
     assert {i.code_id for i in order[:2]} == set(conf)
     by_segment = review_order(pending_suggestions(s, codebook), by_segment=True)
