@@ -89,6 +89,16 @@ def project(tmp_path: Path):
 def test_the_valid_file_used_below_imports(tmp_path: Path) -> None:
     summary = import_qdpx(fresh_project(tmp_path / "p"), qdpx(tmp_path / "ok.qdpx", qde()))
     assert summary.codings == 1
+    assert summary.coders == ("unattributed",)  # no Users, no creatingUser
+
+
+def test_source_whose_text_file_is_missing_is_skipped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "nofile.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde())
+    summary = import_qdpx(fresh_project(tmp_path / "p"), path)
+    assert summary.documents == () and summary.codings == 0
+    assert any("Interview" in s and "not inside the archive" in s for s in summary.skipped)
 
 
 @pytest.mark.parametrize(

@@ -245,6 +245,7 @@ def write_output(out: PathOrFile, data: bytes) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
@@ -253,6 +254,12 @@ def write_output(out: PathOrFile, data: bytes) -> str:
             os.unlink(tmp)
         raise
     return str(target)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def iter_children(element: Any, ns: str, name: str) -> Iterator[Any]:
