@@ -112,9 +112,10 @@ class ImportSummary:
             + (f", {len(self.codes_matched)} already in the project" if self.codes_matched else "")
         )
         if self.documents or self.codings:
+            folder = "/".join(self.documents[0].split("/")[:2]) + "/" if self.documents else "refi/"
             out.append(
                 f"  sources: {len(self.documents)} documents, kept in the store only (not in corpus/), "
-                f"under refi/"
+                f"as {folder}..."
             )
             out.append(
                 f"  codings: {self.codings} human accepted codings on {self.segments} segments"
