@@ -462,3 +462,35 @@ def test_cli(tmp_path: Path) -> None:
     assert "Created 1 code(s)" in result.output and "- id: transport" in result.output
     result = run_cli(["import-coded", str(path), "--coder", "", "-p", str(root)])
     assert result.exit_code == 1 and "--coder" in error_text(result)
+
+
+def test_qualtrics_extra_header_rows_are_skipped(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    header = ["ResponseId", QUESTION, "Code 1", "Code 2"]
+    rows = [
+        ["Response ID", QUESTION, "Code 1", "Code 2"],
+        ['{"ImportId":"_recordId"}', '{"ImportId":"QID4_TEXT"}', "", ""],
+        ["R_1", "Budget.", "Funding constraints", ""],
+    ]
+    path = write_csv(tmp_path / "q.csv", header, rows)
+    summary = import_coded(store, [path], coder="Ana", codebook=codebook, rows_are_documents=True)
+    assert summary.rows == 1 and summary.codings_added == 1
+
+
+def test_changed_transcript_appends_new_rows(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    header = ["Speaker", "Text", "Codes"]
+    rows = [["Interviewer", "Hi?", ""], ["Ana", "The budget.", "barriers.funding"]]
+    path = write_csv(tmp_path / "t.csv", header, rows)
+    import_coded(store, [path], coder="Ana", codebook=codebook)
+    old = {r[0] for r in store.query("SELECT id FROM segments")}
+    write_csv(path, header, [*rows, ["Ana", "And turnover.", "barriers.staffing"]])
+    summary = import_coded(store, [path], coder="Ana", codebook=codebook)
+    assert (summary.segments_matched, summary.segments_created, summary.codings_added) == (2, 1, 1)
+    assert old < {r[0] for r in store.query("SELECT id FROM segments")}
+    text = store.scalar("SELECT text FROM documents")
+    segs = store.query('SELECT start, "end", text FROM segments ORDER BY seq')
+    assert [s["text"] for s in segs] == ["Hi?", "The budget.", "And turnover."]
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in segs)

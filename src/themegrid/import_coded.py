@@ -458,7 +458,7 @@ def parse_rows(table: Table, cols: Columns, delimiter: str, problems: list[Probl
             if label.strip()
         )
         text = cells[cols.text].replace("\r\n", "\n").strip()
-        if text == table.header[cols.text] and not labels:
+        if norm(text) == norm(table.header[cols.text]):
             continue  # Qualtrics repeats the question text in its second header row
         row_id = cells[cols.id] if cols.id is not None and cells[cols.id] else None
         if not text:
