@@ -10,10 +10,13 @@ codes may match one segment and matches may overlap. As a pipeline component
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.errors import MatchPatternError
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -69,7 +72,17 @@ class CueRuler:
         self.phrases = PhraseMatcher(vocab, attr="LOWER")
         self.lemmas = PhraseMatcher(vocab, attr="LEMMA")
         self.vetoes = PhraseMatcher(vocab, attr="LEMMA")
-        self.tokens = Matcher(vocab, validate=True)
+        # Token patterns run only on docs where their anchor token occurs (see _anchor):
+        # spaCy's Matcher tries every pattern at every token, with Python-level
+        # predicates for IN sets, which made it 90% of tagging time.
+        self.anchors = {
+            "LEMMA": PhraseMatcher(vocab, attr="LEMMA"),
+            "LOWER": PhraseMatcher(vocab, attr="LOWER"),
+        }
+        self.pattern_matchers: dict[str, Matcher] = {}
+        self.pattern_lengths: dict[str, int | None] = {}
+        self.pattern_needs: dict[str, list[tuple[int, frozenset[int]]]] = {}
+        self.ungated: list[str] = []
         self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
         for code in self.codes:
             self._add(code)
@@ -84,7 +97,26 @@ class CueRuler:
         for lemma in cues.lemmas:
             self.lemmas.add(f"{code.id}{_SEP}lemma cue '{lemma}'", self._lemma_docs([lemma]))
         for i, pattern in enumerate(cues.patterns, 1):
-            self.tokens.add(f"{code.id}{_SEP}pattern cue #{i}", [list(pattern)])
+            key = f"{code.id}{_SEP}pattern cue #{i}"
+            matcher = Matcher(self.nlp.vocab, validate=True)
+            matcher.add(key, [list(pattern)])
+            self.pattern_matchers[key] = matcher
+            self.pattern_lengths[key] = _max_length(pattern)
+            self.pattern_needs[key] = [
+                (
+                    LEMMA if attr == "LEMMA" else LOWER,
+                    frozenset(self.nlp.vocab.strings.add(v) for v in values),
+                )
+                for attr, values in _required(pattern)
+            ]
+            anchor = _anchor(pattern)
+            if anchor is None:
+                self.ungated.append(key)
+                continue
+            attr, values = anchor
+            self.anchors[attr].add(
+                key, [Doc(self.nlp.vocab, words=[v], lemmas=[v]) for v in values]
+            )
         if cues.veto:
             self.vetoes.add(code.id, self._lemma_docs(cues.veto))
 
@@ -104,13 +136,57 @@ class CueRuler:
         strings = self.nlp.vocab.strings
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         out: list[CueHit] = []
-        for matcher in (self.phrases, self.lemmas, self.tokens):
-            for m_id, start, end in matcher(doc):
-                code_id, cue = strings[m_id].split(_SEP, 1)
-                if code_id in vetoed:
+        matches = {*self.phrases(doc), *self.lemmas(doc)}
+        for key in self.ungated:
+            matches.update(self.pattern_matchers[key](doc))
+        for key, windows in self._windows(doc).items():
+            for start, end in windows:
+                matches.update(
+                    (m, start + s, start + e)
+                    for m, s, e in self.pattern_matchers[key](doc[start:end])
+                )
+        for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2])):
+            code_id, cue = strings[m_id].split(_SEP, 1)
+            if code_id in vetoed:
+                continue
+            span = doc[start:end]
+            out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
+        return out
+
+    def _windows(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        """For each pattern whose anchor occurs: the token windows where a match could lie."""
+        strings = self.nlp.vocab.strings
+        out: dict[str, list[tuple[int, int]]] = {}
+        n = len(doc)
+        present: dict[int, set[int]] | None = None
+        possible: dict[int, bool] = {}
+        for anchors in self.anchors.values():
+            for m_id, start, end in anchors(doc):
+                if m_id not in possible:
+                    if present is None:
+                        array = doc.to_array([LEMMA, LOWER])
+                        present = {
+                            LEMMA: set(array[:, 0].tolist()),
+                            LOWER: set(array[:, 1].tolist()),
+                        }
+                    needs = self.pattern_needs[strings[m_id]]
+                    possible[m_id] = all(
+                        not values.isdisjoint(present[attr]) for attr, values in needs
+                    )
+                if not possible[m_id]:
                     continue
-                span = doc[start:end]
-                out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
+                key = strings[m_id]
+                length = self.pattern_lengths[key]
+                window = (
+                    (0, n)
+                    if length is None
+                    else (max(0, start - length + 1), min(n, end + length - 1))
+                )
+                spans = out.setdefault(key, [])
+                if spans and window[0] <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
+                else:
+                    spans.append(window)
         return out
 
     def suggest(self, doc: Doc) -> list[Suggestion]:
@@ -123,6 +199,52 @@ class CueRuler:
             out.append(Suggestion(code_id, _score(ordered), ordered))
         out.sort(key=lambda s: s.code_id)
         return out
+
+
+def _max_length(pattern: tuple[Mapping[str, Any], ...]) -> int | None:
+    """The most tokens a match can span, or None when unbounded (``*``, ``+``, ``{n,}``)."""
+    total = 0
+    for token in pattern:
+        op = token.get("OP")
+        if op in (None, "!", "?"):
+            total += 1
+        elif isinstance(op, str) and op.startswith("{") and op.endswith("}"):
+            high = op[1:-1].split(",")[-1].strip()
+            if not high.isdigit():
+                return None
+            total += int(high)
+        else:
+            return None
+    return total
+
+
+def _required(pattern: tuple[Mapping[str, Any], ...]) -> list[tuple[str, list[str]]]:
+    """(attribute, allowed values) of every token a match must contain, where known."""
+    out = []
+    for token in pattern:
+        if token.get("OP") not in (None, "+"):
+            continue
+        for attr in ("LEMMA", "LOWER"):
+            value = token.get(attr)
+            if isinstance(value, str):
+                out.append((attr, [value.lower()]))
+            elif isinstance(value, dict) and set(value) == {"IN"} and value["IN"]:
+                out.append((attr, [str(v).lower() for v in value["IN"]]))
+            else:
+                continue
+            break
+    return out
+
+
+def _anchor(pattern: tuple[Mapping[str, Any], ...]) -> tuple[str, list[str]] | None:
+    """The most selective required token: no stop word among its values, fewest values.
+
+    None when no token qualifies (the pattern then runs on every text).
+    """
+    candidates = _required(pattern)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (any(v in STOP_WORDS for v in c[1]), len(c[1])))
 
 
 @Language.factory(
