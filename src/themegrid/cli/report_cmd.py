@@ -1,0 +1,92 @@
+"""``themegrid report``: the cross-case theme-matrix workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ProjectError
+from ..matrix import has_codings
+from ..project import open_project
+from ..workbook import write_workbook
+from .app import JsonOpt, ProjectOpt, app
+
+DEFAULT_OUT = Path("reports") / "theme_matrix.xlsx"
+
+
+@app.command("report")
+def report(
+    project: ProjectOpt = Path("."),
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            metavar="ATTR",
+            help="Case attribute for the columns (from corpus/metadata.csv); repeat to "
+            "combine, e.g. --by state --by role. Default: state.",
+        ),
+    ] = None,
+    accepted_only: Annotated[
+        bool,
+        typer.Option(
+            "--accepted-only",
+            help="Count only human-accepted codings (default: also unreviewed suggestions).",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Workbook path (default: reports/theme_matrix.xlsx)."),
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Also write each matrix as CSV into this folder.", file_okay=False
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the cross-case theme matrices to an Excel workbook (and CSV with --csv).
+
+    Sheets: About, Matrix (segments per code and case), Respondents ("n of N"),
+    Framework (best quotes), Co-occurrence, Source types, Codings, Codebook.
+    """
+    proj = open_project(project)
+    codebook = proj.load_codebook()
+    target = out if out is not None else proj.root / DEFAULT_OUT
+    with proj.open_store() as store:
+        if not has_codings(store):
+            raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
+        summary = write_workbook(
+            store,
+            codebook,
+            target,
+            by=tuple(by or ("state",)),
+            include="accepted" if accepted_only else "suggested",
+            csv_dir=csv,
+            project_name=proj.root.name,
+        )
+    if as_json:
+        data = {
+            "path": str(summary.path),
+            "by": list(summary.by),
+            "cases": list(summary.cases),
+            "codes_with_codings": summary.n_codes_with_codings,
+            "codings_counted": summary.n_codings,
+            "documents": summary.n_documents,
+            "basis": summary.basis,
+            "csv_files": [str(p) for p in summary.csv_files],
+        }
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"wrote {summary.path}")
+    typer.echo(
+        f"{len(summary.cases)} cases by {' + '.join(summary.by)}; "
+        f"{summary.n_codes_with_codings} codes with codings; "
+        f"{summary.n_codings} codings counted from {summary.n_documents} documents"
+    )
+    typer.echo(f"counted: {summary.basis}")
+    for path in summary.csv_files:
+        typer.echo(f"wrote {path}")
