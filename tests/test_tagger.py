@@ -116,3 +116,82 @@ def test_ungrouped_codes_without_cues_are_not_compiled(tmp_path: Path) -> None:
     (tmp_path / "cb.yaml").write_text(CODEBOOK)
     ruler = CueRuler(load_codebook(tmp_path))
     assert {c.id for c in ruler.codes} == {"policy.pilot", "policy.task_force", "policy.seat_time"}
+
+
+GATED = textwrap.dedent(
+    """\
+    codebook: {name: G, version: "1"}
+    codes:
+      - id: a
+        name: A
+        definition: x
+        cues:
+          patterns:
+            - [{LOWER: {IN: [the, our]}}, {LEMMA: {IN: [superintendent, principal]}}, {IS_PUNCT: false, OP: "{0,3}"}, {LEMMA: decide}]
+            - [{LEMMA: district}, {OP: "*"}, {LOWER: together}]
+            - [{IS_PUNCT: true}, {LOWER: "on", OP: "?"}, {LEMMA: pilot}]
+            - [{LIKE_NUM: true}, {LEMMA: school}]
+    """
+)
+WORDS = [
+    "the",
+    "our",
+    "superintendent",
+    "principals",
+    "decided",
+    "decides",
+    "district",
+    "districts",
+    "together",
+    ",",
+    ".",
+    "on",
+    "pilot",
+    "piloted",
+    "3",
+    "schools",
+    "school",
+    "we",
+    "then",
+]
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory: pytest.TempPathFactory) -> CueRuler:
+    folder = tmp_path_factory.mktemp("gated")
+    (folder / "cb.yaml").write_text(GATED)
+    return CueRuler(load_codebook(folder))
+
+
+def test_gated_pattern_matching_equals_a_plain_matcher(gated: CueRuler) -> None:
+    """Anchors and windows are an optimisation only: same matches as running every pattern everywhere."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from spacy.matcher import Matcher
+
+    plain = Matcher(gated.nlp.vocab)
+    for key, matcher in gated.pattern_matchers.items():
+        code = load_codebook_text(GATED).get("a")
+        plain.add(key, [list(code.cues.patterns[int(key.rsplit("#", 1)[1]) - 1])])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40))
+    def check(words: list[str]) -> None:
+        doc = gated.nlp(" ".join(words))
+        strings = gated.nlp.vocab.strings
+        expected = {(strings[m].split("\x1f")[1], s, e) for m, s, e in plain(doc)}
+        got = {
+            (h.cue, doc.char_span(h.start, h.end).start, doc.char_span(h.start, h.end).end)
+            for h in gated.hits(doc)
+        }
+        assert got == expected
+
+    check()
+
+
+def load_codebook_text(text: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "cb.yaml").write_text(text)
+        return load_codebook(folder)
