@@ -170,7 +170,7 @@ def test_gated_pattern_matching_equals_a_plain_matcher(gated: CueRuler) -> None:
     from spacy.matcher import Matcher
 
     plain = Matcher(gated.nlp.vocab)
-    for key, matcher in gated.pattern_matchers.items():
+    for key in gated.pattern_matchers:
         code = load_codebook_text(GATED).get("a")
         plain.add(key, [list(code.cues.patterns[int(key.rsplit("#", 1)[1]) - 1])])
 
