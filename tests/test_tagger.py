@@ -153,6 +153,11 @@ WORDS = [
     "school",
     "we",
     "then",
+    "the superintendent then decided",
+    "our principals we then decides",
+    "district we then together",
+    ", on piloted",
+    "3 schools",
 ]
 
 
