@@ -10,6 +10,7 @@ workbook, and the previous one stays until the new one is complete.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -200,7 +201,8 @@ def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Pa
             "Excel close it, or choose another --out, and run again"
         ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return target
 
 

@@ -1,0 +1,324 @@
+"""The Excel workbook: re-read with openpyxl and pandas and checked against independent counts."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import report_fixtures as fx
+from factories import add_coding, add_document
+from themegrid import workbook as wbmod
+from themegrid.cli import app
+from themegrid.matrix import TOTAL
+from themegrid.project import init_project
+from themegrid.store import Store, now
+
+SHEETS = [
+    "About",
+    "Matrix",
+    "Respondents",
+    "Framework",
+    "Co-occurrence",
+    "Source types",
+    "Codings",
+    "Codebook",
+]
+
+
+@pytest.fixture
+def built() -> fx.Built:
+    return fx.build_store(Store(":memory:"))
+
+
+@pytest.fixture
+def xlsx(built: fx.Built, tmp_path: Path) -> Path:
+    out = tmp_path / "reports" / "theme_matrix.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out, csv_dir=tmp_path / "csv")
+    return out
+
+
+def grid(ws, value_cols: int | None = None) -> dict[tuple[str, str], object]:
+    """{(code id, column header): value} for a code × column sheet."""
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    out = {}
+    for row in rows[1:]:
+        if not row[0]:
+            break
+        for col, value in zip(header[2:], row[2:], strict=False):
+            out[(row[0], col)] = value
+    return out
+
+
+def counts_from_codings(path: Path, case_column: str = "state") -> dict[tuple[str, str], int]:
+    """Recompute the roll-up matrix from the Codings and Codebook sheets alone (pandas)."""
+    codings = pd.read_excel(path, sheet_name="Codings")
+    book = pd.read_excel(path, sheet_name="Codebook")
+    parent = dict(zip(book["Code id"], book["Parent"].where(book["Parent"].notna()), strict=True))
+    segments: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for seg, code, case in zip(
+        codings["Segment id"],
+        codings["Code id"],
+        codings[case_column].fillna("(none)"),
+        strict=True,
+    ):
+        while isinstance(code, str):
+            segments[(code, case)].add(seg)
+            code = parent.get(code)
+    return {k: len(v) for k, v in segments.items()}
+
+
+def test_sheets_and_matrix_counts(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == SHEETS
+    cells = grid(wb["Matrix"])
+    matrix = {k: v for k, v in cells.items() if v and k[1] != TOTAL}
+    assert matrix == fx.expected_counts()
+    assert matrix == counts_from_codings(xlsx)
+    totals = next(r for r in wb["Matrix"].iter_rows(values_only=True) if r[1] and "Total" in r[1])
+    by_state: dict[str, set] = defaultdict(set)
+    for p, i, _c in fx.counted_pairs():
+        by_state[fx.state_of(p)].add((p, i))
+    header = next(wb["Matrix"].iter_rows(values_only=True))
+    assert dict(zip(header[2:-1], totals[2:-1], strict=True)) == {
+        case: len(by_state.get(case, ())) for case in header[2:-1]
+    }
+
+
+def test_codings_sheet_rows_are_the_counted_codings(built: fx.Built, xlsx: Path) -> None:
+    codings = pd.read_excel(xlsx, sheet_name="Codings")
+    got = set(zip(codings["Segment id"], codings["Code id"], strict=True))
+    assert got == {(built.segment_ids[(p, i)], c) for p, i, c in fx.counted_pairs()}
+    assert set(codings["Status"]) == {"accepted", "suggested"}
+    assert {"state", "role", "source_type", "Speaker", "Coder", "Confidence", "Reason"} <= set(
+        codings.columns
+    )
+
+
+def test_accepted_only(built: fx.Built, tmp_path: Path) -> None:
+    out = tmp_path / "acc.xlsx"
+    summary = wbmod.write_workbook(built.store, fx.CODEBOOK, out, include="accepted")
+    wb = openpyxl.load_workbook(out)
+    assert {k: v for k, v in grid(wb["Matrix"]).items() if v and k[1] != TOTAL} == (
+        fx.expected_counts("accepted")
+    )
+    assert counts_from_codings(out) == fx.expected_counts("accepted")
+    assert about_items(out)["Which codings count"] == summary.basis
+    assert "human-accepted codings only" in summary.basis
+
+
+def test_respondents_n_of_n(xlsx: Path) -> None:
+    cells = grid(openpyxl.load_workbook(xlsx)["Respondents"])
+    sizes = fx.documents_per_state()
+    docs = fx.expected_documents()
+    for (code, case), value in cells.items():
+        if case != TOTAL:
+            assert value == f"{docs.get((code, case), 0)} of {sizes[case]}"
+
+
+def test_outline_levels_follow_the_code_tree(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Matrix"]
+    for row in range(2, 2 + len(fx.CODEBOOK.codes)):
+        code = ws.cell(row, 1).value
+        assert ws.row_dimensions[row].outline_level == fx.CODEBOOK.depth(code), code
+    assert ws.sheet_properties.outlinePr.summaryBelow is False
+    assert ws.freeze_panes == "C2"
+    assert ws.conditional_formatting, "a colour scale on the counts"
+
+
+def test_codings_table_and_filter(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Codings"]
+    table = ws.tables["Codings"]
+    assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", table.displayName)
+    header = [c.value for c in ws[1]]
+    assert [c.name for c in table.tableColumns] == header
+    assert len(set(header)) == len(header) and all(isinstance(h, str) and h for h in header)
+    n_rows = len(fx.counted_pairs())
+    assert table.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{n_rows + 1}"
+    assert table.autoFilter.ref == table.ref
+    assert ws.max_row == n_rows + 1
+
+
+def test_text_is_safe(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Codings"]
+    texts = [r[-1] for r in ws.iter_rows(min_row=2, values_only=True)]
+    formula_like = [t for t in texts if t.startswith("=")]
+    assert formula_like == ["=SUM(A1) is not a formula; families in poverty  struggle."]
+    cell = next(c for c in ws["R"] if str(c.value).startswith("=SUM"))
+    assert cell.data_type == "s"
+
+
+def test_long_and_illegal_text_is_capped_and_cleaned(tmp_path: Path) -> None:
+    store = Store(":memory:")
+    text = "bad\x01char " + "x" * 40_000
+    [seg] = add_document(store, "long.txt", [("Ann", text)], {"state": "Ohio"})
+    add_coding(store, seg, "pilots", reason="cue\x0b")
+    out = tmp_path / "long.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    row = next(openpyxl.load_workbook(out)["Codings"].iter_rows(min_row=2, values_only=True))
+    assert row[-1].startswith("badchar x") and len(row[-1]) == 32_767
+    assert row[-2] == "cue"
+
+
+def test_unique_headers() -> None:
+    assert wbmod.unique_headers(["a", "A", None, "", "a\x02"]) == [
+        "a",
+        "A (2)",
+        "Column 3",
+        "Column 4",
+        "a (3)",
+    ]
+
+
+def test_framework_and_cooccurrence_sheets(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Framework"]
+    assert ws.column_dimensions["C"].width == 60
+    cells = grid(ws)
+    assert cells[("pilots", "Arizona")].startswith("\u201cWe piloted it in three schools.")
+    assert ws.cell(2, 3).alignment.wrap_text
+    co = grid(wb["Co-occurrence"])
+    assert co[("ctx.local", "ctx.politics")] == co[("ctx.politics", "ctx.local")] == 1
+
+
+def test_source_types_sheet(xlsx: Path) -> None:
+    cells = grid(openpyxl.load_workbook(xlsx)["Source types"])
+    expected = fx.expected_counts(case=lambda p: fx.DOCUMENTS[p][0]["source_type"])
+    assert {k: v for k, v in cells.items() if v and k[1] != TOTAL} == expected
+
+
+def about_items(path: Path) -> dict[str, object]:
+    """The About sheet's key/value rows (above the sheet guide)."""
+    out = {}
+    for key, value in openpyxl.load_workbook(path)["About"].iter_rows(min_row=2, values_only=True):
+        if key == "Sheet":
+            break
+        if key:
+            out[key] = value
+    return out
+
+
+def test_about_sheet(built: fx.Built, tmp_path: Path) -> None:
+    stamp = now()
+    built.store.execute(
+        "INSERT INTO runs (command, started_at, finished_at, tool_version) VALUES (?, ?, ?, ?)",
+        ("code", stamp, stamp, "0"),
+    )
+    out = tmp_path / "a.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out, by=("state", "role"), project_name="demo")
+    about = about_items(out)
+    assert about["Project"] == "demo"
+    assert about["Codebook"] == "Test codebook, version 1.2.0"
+    assert about["Last run"].startswith("run 1 (code), finished " + stamp)
+    assert about["Codings counted"] == len(fx.counted_pairs())
+    assert about["Cases by"] == "state + role"
+    assert about["Documents"] == len(fx.DOCUMENTS) - len(fx.MISSING_DOCUMENTS)
+    guide = [r[0] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True)]
+    assert guide[-len(SHEETS) :] == SHEETS == list(wbmod.SHEET_HELP)
+
+
+def test_csv_export_matches_the_workbook(xlsx: Path, tmp_path: Path) -> None:
+    names = ["matrix", "respondents", "documents", "framework", "cooccurrence", "source_types"]
+    for name in names:
+        assert (tmp_path / "csv" / f"{name}.csv").exists()
+    csv = pd.read_csv(tmp_path / "csv" / "matrix.csv", encoding="utf-8-sig", index_col="code_id")
+    sheet = grid(openpyxl.load_workbook(xlsx)["Matrix"])
+    for (code, case), value in sheet.items():
+        assert csv.loc[code, case] == value
+    resp = pd.read_csv(tmp_path / "csv" / "respondents.csv", encoding="utf-8-sig", index_col=0)
+    assert resp.loc["equity", "Arizona"] == f"{fx.expected_documents()[('equity', 'Arizona')]} of 3"
+
+
+def test_write_to_open_file(built: fx.Built) -> None:
+    buffer = io.BytesIO()
+    summary = wbmod.write_workbook(built.store, fx.CODEBOOK, buffer)
+    assert summary.path is None
+    buffer.seek(0)
+    assert openpyxl.load_workbook(buffer).sheetnames == SHEETS
+
+
+def test_atomic_write_keeps_the_old_workbook(
+    built: fx.Built, xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = xlsx.read_bytes()
+
+    def broken_rows(data, first_row, chunk=2000):
+        yield b"<row r='2'>"
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(wbmod, "_rows_xml", broken_rows)
+    with pytest.raises(RuntimeError, match="disk full"):
+        wbmod.write_workbook(built.store, fx.CODEBOOK, xlsx)
+    assert xlsx.read_bytes() == before
+    assert sorted(p.name for p in xlsx.parent.iterdir()) == [xlsx.name]
+
+
+def test_unwritable_target_names_the_file(built: fx.Built, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(wbmod.WorkbookError, match=r"file/out\.xlsx: cannot write the workbook"):
+        wbmod.write_workbook(built.store, fx.CODEBOOK, blocker / "out.xlsx")
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    proj, _ = init_project(tmp_path / "proj")
+    return proj.root
+
+
+def fill(root: Path) -> None:
+    with Store(root / "themegrid.sqlite") as store:
+        a = add_document(
+            store, "a.txt", [("Ann", "Money ran out.")], {"state": "Ohio", "role": "t"}
+        )
+        b = add_document(store, "b.txt", [("Bo", "No subs.")], {"state": "Utah", "role": "t"})
+        add_coding(store, a[0], "barriers.funding")
+        add_coding(store, b[0], "barriers.staffing", source="human", coder="x", status="accepted")
+
+
+def test_report_command(project: Path) -> None:
+    fill(project)
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "--project", str(project), "--csv", str(project / "c")])
+    assert result.exit_code == 0, result.output
+    out = project / "reports" / "theme_matrix.xlsx"
+    assert f"wrote {out}" in result.output
+    assert "2 cases by state; 2 codes with codings; 2 codings counted" in result.output
+    assert (project / "c" / "matrix.csv").exists()
+    cells = grid(openpyxl.load_workbook(out)["Matrix"])
+    assert cells[("barriers", "Ohio")] == cells[("barriers", "Utah")] == 1
+
+    args = ["report", "-p", str(project), "--by", "state", "--by", "role", "--accepted-only"]
+    result = runner.invoke(app, [*args, "--out", str(project / "x.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "1 codings counted" in result.output and "human-accepted" in result.output
+    assert "Utah / t" in next(openpyxl.load_workbook(project / "x.xlsx")["Matrix"].values)
+
+
+def message(result) -> str:
+    """What the user sees for an error: the output, or the exception the CLI turns into it."""
+    return result.output + (str(result.exception) if result.exception else "")
+
+
+def test_report_without_codings(project: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--project", str(project)])
+    assert result.exit_code == 1
+    assert "themegrid.sqlite: no codings yet; run 'themegrid code' first" in message(result)
+
+
+def test_report_unknown_attribute(project: Path) -> None:
+    fill(project)
+    result = CliRunner().invoke(app, ["report", "--project", str(project), "--by", "sate"])
+    assert result.exit_code == 1
+    assert "no document has the case attribute 'sate'" in message(result)
+    assert "attributes in this project: role, state" in message(result)
