@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -13,13 +12,14 @@ from ..errors import ThemegridError
 
 
 class _Group(TyperGroup):
-    """Turns library errors into click errors: one message, exit status 1, no traceback."""
+    """Turns library errors into ``Error: <message>`` on stderr and exit status 1, no traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ThemegridError as exc:
-            raise click.ClickException(str(exc)) from exc
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:

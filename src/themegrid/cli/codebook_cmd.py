@@ -45,7 +45,7 @@ def check(
 
 
 def _print(report: CheckReport) -> None:
-    console = Console()
+    console = Console(soft_wrap=True)
     if not report.valid:
         console.print(
             f"[red]The codebook has {len(report.problems)} problem(s):[/red]", highlight=False

@@ -110,7 +110,7 @@ def ingest_cmd(
 ) -> None:
     """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
     proj = open_project(project, need=("corpus",))
-    console = Console()
+    console = Console(soft_wrap=True)
     with proj.open_store() as store:
         bar, update = _progress_bar(console)
         with bar:
@@ -143,7 +143,7 @@ def code_cmd(
     """
     proj = open_project(project, need=("codebook", "corpus"))
     codebook = proj.load_codebook()
-    console = Console(stderr=as_json)
+    console = Console(stderr=as_json, soft_wrap=True)
     with proj.open_store() as store:
         bar, update = _progress_bar(console)
         with bar:
@@ -202,7 +202,7 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return
-    console = Console()
+    console = Console(soft_wrap=True)
     docs = info["documents"]
     console.print(
         f"Documents: {docs['present']} present, {docs['missing']} missing "
