@@ -21,7 +21,18 @@ from themegrid.store import Store, now
 from themegrid.workbook import write_workbook
 
 SOURCE_TYPES = ("interview", "focus group", "document review")
-WORDS = ["state", "district", "pilot", "equity", "learner", "competency", "policy", "network", "teacher", "school"]
+WORDS = [
+    "state",
+    "district",
+    "pilot",
+    "equity",
+    "learner",
+    "competency",
+    "policy",
+    "network",
+    "teacher",
+    "school",
+]
 
 
 def synthetic_codebook(n_codes: int) -> Codebook:
@@ -88,7 +99,10 @@ def build_store(store: Store, book: Codebook, n_cases: int, n_codings: int, seed
 
 
 def bench_workbook(n_cases: int = 50, n_codes: int = 100, n_codings: int = 100_000) -> dict:
-    """Seconds to load the codings and to write the whole workbook (target < 15 s)."""
+    """Seconds to load the codings and to write the whole workbook (target < 15 s wall clock).
+
+    The workbook time includes loading the codings again and computing every matrix.
+    """
     book = synthetic_codebook(n_codes)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -98,9 +112,10 @@ def bench_workbook(n_cases: int = 50, n_codes: int = 100, n_codings: int = 100_0
             start = time.perf_counter()
             cf = load_codings(store, book)
             load_s = time.perf_counter() - start
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             summary = write_workbook(store, book, folder / "reports" / "theme_matrix.xlsx")
             write_s = time.perf_counter() - start
+            write_cpu = time.process_time() - cpu
             size = (folder / "reports" / "theme_matrix.xlsx").stat().st_size
         finally:
             store.close()
@@ -111,6 +126,7 @@ def bench_workbook(n_cases: int = 50, n_codes: int = 100, n_codings: int = 100_0
         "n_codings_counted": summary.n_codings,
         "load_codings_s": round(load_s, 2),
         "write_workbook_s": round(write_s, 2),
+        "write_workbook_cpu_s": round(write_cpu, 2),
         "workbook_mb": round(size / 1e6, 1),
         "target_s": 15,
         "ok": write_s < 15,

@@ -355,7 +355,7 @@ def _cell(ws: Any, value: Any, **style: Any) -> Any:
 
 
 def _header(ws: Any, values: Iterable[Any]) -> list[Any]:
-    return [_cell(ws, v, font=HEADER_FONT, fill=HEADER_FILL) for v in values]
+    return [_cell(ws, v, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP_TOP) for v in values]
 
 
 def _widths(ws: Any, widths: Sequence[float]) -> None:
@@ -439,11 +439,11 @@ def _code_rows(
         yield [_cell(ws, code_id), name]
 
 
-def _prepare_grid(ws: Any, n_columns: int, widths: Sequence[float]) -> None:
+def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> None:
     """Outline with parents above children, frozen header and code columns, landscape print."""
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    _widths(ws, [*widths, *([14] * n_columns)])
+    _widths(ws, [*widths, *(min(max(len(str(c)) + 2, 8), 24) for c in columns)])
     _landscape(ws)
 
 
@@ -463,7 +463,7 @@ def _matrix_sheet(
     total_label: str,
 ) -> None:
     ws = wb.create_sheet(title)
-    _prepare_grid(ws, len(table.columns), [22, 40])
+    _prepare_grid(ws, table.columns, [22, 40])
     n_cases = len([c for c in table.columns if c != mx.TOTAL])
     if n_cases and len(table):
         last = get_column_letter(2 + n_cases)
@@ -487,7 +487,7 @@ def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
 def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Respondents")
     table = report.respondents
-    _prepare_grid(ws, len(table.columns), [22, 40])
+    _prepare_grid(ws, table.columns, [22, 40])
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
         ws.append([*head, *[_cell(ws, v, alignment=Alignment(horizontal="right")) for v in row]])
@@ -525,7 +525,7 @@ def _row_height(texts: Sequence[Any], width: float) -> float:
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Co-occurrence")
     table = report.cooccurrence
-    _prepare_grid(ws, len(table.columns), [22, 40])
+    _prepare_grid(ws, table.columns, [22, 40])
     if len(table):
         last = get_column_letter(2 + len(table.columns))
         ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
