@@ -193,3 +193,15 @@ def test_empty_store() -> None:
     assert (mx.framework_matrix(cf) == "").all().all()
     assert mx.cooccurrence_matrix(cf).to_numpy().sum() == 0
     assert mx.respondent_matrix(cf).loc["ctx", "Ohio"] == "0 of 1"
+
+
+def test_attribute_named_like_a_coding_column() -> None:
+    store = Store(":memory:")
+    attrs = {"state": "Ohio", "source": "Smith 2020", "text": "x"}
+    [seg] = add_document(store, "a.txt", [("Ann", "hello")], attrs)
+    add_coding(store, seg, "pilots")
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    assert cf.attribute_columns["source"] == "source (document)"
+    row = cf.codings.iloc[0]
+    assert (row["source"], row["source (document)"], row["text"]) == ("rule", "Smith 2020", "hello")
+    assert list(mx.count_matrix(cf, "source").columns) == ["Smith 2020", mx.TOTAL]
