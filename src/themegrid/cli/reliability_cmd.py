@@ -1,0 +1,168 @@
+"""``themegrid evaluate`` and ``themegrid agreement``: how far to trust the machine and each other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..agreement import AgreementReport, compute_agreement
+from ..evaluate import EvaluationReport, evaluate
+from ..project import open_project
+from .app import JsonOpt, ProjectOpt, app
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    against: Annotated[
+        str, typer.Option("--against", help="The human coder whose codes are the truth.")
+    ],
+    folds: Annotated[
+        int, typer.Option("--folds", help="Number of folds, grouped by document.")
+    ] = 5,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Cross-validate the machine's suggestions against a human coder.
+
+    K-fold by document: the model learns from the other folds' codings and the
+    codebook's examples; rules, model, both, and a plain TF-IDF + logistic
+    regression baseline are scored per code (precision, recall, F1, Cohen's kappa).
+    """
+    proj = open_project(project)
+    codebook = proj.load_codebook()
+    with proj.open_store() as store:
+        console = Console(stderr=True)
+        progress = (
+            None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
+        )
+        report = evaluate(store, codebook, against, folds=folds, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_evaluation(report)
+
+
+def _num(value: float | None, pct: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}%" if pct else f"{value:.2f}"
+
+
+def _print_evaluation(report: EvaluationReport) -> None:
+    console = Console()
+    main = report.methods["rules+model"]
+    table = Table(
+        title=f"Suggestions vs {report.coder}: {report.n_segments} segments, "
+        f"{report.n_documents} documents, {len(report.folds)} folds by document"
+    )
+    for col in ("code", "support", "predicted", "precision", "recall", "F1", "kappa"):
+        table.add_column(col, justify="left" if col == "code" else "right")
+    for c in main.per_code:
+        if c.support or c.predicted:
+            table.add_row(
+                escape(c.code_id),
+                str(c.support),
+                str(c.predicted),
+                _num(c.precision),
+                _num(c.recall),
+                _num(c.f1),
+                _num(c.kappa),
+            )
+    console.print(table)
+    summary = Table(title="Macro means (codes the coder applied)")
+    for col in ("method", "precision", "recall", "F1", "kappa"):
+        summary.add_column(col, justify="left" if col == "method" else "right")
+    for name, m in report.methods.items():
+        summary.add_row(
+            name,
+            _num(m.macro_precision),
+            _num(m.macro_recall),
+            _num(m.macro_f1),
+            _num(m.macro_kappa),
+        )
+    console.print(summary)
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    console.print(
+        f"model settings: {report.model_mode} data; {report.seconds:.1f} s", highlight=False
+    )
+
+
+@app.command("agreement")
+def agreement_cmd(
+    coders: Annotated[
+        list[str],
+        typer.Option("--coders", metavar="CODER", help="Two or more human coders: --coders alice bob [carol ...]."),
+    ],
+    more: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Agreement between human coders per code: percent, Cohen's kappa, Krippendorff's alpha.
+
+    Over the segments every named coder has seen or coded; lists the
+    disagreements for the reconciliation meeting.
+    """
+    names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
+    proj = open_project(project, need=())
+    with proj.open_store() as store:
+        report = compute_agreement(store, names)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_agreement(report)
+
+
+def _print_agreement(report: AgreementReport) -> None:
+    console = Console()
+    table = Table(
+        title=f"Agreement of {', '.join(report.coders)} on {report.n_segments} shared segments"
+    )
+    table.add_column("code")
+    for coder in report.coders:
+        table.add_column(f"applied by {coder}", justify="right")
+    for col in ("agreement", "kappa", "alpha", "note"):
+        table.add_column(col, justify="left" if col == "note" else "right")
+    rows = [
+        (c.code_id, c.figures, [str(c.applied[k]) for k in report.coders]) for c in report.per_code
+    ]
+    rows += [("(mean over codes)", report.mean, [""] * len(report.coders))]
+    rows += [("(pooled)", report.pooled, [""] * len(report.coders))]
+    for label, f, applied in rows:
+        table.add_row(
+            escape(label),
+            *applied,
+            _num(f.percent, pct=True),
+            _num(f.kappa),
+            _num(f.alpha),
+            escape(f.note),
+        )
+    console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    if report.codes_unused:
+        console.print(
+            f"{report.codes_unused} codable code(s) not applied by anyone on these segments."
+        )
+    if not report.disagreements:
+        return
+    dis = Table(title=f"{len(report.disagreements)} disagreement(s) to reconcile")
+    for col in ("document", "segment", "code", "applied by", "not by", "excerpt"):
+        dis.add_column(col)
+    for d in report.disagreements:
+        cells = (
+            d.document,
+            d.segment_id,
+            d.code_id,
+            ", ".join(d.applied_by),
+            ", ".join(d.not_applied_by),
+            d.excerpt,
+        )
+        dis.add_row(*(escape(c) for c in cells))
+    console.print(dis)
