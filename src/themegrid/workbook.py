@@ -439,6 +439,16 @@ def _code_rows(
         yield [_cell(ws, code_id), name]
 
 
+def _code_widths(report: _Report) -> list[float]:
+    """Widths of the code id and name columns, from the longest (within limits)."""
+    codes = report.cf.codes
+    longest_id = max((len(str(c)) for c in codes.index), default=8)
+    longest_name = max(
+        (len(str(n)) + 2 * d for n, d in zip(codes["name"], codes["depth"], strict=True)), default=8
+    )
+    return [min(max(longest_id + 2, 10), 40), min(max(longest_name + 2, 12), 55)]
+
+
 def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> None:
     """Outline with parents above children, frozen header and code columns, landscape print."""
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
@@ -463,7 +473,7 @@ def _matrix_sheet(
     total_label: str,
 ) -> None:
     ws = wb.create_sheet(title)
-    _prepare_grid(ws, table.columns, [22, 40])
+    _prepare_grid(ws, table.columns, _code_widths(report))
     n_cases = len([c for c in table.columns if c != mx.TOTAL])
     if n_cases and len(table):
         last = get_column_letter(2 + n_cases)
@@ -487,7 +497,7 @@ def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
 def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Respondents")
     table = report.respondents
-    _prepare_grid(ws, table.columns, [22, 40])
+    _prepare_grid(ws, table.columns, _code_widths(report))
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
         ws.append([*head, *[_cell(ws, v, alignment=Alignment(horizontal="right")) for v in row]])
@@ -501,7 +511,7 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     table = report.framework
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    _widths(ws, [22, 30, *([60] * len(table.columns))])
+    _widths(ws, [_code_widths(report)[0], 30, *([60] * len(table.columns))])
     ws.page_setup.orientation = "landscape"
     for offset, row in enumerate(table.to_numpy().tolist()):
         ws.row_dimensions[offset + 2].height = _row_height(row, 60)
@@ -525,7 +535,7 @@ def _row_height(texts: Sequence[Any], width: float) -> float:
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Co-occurrence")
     table = report.cooccurrence
-    _prepare_grid(ws, table.columns, [22, 40])
+    _prepare_grid(ws, table.columns, _code_widths(report))
     if len(table):
         last = get_column_letter(2 + len(table.columns))
         ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
