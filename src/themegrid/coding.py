@@ -185,16 +185,16 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         }
     model = learn.train_from_store(store, codebook)
     store.set_meta("model_fingerprint", fingerprint)
-    if model is None:
-        retired = learn.retire_model_suggestions(store, run_id)
-        return {
-            "used": True,
-            "changed": bool(retired),
-            "note": "not enough human-confirmed codings to train a model yet",
-            "retired": retired,
-        }
     result = learn.suggest_with_model(store, codebook, model, run_id)
-    return {"used": True, "changed": True, **result}
+    changed = bool(result.get("new") or result.get("updated") or result.get("retired"))
+    if model is None:
+        note = "not enough human-confirmed codings to train a model yet (rules only)"
+    else:
+        note = (
+            f"trained on human decisions for {len(result['codes_modelled'])} code(s); "
+            f"{result['new']} new, {result['updated']} updated, {result['retired']} retired suggestions"
+        )
+    return {"used": True, "changed": changed, "note": note, **result}
 
 
 def _retire_stale(store: Store, codebook: Codebook, run_id: int) -> int:
