@@ -35,6 +35,10 @@ class FileOutcome:
     action: str  # added | changed | unchanged | attributes | rejected | missing | pruned | kept
     message: str = ""
     segments: int = 0
+    kind: str = ""
+    speakers: tuple[str, ...] = ()
+    interviewers: tuple[str, ...] = ()
+    labelled: int = 0  # segments with a speaker label
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,14 @@ def _read_and_store(
         action = "changed"
     _store_segments(store, doc_id, segments)
     message = "; ".join([*raw.repair_notes, *raw.warnings])
-    return FileOutcome(rel, action, message, len(segments))
+    speakers = tuple(dict.fromkeys(s.speaker for s in segments if s.speaker))
+    interviewers = tuple(
+        dict.fromkeys(s.speaker for s in segments if s.speaker and s.is_interviewer)
+    )
+    labelled = sum(1 for s in segments if s.speaker)
+    return FileOutcome(
+        rel, action, message, len(segments), raw.kind, speakers, interviewers, labelled
+    )
 
 
 def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ..coding import CodingSummary, run_coding
 from ..errors import ProjectError
-from ..ingest import IngestSummary, ProgressFn, ingest
+from ..ingest import FileOutcome, IngestSummary, ProgressFn, ingest
 from ..project import init_project, open_project
 from ..status import project_status
 from .app import JsonOpt, ProjectOpt, app
@@ -82,6 +82,9 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
                 highlight=False,
                 markup=False,
             )
+    read = [o for o in summary.outcomes if o.action in ("added", "changed")]
+    if read and verbose:
+        _print_read_files(console, read)
     parts = [
         f"{summary.count(a)} {a}"
         for a in ("added", "changed", "attributes", "unchanged", "rejected")
@@ -93,6 +96,33 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
             f"{summary.orphaned} human coding(s) are orphaned (their segment changed); "
             "see 'themegrid status'.",
             style="yellow",
+            highlight=False,
+        )
+
+
+def _print_read_files(console: Console, read: list[FileOutcome]) -> None:
+    """Per file: kind, segments, speakers found (interviewers marked); a summary for long lists."""
+    if len(read) <= 40:
+        table = Table(title="Files read")
+        for col in ("file", "kind", "segments", "speakers (* = interviewer, not coded)"):
+            table.add_column(col, overflow="fold")
+        for o in read:
+            names = ", ".join(f"{s}*" if s in o.interviewers else s for s in o.speakers[:8])
+            more = f" (+{len(o.speakers) - 8})" if len(o.speakers) > 8 else ""
+            table.add_row(o.path, o.kind, str(o.segments), names + more)
+        console.print(table)
+    interviews = [o for o in read if o.kind == "interview"]
+    if interviews:
+        turns = sum(o.segments for o in interviews)
+        labelled = sum(o.labelled for o in interviews)
+        without = [o.path for o in interviews if not o.interviewers]
+        console.print(
+            f"{len(interviews)} transcript(s): {labelled} of {turns} segments have a speaker label"
+            + (
+                f"; no interviewer recognised in: {', '.join(without)} (name them in metadata.csv column 'interviewers')"
+                if without
+                else ""
+            ),
             highlight=False,
         )
 
