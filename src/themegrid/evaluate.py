@@ -166,6 +166,7 @@ def evaluate(
         model.fit(X_train, Y_train, groups=g_train, code_ids=data.code_ids)
         mode = model.mode_
         predictions["model"][test] = model.predict([data.inputs[i] for i in test])
+        say(f"fold {k}/{len(splits)}: baseline")
         predictions["baseline"][test] = _baseline(
             [texts[i] for i in train] + [i.text for i in examples.inputs],
             np.vstack([data.Y[train], np.where(examples.Y == UNKNOWN, 0, examples.Y)]),

@@ -110,6 +110,11 @@ class SuggestionModel(BaseEstimator):
     large_threshold: labelled rows from which "auto" means "large".
     n_jobs: codes trained in parallel threads (None: one).
     random_state: seed for fold shuffling and SGD.
+
+    Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
+    and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
+    ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
+    chosen on), ``skipped_`` (code -> why it is not modelled), ``n_features_``.
     """
 
     def __init__(
@@ -176,12 +181,14 @@ class SuggestionModel(BaseEstimator):
         self.calibrators_: dict[str, LogisticRegression] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_f1_: dict[str, float] = {}
-        for j, (clf, calibrator, threshold, f1) in zip(todo, results, strict=True):
+        self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for j, (clf, calibrator, threshold, f1, oof) in zip(todo, results, strict=True):
             code = self.code_ids_[j]
             self.estimators_[code] = clf
             self.calibrators_[code] = calibrator
             self.thresholds_[code] = threshold
             self.oof_f1_[code] = f1
+            self.oof_proba_[code] = oof
         self.n_features_ = features.shape[1]
         return self
 
@@ -294,7 +301,7 @@ class SuggestionModel(BaseEstimator):
 
     def _fit_code(
         self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
-    ) -> tuple[Any, LogisticRegression, float, float]:
+    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray]]:
         rows = np.flatnonzero(y_all != UNKNOWN)
         X = features[rows]
         y = (y_all[rows] == 1).astype(np.int8)
@@ -312,11 +319,13 @@ class SuggestionModel(BaseEstimator):
             calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
             probs = calibrator.predict_proba(oof[seen].reshape(-1, 1))[:, 1]
             threshold, f1 = _best_threshold(y[seen], probs)
+            oof_pair = (y[seen], probs)
         else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
             calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
             threshold, f1 = 0.5, float("nan")
+            oof_pair = (y[:0], np.zeros(0))
         final = self._fit_one(X, y)
-        return final, calibrator, threshold, f1
+        return final, calibrator, threshold, f1, oof_pair
 
     # --- predicting -----------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""evaluate: grouped cross-validation of rules, model, both and a baseline against a human coder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+from typer.testing import CliRunner
+
+from coded_collection import build, write_codebook
+from factories import add_coding
+from themegrid.agreement import UnknownCoder
+from themegrid.cli import app
+from themegrid.codebook import load_codebook
+from themegrid.errors import ThemegridError
+from themegrid.evaluate import METHODS, evaluate, score
+from themegrid.store import Store
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[str]]]:
+    root = tmp_path_factory.mktemp("proj")
+    write_codebook(root)
+    store = Store(root / "themegrid.sqlite")
+    truth = build(store, n_docs=6, per_doc=14)
+    add_coding(store, next(iter(truth)), "funding", source="human", coder="bob", status="accepted")
+    store.close()
+    return root, truth
+
+
+@pytest.fixture(scope="module")
+def report(project):
+    root, _ = project
+    with Store(root / "themegrid.sqlite") as store:
+        return evaluate(store, load_codebook(root / "codebook"), "alice", folds=3)
+
+
+def test_folds_are_grouped_by_document(report) -> None:
+    assert len(report.folds) == 3
+    all_docs = set()
+    for fold in report.folds:
+        assert not fold.train_documents & fold.test_documents  # no document in both
+        assert not all_docs & fold.test_documents  # each document tested once
+        all_docs |= fold.test_documents
+    assert len(all_docs) == report.n_documents == 6
+    assert sum(f.n_test for f in report.folds) == report.n_segments == 6 * 14
+
+
+def test_scores_per_method_and_code(report, project) -> None:
+    _, truth = project
+    assert set(report.methods) == set(METHODS)
+    for m in report.methods.values():
+        by_code = {c.code_id: c for c in m.per_code}
+        assert by_code["funding"].support == sum("funding" in v for v in truth.values())
+        assert by_code["rare"].support == 1
+    combined = {c.code_id: c for c in report.methods["rules+model"].per_code}
+    rules = {c.code_id: c for c in report.methods["rules"].per_code}
+    model = {c.code_id: c for c in report.methods["model"].per_code}
+    for code, c in combined.items():  # the union predicts at least what either predicts
+        assert c.predicted >= max(rules[code].predicted, model[code].predicted)
+    # The themes have their own words: the learned model finds them and beats the lone cue word.
+    assert report.methods["model"].macro_f1 > report.methods["rules"].macro_f1
+    assert "rare" in report.folds[0].model_skipped
+    assert any("skipped" in n for n in report.notes)
+
+
+def test_score_matches_sklearn() -> None:
+    rng = np.random.default_rng(0)
+    Y = rng.integers(0, 2, size=(40, 3)).astype(np.int8)
+    P = np.where(rng.random((40, 3)) < 0.8, Y, 1 - Y).astype(np.int8)
+    Y[:, 2] = 0
+    s = score(Y, P, ("a", "b", "c"), "x")
+    for j in range(2):
+        p, r, f, _ = precision_recall_fscore_support(Y[:, j], P[:, j], average="binary", zero_division=0)
+        c = s.per_code[j]
+        assert (c.precision, c.recall, c.f1) == pytest.approx((p, r, f))
+        assert c.kappa == pytest.approx(cohen_kappa_score(Y[:, j], P[:, j]))
+    assert s.macro_f1 == pytest.approx(np.mean([s.per_code[0].f1, s.per_code[1].f1]))  # support 0 left out
+
+
+def test_unknown_coder_and_too_many_folds(project) -> None:
+    root, _ = project
+    with Store(root / "themegrid.sqlite") as store:
+        book = load_codebook(root / "codebook")
+        with pytest.raises(UnknownCoder, match="unknown coder 'zed'; known coders: alice, bob"):
+            evaluate(store, book, "zed")
+        with pytest.raises(ThemegridError, match=r"segments in 1 document\(s\).*at least 2 documents"):
+            evaluate(store, book, "bob", folds=2)
+        with pytest.raises(ThemegridError, match="needs at least 7; use --folds 6"):
+            evaluate(store, book, "alice", folds=7)
+
+
+def test_cli_json_shape(project) -> None:
+    root, _ = project
+    result = CliRunner().invoke(app, ["evaluate", "--against", "alice", "--folds", "2", "--json", "-p", str(root)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"coder", "n_segments", "n_documents", "n_folds", "folds", "methods", "notes"} <= set(data)
+    assert data["n_folds"] == 2 and set(data["methods"]) == set(METHODS)
+    macro = data["methods"]["baseline"]["macro"]
+    assert set(macro) == {"precision", "recall", "f1", "kappa"}
+    assert {"code", "support", "predicted", "precision", "recall", "f1", "kappa"} == set(
+        data["methods"]["model"]["per_code"][0]
+    )
+
+
+def test_cli_table_and_unknown_coder(project) -> None:
+    root, _ = project
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", "--against", "alice", "--folds", "2", "-p", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Macro means" in result.output and "baseline" in result.output
+    bad = runner.invoke(app, ["evaluate", "--against", "zed", "-p", str(root)])
+    assert bad.exit_code == 1
+    lines = bad.output.strip().splitlines()
+    assert len(lines) == 1 and "unknown coder 'zed'; known coders: alice, bob" in lines[0]
