@@ -142,7 +142,8 @@ def run(n_rows: int, n_docs: int, n_codes: int, folds: int, context: bool) -> Ev
             book,
             CODER,
             folds=folds,
-            model_factory=lambda: SuggestionModel(context=context),
+            model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
+            n_jobs=-1,
             progress=lambda m: print(f"  [{time.perf_counter() - t0:6.1f} s] {m}", flush=True),
         )
         store.close()

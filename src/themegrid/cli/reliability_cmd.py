@@ -41,7 +41,7 @@ def evaluate_cmd(
         progress = (
             None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
         )
-        report = evaluate(store, codebook, against, folds=folds, progress=progress)
+        report = evaluate(store, codebook, against, folds=folds, n_jobs=-1, progress=progress)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -98,7 +98,11 @@ def _print_evaluation(report: EvaluationReport) -> None:
 def agreement_cmd(
     coders: Annotated[
         list[str],
-        typer.Option("--coders", metavar="CODER", help="Two or more human coders: --coders alice bob [carol ...]."),
+        typer.Option(
+            "--coders",
+            metavar="CODER",
+            help="Two or more human coders: --coders alice bob [carol ...].",
+        ),
     ],
     more: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
     project: ProjectOpt = Path("."),
