@@ -1,62 +1,87 @@
 """themegrid: codebook-driven, semi-automated qualitative coding and cross-case theme matrices.
 
 The library does the work; the ``themegrid`` command is a thin layer over it.
+Names are imported on first use, so ``import themegrid`` (and the command's
+``--help``) stays fast; spaCy, pandas and scikit-learn load only when needed.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
-
-from .codebook import Code, Codebook, Cues, load_codebook
-from .codebook_check import CheckReport, check_codebook
-from .errors import (
-    CodebookError,
-    InputFileError,
-    MissingDependency,
-    Problem,
-    ProjectError,
-    StoreBusy,
-    ThemegridError,
-    ValidationError,
-)
-from .models import Coding, RawDocument, Segment, Unit
-from .nlp import make_nlp
-from .project import Project, init_project, open_project
-from .store import Store
-from .tagger import CueRuler, RuleTagger, Suggestion, check_examples
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("themegrid")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-__all__ = [
-    "CheckReport",
-    "Code",
-    "Codebook",
-    "CodebookError",
-    "Coding",
-    "CueRuler",
-    "Cues",
-    "InputFileError",
-    "MissingDependency",
-    "Problem",
-    "Project",
-    "ProjectError",
-    "RawDocument",
-    "RuleTagger",
-    "Segment",
-    "Store",
-    "StoreBusy",
-    "Suggestion",
-    "ThemegridError",
-    "Unit",
-    "ValidationError",
-    "__version__",
-    "check_codebook",
-    "check_examples",
-    "init_project",
-    "load_codebook",
-    "make_nlp",
-    "open_project",
-]
+_EXPORTS = {
+    "CheckReport": "codebook_check",
+    "check_codebook": "codebook_check",
+    "Code": "codebook",
+    "Codebook": "codebook",
+    "Cues": "codebook",
+    "load_codebook": "codebook",
+    "CodebookError": "errors",
+    "InputFileError": "errors",
+    "MissingDependency": "errors",
+    "Problem": "errors",
+    "ProjectError": "errors",
+    "StoreBusy": "errors",
+    "ThemegridError": "errors",
+    "ValidationError": "errors",
+    "Coding": "models",
+    "RawDocument": "models",
+    "Segment": "models",
+    "Unit": "models",
+    "make_nlp": "nlp",
+    "Project": "project",
+    "init_project": "project",
+    "open_project": "project",
+    "Store": "store",
+    "CueRuler": "tagger",
+    "RuleTagger": "tagger",
+    "Suggestion": "tagger",
+    "check_examples": "tagger",
+    "read_document": "readers",
+    "ingest": "ingest",
+    "run_coding": "coding",
+    "write_workbook": "workbook",
+    "load_codings": "matrix",
+    "compute_agreement": "agreement",
+    "evaluate": "evaluate",
+    "SuggestionModel": "learn",
+    "export_review": "review",
+    "import_review": "review",
+    "import_coded": "import_coded",
+    "export_qdc": "refi",
+    "export_qdpx": "refi",
+    "import_qdc": "refi",
+    "import_qdpx": "refi",
+    "export_segments": "segments_table",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'themegrid' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from .codebook import Code, Codebook, Cues, load_codebook  # noqa: F401
+    from .codebook_check import CheckReport, check_codebook  # noqa: F401
+    from .errors import ThemegridError  # noqa: F401
+    from .project import Project, init_project, open_project  # noqa: F401
+    from .store import Store  # noqa: F401
+    from .tagger import RuleTagger  # noqa: F401

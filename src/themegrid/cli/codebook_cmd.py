@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..codebook_check import CheckReport, check_codebook
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app, make_app
+
+if TYPE_CHECKING:
+    from ..codebook_check import CheckReport
+
 
 codebook_app = make_app("Validate and test the codebook.")
 app.add_typer(codebook_app, name="codebook")
@@ -34,6 +37,8 @@ def check(
     Exit status 1 on validation errors; with --strict also when an example is
     missed by its cues or a counterexample is hit.
     """
+    from ..codebook_check import check_codebook
+
     proj = open_project(project)
     report = check_codebook(proj.codebook_dir)
     if as_json:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..import_coded import Layout, codes_as_yaml, import_coded
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app
 
@@ -68,6 +67,8 @@ def import_coded_cmd(
     Rows with text but no codes count as seen and left uncoded. Nothing is
     written unless every file, column and code is valid.
     """
+    from ..import_coded import Layout, codes_as_yaml, import_coded
+
     columns = [*(code_columns or []), *([code_column] if code_column else [])]
     layout = Layout(
         id_column=id_column,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,12 +18,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..coding import CodingSummary, run_coding
 from ..errors import ProjectError
-from ..ingest import FileOutcome, IngestSummary, ProgressFn, ingest
 from ..project import init_project, open_project
-from ..status import project_status
 from .app import JsonOpt, ProjectOpt, app
+
+if TYPE_CHECKING:
+    from ..coding import CodingSummary
+    from ..ingest import FileOutcome, IngestSummary, ProgressFn
 
 
 @app.command("init")
@@ -139,6 +140,8 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
+    from ..ingest import ingest
+
     proj = open_project(project, need=("corpus",))
     console = Console(soft_wrap=True)
     with proj.open_store() as store:
@@ -171,6 +174,8 @@ def code_cmd(
     Human decisions are never changed, and a code a human rejected on a
     segment is not suggested there again.
     """
+    from ..coding import run_coding
+
     proj = open_project(project, need=("codebook", "corpus"))
     codebook = proj.load_codebook()
     console = Console(stderr=as_json, soft_wrap=True)
@@ -222,6 +227,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
 @app.command("status")
 def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
+    from ..status import project_status
+
     proj = open_project(project, need=())
     if not proj.store_path.exists():
         raise ProjectError(

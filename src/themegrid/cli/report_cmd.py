@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ProjectError
-from ..matrix import has_codings
 from ..project import open_project
-from ..workbook import write_workbook
 from .app import JsonOpt, ProjectOpt, app
 
 DEFAULT_OUT = Path("reports") / "theme_matrix.xlsx"
@@ -53,6 +51,9 @@ def report(
     Sheets: About, Matrix (segments per code and case), Respondents ("n of N"),
     Framework (best quotes), Co-occurrence, Source types, Codings, Codebook.
     """
+    from ..matrix import has_codings
+    from ..workbook import write_workbook
+
     proj = open_project(project)
     codebook = proj.load_codebook()
     target = out if out is not None else proj.root / DEFAULT_OUT

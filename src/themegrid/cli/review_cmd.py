@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from ..project import open_project
-from ..review import export_review, import_review
 from .app import JsonOpt, ProjectOpt, app, make_app
 
 review_app = make_app("Review machine suggestions in Excel: export a sheet, import the decisions.")
@@ -34,6 +33,8 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write one row per pending suggestion, least certain first, with a Decision dropdown."""
+    from ..review import export_review
+
     proj = open_project(project)
     target = out or proj.reports_dir / "review.xlsx"
     with proj.open_store() as store:
@@ -59,6 +60,8 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the decisions in a review sheet as CODER's codings (all of them, or none)."""
+    from ..review import import_review
+
     proj = open_project(project)
     with proj.open_store() as store:
         summary = import_review(store, file, coder=coder, codebook=proj.load_codebook())

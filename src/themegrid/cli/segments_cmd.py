@@ -9,7 +9,6 @@ import typer
 
 from ..errors import ProjectError
 from ..project import open_project
-from ..segments_table import export_segments
 from .app import ProjectOpt, export_app
 
 
@@ -19,6 +18,8 @@ def segments(
     project: ProjectOpt = Path("."),
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
+    from ..segments_table import export_segments
+
     proj = open_project(project, need=())
     if not proj.store_path.exists():
         raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
