@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -246,3 +247,62 @@ def test_second_writer_fails_with_a_clear_message(project: Project) -> None:
             pass
     first.close()
     second.close()
+
+
+SURVEY = (
+    "ResponseId,State,Role,Answer\n"
+    "R_1,Nevada,teacher,The grant money ran out and we stopped.\n"
+    "R_2,Arizona,principal,We could not find enough substitute teachers.\n"
+    "R_3,Nevada,teacher,Nothing to add.\n"
+)
+
+
+def test_survey_rows_become_documents_with_their_own_attributes(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p", {"survey.csv": SURVEY}, metadata="file,source_type\nsurvey.csv,survey\n"
+    )
+    with project.open_store() as store:
+        summary = code(project, store)
+        docs = {
+            r["path"]: json.loads(r["attributes"])
+            for r in store.query("SELECT path, attributes FROM documents WHERE status = 'present'")
+        }
+        assert summary.ingest.paths("added") == ["survey.csv"]
+        assert docs == {
+            "survey.csv#row=R_1": {"source_type": "survey", "State": "Nevada", "Role": "teacher"},
+            "survey.csv#row=R_2": {
+                "source_type": "survey",
+                "State": "Arizona",
+                "Role": "principal",
+            },
+            "survey.csv#row=R_3": {"source_type": "survey", "State": "Nevada", "Role": "teacher"},
+        }
+        found = machine(store)
+        assert (
+            "survey.csv#row=R_1",
+            "The grant money ran out and we stopped.",
+            "barriers.funding",
+        ) in found
+        assert code(project, store).ingest.paths("unchanged") == ["survey.csv"]
+        (project.corpus_dir / "survey.csv").write_text(
+            SURVEY.replace("R_3,Nevada,teacher,Nothing to add.\n", "")
+        )
+        again = code(project, store)
+        assert again.ingest.paths("changed") == ["survey.csv"]
+        status = dict(store.query("SELECT path, status FROM documents"))
+        assert (
+            status["survey.csv#row=R_3"] == "missing" and status["survey.csv#row=R_1"] == "present"
+        )
+
+
+def test_spreadsheet_with_a_speaker_column_is_one_transcript(tmp_path: Path) -> None:
+    sheet = "Speaker,Text\nInterviewer,What happened?\nRespondent,The grant money ran out.\n"
+    project = write_project(
+        tmp_path / "p", {"t.csv": sheet}, metadata="file,state,speaker_column\nt.csv,Ohio,Speaker\n"
+    )
+    with project.open_store() as store:
+        code(project, store)
+        rows = store.query(
+            "SELECT d.path, s.speaker, s.is_interviewer FROM segments s JOIN documents d ON d.id = s.document_id ORDER BY s.seq"
+        )
+    assert [tuple(r) for r in rows] == [("t.csv", "Interviewer", 1), ("t.csv", "Respondent", 0)]

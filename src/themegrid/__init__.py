@@ -16,6 +16,8 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
+# Function names that equal a submodule name (ingest, evaluate, import_coded) are not
+# re-exported: "from themegrid import ingest" must keep meaning the module.
 _EXPORTS = {
     "CheckReport": "codebook_check",
     "check_codebook": "codebook_check",
@@ -45,16 +47,13 @@ _EXPORTS = {
     "Suggestion": "tagger",
     "check_examples": "tagger",
     "read_document": "readers",
-    "ingest": "ingest",
     "run_coding": "coding",
     "write_workbook": "workbook",
     "load_codings": "matrix",
     "compute_agreement": "agreement",
-    "evaluate": "evaluate",
     "SuggestionModel": "learn",
     "export_review": "review",
     "import_review": "review",
-    "import_coded": "import_coded",
     "export_qdc": "refi",
     "export_qdpx": "refi",
     "import_qdc": "refi",

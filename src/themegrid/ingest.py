@@ -19,13 +19,14 @@ from pathlib import Path
 
 from .errors import InputFileError, MissingDependency
 from .metadata import FileMeta, Metadata, normalise_path, read_metadata
-from .models import Segment
+from .models import RawDocument, Segment
 from .project import Project
 from .readers import SUPPORTED_SUFFIXES, TableOptions, read_document
 from .segment import segment_document
 from .store import Store, dumps, loads, now
 
 ProgressFn = Callable[[int, int, str], None]
+ROW_MARK = "#row="
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 
 
@@ -161,30 +162,81 @@ def _ingest_files(
         meta = metadata.get(rel) or FileMeta(rel)
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        row = existing.get(rel)
-        if row is not None and row["content_hash"] == digest:
-            yield _refresh_attributes(store, row, meta)
+        stored = _stored_for_file(existing, rel)
+        if stored and all(r["content_hash"] == digest for r in stored):
+            yield _refresh_attributes(store, stored, meta)
             continue
         try:
-            yield _read_and_store(store, rel, path, digest, meta, row, nlp)
+            yield _read_and_store(store, rel, path, digest, meta, existing, nlp)
         except (InputFileError, MissingDependency) as exc:
             yield FileOutcome(rel, "rejected", str(exc))
     if progress:
         progress(len(files), len(files), "")
 
 
-def _refresh_attributes(store: Store, row: sqlite3.Row, meta: FileMeta) -> FileOutcome:
+def row_document_path(rel: str, row_id: str | None) -> str:
+    """The path of one survey response stored as a document of its own."""
+    return f"{rel}{ROW_MARK}{row_id}"
+
+
+def file_of(path: str) -> str:
+    """The corpus file a stored document comes from."""
+    return path.split(ROW_MARK, 1)[0]
+
+
+def _stored_for_file(existing: dict[str, sqlite3.Row], rel: str) -> list[sqlite3.Row]:
+    """The stored documents of one corpus file: itself, or one per response row."""
+    if rel in existing:
+        return [existing[rel]]
+    prefix = rel + ROW_MARK
+    return [
+        r for path, r in existing.items() if path.startswith(prefix) and r["status"] == "present"
+    ]
+
+
+def _refresh_attributes(store: Store, rows: list[sqlite3.Row], meta: FileMeta) -> FileOutcome:
     """An unchanged file whose metadata row changed: update attributes only."""
-    current = loads(row["attributes"], {})
-    stored_header = {k: v for k, v in current.items() if k not in meta.attributes}
-    wanted = {**stored_header, **meta.attributes}
-    if wanted == current and row["status"] == "present":
+    changed = False
+    for row in rows:
+        current = loads(row["attributes"], {})
+        wanted = {**current, **meta.attributes}
+        if wanted == current and row["status"] == "present":
+            continue
+        changed = True
+        store.execute(
+            "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
+            (dumps(wanted), now(), row["id"]),
+        )
+    if not changed:
         return FileOutcome(meta.path, "unchanged")
-    store.execute(
-        "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
-        (dumps(wanted), now(), row["id"]),
-    )
     return FileOutcome(meta.path, "attributes", "case attributes updated from metadata.csv")
+
+
+def _rows_are_documents(raw: RawDocument, meta: FileMeta) -> bool:
+    """Spreadsheet rows are separate respondents (a survey) unless they carry speakers."""
+    if raw.kind != "table":
+        return False
+    if meta.rows_are:
+        return meta.rows_are.lower().startswith(("doc", "resp", "row"))
+    return not any(u.speaker for u in raw.units)
+
+
+def _split_rows(
+    raw: RawDocument, rel: str, meta: FileMeta
+) -> Iterator[tuple[str, RawDocument, dict[str, str]]]:
+    """(path, document, attributes) for each response row of a survey spreadsheet."""
+    for n, unit in enumerate(raw.units, 1):
+        text = raw.text[unit.start : unit.end]
+        path = row_document_path(rel, unit.row_id or str(n))
+        doc = RawDocument(
+            path=path,
+            format=raw.format,
+            text=text,
+            units=(replace(unit, start=0, end=len(text)),),
+            kind="document",
+            repair_notes=raw.repair_notes,
+        )
+        yield path, doc, {**meta.attributes, **{k: v for k, v in unit.attributes.items() if v}}
 
 
 def _read_and_store(
@@ -193,7 +245,7 @@ def _read_and_store(
     path: Path,
     digest: str,
     meta: FileMeta,
-    row: sqlite3.Row | None,
+    existing: dict[str, sqlite3.Row],
     nlp: object | None,
 ) -> FileOutcome:
     from .nlp import shared_nlp
@@ -205,54 +257,33 @@ def _read_and_store(
         path, display_path=f"corpus/{rel}", table=table, interviewer_labels=meta.interviewers
     )
     raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
-    segments = segment_document(raw, nlp or shared_nlp(), interviewer_labels=meta.interviewers)
-    attributes = {**raw.header_attributes, **meta.attributes}
-    stamp = now()
-    n_words = len(raw.text.split())
-    notes = dumps(list(raw.repair_notes))
-    warnings = dumps(list(raw.warnings))
-    if row is None:
-        cur = store.execute(
-            "INSERT INTO documents (path, format, kind, content_hash, text, attributes, repair_notes,"
-            " warnings, n_words, status, added_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
-            (
-                rel,
-                raw.format,
-                raw.kind,
-                digest,
-                raw.text,
-                dumps(attributes),
-                notes,
-                warnings,
-                n_words,
-                stamp,
-                stamp,
-            ),
-        )
-        doc_id = int(cur.lastrowid or 0)
-        action = "added"
+    if _rows_are_documents(raw, meta):
+        parts = list(_split_rows(raw, rel, meta))
     else:
-        doc_id = int(row["id"])
-        store.execute(
-            "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
-            " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
-            (
-                raw.format,
-                raw.kind,
-                digest,
-                raw.text,
-                dumps(attributes),
-                notes,
-                warnings,
-                n_words,
-                stamp,
-                doc_id,
-            ),
+        parts = [(rel, raw, {**raw.header_attributes, **meta.attributes})]
+    stored_before = _stored_for_file(existing, rel)
+    seen: set[str] = set()
+    segments: list[Segment] = []
+    for doc_path, doc, attributes in parts:
+        doc_segments = segment_document(
+            doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers
         )
-        action = "changed"
-    _store_segments(store, doc_id, segments)
+        doc_id = _upsert_document(store, doc_path, doc, digest, attributes, existing.get(doc_path))
+        _store_segments(store, doc_id, doc_segments)
+        segments.extend(doc_segments)
+        seen.add(doc_path)
+    for old in stored_before:
+        if old["path"] not in seen:  # a response row removed from the spreadsheet
+            store.execute(
+                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                (now(), old["id"]),
+            )
+    action = "changed" if stored_before else "added"
     message = "; ".join([*raw.repair_notes, *raw.warnings])
+    if len(parts) > 1 or parts[0][0] != rel:
+        message = "; ".join(
+            filter(None, [f"{len(parts)} responses, each stored as a document", message])
+        )
     speakers = tuple(dict.fromkeys(s.speaker for s in segments if s.speaker))
     interviewers = tuple(
         dict.fromkeys(s.speaker for s in segments if s.speaker and s.is_interviewer)
@@ -261,6 +292,41 @@ def _read_and_store(
     return FileOutcome(
         rel, action, message, len(segments), raw.kind, speakers, interviewers, labelled
     )
+
+
+def _upsert_document(
+    store: Store,
+    path: str,
+    raw: RawDocument,
+    digest: str,
+    attributes: dict[str, str],
+    row: sqlite3.Row | None,
+) -> int:
+    stamp = now()
+    values = (
+        raw.format,
+        raw.kind,
+        digest,
+        raw.text,
+        dumps(attributes),
+        dumps(list(raw.repair_notes)),
+        dumps(list(raw.warnings)),
+        len(raw.text.split()),
+    )
+    if row is None:
+        cur = store.execute(
+            "INSERT INTO documents (format, kind, content_hash, text, attributes, repair_notes,"
+            " warnings, n_words, path, status, added_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
+            (*values, path, stamp, stamp),
+        )
+        return int(cur.lastrowid or 0)
+    store.execute(
+        "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
+        " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
+        (*values, stamp, row["id"]),
+    )
+    return int(row["id"])
 
 
 def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:
@@ -299,7 +365,7 @@ def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:
 
 def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
     for row in store.query("SELECT id, path, status FROM documents"):
-        if row["path"] in present or row["path"].startswith(("imported/", "refi/")):
+        if file_of(row["path"]) in present or row["path"].startswith(("imported/", "refi/")):
             continue
         humans = store.scalar(
             "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"

@@ -6,7 +6,9 @@ except these control columns:
 
 - ``interviewers``: speaker labels of the interviewers in that file, ``;``-separated;
 - ``text_column``, ``id_column``, ``speaker_column``: for ``.csv``/``.xlsx`` files, which
-  columns hold the text, the row id and the speaker.
+  columns hold the text, the row id and the speaker;
+- ``rows_are``: ``documents`` (each row a respondent, e.g. survey answers; the default
+  when no speaker column is found) or ``turns`` (rows are turns of one transcript).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .errors import InputFileError
 from .repair import decode_bytes
 
 FILE_COLUMNS = ("file", "path", "filename", "file_name", "document")
-CONTROL_COLUMNS = ("interviewers", "text_column", "id_column", "speaker_column")
+CONTROL_COLUMNS = ("interviewers", "text_column", "id_column", "speaker_column", "rows_are")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class FileMeta:
     text_column: str | None = None
     id_column: str | None = None
     speaker_column: str | None = None
+    rows_are: str | None = None
     line: int = 0
 
 
@@ -109,6 +112,7 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
             text_column=values.get("text_column") or None,
             id_column=values.get("id_column") or None,
             speaker_column=values.get("speaker_column") or None,
+            rows_are=values.get("rows_are") or None,
             line=line_no,
         )
     return Metadata(rows, tuple(warnings))
