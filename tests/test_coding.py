@@ -242,9 +242,12 @@ def test_metadata_row_for_missing_file_is_a_warning(tmp_path: Path) -> None:
 def test_second_writer_fails_with_a_clear_message(project: Project) -> None:
     first = project.open_store()
     second = Store(project.store_path, busy_timeout=0.1)
-    with first.transaction(), pytest.raises(StoreBusy, match="another themegrid command"):
-        with second.transaction():
-            pass
+    with (
+        first.transaction(),
+        pytest.raises(StoreBusy, match="another themegrid command"),
+        second.transaction(),
+    ):
+        pass
     first.close()
     second.close()
 
