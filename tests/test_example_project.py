@@ -59,7 +59,7 @@ def coded(bundled_project: Project, tmp_path):
 
 
 def test_matrix_has_every_state_and_code_and_matches_the_codings_sheet(coded) -> None:
-    project, codebook, store, out = coded
+    _project, codebook, _store, out = coded
     wb = openpyxl.load_workbook(out, read_only=True)
     header = sheet_rows(wb, "Matrix")[0]
     for state in STUDY_STATES:

@@ -623,7 +623,7 @@ def _cycles(codes: list[Code], by_id: Mapping[str, Code]) -> Iterator[Problem]:
             chain.append(current)
             current = by_id[current].parent_id
         if current is not None and current in chain and current not in reported:
-            loop = chain[chain.index(current) :] + [current]
+            loop = [*chain[chain.index(current) :], current]
             reported.update(loop)
             yield Problem(
                 f"parent cycle: {' -> '.join(loop)}; a code cannot be its own ancestor",
