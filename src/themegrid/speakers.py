@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from themegrid.models import Unit
 
@@ -33,7 +34,7 @@ _INLINE_RE = re.compile(
     (?:[ \t]*(?P<paren>{_ROLE_PAREN}))?
     (?:[ \t]*(?P<post_ts>{_BR_TS}))?
     (?:{_BOLD})?
-    (?:[ \t]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S)|[ \t]+[-–—](?=[ \t]))
+    (?:[ \t\u00a0\u202f]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S)|[ \t]+[-–—](?=[ \t]))
     [ \t]*""",
     re.M | re.X,
 )
@@ -48,6 +49,57 @@ _OWN_LINE_RE = re.compile(
     (?:[ \t]*(?:[-–—|][ \t]*)?(?P<post_ts>{_BR_TS}|{_TS}))?
     [ \t]*$""",
     re.M | re.X,
+)
+_TITLE = (
+    r"(?i:mr|mrs|ms|miss|mx|dr|prof|rev|hon|sen|rep|gov|senator|representative|congressman"
+    r"|congresswoman|delegate|assemblyman|assemblywoman|councilman|councilwoman|councilmember"
+    r"|chairman|chairwoman|chairperson|chair|vice[ \t]+chair|secretary|commissioner"
+    r"|superintendent|governor|mayor|judge|justice|ambassador)"
+)
+_CAP_WORD = r"[^\W\d_a-z](?:\.|[\w'’\-]*)"  # a capitalised word or an initial
+_THE = r"(?i:the)[ \t]+"
+#: Hearing and court style, a full stop after the label: ``Mr. SMITH.``, ``The CHAIRMAN.``,
+#: ``Senator Lee.``, ``Q.`` / ``A.``; the words that follow start like a sentence.
+_PERIOD_RE = re.compile(
+    rf"""^[ \t]*
+    (?P<name>(?:{_THE})?{_TITLE}\.?(?:[ \t]+{_CAP_WORD}){{1,3}}
+      |{_THE}[^\W\d_a-z][\w'’\-]*(?:[ \t]+[^\W\d_a-z][\w'’\-]*)?
+      |[QA])
+    \.[ \t]+(?=[^\W\d_a-z]|["“‘'(\[¿¡])""",
+    re.M | re.X,
+)
+#: A timestamp alone on its line (``[00:03:15]``, ``00:03:15``): the time of the next turn.
+_TS_LINE_RE = re.compile(rf"[ \t]*(?:{_BR_TS}|{_TS})[ \t]*")
+#: A chat-style user name: one lower-case token (``amy_r``, ``jdoe``, ``m.lee2``).
+_HANDLE_RE = re.compile(r"[^\W\d_A-Z][^\W_A-Z]*(?:[._\-][^\W_A-Z]+)*")
+#: Roles written with the article: ``The CHAIRMAN.``, ``THE WITNESS:``, ``The Court:``.
+_THE_ROLES = frozenset(
+    [
+        "chairman",
+        "chairwoman",
+        "chairperson",
+        "chair",
+        "witness",
+        "deponent",
+        "court",
+        "reporter",
+        "court reporter",
+        "interpreter",
+        "videographer",
+        "clerk",
+        "bailiff",
+        "speaker",
+        "president",
+        "presiding officer",
+        "moderator",
+        "interviewer",
+        "facilitator",
+        "secretary",
+        "commissioner",
+        "mayor",
+        "governor",
+        "judge",
+    ]
 )
 _TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
 
@@ -310,6 +362,14 @@ _STOP_WORDS = frozenset(
         "with",
         "or",
         "hint",
+        "pros",
+        "cons",
+        "todo",
+        "done",
+        "first",
+        "second",
+        "third",
+        "finally",
         "nota",
         "ejemplo",
         "beispiel",
@@ -383,8 +443,11 @@ class _Candidate:
     t_start: float | None
     has_ts: bool
     bare: bool  #: own-line label without colon or timestamp (``JANE DOE``)
+    period: bool = False  #: label ended by a full stop (``Mr. SMITH.``, ``Q.``)
+    lower_start: bool = False  #: the words after the label start with a lower-case letter
 
 
+@lru_cache(maxsize=4096)
 def normalise_speaker(label: str) -> str:
     """A comparison key: ``INTERVIEWER 1``, ``Interviewer1`` and ``interviewer 1:`` match."""
     key = re.sub(r"[*_:：\[\]]", " ", label).casefold()
@@ -417,11 +480,29 @@ def parse_timestamp(text: str) -> float | None:
 def find_labels(
     text: str, start: int = 0, end: int | None = None, known_labels: Collection[str] = ()
 ) -> list[SpeakerLabel]:
-    """Accepted speaker labels in ``text[start:end]``, in order."""
+    """Accepted speaker labels in ``text[start:end]``, in order.
+
+    A timestamp alone on the line before a label (``[00:03:15]``) belongs to
+    that label: the turn starts there and takes its time.
+    """
     end = len(text) if end is None else end
     candidates = _candidates(text, start, end)
     accepted = _accept(candidates, {normalise_speaker(x) for x in known_labels})
-    return [SpeakerLabel(c.line_start, c.content_start, c.label, c.t_start) for c in accepted]
+    return [_with_time_line(text, start, c) for c in accepted]
+
+
+def _with_time_line(text: str, start: int, c: _Candidate) -> SpeakerLabel:
+    label = SpeakerLabel(c.line_start, c.content_start, c.label, c.t_start)
+    prev_end = text.rfind("\n", start, c.line_start)
+    while prev_end > start and text[prev_end - 1] in " \t\n":
+        prev_end -= 1
+    if prev_end <= start:
+        return label
+    prev_start = max(start, text.rfind("\n", start, prev_end) + 1)
+    if not _TS_LINE_RE.fullmatch(text, prev_start, prev_end):
+        return label
+    t_start = c.t_start if c.t_start is not None else parse_timestamp(text[prev_start:prev_end])
+    return SpeakerLabel(prev_start, c.content_start, c.label, t_start)
 
 
 def _candidates(text: str, start: int, end: int) -> list[_Candidate]:
@@ -430,22 +511,23 @@ def _candidates(text: str, start: int, end: int) -> list[_Candidate]:
         cand = _own_line_candidate(text, m, end)
         if cand:
             found[cand.line_start] = cand
-    for regex in (_INLINE_RE, _INLINE_CJK_RE):
+    for regex in (_INLINE_RE, _INLINE_CJK_RE, _PERIOD_RE):
         for m in regex.finditer(text, start, end):
             if m.start() not in found:
-                cand = _inline_candidate(m)
-                if cand:
+                cand = _inline_candidate(m, text, period=regex is _PERIOD_RE)
+                if cand and cand.line_start not in found:
                     found[cand.line_start] = cand
     return [found[k] for k in sorted(found)]
 
 
-def _inline_candidate(m: re.Match[str]) -> _Candidate | None:
+def _inline_candidate(m: re.Match[str], text: str, *, period: bool = False) -> _Candidate | None:
     groups = m.groupdict()
     label = _label_text(groups["name"], groups.get("paren"))
     ts = groups.get("pre_ts") or groups.get("post_ts")
     if not _plausible(label, bool(ts)):
         return None
     line_start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+    first = text[m.end() : m.end() + 1]
     return _Candidate(
         line_start=line_start,
         content_start=m.end(),
@@ -454,6 +536,8 @@ def _inline_candidate(m: re.Match[str]) -> _Candidate | None:
         t_start=parse_timestamp(ts) if ts else None,
         has_ts=bool(ts),
         bare=False,
+        period=period,
+        lower_start=first.islower(),
     )
 
 
@@ -503,19 +587,32 @@ def is_name_or_role(label: str) -> bool:
     return _plausible(label, False)
 
 
+@lru_cache(maxsize=4096)
 def _plausible(label: str, has_ts: bool) -> bool:
-    """Role or name-like, not a stop word: the per-candidate test."""
+    """Role, name-like or a chat user name, not a stop word: the per-candidate test."""
     key = normalise_speaker(label)
+    if _the_role(key):
+        return True
     first = key.split(" ")[0]
     if not key or first in _STOP_WORDS or re.sub(r"\d+$", "", key) in _STOP_WORDS:
         return False
-    return _is_role(label) or _is_name_like(label)
+    return _is_role(label) or _is_name_like(label) or _is_handle(label)
 
 
+def _the_role(key: str) -> bool:
+    """``the chairman``, ``the witness``: a role written with the article."""
+    return key.startswith("the ") and key[4:] in _THE_ROLES
+
+
+def _is_handle(label: str) -> bool:
+    return len(label) <= 30 and bool(_HANDLE_RE.fullmatch(label))
+
+
+@lru_cache(maxsize=4096)
 def _is_role(label: str) -> bool:
     key = normalise_speaker(label)
     base = re.sub(r"\d+$", "", key).strip()
-    if base in _ROLE_WORDS or key in _CJK_ROLE_WORDS:
+    if base in _ROLE_WORDS or key in _CJK_ROLE_WORDS or _the_role(key):
         return True
     if _CODE_RE.fullmatch(label.replace(" ", "")) and len(label) <= 5:
         return True
@@ -523,6 +620,7 @@ def _is_role(label: str) -> bool:
     return bool(paren and normalise_speaker(paren.group(1)) in _ROLE_WORDS)
 
 
+@lru_cache(maxsize=4096)
 def _is_name_like(label: str) -> bool:
     label = re.sub(r"\s*\([^)]*\)$", "", label)
     words = label.split()
@@ -544,9 +642,12 @@ def _name_word(word: str, index: int) -> bool:
 
 
 def _accept(candidates: Sequence[_Candidate], known: set[str]) -> list[_Candidate]:
+    candidates = _credible_period_labels(candidates, known)
     counts = Counter(c.key for c in candidates)
     ts_count = sum(c.has_ts for c in candidates)
     bare_keys = {c.key for c in candidates if c.bare and counts[c.key] >= 2}
+    handle_keys = {c.key for c in candidates if counts[c.key] >= 2 and _handle_only(c.label)}
+    paired_roles = _paired_roles(candidates)
 
     def strong(c: _Candidate) -> bool:
         if c.key in known:
@@ -555,6 +656,10 @@ def _accept(candidates: Sequence[_Candidate], known: set[str]) -> list[_Candidat
             return len(bare_keys) >= 2 and c.key in bare_keys
         if c.has_ts and ts_count >= 2:
             return True
+        if c.key in paired_roles:
+            return True
+        if _handle_only(c.label):
+            return len(handle_keys) >= 2 and c.key in handle_keys
         return counts[c.key] >= 2 and (_is_role(c.label) or _is_name_like(c.label))
 
     accepted = [c for c in candidates if strong(c)]
@@ -562,17 +667,59 @@ def _accept(candidates: Sequence[_Candidate], known: set[str]) -> list[_Candidat
     if not established:
         return accepted
     first = accepted[0].line_start
+    period_style = any(c.period for c in accepted)
     return [
         c
         for c in candidates
-        if c.key in established or (c.line_start > first and not c.bare and _one_off_ok(c))
+        if c.key in established
+        or (
+            c.line_start > first
+            and not c.bare
+            and (period_style or not c.period)
+            and _one_off_ok(c)
+        )
     ]
 
 
+def _handle_only(label: str) -> bool:
+    """A lower-case chat name that is neither a role nor name-like (``amy_r``)."""
+    return _is_handle(label) and not _is_role(label)
+
+
+def _credible_period_labels(candidates: Sequence[_Candidate], known: set[str]) -> list[_Candidate]:
+    """Drop ``Q.`` / ``A.`` unless both recur (else they are list items or initials)."""
+    counts = Counter(c.key for c in candidates if c.period and len(c.key) == 1)
+    qa = counts["q"] >= 2 and counts["a"] >= 2
+    return [c for c in candidates if not (c.period and len(c.key) == 1) or qa or c.key in known]
+
+
+def _paired_roles(candidates: Sequence[_Candidate]) -> set[str]:
+    """Role labels that count even once: an interviewer role and another role both occur.
+
+    ``Interviewer: Go on.`` then ``Respondent: ...`` is a transcript of two turns.
+    """
+    roles = {c.key for c in candidates if not c.bare and _is_role_word(c.key)}
+    asks = {k for k in roles if is_interviewer(k)}
+    if asks and roles - asks:
+        return roles
+    return set()
+
+
+def _is_role_word(key: str) -> bool:
+    base = re.sub(r"\d+$", "", key).strip()
+    return base in _ROLE_WORDS or key in _CJK_ROLE_WORDS or _the_role(key)
+
+
 def _one_off_ok(c: _Candidate) -> bool:
-    """A label seen once, in a document whose speakers are established: a new speaker?"""
+    """A label seen once, in a document whose speakers are established: a new speaker?
+
+    Speech after a label starts like a sentence; ``Funding: that was the big
+    one`` is a colon in the middle of an answer.
+    """
     words = c.label.split()
-    return len(words) <= 3 and (_is_role(c.label) or _is_name_like(c.label))
+    if c.lower_start or len(words) > 3:
+        return False
+    return _is_role(c.label) or _is_name_like(c.label)
 
 
 def find_turns(
@@ -675,8 +822,9 @@ def infer_interviewers(
 ) -> frozenset[str]:
     """The labels of interviewers among ``(speaker, text)`` turns.
 
-    Labels naming the role (or listed in metadata) win. Otherwise, with two or
-    more speakers, the one who mostly asks questions is the interviewer.
+    Labels naming the role (or listed in metadata) win. Otherwise, among the
+    speakers with two turns or more, the one who mostly asks questions is the
+    interviewer (someone who speaks once, e.g. to ask the way, does not count).
     """
     asked: Counter[str] = Counter()
     spoke: Counter[str] = Counter()
@@ -684,10 +832,11 @@ def infer_interviewers(
         spoke[speaker] += 1
         asked[speaker] += "?" in text or "？" in text
     named = frozenset(s for s in spoke if is_interviewer(s, extra_labels))
-    if named or len(spoke) < 2:
+    regular = [s for s in spoke if spoke[s] >= 2]
+    if named or len(regular) < 2:
         return named
-    rates = sorted(((asked[s] / spoke[s], s) for s in spoke), reverse=True)
+    rates = sorted(((asked[s] / spoke[s], s) for s in regular), reverse=True)
     (top_rate, top), (second_rate, _) = rates[0], rates[1]
-    if top_rate >= 0.4 and top_rate >= 2 * second_rate and spoke[top] >= 2:
+    if top_rate >= 0.4 and top_rate >= 2 * second_rate:
         return frozenset({top})
     return frozenset()

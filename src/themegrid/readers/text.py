@@ -8,6 +8,7 @@ left out of the units; offsets still point into the full text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -109,9 +110,7 @@ def document_from_text(
     all_notes = [*(notes or []), *repair_notes]
     if not text.strip():
         raise InputFileError(request.display_path, "has no text; remove it or add its content")
-    header = find_header(text)
-    labels = [*request.interviewer_labels, *_header_interviewers(header.attributes)]
-    units, kind = units_from_text(text, header.body_start, labels)
+    text, header, units, kind = _analyse(text, request.interviewer_labels, all_notes)
     if not units:
         raise InputFileError(
             request.display_path, "has a header but no text after it; add the text or remove it"
@@ -126,6 +125,55 @@ def document_from_text(
         repair_notes=tuple(n for n in all_notes if not n.startswith("warning: ")),
         warnings=tuple(n.removeprefix("warning: ") for n in all_notes if n.startswith("warning: ")),
     )
+
+
+def _analyse(
+    text: str, interviewer_labels: Collection[str], notes: list[str]
+) -> tuple[str, Header, list[Unit], DocumentKind]:
+    """Header and units; a line-numbered transcript loses its line numbers first."""
+    header = find_header(text)
+    labels = [*interviewer_labels, *_header_interviewers(header.attributes)]
+    units, kind = units_from_text(text, header.body_start, labels)
+    if kind == "interview":
+        return text, header, units, kind
+    stripped = strip_line_numbers(text)
+    if stripped is None:
+        return text, header, units, kind
+    plain, count = stripped
+    plain_header = find_header(plain)
+    labels = [*interviewer_labels, *_header_interviewers(plain_header.attributes)]
+    plain_units, plain_kind = units_from_text(plain, plain_header.body_start, labels)
+    if plain_kind != "interview":
+        return text, header, units, kind
+    notes.append(f"removed line numbers from {count} lines")
+    return plain, plain_header, plain_units, plain_kind
+
+
+_LINE_NO_RE = re.compile(r"[ \t]*(\d{1,5})(?:[ \t]+|$)")
+_LEADING_NO_RE = re.compile(r"^[ \t]*\d{1,5}(?:[ \t]|$)", re.M)
+
+
+def strip_line_numbers(text: str) -> tuple[str, int] | None:
+    """``text`` without the numbers at the start of its lines, and how many lines had one.
+
+    None unless the text is line-numbered: most non-blank lines start with a
+    number, and the numbers mostly count up by one (court transcripts restart
+    at 1 on every page).
+    """
+    head = text[:3000]
+    if len(_LEADING_NO_RE.findall(head)) * 2 < head.count("\n"):
+        return None
+    lines = text.split("\n")
+    matches = [_LINE_NO_RE.match(line) for line in lines]
+    nonblank = sum(1 for line in lines if line.strip())
+    numbers = [int(m.group(1)) for m in matches if m]
+    if nonblank < 4 or len(numbers) < 0.8 * nonblank:
+        return None
+    steps = sum(1 for a, b in itertools.pairwise(numbers) if b == a + 1)
+    if steps < 0.6 * (len(numbers) - 1):
+        return None
+    out = [line[m.end() :] if m else line for line, m in zip(lines, matches, strict=True)]
+    return "\n".join(out), len(numbers)
 
 
 def units_from_text(
