@@ -43,3 +43,62 @@ def test_init_refuses_an_existing_project(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(tmp_path / "p")])
     assert result.exit_code == 1
     assert "already holds a themegrid project" in result.stderr
+
+
+def _coded_project(tmp_path: Path) -> Path:
+    from conftest import write_project
+
+    project = write_project(tmp_path / "p")
+    result = CliRunner().invoke(app, ["code", "--project", str(project.root), "--no-model"])
+    assert result.exit_code == 0, result.output
+    return project.root
+
+
+def test_export_segments_csv_and_xlsx(tmp_path: Path) -> None:
+    import pandas as pd
+
+    root = _coded_project(tmp_path)
+    runner = CliRunner()
+    for name in ("segs.csv", "segs.xlsx"):
+        out = tmp_path / name
+        result = runner.invoke(app, ["export", "segments", str(out), "--project", str(root)])
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out) if name.endswith(".csv") else pd.read_excel(out)
+        assert len(frame) == 9  # 5 + 4 turns in the two fixture interviews
+        assert {"state", "role", "speaker", "is_interviewer", "start", "end", "text"} <= set(
+            frame.columns
+        )
+        assert set(frame["state"]) == {"Arizona", "Nevada"}
+        assert frame["is_interviewer"].sum() == 4
+        text = (root / "corpus" / "interviews" / "az.txt").read_text()
+        for _, row in frame[frame["document"] == "interviews/az.txt"].iterrows():
+            assert text[row["start"] : row["end"]] == row["text"]
+    bad = runner.invoke(
+        app, ["export", "segments", str(tmp_path / "x.json"), "--project", str(root)]
+    )
+    assert bad.exit_code == 1 and "use a .csv or .xlsx" in bad.stderr
+
+
+def test_status_reports_counts_and_orphans(tmp_path: Path) -> None:
+    import json
+
+    root = _coded_project(tmp_path)
+    result = CliRunner().invoke(app, ["status", "--project", str(root), "--json"])
+    assert result.exit_code == 0
+    info = json.loads(result.output)
+    assert info["documents"] == {"present": 2, "missing": 0, "words": info["documents"]["words"]}
+    assert info["segments"]["active"] == 9
+    assert info["runs"] == 1 and info["last_run"]["command"] == "code"
+    assert info["orphaned"] == []
+    table = CliRunner().invoke(app, ["status", "--project", str(root)])
+    assert "Documents: 2 present" in table.output
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "themegrid", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "codebook" in out.stdout and "report" in out.stdout
