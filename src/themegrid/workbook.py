@@ -48,6 +48,7 @@ MAX_OUTLINE = 7
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
 
 SHEET_HELP = {
@@ -381,9 +382,12 @@ def unique_headers(names: Iterable[Any]) -> list[str]:
 # --- sheets ----------------------------------------------------------------------------------
 
 
+ABOUT_WIDTH = 100
+
+
 def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
     ws = wb.create_sheet("About")
-    _widths(ws, [28, 110])
+    _widths(ws, [28, ABOUT_WIDTH])
     cf, book = report.cf, report.codebook
     run = store.query(
         "SELECT id, command, started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1"
@@ -413,13 +417,31 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
             else "count only segments coded with the parent itself",
         ),
     ]
+    _landscape(ws)
+    # Write-only sheets take row heights before rows are written; LibreOffice does not
+    # grow wrapped rows by itself.
+    help_start = len(rows) + 4
+    for offset, value in enumerate(v for _, v in rows):
+        ws.row_dimensions[offset + 2].height = _row_height([value], ABOUT_WIDTH)
+    for offset, text in enumerate(SHEET_HELP.values()):
+        ws.row_dimensions[help_start + offset].height = _row_height([text], ABOUT_WIDTH)
     ws.append(_header(ws, ["themegrid theme matrix", ""]))
     for key, value in rows:
-        ws.append([_cell(ws, key, font=HEADER_FONT), _cell(ws, value, alignment=WRAP_TOP)])
+        ws.append(
+            [
+                _cell(ws, key, font=HEADER_FONT, alignment=WRAP_TOP),
+                _cell(ws, value, alignment=LEFT_TOP),
+            ]
+        )
     ws.append([])
     ws.append(_header(ws, ["Sheet", "How to read it"]))
     for name, text in SHEET_HELP.items():
-        ws.append([_cell(ws, name, font=HEADER_FONT), _cell(ws, text, alignment=WRAP_TOP)])
+        ws.append(
+            [
+                _cell(ws, name, font=HEADER_FONT, alignment=WRAP_TOP),
+                _cell(ws, text, alignment=WRAP_TOP),
+            ]
+        )
 
 
 def _project_name(store: Store) -> str:
