@@ -583,8 +583,11 @@ def _label_text(name: str, paren: str | None) -> str:
 
 
 def is_name_or_role(label: str) -> bool:
-    """Whether ``label`` could be a speaker label on its own (a role or a short name)."""
-    return _plausible(label, False)
+    """Whether ``label`` could be a speaker label on its own (a role or a short name).
+
+    Lower-case chat names (``amy_r``) count only in plain text, where they must recur.
+    """
+    return _plausible(label, False) and not _handle_only(label)
 
 
 @lru_cache(maxsize=4096)
@@ -698,7 +701,7 @@ def _paired_roles(candidates: Sequence[_Candidate]) -> set[str]:
 
     ``Interviewer: Go on.`` then ``Respondent: ...`` is a transcript of two turns.
     """
-    roles = {c.key for c in candidates if not c.bare and _is_role_word(c.key)}
+    roles = {c.key for c in candidates if not (c.bare or c.period) and _is_role_word(c.key)}
     asks = {k for k in roles if is_interviewer(k)}
     if asks and roles - asks:
         return roles
@@ -707,7 +710,7 @@ def _paired_roles(candidates: Sequence[_Candidate]) -> set[str]:
 
 def _is_role_word(key: str) -> bool:
     base = re.sub(r"\d+$", "", key).strip()
-    return base in _ROLE_WORDS or key in _CJK_ROLE_WORDS or _the_role(key)
+    return base in _ROLE_WORDS or key in _CJK_ROLE_WORDS
 
 
 def _one_off_ok(c: _Candidate) -> bool:
