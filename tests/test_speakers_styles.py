@@ -290,3 +290,42 @@ def test_strip_line_numbers_needs_counting_numbers() -> None:
     assert plain is not None
     assert plain[0].split("\n")[:2] == ["I: Hello?", "R: Hi."]
     assert plain[1] == 4
+
+
+def test_family_name_first_with_timestamp() -> None:
+    text = own_line("Nguyen, Linh   0:00:03", "Okoro, David   0:00:21")
+    turns = find_turns(text)
+    assert turns is not None
+    assert [u.speaker for u in turns] == ["Nguyen, Linh", "Okoro, David"] * 2
+    assert [u.t_start for u in turns][:2] == [3, 21]
+
+
+def test_family_name_first_without_timestamp_is_not_a_label() -> None:
+    text = "\n\n".join(["Smith, Jane", "A reference.", "Doe, John", "Another one.", "Smith, Jane"])
+    assert find_turns(text) is None
+
+
+def test_first_turn_by_a_facilitator_is_not_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "fg.txt"
+    path.write_text(
+        "FACILITATOR: Okay, let's start. What does a good day look like?\n\n"
+        "P1: Kids working on different things.\n\nFACILITATOR: Does everyone agree?\n\n"
+        "P2: Mostly.\n",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    assert doc.header_attributes == {}
+    assert [u.speaker for u in doc.units] == ["FACILITATOR", "P1", "FACILITATOR", "P2"]
+
+
+def test_header_with_a_facilitator_line_is_still_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "fg.txt"
+    path.write_text(
+        "Facilitator: Dr K. Mensah\nDate: 2022-03-01\nSite: Lakeview\n\n"
+        "Moderator: What does a good day look like?\n\nP1: Kids working.\n\n"
+        "Moderator: And?\n\nP1: Mostly fine.\n",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    assert doc.header_attributes["facilitator"] == "Dr K. Mensah"
+    assert [u.speaker for u in doc.units] == ["Moderator", "P1"] * 2

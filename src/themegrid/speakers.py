@@ -43,7 +43,7 @@ _OWN_LINE_RE = re.compile(
     rf"""^[ \t]*
     (?:(?P<pre_ts>{_BR_TS}|{_TS})[ \t]+(?:[-–—][ \t]*)?)?
     (?:{_BOLD})?
-    (?:\[(?P<bracket_name>{_NAME})\]|(?P<name>{_NAME}))
+    (?:\[(?P<bracket_name>{_NAME})\]|(?P<name>{_NAME})|(?P<sorted_name>{_WORD0},[ \t]+{_NAME}))
     (?:[ \t]*(?P<paren>{_ROLE_PAREN}))?
     (?:{_BOLD})?
     (?:[ \t]*(?:[-–—|][ \t]*)?(?P<post_ts>{_BR_TS}|{_TS}))?
@@ -542,9 +542,14 @@ def _inline_candidate(m: re.Match[str], text: str, *, period: bool = False) -> _
 
 
 def _own_line_candidate(text: str, m: re.Match[str], end: int) -> _Candidate | None:
-    """A label alone on its line (``Jane Doe  0:03``, ``JANE DOE``), text on the next lines."""
-    name = m.group("name") or m.group("bracket_name")
+    """A label alone on its line (``Jane Doe  0:03``, ``JANE DOE``), text on the next lines.
+
+    ``Doe, Jane  0:00:03`` (family name first, as Teams exports) needs its timestamp.
+    """
+    name = m.group("name") or m.group("bracket_name") or m.group("sorted_name")
     ts = m.group("pre_ts") or m.group("post_ts")
+    if m.group("sorted_name") and not ts:
+        return None
     label = _label_text(name, m.group("paren"))
     if not _plausible(label, bool(ts)) or m.end() >= end:
         return None

@@ -81,7 +81,10 @@ _KNOWN_KEYS = frozenset(
         *("transcribed by", "job title", "start time", "focus group", "attendees"),
     }
 )
-_ROLE_KEYS = frozenset({"interviewer", "interviewee", "respondent", "participant", "moderator"})
+#: Keys that are also speaker labels: a block of only these is the first turn, not a header.
+_ROLE_KEYS = frozenset(
+    {"interviewer", "interviewee", "respondent", "participant", "moderator", "facilitator"}
+)
 _KEY_LINE_RE = re.compile(r"[ \t]*([^\W\d_][\w /().&-]{0,40}?)[ \t]*:[ \t]*(.{0,200})")
 _MAX_HEADER_LINES = 30
 
