@@ -790,11 +790,38 @@ def block_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def paragraph_units(text: str, start: int, end: int) -> list[Unit]:
-    """Paragraph units: blank-line blocks, or lines when the text has no blank lines."""
+    """Paragraph units: blank-line blocks, each split where its lines are paragraphs.
+
+    A block whose lines all but the last fill a similar width (and none is
+    longer than :data:`WRAP_WIDTH`) is hard-wrapped prose: its lines join,
+    except that a list item starts a new paragraph. Otherwise the text was not
+    wrapped (scraped from the web, exported from Word) and each line is a
+    paragraph.
+    """
     blocks = block_spans(text, start, end)
-    if len(blocks) == 1 and "\n" in text[blocks[0][0] : blocks[0][1]]:
-        blocks = _line_spans(text, *blocks[0])
-    return [Unit(a, b) for a, b in blocks]
+    return [Unit(a, b) for block in blocks for a, b in _split_block(text, *block)]
+
+
+#: Hard-wrapped text (plain-text exports, PDF text layers) has no longer lines than this.
+WRAP_WIDTH = 200
+_LIST_ITEM_RE = re.compile(r"(?:[-*•–]|\d{1,3}[.)]|[a-z][.)])\s")
+
+
+def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    lines = _line_spans(text, start, end)
+    if len(lines) < 2:
+        return [(start, end)]
+    widths = [b - a for a, b in lines]
+    widest = max(widths)
+    if widest > WRAP_WIDTH or min(widths[:-1]) < 0.6 * widest:
+        return lines
+    out: list[tuple[int, int]] = []
+    for a, b in lines:
+        if out and not _LIST_ITEM_RE.match(text, a):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -1,0 +1,52 @@
+"""Paragraphs of documents: hard-wrapped prose joins, unwrapped lines and list items split."""
+
+from __future__ import annotations
+
+from themegrid.speakers import paragraph_units
+
+
+def paragraphs(text: str) -> list[str]:
+    return [text[u.start : u.end] for u in paragraph_units(text, 0, len(text))]
+
+
+WRAPPED = (
+    "The state supported implementation in many districts, and each district\n"
+    "took its own path through the first two years of the cohort work, with\n"
+    "coaching from the regional centres.\n"
+    "\n"
+    "A second paragraph, also wrapped at about seventy characters a line so\n"
+    "that it reads as one paragraph.\n"
+)
+
+
+def test_hard_wrapped_prose_joins_into_paragraphs() -> None:
+    out = paragraphs(WRAPPED)
+    assert len(out) == 2
+    assert out[0].startswith("The state") and out[0].endswith("regional centres.")
+
+
+def test_unwrapped_lines_are_paragraphs() -> None:
+    long = "x " * 150
+    text = f"Heading\n{long.strip()}\n{long.strip()}\n\nAnother heading\n{long.strip()}"
+    out = paragraphs(text)
+    assert [len(p) for p in out] == [7, 299, 299, 15, 299]
+
+
+def test_list_items_start_new_paragraphs_in_wrapped_text() -> None:
+    text = (
+        "Recommendations for state leaders follow in the list below, each one\n"
+        "- Establish a clear and shared vision and goals for the state effort\n"
+        "  and communicate them widely across districts and schools alike\n"
+        "- Leverage partners for professional development and assistance\n"
+        "2) Plan for scale from the very beginning of the initiative work\n"
+    )
+    out = paragraphs(text)
+    assert len(out) == 4
+    assert out[1].startswith("- Establish") and out[1].endswith("schools alike")
+
+
+def test_offsets_are_exact() -> None:
+    text = "Intro line\n" + "word " * 60 + "\n\n" + WRAPPED
+    for unit in paragraph_units(text, 0, len(text)):
+        segment = text[unit.start : unit.end]
+        assert segment == segment.strip() and segment
