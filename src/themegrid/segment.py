@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from themegrid.models import RawDocument, Segment, Unit
-from themegrid.speakers import infer_interviewers
+from themegrid.speakers import infer_interviewers, trim_span
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _interviewers(raw: RawDocument, labels: Collection[str]) -> frozenset[str]:
 
 def _pieces(raw: RawDocument, nlp: Any, max_chars: int) -> Iterator[_Piece]:
     for unit in raw.units:
-        start, end = _trim(raw.text, unit.start, unit.end)
+        start, end = trim_span(raw.text, unit.start, unit.end)
         if start >= end:
             continue
         if end - start <= max_chars:
@@ -105,13 +105,13 @@ def _split_long(
     for s_start, s_end in _sentences(text[start:end], nlp):
         a, b = start + s_start, start + s_end
         if chunk_start is not None and b - chunk_start > max_chars:
-            yield _trim(text, chunk_start, chunk_end)
+            yield trim_span(text, chunk_start, chunk_end)
             chunk_start = None
         if chunk_start is None:
             chunk_start = a
         chunk_end = b
     if chunk_start is not None:
-        yield _trim(text, chunk_start, end)
+        yield trim_span(text, chunk_start, end)
 
 
 def _sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
@@ -121,11 +121,3 @@ def _sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
         doc = nlp(text)
     spans = [(s.start_char, s.end_char) for s in doc.sents]
     return spans or [(0, len(text))]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -786,7 +786,7 @@ def block_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         spans.append((pos, m.start()))
         pos = m.end()
     spans.append((pos, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
+    return [s for s in (trim_span(text, a, b) for a, b in spans) if s[0] < s[1]]
 
 
 def paragraph_units(text: str, start: int, end: int) -> list[Unit]:
@@ -829,14 +829,15 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     while pos < end:
         nl = text.find("\n", pos, end)
         stop = end if nl < 0 else nl
-        a, b = _trim(text, pos, stop)
+        a, b = trim_span(text, pos, stop)
         if a < b:
             spans.append((a, b))
         pos = stop + 1
     return spans
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` moved inward past whitespace; the text itself is never edited."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -848,7 +849,7 @@ def stripped_unit(
     text: str, start: int, end: int, *, speaker: str | None = None, t_start: float | None = None
 ) -> Unit | None:
     """A unit over ``text[start:end]`` with surrounding whitespace trimmed; None if empty."""
-    a, b = _trim(text, start, end)
+    a, b = trim_span(text, start, end)
     return Unit(a, b, speaker=speaker, t_start=t_start) if a < b else None
 
 
