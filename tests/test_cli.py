@@ -102,3 +102,32 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "themegrid", "--help"], capture_output=True, text=True, check=True
     )
     assert "codebook" in out.stdout and "report" in out.stdout
+
+
+def test_report_roll_up_is_configurable(tmp_path: Path) -> None:
+    import openpyxl
+
+    root = _coded_project(tmp_path)
+    runner = CliRunner()
+    values = {}
+    for flag in ([], ["--no-roll-up"]):
+        out = tmp_path / f"wb{len(flag)}.xlsx"
+        result = runner.invoke(app, ["report", "--project", str(root), "--out", str(out), *flag])
+        assert result.exit_code == 0, result.output
+        rows = list(
+            openpyxl.load_workbook(out, read_only=True)["Matrix"].iter_rows(values_only=True)
+        )
+        values[len(flag)] = {r[0]: r[2:-1] for r in rows[1:] if r and r[0]}
+    # The template codebook's only parent, 'barriers', is never coded directly.
+    assert sum(values[0]["barriers"]) > 0
+    assert sum(v or 0 for v in values[1]["barriers"]) == 0
+    assert values[0]["barriers.funding"] == values[1]["barriers.funding"]
+
+
+def test_report_before_code_says_what_to_do_and_creates_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = tmp_path / "p"
+    runner.invoke(app, ["init", str(root)])
+    result = runner.invoke(app, ["report", "--project", str(root)])
+    assert result.exit_code == 1 and "run 'themegrid code' first" in result.stderr
+    assert not (root / "themegrid.sqlite").exists()

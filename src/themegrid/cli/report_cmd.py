@@ -44,6 +44,14 @@ def report(
             "--csv", help="Also write each matrix as CSV into this folder.", file_okay=False
         ),
     ] = None,
+    no_roll_up: Annotated[
+        bool,
+        typer.Option(
+            "--no-roll-up",
+            help="Count a parent code only on segments coded with it directly "
+            "(default: a child's segments count for its parents too, once each).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the cross-case theme matrices to an Excel workbook (and CSV with --csv).
@@ -57,6 +65,8 @@ def report(
     proj = open_project(project)
     codebook = proj.load_codebook()
     target = out if out is not None else proj.root / DEFAULT_OUT
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: nothing coded yet; run 'themegrid code' first")
     with proj.open_store() as store:
         if not has_codings(store):
             raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
@@ -68,6 +78,7 @@ def report(
             include="accepted" if accepted_only else "suggested",
             csv_dir=csv,
             project_name=proj.root.name,
+            roll_up=not no_roll_up,
         )
     if as_json:
         data = {
