@@ -494,3 +494,56 @@ def test_changed_transcript_appends_new_rows(
     segs = store.query('SELECT start, "end", text FROM segments ORDER BY seq')
     assert [s["text"] for s in segs] == ["Hi?", "The budget.", "And turnover."]
     assert all(text[s["start"] : s["end"]] == s["text"] for s in segs)
+
+
+def test_labels_match_ids_ignoring_punctuation(tmp_path: Path) -> None:
+    """'Barriers->Buy-in' names the code with id barriers.buy_in (a slug of its label)."""
+    path = tmp_path / "codebook.yaml"
+    path.write_text(
+        "codebook:\n  name: t\n  version: '1'\ncodes:\n"
+        "  - id: barriers\n    name: Barriers\n    codable: false\n    children:\n"
+        "      - id: barriers.buy_in\n        name: Stakeholder buy-in\n"
+        "        definition: Pushback.\n"
+        "      - id: barriers.pd_time\n        name: Time for PD\n        definition: Time.\n",
+        encoding="utf-8",
+    )
+    book = load_codebook(path)
+    store = Store(":memory:")
+    labels = {"Barriers->Buy-in": "barriers.buy_in", "BARRIERS > buy in": "barriers.buy_in"}
+    labels |= {"PD time": "barriers.pd_time", "stakeholder buy-in": "barriers.buy_in"}
+    rows = [(f"R_{i}", f"text {i}", [label]) for i, label in enumerate(labels)]
+    import_coded(
+        store,
+        [qualtrics(tmp_path / "s.csv", rows)],
+        coder="Ana",
+        codebook=book,
+        rows_are_documents=True,
+    )
+    got = {
+        store.scalar("SELECT row_id FROM segments WHERE id = ?", (s,)): c
+        for s, c in codings(store, "Ana")
+    }
+    assert got == {f"R_{i}": code for i, code in enumerate(labels.values())}
+
+
+def test_unknown_code_spellings_reported_as_one_code_with_a_suggestion(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    rows = [
+        ("R_1", "t1", ["Barriers->Fundng"]),
+        ("R_2", "t2", ["barriers -> fundng "]),
+        ("R_3", "t3", ["BARRIERS > FUNDNG"]),
+    ]
+    with pytest.raises(ValidationError) as err:
+        import_coded(
+            store,
+            [qualtrics(tmp_path / "s.csv", rows)],
+            coder="Ana",
+            codebook=codebook,
+            rows_are_documents=True,
+        )
+    message = str(err.value)
+    assert message.startswith("1 code(s) not in the codebook")
+    assert message.count("unknown code") == 1
+    assert "'BARRIERS > FUNDNG'" in message and "s.csv row 4 column Code 1" in message
+    assert "did you mean barriers.funding" in message

@@ -19,6 +19,7 @@ import is the same document).
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import re
 import sqlite3
@@ -82,6 +83,11 @@ def norm(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
 
+def loose(text: str) -> str:
+    """Also ignoring punctuation: 'Buy-in', 'buy in' and the id part 'buy_in' are one key."""
+    return re.sub(r"[\W_]+", "_", norm(text)).strip("_")
+
+
 # --- the codes a cell may name ----------------------------------------------------------
 
 
@@ -101,11 +107,17 @@ class Resolution:
 
 
 class CodeIndex:
-    """Resolves a label written by a person (id, name or parent->child path) to a code id."""
+    """Resolves a label written by a person (id, name or parent->child path) to a code id.
+
+    A label matches a code's id, name or the last part of its dotted id, ignoring
+    case and whitespace; failing that, also ignoring punctuation (``Buy-in`` names
+    ``barriers.buy_in``).
+    """
 
     def __init__(self, codes: Iterable[KnownCode]) -> None:
         self.codes: dict[str, KnownCode] = {}
         self._keys: dict[str, set[str]] = defaultdict(set)
+        self._loose: dict[str, set[str]] = defaultdict(set)
         for code in codes:
             self.add(code)
 
@@ -113,26 +125,37 @@ class CodeIndex:
         self.codes[code.id] = code
         for key in self._code_keys(code):
             self._keys[key].add(code.id)
+            self._loose[loose(key)].add(code.id)
 
     @staticmethod
     def _code_keys(code: KnownCode) -> set[str]:
         return {norm(code.id), norm(code.name), norm(code.id.rsplit(".", 1)[-1])}
 
+    def _names(self, part: str, code_id: str) -> bool:
+        """Whether ``part`` names this code (strictly or loosely)."""
+        keys = self._code_keys(self.codes[code_id])
+        return norm(part) in keys or loose(part) in {loose(k) for k in keys}
+
     def _matches(self, part: str, parent_id: str | bool | None) -> list[str]:
         """Codes a path element names; parent_id False means anywhere in the tree."""
-        ids = self._keys.get(norm(part), set())
-        if parent_id is not False:
-            ids = {i for i in ids if self.codes[i].parent_id == parent_id}
+        found = []
+        for table, key in ((self._keys, norm(part)), (self._loose, loose(part))):
+            ids = table.get(key, set())
+            if parent_id is not False:
+                ids = {i for i in ids if self.codes[i].parent_id == parent_id}
+            if ids:
+                found = sorted(ids)
+                break
         # An exact id or name beats a match on the last part of a dotted id.
-        exact = {i for i in ids if norm(part) in (norm(i), norm(self.codes[i].name))}
-        return sorted(exact or ids)
+        exact = [i for i in found if norm(part) in (norm(i), norm(self.codes[i].name))]
+        return exact or found
 
     def resolve(self, label: str) -> Resolution:
         found = self._matches(label, False)
         if len(found) != 1:
-            parts = [p for p in PATH_SPLIT_RE.split(label.strip()) if p]
+            parts = split_path(label)
             if len(parts) > 1:
-                found = self._resolve_path(parts)
+                found = self._resolve_path(parts) or found
         if len(found) > 1:
             return Resolution(
                 None, f"'{label}' is ambiguous ({', '.join(found)}); write parent->child"
@@ -148,14 +171,12 @@ class CodeIndex:
         return Resolution(code.id)
 
     def _resolve_path(self, parts: list[str]) -> list[str]:
-        candidates = self._matches(parts[-1], False)
         out = []
-        for cid in candidates:
+        for cid in self._matches(parts[-1], False):
             chain = self._ancestors(cid)
-            wanted = [norm(p) for p in reversed(parts[:-1])]
-            if all(
-                i < len(chain) and wanted[i] in self._code_keys(self.codes[chain[i]])
-                for i in range(len(wanted))
+            wanted = list(reversed(parts[:-1]))
+            if len(wanted) <= len(chain) and all(
+                self._names(w, c) for w, c in zip(wanted, chain, strict=False)
             ):
                 out.append(cid)
         return out
@@ -171,6 +192,26 @@ class CodeIndex:
     def find_child(self, name: str, parent_id: str | None) -> str | None:
         found = self._matches(name, parent_id)
         return found[0] if len(found) == 1 else None
+
+    def suggest(self, label: str) -> str | None:
+        """The codable code a mistyped label most likely meant, if any is close."""
+        want = "_".join(loose(p) for p in split_path(label))
+        ids = [c.id for c in self.codes.values() if c.codable]
+        keys = {loose(c): c for c in ids}
+        keys |= {loose(self.codes[c].name): c for c in ids}
+        keys |= {"_".join([*map(loose, self._path_names(c))]): c for c in ids}
+        close = difflib.get_close_matches(want, list(keys), n=1, cutoff=0.8)
+        return keys[close[0]] if close else None
+
+    def _path_names(self, code_id: str) -> list[str]:
+        return [self.codes[c].name for c in reversed(self._ancestors(code_id))] + [
+            self.codes[code_id].name
+        ]
+
+
+def split_path(label: str) -> list[str]:
+    """``'Barriers -> Funding'`` → ['Barriers', 'Funding'] (also ``::``, ``>`` and ``/``)."""
+    return [p for p in PATH_SPLIT_RE.split(label.strip()) if p]
 
 
 def known_codes(store: Store, codebook: Codebook) -> CodeIndex:
@@ -195,7 +236,7 @@ def slug(text: str) -> str:
 
 def create_code(index: CodeIndex, label: str) -> list[KnownCode]:
     """Codes to create so that ``label`` resolves; missing parents become non-codable groupings."""
-    parts = [p for p in PATH_SPLIT_RE.split(label.strip()) if p] or [label.strip()]
+    parts = split_path(label) or [label.strip()]
     created: list[KnownCode] = []
     parent: str | None = None
     for depth, part in enumerate(parts):
@@ -815,8 +856,9 @@ def _resolve_codes(
 ) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode]]:
     """Each row's code ids; unknown labels either created (add_codes) or reported all at once."""
     cache: dict[str, Resolution] = {}
-    unknown: dict[str, list[str]] = defaultdict(list)
-    reasons: dict[str, str] = {}
+    unknown: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    spellings: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    reasons: dict[tuple[str, ...], str] = {}
     created: list[KnownCode] = []
     out: dict[tuple[str, int], list[str]] = {}
     for table, rows, _ in parsed:
@@ -830,24 +872,35 @@ def _resolve_codes(
                     res = index.resolve(label)
                 cache[key] = res
                 if res.code_id is None:
-                    unknown[label].append(f"{table.name} row {row.number} column {column}")
-                    reasons.setdefault(label, res.problem)
+                    group = tuple(loose(p) for p in split_path(label)) or (key,)
+                    unknown[group].append(f"{table.name} row {row.number} column {column}")
+                    if label not in spellings[group]:
+                        spellings[group].append(label)
+                    reasons.setdefault(group, res.problem)
                 elif res.code_id not in ids:
                     ids.append(res.code_id)
             out[(row.file, row.number)] = ids
     if unknown:
         raise ValidationError(
-            [_unknown_problem(label, where, reasons[label]) for label, where in unknown.items()],
+            [
+                _unknown_problem(spellings[g], where, reasons[g], index)
+                for g, where in unknown.items()
+            ],
             f"{len(unknown)} code(s) not in the codebook; nothing was imported. Fix the cells, "
             "add the codes to the codebook, or rerun with --add-codes",
         )
     return out, created
 
 
-def _unknown_problem(label: str, where: list[str], reason: str) -> Problem:
+def _unknown_problem(labels: list[str], where: list[str], reason: str, index: CodeIndex) -> Problem:
     shown = "; ".join(where[:MAX_LOCATIONS])
     more = f" and {len(where) - MAX_LOCATIONS} more" if len(where) > MAX_LOCATIONS else ""
-    what = reason or f"unknown code '{label}'"
+    what = reason or f"unknown code '{labels[0]}'"
+    if len(labels) > 1:
+        what += " (also written " + ", ".join(f"'{x}'" for x in labels[1:]) + ")"
+    hint = "" if reason else index.suggest(labels[0])
+    if hint:
+        what += f"; did you mean {hint} ({index.codes[hint].name})?"
     return Problem(f"{what} (in {shown}{more})")
 
 
