@@ -532,7 +532,13 @@ def suggest_with_model(
         )
     }
     inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
-    active = {r[0] for r in store.query("SELECT id FROM segments WHERE active = 1")}
+    active = {
+        r[0]
+        for r in store.query(
+            "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+            " WHERE s.active = 1 AND d.status = 'present'"
+        )
+    }
     candidates = sorted(k for k in inputs if k in active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:

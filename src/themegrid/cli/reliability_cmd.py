@@ -20,10 +20,13 @@ from .app import JsonOpt, ProjectOpt, app
 @app.command("evaluate")
 def evaluate_cmd(
     against: Annotated[
-        str, typer.Option("--against", help="The human coder whose codes are the truth.")
+        str,
+        typer.Option(
+            "--against", metavar="CODER", help="The human coder whose codes are the truth."
+        ),
     ],
     folds: Annotated[
-        int, typer.Option("--folds", help="Number of folds, grouped by document.")
+        int, typer.Option("--folds", metavar="K", help="Number of folds, grouped by document.")
     ] = 5,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
