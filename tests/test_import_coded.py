@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import openpyxl
@@ -416,6 +417,7 @@ def test_codes_without_text_and_varying_attributes(
             coder="Ana",
             codebook=codebook,
             layout=Layout(attribute_columns=("State",)),
+            rows_are_documents=False,
         )
     message = str(err.value)
     assert "t.csv, row 3: codes but no text" in message
@@ -547,3 +549,64 @@ def test_unknown_code_spellings_reported_as_one_code_with_a_suggestion(
     assert message.count("unknown code") == 1
     assert "'BARRIERS > FUNDNG'" in message and "s.csv row 4 column Code 1" in message
     assert "did you mean barriers.funding" in message
+
+
+def test_survey_rows_are_documents_unless_there_are_speakers(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    survey = import_coded(
+        store, [qualtrics(tmp_path / "s.csv", SURVEY)], coder="Ana", codebook=codebook
+    )
+    texts = [t for _, t, _ in SURVEY if t]
+    assert survey.rows_are_documents and survey.documents_created == len(texts)
+    header = ["Speaker", "Text", "Codes"]
+    rows = [["Interviewer", "Hi?", ""], ["Ana", "The budget.", "barriers.funding"]]
+    turns = import_coded(
+        store, [write_csv(tmp_path / "t.csv", header, rows)], coder="Ana", codebook=codebook
+    )
+    assert not turns.rows_are_documents and turns.documents_created == 1
+    one = import_coded(
+        store,
+        [qualtrics(tmp_path / "one.csv", SURVEY)],
+        coder="Ana",
+        codebook=codebook,
+        rows_are_documents=False,
+    )
+    assert one.documents_created == 1 and one.segments_created == len(texts)
+
+
+def test_cli_says_how_rows_were_read(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    assert run_cli(["init", str(root)]).exit_code == 0
+    (root / "codebook" / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    path = qualtrics(tmp_path / "s.csv", SURVEY)
+    result = run_cli(["import-coded", str(path), "--coder", "Ana", "-p", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "each row as a document" in result.output and "--one-document" in result.output
+    again = run_cli(["import-coded", str(path), "--coder", "Bo", "--one-document", "-p", str(root)])
+    assert again.exit_code == 0, again.output
+    assert "the file as one document" in again.output
+
+
+def test_attribute_columns_can_be_renamed(store: Store, codebook: Codebook, tmp_path: Path) -> None:
+    header = ["ResponseId", "Q2", "Role", QUESTION, "Code 1"]
+    rows = [["R_1", "Nevada", "Teacher", "No money.", "Funding constraints"]]
+    rows += [["R_2", "Arizona", "Principal", "No subs.", "Staffing shortages"]]
+    path = write_csv(tmp_path / "s.csv", header, rows)
+    layout = Layout(attribute_columns=("state=Q2", "Role"))
+    import_coded(store, [path], coder="Ana", codebook=codebook, layout=layout)
+    docs = store.query("SELECT path, attributes FROM documents")
+    assert {r["path"]: json.loads(r["attributes"]) for r in docs} == {
+        "imported/s.csv#R_1": {"state": "Nevada", "role": "Teacher"},
+        "imported/s.csv#R_2": {"state": "Arizona", "role": "Principal"},
+    }
+    with pytest.raises(ValidationError) as err:
+        import_coded(
+            store,
+            [path],
+            coder="Ana",
+            codebook=codebook,
+            layout=Layout(attribute_columns=("state=Q9",)),
+        )
+    assert "s.csv: no column 'Q9' (columns: ResponseId, Q2, " in str(err.value)
+    assert "fix --attribute-column" in str(err.value)

@@ -1,9 +1,10 @@
 """Spreadsheets of already-coded segments (.csv/.xlsx) into the store as a human coder's codings.
 
-One row is one segment. Each file is one document by default (a transcript,
-rows are turns; path ``imported/<file name>``; text is the rows joined by blank
-lines so segment offsets are exact), or with ``rows_are_documents`` each row is
-its own document (survey responses; path ``imported/<file name>#<id>``).
+One row is one segment. Each row is its own document (survey responses; path
+``imported/<file name>#<id>``), or each file is one document (a transcript, rows
+are turns; path ``imported/<file name>``; text is the rows joined by blank lines so
+segment offsets are exact). As in ``ingest``, rows are documents unless a file has
+a speaker column (or ``document_name`` is given); ``rows_are_documents`` decides.
 
 Code cells map to the codebook by id or by name, ignoring case and repeated
 whitespace; ``parent->child``, ``parent/child``, ``parent > child`` and
@@ -371,6 +372,8 @@ class Layout:
 
     ``code_columns`` entries may be ranges like ``"Code 1..Code 8"``. Left empty,
     the id, text, speaker and code columns are detected from their headers.
+    ``attribute_columns`` entries may rename: ``"state=Q2"`` stores column Q2 as
+    the case attribute ``state``.
     """
 
     id_column: str | None = None
@@ -386,7 +389,7 @@ class Columns:
     id: int | None
     text: int
     speaker: int | None
-    attributes: tuple[int, ...]
+    attributes: tuple[tuple[str, int], ...]  # (attribute key, column)
     codes: tuple[int, ...]
 
 
@@ -419,7 +422,10 @@ def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Pro
     id_col = named(layout.id_column, "--id-column")
     speaker = named(layout.speaker_column, "--speaker-column")
     attrs = tuple(
-        i for a in layout.attribute_columns if (i := named(a, "--attribute-column")) is not None
+        (key, i)
+        for spec in layout.attribute_columns
+        for key, column in [_attribute_spec(spec, heads)]
+        if (i := named(column, "--attribute-column")) is not None
     )
     if layout.code_columns:
         names = [n for spec in layout.code_columns for n in expand_range(spec)]
@@ -438,13 +444,21 @@ def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Pro
         id_col = _detect(squashed, ID_NAMES)
     if layout.speaker_column is None:
         speaker = _detect(squashed, SPEAKER_NAMES)
-    taken = {id_col, speaker, *attrs, *codes}
+    taken = {id_col, speaker, *(i for _, i in attrs), *codes}
     text = named(layout.text_column, "--text-column") if layout.text_column else None
     if layout.text_column is None:
         text = _detect_text(table, squashed, taken, problems)
     if problems or text is None:
         return None, problems
     return Columns(id_col, text, speaker, attrs, codes), problems
+
+
+def _attribute_spec(spec: str, heads: list[str]) -> tuple[str, str]:
+    """``"state=Q2"`` → ("state", "Q2"); a plain column name keys the attribute by its header."""
+    key, sep, column = spec.partition("=")
+    if not sep or norm(spec) in heads:
+        return _attr_key(spec), spec
+    return _attr_key(key), column.strip()
 
 
 def _detect(squashed: list[str], names: set[str]) -> int | None:
@@ -522,7 +536,7 @@ def parse_rows(table: Table, cols: Columns, delimiter: str, problems: list[Probl
                     )
                 )
             seen_ids[row_id] = number
-        attrs = {_attr_key(table.header[c]): cells[c] for c in cols.attributes if cells[c]}
+        attrs = {key: cells[c] for key, c in cols.attributes if cells[c]}
         speaker = (cells[cols.speaker] or None) if cols.speaker is not None else None
         out.append(Row(table.name, number, row_id, text, speaker, attrs, labels))
     return out
@@ -784,6 +798,7 @@ class ImportSummary:
     codings_withdrawn: int
     views_added: int
     codes_created: tuple[KnownCode, ...] = ()
+    rows_are_documents: bool = False
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "codes_created"}
@@ -798,12 +813,16 @@ def import_coded(
     coder: str,
     codebook: Codebook,
     layout: Layout = Layout(),
-    rows_are_documents: bool = False,
+    rows_are_documents: bool | None = None,
     document_name: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
 ) -> ImportSummary:
-    """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once."""
+    """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once.
+
+    ``rows_are_documents`` None: rows are documents unless a file has a speaker
+    column or ``document_name`` is given.
+    """
     coder = check_coder(coder)
     if not files:
         raise ValidationError([Problem("no files given; name one or more .csv/.xlsx files")])
@@ -812,13 +831,19 @@ def import_coded(
             [Problem("--document-name names one document; import one file at a time with it")]
         )
     problems: list[Problem] = []
-    parsed: list[tuple[Table, list[Row], dict[str, str]]] = []
+    found_columns: list[tuple[Table, Columns]] = []
     for file in files:
         table = read_table(Path(file), sheet)
         cols, found = find_columns(table, layout)
         problems += found
-        if cols is None:
-            continue
+        if cols is not None:
+            found_columns.append((table, cols))
+    if rows_are_documents is None:
+        rows_are_documents = document_name is None and all(
+            c.speaker is None for _, c in found_columns
+        )
+    parsed: list[tuple[Table, list[Row], dict[str, str]]] = []
+    for table, cols in found_columns:
         rows = parse_rows(table, cols, layout.delimiter, problems)
         attrs = {} if rows_are_documents else constant_attributes(table, rows, problems)
         parsed.append((table, rows, attrs))
@@ -845,6 +870,7 @@ def import_coded(
             segments_created=sum(len(d.segments) for d in plan.documents),
             segments_matched=plan.segments_matched,
             codes_created=tuple(created),
+            rows_are_documents=rows_are_documents,
             **counts,
         )
         finish_run(store, run_id, summary.to_dict(), {t.name: t.sha256 for t, _, _ in parsed})

@@ -28,7 +28,9 @@ def import_coded_cmd(
     attribute_column: Annotated[
         list[str] | None,
         typer.Option(
-            "--attribute-column", help="A column of case attributes, e.g. State (repeatable)."
+            "--attribute-column",
+            help="A column of case attributes, e.g. State, or NAME=COLUMN to rename it, "
+            "e.g. state=Q2 (repeatable).",
         ),
     ] = None,
     code_columns: Annotated[
@@ -42,11 +44,15 @@ def import_coded_cmd(
         str, typer.Option("--delimiter", help="Separates codes within a cell.")
     ] = ";",
     rows_are_documents: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--rows-are-documents", help="Each row is its own document (survey responses)."
+            "--rows-are-documents/--one-document",
+            help="Each row is its own document (survey responses), or the file is one document "
+            "(a transcript, rows are turns). Default: rows are documents unless there is a "
+            "Speaker column.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     document_name: Annotated[
         str | None,
         typer.Option("--document-name", help="Name of the document (default: the file name)."),
@@ -94,6 +100,12 @@ def import_coded_cmd(
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return
+    typer.echo(
+        "Read each row as a document (a survey response); pass --one-document if the rows "
+        "are turns of one transcript."
+        if summary.rows_are_documents
+        else "Read the file as one document (rows are its turns or paragraphs)."
+    )
     typer.echo(
         f"{summary.coder}: {summary.rows} row(s) from {summary.files} file(s); "
         f"documents {summary.documents_created} new, {summary.documents_matched} matched; "
