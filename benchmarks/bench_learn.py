@@ -137,6 +137,12 @@ def run(n_rows: int, n_docs: int, n_codes: int, folds: int, context: bool) -> Ev
             flush=True,
         )
         t0 = time.perf_counter()
+        marks: list[tuple[float, str]] = []
+
+        def progress(message: str) -> None:
+            marks.append((time.perf_counter() - t0, message))
+            print(f"  [{marks[-1][0]:6.1f} s] {message}", flush=True)
+
         report = evaluate(
             store,
             book,
@@ -144,11 +150,16 @@ def run(n_rows: int, n_docs: int, n_codes: int, folds: int, context: bool) -> Ev
             folds=folds,
             model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
             n_jobs=-1,
-            progress=lambda m: print(f"  [{time.perf_counter() - t0:6.1f} s] {m}", flush=True),
+            progress=progress,
+        )
+        marks.append((report.seconds, "end"))
+        in_baseline = sum(
+            b[0] - a[0] for a, b in itertools.pairwise(marks) if a[1].endswith("baseline")
         )
         store.close()
     print(
-        f"evaluate, {folds} folds: {report.seconds:.1f} s (model mode: {report.model_mode}, context: {context})"
+        f"evaluate, {folds} folds: {report.seconds:.1f} s, of which baseline {in_baseline:.1f} s"
+        f" (model mode: {report.model_mode}, context: {context})"
     )
     for name, m in report.methods.items():
         print(

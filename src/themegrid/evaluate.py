@@ -143,12 +143,14 @@ def evaluate(
     folds: int = 5,
     model_factory: Callable[[], SuggestionModel] | None = None,
     n_jobs: int | None = None,
+    baseline: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> EvaluationReport:
     """Cross-validate rules, model, both and a baseline against ``coder`` (see module doc).
 
-    ``n_jobs`` threads train codes in parallel (-1: all cores); ``model_factory``
+    ``n_jobs`` processes train codes in parallel (-1: all cores); ``model_factory``
     makes the learned model for each fold (default ``SuggestionModel(n_jobs=n_jobs)``).
+    ``baseline=False`` skips the baseline (on large data it takes as long as the rest).
     """
     started = time.perf_counter()
     check_coders(store, [coder])
@@ -172,14 +174,15 @@ def evaluate(
         model.fit(X_train, Y_train, groups=g_train, code_ids=data.code_ids)
         mode = model.mode_
         predictions["model"][test] = model.predict([data.inputs[i] for i in test])
-        say(f"fold {k}/{len(splits)}: baseline")
-        predictions["baseline"][test] = _baseline(
-            [texts[i] for i in train] + [i.text for i in examples.inputs],
-            np.vstack([data.Y[train], np.where(examples.Y == UNKNOWN, 0, examples.Y)]),
-            [texts[i] for i in test],
-            min_df=2 if mode == "large" else 1,
-            n_jobs=n_jobs,
-        )
+        if baseline:
+            say(f"fold {k}/{len(splits)}: baseline")
+            predictions["baseline"][test] = _baseline(
+                [texts[i] for i in train] + [i.text for i in examples.inputs],
+                np.vstack([data.Y[train], np.where(examples.Y == UNKNOWN, 0, examples.Y)]),
+                [texts[i] for i in test],
+                min_df=2 if mode == "large" else 1,
+                n_jobs=n_jobs,
+            )
         fold_info.append(
             Fold(
                 k,
@@ -191,7 +194,8 @@ def evaluate(
             )
         )
     predictions["rules+model"] = np.maximum(predictions["rules"], predictions["model"])
-    methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in METHODS}
+    names = METHODS if baseline else METHODS[:-1]
+    methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in names}
     notes = _notes(data, fold_info)
     return EvaluationReport(
         coder,
@@ -260,9 +264,7 @@ def _baseline(
         clf = LogisticRegression().fit(X, y)
         return (clf.predict_proba(X_test)[:, 1] >= 0.5).astype(np.int8)
 
-    columns = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(one)(Y[:, j]) for j in range(Y.shape[1])
-    )
+    columns = Parallel(n_jobs=n_jobs)(delayed(one)(Y[:, j]) for j in range(Y.shape[1]))
     for j, column in enumerate(columns):
         out[:, j] = column
     return out

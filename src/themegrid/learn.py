@@ -108,7 +108,7 @@ class SuggestionModel(BaseEstimator):
     alpha: regularisation of the SGD classifier (large data).
     size: "auto", "small" or "large" (see the module docstring).
     large_threshold: labelled rows from which "auto" means "large".
-    n_jobs: codes trained in parallel threads (None: one).
+    n_jobs: codes trained in parallel processes (None: one at a time; -1: all cores).
     random_state: seed for fold shuffling and SGD.
 
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
@@ -174,8 +174,9 @@ class SuggestionModel(BaseEstimator):
                 self.skipped_[code] = reason
             else:
                 todo.append(j)
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._fit_code)(features, Y[:, j], groups_arr) for j in todo
+        fitter = _CodeFitter(self.mode_, self.C, self.alpha, self.threshold_cv, self.random_state)
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(fitter.fit_code)(features, Y[:, j], groups_arr) for j in todo
         )
         self.estimators_: dict[str, Any] = {}
         self.calibrators_: dict[str, LogisticRegression] = {}
@@ -266,67 +267,6 @@ class SuggestionModel(BaseEstimator):
             return f"{n_neg} negative example(s); at least 2 needed"
         return ""
 
-    def _classifier(self) -> Any:
-        if self.mode_ == "large":
-            return SGDClassifier(
-                loss="log_loss",
-                alpha=self.alpha,
-                class_weight="balanced",
-                max_iter=8,
-                tol=None,
-                random_state=self.random_state,
-            )
-        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True)
-
-    def _fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> Any:
-        with warnings.catch_warnings():
-            # SGD runs a fixed number of epochs on purpose (speed); it is not a failure.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return self._classifier().fit(X, y)
-
-    def _folds(
-        self, y: np.ndarray, groups: np.ndarray | None
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        n_pos = int(y.sum())
-        n_neg = len(y) - n_pos
-        k = 2 if self.mode_ == "large" else self.threshold_cv
-        k = max(2, min(k, n_pos, n_neg))
-        if groups is not None and len(np.unique(groups)) >= k:
-            splitter = StratifiedGroupKFold(
-                n_splits=k, shuffle=True, random_state=self.random_state
-            )
-            return list(splitter.split(np.zeros(len(y)), y, groups))
-        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
-        return list(splitter.split(np.zeros(len(y)), y))
-
-    def _fit_code(
-        self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
-    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray]]:
-        rows = np.flatnonzero(y_all != UNKNOWN)
-        X = features[rows]
-        y = (y_all[rows] == 1).astype(np.int8)
-        g = None if groups is None else groups[rows]
-        oof = np.zeros(len(y), dtype=np.float64)
-        seen = np.zeros(len(y), dtype=bool)
-        for train, test in self._folds(y, g):
-            if len(np.unique(y[train])) < 2:
-                continue
-            clf = self._fit_one(X[train], y[train])
-            oof[test] = clf.decision_function(X[test])
-            seen[test] = True
-        calibrator = LogisticRegression(C=1e4, solver="newton-cholesky")
-        if seen.any() and len(np.unique(y[seen])) == 2:
-            calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
-            probs = calibrator.predict_proba(oof[seen].reshape(-1, 1))[:, 1]
-            threshold, f1 = _best_threshold(y[seen], probs)
-            oof_pair = (y[seen], probs)
-        else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
-            calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
-            threshold, f1 = 0.5, float("nan")
-            oof_pair = (y[:0], np.zeros(0))
-        final = self._fit_one(X, y)
-        return final, calibrator, threshold, f1, oof_pair
-
     # --- predicting -----------------------------------------------------------------
 
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
@@ -366,6 +306,79 @@ class SuggestionModel(BaseEstimator):
     def modelled_codes(self) -> tuple[str, ...]:
         check_is_fitted(self, "estimators_")
         return tuple(c for c in self.code_ids_ if c in self.estimators_)
+
+
+@dataclass(frozen=True)
+class _CodeFitter:
+    """Fits one code's classifier, calibrator and threshold; small, so it pickles cheaply
+    when codes are trained in parallel processes."""
+
+    mode: str
+    C: float
+    alpha: float
+    threshold_cv: int
+    random_state: int
+
+    def classifier(self) -> Any:
+        if self.mode == "large":
+            return SGDClassifier(
+                loss="log_loss",
+                alpha=self.alpha,
+                class_weight="balanced",
+                max_iter=8,
+                tol=None,
+                random_state=self.random_state,
+            )
+        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True)
+
+    def fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> Any:
+        with warnings.catch_warnings():
+            # SGD runs a fixed number of epochs on purpose (speed); it is not a failure.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return self.classifier().fit(X, y)
+
+    def folds(
+        self, y: np.ndarray, groups: np.ndarray | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        n_pos = int(y.sum())
+        n_neg = len(y) - n_pos
+        k = 2 if self.mode == "large" else self.threshold_cv
+        k = max(2, min(k, n_pos, n_neg))
+        if groups is not None and len(np.unique(groups)) >= k:
+            splitter = StratifiedGroupKFold(
+                n_splits=k, shuffle=True, random_state=self.random_state
+            )
+            return list(splitter.split(np.zeros(len(y)), y, groups))
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
+        return list(splitter.split(np.zeros(len(y)), y))
+
+    def fit_code(
+        self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
+    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray]]:
+        rows = np.flatnonzero(y_all != UNKNOWN)
+        X = features[rows]
+        y = (y_all[rows] == 1).astype(np.int8)
+        g = None if groups is None else groups[rows]
+        oof = np.zeros(len(y), dtype=np.float64)
+        seen = np.zeros(len(y), dtype=bool)
+        for train, test in self.folds(y, g):
+            if len(np.unique(y[train])) < 2:
+                continue
+            clf = self.fit_one(X[train], y[train])
+            oof[test] = clf.decision_function(X[test])
+            seen[test] = True
+        calibrator = LogisticRegression(C=1e4, solver="newton-cholesky")
+        if seen.any() and len(np.unique(y[seen])) == 2:
+            calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
+            probs = calibrator.predict_proba(oof[seen].reshape(-1, 1))[:, 1]
+            threshold, f1 = _best_threshold(y[seen], probs)
+            oof_pair = (y[seen], probs)
+        else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
+            calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
+            threshold, f1 = 0.5, float("nan")
+            oof_pair = (y[:0], np.zeros(0))
+        final = self.fit_one(X, y)
+        return final, calibrator, threshold, f1, oof_pair
 
 
 def _best_threshold(y: np.ndarray, probs: np.ndarray) -> tuple[float, float]:

@@ -28,6 +28,13 @@ def evaluate_cmd(
     folds: Annotated[
         int, typer.Option("--folds", metavar="K", help="Number of folds, grouped by document.")
     ] = 5,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline/--no-baseline",
+            help="Also score the plain TF-IDF + logistic regression baseline.",
+        ),
+    ] = True,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
@@ -44,7 +51,9 @@ def evaluate_cmd(
         progress = (
             None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
         )
-        report = evaluate(store, codebook, against, folds=folds, n_jobs=-1, progress=progress)
+        report = evaluate(
+            store, codebook, against, folds=folds, n_jobs=-1, baseline=baseline, progress=progress
+        )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
