@@ -67,8 +67,8 @@ def test_two_coders_match_sklearn_and_krippendorff(coded: tuple[Store, list[str]
     assert everywhere.percent == 100.0
     assert "undefined" in everywhere.note
     # Pooled: all decisions at once.
-    pa = sum((vector(ALICE, c, units) for c in CODES), [])
-    pb = sum((vector(BOB, c, units) for c in CODES), [])
+    pa = [v for c in CODES for v in vector(ALICE, c, units)]
+    pb = [v for c in CODES for v in vector(BOB, c, units)]
     assert report.pooled.kappa == pytest.approx(cohen_kappa_score(pa, pb))
     assert report.pooled.alpha == pytest.approx(
         krippendorff.alpha(reliability_data=[pa, pb], level_of_measurement="nominal")
@@ -154,3 +154,10 @@ def test_cli_unknown_coder_is_one_line(coded: tuple[Store, list[str]], tmp_path:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert "themegrid.sqlite: unknown coder 'zed'; known coders: alice, bob, carol" in lines[0]
+
+
+def test_cli_without_a_store_says_where(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["agreement", "--coders", "a", "b", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'themegrid.sqlite'}: no project store here" in result.output
+    assert not (tmp_path / "themegrid.sqlite").exists()

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..agreement import AgreementReport, compute_agreement
+from ..errors import ProjectError
 from ..evaluate import EvaluationReport, evaluate
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app
@@ -127,6 +128,10 @@ def agreement_cmd(
     """
     names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
     proj = open_project(project, need=())
+    if not proj.store_path.exists():
+        raise ProjectError(
+            f"{proj.store_path}: no project store here; pass --project DIR or run 'themegrid code' first"
+        )
     with proj.open_store() as store:
         report = compute_agreement(store, names)
     if as_json:
