@@ -34,8 +34,22 @@ codes:
 """
 
 WORDS = {
-    "funding": ["budget", "grant money", "dollars", "funding formula", "fiscal year", "appropriation"],
-    "staffing": ["substitute teachers", "turnover", "vacancies", "hiring", "coaches left", "burnout"],
+    "funding": [
+        "budget",
+        "grant money",
+        "dollars",
+        "funding formula",
+        "fiscal year",
+        "appropriation",
+    ],
+    "staffing": [
+        "substitute teachers",
+        "turnover",
+        "vacancies",
+        "hiring",
+        "coaches left",
+        "burnout",
+    ],
 }
 FILLER = [
     "we talked about it with the district",
@@ -83,7 +97,9 @@ def build(
     truth: dict[str, set[str]] = {}
     for d in range(n_docs):
         codes = [rng.choice(["funding", "staffing", None]) for _ in range(per_doc)]
-        ids = add_document(store, f"interviews/doc{d}.txt", [("R", make_text(rng, c)) for c in codes])
+        ids = add_document(
+            store, f"interviews/doc{d}.txt", [("R", make_text(rng, c)) for c in codes]
+        )
         for seg_id, code in zip(ids, codes, strict=True):
             view(store, seg_id, coder)
             truth[seg_id] = {code} if code else set()

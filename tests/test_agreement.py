@@ -24,7 +24,14 @@ ALICE = {0: {"a", "all"}, 1: {"a", "all"}, 2: {"a", "all", "never"}, 3: {"all"},
          4: {"all", "never"}, 5: {"a", "all"}, 6: {"all"}, 7: {"all"}}  # fmt: skip
 BOB = {0: {"a", "all"}, 1: {"a", "all"}, 2: {"all"}, 3: {"a", "all"},
        4: {"all"}, 5: {"a", "all"}, 6: {"all"}, 7: {"all"}}  # fmt: skip
-CAROL = {0: {"a", "all"}, 1: {"all"}, 2: {"a", "all"}, 3: {"a", "all"}, 4: {"all", "never"}, 5: {"all"}}
+CAROL = {
+    0: {"a", "all"},
+    1: {"all"},
+    2: {"a", "all"},
+    3: {"a", "all"},
+    4: {"all", "never"},
+    5: {"all"},
+}
 CODES = ("a", "all", "never")
 
 
@@ -35,7 +42,9 @@ def vector(decisions: dict[int, set[str]], code: str, units: range) -> list[int]
 @pytest.fixture
 def coded(tmp_path: Path) -> tuple[Store, list[str]]:
     store = Store(tmp_path / "themegrid.sqlite")
-    ids = add_document(store, "interviews/a.txt", [("R", f"Turn number {i} [about things].") for i in range(8)])
+    ids = add_document(
+        store, "interviews/a.txt", [("R", f"Turn number {i} [about things].") for i in range(8)]
+    )
     for name, decisions in (("alice", ALICE), ("bob", BOB), ("carol", CAROL)):
         for i, codes in decisions.items():
             view(store, ids[i], name)
@@ -57,7 +66,9 @@ def test_two_coders_match_sklearn_and_krippendorff(coded: tuple[Store, list[str]
         va, vb = vector(ALICE, code, units), vector(BOB, code, units)
         f = by_code[code].figures
         assert f.kappa == pytest.approx(cohen_kappa_score(va, vb))
-        assert f.alpha == pytest.approx(krippendorff.alpha(reliability_data=[va, vb], level_of_measurement="nominal"))
+        assert f.alpha == pytest.approx(
+            krippendorff.alpha(reliability_data=[va, vb], level_of_measurement="nominal")
+        )
         assert f.percent == pytest.approx(100 * np.mean(np.array(va) == np.array(vb)))
     # 'never' is a code Bob never used.
     assert by_code["never"].applied == {"alice": 2, "bob": 0}
@@ -74,8 +85,12 @@ def test_two_coders_match_sklearn_and_krippendorff(coded: tuple[Store, list[str]
         krippendorff.alpha(reliability_data=[pa, pb], level_of_measurement="nominal")
     )
     # Mean over codes ignores the undefined ones.
-    assert report.mean.kappa == pytest.approx(np.mean([by_code["a"].figures.kappa, by_code["never"].figures.kappa]))
-    assert report.mean.percent == pytest.approx(np.mean([by_code[c].figures.percent for c in CODES]))
+    assert report.mean.kappa == pytest.approx(
+        np.mean([by_code["a"].figures.kappa, by_code["never"].figures.kappa])
+    )
+    assert report.mean.percent == pytest.approx(
+        np.mean([by_code[c].figures.percent for c in CODES])
+    )
 
 
 def test_three_coders_alpha_on_shared_segments(coded: tuple[Store, list[str]]) -> None:
@@ -103,7 +118,10 @@ def test_disagreements_list_who_applied_what(coded: tuple[Store, list[str]]) -> 
                 expected.add((ids[i], code, yes))
     got = {(d.segment_id, d.code_id, d.applied_by) for d in report.disagreements}
     assert got == expected
-    assert all(d.document == "interviews/a.txt" and d.excerpt.startswith("Turn number") for d in report.disagreements)
+    assert all(
+        d.document == "interviews/a.txt" and d.excerpt.startswith("Turn number")
+        for d in report.disagreements
+    )
 
 
 def test_fewer_than_two_shared_segments_is_a_note(coded: tuple[Store, list[str]]) -> None:
@@ -127,7 +145,9 @@ def test_frames_for_the_workbook(coded: tuple[Store, list[str]]) -> None:
     store, _ = coded
     frames = agreement_frames(compute_agreement(store, ["alice", "bob"]))
     assert list(frames["per_code"]["code"]) == list(CODES)
-    assert {"applied by alice", "applied by bob", "kappa", "alpha", "percent"} <= set(frames["per_code"].columns)
+    assert {"applied by alice", "applied by bob", "kappa", "alpha", "percent"} <= set(
+        frames["per_code"].columns
+    )
     assert list(frames["overall"]["figure"]) == ["mean over codes", "pooled"]
     assert len(frames["disagreements"]) == 4
     assert math.isnan(frames["per_code"].set_index("code").loc["all", "kappa"])
@@ -135,12 +155,24 @@ def test_frames_for_the_workbook(coded: tuple[Store, list[str]]) -> None:
 
 def test_cli_json_and_table(coded: tuple[Store, list[str]], tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["agreement", "--coders", "alice", "bob", "--json", "--project", str(tmp_path)])
+    result = runner.invoke(
+        app, ["agreement", "--coders", "alice", "bob", "--json", "--project", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"coders", "n_segments", "codes_unused", "notes", "per_code", "overall", "disagreements"}
+    assert set(data) == {
+        "coders",
+        "n_segments",
+        "codes_unused",
+        "notes",
+        "per_code",
+        "overall",
+        "disagreements",
+    }
     assert set(data["overall"]) == {"mean_over_codes", "pooled"}
-    assert {"code", "applied", "n_units", "percent", "kappa", "alpha", "note"} == set(data["per_code"][0])
+    assert {"code", "applied", "n_units", "percent", "kappa", "alpha", "note"} == set(
+        data["per_code"][0]
+    )
     assert next(c for c in data["per_code"] if c["code"] == "all")["kappa"] is None
     args = ["agreement", "--coders", "alice", "--coders", "bob", "--project", str(tmp_path)]
     table = runner.invoke(app, args, env={"COLUMNS": "250"})
@@ -149,7 +181,9 @@ def test_cli_json_and_table(coded: tuple[Store, list[str]], tmp_path: Path) -> N
 
 
 def test_cli_unknown_coder_is_one_line(coded: tuple[Store, list[str]], tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["agreement", "--coders", "alice", "zed", "--project", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["agreement", "--coders", "alice", "zed", "--project", str(tmp_path)]
+    )
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
@@ -157,7 +191,9 @@ def test_cli_unknown_coder_is_one_line(coded: tuple[Store, list[str]], tmp_path:
 
 
 def test_cli_without_a_store_says_where(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["agreement", "--coders", "a", "b", "--project", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["agreement", "--coders", "a", "b", "--project", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert f"{tmp_path / 'themegrid.sqlite'}: no project store here" in result.output
     assert not (tmp_path / "themegrid.sqlite").exists()

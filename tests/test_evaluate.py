@@ -74,11 +74,14 @@ def test_score_matches_sklearn() -> None:
     Y[:, 2] = 0
     s = score(Y, P, ("a", "b", "c"), "x")
     for j in range(2):
-        p, r, f, _ = precision_recall_fscore_support(Y[:, j], P[:, j], average="binary", zero_division=0)
+        p, r, f, _ = precision_recall_fscore_support(
+            Y[:, j], P[:, j], average="binary", zero_division=0
+        )
         c = s.per_code[j]
         assert (c.precision, c.recall, c.f1) == pytest.approx((p, r, f))
         assert c.kappa == pytest.approx(cohen_kappa_score(Y[:, j], P[:, j]))
-    assert s.macro_f1 == pytest.approx(np.mean([s.per_code[0].f1, s.per_code[1].f1]))  # support 0 left out
+    # Code "c" has support 0 and is left out of the macro mean.
+    assert s.macro_f1 == pytest.approx(np.mean([s.per_code[0].f1, s.per_code[1].f1]))
 
 
 def test_unknown_coder_and_too_many_folds(project) -> None:
@@ -87,7 +90,9 @@ def test_unknown_coder_and_too_many_folds(project) -> None:
         book = load_codebook(root / "codebook")
         with pytest.raises(UnknownCoder, match="unknown coder 'zed'; known coders: alice, bob"):
             evaluate(store, book, "zed")
-        with pytest.raises(ThemegridError, match=r"segments in 1 document\(s\).*at least 2 documents"):
+        with pytest.raises(
+            ThemegridError, match=r"segments in 1 document\(s\).*at least 2 documents"
+        ):
             evaluate(store, book, "bob", folds=2)
         with pytest.raises(ThemegridError, match="needs at least 7; use --folds 6"):
             evaluate(store, book, "alice", folds=7)
@@ -95,10 +100,14 @@ def test_unknown_coder_and_too_many_folds(project) -> None:
 
 def test_cli_json_shape(project) -> None:
     root, _ = project
-    result = CliRunner().invoke(app, ["evaluate", "--against", "alice", "--folds", "2", "--json", "-p", str(root)])
+    result = CliRunner().invoke(
+        app, ["evaluate", "--against", "alice", "--folds", "2", "--json", "-p", str(root)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {"coder", "n_segments", "n_documents", "n_folds", "folds", "methods", "notes"} <= set(data)
+    assert {"coder", "n_segments", "n_documents", "n_folds", "folds", "methods", "notes"} <= set(
+        data
+    )
     assert data["n_folds"] == 2 and set(data["methods"]) == set(METHODS)
     macro = data["methods"]["baseline"]["macro"]
     assert set(macro) == {"precision", "recall", "f1", "kappa"}

@@ -81,7 +81,7 @@ def test_codes_with_too_few_positives_are_skipped_and_reported() -> None:
 
 
 def test_unknown_labels_are_ignored_for_that_code() -> None:
-    texts, Y, groups = corpus()
+    texts, Y, _ = corpus()
     Y = Y.copy()
     Y[:, 1] = -1  # nothing known about staffing
     Y[:6, 1] = [1, 1, 1, 1, 1, 0]
@@ -92,11 +92,16 @@ def test_unknown_labels_are_ignored_for_that_code() -> None:
 def test_predictions_and_top_terms_make_sense() -> None:
     texts, Y, groups = corpus(200)
     model = SuggestionModel().fit(texts, Y, groups=groups, code_ids=CODES)
-    new = ["The grant money and the fiscal year budget worried us.", "Turnover and hiring vacancies."]
+    new = [
+        "The grant money and the fiscal year budget worried us.",
+        "Turnover and hiring vacancies.",
+    ]
     pred = model.predict(new)
     assert pred[0, 0] == 1 and pred[1, 1] == 1 and pred[0, 1] == 0
     terms = model.top_terms(new[0], "funding", k=3)
-    assert terms and all(any(t in w for w in WORDS["funding"]) or t in new[0].lower() for t in terms)
+    assert terms and all(
+        any(t in w for w in WORDS["funding"]) or t in new[0].lower() for t in terms
+    )
     assert set(" ".join(terms).split()) & {"grant", "money", "fiscal", "budget", "year"}
     assert model.top_terms(new[0], "rare") == []
 
@@ -128,7 +133,9 @@ def project(tmp_path):
     book = load_codebook(write_codebook(tmp_path))
     rng = random.Random(7)
     new_ids = add_document(
-        store, "interviews/new.txt", [("R", make_text(rng, c)) for c in ["funding", "staffing", None, "funding"]]
+        store,
+        "interviews/new.txt",
+        [("R", make_text(rng, c)) for c in ["funding", "staffing", None, "funding"]],
     )
     return store, book, new_ids
 
@@ -136,7 +143,9 @@ def project(tmp_path):
 def model_rows(store: Store) -> dict[tuple[str, str], dict]:
     return {
         (r["segment_id"], r["code_id"]): dict(r)
-        for r in store.query("SELECT * FROM codings WHERE source = 'model' AND coder = ?", (MODEL_CODER,))
+        for r in store.query(
+            "SELECT * FROM codings WHERE source = 'model' AND coder = ?", (MODEL_CODER,)
+        )
     }
 
 
@@ -171,7 +180,9 @@ def test_never_resuggests_a_human_rejected_code(project) -> None:
     # Even when scoring that segment directly the rejected pair is left out.
     from themegrid.learn import _predictions
 
-    preds = _predictions(model, [SegmentInput("grant money and the budget")], [new_ids[0]], {(new_ids[0], "funding")})
+    preds = _predictions(
+        model, [SegmentInput("grant money and the budget")], [new_ids[0]], {(new_ids[0], "funding")}
+    )
     assert (new_ids[0], "funding") not in preds
 
 
@@ -183,7 +194,8 @@ def test_retires_suggestions_no_longer_predicted_but_keeps_decided(project) -> N
     summary = suggest_with_model(store, book, None, None)
     rows = model_rows(store)
     assert rows[(new_ids[0], "funding")]["status"] == "retired"
-    assert rows[(new_ids[1], "staffing")]["status"] == "suggested"  # decided segment: left as it was
+    # A segment a human has decided since: its model row is left as it was.
+    assert rows[(new_ids[1], "staffing")]["status"] == "suggested"
     assert summary["retired"] == sum(1 for k in rows if k[0] != new_ids[1])
 
 
