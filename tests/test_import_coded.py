@@ -610,3 +610,38 @@ def test_attribute_columns_can_be_renamed(store: Store, codebook: Codebook, tmp_
         )
     assert "s.csv: no column 'Q9' (columns: ResponseId, Q2, " in str(err.value)
     assert "fix --attribute-column" in str(err.value)
+
+
+def test_reimport_with_attribute_columns_updates_imported_documents(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    """Forgot --attribute-column the first time: importing again adds the attributes."""
+    header = ["ResponseId", "Q2", QUESTION, "Code 1"]
+    rows = [
+        ["R_1", "NV", "We have no money at all.", "Funding constraints"],
+        ["R_2", "AZ", "We cannot find substitutes.", ""],
+    ]
+    path = write_csv(tmp_path / "s.csv", header, rows)
+    import_coded(store, [path], coder="Ana", codebook=codebook)
+    layout = Layout(attribute_columns=("state=Q2",))
+    again = import_coded(store, [path], coder="Ana", codebook=codebook, layout=layout)
+    docs = store.query("SELECT path, attributes FROM documents ORDER BY path")
+    assert [json.loads(d["attributes"]) for d in docs] == [
+        {"state": "NV"},
+        {"state": "AZ"},
+    ]
+    assert again.documents_updated == 2
+    other = write_csv(tmp_path / "b.csv", header, [[*rows[0][:3], ""]])
+    third = import_coded(store, [other], coder="Ben", codebook=codebook, layout=layout)
+    assert third.documents_updated == 0
+    # a transcript's constant attributes too
+    t_header = ["Speaker", "Text", "Codes", "State"]
+    t_rows = [["Interviewer", "Hi?", "", ""], ["Ana", "The budget.", "barriers.funding", ""]]
+    t = write_csv(tmp_path / "t.csv", t_header, t_rows)
+    import_coded(store, [t], coder="Ana", codebook=codebook)
+    write_csv(t, t_header, [[*r[:3], "AZ"] for r in t_rows])
+    t_layout = Layout(attribute_columns=("State",))
+    fourth = import_coded(store, [t], coder="Ana", codebook=codebook, layout=t_layout)
+    assert fourth.documents_updated == 1
+    got = store.scalar("SELECT attributes FROM documents WHERE path = 'imported/t.csv'")
+    assert json.loads(got) == {"state": "AZ"}

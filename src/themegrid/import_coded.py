@@ -39,7 +39,7 @@ from .coding import finish_run, start_run, sync_codes
 from .errors import InputFileError, Problem, ThemegridError, ValidationError
 from .segment import segment_id
 from .speakers import is_interviewer
-from .store import Store, dumps, now
+from .store import Store, dumps, loads, now
 
 PREFIX = "imported/"
 CODE_COLUMN_RE = re.compile(r"^(codes?|themes?)[\s_\-]*\d*$", re.I)
@@ -590,6 +590,12 @@ class Plan:
     documents_matched: int = 0
     segments_matched: int = 0
     planned: set[str] = field(default_factory=set)
+    attributes: dict[int, dict[str, str]] = field(default_factory=dict)  # by document id
+
+    def set_attributes(self, doc_id: int, attributes: dict[str, str]) -> None:
+        """Attributes named in this import for an existing document (merged when written)."""
+        if attributes:
+            self.attributes.setdefault(doc_id, {}).update(attributes)
 
     def claim(
         self, path: str, file: str, problems: list[Problem], where: str | None = None
@@ -642,6 +648,8 @@ def plan_whole_file(
     if found:
         plan.documents_matched += 1
         _match_existing(store, found[0], rows, fmt, plan, problems)
+        if found[0]["path"].startswith(PREFIX):
+            plan.set_attributes(found[0]["id"], attrs)
         return
     if not plan.claim(path, rows[0].file, problems):
         return
@@ -731,12 +739,14 @@ class _ImportedRows:
     def __init__(self, store: Store) -> None:
         self.by_path: dict[str, tuple[str, str]] = {}
         self.by_row_id: dict[str, list[str]] = defaultdict(list)
+        self.document_of: dict[str, int] = {}
         query = (
-            "SELECT d.path, s.id, s.text, s.row_id FROM documents d JOIN segments s ON s.document_id = d.id"
-            " WHERE d.path LIKE 'imported/%#%' AND s.seq = 0"
+            "SELECT d.id AS doc_id, d.path, s.id, s.text, s.row_id FROM documents d"
+            " JOIN segments s ON s.document_id = d.id WHERE d.path LIKE 'imported/%#%' AND s.seq = 0"
         )
         for r in store.query(query):
             self.by_path[r["path"]] = (r["id"], _collapse(r["text"]))
+            self.document_of[r["id"]] = r["doc_id"]
             if r["row_id"]:
                 self.by_row_id[r["row_id"]].append(r["id"])
 
@@ -753,6 +763,7 @@ def plan_rows(
         hit = known.by_path.get(path)
         if hit is not None and (row.row_id is not None or hit[1] == _collapse(row.text)):
             plan.row_segments.append((row, hit[0]))
+            plan.set_attributes(known.document_of[hit[0]], row.attributes)
             plan.documents_matched += 1
             plan.segments_matched += 1
             continue
@@ -769,6 +780,7 @@ def plan_rows(
         elsewhere = known.by_row_id.get(row.row_id or "", [])
         if row.row_id is not None and len(elsewhere) == 1:
             plan.row_segments.append((row, elsewhere[0]))
+            plan.set_attributes(known.document_of[elsewhere[0]], row.attributes)
             plan.documents_matched += 1
             plan.segments_matched += 1
             continue
@@ -799,6 +811,7 @@ class ImportSummary:
     views_added: int
     codes_created: tuple[KnownCode, ...] = ()
     rows_are_documents: bool = False
+    documents_updated: int = 0  # existing documents given new attribute values
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "codes_created"}
@@ -859,6 +872,7 @@ def import_coded(
         sync_codes(store, codebook)
         _insert_codes(store, created)
         _write_documents(store, plan)
+        updated = _update_attributes(store, plan)
         counts = _write_codings(store, plan, row_codes, coder, run_id)
         summary = ImportSummary(
             run_id=run_id,
@@ -871,6 +885,7 @@ def import_coded(
             segments_matched=plan.segments_matched,
             codes_created=tuple(created),
             rows_are_documents=rows_are_documents,
+            documents_updated=updated,
             **counts,
         )
         finish_run(store, run_id, summary.to_dict(), {t.name: t.sha256 for t, _, _ in parsed})
@@ -995,6 +1010,23 @@ def _write_documents(store: Store, plan: Plan) -> None:
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         segments,
     )
+
+
+def _update_attributes(store: Store, plan: Plan) -> int:
+    """Merge attribute values named in this import into matched imported documents."""
+    stamp, updated = now(), 0
+    for doc_id, given in plan.attributes.items():
+        current = loads(
+            store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}
+        )
+        wanted = {**current, **given}
+        if wanted != current:
+            store.execute(
+                "UPDATE documents SET attributes = ?, updated_at = ? WHERE id = ?",
+                (dumps(wanted), stamp, doc_id),
+            )
+            updated += 1
+    return updated
 
 
 def _write_codings(

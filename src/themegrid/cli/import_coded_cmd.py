@@ -108,7 +108,8 @@ def import_coded_cmd(
     )
     typer.echo(
         f"{summary.coder}: {summary.rows} row(s) from {summary.files} file(s); "
-        f"documents {summary.documents_created} new, {summary.documents_matched} matched; "
+        f"documents {summary.documents_created} new, {summary.documents_matched} matched"
+        f"{f' ({summary.documents_updated} with new attributes)' if summary.documents_updated else ''}; "
         f"segments {summary.segments_created} new, {summary.segments_matched} matched; "
         f"codings {summary.codings_added} added, {summary.codings_unchanged} unchanged, "
         f"{summary.codings_replaced} replaced, {summary.codings_withdrawn} withdrawn (run {summary.run_id})"
