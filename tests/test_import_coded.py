@@ -645,3 +645,36 @@ def test_reimport_with_attribute_columns_updates_imported_documents(
     assert fourth.documents_updated == 1
     got = store.scalar("SELECT attributes FROM documents WHERE path = 'imported/t.csv'")
     assert json.loads(got) == {"state": "AZ"}
+
+
+def test_survey_rows_attach_to_corpus_responses_by_id(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    """The survey is in corpus/ (one document per response): codings land on its segments."""
+    corpus = {}
+    for rid, text, _ in SURVEY:
+        seg = add_document(store, f"survey.csv#row={rid}", [(None, text)], kind="document")[0]
+        store.execute("UPDATE segments SET row_id = ? WHERE id = ?", (rid, seg))
+        corpus[rid] = seg
+    before = store.scalar("SELECT COUNT(*) FROM documents")
+    summary = import_coded(
+        store, [qualtrics(tmp_path / "coded.csv", SURVEY)], coder="Ana", codebook=codebook
+    )
+    assert summary.documents_created == 0 and summary.segments_matched == len(SURVEY)
+    assert store.scalar("SELECT COUNT(*) FROM documents") == before
+    assert codings(store, "Ana") == {
+        (corpus["R_1"], "barriers.funding"),
+        (corpus["R_2"], "vision.graduate"),
+        (corpus["R_4"], "barriers.staffing"),
+        (corpus["R_4"], "barriers.funding"),
+    }
+    seen = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = 'Ana'")
+    assert seen == len(SURVEY)
+    # the same id with another text is reported, not silently duplicated
+    changed = [("R_1", "A different answer altogether.", ["Funding constraints"])]
+    with pytest.raises(ValidationError) as err:
+        import_coded(
+            store, [qualtrics(tmp_path / "other.csv", changed)], coder="Bo", codebook=codebook
+        )
+    message = str(err.value)
+    assert "other.csv, row 2" in message and "survey.csv#row=R_1" in message

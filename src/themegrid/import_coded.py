@@ -733,8 +733,17 @@ def _match_existing(
     plan.documents.append(appended)
 
 
+@dataclass(frozen=True)
+class _CorpusResponse:
+    """A survey response ingested from corpus/ as a document of its own."""
+
+    path: str
+    text: str
+    segments: list[str]
+
+
 class _ImportedRows:
-    """Existing row-documents of earlier imports: by path, by group and text, and by row id."""
+    """Existing row-documents of earlier imports (by path and by row id) and corpus responses."""
 
     def __init__(self, store: Store) -> None:
         self.by_path: dict[str, tuple[str, str]] = {}
@@ -749,6 +758,19 @@ class _ImportedRows:
             self.document_of[r["id"]] = r["doc_id"]
             if r["row_id"]:
                 self.by_row_id[r["row_id"]].append(r["id"])
+        self.corpus: dict[str, list[_CorpusResponse]] = defaultdict(list)
+        responses: dict[int, _CorpusResponse] = {}
+        corpus_query = (
+            "SELECT d.id AS doc_id, d.path, d.text, s.id, s.row_id FROM documents d"
+            " JOIN segments s ON s.document_id = d.id WHERE d.path NOT LIKE 'imported/%'"
+            " AND d.path LIKE '%#%' AND d.status = 'present' AND s.active = 1 ORDER BY d.id, s.seq"
+        )
+        for r in store.query(corpus_query):
+            if r["doc_id"] not in responses:
+                responses[r["doc_id"]] = _CorpusResponse(r["path"], _collapse(r["text"]), [])
+                if r["row_id"]:
+                    self.corpus[r["row_id"]].append(responses[r["doc_id"]])
+            responses[r["doc_id"]].segments.append(r["id"])
 
     def group_exists(self, prefix: str) -> bool:
         return any(p.startswith(prefix) for p in self.by_path)
@@ -784,11 +806,39 @@ def plan_rows(
             plan.documents_matched += 1
             plan.segments_matched += 1
             continue
+        if _attach_to_corpus(row, known, plan, problems):
+            continue
         if not plan.claim(path, row.file, problems, f"row {row.number}"):
             continue
         doc = NewDocument(path, "document", fmt, row.text, dict(row.attributes))
         _add_segments(doc, [row], [(0, len(row.text))], 0, Counter(), plan)
         plan.documents.append(doc)
+
+
+def _attach_to_corpus(row: Row, known: _ImportedRows, plan: Plan, problems: list[Problem]) -> bool:
+    """Attach a row to the corpus response with its id; False when there is none (or several).
+
+    The codes apply to the whole response, so to each of its segments (one, unless
+    a long answer was split at sentence boundaries).
+    """
+    found = known.corpus.get(row.row_id or "", [])
+    if len(found) != 1:
+        return False
+    response = found[0]
+    if response.text.casefold() != _collapse(row.text).casefold():
+        problems.append(
+            Problem(
+                f"id {row.row_id!r} is the corpus response {response.path}, but the text differs; "
+                "make the text equal to the corpus file's (or remove the row)",
+                row.file,
+                where=f"row {row.number}",
+            )
+        )
+        return True
+    plan.row_segments += [(row, seg) for seg in response.segments]
+    plan.documents_matched += 1
+    plan.segments_matched += len(response.segments)
+    return True
 
 
 # --- the import -------------------------------------------------------------------------
