@@ -131,3 +131,30 @@ def test_report_before_code_says_what_to_do_and_creates_nothing(tmp_path: Path) 
     result = runner.invoke(app, ["report", "--project", str(root)])
     assert result.exit_code == 1 and "run 'themegrid code' first" in result.stderr
     assert not (root / "themegrid.sqlite").exists()
+
+
+def test_text_with_brackets_is_printed_as_written(tmp_path: Path) -> None:
+    """Transcript conventions like [inaudible] must not be read as terminal markup."""
+    runner = CliRunner()
+    root = tmp_path / "p"
+    runner.invoke(app, ["init", str(root)])
+    cb = root / "codebook" / "codebook.yaml"
+    cb.write_text(
+        cb.read_text()
+        .replace("name: My study codebook", 'name: "Retention [pilot] [/draft]"')
+        .replace(
+            '- "We could not find enough substitute',
+            '- "[crosstalk] We could not find enough substitute',
+        )
+        .replace("lemmas: [substitute teacher, turnover", "lemmas: [turnover")
+    )
+    (root / "corpus" / "a.txt").write_text(
+        "Interviewer: Hi.\nRespondent: The grant money ran out [/inaudible].\n"
+    )
+    check = runner.invoke(app, ["codebook", "check", "--project", str(root)])
+    assert check.exit_code == 0, check.output
+    assert "missed example barriers.staffing: [crosstalk] We could not find" in check.output
+    for command in (["code", "--no-model"], ["status"]):
+        result = runner.invoke(app, [*command, "--project", str(root)])
+        assert result.exit_code == 0, result.output
+        assert "Retention [pilot] [/draft]" in result.output

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from typer.core import TyperGroup
 
 from ..errors import ThemegridError
@@ -51,6 +52,14 @@ ProjectOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
 ]
+
+
+def plain_console(*, stderr: bool = False) -> Console:
+    """A console that never interprets text as rich markup: codebook and transcript text
+    such as ``[inaudible]`` or ``[/draft]`` is printed as written. Colour comes from
+    ``style=`` arguments only."""
+    return Console(stderr=stderr, soft_wrap=True, markup=False, highlight=False)
+
 
 # Groups shared by several command modules.
 export_app = make_app(

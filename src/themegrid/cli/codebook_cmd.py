@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app, make_app
+from .app import JsonOpt, ProjectOpt, app, make_app, plain_console
 
 if TYPE_CHECKING:
     from ..codebook_check import CheckReport
@@ -50,13 +49,11 @@ def check(
 
 
 def _print(report: CheckReport) -> None:
-    console = Console(soft_wrap=True)
+    console = plain_console()
     if not report.valid:
-        console.print(
-            f"[red]The codebook has {len(report.problems)} problem(s):[/red]", highlight=False
-        )
+        console.print(f"The codebook has {len(report.problems)} problem(s):", style="red")
         for problem in report.problems:
-            console.print(f"  {problem}", highlight=False, markup=False)
+            console.print(f"  {problem}")
         return
     book = report.codebook
     assert book is not None
@@ -81,19 +78,26 @@ def _print(report: CheckReport) -> None:
     for check in report.examples:
         for text in check.missed_examples:
             console.print(
-                f"[yellow]missed example[/yellow] {check.code_id}: {text}", highlight=False
+                f"missed example {check.code_id}: {text}  (add a cue that finds it, or move it)",
+                style="yellow",
             )
         for text in check.hit_counterexamples:
             console.print(
-                f"[yellow]counterexample hit[/yellow] {check.code_id}: {text}", highlight=False
+                f"counterexample hit {check.code_id}: {text}  (narrow the cues or add a veto)",
+                style="yellow",
             )
     for warning in report.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False, markup=False)
+        console.print(f"warning: {warning}", style="yellow")
     n_codable = len(book.codable)
     console.print(
         f"{len(book.codes)} codes ({n_codable} codable); "
         f"examples found {report.examples_found}/{report.examples_total}; "
         f"counterexamples hit {report.counterexamples_hit}/{report.counterexamples_total}; "
-        + ("all codebook tests pass." if report.examples_ok else "some codebook tests fail."),
-        highlight=False,
+        + _verdict(report)
     )
+
+
+def _verdict(report: CheckReport) -> str:
+    if not report.examples_total and not report.counterexamples_total:
+        return "no examples to test: add examples and counterexamples to each code."
+    return "all codebook tests pass." if report.examples_ok else "some codebook tests fail."

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ..errors import ProjectError
 from ..project import init_project, open_project
-from .app import JsonOpt, ProjectOpt, app
+from .app import JsonOpt, ProjectOpt, app, plain_console
 
 if TYPE_CHECKING:
     from ..coding import CodingSummary
@@ -67,22 +67,14 @@ def _progress_bar(console: Console) -> tuple[Progress, ProgressFn]:
 
 def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True) -> None:
     for warning in summary.warnings:
-        console.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
+        console.print(f"warning: {warning}", style="yellow")
     for outcome in summary.outcomes:
         if outcome.action == "rejected":
-            console.print(
-                f"rejected: {outcome.message}", style="red", highlight=False, markup=False
-            )
+            console.print(f"rejected: {outcome.message}", style="red")
         elif verbose and outcome.action in ("added", "changed") and outcome.message:
-            console.print(
-                f"note: corpus/{outcome.path}: {outcome.message}", highlight=False, markup=False
-            )
+            console.print(f"note: corpus/{outcome.path}: {outcome.message}")
         elif outcome.action in ("missing", "pruned", "kept"):
-            console.print(
-                f"{outcome.action}: corpus/{outcome.path}: {outcome.message}",
-                highlight=False,
-                markup=False,
-            )
+            console.print(f"{outcome.action}: corpus/{outcome.path}: {outcome.message}")
     read = [o for o in summary.outcomes if o.action in ("added", "changed")]
     if read and verbose:
         _print_read_files(console, read)
@@ -91,13 +83,12 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
         for a in ("added", "changed", "attributes", "unchanged", "rejected")
         if summary.count(a)
     ]
-    console.print(f"Documents: {', '.join(parts) or 'none found in corpus/'}.", highlight=False)
+    console.print(f"Documents: {', '.join(parts) or 'none found in corpus/'}.")
     if summary.orphaned:
         console.print(
             f"{summary.orphaned} human coding(s) are orphaned (their segment changed); "
             "see 'themegrid status'.",
             style="yellow",
-            highlight=False,
         )
 
 
@@ -123,8 +114,7 @@ def _print_read_files(console: Console, read: list[FileOutcome]) -> None:
                 f"; no interviewer recognised in: {', '.join(without)} (name them in metadata.csv column 'interviewers')"
                 if without
                 else ""
-            ),
-            highlight=False,
+            )
         )
 
 
@@ -143,7 +133,7 @@ def ingest_cmd(
     from ..ingest import ingest
 
     proj = open_project(project, need=("corpus",))
-    console = Console(soft_wrap=True)
+    console = plain_console()
     with proj.open_store() as store:
         bar, update = _progress_bar(console)
         with bar:
@@ -178,7 +168,7 @@ def code_cmd(
 
     proj = open_project(project, need=("codebook", "corpus"))
     codebook = proj.load_codebook()
-    console = Console(stderr=as_json, soft_wrap=True)
+    console = plain_console(stderr=as_json)
     with proj.open_store() as store:
         bar, update = _progress_bar(console)
         with bar:
@@ -199,7 +189,7 @@ def code_cmd(
 
 
 def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -> None:
-    console.print(f"Run {s.run_id}: codebook '{name}' version {version}.", highlight=False)
+    console.print(f"Run {s.run_id}: codebook '{name}' version {version}.")
     if s.did_nothing:
         console.print(
             "Nothing changed since the last run: no file or cue changed, no tagging was needed."
@@ -210,11 +200,10 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         console.print(
             f"Segments tagged: {s.segments_tagged}; new suggestions: {s.suggestions_new}; "
             f"retired: {s.suggestions_retired}; unchanged: {s.suggestions_kept}; "
-            f"not re-suggested (human-rejected): {s.skipped_rejected}.",
-            highlight=False,
+            f"not re-suggested (human-rejected): {s.skipped_rejected}."
         )
     if s.model.get("note"):
-        console.print(f"Model: {s.model['note']}", highlight=False)
+        console.print(f"Model: {s.model['note']}")
     table = Table(title="Counted codings per theme (accepted + unreviewed suggestions)")
     table.add_column("theme")
     table.add_column("codings", justify="right")
@@ -239,13 +228,12 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return
-    console = Console(soft_wrap=True)
+    console = plain_console()
     docs = info["documents"]
     console.print(
         f"Documents: {docs['present']} present, {docs['missing']} missing "
         f"({docs['words']} words); segments: {info['segments']['active']} active, "
-        f"{info['segments']['inactive']} no longer in their file.",
-        highlight=False,
+        f"{info['segments']['inactive']} no longer in their file."
     )
     table = Table(title="Codings")
     for col in ("source", "status", "count"):
@@ -255,21 +243,17 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     console.print(table)
     if info["coders"]:
         console.print(
-            "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"]),
-            highlight=False,
+            "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"])
         )
     if info["last_run"]:
         run = info["last_run"]
         console.print(
             f"Last run: #{run['id']} {run['command']} at {run['finished_at'] or run['started_at']} "
-            f"(codebook {run['codebook_name']} {run['codebook_version']}, themegrid {run['tool_version']}).",
-            highlight=False,
+            f"(codebook {run['codebook_name']} {run['codebook_version']}, themegrid {run['tool_version']})."
         )
     if info["orphaned"]:
         console.print(f"{len(info['orphaned'])} orphaned human coding(s), kept:", style="yellow")
         for o in info["orphaned"]:
             console.print(
-                f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}",
-                highlight=False,
-                markup=False,
+                f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}"
             )
