@@ -309,3 +309,19 @@ def test_spreadsheet_with_a_speaker_column_is_one_transcript(tmp_path: Path) -> 
             "SELECT d.path, s.speaker, s.is_interviewer FROM segments s JOIN documents d ON d.id = s.document_id ORDER BY s.seq"
         )
     assert [tuple(r) for r in rows] == [("t.csv", "Interviewer", 1), ("t.csv", "Respondent", 0)]
+
+
+def test_transcript_preamble_is_stored_but_not_coded(tmp_path: Path) -> None:
+    text = (
+        "Interview with a district leader about grant money, 12 March\n\n"
+        "Interviewer: Where did the grant money go?\nRespondent: The grant money ran out.\n"
+        "Interviewer: And then?\nRespondent: We found other budget lines.\n"
+    )
+    project = write_project(tmp_path / "p", {"a.txt": text})
+    with project.open_store() as store:
+        code(project, store)
+        rows = store.query("SELECT text, speaker, codable FROM segments ORDER BY seq")
+        coded = {t for _, t, _ in machine(store)}
+    assert rows[0]["speaker"] is None and rows[0]["codable"] == 0
+    assert [r["codable"] for r in rows[1:]] == [0, 1, 0, 1]
+    assert coded == {"The grant money ran out.", "We found other budget lines."}

@@ -122,7 +122,7 @@ def test_new_interview_changes_only_its_state_and_keeps_human_decisions(coded) -
     assert summary.ingest.paths("added") == ["interviews/nv_new_01.txt"]
     new_segments = store.scalar(
         "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE d.path = 'interviews/nv_new_01.txt' AND s.is_interviewer = 0"
+        " WHERE d.path = 'interviews/nv_new_01.txt' AND s.codable = 1"
     )
     assert summary.segments_tagged == new_segments >= 1
     run = store.query("SELECT summary FROM runs WHERE id = ?", (summary.run_id,))[0][0]

@@ -313,7 +313,7 @@ def message(result) -> str:
 def test_report_without_codings(project: Path) -> None:
     result = CliRunner().invoke(app, ["report", "--project", str(project)])
     assert result.exit_code == 1
-    assert "themegrid.sqlite: no codings yet; run 'themegrid code' first" in message(result)
+    assert "nothing coded yet; run 'themegrid code' first" in message(result)
 
 
 def test_report_unknown_attribute(project: Path) -> None:

@@ -224,8 +224,7 @@ def _segments_to_tag(
         "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
     )
-    if not include_interviewers:
-        sql += " AND s.is_interviewer = 0"
+    sql += " AND (s.codable = 1 OR s.is_interviewer = 1)" if include_interviewers else " AND s.codable = 1"
     sql += " ORDER BY d.path, s.seq"
     return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
 

@@ -269,7 +269,7 @@ def _read_and_store(
             doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers
         )
         doc_id = _upsert_document(store, doc_path, doc, digest, attributes, existing.get(doc_path))
-        _store_segments(store, doc_id, doc_segments)
+        _store_segments(store, doc_id, doc_segments, doc.kind)
         segments.extend(doc_segments)
         seen.add(doc_path)
     for old in stored_before:
@@ -329,8 +329,12 @@ def _upsert_document(
     return int(row["id"])
 
 
-def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:
-    """Upsert this document's segments; retire those that disappeared (kept, inactive)."""
+def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: str) -> None:
+    """Upsert this document's segments; retire those that disappeared (kept, inactive).
+
+    A segment is codable unless it is an interviewer turn or the preamble of a
+    transcript (text before the first speaker label: titles, headers, notices).
+    """
     old = {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
     new_ids = {s.id for s in segments}
     rows = [
@@ -346,16 +350,18 @@ def _store_segments(store: Store, doc_id: int, segments: list[Segment]) -> None:
             s.t_start,
             s.t_end,
             s.row_id,
+            int(not s.is_interviewer and not (kind == "interview" and s.speaker is None)),
         )
         for s in segments
     ]
     store.conn.executemany(
         'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer,'
-        " t_start, t_end, row_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " t_start, t_end, row_id, codable, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
         " ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, seq = excluded.seq,"
         ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
         " speaker = excluded.speaker, is_interviewer = excluded.is_interviewer,"
-        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id, active = 1",
+        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id,"
+        " codable = excluded.codable, active = 1",
         rows,
     )
     gone = old - new_ids

@@ -123,7 +123,7 @@ FROM effective_codings e
 JOIN segments s ON s.id = e.segment_id
 JOIN documents d ON d.id = s.document_id
 WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
-  AND (s.is_interviewer = 0 OR e.source = 'human')
+  AND (s.codable = 1 OR e.source = 'human')
 ORDER BY d.path, s.seq, e.code_id
 """
 

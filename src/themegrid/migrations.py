@@ -174,4 +174,25 @@ MIGRATIONS: tuple[Migration, ...] = (
                           WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id);
         """,
     ),
+    Migration(
+        "0003_segment_codable",
+        """
+        -- Whether the machine codes a segment: not an interviewer turn, and not the
+        -- preamble of a transcript (header lines before the first speaker label).
+        ALTER TABLE segments ADD COLUMN codable INTEGER NOT NULL DEFAULT 1;
+        UPDATE segments SET codable = 0 WHERE is_interviewer = 1;
+        UPDATE segments SET codable = 0
+        WHERE speaker IS NULL
+          AND document_id IN (SELECT id FROM documents WHERE kind = 'interview');
+        -- Whoever writes segments (ingest, imports), an interviewer turn is never codable.
+        CREATE TRIGGER segments_interviewer_not_codable AFTER INSERT ON segments
+        WHEN NEW.is_interviewer = 1 AND NEW.codable = 1 BEGIN
+            UPDATE segments SET codable = 0 WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER segments_interviewer_not_codable_update AFTER UPDATE OF is_interviewer ON segments
+        WHEN NEW.is_interviewer = 1 AND NEW.codable = 1 BEGIN
+            UPDATE segments SET codable = 0 WHERE id = NEW.id;
+        END;
+        """,
+    ),
 )
