@@ -11,7 +11,6 @@ that a human rejected is not suggested again.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,7 +223,11 @@ def _segments_to_tag(
         "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
     )
-    sql += " AND (s.codable = 1 OR s.is_interviewer = 1)" if include_interviewers else " AND s.codable = 1"
+    sql += (
+        " AND (s.codable = 1 OR s.is_interviewer = 1)"
+        if include_interviewers
+        else " AND s.codable = 1"
+    )
     sql += " ORDER BY d.path, s.seq"
     return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
 
@@ -332,14 +335,28 @@ def _human_rejected(store: Store, ids: list[str]) -> set[tuple[str, str]]:
 
 
 def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, int]:
-    """Counted codings (accepted or unreviewed suggestions) per top-level theme name."""
-    counts: Counter[str] = Counter()
-    for code_id, n in store.query(
-        "SELECT e.code_id, COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+    """Segments coded per theme, counted as the report's Matrix counts them.
+
+    Accepted codings and unreviewed suggestions on present, active segments
+    (machine suggestions only on codable ones); a segment counts once per theme.
+    Themes are the top-level codes, or their children when the codebook has
+    fewer than three top-level codes.
+    """
+    tops = [c.id for c in codebook.children(None)]
+    level = 0 if len(tops) >= 3 else 1
+    segments: dict[str, set[str]] = {}
+    for seg_id, code_id in store.query(
+        "SELECT e.segment_id, e.code_id FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
         " JOIN documents d ON d.id = s.document_id"
         " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
-        " GROUP BY e.code_id"
+        " AND (s.codable = 1 OR e.source = 'human')"
     ):
-        top = codebook.top_level(code_id) if code_id in codebook else code_id
-        counts[codebook.get(top).name if top in codebook else top] += n
-    return dict(sorted(counts.items()))
+        chain = (
+            [*reversed(codebook.ancestors(code_id)), code_id] if code_id in codebook else [code_id]
+        )
+        theme = chain[min(level, len(chain) - 1)]
+        name = codebook.get(theme).name if theme in codebook else theme
+        segments.setdefault(name, set()).add(seg_id)
+    order = {c.name: i for i, c in enumerate(codebook.tree_order())}
+    ranked = sorted(segments.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    return {name: len(ids) for name, ids in ranked}

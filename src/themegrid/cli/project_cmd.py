@@ -204,9 +204,11 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         )
     if s.model.get("note"):
         console.print(f"Model: {s.model['note']}")
-    table = Table(title="Counted codings per theme (accepted + unreviewed suggestions)")
+    table = Table(
+        title="Segments coded per theme (accepted + unreviewed suggestions, as in the report)"
+    )
     table.add_column("theme")
-    table.add_column("codings", justify="right")
+    table.add_column("segments", justify="right")
     for theme, n in s.per_theme.items():
         table.add_row(theme, str(n))
     console.print(table)
