@@ -139,3 +139,14 @@ def test_new_interview_changes_only_its_state_and_keeps_human_decisions(coded) -
         if (after[(key, state)] or 0) != (before.get((key, state)) or 0)
     }
     assert changed_states == {"Nevada"}
+
+
+def test_code_summary_per_theme_equals_the_matrix_totals(coded) -> None:
+    _, codebook, store, out = coded
+    from themegrid.coding import live_suggestions_per_theme
+
+    per_theme = live_suggestions_per_theme(store, codebook)
+    rows = sheet_rows(openpyxl.load_workbook(out, read_only=True), "Matrix")
+    totals = {row[0]: row[rows[0].index("Total")] for row in rows[1:] if row[0]}
+    for code in codebook.children(None):
+        assert per_theme.get(code.name, 0) == totals[code.id], code.id
