@@ -114,7 +114,8 @@ class SuggestionModel(BaseEstimator):
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
     and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
     ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
-    chosen on), ``skipped_`` (code -> why it is not modelled), ``n_features_``.
+    chosen on), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
+    ``word_names_`` (for :meth:`top_terms`).
     """
 
     def __init__(
@@ -191,6 +192,7 @@ class SuggestionModel(BaseEstimator):
             self.oof_f1_[code] = f1
             self.oof_proba_[code] = oof
         self.n_features_ = features.shape[1]
+        self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
 
     def _mode(self, n: int) -> str:
@@ -202,27 +204,24 @@ class SuggestionModel(BaseEstimator):
 
     def _make_vectorizers(self) -> dict[str, TfidfVectorizer]:
         common = {"sublinear_tf": True, "dtype": np.float32}
-        word_tokens = r"(?u)\b\w[\w'-]*\w\b|\b\w\b"
         if self.mode_ == "large":
             vecs = {
                 "word": TfidfVectorizer(
                     ngram_range=(1, 2),
                     min_df=2,
                     max_features=300_000,
-                    token_pattern=word_tokens,
                     **common,
                 )
             }
         else:
             vecs = {
-                "word": TfidfVectorizer(ngram_range=(1, 2), token_pattern=word_tokens, **common),
+                "word": TfidfVectorizer(ngram_range=(1, 2), **common),
                 "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common),
             }
         if self.context:
             vecs["context"] = TfidfVectorizer(
                 min_df=2 if self.mode_ == "large" else 1,
                 max_features=50_000 if self.mode_ == "large" else None,
-                token_pattern=word_tokens,
                 **common,
             )
         return vecs
@@ -296,9 +295,9 @@ class SuggestionModel(BaseEstimator):
             return []
         vec = self.vectorizers_["word"]
         x = vec.transform([text]).tocoo()
-        coef = np.ravel(clf.coef_)[: len(vec.vocabulary_)]
+        coef = np.ravel(clf.coef_)[: len(self.word_names_)]  # the word block comes first
         contrib = x.data * coef[x.col]
-        names = vec.get_feature_names_out()
+        names = self.word_names_
         order = np.argsort(-contrib)
         return [str(names[x.col[i]]) for i in order[:k] if contrib[i] > 0]
 
