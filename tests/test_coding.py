@@ -325,3 +325,22 @@ def test_transcript_preamble_is_stored_but_not_coded(tmp_path: Path) -> None:
     assert rows[0]["speaker"] is None and rows[0]["codable"] == 0
     assert [r["codable"] for r in rows[1:]] == [0, 1, 0, 1]
     assert coded == {"The grant money ran out.", "We found other budget lines."}
+
+
+def test_interviewer_suggestions_are_retired_when_interviewers_are_excluded_again(
+    tmp_path: Path,
+) -> None:
+    text = "Interviewer: Was the budget a problem?\nRespondent: Yes, the grant money ran out.\n" * 2
+    project = write_project(tmp_path / "p", {"a.txt": text})
+    with project.open_store() as store:
+        with_interviewers = code(project, store, include_interviewers=True)
+        tagged_all = with_interviewers.segments_tagged
+        interviewer_rows = store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.is_interviewer = 1 AND c.status = 'suggested'"
+        )
+        assert tagged_all == 4 and interviewer_rows == 2
+        again = code(project, store)
+        assert again.suggestions_retired == interviewer_rows
+        reasons = {r[0] for r in store.query("SELECT reason FROM codings WHERE status = 'retired'")}
+        assert reasons == {"retired: segment not coded (interviewer turn or transcript preamble)"}

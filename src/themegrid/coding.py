@@ -128,7 +128,7 @@ def run_coding(
         run_id = start_run(store, "code", codebook)
         ingested = ingest(project, store, prune=prune, progress=progress)
         sync_codes(store, codebook)
-        retired = _retire_stale(store, codebook, run_id)
+        retired = _retire_stale(store, codebook, run_id, include_interviewers)
         todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
         new, kept, skipped, tagged_retired = 0, 0, 0, 0
         if todo:
@@ -196,22 +196,32 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     return {"used": True, "changed": changed, "note": note, **result}
 
 
-def _retire_stale(store: Store, codebook: Codebook, run_id: int) -> int:
-    """Retire machine suggestions on vanished segments or on codes no longer codable."""
+def _retire_stale(store: Store, codebook: Codebook, run_id: int, include_interviewers: bool) -> int:
+    """Retire machine suggestions that no longer apply, saying why in the reason.
+
+    Their code left the codebook (or became a grouping), their segment left its
+    document or its file is missing, or their segment is not codable in this run
+    (an interviewer turn or a transcript preamble).
+    """
     codable = [c.id for c in codebook.codable]
     marks = ",".join("?" * len(codable)) or "''"
-    stamp = now()
+    not_codable = (
+        "s.is_interviewer = 0 AND s.codable = 0" if include_interviewers else "s.codable = 0"
+    )
+    why = (
+        "CASE WHEN code_id NOT IN (" + marks + ") THEN 'code removed from the codebook'"
+        " WHEN segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        "   WHERE s.active = 0 OR d.status = 'missing') THEN 'segment no longer in its document'"
+        " ELSE 'segment not coded (interviewer turn or transcript preamble)' END"
+    )
     cur = store.execute(
-        "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?,"
-        " reason = 'retired: ' || CASE WHEN code_id NOT IN ("
-        + marks
-        + ") THEN 'code removed from the codebook'"
-        " ELSE 'segment no longer in its document' END"
-        " WHERE source IN ('rule', 'model') AND status = 'suggested' AND ("
+        "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?, reason = 'retired: ' || "
+        + why
+        + " WHERE source IN ('rule', 'model') AND status = 'suggested' AND ("
         " code_id NOT IN (" + marks + ")"
         " OR segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-        "                   WHERE s.active = 0 OR d.status = 'missing'))",
-        (run_id, stamp, *codable, *codable),
+        f"                   WHERE s.active = 0 OR d.status = 'missing' OR ({not_codable})))",
+        (run_id, now(), *codable, *codable),
     )
     return cur.rowcount
 

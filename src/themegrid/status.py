@@ -28,6 +28,16 @@ def project_status(store: Store) -> dict[str, Any]:
             "SELECT coder, COUNT(*) AS n FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder"
         )
     ]
+    pending = store.scalar(
+        "SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE e.status = 'suggested' AND s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+    )
+    decided = store.scalar(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT m.segment_id, m.code_id FROM codings m"
+        " JOIN codings h ON h.segment_id = m.segment_id AND h.code_id = m.code_id"
+        " WHERE m.source IN ('rule', 'model') AND m.status = 'suggested' AND h.source = 'human')"
+    )
     last = store.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
     return {
         "documents": {
@@ -38,6 +48,7 @@ def project_status(store: Store) -> dict[str, Any]:
         "segments": {"active": segs.get(1, 0), "inactive": segs.get(0, 0)},
         "codings": codings,
         "coders": coders,
+        "review": {"pending": int(pending or 0), "decided_suggestions": int(decided or 0)},
         "runs": store.scalar("SELECT COUNT(*) FROM runs"),
         "last_run": dict(last[0]) if last else None,
         "orphaned": orphaned_codings(store),

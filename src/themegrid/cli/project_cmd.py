@@ -243,6 +243,12 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     for row in info["codings"]:
         table.add_row(row["source"], row["status"], str(row["n"]))
     console.print(table)
+    review = info["review"]
+    console.print(
+        f"Review: {review['pending']} suggestion(s) await a human decision; "
+        f"{review['decided_suggestions']} machine suggestion(s) have been decided by a human "
+        "(they stay listed above as 'suggested', the human decision is what counts).",
+    )
     if info["coders"]:
         console.print(
             "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"])
