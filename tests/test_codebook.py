@@ -110,7 +110,8 @@ def test_invalid_token_pattern_names_code_and_line(tmp_path: Path) -> None:
     text = GOOD.replace("{LOWER: task}, {LOWER: force}", "{LOWERR: task}")
     (msg,) = problems_of(write(tmp_path / "cb", text))
     assert "group.two" in msg and "token pattern #1" in msg
-    assert "codebook.yaml:15" in msg
+    assert "unknown attribute 'LOWERR'; did you mean 'LOWER'?" in msg
+    assert "codebook.yaml:21" in msg  # the pattern's own line
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
@@ -141,8 +142,17 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     assert "malformed" in joined
     assert "name is missing or empty" in joined
     assert "color 'red'" in joined
-    assert "definition is missing" in joined
-    assert len(msgs) == 4
+    assert joined.count("definition is missing") == 2  # also for the code with the bad id
+    assert len(msgs) == 5
+
+
+def test_pattern_problems_are_reported_with_structural_ones(tmp_path: Path) -> None:
+    text = GOOD.replace("{LOWER: task}, {LOWER: force}", "{LOWERR: task}").replace(
+        "parent: group", "parent: nowhere"
+    )
+    msgs = problems_of(write(tmp_path / "cb", text))
+    assert any("unknown parent 'nowhere'" in m for m in msgs)
+    assert any("unknown attribute 'LOWERR'" in m for m in msgs)
 
 
 def test_missing_header(tmp_path: Path) -> None:

@@ -49,6 +49,8 @@ class Cues:
     lemmas: tuple[str, ...] = ()
     patterns: tuple[tuple[Mapping[str, Any], ...], ...] = ()
     veto: tuple[str, ...] = ()
+    #: The YAML line of each pattern, for error messages.
+    pattern_lines: tuple[int, ...] = field(default=(), compare=False)
 
     def count(self) -> int:
         return len(self.phrases) + len(self.lemmas) + len(self.patterns)
@@ -360,8 +362,6 @@ def load_codebook(source: Path | str) -> Codebook:
             )
         )
     codes = _build_codes(raw_codes, problems)
-    if problems:
-        raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
     book = Codebook(
         name=str(header.get("name", "")),
         version=str(header.get("version", "")),
@@ -371,11 +371,9 @@ def load_codebook(source: Path | str) -> Codebook:
     )
     from .tagger import compile_problems  # local import: tagger depends on this module
 
-    pattern_problems = compile_problems(book)
-    if pattern_problems:
-        raise CodebookError(
-            pattern_problems, f"the codebook has {len(pattern_problems)} problem(s)"
-        )
+    problems.extend(compile_problems(book))
+    if problems:
+        raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
     return book
 
 
@@ -455,6 +453,7 @@ def _parse_cues(
             problems.append(Problem(_suggest(key, CUE_KEYS), file, data.key_lines[key], where))
     patterns_raw = data.get("patterns") or []
     patterns: list[tuple[Mapping[str, Any], ...]] = []
+    pattern_lines: list[int] = []
     if not isinstance(patterns_raw, list):
         problems.append(
             Problem(
@@ -483,11 +482,13 @@ def _parse_cues(
                 )
                 continue
             patterns.append(tuple(_plain(t) for t in pattern))
+            pattern_lines.append(pline or line or 0)
     return Cues(
         phrases=_str_list(data, "phrases", file, where, problems),
         lemmas=_str_list(data, "lemmas", file, where, problems),
         patterns=tuple(patterns),
         veto=_str_list(data, "veto", file, where, problems),
+        pattern_lines=tuple(pattern_lines),
     )
 
 
@@ -542,15 +543,16 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
     for key in data:
         if key not in CODE_KEYS:
             problems.append(Problem(_suggest(key, CODE_KEYS), file, data.key_lines[key], where))
-    if not isinstance(code_id, str) or not ID_RE.match(code_id):
+    id_ok = isinstance(code_id, str) and bool(ID_RE.match(code_id))
+    if not id_ok:
         problems.append(
             Problem(
-                f"code id {code_id!r} is missing or malformed; use lower-case dotted words such as 'catalyst.covid'",
+                f"code id {code_id!r} is missing or malformed; use lower-case dotted words "
+                "such as 'catalyst.covid'",
                 file,
                 data.key_lines.get("id", data.line),
             )
         )
-        return None
     name = _text(data, "name")
     if not name:
         problems.append(
@@ -597,6 +599,11 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
                 )
             )
         parent = raw.parent_from_nesting
+    examples = _str_list(data, "examples", file, where or "", problems)
+    counterexamples = _str_list(data, "counterexamples", file, where or "", problems)
+    cues = _parse_cues(data.get("cues"), file, data.key_lines.get("cues"), where or "", problems)
+    if not id_ok:
+        return None  # the code's other problems are reported above
     return Code(
         id=code_id,
         name=name,
@@ -606,9 +613,9 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
         color=color,
         include=_text(data, "include"),
         exclude=_text(data, "exclude"),
-        examples=_str_list(data, "examples", file, where or "", problems),
-        counterexamples=_str_list(data, "counterexamples", file, where or "", problems),
-        cues=_parse_cues(data.get("cues"), file, data.key_lines.get("cues"), where or "", problems),
+        examples=examples,
+        counterexamples=counterexamples,
+        cues=cues,
         file=file,
         line=data.line,
     )

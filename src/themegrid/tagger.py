@@ -10,6 +10,7 @@ codes may match one segment and matches may overlap. As a pipeline component
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -280,28 +281,28 @@ class RuleTagger:
             return self.nlp(text)
 
 
+_TOKEN_ATTRS = (
+    "ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB",
+    "ENT_ID", "ENT_KB_ID", "SHAPE", "PREFIX", "SUFFIX", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT",
+    "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_SENT_START",
+    "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SPACY", "OP", "_",
+)  # fmt: skip
+
+
 def compile_problems(codebook: Codebook) -> list[Problem]:
-    """Problems with cues that spaCy would reject, located at each code's place."""
+    """Problems with cues that spaCy would reject, each at its pattern's line."""
     nlp = shared_nlp()
     problems: list[Problem] = []
     for code in codebook.codes:
         where = f"code {code.id}"
+        lines = code.cues.pattern_lines
         for i, pattern in enumerate(code.cues.patterns, 1):
+            line = lines[i - 1] if len(lines) >= i else code.line
             matcher = Matcher(nlp.vocab, validate=True)
             try:
                 matcher.add("check", [list(pattern)])
             except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
-                first = str(exc).strip().splitlines()
-                detail = " ".join(line.strip() for line in first if line.strip())[:200]
-                problems.append(
-                    Problem(
-                        f"token pattern #{i} is not a valid spaCy Matcher pattern ({detail}); "
-                        "see https://spacy.io/usage/rule-based-matching",
-                        code.file,
-                        code.line,
-                        where,
-                    )
-                )
+                problems.append(Problem(_pattern_message(i, pattern, exc), code.file, line, where))
         for kind, items in (
             ("phrases", code.cues.phrases),
             ("lemmas", code.cues.lemmas),
@@ -311,6 +312,19 @@ def compile_problems(codebook: Codebook) -> list[Problem]:
                 if not len(nlp.make_doc(item)):
                     problems.append(Problem(f"empty cue in '{kind}'", code.file, code.line, where))
     return problems
+
+
+def _pattern_message(number: int, pattern: tuple[Mapping[str, Any], ...], exc: Exception) -> str:
+    unknown = [str(k) for token in pattern for k in token if str(k).upper() not in _TOKEN_ATTRS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0].upper(), _TOKEN_ATTRS, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"token pattern #{number} uses unknown attribute '{unknown[0]}'{hint}"
+    detail = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())[:200]
+    return (
+        f"token pattern #{number} is not a valid spaCy Matcher pattern ({detail}); "
+        "see https://spacy.io/usage/rule-based-matching"
+    )
 
 
 @dataclass(frozen=True)
