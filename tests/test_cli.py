@@ -158,3 +158,12 @@ def test_text_with_brackets_is_printed_as_written(tmp_path: Path) -> None:
         result = runner.invoke(app, [*command, "--project", str(root)])
         assert result.exit_code == 0, result.output
         assert "Retention [pilot] [/draft]" in result.output
+
+
+def test_init_writes_the_codebook_format_guide_identical_to_the_repository_one(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "p"
+    CliRunner().invoke(app, ["init", str(root)])
+    repo_guide = Path(__file__).resolve().parents[1] / "codebook" / "README.md"
+    assert (root / "codebook" / "README.md").read_text() == repo_guide.read_text()

@@ -61,6 +61,15 @@ def open_project(root: Path | str = ".", *, need: tuple[str, ...] = ("codebook",
     return project
 
 
+TEMPLATE_FILES = (
+    "codebook/codebook.yaml",
+    "codebook/README.md",
+    "corpus/metadata.csv",
+    "corpus/README.md",
+    "reports/README.md",
+)
+
+
 def init_project(root: Path | str) -> tuple[Project, list[Path]]:
     """Create a project scaffold in ``root`` (which may exist but must not hold a project)."""
     project = Project(Path(root).resolve())
