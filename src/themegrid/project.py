@@ -80,12 +80,7 @@ def init_project(root: Path | str) -> tuple[Project, list[Path]]:
         )
     written: list[Path] = []
     templates = resources.files("themegrid") / "templates"
-    for rel in (
-        "codebook/codebook.yaml",
-        "corpus/metadata.csv",
-        "corpus/README.md",
-        "reports/README.md",
-    ):
+    for rel in TEMPLATE_FILES:
         target = project.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(
