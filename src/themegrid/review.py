@@ -10,8 +10,6 @@ then writes the decisions as that coder's human codings in one transaction.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .atomic import atomic_path
 from .codebook import Codebook
 from .coding import finish_run, start_run, sync_codes
 from .errors import InputFileError, Problem, ValidationError
@@ -349,15 +348,8 @@ def _save(book: openpyxl.Workbook, out: Path | str | IO[bytes]) -> str | None:
         book.save(out)
         return None
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return str(target)
 
 

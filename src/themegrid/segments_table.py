@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_path
 from .errors import ThemegridError
 from .store import Store, loads
 
@@ -61,10 +60,7 @@ def export_segments(store: Store, out: Path) -> int:
             f"{out}: unsupported output type '{out.suffix}'; use a .csv or .xlsx file name"
         )
     frame = segments_frame(store)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
@@ -78,8 +74,4 @@ def export_segments(store: Store, out: Path) -> int:
                 sheet = writer.sheets["Segments"]
                 sheet.freeze_panes = "A2"
                 sheet.auto_filter.ref = sheet.dimensions
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return len(frame)

@@ -10,11 +10,9 @@ workbook, and the previous one stays until the new one is complete.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import os
-import uuid
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +36,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from . import __version__
 from . import matrix as mx
+from .atomic import atomic_path
 from .codebook import Codebook
 from .errors import ThemegridError
 from .store import Store
@@ -183,27 +182,21 @@ def _compute(
 
 
 def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Path | None:
-    """Save, streaming the Codings rows in; to a path via a temporary file and os.replace."""
+    """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`)."""
     skeleton = io.BytesIO()
     wb.save(skeleton)
     if not isinstance(out, (str, os.PathLike)):
         _splice_rows(skeleton, out, CODINGS_SHEET, codings)
         return None
     target = Path(out)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
             _splice_rows(skeleton, handle, CODINGS_SHEET, codings)
-        os.replace(tmp, target)
     except OSError as exc:
         raise WorkbookError(
             f"{target}: cannot write the workbook ({exc.strerror or exc}); if it is open in "
             "Excel close it, or choose another --out, and run again"
         ) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
     return target
 
 

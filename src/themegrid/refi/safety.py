@@ -8,16 +8,14 @@ that would inflate to gigabytes, and XML with DOCTYPE/ENTITY declarations
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from ..atomic import atomic_path
 from ..errors import InputFileError, MissingDependency
 
 PathOrFile = Path | str | IO[bytes]
@@ -242,24 +240,9 @@ def write_output(out: PathOrFile, data: bytes) -> str:
         out.write(data)
         return display_name(out)
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
     return str(target)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def iter_children(element: Any, ns: str, name: str) -> Iterator[Any]:
