@@ -344,3 +344,29 @@ def test_interviewer_suggestions_are_retired_when_interviewers_are_excluded_agai
         assert again.suggestions_retired == interviewer_rows
         reasons = {r[0] for r in store.query("SELECT reason FROM codings WHERE status = 'retired'")}
         assert reasons == {"retired: segment not coded (interviewer turn or transcript preamble)"}
+
+
+def test_small_edit_keeps_the_human_coding_on_the_edited_turn(project: Project) -> None:
+    path = project.corpus_dir / "interviews" / "nv.txt"
+    old = "The funding cuts were hard on us."
+    with project.open_store() as store:
+        code(project, store)
+        decide(store, old, "barriers.funding", "accepted")
+        path.write_text(path.read_text().replace(old, "The funding cuts were very hard on us."))
+        summary = code(project, store)
+        rows = store.query(
+            "SELECT s.text, s.active, c.note FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE c.source = 'human'"
+        )
+        assert [(r["text"], r["active"]) for r in rows] == [
+            ("The funding cuts were very hard on us.", 1)
+        ]
+        assert "re-attached after the segment was edited" in rows[0]["note"]
+        assert summary.ingest.orphaned == 0
+        assert (
+            "1 human coding(s) followed their edited segment" in summary.ingest.outcomes[1].message
+        )
+        history = store.query(
+            "SELECT segment_id FROM coding_history WHERE source = 'human' ORDER BY id"
+        )
+        assert len({r[0] for r in history}) == 2  # the move is in the coding's history

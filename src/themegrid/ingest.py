@@ -11,6 +11,7 @@ coding. All writes happen in the caller's transaction.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -264,12 +265,13 @@ def _read_and_store(
     stored_before = _stored_for_file(existing, rel)
     seen: set[str] = set()
     segments: list[Segment] = []
+    reattached = 0
     for doc_path, doc, attributes in parts:
         doc_segments = segment_document(
             doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers
         )
         doc_id = _upsert_document(store, doc_path, doc, digest, attributes, existing.get(doc_path))
-        _store_segments(store, doc_id, doc_segments, doc.kind)
+        reattached += _store_segments(store, doc_id, doc_segments, doc.kind)
         segments.extend(doc_segments)
         seen.add(doc_path)
     for old in stored_before:
@@ -280,6 +282,10 @@ def _read_and_store(
             )
     action = "changed" if stored_before else "added"
     message = "; ".join([*raw.repair_notes, *raw.warnings])
+    if reattached:
+        message = "; ".join(
+            filter(None, [f"{reattached} human coding(s) followed their edited segment", message])
+        )
     if len(parts) > 1 or parts[0][0] != rel:
         message = "; ".join(
             filter(None, [f"{len(parts)} responses, each stored as a document", message])
@@ -329,11 +335,13 @@ def _upsert_document(
     return int(row["id"])
 
 
-def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: str) -> None:
+def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: str) -> int:
     """Upsert this document's segments; retire those that disappeared (kept, inactive).
 
     A segment is codable unless it is an interviewer turn or the preamble of a
     transcript (text before the first speaker label: titles, headers, notices).
+    Human codings on a segment that disappeared follow it to its edited version
+    when there is one (see :func:`_reattach`). Returns how many codings moved.
     """
     old = {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
     new_ids = {s.id for s in segments}
@@ -365,8 +373,63 @@ def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: st
         rows,
     )
     gone = old - new_ids
-    if gone:
-        store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(g,) for g in gone])
+    if not gone:
+        return 0
+    store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(g,) for g in gone])
+    added = [s for s in segments if s.id not in old]
+    return _reattach(store, sorted(gone), added)
+
+
+#: How alike an edited segment must be to its old version for human codings to follow it.
+REATTACH_SIMILARITY = 0.8
+
+
+def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
+    """Move human codings from vanished segments to their edited versions.
+
+    An edited version is a new segment of the same document by the same speaker
+    whose text is at least :data:`REATTACH_SIMILARITY` alike (difflib ratio); each
+    new segment takes at most one old one. The move is recorded in the coding's
+    note and, by trigger, in its history. Codings with no such match stay on the
+    inactive segment: orphaned, listed by ``themegrid status``, never dropped.
+    """
+    if not added:
+        return 0
+    marks = ",".join("?" * len(gone))
+    coded = store.query(
+        f"SELECT DISTINCT s.id, s.text, s.speaker FROM segments s JOIN codings c ON c.segment_id = s.id"
+        f" WHERE c.source = 'human' AND s.id IN ({marks})",
+        tuple(gone),
+    )
+    free = list(added)
+    moved = 0
+    for old_id, old_text, speaker in coded:
+        best, best_ratio = None, REATTACH_SIMILARITY
+        for candidate in free:
+            if candidate.speaker != speaker:
+                continue
+            matcher = difflib.SequenceMatcher(None, old_text, candidate.text, autojunk=False)
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = candidate, ratio
+        if best is None:
+            continue
+        free.remove(best)
+        note = f"re-attached after the segment was edited (was: {old_text[:80]!r})"
+        cur = store.execute(
+            "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
+            " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
+            " WHERE segment_id = ? AND source = 'human'",
+            (best.id, now(), note, note, old_id),
+        )
+        moved += cur.rowcount
+        store.execute(
+            "UPDATE OR IGNORE segment_views SET segment_id = ? WHERE segment_id = ?",
+            (best.id, old_id),
+        )
+    return moved
 
 
 def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
