@@ -50,3 +50,15 @@ def test_offsets_are_exact() -> None:
     for unit in paragraph_units(text, 0, len(text)):
         segment = text[unit.start : unit.end]
         assert segment == segment.strip() and segment
+
+
+def test_leftover_html_tags_are_removed_with_a_note(tmp_path) -> None:
+    from themegrid.readers import read_document
+    from themegrid.readers.text import strip_html_tags
+
+    assert strip_html_tags("a <p>b</p> <br/>c <v Bob> x < y <B>d</B>") == ("a b \nc <v Bob> x < y d", 5)
+    path = tmp_path / "page.txt"
+    path.write_text("CATALYST\t<p>States identified catalysts.</p>\n", encoding="utf-8")
+    raw = read_document(path)
+    assert "<p>" not in raw.text and "States identified catalysts." in raw.text
+    assert any("removed 2 HTML tag(s)" in note for note in raw.repair_notes)

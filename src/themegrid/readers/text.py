@@ -102,7 +102,31 @@ def read_text(request: ReadRequest) -> RawDocument:
     data = request.path.read_bytes()
     text, notes = decode_bytes(data, request.display_path)
     fmt = "md" if request.path.suffix.lower() in {".md", ".markdown"} else "txt"
+    text, removed = strip_html_tags(text)
+    if removed:
+        notes = [*notes, f"removed {removed} HTML tag(s) left over from a web page (e.g. <p>)"]
     return document_from_text(request, text, fmt, notes)
+
+
+# Tags that only appear in text scraped from web pages; never speaker labels such as <v Name>.
+_HTML_TAG_RE = re.compile(
+    r"</?(?:p|br|div|span|li|ul|ol|em|strong|b|i|u|a|h[1-6]|table|tr|td|th|tbody|thead|blockquote)"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+
+
+def strip_html_tags(text: str) -> tuple[str, int]:
+    """Remove leftover HTML tags (``<p>``, ``</li>``, ``<br/>``...); ``<br>`` becomes a line break."""
+    count = 0
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return "\n" if m.group(0).lower().startswith("<br") else ""
+
+    cleaned = _HTML_TAG_RE.sub(replace, text)
+    return cleaned, count
 
 
 def document_from_text(
