@@ -62,3 +62,20 @@ def test_leftover_html_tags_are_removed_with_a_note(tmp_path) -> None:
     raw = read_document(path)
     assert "<p>" not in raw.text and "States identified catalysts." in raw.text
     assert any("removed 2 HTML tag(s)" in note for note in raw.repair_notes)
+
+
+def test_survey_export_header_rows_are_not_responses(tmp_path) -> None:
+    from themegrid.readers import read_document
+
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        "StartDate,ResponseId,Q1,Q2\n"
+        "Start Date,Response ID,What state?,What helped your school most this year?\n"
+        '"{""ImportId"":""startDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}"\n'
+        "2026-01-01,R_1,Nevada,Coaching from the regional centre helped most.\n"
+        "2026-01-02,R_2,Ohio,Time to plan together.\n",
+        encoding="utf-8",
+    )
+    raw = read_document(path)
+    assert [u.row_id for u in raw.units] == ["R_1", "R_2"]
+    assert raw.units[0].attributes["Q1"] == "Nevada"

@@ -128,8 +128,27 @@ def _table(records: list[list[str]]) -> Table:
     _, header = numbered[0]
     columns = tuple(c.strip() for c in header)
     width = len(columns)
-    rows = tuple((n, tuple((list(r) + [""] * width)[:width])) for n, r in numbered[1:])
+    rows = tuple(
+        (n, tuple((list(r) + [""] * width)[:width]))
+        for k, (n, r) in enumerate(numbered[1:])
+        if not (k < 2 and _is_export_header(r, columns))
+    )
     return Table(columns, rows)
+
+
+def _is_export_header(row: Sequence[str], columns: Sequence[str]) -> bool:
+    """Survey tools' extra header rows (Qualtrics: the question texts, then ImportIds)."""
+    cells = [(c.strip(), h) for c, h in zip(row, columns, strict=False) if c.strip()]
+    if not cells:
+        return False
+    if all(c.startswith('{"ImportId"') for c, _ in cells):
+        return True
+    same = sum(1 for c, h in cells if _squash(c) == _squash(h))
+    return same >= max(2, len(cells) // 2)
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _document(request: ReadRequest, fmt: str, table: Table, notes: list[str]) -> RawDocument:
