@@ -126,3 +126,20 @@ def test_cli_table_and_unknown_coder(project) -> None:
     assert bad.exit_code == 1
     lines = bad.output.strip().splitlines()
     assert len(lines) == 1 and "unknown coder 'zed'; known coders: alice, bob" in lines[0]
+
+
+def test_cli_context_without_baseline(project) -> None:
+    root, _ = project
+    args = [
+        "evaluate",
+        "--against",
+        "alice",
+        "--folds",
+        "2",
+        "--no-baseline",
+        "--context",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, [*args, "-p", str(root)])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.output)["methods"]) == {"rules+model", "rules", "model"}

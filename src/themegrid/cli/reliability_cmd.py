@@ -14,6 +14,7 @@ from rich.table import Table
 from ..agreement import AgreementReport, compute_agreement
 from ..errors import ProjectError
 from ..evaluate import EvaluationReport, evaluate
+from ..learn import SuggestionModel
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app
 
@@ -36,6 +37,13 @@ def evaluate_cmd(
             help="Also score the plain TF-IDF + logistic regression baseline.",
         ),
     ] = True,
+    context: Annotated[
+        bool,
+        typer.Option(
+            "--context",
+            help="Let the model also read the neighbouring turns (to measure if it helps).",
+        ),
+    ] = False,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
@@ -53,7 +61,14 @@ def evaluate_cmd(
             None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
         )
         report = evaluate(
-            store, codebook, against, folds=folds, n_jobs=-1, baseline=baseline, progress=progress
+            store,
+            codebook,
+            against,
+            folds=folds,
+            model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
+            n_jobs=-1,
+            baseline=baseline,
+            progress=progress,
         )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
