@@ -15,7 +15,13 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
 * **Features.** TF-IDF over word 1–2-grams and ``char_wb`` 3–5-grams of the
   segment (sublinear tf). With ``context=True`` the neighbouring turns add a
   separate word TF-IDF block scaled by ``context_weight`` (an interviewer's
-  question often names the theme the answer is about).
+  question often names the theme the answer is about). Context is **off by
+  default**: on the synthetic benchmark collection it added +0.02 macro F1
+  (6,000 segments) and +0.01 (40,000), but that collection has topic
+  persistence between turns built in, so this is no evidence about real
+  transcripts; and a suggestion should be explainable by the segment's own
+  words (its reason lists them), not inherited from the turn before.
+  ``themegrid evaluate --context`` measures it on a project's own codings.
 * **One linear model per code**, class-weighted ("balanced") because most
   codes are rare: ``LogisticRegression`` (liblinear) on small data, and
   ``SGDClassifier`` (log loss) on large data.
@@ -26,8 +32,10 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
   them maps scores to probabilities — what ``CalibratedClassifierCV(method=
   "sigmoid", ensemble=False)`` does, without a second round of fits —
   because class weighting makes the raw probabilities of a balanced logistic
-  regression systematically too high for rare codes. The per-code threshold
-  maximises F1 on those out-of-fold probabilities.
+  regression systematically too high for rare codes (held-out Brier score on
+  the synthetic collection: 0.0257 calibrated vs 0.0269 raw at 6,000
+  segments, 0.0236 vs 0.0249 at 40,000). The per-code threshold maximises
+  F1 on those out-of-fold probabilities.
 * **Codes with too little evidence are skipped**: fewer than ``min_positive``
   positive (or fewer than 2 negative) examples. ``skipped_`` says which and
   why; they are never predicted.
