@@ -14,7 +14,9 @@ from .app import JsonOpt, ProjectOpt, app
 
 @app.command("import-coded")
 def import_coded_cmd(
-    files: Annotated[list[Path], typer.Argument(help="One or more .csv or .xlsx files.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="One or more .csv or .xlsx files.", metavar="FILE")
+    ],
     coder: Annotated[str, typer.Option("--coder", help="Who coded the files (a person's name).")],
     id_column: Annotated[
         str | None, typer.Option("--id-column", help="Column with a row id (e.g. ResponseId).")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @app.command("init")
 def init(
     directory: Annotated[
-        Path, typer.Argument(help="Folder for the new project (created if missing).")
+        Path, typer.Argument(help="Folder for the new project (created if missing).", metavar="DIR")
     ],
 ) -> None:
     """Create a new project: a codebook template, corpus/ with a metadata.csv template, reports/."""

@@ -12,9 +12,12 @@ from ..project import open_project
 from .app import JsonOpt, ProjectOpt, export_app, import_app
 
 OutArg = Annotated[
-    Path, typer.Argument(help="The file to write (replaced if it exists).", dir_okay=False)
+    Path,
+    typer.Argument(
+        help="The file to write (replaced if it exists).", dir_okay=False, metavar="OUT"
+    ),
 ]
-InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False)]
+InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False, metavar="FILE")]
 
 
 @export_app.command("qdc")

@@ -18,7 +18,10 @@ app.add_typer(review_app, name="review")
 @review_app.command("export")
 def export(
     out: Annotated[
-        Path | None, typer.Argument(help="Where to write the sheet [default: reports/review.xlsx].")
+        Path | None,
+        typer.Argument(
+            help="Where to write the sheet [default: reports/review.xlsx].", metavar="OUT"
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N rows.", min=1)] = None,
     code: Annotated[
@@ -52,7 +55,9 @@ def export(
 
 @review_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A review sheet filled in by the coder.")],
+    file: Annotated[
+        Path, typer.Argument(help="A review sheet filled in by the coder.", metavar="FILE")
+    ],
     coder: Annotated[
         str, typer.Option("--coder", help="Who made the decisions (a person's name).")
     ],

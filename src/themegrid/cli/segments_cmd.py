@@ -14,7 +14,7 @@ from .app import ProjectOpt, export_app
 
 @export_app.command("segments")
 def segments(
-    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.")],
+    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.", metavar="OUT")],
     project: ProjectOpt = Path("."),
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
