@@ -1,4 +1,4 @@
-"""Paragraphs of documents: hard-wrapped prose joins, unwrapped lines and list items split."""
+"""Document text: paragraphs, leftover HTML, survey export header rows."""
 
 from __future__ import annotations
 
