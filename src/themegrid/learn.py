@@ -556,7 +556,7 @@ def suggest_with_model(
         r[0]
         for r in store.query(
             "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-            " WHERE s.active = 1 AND d.status = 'present'"
+            " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
         )
     }
     candidates = sorted(k for k in inputs if k in active)
