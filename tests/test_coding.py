@@ -370,3 +370,68 @@ def test_small_edit_keeps_the_human_coding_on_the_edited_turn(project: Project) 
             "SELECT segment_id FROM coding_history WHERE source = 'human' ORDER BY id"
         )
         assert len({r[0] for r in history}) == 2  # the move is in the coding's history
+
+
+def test_code_trains_the_model_on_human_decisions_and_respects_them(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(3)
+    money = [
+        "we ran short of dollars for the program",
+        "the district had no money left for stipends",
+        "our funds dried up after one year",
+        "state dollars paid for coaching",
+        "the dollars went to laptops instead",
+        "funds for substitutes were cut",
+    ]
+    other = [
+        "teachers liked the new rubric",
+        "students presented portfolios",
+        "we rewrote the report card",
+    ]
+    files = {
+        f"f{f}.txt": "".join(
+            f"Interviewer: Tell me more about dollars.\nRespondent: {rng.choice(money if t % 2 else other)}.\n"
+            for t in range(6)
+        )
+        for f in range(8)
+    }
+    project = write_project(tmp_path / "p", files)
+    with project.open_store() as store:
+        first = run_coding(project, store, project.load_codebook())
+        assert first.model["codes_modelled"] == []
+        respondent = store.query("SELECT id, text FROM segments WHERE codable = 1 ORDER BY id")
+        labelled, unlabelled = (
+            respondent[: len(respondent) // 2],
+            respondent[len(respondent) // 2 :],
+        )
+        stamp = now()
+        with store.transaction():
+            for seg_id, text in labelled:
+                if any(w in text for w in ("dollars", "money", "funds")):
+                    store.execute(
+                        "INSERT INTO codings (segment_id, code_id, source, coder, status, reason,"
+                        " created_at, updated_at) VALUES (?, 'barriers.funding', 'human', 'ana', 'accepted', '', ?, ?)",
+                        (seg_id, stamp, stamp),
+                    )
+                store.execute(
+                    "INSERT INTO segment_views (segment_id, coder, at) VALUES (?, 'ana', ?)",
+                    (seg_id, stamp),
+                )
+            money_seg = next(s for s, t in unlabelled if "dollars" in t)
+            store.execute(
+                "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, created_at, updated_at)"
+                " VALUES (?, 'barriers.funding', 'human', 'ben', 'rejected', '', ?, ?)",
+                (money_seg, stamp, stamp),
+            )
+        second = run_coding(project, store, project.load_codebook())
+        assert second.model["codes_modelled"] == ["barriers.funding"]
+        rows = store.query(
+            "SELECT s.id, s.text, s.codable, c.reason FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE c.source = 'model' AND c.status = 'suggested'"
+        )
+        assert rows, "the model suggested nothing"
+        assert all(r["codable"] == 1 for r in rows)
+        assert money_seg not in {r["id"] for r in rows}
+        assert all(r["reason"].startswith("model p=") for r in rows)
+        assert {r["id"] for r in rows} <= {s for s, _ in unlabelled}
