@@ -132,7 +132,10 @@ def test_new_interview_changes_only_its_state_and_keeps_human_decisions(coded) -
     ] == human_before
 
     write_workbook(store, codebook, out)
-    after = matrix_counts(openpyxl.load_workbook(out, read_only=True))
+    wb = openpyxl.load_workbook(out, read_only=True)
+    about = {row[0]: row[1] for row in sheet_rows(wb, "About") if row[0]}
+    assert about["Human decisions"] == "by ana (1)"
+    after = matrix_counts(wb)
     changed_states = {
         state
         for key, state in after

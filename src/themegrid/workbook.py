@@ -401,6 +401,7 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         ("Segments", cf.n_segments),
         ("Codings counted", len(cf.codings)),
         ("Which codings count", cf.basis),
+        ("Human decisions", _human_decisions(store)),
         ("Cases by", " + ".join(report.by)),
         ("Cases", f"{len(cases)}: {', '.join(cases)}"),
         (
@@ -435,6 +436,22 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
                 _cell(ws, text, alignment=WRAP_TOP),
             ]
         )
+
+
+def _human_decisions(store: Store) -> str:
+    """Who decided, and the rule when several coders decided the same segment and code."""
+    coders = store.query(
+        "SELECT coder, COUNT(*) AS n FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder"
+    )
+    if not coders:
+        return "none yet: every counted coding is an unreviewed machine suggestion"
+    who = ", ".join(f"{r['coder']} ({r['n']})" for r in coders)
+    rule = (
+        "; where several coders decided the same segment and code, the latest decision counts"
+        if len(coders) > 1
+        else ""
+    )
+    return f"by {who}{rule}"
 
 
 def _project_name(store: Store) -> str:
