@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..agreement import AgreementReport, compute_agreement
 from ..errors import ProjectError
-from ..evaluate import EvaluationReport, evaluate
-from ..learn import SuggestionModel
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app
+
+if TYPE_CHECKING:
+    from ..agreement import AgreementReport
+    from ..evaluate import EvaluationReport
 
 
 @app.command("evaluate")
@@ -53,6 +54,9 @@ def evaluate_cmd(
     codebook's examples; rules, model, both, and a plain TF-IDF + logistic
     regression baseline are scored per code (precision, recall, F1, Cohen's kappa).
     """
+    from ..evaluate import evaluate
+    from ..learn import SuggestionModel
+
     proj = open_project(project)
     codebook = proj.load_codebook()
     with proj.open_store() as store:
@@ -141,6 +145,8 @@ def agreement_cmd(
     Over the segments every named coder has seen or coded; lists the
     disagreements for the reconciliation meeting.
     """
+    from ..agreement import compute_agreement
+
     names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
     proj = open_project(project, need=())
     if not proj.store_path.exists():
