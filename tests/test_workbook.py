@@ -221,7 +221,7 @@ def test_about_sheet(built: fx.Built, tmp_path: Path) -> None:
     assert about["Cases by"] == "state + role"
     assert about["Documents"] == len(fx.DOCUMENTS) - len(fx.MISSING_DOCUMENTS)
     guide = [r[0] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True)]
-    assert guide[-len(SHEETS) :] == SHEETS == list(wbmod.SHEET_HELP)
+    assert guide[-len(SHEETS) - 1 :] == [*SHEETS, "Agreement"] == list(wbmod.SHEET_HELP)
 
 
 def test_csv_export_matches_the_workbook(xlsx: Path, tmp_path: Path) -> None:
@@ -322,3 +322,30 @@ def test_report_unknown_attribute(project: Path) -> None:
     assert result.exit_code == 1
     assert "no document has the case attribute 'sate'" in message(result)
     assert "attributes in this project: role, state" in message(result)
+
+
+def test_agreement_sheet_appears_when_two_coders_share_segments(tmp_path: Path) -> None:
+    store = Store(":memory:")
+    ids = add_document(
+        store, "a.txt", [("Respondent", f"turn {i}") for i in range(6)], {"state": "Ohio"}
+    )
+    for coder, coded in (("ana", ids[:3]), ("ben", ids[1:4])):
+        for seg in ids:
+            store.execute(
+                "INSERT INTO segment_views (segment_id, coder, at) VALUES (?, ?, ?)",
+                (seg, coder, now()),
+            )
+        for seg in coded:
+            add_coding(store, seg, "pilots", source="human", coder=coder, status="accepted")
+    out = tmp_path / "wb.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [*SHEETS, "Agreement"]
+    cells = [c for row in wb["Agreement"].iter_rows(values_only=True) for c in row if c is not None]
+    assert "Agreement between ana, ben" in cells
+    assert "pilots" in cells
+    from sklearn.metrics import cohen_kappa_score
+
+    a = [1 if s in ids[:3] else 0 for s in ids]
+    b = [1 if s in ids[1:4] else 0 for s in ids]
+    assert any(isinstance(c, float) and abs(c - cohen_kappa_score(a, b)) < 1e-9 for c in cells)

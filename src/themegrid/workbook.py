@@ -69,6 +69,9 @@ SHEET_HELP = {
     "attributes, speaker, code, status, source, coder, confidence, the machine's reason "
     "and the segment text. Filter with the arrows in the header row.",
     "Codebook": "The codes: ids, names, parents, definitions, when to use and not to use.",
+    "Agreement": "Present when two or more people coded: per code percent agreement, Cohen's kappa "
+    "(two coders) and Krippendorff's alpha over the segments every coder saw, overall figures, and "
+    "each disagreement for the reconciliation meeting.",
 }
 
 
@@ -142,6 +145,7 @@ def write_workbook(
     _matrix_sheet(wb, "Source types", report, report.source_types, None, "")
     codings = _codings_sheet(wb, report)
     _codebook_sheet(wb, report)
+    _agreement_sheet(wb, store)
     path = _save(wb, out, codings)
     csv_files = write_csv(report, Path(csv_dir)) if csv_dir is not None else ()
     return WorkbookSummary(
@@ -637,6 +641,28 @@ def _table(name: str, ref: str, headers: Sequence[str]) -> Table:
         tableStyleInfo=TableStyleInfo(name="TableStyleLight9", showRowStripes=True),
         autoFilter=AutoFilter(ref=ref),
     )
+
+
+def _agreement_sheet(wb: Workbook, store: Store) -> None:
+    """Agreement among every human coder, when there are two or more who share segments."""
+    from .agreement import agreement_frames, compute_agreement, known_coders
+
+    coders = known_coders(store)
+    if len(coders) < 2:
+        return
+    result = compute_agreement(store, coders)
+    if not result.per_code:
+        return
+    frames = agreement_frames(result)
+    ws = wb.create_sheet("Agreement")
+    _widths(ws, [34, *([14] * (len(frames["per_code"].columns) - 2)), 60])
+    ws.append(_header(ws, [f"Agreement between {', '.join(coders)}", ""]))
+    for title in ("overall", "per_code", "disagreements"):
+        frame = frames[title]
+        ws.append([])
+        ws.append(_header(ws, [str(c) for c in frame.columns]))
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(ws, v) for v in row])
 
 
 def _codebook_sheet(wb: Workbook, report: _Report) -> None:
