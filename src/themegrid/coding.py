@@ -242,6 +242,18 @@ def _segments_to_tag(
     return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
 
 
+@dataclass
+class _Changes:
+    """What tagging one batch changes among the rule suggestions (rows ready for SQL)."""
+
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[tuple[Any, ...]] = field(default_factory=list)
+    retires: list[tuple[Any, ...]] = field(default_factory=list)
+    new: int = 0
+    kept: int = 0
+    skipped: int = 0
+
+
 def _tag(
     store: Store,
     tagger: RuleTagger,
@@ -250,67 +262,79 @@ def _tag(
     run_id: int,
     progress: ProgressFn | None,
 ) -> tuple[int, int, int, int]:
+    """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
     new = kept = skipped = retired = 0
     for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
         if progress:
             progress(start, len(todo), "tagging")
-        ids = [seg_id for seg_id, _ in batch]
-        existing = _machine_rows(store, ids)
-        rejected = _human_rejected(store, ids)
-        inserts, updates, retires = [], [], []
-        stamp = now()
-        for (seg_id, _text), suggestions in zip(
-            batch, tagger.tag_many(t for _, t in batch), strict=True
-        ):
-            wanted = {}
-            for s in suggestions:
-                if (seg_id, s.code_id) in rejected:
-                    skipped += 1
-                    continue
-                wanted[s.code_id] = s
-            old = existing.get(seg_id, {})
-            for code_id, s in wanted.items():
-                prior = old.get(code_id)
-                if prior is None:
-                    inserts.append((seg_id, code_id, s.score, s.reason, run_id, stamp, stamp))
-                    new += 1
-                elif prior != ("suggested", s.reason, s.score):
-                    updates.append((s.score, s.reason, run_id, stamp, seg_id, code_id))
-                    new += prior[0] != "suggested"
-                    kept += prior[0] == "suggested"
-                else:
-                    kept += 1
-            for code_id, prior in old.items():
-                if code_id not in wanted and prior[0] == "suggested":
-                    why = (
-                        "a human rejected it"
-                        if (seg_id, code_id) in rejected
-                        else "cues no longer match"
-                    )
-                    retires.append((f"retired: {why}", run_id, stamp, seg_id, code_id))
+        batch = todo[start : start + BATCH]
+        changes = _diff_batch(store, tagger, batch, run_id)
+        _write_changes(store, changes)
         store.conn.executemany(
-            "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason, run_id,"
-            f" created_at, updated_at) VALUES (?, ?, 'rule', '{RULE_CODER}', 'suggested', ?, ?, ?, ?, ?)",
-            inserts,
+            "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i, _ in batch]
         )
-        store.conn.executemany(
-            "UPDATE codings SET status = 'suggested', confidence = ?, reason = ?, run_id = ?, updated_at = ?"
-            f" WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = '{RULE_CODER}'",
-            updates,
-        )
-        store.conn.executemany(
-            "UPDATE codings SET status = 'retired', reason = ?, run_id = ?, updated_at = ?"
-            f" WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = '{RULE_CODER}'",
-            retires,
-        )
-        retired += len(retires)
-        store.conn.executemany(
-            "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i in ids]
-        )
+        new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
+        retired += len(changes.retires)
     if progress:
         progress(len(todo), len(todo), "tagging")
     return new, kept, skipped, retired
+
+
+def _diff_batch(
+    store: Store, tagger: RuleTagger, batch: list[tuple[str, str]], run_id: int
+) -> _Changes:
+    """Compare the tagger's suggestions with the stored rule rows of these segments."""
+    ids = [seg_id for seg_id, _ in batch]
+    existing = _machine_rows(store, ids)
+    rejected = _human_rejected(store, ids)
+    out = _Changes()
+    stamp = now()
+    for (seg_id, _text), suggestions in zip(
+        batch, tagger.tag_many(t for _, t in batch), strict=True
+    ):
+        wanted = {s.code_id: s for s in suggestions if (seg_id, s.code_id) not in rejected}
+        out.skipped += len(suggestions) - len(wanted)
+        old = existing.get(seg_id, {})
+        for code_id, s in wanted.items():
+            prior = old.get(code_id)
+            if prior is None:
+                out.inserts.append(
+                    (seg_id, code_id, RULE_CODER, s.score, s.reason, run_id, stamp, stamp)
+                )
+                out.new += 1
+            elif prior != ("suggested", s.reason, s.score):
+                out.updates.append((s.score, s.reason, run_id, stamp, seg_id, code_id, RULE_CODER))
+                out.new += prior[0] != "suggested"
+                out.kept += prior[0] == "suggested"
+            else:
+                out.kept += 1
+        for code_id, prior in old.items():
+            if code_id not in wanted and prior[0] == "suggested":
+                why = (
+                    "a human rejected it"
+                    if (seg_id, code_id) in rejected
+                    else "cues no longer match"
+                )
+                out.retires.append((f"retired: {why}", run_id, stamp, seg_id, code_id, RULE_CODER))
+    return out
+
+
+def _write_changes(store: Store, changes: _Changes) -> None:
+    store.conn.executemany(
+        "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason, run_id,"
+        " created_at, updated_at) VALUES (?, ?, 'rule', ?, 'suggested', ?, ?, ?, ?, ?)",
+        changes.inserts,
+    )
+    store.conn.executemany(
+        "UPDATE codings SET status = 'suggested', confidence = ?, reason = ?, run_id = ?, updated_at = ?"
+        " WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = ?",
+        changes.updates,
+    )
+    store.conn.executemany(
+        "UPDATE codings SET status = 'retired', reason = ?, run_id = ?, updated_at = ?"
+        " WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = ?",
+        changes.retires,
+    )
 
 
 def _in_chunks(ids: list[str], size: int = 900) -> list[list[str]]:
