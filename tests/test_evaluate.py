@@ -143,3 +143,21 @@ def test_cli_context_without_baseline(project) -> None:
     result = CliRunner().invoke(app, [*args, "-p", str(root)])
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.output)["methods"]) == {"rules+model", "rules", "model"}
+
+
+def test_selection_bias_note_when_the_coder_only_judged_flagged_segments(tmp_path: Path) -> None:
+    from themegrid.evaluate import _selection_note
+    from themegrid.learn import human_labels, labelled_set
+
+    write_codebook(tmp_path)
+    store = Store(tmp_path / "themegrid.sqlite")
+    truth = build(store, n_docs=4, per_doc=5)
+    book = load_codebook(tmp_path / "codebook")
+    data = labelled_set(store, book, human_labels(store, "alice"))
+    assert _selection_note(store, data, "alice") == ()
+    for seg in truth:
+        add_coding(store, seg, "funding", source="rule", coder="themegrid:rules")
+    (note,) = _selection_note(store, data, "alice")
+    assert note.startswith(
+        f"{len(truth)} of the {len(truth)} segments alice judged carried a machine suggestion"
+    )

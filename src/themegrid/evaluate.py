@@ -196,7 +196,7 @@ def evaluate(
     predictions["rules+model"] = np.maximum(predictions["rules"], predictions["model"])
     names = METHODS if baseline else METHODS[:-1]
     methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in names}
-    notes = _notes(data, fold_info)
+    notes = (*_notes(data, fold_info), *_selection_note(store, data, coder))
     return EvaluationReport(
         coder,
         len(data),
@@ -313,6 +313,33 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
         warnings.simplefilter("ignore")
         value = cohen_kappa_score(a, b, labels=[0, 1])
     return None if math.isnan(value) else float(value)
+
+
+def _selection_note(store: Store, data: LabelledSet, coder: str) -> tuple[str, ...]:
+    """Warn when the coder judged mostly segments the machine had flagged (a biased sample)."""
+    seen = [s for s in data.segment_ids if not s.startswith("codebook:")]
+    if not seen:
+        return ()
+    flagged = set()
+    for i in range(0, len(seen), 900):
+        chunk = seen[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        flagged.update(
+            r[0]
+            for r in store.query(
+                f"SELECT DISTINCT segment_id FROM codings WHERE source IN ('rule', 'model')"
+                f" AND segment_id IN ({marks})",
+                tuple(chunk),
+            )
+        )
+    share = len(flagged) / len(seen)
+    if share < 0.9:
+        return ()
+    return (
+        f"{len(flagged)} of the {len(seen)} segments {coder} judged carried a machine suggestion: "
+        "if they were chosen for review because of it, recall is overstated; evaluate against "
+        "a coder who coded whole documents",
+    )
 
 
 def _notes(data: LabelledSet, folds: Sequence[Fold]) -> tuple[str, ...]:
