@@ -390,7 +390,7 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         "SELECT id, command, started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1"
     )
     last_run = (
-        f"run {run[0]['id']} ({run[0]['command']}), finished {run[0]['finished_at'] or 'not finished'}"
+        f"run {run[0]['id']} ({run[0]['command']}), finished {_when(run[0]['finished_at'])}"
         if run
         else "no runs recorded yet"
     )
@@ -440,6 +440,16 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
                 _cell(ws, text, alignment=WRAP_TOP),
             ]
         )
+
+
+def _when(iso: str | None) -> str:
+    """A stored UTC timestamp as a reader writes it: 2026-11-22 10:48 UTC."""
+    if not iso:
+        return "not finished"
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def _human_decisions(store: Store) -> str:
