@@ -167,3 +167,21 @@ def test_init_writes_the_codebook_format_guide_identical_to_the_repository_one(
     CliRunner().invoke(app, ["init", str(root)])
     repo_guide = Path(__file__).resolve().parents[1] / "codebook" / "README.md"
     assert (root / "codebook" / "README.md").read_text() == repo_guide.read_text()
+
+
+def test_code_with_an_invalid_codebook_touches_nothing(tmp_path: Path) -> None:
+    import sqlite3
+
+    root = _coded_project(tmp_path)
+    (root / "corpus" / "interviews" / "new.txt").write_text(
+        "Respondent: the grant money ran out.\n"
+    )
+    before = list(sqlite3.connect(root / "themegrid.sqlite").iterdump())
+    cb = root / "codebook" / "codebook.yaml"
+    cb.write_text(
+        cb.read_text().replace("definition: Talk about money", "defintion: Talk about money")
+    )
+    result = CliRunner().invoke(app, ["code", "--project", str(root)])
+    assert result.exit_code == 1
+    assert "unknown key 'defintion'; did you mean 'definition'?" in result.stderr
+    assert list(sqlite3.connect(root / "themegrid.sqlite").iterdump()) == before
