@@ -295,78 +295,23 @@ def codebook_files(folder: Path) -> list[Path]:
 
 def load_codebook(source: Path | str) -> Codebook:
     """Load and validate a codebook folder (or one YAML file). Raises CodebookError."""
-    source = Path(source)
-    if source.is_dir():
-        files = codebook_files(source)
-        if not files:
-            raise CodebookError(
-                [
-                    Problem(
-                        "no codebook files (*.yaml) found; run 'themegrid init' or add one",
-                        str(source),
-                    )
-                ]
-            )
-    elif source.exists():
-        files = [source]
-    else:
-        raise CodebookError(
-            [Problem("codebook not found; check the path or run 'themegrid init'", str(source))]
-        )
+    files = _source_files(Path(source))
     problems: list[Problem] = []
-    header: dict[str, Any] = {}
-    header_file: str | None = None
-    raw_codes: list[_RawCode] = []
+    parts = _Parts()
     for path in files:
-        display = str(path)
-        doc = _parse_yaml(path, display, problems)
-        if doc is None:
-            continue
-        if not isinstance(doc, _Map):
-            problems.append(
-                Problem(
-                    "the top level must be a mapping with 'codebook' and/or 'codes'", display, 1
-                )
-            )
-            continue
-        for key in doc:
-            if key not in TOP_KEYS:
-                problems.append(Problem(_suggest(key, TOP_KEYS), display, doc.key_lines[key]))
-        if "codebook" in doc:
-            if header_file is not None:
-                problems.append(
-                    Problem(
-                        f"a second 'codebook:' header (the first is in {header_file}); keep one",
-                        display,
-                        doc.key_lines["codebook"],
-                    )
-                )
-            else:
-                header_file = display
-                header = _check_header(
-                    doc["codebook"], display, doc.key_lines["codebook"], problems
-                )
-        if "codes" in doc:
-            codes = doc["codes"]
-            if not isinstance(codes, _Seq):
-                problems.append(
-                    Problem("'codes' must be a list of codes", display, doc.key_lines["codes"])
-                )
-                continue
-            _collect_codes(codes, display, None, raw_codes, problems)
-    if header_file is None and not any(p.message.startswith("YAML") for p in problems):
+        _read_file(path, parts, problems)
+    if parts.header_file is None and not any(p.message.startswith("YAML") for p in problems):
         problems.append(
             Problem(
                 "no 'codebook:' header with name and version; add one to the first file",
                 str(files[0]),
             )
         )
-    codes = _build_codes(raw_codes, problems)
     book = Codebook(
-        name=str(header.get("name", "")),
-        version=str(header.get("version", "")),
-        description=str(header.get("description", "") or ""),
-        codes=tuple(codes),
+        name=str(parts.header.get("name", "")),
+        version=str(parts.header.get("version", "")),
+        description=str(parts.header.get("description", "") or ""),
+        codes=tuple(_build_codes(parts.codes, problems)),
         files=tuple(str(f) for f in files),
     )
     from .tagger import compile_problems  # local import: tagger depends on this module
@@ -375,6 +320,57 @@ def load_codebook(source: Path | str) -> Codebook:
     if problems:
         raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
     return book
+
+
+def _source_files(source: Path) -> list[Path]:
+    if source.is_dir():
+        files = codebook_files(source)
+        if not files:
+            message = "no codebook files (*.yaml) found; run 'themegrid init' or add one"
+            raise CodebookError([Problem(message, str(source))])
+        return files
+    if source.exists():
+        return [source]
+    message = "codebook not found; check the path or run 'themegrid init'"
+    raise CodebookError([Problem(message, str(source))])
+
+
+@dataclass
+class _Parts:
+    """What the files of one codebook contribute, gathered before validation."""
+
+    header: dict[str, Any] = field(default_factory=dict)
+    header_file: str | None = None
+    codes: list[_RawCode] = field(default_factory=list)
+
+
+def _read_file(path: Path, parts: _Parts, problems: list[Problem]) -> None:
+    display = str(path)
+    doc = _parse_yaml(path, display, problems)
+    if doc is None:
+        return
+    if not isinstance(doc, _Map):
+        message = "the top level must be a mapping with 'codebook' and/or 'codes'"
+        problems.append(Problem(message, display, 1))
+        return
+    for key in doc:
+        if key not in TOP_KEYS:
+            problems.append(Problem(_suggest(key, TOP_KEYS), display, doc.key_lines[key]))
+    if "codebook" in doc:
+        line = doc.key_lines["codebook"]
+        if parts.header_file is not None:
+            message = f"a second 'codebook:' header (the first is in {parts.header_file}); keep one"
+            problems.append(Problem(message, display, line))
+        else:
+            parts.header_file = display
+            parts.header = _check_header(doc["codebook"], display, line, problems)
+    if "codes" in doc:
+        if not isinstance(doc["codes"], _Seq):
+            problems.append(
+                Problem("'codes' must be a list of codes", display, doc.key_lines["codes"])
+            )
+            return
+        _collect_codes(doc["codes"], display, None, parts.codes, problems)
 
 
 def _check_header(data: Any, file: str, line: int, problems: list[Problem]) -> dict[str, Any]:
