@@ -87,3 +87,17 @@ def test_a_damaged_store_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ProjectError, match="not a themegrid store or damaged"):
         Store(path)
+
+
+def test_list_codings_returns_domain_objects_filtered() -> None:
+    from themegrid import Coding, list_codings
+
+    store = Store(":memory:")
+    (seg,) = add_document(store, "a.txt", [("Respondent", "one")])
+    add_coding(store, seg, "x", source="rule", coder="themegrid:rules")
+    add_coding(store, seg, "x", source="human", coder="ana", status="rejected", reason="not this")
+    human = list_codings(store, source="human")
+    assert len(human) == 1 and isinstance(human[0], Coding)
+    assert (human[0].coder, human[0].status, human[0].reason) == ("ana", "rejected", "not this")
+    assert len(list_codings(store)) == 2
+    assert list_codings(store, coder="nobody") == []

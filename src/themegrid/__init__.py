@@ -59,6 +59,8 @@ _EXPORTS = {
     "import_qdc": "refi",
     "import_qdpx": "refi",
     "export_segments": "segments_table",
+    "list_codings": "status",
+    "project_status": "status",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -1,10 +1,11 @@
-"""``themegrid status``: what the project store holds, as plain data."""
+"""What the project store holds: the ``themegrid status`` summary and codings as objects."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .ingest import orphaned_codings
+from .models import Coding, Source, Status
 from .store import Store
 
 
@@ -53,3 +54,29 @@ def project_status(store: Store) -> dict[str, Any]:
         "last_run": dict(last[0]) if last else None,
         "orphaned": orphaned_codings(store),
     }
+
+
+def list_codings(
+    store: Store,
+    *,
+    source: Source | None = None,
+    coder: str | None = None,
+    status: Status | None = None,
+) -> list[Coding]:
+    """Codings as :class:`~themegrid.models.Coding` objects, filtered by source, coder, status.
+
+    For researchers working from Python: ``list_codings(store, source="human")`` is every
+    human decision with its coder, time, reason and note.
+    """
+    clauses, params = [], []
+    for column, value in (("source", source), ("coder", coder), ("status", status)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = store.query(
+        "SELECT segment_id, code_id, source, coder, status, confidence, reason, run_id,"
+        f" created_at, updated_at, note FROM codings{where} ORDER BY id",
+        tuple(params),
+    )
+    return [Coding(**dict(r)) for r in rows]
