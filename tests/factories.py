@@ -56,7 +56,16 @@ def add_document(
             conn.execute(
                 'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seg_id, doc_id, seq, start, end, text, speaker, int(speaker in interviewer_labels)),
+                (
+                    seg_id,
+                    doc_id,
+                    seq,
+                    start,
+                    end,
+                    text,
+                    speaker,
+                    int(speaker in interviewer_labels),
+                ),
             )
             ids.append(seg_id)
     return ids

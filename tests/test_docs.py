@@ -39,7 +39,9 @@ def test_command_has_help_and_is_documented(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
-    assert f"`themegrid {' '.join(path)}" in README, f"'themegrid {' '.join(path)}' is missing from the README"
+    assert f"`themegrid {' '.join(path)}" in README, (
+        f"'themegrid {' '.join(path)}' is missing from the README"
+    )
 
 
 def test_top_level_help() -> None:

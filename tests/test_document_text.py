@@ -56,7 +56,10 @@ def test_leftover_html_tags_are_removed_with_a_note(tmp_path) -> None:
     from themegrid.readers import read_document
     from themegrid.readers.text import strip_html_tags
 
-    assert strip_html_tags("a <p>b</p> <br/>c <v Bob> x < y <B>d</B>") == ("a b \nc <v Bob> x < y d", 5)
+    assert strip_html_tags("a <p>b</p> <br/>c <v Bob> x < y <B>d</B>") == (
+        "a b \nc <v Bob> x < y d",
+        5,
+    )
     path = tmp_path / "page.txt"
     path.write_text("CATALYST\t<p>States identified catalysts.</p>\n", encoding="utf-8")
     raw = read_document(path)
