@@ -504,10 +504,12 @@ def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> N
 
 
 def _landscape(ws: Any) -> None:
+    """Print landscape, fitted to the page width, with the header row on every page."""
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def _matrix_sheet(
@@ -558,7 +560,7 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
     _widths(ws, [_code_widths(report)[0], 30, *([60] * len(table.columns))])
-    ws.page_setup.orientation = "landscape"
+    _landscape(ws)
     for offset, row in enumerate(table.to_numpy().tolist()):
         ws.row_dimensions[offset + 2].height = _row_height(row, 60)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
@@ -616,6 +618,7 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     widths = {"Text": 80, "Reason": 40, "Document": 30, "Segment id": 18}
     _widths(ws, [widths.get(h, 16) for h in data.columns])
     ws.freeze_panes = "A2"
+    _landscape(ws)
     ws.append(_header(ws, data.columns))
     ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
     if len(data):
@@ -681,6 +684,7 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
     headers += ["Examples", "Origin"]
     _widths(ws, [24, 32, 20, 7, 9, 60, 45, 45, 60, 11])
     ws.freeze_panes = "B2"
+    _landscape(ws)
     ws.append(_header(ws, headers))
     book = report.codebook
     for code_id, rec in report.cf.codes.iterrows():
