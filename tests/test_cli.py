@@ -185,3 +185,46 @@ def test_code_with_an_invalid_codebook_touches_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "unknown key 'defintion'; did you mean 'definition'?" in result.stderr
     assert list(sqlite3.connect(root / "themegrid.sqlite").iterdump()) == before
+
+
+def test_report_can_count_one_coders_decisions(tmp_path: Path) -> None:
+    import openpyxl
+
+    from themegrid.store import Store
+
+    root = _coded_project(tmp_path)
+    store = Store(root / "themegrid.sqlite")
+    seg = store.scalar("SELECT id FROM segments WHERE text = 'The funding cuts were hard on us.'")
+    with store.transaction():
+        for coder, status, when in (
+            ("ana", "accepted", "2026-01-01"),
+            ("ben", "rejected", "2026-02-01"),
+        ):
+            store.execute(
+                "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, created_at,"
+                " updated_at) VALUES (?, 'barriers.funding', 'human', ?, ?, '', ?, ?)",
+                (seg, coder, status, when, when),
+            )
+    store.close()
+    runner = CliRunner()
+
+    def nevada_funding(*extra: str) -> int:
+        out = tmp_path / "wb.xlsx"
+        result = runner.invoke(
+            app, ["report", "--project", str(root), "--out", str(out), "--accepted-only", *extra]
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(
+            openpyxl.load_workbook(out, read_only=True)["Matrix"].iter_rows(values_only=True)
+        )
+        column = rows[0].index("Nevada")
+        return next(r[column] for r in rows if r and r[0] == "barriers.funding") or 0
+
+    assert nevada_funding() == 0  # ben's later rejection is the latest decision
+    assert nevada_funding("--coder", "ana") == 1
+    assert nevada_funding("--coder", "ben") == 0
+    bad = runner.invoke(app, ["report", "--project", str(root), "--coder", "zoe"])
+    assert (
+        bad.exit_code == 1
+        and "no human decisions by 'zoe'; coders in this project: ana, ben" in bad.stderr
+    )

@@ -13,8 +13,10 @@ code). The matrix functions aggregate it by any case attribute or combination:
 
 Which codings count is the ``include`` parameter: ``"suggested"`` (accepted
 codings plus unreviewed machine suggestions) or ``"accepted"`` (human-accepted
-only). Rejected and retired codings never count. Every frame carries the
-choice as ``frame.attrs["basis"]``.
+only). Rejected and retired codings never count. ``coders`` limits human
+decisions to some coders (for instance the study's coder, not a second coder
+who double-coded for reliability). Every frame carries the choice as
+``frame.attrs["basis"]``.
 
 With ``roll_up=True`` a code counts for its parents too, once per segment: a
 segment coded with two children of one parent counts once for the parent.
@@ -94,10 +96,13 @@ class CodingFrame:
     include: Include
     attribute_columns: Mapping[str, str]
     n_segments: int
+    coders: tuple[str, ...] = ()
 
     @property
     def basis(self) -> str:
-        return BASIS[self.include]
+        if not self.coders:
+            return BASIS[self.include]
+        return f"{BASIS[self.include]}; human decisions by {', '.join(self.coders)} only"
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -117,15 +122,40 @@ class CodingFrame:
 # --- loading ---------------------------------------------------------------------------------
 
 _CODINGS_SQL = """
+{prefix}
 SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
        e.code_id, e.status, e.source, e.coder, e.confidence, e.reason, s.text
-FROM effective_codings e
+FROM {source} e
 JOIN segments s ON s.id = e.segment_id
 JOIN documents d ON d.id = s.document_id
 WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
   AND (s.codable = 1 OR e.source = 'human')
 ORDER BY d.path, s.seq, e.code_id
 """
+
+# The store's ``effective_codings`` view (migration 0002) with human decisions limited to
+# some coders: their latest decision counts, otherwise the live machine suggestion.
+_EFFECTIVE_FOR_CODERS = """
+WITH human AS (
+    SELECT segment_id, code_id, status, coder, confidence, reason, updated_at,
+           ROW_NUMBER() OVER (PARTITION BY segment_id, code_id ORDER BY updated_at DESC, id DESC) AS rn
+    FROM codings WHERE source = 'human' AND coder IN ({coders})
+),
+machine AS (
+    SELECT segment_id, code_id, GROUP_CONCAT(source, '+') AS sources, MAX(confidence) AS confidence,
+           GROUP_CONCAT(reason, ' | ') AS reason, MAX(updated_at) AS updated_at
+    FROM codings WHERE source IN ('rule', 'model') AND status = 'suggested'
+    GROUP BY segment_id, code_id
+),
+chosen AS (
+    SELECT segment_id, code_id, status, 'human' AS source, coder, confidence, reason, updated_at
+    FROM human WHERE rn = 1
+    UNION ALL
+    SELECT m.segment_id, m.code_id, 'suggested', m.sources, 'themegrid', m.confidence, m.reason,
+           m.updated_at
+    FROM machine m
+    WHERE NOT EXISTS (SELECT 1 FROM human h WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id)
+)"""
 
 
 def has_codings(store: Store) -> bool:
@@ -134,7 +164,11 @@ def has_codings(store: Store) -> bool:
 
 
 def load_codings(
-    store: Store, codebook: Codebook | None = None, *, include: Include = "suggested"
+    store: Store,
+    codebook: Codebook | None = None,
+    *,
+    include: Include = "suggested",
+    coders: Sequence[str] | None = None,
 ) -> CodingFrame:
     """Read the codings that count (see the module docstring) into a :class:`CodingFrame`.
 
@@ -144,8 +178,15 @@ def load_codings(
     if include not in BASIS:
         raise MatrixError(f"include={include!r} is not valid; use 'suggested' or 'accepted'")
     statuses = ("accepted", "suggested") if include == "suggested" else ("accepted",)
-    sql = _CODINGS_SQL.format(marks=", ".join("?" * len(statuses)))
-    rows = store.query(sql, statuses)
+    marks = ", ".join("?" * len(statuses))
+    if coders:
+        _check_coders(store, coders)
+        prefix = _EFFECTIVE_FOR_CODERS.format(coders=", ".join("?" * len(coders)))
+        sql = _CODINGS_SQL.format(prefix=prefix, source="chosen", marks=marks)
+        rows = store.query(sql, (*coders, *statuses))
+    else:
+        sql = _CODINGS_SQL.format(prefix="", source="effective_codings", marks=marks)
+        rows = store.query(sql, statuses)
     codings = pd.DataFrame([tuple(r) for r in rows], columns=_sql_columns())
     documents, attribute_columns = _load_documents(store)
     codes = _code_table(store, codebook, codings["code_id"].unique())
@@ -167,7 +208,23 @@ def load_codings(
         include=include,
         attribute_columns=attribute_columns,
         n_segments=int(n_segments or 0),
+        coders=tuple(coders or ()),
     )
+
+
+def _check_coders(store: Store, coders: Sequence[str]) -> None:
+    known = [
+        r[0]
+        for r in store.query(
+            "SELECT DISTINCT coder FROM codings WHERE source = 'human' ORDER BY coder"
+        )
+    ]
+    unknown = [c for c in coders if c not in known]
+    if unknown:
+        raise MatrixError(
+            f"no human decisions by {', '.join(repr(c) for c in unknown)}; "
+            f"coders in this project: {', '.join(known) or 'none yet'}"
+        )
 
 
 def _sql_columns() -> list[str]:

@@ -125,14 +125,15 @@ def write_workbook(
     quotes: int = 3,
     csv_dir: Path | str | None = None,
     project_name: str | None = None,
+    coders: Sequence[str] | None = None,
 ) -> WorkbookSummary:
     """Write the theme-matrix workbook to a path (atomically) or an open binary file.
 
     ``by``: the case attribute(s) for the columns; ``include``: ``"suggested"``
-    (accepted + unreviewed suggestions) or ``"accepted"``; ``csv_dir``: also
-    write each matrix there as CSV.
+    (accepted + unreviewed suggestions) or ``"accepted"``; ``coders``: count only
+    these coders' human decisions; ``csv_dir``: also write each matrix there as CSV.
     """
-    cf = mx.load_codings(store, codebook, include=include)
+    cf = mx.load_codings(store, codebook, include=include, coders=coders)
     report = _compute(cf, codebook, mx.normalise_by(by), roll_up, quotes)
     wb = Workbook(write_only=True)
     _about_sheet(wb, store, report, project_name)
@@ -405,7 +406,7 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         ("Segments", cf.n_segments),
         ("Codings counted", len(cf.codings)),
         ("Which codings count", cf.basis),
-        ("Human decisions", _human_decisions(store)),
+        ("Human decisions", _human_decisions(store, cf.coders)),
         ("Cases by", " + ".join(report.by)),
         ("Cases", f"{len(cases)}: {', '.join(cases)}"),
         (
@@ -452,8 +453,10 @@ def _when(iso: str | None) -> str:
         return iso
 
 
-def _human_decisions(store: Store) -> str:
+def _human_decisions(store: Store, only: Sequence[str] = ()) -> str:
     """Who decided, and the rule when several coders decided the same segment and code."""
+    if only:
+        return f"only those by {', '.join(only)} count (report --coder)"
     coders = store.query(
         "SELECT coder, COUNT(*) AS n FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder"
     )

@@ -52,6 +52,15 @@ def report(
             "(default: a child's segments count for its parents too, once each).",
         ),
     ] = False,
+    coder: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--coder",
+            metavar="NAME",
+            help="Count only this coder's human decisions (repeat for several), e.g. the "
+            "study's coder and not a second coder who double-coded for reliability.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the cross-case theme matrices to an Excel workbook (and CSV with --csv).
@@ -79,6 +88,7 @@ def report(
             csv_dir=csv,
             project_name=proj.root.name,
             roll_up=not no_roll_up,
+            coders=coder,
         )
     if as_json:
         data = {
