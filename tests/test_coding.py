@@ -435,3 +435,20 @@ def test_code_trains_the_model_on_human_decisions_and_respects_them(tmp_path: Pa
         assert money_seg not in {r["id"] for r in rows}
         assert all(r["reason"].startswith("model p=") for r in rows)
         assert {r["id"] for r in rows} <= {s for s, _ in unlabelled}
+
+
+def test_a_new_reading_revision_rereads_every_file_and_keeps_human_codings(
+    project: Project,
+) -> None:
+    with project.open_store() as store:
+        code(project, store)
+        decide(store, "The funding cuts were hard on us.", "barriers.funding", "accepted")
+        with store.transaction():
+            store.set_meta("reading_revision", "0")
+        summary = code(project, store)
+        assert sorted(summary.ingest.paths("changed")) == ["interviews/az.txt", "interviews/nv.txt"]
+        assert summary.ingest.orphaned == 0
+        assert code(project, store).ingest.paths("unchanged") == [
+            "interviews/az.txt",
+            "interviews/nv.txt",
+        ]

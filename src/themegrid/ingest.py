@@ -28,6 +28,9 @@ from .store import Store, dumps, loads, now
 
 ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
+#: Bump when readers or segmentation change what a file becomes: the next ingest then
+#: reads every file again (segment ids are stable, so human codings stay attached).
+READING_REVISION = 1
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 
 
@@ -137,7 +140,9 @@ def ingest(
     metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
     plan = discover(project, metadata)
     with store.transaction():
-        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress))
+        reread = store.get_meta("reading_revision") != str(READING_REVISION)
+        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress, reread))
+        store.set_meta("reading_revision", str(READING_REVISION))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
         orphaned = count_orphaned(store)
         words = store.scalar(
@@ -152,7 +157,9 @@ def _ingest_files(
     metadata: Metadata,
     nlp: object | None,
     progress: ProgressFn | None,
+    reread: bool = False,
 ) -> Iterator[FileOutcome]:
+    """``reread``: read every file again, changed or not (after the readers changed)."""
     existing = {
         r["path"]: r
         for r in store.query("SELECT id, path, content_hash, attributes, status FROM documents")
@@ -164,7 +171,7 @@ def _ingest_files(
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         stored = _stored_for_file(existing, rel)
-        if stored and all(r["content_hash"] == digest for r in stored):
+        if not reread and stored and all(r["content_hash"] == digest for r in stored):
             yield _refresh_attributes(store, stored, meta)
             continue
         try:
