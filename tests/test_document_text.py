@@ -82,3 +82,42 @@ def test_survey_export_header_rows_are_not_responses(tmp_path) -> None:
     raw = read_document(path)
     assert [u.row_id for u in raw.units] == ["R_1", "R_2"]
     assert raw.units[0].attributes["Q1"] == "Nevada"
+
+
+def test_word_transcript_laid_out_as_a_table(tmp_path) -> None:
+    import docx
+
+    from themegrid.readers import read_document
+
+    document = docx.Document()
+    document.add_paragraph("Interview with a district leader (invented)")
+    table = document.add_table(rows=0, cols=2)
+    rows = [
+        ("Speaker", "Text"),
+        ("Interviewer", "What happened: tell me."),
+        ("Dr. Lee", "The money ran out."),
+    ]
+    rows += [("Interviewer", "And then?"), ("Dr. Lee", "We found other budget lines.")]
+    for speaker, text in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = speaker, text
+    timed = document.add_table(rows=0, cols=3)
+    for stamp, speaker, text in (
+        ("00:10:01", "Interviewer", "One more?"),
+        ("00:10:05", "Dr. Lee", "Coaching."),
+    ):
+        cells = timed.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = stamp, speaker, text
+    path = tmp_path / "table.docx"
+    document.save(path)
+    raw = read_document(path)
+    turns = [(u.speaker, raw.text[u.start : u.end], u.t_start) for u in raw.units if u.speaker]
+    assert raw.kind == "interview"
+    assert turns == [
+        ("Interviewer", "What happened: tell me.", None),
+        ("Dr. Lee", "The money ran out.", None),
+        ("Interviewer", "And then?", None),
+        ("Dr. Lee", "We found other budget lines.", None),
+        ("Interviewer", "One more?", 601.0),
+        ("Dr. Lee", "Coaching.", 605.0),
+    ]

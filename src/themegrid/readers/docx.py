@@ -1,4 +1,4 @@
-"""Word documents (.docx): paragraphs, with speaker labels set in bold.
+"""Word documents (.docx): paragraphs and tables, with speaker labels set in bold.
 
 A speaker label is a bold (or "Strong"-styled) run at the start of a paragraph
 ending in ``:`` (``**Jane:** text``), or a paragraph that is only a bold name
@@ -18,7 +18,7 @@ from themegrid.models import RawDocument, Unit
 from themegrid.readers import ReadRequest, register
 from themegrid.readers.text import document_from_text, find_header
 from themegrid.repair import repair_text
-from themegrid.speakers import is_name_or_role, normalise_speaker, stripped_unit
+from themegrid.speakers import is_name_or_role, normalise_speaker, parse_timestamp, stripped_unit
 
 _PARAGRAPH_SEP = "\n\n"
 
@@ -73,16 +73,59 @@ def _open(request: ReadRequest) -> Any:
 
 
 def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]]:
-    """Paragraph texts and, per paragraph, its bold label (label, label_only) if any."""
+    """Paragraph texts in document order and, per paragraph, its bold label if any.
+
+    Tables count too: each row is a paragraph (see :func:`_row_text`), so a
+    transcript laid out as a Speaker | Text table reads like ``Speaker: text``.
+    """
     texts: list[str] = []
     labels: list[tuple[str, bool] | None] = []
-    for para in document.paragraphs:
-        text = para.text
+    for block in document.iter_inner_content():
+        if hasattr(block, "rows"):
+            for i, row in enumerate(block.rows):
+                text = _row_text(row, first=i == 0)
+                if text:
+                    texts.append(text)
+                    labels.append(None)
+            continue
+        text = block.text
         if not text.strip():
             continue
         texts.append(text)
-        labels.append(_bold_label(para, text))
+        labels.append(_bold_label(block, text))
     return texts, labels
+
+
+_TABLE_HEADINGS = {
+    "speaker",
+    "name",
+    "person",
+    "time",
+    "timestamp",
+    "text",
+    "transcript",
+    "utterance",
+}
+
+
+def _row_text(row: Any, *, first: bool) -> str:
+    """A table row as one paragraph: ``Speaker: words`` when a cell names the speaker.
+
+    Handles Speaker | Text and Time | Speaker | Text layouts; a first row of
+    column headings is skipped; other rows keep their cells, tab-separated.
+    """
+    cells: list[str] = []
+    for cell in row.cells:
+        text = " ".join(cell.text.split())
+        if text and (not cells or cells[-1] != text):  # merged cells repeat their text
+            cells.append(text)
+    if not cells or (first and all(c.casefold() in _TABLE_HEADINGS for c in cells)):
+        return ""
+    if len(cells) >= 3 and parse_timestamp(cells[0]) is not None and is_name_or_role(cells[1]):
+        return f"[{cells[0]}] {cells[1]}: {' '.join(cells[2:])}"
+    if len(cells) >= 2 and is_name_or_role(cells[0].rstrip(":")):
+        return f"{cells[0].rstrip(':')}: {' '.join(cells[1:])}"
+    return "\t".join(cells)
 
 
 def _is_bold(run: Any) -> bool:
