@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,7 +59,20 @@ def plain_console(*, stderr: bool = False) -> Console:
     """A console that never interprets text as rich markup: codebook and transcript text
     such as ``[inaudible]`` or ``[/draft]`` is printed as written. Colour comes from
     ``style=`` arguments only."""
-    return Console(stderr=stderr, soft_wrap=True, markup=False, highlight=False)
+    return Console(
+        stderr=stderr, soft_wrap=True, markup=False, highlight=False, width=_width(stderr)
+    )
+
+
+def wide_console(*, stderr: bool = False) -> Console:
+    """A console for tables that may contain rich markup the caller has escaped."""
+    return Console(stderr=stderr, width=_width(stderr))
+
+
+def _width(stderr: bool) -> int | None:
+    """Rich's own choice in a terminal; when piped or captured, wide enough not to cut code ids."""
+    stream = sys.stderr if stderr else sys.stdout
+    return None if stream.isatty() else 160
 
 
 # Groups shared by several command modules.

@@ -59,7 +59,7 @@ def _print(report: CheckReport) -> None:
     assert book is not None
     table = Table(title=f"{book.name} (version {book.version})")
     for col in ("id", "name", "cues", "examples found", "counterexamples hit"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     by_id = {c.code_id: c for c in report.examples}
     for code in book.tree_order():
         indent = "  " * book.depth(code.id)

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ProjectError
 from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app
+from .app import JsonOpt, ProjectOpt, app, wide_console
 
 if TYPE_CHECKING:
     from ..agreement import AgreementReport
@@ -60,7 +59,7 @@ def evaluate_cmd(
     proj = open_project(project)
     codebook = proj.load_codebook()
     with proj.open_store() as store:
-        console = Console(stderr=True)
+        console = wide_console(stderr=True)
         progress = (
             None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
         )
@@ -87,7 +86,7 @@ def _num(value: float | None, pct: bool = False) -> str:
 
 
 def _print_evaluation(report: EvaluationReport) -> None:
-    console = Console()
+    console = wide_console()
     main = report.methods["rules+model"]
     table = Table(
         title=f"Suggestions vs {report.coder}: {report.n_segments} segments, "
@@ -162,7 +161,7 @@ def agreement_cmd(
 
 
 def _print_agreement(report: AgreementReport) -> None:
-    console = Console()
+    console = wide_console()
     table = Table(
         title=f"Agreement of {', '.join(report.coders)} on {report.n_segments} shared segments"
     )
