@@ -197,3 +197,27 @@ def test_cli_without_a_store_says_where(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{tmp_path / 'themegrid.sqlite'}: no project store here" in result.output
     assert not (tmp_path / "themegrid.sqlite").exists()
+
+
+def test_cli_coders_with_no_shared_segment_is_an_error_that_says_how_to_double_code(
+    tmp_path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from factories import add_coding, add_document
+    from themegrid.cli import app
+    from themegrid.project import init_project
+    from themegrid.store import Store
+
+    project, _ = init_project(tmp_path / "p")
+    store = Store(project.store_path)
+    a = add_document(store, "a.txt", [("Respondent", "one")])
+    b = add_document(store, "b.txt", [("Respondent", "two")])
+    add_coding(store, a[0], "barriers.funding", source="human", coder="ana", status="accepted")
+    add_coding(store, b[0], "barriers.funding", source="human", coder="ben", status="accepted")
+    store.close()
+    result = CliRunner().invoke(
+        app, ["agreement", "--coders", "ana", "ben", "--project", str(project.root)]
+    )
+    assert result.exit_code == 1
+    assert "have no segment in common" in result.stderr and "review export" in result.stderr

@@ -154,6 +154,12 @@ def agreement_cmd(
         )
     with proj.open_store() as store:
         report = compute_agreement(store, names)
+    if report.n_segments == 0:
+        raise ProjectError(
+            f"{', '.join(names)} have no segment in common, so there is nothing to compare; "
+            "give each coder a copy of the same review sheet ('themegrid review export') or "
+            "import their codings of the same spreadsheet with 'themegrid import-coded'"
+        )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
