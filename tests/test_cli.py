@@ -228,3 +228,16 @@ def test_report_can_count_one_coders_decisions(tmp_path: Path) -> None:
         bad.exit_code == 1
         and "no human decisions by 'zoe'; coders in this project: ana, ben" in bad.stderr
     )
+
+
+def test_review_export_before_code_and_with_nothing_pending(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = tmp_path / "p"
+    runner.invoke(app, ["init", str(root)])
+    early = runner.invoke(app, ["review", "export", "--project", str(root)])
+    assert early.exit_code == 1 and "run 'themegrid code' first" in early.stderr
+    assert not (root / "themegrid.sqlite").exists()
+    (root / "corpus" / "a.txt").write_text("Interviewer: Hi.\nRespondent: Nothing to report.\n")
+    runner.invoke(app, ["code", "--project", str(root), "--no-model"])
+    empty = runner.invoke(app, ["review", "export", "--project", str(root)])
+    assert empty.exit_code == 0 and "no suggestion awaits a decision" in empty.output

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ProjectError
 from ..project import open_project
 from .app import JsonOpt, ProjectOpt, app, make_app
 
@@ -40,12 +41,20 @@ def export(
 
     proj = open_project(project)
     target = out or proj.reports_dir / "review.xlsx"
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: nothing coded yet; run 'themegrid code' first")
     with proj.open_store() as store:
         summary = export_review(
             store, proj.load_codebook(), target, limit=limit, codes=code, by_segment=by_segment
         )
     if as_json:
         typer.echo(json.dumps(summary.__dict__))
+        return
+    if not summary.pending:
+        typer.echo(
+            f"wrote {summary.path} with no rows: no suggestion awaits a decision "
+            "(run 'themegrid code' after adding files or cues, or add codes in the sheet)"
+        )
         return
     typer.echo(
         f"wrote {summary.path}: {summary.rows} of {summary.pending} pending suggestion(s). "
