@@ -168,6 +168,24 @@ def test_code_range_and_paths(store: Store, codebook: Codebook, tmp_path: Path) 
     assert {c for _, c in codings(store, "Ana")} == {"barriers.funding", "vision.other"}
 
 
+def import_labels(
+    store: Store, book: Codebook, tmp_path: Path, labels: list[str]
+) -> dict[str, str]:
+    """Import one survey row per label (row ids R_0, R_1, ...); return row id -> code applied."""
+    rows = [(f"R_{i}", f"text {i}", [label]) for i, label in enumerate(labels)]
+    import_coded(
+        store,
+        [qualtrics(tmp_path / "s.csv", rows)],
+        coder="Ana",
+        codebook=book,
+        rows_are_documents=True,
+    )
+    return {
+        store.scalar("SELECT row_id FROM segments WHERE id = ?", (s,)): c
+        for s, c in codings(store, "Ana")
+    }
+
+
 def test_names_match_ignoring_case_and_whitespace(
     store: Store, codebook: Codebook, tmp_path: Path
 ) -> None:
@@ -178,18 +196,7 @@ def test_names_match_ignoring_case_and_whitespace(
         "barriers > other": "barriers.other",
         "Vision/Other": "vision.other",
     }
-    rows = [(f"R_{i}", f"text {i}", [label]) for i, label in enumerate(labels)]
-    import_coded(
-        store,
-        [qualtrics(tmp_path / "s.csv", rows)],
-        coder="Ana",
-        codebook=codebook,
-        rows_are_documents=True,
-    )
-    got = {
-        store.scalar("SELECT row_id FROM segments WHERE id = ?", (s,)): c
-        for s, c in codings(store, "Ana")
-    }
+    got = import_labels(store, codebook, tmp_path, list(labels))
     assert got == {f"R_{i}": code for i, code in enumerate(labels.values())}
 
 
@@ -513,18 +520,7 @@ def test_labels_match_ids_ignoring_punctuation(tmp_path: Path) -> None:
     store = Store(":memory:")
     labels = {"Barriers->Buy-in": "barriers.buy_in", "BARRIERS > buy in": "barriers.buy_in"}
     labels |= {"PD time": "barriers.pd_time", "stakeholder buy-in": "barriers.buy_in"}
-    rows = [(f"R_{i}", f"text {i}", [label]) for i, label in enumerate(labels)]
-    import_coded(
-        store,
-        [qualtrics(tmp_path / "s.csv", rows)],
-        coder="Ana",
-        codebook=book,
-        rows_are_documents=True,
-    )
-    got = {
-        store.scalar("SELECT row_id FROM segments WHERE id = ?", (s,)): c
-        for s, c in codings(store, "Ana")
-    }
+    got = import_labels(store, book, tmp_path, list(labels))
     assert got == {f"R_{i}": code for i, code in enumerate(labels.values())}
 
 
