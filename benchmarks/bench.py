@@ -44,9 +44,9 @@ ROLES = [
 
 def respondent_sentences() -> list[str]:
     """Sentences from the example corpus's segments (read through themegrid itself)."""
-    from themegrid.nlp import make_nlp
-    from themegrid.readers import read_document
-    from themegrid.segment import segment_document
+    from themegrid.read import read_document
+    from themegrid.segment.units import segment_document
+    from themegrid.tag.nlp import make_nlp
 
     nlp = make_nlp()
     sentences: list[str] = []
@@ -107,7 +107,7 @@ def peak_mb() -> float:
 
 
 def stage_tokenizer(root: Path) -> dict[str, float]:
-    from themegrid.nlp import make_nlp
+    from themegrid.tag.nlp import make_nlp
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((root / "corpus").rglob("*.txt"))]
     words = sum(len(t.split()) for t in texts)
@@ -128,9 +128,9 @@ def stage_tokenizer(root: Path) -> dict[str, float]:
 
 
 def stage_ingest(root: Path) -> dict[str, float]:
-    from themegrid.ingest import ingest
-    from themegrid.nlp import shared_nlp
+    from themegrid.pipeline.ingest import ingest
     from themegrid.project import open_project
+    from themegrid.tag.nlp import shared_nlp
 
     project = open_project(root, need=("corpus",))
     shared_nlp()
@@ -147,9 +147,9 @@ def stage_ingest(root: Path) -> dict[str, float]:
 
 
 def stage_code(root: Path) -> dict[str, float]:
-    from themegrid.coding import run_coding
-    from themegrid.nlp import shared_nlp
+    from themegrid.pipeline.coding import run_coding
     from themegrid.project import open_project
+    from themegrid.tag.nlp import shared_nlp
 
     project = open_project(root)
     codebook = project.load_codebook()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
-from themegrid.import_coded import Layout, import_coded
+from themegrid.exchange.coded import Layout, import_coded
 from themegrid.project import init_project
 
 WORDS = [

@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from themegrid.codebook import Code, Codebook, Cues
-from themegrid.evaluate import EvaluationReport, evaluate
-from themegrid.learn import SuggestionModel
-from themegrid.store import Store, now
+from themegrid.aggregate.evaluate import EvaluationReport, evaluate
+from themegrid.codebook.model import Code, Codebook, Cues
+from themegrid.store.connection import Store, now
+from themegrid.tag.model import SuggestionModel
 
 CODER = "bench"
 SYLLABLES = [a + b for a in "bcdfghklmnprstvz" for b in ("a", "e", "i", "o", "u", "ai", "ou")]

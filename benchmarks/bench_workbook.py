@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from themegrid.codebook import Code, Codebook
-from themegrid.matrix import load_codings
-from themegrid.store import Store, now
-from themegrid.workbook import write_workbook
+from themegrid.aggregate.matrix import load_codings
+from themegrid.codebook.model import Code, Codebook
+from themegrid.export.workbook import write_workbook
+from themegrid.store.connection import Store, now
 
 SOURCE_TYPES = ("interview", "focus group", "document review")
 WORDS = [

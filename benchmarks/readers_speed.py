@@ -14,8 +14,8 @@ from pathlib import Path
 
 import spacy
 
-from themegrid.readers import read_document
-from themegrid.segment import segment_document
+from themegrid.read import read_document
+from themegrid.segment.units import segment_document
 
 VOCAB = [
     "the",

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 from factories import add_coding, add_document
-from themegrid.store import Store, now
+from themegrid.store.connection import Store, now
 
 CODEBOOK_YAML = """\
 codebook:

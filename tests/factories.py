@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
-from themegrid.store import Store, now
+from themegrid.store.connection import Store, now
 
 
 def add_document(

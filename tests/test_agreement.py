@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from coded_collection import view
 from factories import add_coding, add_document
-from themegrid.agreement import UnknownCoder, agreement_frames, compute_agreement
+from themegrid.aggregate.agreement import UnknownCoder, agreement_frames, compute_agreement
 from themegrid.cli import app
 from themegrid.errors import ThemegridError
-from themegrid.store import Store
+from themegrid.store.connection import Store
 
 # Segment index -> codes applied. Alice and Bob see all 8 segments, Carol the first 6.
 ALICE = {0: {"a", "all"}, 1: {"a", "all"}, 2: {"a", "all", "never"}, 3: {"all"},
@@ -207,7 +207,7 @@ def test_cli_coders_with_no_shared_segment_is_an_error_that_says_how_to_double_c
     from factories import add_coding, add_document
     from themegrid.cli import app
     from themegrid.project import init_project
-    from themegrid.store import Store
+    from themegrid.store.connection import Store
 
     project, _ = init_project(tmp_path / "p")
     store = Store(project.store_path)

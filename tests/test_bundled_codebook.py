@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from themegrid.codebook import Codebook, load_codebook
-from themegrid.codebook_check import check_codebook
+from themegrid.codebook.check import check_codebook
+from themegrid.codebook.model import Codebook, load_codebook
 
 CODEBOOK = Path(__file__).resolve().parents[1] / "codebook"
 
@@ -97,10 +97,10 @@ def test_codebook_check_passes_strictly() -> None:
 
 def test_cues_do_not_match_everything(book: Codebook) -> None:
     """No code may fire on more than a third of the example corpus's respondent turns."""
-    from themegrid.nlp import make_nlp
-    from themegrid.readers import read_document
-    from themegrid.segment import segment_document
-    from themegrid.tagger import RuleTagger
+    from themegrid.read import read_document
+    from themegrid.segment.units import segment_document
+    from themegrid.tag.nlp import make_nlp
+    from themegrid.tag.tagger import RuleTagger
 
     nlp = make_nlp()
     texts = []

@@ -190,7 +190,7 @@ def test_code_with_an_invalid_codebook_touches_nothing(tmp_path: Path) -> None:
 def test_report_can_count_one_coders_decisions(tmp_path: Path) -> None:
     import openpyxl
 
-    from themegrid.store import Store
+    from themegrid.store.connection import Store
 
     root = _coded_project(tmp_path)
     store = Store(root / "themegrid.sqlite")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import INTERVIEW_AZ, write_project
-from themegrid import ingest as ingest_module
-from themegrid.coding import run_coding
 from themegrid.errors import CodebookError, StoreBusy
+from themegrid.pipeline import ingest as ingest_module
+from themegrid.pipeline.coding import run_coding
 from themegrid.project import Project
-from themegrid.store import Store, now
+from themegrid.store.connection import Store, now
 
 
 def code(project: Project, store: Store, **kw):

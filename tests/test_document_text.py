@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from themegrid.speakers import paragraph_units
+from themegrid.segment.speakers import paragraph_units
 
 
 def paragraphs(text: str) -> list[str]:
@@ -53,8 +53,8 @@ def test_offsets_are_exact() -> None:
 
 
 def test_leftover_html_tags_are_removed_with_a_note(tmp_path) -> None:
-    from themegrid.readers import read_document
-    from themegrid.readers.text import strip_html_tags
+    from themegrid.read import read_document
+    from themegrid.read.text import strip_html_tags
 
     assert strip_html_tags("a <p>b</p> <br/>c <v Bob> x < y <B>d</B>") == (
         "a b \nc <v Bob> x < y d",
@@ -68,7 +68,7 @@ def test_leftover_html_tags_are_removed_with_a_note(tmp_path) -> None:
 
 
 def test_survey_export_header_rows_are_not_responses(tmp_path) -> None:
-    from themegrid.readers import read_document
+    from themegrid.read import read_document
 
     path = tmp_path / "qualtrics.csv"
     path.write_text(
@@ -87,7 +87,7 @@ def test_survey_export_header_rows_are_not_responses(tmp_path) -> None:
 def test_word_transcript_laid_out_as_a_table(tmp_path) -> None:
     import docx
 
-    from themegrid.readers import read_document
+    from themegrid.read import read_document
 
     document = docx.Document()
     document.add_paragraph("Interview with a district leader (invented)")

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from coded_collection import build, write_codebook
 from factories import add_coding
-from themegrid.agreement import UnknownCoder
+from themegrid.aggregate.agreement import UnknownCoder
+from themegrid.aggregate.evaluate import METHODS, evaluate, score
 from themegrid.cli import app
-from themegrid.codebook import load_codebook
+from themegrid.codebook.model import load_codebook
 from themegrid.errors import ThemegridError
-from themegrid.evaluate import METHODS, evaluate, score
-from themegrid.store import Store
+from themegrid.store.connection import Store
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +146,8 @@ def test_cli_context_without_baseline(project) -> None:
 
 
 def test_selection_bias_note_when_the_coder_only_judged_flagged_segments(tmp_path: Path) -> None:
-    from themegrid.evaluate import _selection_note
-    from themegrid.learn import human_labels, labelled_set
+    from themegrid.aggregate.evaluate import _selection_note
+    from themegrid.tag.model import human_labels, labelled_set
 
     write_codebook(tmp_path)
     store = Store(tmp_path / "themegrid.sqlite")

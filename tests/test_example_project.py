@@ -7,10 +7,10 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from themegrid.coding import run_coding
+from themegrid.export.workbook import write_workbook
+from themegrid.pipeline.coding import run_coding
 from themegrid.project import Project
-from themegrid.store import now
-from themegrid.workbook import write_workbook
+from themegrid.store.connection import now
 
 STUDY_STATES = ["Arizona", "Nevada", "North Dakota", "South Carolina"]
 
@@ -146,7 +146,7 @@ def test_new_interview_changes_only_its_state_and_keeps_human_decisions(coded) -
 
 def test_code_summary_per_theme_equals_the_matrix_totals(coded) -> None:
     _, codebook, store, out = coded
-    from themegrid.coding import live_suggestions_per_theme
+    from themegrid.pipeline.coding import live_suggestions_per_theme
 
     per_theme = live_suggestions_per_theme(store, codebook)
     rows = sheet_rows(openpyxl.load_workbook(out, read_only=True), "Matrix")

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from factories import add_coding, add_document
 from test_refi_fixtures import accepted_codings, fresh_project, write_codebook
-from themegrid.refi import export_qdpx, import_qdpx
-from themegrid.store import Store
+from themegrid.exchange.refi import export_qdpx, import_qdpx
+from themegrid.store.connection import Store
 
 # Any printable text, astral characters and combining marks included; no line breaks
 # inside a turn (turns are joined by blank lines) and no surrogates (not encodable).

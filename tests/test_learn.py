@@ -12,10 +12,10 @@ from sklearn.metrics import f1_score
 
 from coded_collection import FILLER, WORDS, build, make_text, view, write_codebook
 from factories import add_coding, add_document
-from themegrid.codebook import load_codebook
-from themegrid.learn import SegmentInput, SuggestionModel, suggest_with_model, train_from_store
+from themegrid.codebook.model import load_codebook
 from themegrid.models import MODEL_CODER
-from themegrid.store import Store
+from themegrid.store.connection import Store
+from themegrid.tag.model import SegmentInput, SuggestionModel, suggest_with_model, train_from_store
 
 
 def corpus(n: int = 120, seed: int = 1) -> tuple[list[str], np.ndarray, list[int]]:
@@ -178,7 +178,7 @@ def test_never_resuggests_a_human_rejected_code(project) -> None:
     assert model_rows(store)[(new_ids[0], "funding")]["status"] == "retired"
     assert summary["retired"] >= 1
     # Even when scoring that segment directly the rejected pair is left out.
-    from themegrid.learn import _predictions
+    from themegrid.tag.model import _predictions
 
     preds = _predictions(
         model, [SegmentInput("grant money and the budget")], [new_ids[0]], {(new_ids[0], "funding")}

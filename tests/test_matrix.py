@@ -8,8 +8,8 @@ import pytest
 
 import report_fixtures as fx
 from factories import add_coding, add_document
-from themegrid import matrix as mx
-from themegrid.store import Store
+from themegrid.aggregate import matrix as mx
+from themegrid.store.connection import Store
 
 
 @pytest.fixture

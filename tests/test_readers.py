@@ -9,7 +9,7 @@ import pytest
 
 from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument
-from themegrid.readers import SUPPORTED_SUFFIXES, TableOptions, read_document
+from themegrid.read import SUPPORTED_SUFFIXES, TableOptions, read_document
 
 TRANSCRIPT = (
     "Interviewer: How did the pilot start?\n\n"

@@ -12,16 +12,16 @@ from typer.testing import CliRunner
 
 from test_refi_fixtures import AZ_TURNS, accepted_codings, build_project, schema, write_codebook
 from themegrid.cli import app
-from themegrid.codebook import load_codebook
-from themegrid.refi import (
+from themegrid.codebook.model import load_codebook
+from themegrid.exchange.refi import (
     MACHINE_USER,
     export_qdc,
     export_qdpx,
     fold_description,
     unfold_description,
 )
-from themegrid.refi.ids import code_guid, document_guid
-from themegrid.store import Store
+from themegrid.exchange.refi.ids import code_guid, document_guid
+from themegrid.store.connection import Store
 
 P = "{urn:QDA-XML:project:1.0}"
 C = "{urn:QDA-XML:codebook:1.0}"

@@ -9,7 +9,7 @@ import pytest
 
 from factories import add_coding, add_document
 from themegrid.project import Project
-from themegrid.store import Store
+from themegrid.store.connection import Store
 
 SHARED_REFI = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
 

@@ -14,10 +14,17 @@ from typer.testing import CliRunner
 
 from test_refi_fixtures import SHARED_REFI, accepted_codings, build_project, fresh_project
 from themegrid.cli import app
-from themegrid.codebook import load_codebook
-from themegrid.refi import MACHINE_USER, RefiError, export_qdc, export_qdpx, import_qdc, import_qdpx
-from themegrid.refi.qdpx import normalise_newlines
-from themegrid.store import Store
+from themegrid.codebook.model import load_codebook
+from themegrid.exchange.refi import (
+    MACHINE_USER,
+    RefiError,
+    export_qdc,
+    export_qdpx,
+    import_qdc,
+    import_qdpx,
+)
+from themegrid.exchange.refi.qdpx import normalise_newlines
+from themegrid.store.connection import Store
 
 EXAMPLE = SHARED_REFI / "example-codebook.qdc"
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from test_refi_fixtures import build_project, fresh_project
 from themegrid.cli import app
-from themegrid.refi import Limits, RefiError, UnsafeArchive, import_qdc, import_qdpx
-from themegrid.refi import importer as importer_module
-from themegrid.store import Store
+from themegrid.exchange.refi import Limits, RefiError, UnsafeArchive, import_qdc, import_qdpx
+from themegrid.exchange.refi import importer as importer_module
+from themegrid.store.connection import Store
 
 SRC = "0f8fad5b-d9cb-469f-a165-70867728950e"
 SEL = "7c9e6679-7425-40de-944b-e07fc1f90ae7"

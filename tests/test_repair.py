@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from themegrid.errors import InputFileError
-from themegrid.repair import decode_bytes, repair_text
+from themegrid.read.repair import decode_bytes, repair_text
 
 SEED_003 = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_1e5f47c5386aa109.txt"
 

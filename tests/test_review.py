@@ -13,12 +13,17 @@ from typer.testing import CliRunner, Result
 
 from factories import add_coding, add_document
 from themegrid.cli import app
-from themegrid.codebook import Codebook, load_codebook
+from themegrid.codebook.model import Codebook, load_codebook
 from themegrid.errors import InputFileError, ValidationError
-from themegrid.import_coded import InvalidCoder
-from themegrid.review import export_review, import_review, pending_suggestions, review_order
-from themegrid.store import Store
-from themegrid.tagger import RuleTagger
+from themegrid.exchange.coded import InvalidCoder
+from themegrid.exchange.review import (
+    export_review,
+    import_review,
+    pending_suggestions,
+    review_order,
+)
+from themegrid.store.connection import Store
+from themegrid.tag.tagger import RuleTagger
 
 CODEBOOK = """\
 codebook:

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from themegrid.models import RawDocument, Unit
-from themegrid.readers import read_document
-from themegrid.readers.text import units_from_text
-from themegrid.segment import segment_document
+from themegrid.read import read_document
+from themegrid.read.text import units_from_text
+from themegrid.segment.units import segment_document
 
 
 @pytest.fixture(scope="module")

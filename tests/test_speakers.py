@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from themegrid.speakers import (
+from themegrid.segment.speakers import (
     find_labels,
     find_turns,
     infer_interviewers,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from themegrid.readers import read_document
-from themegrid.readers.text import strip_line_numbers
-from themegrid.speakers import find_labels, find_turns, infer_interviewers, is_interviewer
+from themegrid.read import read_document
+from themegrid.read.text import strip_line_numbers
+from themegrid.segment.speakers import find_labels, find_turns, infer_interviewers, is_interviewer
 
 ANSWERS = [
     "How did the work start in your district?",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from factories import add_coding, add_document
-from themegrid.migrations import MIGRATIONS
-from themegrid.store import Store, _statements
+from themegrid.store.connection import Store, _statements
+from themegrid.store.migrations import MIGRATIONS
 
 
 def test_empty_store_gets_every_migration_once(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from themegrid.codebook import load_codebook
-from themegrid.nlp import make_nlp
-from themegrid.tagger import SPANS_KEY, CueRuler, RuleTagger
+from themegrid.codebook.model import load_codebook
+from themegrid.tag.nlp import make_nlp
+from themegrid.tag.tagger import SPANS_KEY, CueRuler, RuleTagger
 
 CODEBOOK = textwrap.dedent(
     """\

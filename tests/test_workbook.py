@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 import report_fixtures as fx
 from factories import add_coding, add_document
-from themegrid import workbook as wbmod
+from themegrid.aggregate.matrix import TOTAL
 from themegrid.cli import app
-from themegrid.matrix import TOTAL
+from themegrid.export import workbook as wbmod
 from themegrid.project import init_project
-from themegrid.store import Store, now
+from themegrid.store.connection import Store, now
 
 SHEETS = [
     "About",

@@ -16,15 +16,17 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-# Function names that equal a submodule name (ingest, evaluate, import_coded) are not
-# re-exported: "from themegrid import ingest" must keep meaning the module.
+# Every command is one library call: ``themegrid.ingest(project)``, ``themegrid.import_coded(...)``.
 _EXPORTS = {
-    "CheckReport": "codebook_check",
-    "check_codebook": "codebook_check",
-    "Code": "codebook",
-    "Codebook": "codebook",
-    "Cues": "codebook",
-    "load_codebook": "codebook",
+    "ingest": "pipeline.ingest",
+    "import_coded": "exchange.coded",
+    "evaluate": "aggregate.evaluate",
+    "CheckReport": "codebook.check",
+    "check_codebook": "codebook.check",
+    "Code": "codebook.model",
+    "Codebook": "codebook.model",
+    "Cues": "codebook.model",
+    "load_codebook": "codebook.model",
     "CodebookError": "errors",
     "InputFileError": "errors",
     "MissingDependency": "errors",
@@ -37,30 +39,30 @@ _EXPORTS = {
     "RawDocument": "models",
     "Segment": "models",
     "Unit": "models",
-    "make_nlp": "nlp",
+    "make_nlp": "tag.nlp",
     "Project": "project",
     "init_project": "project",
     "open_project": "project",
-    "Store": "store",
-    "CueRuler": "tagger",
-    "RuleTagger": "tagger",
-    "Suggestion": "tagger",
-    "check_examples": "tagger",
-    "read_document": "readers",
-    "run_coding": "coding",
-    "write_workbook": "workbook",
-    "load_codings": "matrix",
-    "compute_agreement": "agreement",
-    "SuggestionModel": "learn",
-    "export_review": "review",
-    "import_review": "review",
-    "export_qdc": "refi",
-    "export_qdpx": "refi",
-    "import_qdc": "refi",
-    "import_qdpx": "refi",
-    "export_segments": "segments_table",
-    "list_codings": "status",
-    "project_status": "status",
+    "Store": "store.connection",
+    "CueRuler": "tag.tagger",
+    "RuleTagger": "tag.tagger",
+    "Suggestion": "tag.tagger",
+    "check_examples": "tag.tagger",
+    "read_document": "read",
+    "run_coding": "pipeline.coding",
+    "write_workbook": "export.workbook",
+    "load_codings": "aggregate.matrix",
+    "compute_agreement": "aggregate.agreement",
+    "SuggestionModel": "tag.model",
+    "export_review": "exchange.review",
+    "import_review": "exchange.review",
+    "export_qdc": "exchange.refi",
+    "export_qdpx": "exchange.refi",
+    "import_qdc": "exchange.refi",
+    "import_qdpx": "exchange.refi",
+    "export_segments": "export.segments",
+    "list_codings": "pipeline.status",
+    "project_status": "pipeline.status",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -80,9 +82,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from .codebook import Code, Codebook, Cues, load_codebook  # noqa: F401
-    from .codebook_check import CheckReport, check_codebook  # noqa: F401
-    from .errors import ThemegridError  # noqa: F401
-    from .project import Project, init_project, open_project  # noqa: F401
-    from .store import Store  # noqa: F401
-    from .tagger import RuleTagger  # noqa: F401
+    from themegrid.codebook.check import CheckReport, check_codebook  # noqa: F401
+    from themegrid.codebook.model import Code, Codebook, Cues, load_codebook  # noqa: F401
+    from themegrid.errors import ThemegridError  # noqa: F401
+    from themegrid.project import Project, init_project, open_project  # noqa: F401
+    from themegrid.store.connection import Store  # noqa: F401
+    from themegrid.tag.tagger import RuleTagger  # noqa: F401

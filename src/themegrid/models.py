@@ -1,6 +1,6 @@
 """Domain objects shared across modules: documents, segments and codings.
 
-Codes and codebooks live in :mod:`themegrid.codebook`. Everything here is a
+Codes and codebooks live in :mod:`themegrid.codebook.model`. Everything here is a
 frozen dataclass; plain dicts appear only at I/O edges.
 """
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .codebook import Codebook, load_codebook
-from .errors import ProjectError
-from .store import STORE_NAME, Store
+from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.errors import ProjectError
+from themegrid.store.connection import STORE_NAME, Store
 
 
 @dataclass(frozen=True)

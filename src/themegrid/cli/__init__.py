@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .app import app
+from themegrid.cli.app import app
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmd")):
     importlib.import_module(f"{__name__}.{_module}")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from ..errors import ThemegridError
+from themegrid.errors import ThemegridError
 
 
 class _Group(TyperGroup):

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app, make_app, plain_console
+from themegrid.cli.app import JsonOpt, ProjectOpt, app, make_app, plain_console
+from themegrid.project import open_project
 
 if TYPE_CHECKING:
-    from ..codebook_check import CheckReport
+    from themegrid.codebook.check import CheckReport
 
 
 codebook_app = make_app("Validate and test the codebook.")
@@ -36,7 +36,7 @@ def check(
     Exit status 1 on validation errors; with --strict also when an example is
     missed by its cues or a counterexample is hit.
     """
-    from ..codebook_check import check_codebook
+    from themegrid.codebook.check import check_codebook
 
     proj = open_project(project)
     report = check_codebook(proj.codebook_dir)

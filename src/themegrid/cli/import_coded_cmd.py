@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app
+from themegrid.cli.app import JsonOpt, ProjectOpt, app
+from themegrid.project import open_project
 
 
 @app.command("import-coded")
@@ -75,7 +75,7 @@ def import_coded_cmd(
     Rows with text but no codes count as seen and left uncoded. Nothing is
     written unless every file, column and code is valid.
     """
-    from ..import_coded import Layout, codes_as_yaml, import_coded
+    from themegrid.exchange.coded import Layout, codes_as_yaml, import_coded
 
     columns = [*(code_columns or []), *([code_column] if code_column else [])]
     layout = Layout(

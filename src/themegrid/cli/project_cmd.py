@@ -18,13 +18,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..errors import ProjectError
-from ..project import init_project, open_project
-from .app import JsonOpt, ProjectOpt, app, plain_console
+from themegrid.cli.app import JsonOpt, ProjectOpt, app, plain_console
+from themegrid.errors import ProjectError
+from themegrid.project import init_project, open_project
 
 if TYPE_CHECKING:
-    from ..coding import CodingSummary
-    from ..ingest import FileOutcome, IngestSummary, ProgressFn
+    from themegrid.pipeline.coding import CodingSummary
+    from themegrid.pipeline.ingest import FileOutcome, IngestSummary, ProgressFn
 
 
 @app.command("init")
@@ -130,7 +130,7 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
-    from ..ingest import ingest
+    from themegrid.pipeline.ingest import ingest
 
     proj = open_project(project, need=("corpus",))
     console = plain_console()
@@ -164,7 +164,7 @@ def code_cmd(
     Human decisions are never changed, and a code a human rejected on a
     segment is not suggested there again.
     """
-    from ..coding import run_coding
+    from themegrid.pipeline.coding import run_coding
 
     proj = open_project(project, need=("codebook", "corpus"))
     codebook = proj.load_codebook()
@@ -218,7 +218,7 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
 @app.command("status")
 def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
-    from ..status import project_status
+    from themegrid.pipeline.status import project_status
 
     proj = open_project(project, need=())
     if not proj.store_path.exists():

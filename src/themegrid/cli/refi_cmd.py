@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, export_app, import_app
+from themegrid.cli.app import JsonOpt, ProjectOpt, export_app, import_app
+from themegrid.project import open_project
 
 OutArg = Annotated[
     Path,
@@ -27,7 +27,7 @@ def export_qdc_cmd(out: OutArg, project: ProjectOpt = Path("."), as_json: JsonOp
     Includes the hierarchy, names, colours, codability and each code's definition
     with its "When to use" / "When not to use" notes. GUIDs are stable across exports.
     """
-    from ..refi import export_qdc
+    from themegrid.exchange.refi import export_qdc
 
     result = export_qdc(open_project(project), out)
     _echo(result.lines(), {"path": result.path, "codes": result.codes}, as_json)
@@ -50,7 +50,7 @@ def export_qdpx_cmd(
 
     By default only human accepted codings are exported; each human coder becomes a user.
     """
-    from ..refi import export_qdpx
+    from themegrid.exchange.refi import export_qdpx
 
     result = export_qdpx(open_project(project), out, include_suggestions=include_suggestions)
     data = {
@@ -73,7 +73,7 @@ def import_qdc_cmd(file: InArg, project: ProjectOpt = Path("."), as_json: JsonOp
     so 'themegrid codebook check' sees them. Refused, with nothing written, when
     a derived code id already exists.
     """
-    from ..refi import import_qdc
+    from themegrid.exchange.refi import import_qdc
 
     summary = import_qdc(open_project(project), file)
     _echo(summary.lines(), summary.to_dict(), as_json)
@@ -98,7 +98,7 @@ def import_qdpx_cmd(
     the file's users. Audio, video and picture sources are skipped and listed.
     Everything is checked first: on any error nothing is written.
     """
-    from ..refi import import_qdpx
+    from themegrid.exchange.refi import import_qdpx
 
     summary = import_qdpx(open_project(project), file, coder_prefix=coder_prefix)
     _echo(summary.lines(), summary.to_dict(), as_json)

@@ -10,13 +10,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import ProjectError
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app, wide_console
+from themegrid.cli.app import JsonOpt, ProjectOpt, app, wide_console
+from themegrid.errors import ProjectError
+from themegrid.project import open_project
 
 if TYPE_CHECKING:
-    from ..agreement import AgreementReport
-    from ..evaluate import EvaluationReport
+    from themegrid.aggregate.agreement import AgreementReport
+    from themegrid.aggregate.evaluate import EvaluationReport
 
 
 @app.command("evaluate")
@@ -53,8 +53,8 @@ def evaluate_cmd(
     codebook's examples; rules, model, both, and a plain TF-IDF + logistic
     regression baseline are scored per code (precision, recall, F1, Cohen's kappa).
     """
-    from ..evaluate import evaluate
-    from ..learn import SuggestionModel
+    from themegrid.aggregate.evaluate import evaluate
+    from themegrid.tag.model import SuggestionModel
 
     proj = open_project(project)
     codebook = proj.load_codebook()
@@ -144,7 +144,7 @@ def agreement_cmd(
     Over the segments every named coder has seen or coded; lists the
     disagreements for the reconciliation meeting.
     """
-    from ..agreement import compute_agreement
+    from themegrid.aggregate.agreement import compute_agreement
 
     names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
     proj = open_project(project, need=())

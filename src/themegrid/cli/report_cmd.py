@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ProjectError
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app
+from themegrid.cli.app import JsonOpt, ProjectOpt, app
+from themegrid.errors import ProjectError
+from themegrid.project import open_project
 
 DEFAULT_OUT = Path("reports") / "theme_matrix.xlsx"
 
@@ -68,8 +68,8 @@ def report(
     Sheets: About, Matrix (segments per code and case), Respondents ("n of N"),
     Framework (best quotes), Co-occurrence, Source types, Codings, Codebook.
     """
-    from ..matrix import has_codings
-    from ..workbook import write_workbook
+    from themegrid.aggregate.matrix import has_codings
+    from themegrid.export.workbook import write_workbook
 
     proj = open_project(project)
     codebook = proj.load_codebook()

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ProjectError
-from ..project import open_project
-from .app import JsonOpt, ProjectOpt, app, make_app
+from themegrid.cli.app import JsonOpt, ProjectOpt, app, make_app
+from themegrid.errors import ProjectError
+from themegrid.project import open_project
 
 review_app = make_app("Review machine suggestions in Excel: export a sheet, import the decisions.")
 app.add_typer(review_app, name="review")
@@ -37,7 +37,7 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write one row per pending suggestion, least certain first, with a Decision dropdown."""
-    from ..review import export_review
+    from themegrid.exchange.review import export_review
 
     proj = open_project(project)
     target = out or proj.reports_dir / "review.xlsx"
@@ -74,7 +74,7 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the decisions in a review sheet as CODER's codings (all of them, or none)."""
-    from ..review import import_review
+    from themegrid.exchange.review import import_review
 
     proj = open_project(project)
     with proj.open_store() as store:

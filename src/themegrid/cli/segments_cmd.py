@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ProjectError
-from ..project import open_project
-from .app import ProjectOpt, export_app
+from themegrid.cli.app import ProjectOpt, export_app
+from themegrid.errors import ProjectError
+from themegrid.project import open_project
 
 
 @export_app.command("segments")
@@ -18,7 +18,7 @@ def segments(
     project: ProjectOpt = Path("."),
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
-    from ..segments_table import export_segments
+    from themegrid.export.segments import export_segments
 
     proj = open_project(project, need=())
     if not proj.store_path.exists():

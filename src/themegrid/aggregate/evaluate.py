@@ -1,0 +1,361 @@
+"""How far to trust the machine: suggestions cross-validated against one human coder.
+
+The segments are those the coder has seen or coded; the truth is the coder's
+accepted codes (a segment seen and left uncoded says "none of the codes").
+Folds are grouped by document (``GroupKFold``): a document's turns are all in
+the training part or all in the test part, so the model is never scored on a
+document it learned from. For each fold the learned model
+(:class:`~themegrid.tag.model.SuggestionModel`) is trained on the other folds'
+segments plus the codebook's examples; the rules need no training. Scored are
+
+* ``rules+model`` — the union, which is what ``themegrid code`` suggests;
+* ``rules`` and ``model`` alone;
+* ``baseline`` — plain TF-IDF word 1–2-grams and ``LogisticRegression`` per
+  code with the default 0.5 threshold, trained on the same folds (codebook
+  examples as positives of their code and negatives of the others), so the
+  learned model can be shown to beat it.
+
+Predictions are pooled over the folds, then per code precision, recall, F1
+(``precision_recall_fscore_support``) and Cohen's kappa
+(``cohen_kappa_score``) are computed; macro means are over the codes the
+coder applied at least once (support > 0).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
+
+from themegrid.aggregate.agreement import check_coders
+from themegrid.codebook.model import Codebook
+from themegrid.errors import ThemegridError
+from themegrid.store.connection import Store
+from themegrid.tag.model import UNKNOWN, LabelledSet, SuggestionModel, human_labels, labelled_set
+from themegrid.tag.tagger import RuleTagger
+
+METHODS = ("rules+model", "rules", "model", "baseline")
+
+
+@dataclass(frozen=True)
+class CodeScore:
+    code_id: str
+    support: int
+    predicted: int
+    precision: float
+    recall: float
+    f1: float
+    kappa: float | None
+
+
+@dataclass(frozen=True)
+class MethodScores:
+    method: str
+    per_code: tuple[CodeScore, ...]
+    macro_precision: float | None
+    macro_recall: float | None
+    macro_f1: float | None
+    macro_kappa: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "macro": {
+                "precision": self.macro_precision,
+                "recall": self.macro_recall,
+                "f1": self.macro_f1,
+                "kappa": self.macro_kappa,
+            },
+            "per_code": [
+                {
+                    "code": c.code_id,
+                    "support": c.support,
+                    "predicted": c.predicted,
+                    "precision": c.precision,
+                    "recall": c.recall,
+                    "f1": c.f1,
+                    "kappa": c.kappa,
+                }
+                for c in self.per_code
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Fold:
+    index: int
+    train_documents: frozenset[int]
+    test_documents: frozenset[int]
+    n_train: int
+    n_test: int
+    model_skipped: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    coder: str
+    n_segments: int
+    n_documents: int
+    codes: tuple[str, ...]
+    folds: tuple[Fold, ...]
+    methods: Mapping[str, MethodScores]
+    model_mode: str
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coder": self.coder,
+            "n_segments": self.n_segments,
+            "n_documents": self.n_documents,
+            "n_folds": len(self.folds),
+            "model_mode": self.model_mode,
+            "seconds": round(self.seconds, 2),
+            "notes": list(self.notes),
+            "folds": [
+                {
+                    "fold": f.index,
+                    "n_train": f.n_train,
+                    "n_test": f.n_test,
+                    "test_documents": len(f.test_documents),
+                    "model_skipped": dict(f.model_skipped),
+                }
+                for f in self.folds
+            ],
+            "methods": {name: m.to_dict() for name, m in self.methods.items()},
+        }
+
+
+def evaluate(
+    store: Store,
+    codebook: Codebook,
+    coder: str,
+    *,
+    folds: int = 5,
+    model_factory: Callable[[], SuggestionModel] | None = None,
+    n_jobs: int | None = None,
+    baseline: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationReport:
+    """Cross-validate rules, model, both and a baseline against ``coder`` (see module doc).
+
+    ``n_jobs`` processes train codes in parallel (-1: all cores); ``model_factory``
+    makes the learned model for each fold (default ``SuggestionModel(n_jobs=n_jobs)``).
+    ``baseline=False`` skips the baseline (on large data it takes as long as the rest).
+    """
+    started = time.perf_counter()
+    check_coders(store, [coder])
+    say = progress or (lambda _msg: None)
+    data = labelled_set(store, codebook, human_labels(store, coder), include_examples=False)
+    examples = labelled_set(store, codebook, {}, include_examples=True)
+    splits = _splits(store, data, folds, coder)
+    texts = [i.text for i in data.inputs]
+    say(f"rules on {len(texts)} segments")
+    predictions = {m: np.zeros_like(data.Y) for m in METHODS}
+    predictions["rules"] = _rule_matrix(codebook, texts, data.code_ids)
+    fold_info = []
+    mode = ""
+    groups = np.asarray(data.groups)
+    for k, (train, test) in enumerate(splits, 1):
+        say(f"fold {k}/{len(splits)}: training on {len(train)} segments")
+        model = model_factory() if model_factory else SuggestionModel(n_jobs=n_jobs)
+        X_train = [data.inputs[i] for i in train] + list(examples.inputs)
+        Y_train = np.vstack([data.Y[train], examples.Y])
+        g_train = [data.groups[i] for i in train] + list(examples.groups)
+        model.fit(X_train, Y_train, groups=g_train, code_ids=data.code_ids)
+        mode = model.mode_
+        predictions["model"][test] = model.predict([data.inputs[i] for i in test])
+        if baseline:
+            say(f"fold {k}/{len(splits)}: baseline")
+            predictions["baseline"][test] = _baseline(
+                [texts[i] for i in train] + [i.text for i in examples.inputs],
+                np.vstack([data.Y[train], np.where(examples.Y == UNKNOWN, 0, examples.Y)]),
+                [texts[i] for i in test],
+                min_df=2 if mode == "large" else 1,
+                n_jobs=n_jobs,
+            )
+        fold_info.append(
+            Fold(
+                k,
+                frozenset(int(d) for d in groups[train]),
+                frozenset(int(d) for d in groups[test]),
+                len(train),
+                len(test),
+                dict(model.skipped_),
+            )
+        )
+    predictions["rules+model"] = np.maximum(predictions["rules"], predictions["model"])
+    names = METHODS if baseline else METHODS[:-1]
+    methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in names}
+    notes = (*_notes(data, fold_info), *_selection_note(store, data, coder))
+    return EvaluationReport(
+        coder,
+        len(data),
+        len(set(data.groups)),
+        data.code_ids,
+        tuple(fold_info),
+        methods,
+        mode,
+        time.perf_counter() - started,
+        notes,
+    )
+
+
+def _splits(
+    store: Store, data: LabelledSet, folds: int, coder: str
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    n_docs = len(set(data.groups))
+    if folds < 2:
+        raise ThemegridError(f"--folds must be at least 2 (got {folds})")
+    if n_docs < folds:
+        raise ThemegridError(
+            f"{store.path}: coder {coder!r} has seen or coded segments in {n_docs} document(s); "
+            f"{folds}-fold evaluation grouped by document needs at least {folds}; use --folds {max(2, n_docs)}"
+            if n_docs >= 2
+            else f"{store.path}: coder {coder!r} has seen or coded segments in {n_docs} document(s); "
+            "evaluation needs codings in at least 2 documents"
+        )
+    splitter = GroupKFold(n_splits=folds)
+    return list(splitter.split(np.zeros(len(data)), groups=np.asarray(data.groups)))
+
+
+def _rule_matrix(codebook: Codebook, texts: Sequence[str], code_ids: Sequence[str]) -> np.ndarray:
+    col = {c: j for j, c in enumerate(code_ids)}
+    out = np.zeros((len(texts), len(code_ids)), dtype=np.int8)
+    for i, suggestions in enumerate(RuleTagger(codebook).tag_many(texts)):
+        for s in suggestions:
+            if s.code_id in col:
+                out[i, col[s.code_id]] = 1
+    return out
+
+
+def _baseline(
+    train_texts: list[str],
+    Y: np.ndarray,
+    test_texts: list[str],
+    *,
+    min_df: int = 1,
+    n_jobs: int | None = None,
+) -> np.ndarray:
+    """Plain TF-IDF word 1-2-grams + default LogisticRegression per code, threshold 0.5.
+
+    ``min_df=2`` on large data (the rule the learned model uses too): word
+    bigrams seen once are most of a large vocabulary and only cost time.
+    """
+    out = np.zeros((len(test_texts), Y.shape[1]), dtype=np.int8)
+    if not test_texts:
+        return out
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df)
+    X = vec.fit_transform(train_texts)
+    X_test = vec.transform(test_texts)
+
+    def one(y: np.ndarray) -> np.ndarray:
+        if len(np.unique(y)) < 2:
+            return np.full(len(test_texts), int(y[0]) if len(y) else 0, dtype=np.int8)
+        clf = LogisticRegression().fit(X, y)
+        return (clf.predict_proba(X_test)[:, 1] >= 0.5).astype(np.int8)
+
+    columns = Parallel(n_jobs=n_jobs)(delayed(one)(Y[:, j]) for j in range(Y.shape[1]))
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out
+
+
+def score(
+    Y_true: np.ndarray, Y_pred: np.ndarray, code_ids: Sequence[str], method: str
+) -> MethodScores:
+    """Per-code precision, recall, F1 and kappa; macro means over codes with support > 0."""
+    if len(Y_true) == 0:
+        return MethodScores(method, (), None, None, None, None)
+    p, r, f, s = precision_recall_fscore_support(
+        Y_true, Y_pred, average=None, zero_division=0, labels=None
+    )
+    per_code = []
+    for j, code in enumerate(code_ids):
+        per_code.append(
+            CodeScore(
+                code,
+                int(s[j]),
+                int(Y_pred[:, j].sum()),
+                float(p[j]),
+                float(r[j]),
+                float(f[j]),
+                _kappa(Y_true[:, j], Y_pred[:, j]),
+            )
+        )
+    present = [c for c in per_code if c.support > 0]
+
+    def macro(values: list[float | None]) -> float | None:
+        defined = [v for v in values if v is not None]
+        return float(np.mean(defined)) if defined else None
+
+    return MethodScores(
+        method,
+        tuple(per_code),
+        macro([c.precision for c in present]),
+        macro([c.recall for c in present]),
+        macro([c.f1 for c in present]),
+        macro([c.kappa for c in present]),
+    )
+
+
+def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = cohen_kappa_score(a, b, labels=[0, 1])
+    return None if math.isnan(value) else float(value)
+
+
+def _selection_note(store: Store, data: LabelledSet, coder: str) -> tuple[str, ...]:
+    """Warn when the coder judged mostly segments the machine had flagged (a biased sample)."""
+    seen = [s for s in data.segment_ids if not s.startswith("codebook:")]
+    if not seen:
+        return ()
+    flagged = set()
+    for i in range(0, len(seen), 900):
+        chunk = seen[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        flagged.update(
+            r[0]
+            for r in store.query(
+                f"SELECT DISTINCT segment_id FROM codings WHERE source IN ('rule', 'model')"
+                f" AND segment_id IN ({marks})",
+                tuple(chunk),
+            )
+        )
+    share = len(flagged) / len(seen)
+    if share < 0.9:
+        return ()
+    return (
+        f"{len(flagged)} of the {len(seen)} segments {coder} judged carried a machine suggestion: "
+        "if they were chosen for review because of it, recall is overstated; evaluate against "
+        "a coder who coded whole documents",
+    )
+
+
+def _notes(data: LabelledSet, folds: Sequence[Fold]) -> tuple[str, ...]:
+    notes = []
+    skipped: dict[str, int] = {}
+    for fold in folds:
+        for code in fold.model_skipped:
+            skipped[code] = skipped.get(code, 0) + 1
+    if skipped:
+        notes.append(
+            "the model skipped codes with too few positive examples in some folds: "
+            + ", ".join(f"{c} ({n}/{len(folds)})" for c, n in sorted(skipped.items()))
+        )
+    absent = [c for j, c in enumerate(data.code_ids) if not data.Y[:, j].any()]
+    if absent:
+        notes.append(
+            f"{len(absent)} code(s) never applied by the coder are left out of the macro means"
+        )
+    return tuple(notes)

@@ -1,0 +1,572 @@
+"""Cross-case theme matrices (pandas) from the store's ``effective_codings``.
+
+:func:`load_codings` reads the codings that count into a :class:`CodingFrame`
+(one row per counted coding, with its segment, document, case attributes and
+code). The matrix functions aggregate it by any case attribute or combination:
+
+- :func:`count_matrix`: segments coded with each code per case;
+- :func:`document_matrix` / :func:`respondent_matrix`: distinct documents per
+  case carrying the code, and the same as "n of N" text;
+- :func:`framework_matrix`: the strongest quotes per case and code;
+- :func:`cooccurrence_matrix`: segments carrying both of two codes;
+- :func:`source_type_matrix`: codes by source type, for triangulation.
+
+Which codings count is the ``include`` parameter: ``"suggested"`` (accepted
+codings plus unreviewed machine suggestions) or ``"accepted"`` (human-accepted
+only). Rejected and retired codings never count. ``coders`` limits human
+decisions to some coders (for instance the study's coder, not a second coder
+who double-coded for reliability). Every frame carries the choice as
+``frame.attrs["basis"]``.
+
+With ``roll_up=True`` a code counts for its parents too, once per segment: a
+segment coded with two children of one parent counts once for the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from themegrid.codebook.model import Codebook
+from themegrid.errors import ThemegridError
+from themegrid.store.connection import Store
+
+Include = Literal["suggested", "accepted"]
+NONE_LABEL = "(none)"
+TOTAL = "Total"
+CASE_SEPARATOR = " / "
+QUOTE_MAX_WORDS = 120
+SWEET_SPOT = (20, 80)
+QUOTE_COLUMNS = ("segment_id", "document_id", "code_id", "document", "seq", "speaker", "text")
+
+BASIS = {
+    "suggested": "accepted codings and unreviewed machine suggestions "
+    "(rejected and retired codings excluded)",
+    "accepted": "human-accepted codings only "
+    "(unreviewed machine suggestions, rejected and retired codings excluded)",
+}
+
+#: Columns of :attr:`CodingFrame.codings` before the case-attribute columns.
+CODING_COLUMNS = (
+    "segment_id",
+    "document_id",
+    "document",
+    "seq",
+    "speaker",
+    "is_interviewer",
+    "code_id",
+    "code_name",
+    "parent_id",
+    "status",
+    "source",
+    "coder",
+    "confidence",
+    "reason",
+    "text",
+)
+
+
+class MatrixError(ThemegridError):
+    """A matrix was asked for in a way the project's data cannot answer."""
+
+
+@dataclass(frozen=True, eq=False)
+class CodingFrame:
+    """The codings that count, ready to aggregate.
+
+    ``codings``: one row per counted coding (:data:`CODING_COLUMNS` plus one
+    column per case attribute, see :attr:`attribute_columns`).
+    ``documents``: one row per present document (``document_id``, ``document``
+    and the attribute columns), the denominators of "n of N".
+    ``codes``: every known code in codebook tree order (index ``code_id``;
+    columns ``name``, ``parent_id``, ``depth``, ``definition``, ``include``,
+    ``exclude``, ``codable``, ``origin``).
+    """
+
+    codings: pd.DataFrame
+    documents: pd.DataFrame
+    codes: pd.DataFrame
+    include: Include
+    attribute_columns: Mapping[str, str]
+    n_segments: int
+    coders: tuple[str, ...] = ()
+
+    @property
+    def basis(self) -> str:
+        if not self.coders:
+            return BASIS[self.include]
+        return f"{BASIS[self.include]}; human decisions by {', '.join(self.coders)} only"
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return tuple(self.attribute_columns)
+
+    def ancestors(self, code_id: str) -> tuple[str, ...]:
+        """Parent, grandparent, ... of a code (nearest first); unknown codes have none."""
+        parents = self.codes["parent_id"]
+        out: list[str] = []
+        current = parents.get(code_id)
+        while isinstance(current, str) and current not in out and current != code_id:
+            out.append(current)
+            current = parents.get(current)
+        return tuple(out)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+_CODINGS_SQL = """
+{prefix}
+SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
+       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason, s.text
+FROM {source} e
+JOIN segments s ON s.id = e.segment_id
+JOIN documents d ON d.id = s.document_id
+WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
+  AND (s.codable = 1 OR e.source = 'human')
+ORDER BY d.path, s.seq, e.code_id
+"""
+
+# The store's ``effective_codings`` view (migration 0002) with human decisions limited to
+# some coders: their latest decision counts, otherwise the live machine suggestion.
+_EFFECTIVE_FOR_CODERS = """
+WITH human AS (
+    SELECT segment_id, code_id, status, coder, confidence, reason, updated_at,
+           ROW_NUMBER() OVER (PARTITION BY segment_id, code_id ORDER BY updated_at DESC, id DESC) AS rn
+    FROM codings WHERE source = 'human' AND coder IN ({coders})
+),
+machine AS (
+    SELECT segment_id, code_id, GROUP_CONCAT(source, '+') AS sources, MAX(confidence) AS confidence,
+           GROUP_CONCAT(reason, ' | ') AS reason, MAX(updated_at) AS updated_at
+    FROM codings WHERE source IN ('rule', 'model') AND status = 'suggested'
+    GROUP BY segment_id, code_id
+),
+chosen AS (
+    SELECT segment_id, code_id, status, 'human' AS source, coder, confidence, reason, updated_at
+    FROM human WHERE rn = 1
+    UNION ALL
+    SELECT m.segment_id, m.code_id, 'suggested', m.sources, 'themegrid', m.confidence, m.reason,
+           m.updated_at
+    FROM machine m
+    WHERE NOT EXISTS (SELECT 1 FROM human h WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id)
+)"""
+
+
+def has_codings(store: Store) -> bool:
+    """Whether the store holds any coding at all (suggested, decided or retired)."""
+    return store.scalar("SELECT EXISTS (SELECT 1 FROM codings)") == 1
+
+
+def load_codings(
+    store: Store,
+    codebook: Codebook | None = None,
+    *,
+    include: Include = "suggested",
+    coders: Sequence[str] | None = None,
+) -> CodingFrame:
+    """Read the codings that count (see the module docstring) into a :class:`CodingFrame`.
+
+    Machine suggestions on interviewer segments are ignored; a human coding on
+    one counts.
+    """
+    if include not in BASIS:
+        raise MatrixError(f"include={include!r} is not valid; use 'suggested' or 'accepted'")
+    statuses = ("accepted", "suggested") if include == "suggested" else ("accepted",)
+    marks = ", ".join("?" * len(statuses))
+    if coders:
+        _check_coders(store, coders)
+        prefix = _EFFECTIVE_FOR_CODERS.format(coders=", ".join("?" * len(coders)))
+        sql = _CODINGS_SQL.format(prefix=prefix, source="chosen", marks=marks)
+        rows = store.query(sql, (*coders, *statuses))
+    else:
+        sql = _CODINGS_SQL.format(prefix="", source="effective_codings", marks=marks)
+        rows = store.query(sql, statuses)
+    codings = pd.DataFrame([tuple(r) for r in rows], columns=_sql_columns())
+    documents, attribute_columns = _load_documents(store)
+    codes = _code_table(store, codebook, codings["code_id"].unique())
+    codings["code_name"] = codings["code_id"].map(codes["name"])
+    codings["parent_id"] = codings["code_id"].map(codes["parent_id"])
+    codings["is_interviewer"] = codings["is_interviewer"].astype(bool)
+    codings["confidence"] = pd.to_numeric(codings["confidence"], errors="coerce")
+    attrs = documents.drop(columns=["document"])
+    codings = codings.merge(attrs, on="document_id", how="left")
+    codings = codings[[*CODING_COLUMNS, *attribute_columns.values()]]
+    n_segments = store.scalar(
+        "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present'"
+    )
+    return CodingFrame(
+        codings=codings.reset_index(drop=True),
+        documents=documents,
+        codes=codes,
+        include=include,
+        attribute_columns=attribute_columns,
+        n_segments=int(n_segments or 0),
+        coders=tuple(coders or ()),
+    )
+
+
+def _check_coders(store: Store, coders: Sequence[str]) -> None:
+    known = [
+        r[0]
+        for r in store.query(
+            "SELECT DISTINCT coder FROM codings WHERE source = 'human' ORDER BY coder"
+        )
+    ]
+    unknown = [c for c in coders if c not in known]
+    if unknown:
+        raise MatrixError(
+            f"no human decisions by {', '.join(repr(c) for c in unknown)}; "
+            f"coders in this project: {', '.join(known) or 'none yet'}"
+        )
+
+
+def _sql_columns() -> list[str]:
+    return [c for c in CODING_COLUMNS if c not in ("code_name", "parent_id")]
+
+
+def _load_documents(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
+    rows = store.query(
+        "SELECT id, path, attributes FROM documents WHERE status = 'present' ORDER BY path"
+    )
+    parsed: list[dict[str, object]] = []
+    keys: dict[str, None] = {}
+    for row in rows:
+        try:
+            attrs = json.loads(row["attributes"] or "{}")
+        except json.JSONDecodeError as exc:
+            raise MatrixError(
+                f"document {row['path']}: its stored attributes are not valid JSON ({exc}); "
+                "run 'themegrid ingest' again to rebuild them from corpus/metadata.csv"
+            ) from exc
+        attrs = attrs if isinstance(attrs, dict) else {}
+        for key in attrs:
+            keys.setdefault(str(key), None)
+        parsed.append({str(k): v for k, v in attrs.items()})
+    taken = set(CODING_COLUMNS)
+    columns = {key: (f"{key} (document)" if key in taken else key) for key in sorted(keys)}
+    data = {
+        "document_id": [r["id"] for r in rows],
+        "document": [r["path"] for r in rows],
+    }
+    for key, column in columns.items():
+        data[column] = [_attr_text(a.get(key)) for a in parsed]
+    frame = pd.DataFrame(data, columns=["document_id", "document", *columns.values()])
+    return frame, columns
+
+
+def _attr_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _code_table(store: Store, codebook: Codebook | None, used: Iterable[str]) -> pd.DataFrame:
+    """Every known code, codebook codes first in tree order, then store-only and unknown ones."""
+    records: dict[str, dict[str, object]] = {}
+    if codebook is not None:
+        for code in codebook.tree_order():
+            records[code.id] = {
+                "name": code.name,
+                "parent_id": code.parent_id,
+                "definition": code.definition,
+                "include": code.include,
+                "exclude": code.exclude,
+                "codable": code.codable,
+                "origin": "codebook",
+            }
+    stored = store.query(
+        "SELECT id, name, parent_id, definition, include_note, exclude_note, codable, origin"
+        " FROM codes ORDER BY position, id"
+    )
+    for row in stored:
+        records.setdefault(
+            row["id"],
+            {
+                "name": row["name"],
+                "parent_id": row["parent_id"],
+                "definition": row["definition"],
+                "include": row["include_note"],
+                "exclude": row["exclude_note"],
+                "codable": bool(row["codable"]),
+                "origin": row["origin"],
+            },
+        )
+    for code_id in sorted(set(used) - set(records)):
+        records[code_id] = {
+            "name": code_id,
+            "parent_id": None,
+            "definition": "",
+            "include": "",
+            "exclude": "",
+            "codable": True,
+            "origin": "unknown",
+        }
+    order = _tree_order(records)
+    frame = pd.DataFrame.from_dict({k: records[k] for k in order}, orient="index")
+    frame.index.name = "code_id"
+    frame["depth"] = [_depth(k, records) for k in order]
+    return frame
+
+
+def _tree_order(records: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """Parents before children, siblings in the order given; codes with unknown parents are roots."""
+    children: dict[str | None, list[str]] = {}
+    for code_id, rec in records.items():
+        parent = rec["parent_id"]
+        key = parent if isinstance(parent, str) and parent in records else None
+        children.setdefault(key, []).append(code_id)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None) -> None:
+        for code_id in children.get(parent, []):
+            if code_id not in seen:
+                seen.add(code_id)
+                out.append(code_id)
+                walk(code_id)
+
+    walk(None)
+    out.extend(k for k in records if k not in seen)  # parent cycles in the codes table
+    return out
+
+
+def _depth(code_id: str, records: Mapping[str, Mapping[str, object]]) -> int:
+    depth, seen = 0, {code_id}
+    parent = records[code_id]["parent_id"]
+    while isinstance(parent, str) and parent in records and parent not in seen:
+        seen.add(parent)
+        depth += 1
+        parent = records[parent]["parent_id"]
+    return depth
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def normalise_by(by: str | Sequence[str]) -> tuple[str, ...]:
+    """``"state"`` or ``("state", "role")`` as a tuple; at least one attribute."""
+    out = (by,) if isinstance(by, str) else tuple(by)
+    if not out:
+        raise MatrixError("give at least one case attribute to group by, e.g. 'state'")
+    return out
+
+
+def case_labels(cf: CodingFrame, by: str | Sequence[str], *, strict: bool = True) -> pd.Series:
+    """The case of each present document (index ``document_id``), e.g. "Arizona / teacher".
+
+    Documents missing an attribute go under "(none)". With ``strict``, an
+    attribute no document has is an error (usually a typo).
+    """
+    attrs = normalise_by(by)
+    unknown = [a for a in attrs if a not in cf.attribute_columns]
+    if strict and unknown and not cf.documents.empty:
+        known = ", ".join(cf.attributes) or "(none)"
+        raise MatrixError(
+            f"no document has the case attribute {', '.join(map(repr, unknown))}; "
+            f"attributes in this project: {known} (set them in corpus/metadata.csv)"
+        )
+    parts = []
+    for attr in attrs:
+        column = cf.attribute_columns.get(attr)
+        if column is None:
+            values = pd.Series(NONE_LABEL, index=cf.documents.index)
+        else:
+            values = cf.documents[column].fillna(NONE_LABEL).astype(str)
+        parts.append(values)
+    label = parts[0]
+    for part in parts[1:]:
+        label = label + CASE_SEPARATOR + part
+    return pd.Series(label.to_numpy(), index=cf.documents["document_id"].to_numpy(), name="case")
+
+
+def case_order(labels: Iterable[str]) -> list[str]:
+    """Cases alphabetically attribute by attribute, "(none)" after the values of its attribute."""
+
+    def key(case: str) -> tuple[tuple[bool, str], ...]:
+        return tuple((p == NONE_LABEL, p.casefold()) for p in case.split(CASE_SEPARATOR))
+
+    return sorted(set(labels), key=lambda c: (key(c), c))
+
+
+# --- aggregation helpers ---------------------------------------------------------------------
+
+
+def _pairs(cf: CodingFrame, roll_up: bool, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """(segment, code) pairs, one per segment and code; with roll-up, parents added once."""
+    cols = ["segment_id", "document_id", "code_id", *extra]
+    frame = cf.codings[cols]
+    if roll_up:
+        chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
+        frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
+    return frame.drop_duplicates(["segment_id", "code_id"])
+
+
+def _stamp(frame: pd.DataFrame, cf: CodingFrame, **extra: object) -> pd.DataFrame:
+    frame.attrs.update({"basis": cf.basis, "include": cf.include, **extra})
+    return frame
+
+
+def _code_index(cf: CodingFrame) -> pd.Index:
+    return pd.Index(cf.codes.index, name="code_id")
+
+
+def _with_cases(
+    cf: CodingFrame, pairs: pd.DataFrame, by: Sequence[str], strict: bool = True
+) -> pd.DataFrame:
+    labels = case_labels(cf, by, strict=strict)
+    return pairs.assign(case=pairs["document_id"].map(labels))
+
+
+# --- matrices ----------------------------------------------------------------------------------
+
+
+def count_matrix(
+    cf: CodingFrame,
+    by: str | Sequence[str] = ("state",),
+    *,
+    roll_up: bool = True,
+    strict: bool = True,
+) -> pd.DataFrame:
+    """Segments coded with each code (rows, codebook order) per case (columns), plus ``Total``."""
+    by = normalise_by(by)
+    pairs = _with_cases(cf, _pairs(cf, roll_up), by, strict)
+    cases = case_order(case_labels(cf, by, strict=strict))
+    table = pd.crosstab(pairs["code_id"], pairs["case"]) if len(pairs) else pd.DataFrame()
+    table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
+    table[TOTAL] = table.sum(axis=1)
+    table.columns.name = "case"
+    return _stamp(table, cf, by=by, roll_up=roll_up, measure="segments")
+
+
+def coded_segments_by_case(cf: CodingFrame, by: str | Sequence[str] = ("state",)) -> pd.Series:
+    """Distinct segments carrying any counted code, per case and in ``Total``."""
+    by = normalise_by(by)
+    pairs = _with_cases(cf, cf.codings[["segment_id", "document_id"]], by)
+    counts = pairs.drop_duplicates("segment_id").groupby("case").size()
+    counts = counts.reindex(case_order(case_labels(cf, by)), fill_value=0).astype("int64")
+    counts[TOTAL] = int(counts.sum())
+    return counts
+
+
+def case_sizes(cf: CodingFrame, by: str | Sequence[str] = ("state",)) -> pd.Series:
+    """N: present documents in each case, plus ``Total``."""
+    labels = case_labels(cf, by)
+    sizes = labels.value_counts().reindex(case_order(labels), fill_value=0).astype("int64")
+    sizes[TOTAL] = len(labels)
+    return sizes
+
+
+def document_matrix(
+    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, roll_up: bool = True
+) -> pd.DataFrame:
+    """n: distinct documents per case carrying each code (with ``Total``)."""
+    by = normalise_by(by)
+    pairs = _with_cases(cf, _pairs(cf, roll_up), by).drop_duplicates(["document_id", "code_id"])
+    cases = case_order(case_labels(cf, by))
+    table = pd.crosstab(pairs["code_id"], pairs["case"]) if len(pairs) else pd.DataFrame()
+    table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
+    table[TOTAL] = table.sum(axis=1)
+    table.columns.name = "case"
+    return _stamp(table, cf, by=by, roll_up=roll_up, measure="documents")
+
+
+def respondent_matrix(
+    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, roll_up: bool = True
+) -> pd.DataFrame:
+    """Documents carrying each code as "n of N" text, N the documents in the case."""
+    counts = document_matrix(cf, by, roll_up=roll_up)
+    sizes = case_sizes(cf, by).reindex(counts.columns)
+    text = counts.apply(lambda col: col.astype(str) + f" of {sizes[col.name]}")
+    text.attrs = dict(counts.attrs, measure="documents (n of N)")
+    return text
+
+
+def framework_matrix(
+    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, k: int = 3, roll_up: bool = True
+) -> pd.DataFrame:
+    """Case × code cells with up to ``k`` strongest quotes, each from a different document.
+
+    Ranking: human-accepted first, then confidence, then closeness of the length to
+    20–80 words. Each quote reads ``"text" — Speaker, path``.
+    """
+    by = normalise_by(by)
+    ranked = _ranked_quotes(cf, by, roll_up)
+    best = ranked.drop_duplicates(["code_id", "case", "document_id"])
+    best = best.groupby(["code_id", "case"], sort=False).head(k)
+    quotes = [
+        format_quote(t, s, d)
+        for t, s, d in zip(best["text"], best["speaker"], best["document"], strict=True)
+    ]
+    cells = best.assign(quote=quotes).groupby(["code_id", "case"], sort=False)["quote"]
+    cells = cells.agg("\n\n".join)
+    table = cells.unstack("case") if len(cells) else pd.DataFrame()
+    cases = case_order(case_labels(cf, by))
+    table = table.reindex(index=_code_index(cf), columns=cases).astype(object)
+    table = table.where(table.notna(), "")
+    table.columns.name = "case"
+    return _stamp(table, cf, by=by, roll_up=roll_up, measure=f"up to {k} quotes")
+
+
+def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.DataFrame:
+    """Counted (segment, code) pairs with their case, best quote first."""
+    codings = cf.codings
+    low, high = SWEET_SPOT
+    texts = codings.drop_duplicates("segment_id").set_index("segment_id")["text"]
+    words = pd.Series([len(str(t).split()) for t in texts], index=texts.index)
+    penalty = (np.maximum(low - words, 0) + np.maximum(words - high, 0)).astype("int64")
+    human = (codings["source"] == "human") & (codings["status"] == "accepted")
+    keys = codings.assign(
+        _human=~human,
+        _conf=-codings["confidence"].fillna(0.0),
+        _len=codings["segment_id"].map(penalty),
+    )
+    keys = keys[[*QUOTE_COLUMNS, "_human", "_conf", "_len"]]
+    if roll_up:
+        chains = {c: (c, *cf.ancestors(c)) for c in keys["code_id"].unique()}
+        keys = keys.assign(code_id=keys["code_id"].map(chains)).explode("code_id")
+    keys = keys.sort_values(["_human", "_conf", "_len", "document", "seq"], kind="stable")
+    return _with_cases(cf, keys.drop_duplicates(["segment_id", "code_id"]), by)
+
+
+def format_quote(text: str, speaker: str | None, document: str) -> str:
+    """``"text" — Speaker, path`` (the text shortened to 120 words with "…")."""
+    words = " ".join(str(text).split()).split(" ")
+    body = " ".join(words[:QUOTE_MAX_WORDS]) + (" …" if len(words) > QUOTE_MAX_WORDS else "")
+    who = f"{speaker}, {document}" if isinstance(speaker, str) and speaker else document
+    return f"\u201c{body}\u201d \u2014 {who}"
+
+
+def cooccurrence_matrix(cf: CodingFrame, *, roll_up: bool = False) -> pd.DataFrame:
+    """Code × code: segments carrying both codes (the diagonal: segments with the code).
+
+    Off by default, roll-up would make every child co-occur with its parent.
+    """
+    codes = _code_index(cf)
+    pairs = _pairs(cf, roll_up)
+    seg_codes = pd.Categorical(pairs["code_id"], categories=codes)
+    seg_ids = pd.Categorical(pairs["segment_id"])
+    indicator = sparse.csr_matrix(
+        (np.ones(len(pairs), dtype=np.int64), (seg_ids.codes, seg_codes.codes)),
+        shape=(len(seg_ids.categories), len(codes)),
+    )
+    both = (indicator.T @ indicator).toarray()
+    table = pd.DataFrame(both, index=codes, columns=pd.Index(codes, name="code"))
+    return _stamp(table, cf, roll_up=roll_up, measure="segments with both codes")
+
+
+def source_type_matrix(
+    cf: CodingFrame, attribute: str = "source_type", *, roll_up: bool = True
+) -> pd.DataFrame:
+    """Segments per code and source type (interview, focus group, document review, ...).
+
+    Documents without the attribute go under "(none)" (all of them if no document has it).
+    """
+    return count_matrix(cf, (attribute,), roll_up=roll_up, strict=False)

@@ -1,0 +1,98 @@
+"""``codebook check``: validation plus the codebook's own tests, as one report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.errors import CodebookError, Problem
+from themegrid.tag.tagger import ExampleCheck, check_examples
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    codebook: Codebook | None
+    problems: tuple[Problem, ...] = ()
+    examples: tuple[ExampleCheck, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return self.codebook is not None and not self.problems
+
+    @property
+    def examples_total(self) -> int:
+        return sum(c.n_examples for c in self.examples)
+
+    @property
+    def examples_found(self) -> int:
+        return sum(c.n_examples - len(c.missed_examples) for c in self.examples)
+
+    @property
+    def counterexamples_total(self) -> int:
+        return sum(c.n_counterexamples for c in self.examples)
+
+    @property
+    def counterexamples_hit(self) -> int:
+        return sum(len(c.hit_counterexamples) for c in self.examples)
+
+    @property
+    def examples_ok(self) -> bool:
+        return self.valid and all(c.ok for c in self.examples)
+
+    def to_dict(self) -> dict[str, Any]:
+        book = self.codebook
+        return {
+            "valid": self.valid,
+            "problems": [
+                {"file": p.file, "line": p.line, "where": p.where, "message": p.message}
+                for p in self.problems
+            ],
+            "codebook": None
+            if book is None
+            else {"name": book.name, "version": book.version, "hash": book.hash},
+            "codes": []
+            if book is None
+            else [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "parent": c.parent_id,
+                    "codable": c.codable,
+                    "cues": c.cues.count(),
+                    "examples": len(c.examples),
+                    "counterexamples": len(c.counterexamples),
+                }
+                for c in book.tree_order()
+            ],
+            "tests": [
+                {
+                    "code": c.code_id,
+                    "missed_examples": list(c.missed_examples),
+                    "hit_counterexamples": list(c.hit_counterexamples),
+                }
+                for c in self.examples
+            ],
+            "examples_found": self.examples_found,
+            "examples_total": self.examples_total,
+            "counterexamples_hit": self.counterexamples_hit,
+            "counterexamples_total": self.counterexamples_total,
+            "warnings": list(self.warnings),
+            "ok": self.examples_ok,
+        }
+
+
+def check_codebook(folder: Path) -> CheckReport:
+    try:
+        book = load_codebook(folder)
+    except CodebookError as exc:
+        return CheckReport(None, tuple(exc.problems))
+    warnings = []
+    for code in book.codable:
+        if not code.cues.count():
+            warnings.append(f"code {code.id} has no cues: the machine will never suggest it")
+        if not code.examples:
+            warnings.append(f"code {code.id} has no examples: its cues are untested")
+    return CheckReport(book, (), tuple(check_examples(book)), tuple(warnings))

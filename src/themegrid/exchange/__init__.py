@@ -1,0 +1,1 @@
+"""Round trips with other tools: review sheets, coded spreadsheets, REFI-QDA."""

@@ -1,0 +1,448 @@
+"""Putting what a ``.qdc``/``.qdpx`` holds into a project: codes, documents, segments, codings.
+
+Everything is checked first (id clashes, documents already imported); then one
+transaction writes the store and ``codebook/imported_<name>.yaml``. If anything
+fails, the store is rolled back and the YAML file removed: nothing is half-imported.
+
+Imported codes go to both places on purpose: the store's ``codes`` table (origin
+``refi``) so codings can refer to them at once, and a YAML file in the codebook
+format (without cues) so ``themegrid codebook check``, the tagger and later
+exports keep seeing one codebook. Source texts stay in the store only (documents
+with format ``refi``); they are not written into ``corpus/``, because they are not
+files the researcher put there and re-ingesting them would duplicate them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from themegrid import __version__
+from themegrid.codebook.model import Codebook, codebook_files
+from themegrid.errors import CodebookError, ProjectError
+from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
+from themegrid.exchange.refi.ids import code_guid
+from themegrid.exchange.refi.safety import RefiError, write_output
+from themegrid.project import Project
+from themegrid.store.connection import Store, dumps, now
+
+#: The user themegrid writes its own (machine) suggestions as; never imported as a human.
+MACHINE_USER = "themegrid (machine)"
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A coded stretch of a source, offsets already converted to the ``\\n`` text."""
+
+    guid: str
+    start: int
+    end: int
+    codings: tuple[tuple[str, str | None], ...]  # (code GUID, user GUID or None)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    guid: str
+    name: str
+    text: str
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    selections: tuple[Selection, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What a file holds, checked and ready to write."""
+
+    file: str
+    command: str
+    name: str  # the project's (or codebook's) name, for document paths and the YAML header
+    codes: tuple[ImportedCode, ...]
+    sources: tuple[SourceText, ...] = ()
+    users: Mapping[str, str] = field(default_factory=dict)  # GUID -> name
+    skipped: tuple[str, ...] = ()
+    input_hash: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    file: str
+    codes_added: tuple[str, ...]
+    codes_matched: tuple[str, ...]
+    codebook_file: str | None
+    documents: tuple[str, ...]
+    segments: int
+    codings: int
+    coders: tuple[str, ...]
+    skipped: tuple[str, ...]
+    run_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "codes_added": list(self.codes_added),
+            "codes_matched": list(self.codes_matched),
+            "codebook_file": self.codebook_file,
+            "documents": list(self.documents),
+            "segments": self.segments,
+            "codings": self.codings,
+            "coders": list(self.coders),
+            "skipped": list(self.skipped),
+            "run_id": self.run_id,
+        }
+
+    def lines(self) -> list[str]:
+        out = [f"Imported {self.file}:"]
+        out.append(
+            f"  codes: {len(self.codes_added)} added"
+            + (
+                f" (to {self.codebook_file}, origin 'refi' in the store)"
+                if self.codebook_file
+                else ""
+            )
+            + (f", {len(self.codes_matched)} already in the project" if self.codes_matched else "")
+        )
+        if self.documents or self.codings:
+            folder = "/".join(self.documents[0].split("/")[:2]) + "/" if self.documents else "refi/"
+            out.append(
+                f"  sources: {len(self.documents)} documents, kept in the store only (not in corpus/), "
+                f"as {folder}..."
+            )
+            out.append(
+                f"  codings: {self.codings} human accepted codings on {self.segments} segments"
+                + (f" by {', '.join(self.coders)}" if self.coders else "")
+            )
+        for reason in self.skipped:
+            out.append(f"  skipped: {reason}")
+        if self.codes_added:
+            out.append(
+                "  The imported codes have no cues: the machine will not suggest them until you add cues."
+            )
+        return out
+
+
+def apply_import(project: Project, plan: ImportPlan, *, coder_prefix: str = "") -> ImportSummary:
+    """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing."""
+    codebook = _current_codebook(project)
+    with project.open_store() as store:
+        return _Writer(project, store, codebook, plan, coder_prefix).run()
+
+
+def _current_codebook(project: Project) -> Codebook | None:
+    if not project.codebook_dir.is_dir() or not codebook_files(project.codebook_dir):
+        return None
+    try:
+        return project.load_codebook()
+    except CodebookError as exc:
+        raise ProjectError(
+            f"{project.codebook_dir}: the codebook has problems, so imported codes cannot be checked "
+            f"against it; fix them first (themegrid codebook check). First problem: {exc.problems[0]}"
+        ) from exc
+
+
+class _Writer:
+    def __init__(
+        self,
+        project: Project,
+        store: Store,
+        codebook: Codebook | None,
+        plan: ImportPlan,
+        coder_prefix: str,
+    ) -> None:
+        self.project, self.store, self.codebook, self.plan = project, store, codebook, plan
+        self.coder_prefix = coder_prefix
+        self.skipped = list(plan.skipped)
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def run(self) -> ImportSummary:
+        existing = set(self.codebook._by_id) if self.codebook else set()  # type: ignore[attr-defined]
+        existing |= {r[0] for r in self.store.query("SELECT id FROM codes")}
+        existing_guids = {code_guid(i): i for i in existing}
+        ids = assign_ids(self.plan.codes, existing_guids)
+        new_codes = [c for c in self.plan.codes if c.guid not in existing_guids]
+        clashes = sorted(ids[c.guid] for c in new_codes if ids[c.guid] in existing)
+        if clashes:
+            raise RefiError(
+                self.plan.file,
+                f"{len(clashes)} code id(s) derived from the file's code names already exist in this "
+                f"project: {', '.join(clashes[:10])}{' ...' if len(clashes) > 10 else ''}; was it imported "
+                "before? Rename those codes in the file or the project; nothing was written",
+            )
+        matched = tuple(ids[c.guid] for c in self.plan.codes if c not in new_codes)
+        yaml_path = self._yaml_path() if new_codes else None
+        documents = self._documents()
+        rows = self._codings(ids)
+        return self._write(ids, new_codes, matched, yaml_path, documents, rows)
+
+    def _yaml_path(self) -> Path:
+        stem = slugify(Path(self.plan.file).stem)
+        path = self.project.codebook_dir / f"imported_{stem}.yaml"
+        if path.exists():
+            raise RefiError(
+                self.plan.file,
+                f"{path} already exists (imported before?); remove or rename it to import again; nothing was written",
+            )
+        return path
+
+    def _documents(self) -> list[tuple[SourceText, str]]:
+        out: list[tuple[SourceText, str]] = []
+        used: set[str] = set()
+        base = "refi/" + _path_part(self.plan.name)
+        for source in self.plan.sources:
+            stem = _path_part(re.sub(r"\.txt$", "", source.name, flags=re.IGNORECASE))
+            path, n = f"{base}/{stem}.txt", 2
+            while path in used:
+                path, n = f"{base}/{stem}_{n}.txt", n + 1
+            used.add(path)
+            if self.store.scalar("SELECT 1 FROM documents WHERE path = ?", (path,)):
+                raise RefiError(
+                    self.plan.file,
+                    f"source '{source.name}' is already in the store as document {path} (imported before?); "
+                    "nothing was written",
+                )
+            out.append((source, path))
+        return out
+
+    def _coder(self, user_guid: str | None) -> str | None:
+        """The coder name for a user GUID; None for themegrid's own machine user."""
+        if user_guid is None:
+            return self.coder_prefix + UNATTRIBUTED
+        name = self.plan.users.get(user_guid) or user_guid
+        if name == MACHINE_USER:
+            return None
+        return self.coder_prefix + name
+
+    def _codings(self, ids: Mapping[str, str]) -> dict[tuple[str, int, int], set[tuple[str, str]]]:
+        """(source GUID, start, end) -> {(code id, coder)}; unknown codes and machine rows skipped."""
+        out: dict[tuple[str, int, int], set[tuple[str, str]]] = {}
+        unknown = machine = 0
+        for source in self.plan.sources:
+            for sel in source.selections:
+                for code_ref, user in sel.codings:
+                    if code_ref not in ids:
+                        unknown += 1
+                        continue
+                    coder = self._coder(user)
+                    if coder is None:
+                        machine += 1
+                        continue
+                    out.setdefault((source.guid, sel.start, sel.end), set()).add(
+                        (ids[code_ref], coder)
+                    )
+        if unknown:
+            self.skipped.append(
+                f"{unknown} coding(s) refer to a code the file's codebook does not define"
+            )
+        if machine:
+            self.skipped.append(
+                f"{machine} coding(s) by '{MACHINE_USER}' (unreviewed machine suggestions): only human codings are imported"
+            )
+        return out
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _write(
+        self,
+        ids: Mapping[str, str],
+        new_codes: list[ImportedCode],
+        matched: tuple[str, ...],
+        yaml_path: Path | None,
+        documents: list[tuple[SourceText, str]],
+        codings: dict[tuple[str, int, int], set[tuple[str, str]]],
+    ) -> ImportSummary:
+        started = now()
+        n_segments = n_codings = 0
+        coders: set[str] = set()
+        written_yaml = False
+        try:
+            with self.store.transaction() as conn:
+                self._insert_codes(conn, ids, new_codes)
+                run_id = conn.execute(
+                    "INSERT INTO runs (command, started_at, tool_version, input_hashes) VALUES (?, ?, ?, ?)",
+                    (
+                        self.plan.command,
+                        started,
+                        __version__,
+                        dumps({self.plan.file: self.plan.input_hash}),
+                    ),
+                ).lastrowid
+                for source, path in documents:
+                    doc_id = self._insert_document(conn, source, path)
+                    for seq, sel in enumerate(
+                        sorted({(s.start, s.end) for s in source.selections})
+                    ):
+                        pairs = codings.get((source.guid, *sel))
+                        if not pairs:
+                            continue
+                        seg_id = _segment_id(source.guid, *sel)
+                        self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
+                        n_segments += 1
+                        for code_id, coder in sorted(pairs):
+                            self._insert_coding(conn, seg_id, code_id, coder, run_id)
+                            coders.add(coder)
+                            n_codings += 1
+                if yaml_path is not None:
+                    write_output(yaml_path, self._yaml(ids, new_codes).encode("utf-8"))
+                    written_yaml = True
+                book = self.project.load_codebook()
+                summary = ImportSummary(
+                    file=self.plan.file,
+                    codes_added=tuple(ids[c.guid] for c in new_codes),
+                    codes_matched=matched,
+                    codebook_file=str(yaml_path.relative_to(self.project.root))
+                    if yaml_path
+                    else None,
+                    documents=tuple(p for _, p in documents),
+                    segments=n_segments,
+                    codings=n_codings,
+                    coders=tuple(sorted(coders)),
+                    skipped=tuple(self.skipped),
+                    run_id=run_id,
+                )
+                conn.execute(
+                    "UPDATE runs SET finished_at = ?, codebook_name = ?, codebook_version = ?,"
+                    " codebook_hash = ?, summary = ? WHERE id = ?",
+                    (now(), book.name, book.version, book.hash, dumps(summary.to_dict()), run_id),
+                )
+        except BaseException:
+            if written_yaml and yaml_path is not None:
+                with contextlib.suppress(OSError):
+                    yaml_path.unlink()
+            raise
+        return summary
+
+    def _insert_codes(
+        self, conn: Any, ids: Mapping[str, str], new_codes: list[ImportedCode]
+    ) -> None:
+        position = self.store.scalar("SELECT COALESCE(MAX(position), 0) FROM codes") or 0
+        for code in new_codes:
+            position += 1
+            definition, include, exclude = unfold_description(code.description)
+            conn.execute(
+                "INSERT INTO codes (id, name, parent_id, definition, include_note, exclude_note, codable,"
+                " color, origin, active, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'refi', 1, ?)",
+                (
+                    ids[code.guid],
+                    code.name,
+                    ids.get(code.parent_guid) if code.parent_guid else None,
+                    definition or self._placeholder(code),
+                    include,
+                    exclude,
+                    int(code.codable),
+                    code.color,
+                    position,
+                ),
+            )
+
+    def _placeholder(self, code: ImportedCode) -> str:
+        if not code.codable:
+            return ""
+        return f"Imported from {Path(self.plan.file).name} without a description; write one."
+
+    def _insert_document(self, conn: Any, source: SourceText, path: str) -> int:
+        stamp = now()
+        cur = conn.execute(
+            "INSERT INTO documents (path, format, kind, content_hash, text, attributes, repair_notes,"
+            " n_words, added_at, updated_at) VALUES (?, 'refi', 'document', ?, ?, ?, ?, ?, ?, ?)",
+            (
+                path,
+                hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+                source.text,
+                dumps(dict(source.attributes)),
+                json.dumps(list(source.notes), ensure_ascii=False),
+                len(source.text.split()),
+                stamp,
+                stamp,
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def _insert_segment(
+        self, conn: Any, seg_id: str, doc_id: int, seq: int, span: tuple[int, int], text: str
+    ) -> None:
+        start, end = span
+        if self.store.scalar("SELECT 1 FROM segments WHERE id = ?", (seg_id,)):
+            raise RefiError(
+                self.plan.file,
+                f"segment {seg_id} already exists (imported before?); nothing was written",
+            )
+        conn.execute(
+            'INSERT INTO segments (id, document_id, seq, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
+            (seg_id, doc_id, seq, start, end, text[start:end]),
+        )
+
+    def _insert_coding(self, conn: Any, seg_id: str, code_id: str, coder: str, run_id: int) -> None:
+        stamp = now()
+        conn.execute(
+            "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, run_id,"
+            " created_at, updated_at) VALUES (?, ?, 'human', ?, 'accepted', ?, ?, ?, ?)",
+            (
+                seg_id,
+                code_id,
+                coder,
+                f"imported from {Path(self.plan.file).name}",
+                run_id,
+                stamp,
+                stamp,
+            ),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'refi', ?)",
+            (seg_id, coder, stamp),
+        )
+
+    def _yaml(self, ids: Mapping[str, str], new_codes: list[ImportedCode]) -> str:
+        new_guids = {c.guid for c in new_codes}
+        entries: dict[str, dict[str, Any]] = {}
+        top: list[dict[str, Any]] = []
+        for code in new_codes:
+            definition, include, exclude = unfold_description(code.description)
+            entry: dict[str, Any] = {"id": ids[code.guid], "name": code.name}
+            if not code.codable:
+                entry["codable"] = False
+            if definition or code.codable:
+                entry["definition"] = definition or self._placeholder(code)
+            for key, value in (("include", include), ("exclude", exclude), ("color", code.color)):
+                if value:
+                    entry[key] = value
+            entries[code.guid] = entry
+            if code.parent_guid in new_guids:
+                entries[code.parent_guid].setdefault("children", []).append(entry)
+            else:
+                if code.parent_guid is not None:
+                    entry["parent"] = ids[code.parent_guid]
+                top.append(entry)
+        doc: dict[str, Any] = {}
+        if self.codebook is None:
+            doc["codebook"] = {
+                "name": self.plan.name,
+                "version": "0.1.0",
+                "description": f"Imported from {Path(self.plan.file).name}.",
+            }
+        doc["codes"] = top
+        head = (
+            f"# Imported from {Path(self.plan.file).name} by 'themegrid {self.plan.command}' on {now()[:10]}.\n"
+            "# These codes have no cues yet: add cues (see codebook/README.md) for machine suggestions.\n"
+        )
+        return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _path_part(name: str) -> str:
+    """A name made safe as part of a store document path (no '..', no empty parts)."""
+    parts = [p.strip() for p in name.replace("\\", "/").split("/")]
+    parts = [p for p in parts if p and p not in (".", "..")]
+    return "/".join(parts) or "untitled"
+
+
+def _segment_id(source_guid: str, start: int, end: int) -> str:
+    return hashlib.sha1(f"refi|{source_guid}|{start}|{end}".encode()).hexdigest()[:16]

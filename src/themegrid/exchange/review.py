@@ -1,0 +1,594 @@
+"""Reviewing machine suggestions in Excel: export a review sheet, import the coder's decisions.
+
+The sheet has one row per pending suggestion (no human decision yet on that
+segment and code), ordered so the first rows are the least certain, spread
+across codes and cases. The coder fills Decision (accept/reject), Add codes and
+Note; :func:`import_review` validates every cell before it applies anything,
+then writes the decisions as that coder's human codings in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from themegrid.atomic import atomic_path
+from themegrid.codebook.model import Codebook
+from themegrid.errors import InputFileError, Problem, ValidationError
+from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
+from themegrid.pipeline.coding import finish_run, start_run, sync_codes
+from themegrid.store.connection import Store, loads, now
+
+SHEET = "Review"
+CONTEXT_CHARS = 300
+ATTRIBUTE_ORDER = ("state", "district", "role", "respondent_role", "source_type", "date")
+DECISIONS = {
+    "accept": "accepted",
+    "accepted": "accepted",
+    "reject": "rejected",
+    "rejected": "rejected",
+}
+KEY, DECISION, ADD, NOTE = "Key", "Decision", "Add codes", "Note"
+HOW_TO = (
+    "How to review",
+    "",
+    "Each row of the Review sheet is one code the machine suggested for one segment "
+    "(a speaker turn or a paragraph) that no one has decided on yet.",
+    "Read the Text (with the turns Before and After for context), the suggested Code and the "
+    "Reason (the cue that matched, or the model's confidence).",
+    "Decision: choose accept (the code applies) or reject (it does not). Leave it blank to "
+    "decide later: the suggestion stays pending and appears in the next export.",
+    "Add codes: codes the machine missed for this segment, as code ids separated by ; "
+    "(the Codes sheet lists the valid ids). Names work too.",
+    "Note: a comment stored with your decision (it needs a Decision or Add codes).",
+    "Do not edit the Key column: it links the row to the segment and code. You may sort, "
+    "filter and hide rows and columns.",
+    "",
+    "Order: the rows come least certain first, interleaved across codes and cases (round "
+    "robin): the first rows hold each code's least certain suggestion, taken in turn from "
+    "each case. Review from the top: if you stop early, your effort went where the machine "
+    "was least sure, and every code and case got some attention. (With --by-segment the rows "
+    "follow the documents instead, so you can read a transcript from top to bottom.)",
+    "",
+    "Import: themegrid review import THIS_FILE --coder 'Your Name'. Every cell is checked "
+    "first; if any is wrong nothing is applied and each bad cell is listed. Importing the "
+    "same file twice changes nothing; a later decision of yours on the same segment and code "
+    "replaces the earlier one (the history is kept).",
+    "A row you left completely blank (no Decision, Add codes or Note) does not count as "
+    "seen: in agreement statistics a segment you saw and left uncoded counts as 'no', and a "
+    "blank row may simply be one you did not reach. Rows with any decision count as seen.",
+)
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One pending suggestion with its context."""
+
+    segment_id: str
+    code_id: str
+    code_name: str
+    document: str
+    seq: int
+    attributes: dict[str, str]
+    speaker: str
+    before: str
+    text: str
+    after: str
+    source: str
+    confidence: float | None
+    reason: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.segment_id}|{self.code_id}"
+
+    @property
+    def case(self) -> str:
+        return self.attributes.get("state") or self.attributes.get("case") or self.document
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: str | None
+    rows: int
+    pending: int
+
+
+def pending_suggestions(
+    store: Store, codebook: Codebook, codes: Sequence[str] | None = None
+) -> list[ReviewItem]:
+    """Every suggestion without a human decision on its (segment, code), with context."""
+    index = known_codes(store, codebook)
+    if codes:
+        unknown = [c for c in codes if c not in index.codes]
+        if unknown:
+            raise ValidationError(
+                [
+                    Problem(
+                        f"--code {c}: not a code id in the codebook; see 'themegrid codebook check'"
+                    )
+                    for c in unknown
+                ]
+            )
+    rows = store.query(
+        "SELECT e.segment_id, e.code_id, e.source, e.confidence, e.reason, s.seq, s.speaker, s.text,"
+        " s.document_id, d.path, d.attributes FROM effective_codings e"
+        " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
+        " WHERE e.status = 'suggested' AND s.active = 1 ORDER BY d.path, s.seq, e.code_id"
+    )
+    wanted = set(codes or ())
+    rows = [r for r in rows if not wanted or r["code_id"] in wanted]
+    context = _context(store, {r["document_id"] for r in rows})
+    items = []
+    for r in rows:
+        before, after = context.get(r["segment_id"], ("", ""))
+        code = index.codes.get(r["code_id"])
+        items.append(
+            ReviewItem(
+                segment_id=r["segment_id"],
+                code_id=r["code_id"],
+                code_name=code.name if code else r["code_id"],
+                document=r["path"],
+                seq=r["seq"],
+                attributes={k: str(v) for k, v in loads(r["attributes"], {}).items()},
+                speaker=r["speaker"] or "",
+                before=before,
+                text=r["text"],
+                after=after,
+                source="both" if "+" in (r["source"] or "") else r["source"],
+                confidence=r["confidence"],
+                reason=r["reason"] or "",
+            )
+        )
+    return items
+
+
+def _context(store: Store, doc_ids: Iterable[int]) -> dict[str, tuple[str, str]]:
+    """For each active segment of these documents: the turn before and after (truncated)."""
+    out: dict[str, tuple[str, str]] = {}
+    for doc_id in doc_ids:
+        segs = store.query(
+            "SELECT id, speaker, text FROM segments WHERE document_id = ? AND active = 1 ORDER BY seq",
+            (doc_id,),
+        )
+        turns = [(f"{s['speaker']}: " if s["speaker"] else "") + s["text"] for s in segs]
+        for i, s in enumerate(segs):
+            before = turns[i - 1] if i > 0 else ""
+            after = turns[i + 1] if i + 1 < len(turns) else ""
+            out[s["id"]] = (_tail(before), _head(after))
+    return out
+
+
+def _head(text: str) -> str:
+    return text if len(text) <= CONTEXT_CHARS else text[:CONTEXT_CHARS].rstrip() + "…"
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= CONTEXT_CHARS else "…" + text[-CONTEXT_CHARS:].lstrip()
+
+
+def _certainty(item: ReviewItem) -> tuple[int, float]:
+    """Sort key: suggestions both suggesters agree on count as more certain."""
+    conf = 0.5 if item.confidence is None else item.confidence
+    return (int(item.source == "both"), conf)
+
+
+def _round_robin(groups: Iterable[list[ReviewItem]]) -> list[ReviewItem]:
+    """Interleave already-sorted groups: the first of each, then the second of each, ..."""
+    queues = sorted(groups, key=lambda g: _certainty(g[0]))
+    out: list[ReviewItem] = []
+    depth = max((len(q) for q in queues), default=0)
+    for i in range(depth):
+        out += sorted((q[i] for q in queues if i < len(q)), key=_certainty)
+    return out
+
+
+def review_order(items: Sequence[ReviewItem], *, by_segment: bool = False) -> list[ReviewItem]:
+    """Least certain first, interleaved across codes and, within a code, across cases."""
+    if by_segment:
+        return sorted(items, key=lambda i: (i.document, i.seq, i.code_id))
+    per_code: dict[str, dict[str, list[ReviewItem]]] = defaultdict(lambda: defaultdict(list))
+    for item in sorted(items, key=lambda i: (_certainty(i), i.document, i.seq)):
+        per_code[item.code_id][item.case].append(item)
+    return _round_robin(_round_robin(cases.values()) for cases in per_code.values())
+
+
+def export_review(
+    store: Store,
+    codebook: Codebook,
+    out: Path | str | IO[bytes],
+    *,
+    limit: int | None = None,
+    codes: Sequence[str] | None = None,
+    by_segment: bool = False,
+) -> ExportSummary:
+    """Write the review workbook to a path (atomically) or an open binary file."""
+    items = review_order(pending_suggestions(store, codebook, codes), by_segment=by_segment)
+    chosen = items if limit is None else items[: max(limit, 0)]
+    book = _workbook(chosen, known_codes(store, codebook), codebook)
+    path = _save(book, out)
+    return ExportSummary(path, len(chosen), len(items))
+
+
+def _workbook(
+    items: Sequence[ReviewItem], index: CodeIndex, codebook: Codebook
+) -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = SHEET
+    attrs = _attribute_keys(items)
+    header = [
+        KEY,
+        "Document",
+        *[a.replace("_", " ").capitalize() for a in attrs],
+        "Speaker",
+        "Before",
+        "Text",
+        "After",
+        "Code",
+        "Code name",
+        "Source",
+        "Confidence",
+        "Reason",
+        DECISION,
+        ADD,
+        NOTE,
+    ]
+    sheet.append(header)
+    for item in items:
+        sheet.append(
+            [
+                item.key,
+                item.document,
+                *[item.attributes.get(a, "") for a in attrs],
+                item.speaker,
+                item.before,
+                item.text,
+                item.after,
+                item.code_id,
+                item.code_name,
+                item.source,
+                item.confidence,
+                item.reason,
+                None,
+                None,
+                None,
+            ]
+        )
+    _style_review(sheet, header, len(items))
+    _codes_sheet(book.create_sheet("Codes"), index, codebook)
+    how = book.create_sheet("How to review")
+    for line in HOW_TO:
+        how.append([line])
+    how.column_dimensions["A"].width = 110
+    for row in how.iter_rows():
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    how["A1"].font = Font(bold=True, size=14)
+    return book
+
+
+def _attribute_keys(items: Sequence[ReviewItem]) -> list[str]:
+    keys = {k for item in items for k in item.attributes}
+    return [k for k in ATTRIBUTE_ORDER if k in keys] + sorted(keys - set(ATTRIBUTE_ORDER))
+
+
+WIDTHS = {KEY: 10, "Document": 22, "Speaker": 14, "Before": 40, "Text": 60, "After": 40,
+          "Code": 22, "Code name": 24, "Source": 8, "Confidence": 11, "Reason": 36,
+          DECISION: 11, ADD: 18, NOTE: 30}  # fmt: skip
+
+
+def _style_review(sheet: Worksheet, header: list[str], n_rows: int) -> None:
+    sheet.freeze_panes = "B2"
+    yellow = PatternFill("solid", fgColor="FFF2CC")
+    for col, name in enumerate(header, start=1):
+        letter = get_column_letter(col)
+        sheet.column_dimensions[letter].width = WIDTHS.get(name, 14)
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True, color="808080" if name == KEY else None)
+        if name in (DECISION, ADD, NOTE):
+            cell.fill = yellow
+    wrap = Alignment(wrap_text=True, vertical="top")
+    grey = Font(color="A0A0A0", size=8)
+    for row in sheet.iter_rows(min_row=2, max_row=n_rows + 1):
+        for cell in row:
+            cell.alignment = wrap
+        row[0].font = grey
+    decision_col = get_column_letter(header.index(DECISION) + 1)
+    rule = DataValidation(
+        type="list",
+        formula1='"accept,reject"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Decision",
+        error="Choose accept or reject, or leave blank to decide later.",
+    )
+    sheet.add_data_validation(rule)
+    rule.add(f"{decision_col}2:{decision_col}{max(n_rows + 1, 2)}")
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n_rows + 1}"
+
+
+def _codes_sheet(sheet: Worksheet, index: CodeIndex, codebook: Codebook) -> None:
+    sheet.append(["Code id", "Name", "Path", "Definition"])
+    definitions = {c.id: c.definition for c in codebook.codes}
+    for code in index.codes.values():
+        if not code.codable:
+            continue
+        chain = [code.name]
+        parent = code.parent_id
+        while parent in index.codes and len(chain) < 10:
+            chain.insert(0, index.codes[parent].name)
+            parent = index.codes[parent].parent_id
+        sheet.append([code.id, code.name, " > ".join(chain), definitions.get(code.id, "")])
+    for letter, width in zip("ABCD", (30, 30, 50, 80), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+
+
+def _save(book: openpyxl.Workbook, out: Path | str | IO[bytes]) -> str | None:
+    """Save to a file object, or to a path via a temporary file and an atomic rename."""
+    if not isinstance(out, (str, Path)):
+        book.save(out)
+        return None
+    target = Path(out)
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return str(target)
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    segment_id: str
+    code_id: str
+    status: str  # accepted | rejected
+    reason: str
+    note: str
+    row: int
+
+
+@dataclass(frozen=True)
+class ReviewImportSummary:
+    run_id: int | None
+    coder: str
+    accepted: int
+    rejected: int
+    added: int
+    unchanged: int
+    views_added: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def import_review(
+    store: Store, path: Path | str, *, coder: str, codebook: Codebook
+) -> ReviewImportSummary:
+    """Apply a filled review sheet as ``coder``'s decisions: all of it, or nothing."""
+    coder = check_coder(coder)
+    path = Path(path)
+    cells = _read_review(path)
+    decisions, viewed, problems = _validate(store, cells, known_codes(store, codebook))
+    if problems:
+        raise ValidationError(problems, f"{path}: {len(problems)} problem(s); nothing was applied")
+    with store.transaction():
+        run_id = start_run(store, "review import", codebook)
+        sync_codes(store, codebook)
+        counts = _apply(store, decisions, viewed, coder, run_id)
+        summary = ReviewImportSummary(run_id=run_id, coder=coder, **counts)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        finish_run(store, run_id, summary.to_dict(), {path.name: digest})
+    return summary
+
+
+@dataclass(frozen=True)
+class _Cells:
+    row: int
+    key: str
+    decision: str
+    add: str
+    note: str
+
+
+def _read_review(path: Path) -> list[_Cells]:
+    if not path.is_file():
+        raise InputFileError(str(path), "no such file; check the path")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise InputFileError(
+            str(path), "not an Excel workbook (.xlsx); open it in Excel and save it as .xlsx"
+        ) from exc
+    try:
+        if SHEET not in book.sheetnames:
+            raise InputFileError(
+                str(path),
+                f"no sheet named {SHEET!r}; use a sheet made by 'themegrid review export'",
+            )
+        rows = book[SHEET].iter_rows(values_only=True)
+        header = [norm(str(v or "")) for v in next(rows, ())]
+        if not all(norm(n) in header for n in (KEY, DECISION, ADD, NOTE)):
+            raise InputFileError(
+                str(path),
+                f"sheet {SHEET} needs the columns {KEY}, {DECISION}, {ADD} and {NOTE} in its first row; "
+                "export a fresh sheet with 'themegrid review export'",
+            )
+        where = [header.index(norm(n)) for n in (KEY, DECISION, ADD, NOTE)]
+        out = []
+        for number, values in enumerate(rows, start=2):
+            got = [_text(values[i]) if i < len(values) else "" for i in where]
+            out.append(_Cells(number, *got))
+    finally:
+        book.close()
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _validate(
+    store: Store, rows: list[_Cells], index: CodeIndex
+) -> tuple[list[Decision], set[str], list[Problem]]:
+    problems: list[Problem] = []
+    live = _live_segments(store, [r.key.split("|", 1)[0] for r in rows if r.key])
+    decisions: dict[tuple[str, str], Decision] = {}
+    viewed: set[str] = set()
+
+    def bad(row: int, column: str, message: str) -> None:
+        problems.append(Problem(message, where=f"sheet {SHEET}, row {row}, column {column}"))
+
+    for r in rows:
+        if not (r.decision or r.add or r.note):
+            continue  # blank row: not reached, not a view
+        seg, _, code = r.key.partition("|")
+        if not r.key:
+            bad(r.row, KEY, "the key is missing; do not edit column Key (export a fresh sheet)")
+            continue
+        if not seg or not code:
+            bad(
+                r.row,
+                KEY,
+                f"{r.key!r} is not a key made by 'themegrid review export'; do not edit it",
+            )
+            continue
+        if seg not in live:
+            bad(
+                r.row,
+                KEY,
+                f"segment {seg} no longer exists (its file changed); export a fresh sheet",
+            )
+            continue
+        found = list(_row_decisions(r, seg, code, index, bad))
+        if not r.decision and not r.add and r.note:
+            bad(
+                r.row,
+                NOTE,
+                "a note needs a Decision or Add codes to be stored with; add one or clear the note",
+            )
+        for d in found:
+            other = decisions.get((d.segment_id, d.code_id))
+            if other is not None and other.status != d.status:
+                bad(
+                    r.row,
+                    DECISION,
+                    f"contradicts row {other.row} on the same segment and code {d.code_id}",
+                )
+            decisions.setdefault((d.segment_id, d.code_id), d)
+        viewed.add(seg)
+    return list(decisions.values()), viewed, problems
+
+
+def _row_decisions(
+    r: _Cells, seg: str, code: str, index: CodeIndex, bad: Any
+) -> Iterable[Decision]:
+    if r.decision:
+        status = DECISIONS.get(r.decision.casefold())
+        if status is None:
+            bad(
+                r.row,
+                DECISION,
+                f"{r.decision!r} is not allowed; use accept or reject (or leave blank)",
+            )
+        elif code not in index.codes:
+            bad(r.row, KEY, f"code {code!r} is no longer in the codebook; export a fresh sheet")
+        else:
+            yield Decision(seg, code, status, f"{status} in review", r.note, r.row)
+    for label in (p.strip() for p in r.add.replace("\n", ";").split(";")):
+        if not label:
+            continue
+        res = index.resolve(label)
+        if res.code_id is None:
+            bad(
+                r.row,
+                ADD,
+                res.problem or f"{label!r} is not a code id; see the Codes sheet for valid ids",
+            )
+        elif res.code_id == code:
+            if not r.decision:  # adding the suggested code itself is accepting it
+                yield Decision(seg, code, "accepted", "accepted in review", r.note, r.row)
+        else:
+            yield Decision(seg, res.code_id, "accepted", "added in review", r.note, r.row)
+
+
+def _live_segments(store: Store, ids: Sequence[str]) -> set[str]:
+    live: set[str] = set()
+    unique = sorted(set(ids))
+    for i in range(0, len(unique), 900):
+        chunk = unique[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        live |= {
+            r[0]
+            for r in store.query(
+                f"SELECT id FROM segments WHERE active = 1 AND id IN ({marks})", tuple(chunk)
+            )
+        }
+    return live
+
+
+def _apply(
+    store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int
+) -> dict[str, int]:
+    stamp = now()
+    existing = {
+        (r["segment_id"], r["code_id"]): r
+        for r in store.query(
+            "SELECT id, segment_id, code_id, status, note FROM codings WHERE source = 'human' AND coder = ?",
+            (coder,),
+        )
+    }
+    counts = {"accepted": 0, "rejected": 0, "added": 0, "unchanged": 0}
+    for d in decisions:
+        old = existing.get((d.segment_id, d.code_id))
+        if old is not None and old["status"] == d.status and old["note"] == d.note:
+            counts["unchanged"] += 1
+            continue
+        counts["added" if d.reason == "added in review" else d.status] += 1
+        if old is None:
+            store.execute(
+                "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, note, run_id,"
+                " created_at, updated_at) VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?)",
+                (d.segment_id, d.code_id, coder, d.status, d.reason, d.note, run_id, stamp, stamp),
+            )
+        else:
+            store.execute(
+                "UPDATE codings SET status = ?, reason = ?, note = ?, run_id = ?, updated_at = ? WHERE id = ?",
+                (d.status, d.reason, d.note, run_id, stamp, old["id"]),
+            )
+    before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'review', ?)",
+        [(seg, coder, stamp) for seg in sorted(viewed)],
+    )
+    after = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
+    return {**counts, "views_added": int(after - before)}
+
+
+__all__ = [
+    "ExportSummary",
+    "ReviewImportSummary",
+    "ReviewItem",
+    "export_review",
+    "import_review",
+    "pending_suggestions",
+    "review_order",
+]

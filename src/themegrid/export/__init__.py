@@ -1,0 +1,1 @@
+"""Files for people: the Excel workbook and segment tables."""

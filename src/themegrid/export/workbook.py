@@ -1,0 +1,697 @@
+"""The cross-case theme workbook (``reports/theme_matrix.xlsx``), written with openpyxl.
+
+:func:`write_workbook` builds the matrices of :mod:`themegrid.aggregate.matrix` and writes
+one sheet each (About, Matrix, Respondents, Framework, Co-occurrence, Source
+types, Codings, Codebook). The workbook is streamed in openpyxl's write-only
+mode (100,000 codings in seconds) to a temporary file beside the target, then
+moved into place with :func:`os.replace`: a crash never leaves a half-written
+workbook, and the previous one stays until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from themegrid import __version__
+from themegrid.aggregate import matrix as mx
+from themegrid.atomic import atomic_path
+from themegrid.codebook.model import Codebook
+from themegrid.errors import ThemegridError
+from themegrid.store.connection import Store
+
+MAX_CELL = 32_767
+CODINGS_SHEET = "Codings"
+MAX_OUTLINE = 7
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
+
+SHEET_HELP = {
+    "About": "This page: what the workbook was made from and how to read it.",
+    "Matrix": "Segments coded with each code (rows, in codebook order; click + / - at the "
+    "left to open or close a parent's children) in each case (columns). A parent's row "
+    "counts each segment once even when several of its children are coded on it. "
+    "The last row counts segments with any code.",
+    "Respondents": "'n of N': how many documents (respondents, focus groups, reviewed "
+    "documents) in the case carry the code, out of all documents in the case.",
+    "Framework": "For each case and code, up to three of the strongest quotes, each from a "
+    "different document: human-accepted codings first, then higher confidence, then "
+    "quotes of 20 to 80 words.",
+    "Co-occurrence": "Segments coded with both the row code and the column code; the "
+    "diagonal is the segments with the code. Parent codes are not rolled up here.",
+    "Source types": "Segments per code by source type (interview, focus group, document "
+    "review, ...), to see whether themes are triangulated across kinds of evidence.",
+    "Codings": "One row per coding counted in the other sheets, with its document, case "
+    "attributes, speaker, code, status, source, coder, confidence, the machine's reason "
+    "and the segment text. Filter with the arrows in the header row.",
+    "Codebook": "The codes: ids, names, parents, definitions, when to use and not to use.",
+    "Agreement": "Present when two or more people coded: per code percent agreement, Cohen's kappa "
+    "(two coders) and Krippendorff's alpha over the segments every coder saw, overall figures, and "
+    "each disagreement for the reconciliation meeting.",
+}
+
+
+class WorkbookError(ThemegridError):
+    """The workbook could not be written where asked."""
+
+
+@dataclass(frozen=True)
+class WorkbookSummary:
+    """What :func:`write_workbook` wrote."""
+
+    path: Path | None
+    include: str
+    basis: str
+    by: tuple[str, ...]
+    cases: tuple[str, ...]
+    n_codes_with_codings: int
+    n_codings: int
+    n_documents: int
+    n_segments: int
+    sheets: tuple[str, ...]
+    csv_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class _Report:
+    """Everything the sheets show, computed once."""
+
+    cf: mx.CodingFrame
+    codebook: Codebook | None
+    by: tuple[str, ...]
+    roll_up: bool
+    counts: pd.DataFrame
+    coded: pd.Series
+    documents: pd.DataFrame
+    sizes: pd.Series
+    respondents: pd.DataFrame
+    framework: pd.DataFrame
+    cooccurrence: pd.DataFrame
+    source_types: pd.DataFrame
+
+
+def write_workbook(
+    store: Store,
+    codebook: Codebook | None,
+    out: Path | str | BinaryIO,
+    *,
+    by: str | Sequence[str] = ("state",),
+    include: mx.Include = "suggested",
+    roll_up: bool = True,
+    quotes: int = 3,
+    csv_dir: Path | str | None = None,
+    project_name: str | None = None,
+    coders: Sequence[str] | None = None,
+) -> WorkbookSummary:
+    """Write the theme-matrix workbook to a path (atomically) or an open binary file.
+
+    ``by``: the case attribute(s) for the columns; ``include``: ``"suggested"``
+    (accepted + unreviewed suggestions) or ``"accepted"``; ``coders``: count only
+    these coders' human decisions; ``csv_dir``: also write each matrix there as CSV.
+    """
+    cf = mx.load_codings(store, codebook, include=include, coders=coders)
+    report = _compute(cf, codebook, mx.normalise_by(by), roll_up, quotes)
+    wb = Workbook(write_only=True)
+    _about_sheet(wb, store, report, project_name)
+    _matrix_sheet(
+        wb, "Matrix", report, report.counts, report.coded, "Total (segments with any code)"
+    )
+    _respondents_sheet(wb, report)
+    _framework_sheet(wb, report)
+    _cooccurrence_sheet(wb, report)
+    _matrix_sheet(wb, "Source types", report, report.source_types, None, "")
+    codings = _codings_sheet(wb, report)
+    _codebook_sheet(wb, report)
+    _agreement_sheet(wb, store)
+    path = _save(wb, out, codings)
+    csv_files = write_csv(report, Path(csv_dir)) if csv_dir is not None else ()
+    return WorkbookSummary(
+        path=path,
+        include=include,
+        basis=cf.basis,
+        by=report.by,
+        cases=tuple(c for c in report.counts.columns if c != mx.TOTAL),
+        n_codes_with_codings=int(cf.codings["code_id"].nunique()),
+        n_codings=len(cf.codings),
+        n_documents=len(cf.documents),
+        n_segments=cf.n_segments,
+        sheets=tuple(wb.sheetnames),
+        csv_files=csv_files,
+    )
+
+
+def _compute(
+    cf: mx.CodingFrame, codebook: Codebook | None, by: tuple[str, ...], roll_up: bool, k: int
+) -> _Report:
+    return _Report(
+        cf=cf,
+        codebook=codebook,
+        by=by,
+        roll_up=roll_up,
+        counts=mx.count_matrix(cf, by, roll_up=roll_up),
+        coded=mx.coded_segments_by_case(cf, by),
+        documents=mx.document_matrix(cf, by, roll_up=roll_up),
+        sizes=mx.case_sizes(cf, by),
+        respondents=mx.respondent_matrix(cf, by, roll_up=roll_up),
+        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up),
+        cooccurrence=mx.cooccurrence_matrix(cf),
+        source_types=mx.source_type_matrix(cf, roll_up=roll_up),
+    )
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Path | None:
+    """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`)."""
+    skeleton = io.BytesIO()
+    wb.save(skeleton)
+    if not isinstance(out, (str, os.PathLike)):
+        _splice_rows(skeleton, out, CODINGS_SHEET, codings)
+        return None
+    target = Path(out)
+    try:
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+            _splice_rows(skeleton, handle, CODINGS_SHEET, codings)
+    except OSError as exc:
+        raise WorkbookError(
+            f"{target}: cannot write the workbook ({exc.strerror or exc}); if it is open in "
+            "Excel close it, or choose another --out, and run again"
+        ) from exc
+    return target
+
+
+# --- streaming a large sheet's rows ------------------------------------------------------------
+#
+# openpyxl spends ~20 µs per cell; the Codings sheet has ~2 million cells for 100,000
+# codings. openpyxl writes the sheet with its header row, widths, frozen pane and table;
+# its data rows are then written here as plain OOXML rows (numbers, booleans and inline
+# strings) into the copy of the package, just before ``</sheetData>``.
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataFrame) -> None:
+    with zipfile.ZipFile(skeleton) as zin:
+        part = _sheet_part(zin, sheet)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            for info in zin.infolist():
+                if info.filename != part:
+                    zout.writestr(info, zin.read(info), zipfile.ZIP_DEFLATED)
+                    continue
+                xml = zin.read(info)
+                cut = xml.rfind(b"</sheetData>")
+                if cut < 0:
+                    raise WorkbookError(f"internal error: no sheetData in {part}")
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with zout.open(entry, "w", force_zip64=True) as sink:
+                    sink.write(xml[:cut])
+                    for chunk in _rows_xml(data, first_row=2):
+                        sink.write(chunk)
+                    sink.write(xml[cut:])
+
+
+def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
+    book = ElementTree.fromstring(zin.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
+    rid = next(
+        s.get(f"{{{_NS['r']}}}id")
+        for s in book.iter(f"{{{_NS['m']}}}sheet")
+        if s.get("name") == sheet
+    )
+    target = next(
+        r.get("Target") for r in rels.iter(f"{{{_NS['rel']}}}Relationship") if r.get("Id") == rid
+    )
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _rows_xml(data: pd.DataFrame, first_row: int, chunk: int = 2000) -> Iterator[bytes]:
+    """The rows as XML, a chunk of rows at a time; each distinct value is rendered once."""
+    letters = [get_column_letter(i) for i in range(1, len(data.columns) + 1)]
+    template = (
+        '<row r="{0}">'
+        + "".join(f'<c r="{letter}{{0}}"{{{i}}}' for i, letter in enumerate(letters, start=1))
+        + "</row>"
+    )
+    columns = [_column_fragments(data[c].tolist()) for c in data.columns]
+    lines: list[str] = []
+    for offset, row in enumerate(zip(*columns, strict=True)):
+        lines.append(template.format(first_row + offset, *row))
+        if len(lines) >= chunk:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")
+
+
+def _column_fragments(values: list[Any]) -> list[str]:
+    cache: dict[tuple[type, Any], str] = {}
+    out = []
+    for value in values:
+        key = (type(value), value)
+        frag = cache.get(key)
+        if frag is None:
+            frag = cache[key] = _fragment(value)
+        out.append(frag)
+    return out
+
+
+def _fragment(value: Any) -> str:
+    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty."""
+    value = clean(value)
+    if value is None:
+        return "/>"
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return f"><v>{value!r}</v></c>"
+    text = escape(str(value))
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def write_csv(report: _Report, folder: Path) -> tuple[Path, ...]:
+    """Each matrix as a CSV file (UTF-8 with BOM so Excel reads accents) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = report.cf.codes["name"]
+    frames = {
+        "matrix.csv": report.counts,
+        "respondents.csv": report.respondents,
+        "documents.csv": report.documents,
+        "framework.csv": report.framework,
+        "cooccurrence.csv": report.cooccurrence,
+        "source_types.csv": report.source_types,
+    }
+    written = []
+    for name, frame in frames.items():
+        table = frame.copy()
+        table.insert(0, "code", names.reindex(table.index).to_numpy())
+        path = folder / name
+        table.to_csv(path, encoding="utf-8-sig", index_label="code_id")
+        written.append(path)
+    return tuple(written)
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+
+def clean(value: Any) -> Any:
+    """A value Excel accepts: no illegal XML characters, at most 32,767 characters, no NaN."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return value[:MAX_CELL]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return clean(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _cell(ws: Any, value: Any, **style: Any) -> Any:
+    """A cleaned cell; text that starts with '=' stays text, never a formula."""
+    value = clean(value)
+    if not style and not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def _header(ws: Any, values: Iterable[Any]) -> list[Any]:
+    return [_cell(ws, v, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP_TOP) for v in values]
+
+
+def _widths(ws: Any, widths: Sequence[float]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def unique_headers(names: Iterable[Any]) -> list[str]:
+    """Non-empty, unique header strings (an Excel table refuses anything else)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names, start=1):
+        base = clean(str(name if name is not None else "")).strip().replace("\n", " ")
+        base = base or f"Column {i}"
+        candidate, n = base, 2
+        while candidate.casefold() in seen:
+            candidate, n = f"{base} ({n})", n + 1
+        seen.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+# --- sheets ----------------------------------------------------------------------------------
+
+
+ABOUT_WIDTH = 100
+
+
+def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
+    ws = wb.create_sheet("About")
+    _widths(ws, [28, ABOUT_WIDTH])
+    cf, book = report.cf, report.codebook
+    run = store.query(
+        "SELECT id, command, started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1"
+    )
+    last_run = (
+        f"run {run[0]['id']} ({run[0]['command']}), finished {_when(run[0]['finished_at'])}"
+        if run
+        else "no runs recorded yet"
+    )
+    cases = [c for c in report.counts.columns if c != mx.TOTAL]
+    rows: list[tuple[str, Any]] = [
+        ("Project", project_name or _project_name(store)),
+        ("Codebook", f"{book.name}, version {book.version}" if book else "(no codebook given)"),
+        ("Last run", last_run),
+        ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("themegrid version", __version__),
+        ("Documents", len(cf.documents)),
+        ("Segments", cf.n_segments),
+        ("Codings counted", len(cf.codings)),
+        ("Which codings count", cf.basis),
+        ("Human decisions", _human_decisions(store, cf.coders)),
+        ("Cases by", " + ".join(report.by)),
+        ("Cases", f"{len(cases)}: {', '.join(cases)}"),
+        (
+            "Parent codes",
+            "include their children's segments (each segment once)"
+            if report.roll_up
+            else "count only segments coded with the parent itself",
+        ),
+    ]
+    _landscape(ws)
+    # Write-only sheets take row heights before rows are written; LibreOffice does not
+    # grow wrapped rows by itself.
+    help_start = len(rows) + 4
+    for offset, value in enumerate(v for _, v in rows):
+        ws.row_dimensions[offset + 2].height = _row_height([value], ABOUT_WIDTH)
+    for offset, text in enumerate(SHEET_HELP.values()):
+        ws.row_dimensions[help_start + offset].height = _row_height([text], ABOUT_WIDTH)
+    ws.append(_header(ws, ["themegrid theme matrix", ""]))
+    for key, value in rows:
+        ws.append(
+            [
+                _cell(ws, key, font=HEADER_FONT, alignment=WRAP_TOP),
+                _cell(ws, value, alignment=LEFT_TOP),
+            ]
+        )
+    ws.append([])
+    ws.append(_header(ws, ["Sheet", "How to read it"]))
+    for name, text in SHEET_HELP.items():
+        ws.append(
+            [
+                _cell(ws, name, font=HEADER_FONT, alignment=WRAP_TOP),
+                _cell(ws, text, alignment=WRAP_TOP),
+            ]
+        )
+
+
+def _when(iso: str | None) -> str:
+    """A stored UTC timestamp as a reader writes it: 2026-11-22 10:48 UTC."""
+    if not iso:
+        return "not finished"
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
+def _human_decisions(store: Store, only: Sequence[str] = ()) -> str:
+    """Who decided, and the rule when several coders decided the same segment and code."""
+    if only:
+        return f"only those by {', '.join(only)} count (report --coder)"
+    coders = store.query(
+        "SELECT coder, COUNT(*) AS n FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder"
+    )
+    if not coders:
+        return "none yet: every counted coding is an unreviewed machine suggestion"
+    who = ", ".join(f"{r['coder']} ({r['n']})" for r in coders)
+    rule = (
+        "; where several coders decided the same segment and code, the latest decision counts"
+        if len(coders) > 1
+        else ""
+    )
+    return f"by {who}{rule}"
+
+
+def _project_name(store: Store) -> str:
+    return "(in memory)" if store.path == ":memory:" else Path(store.path).resolve().parent.name
+
+
+def _code_rows(
+    report: _Report, ws: Any, table: pd.DataFrame, first_row: int
+) -> Iterator[list[Any]]:
+    """Code id and indented name cells, setting each row's outline level (children under parents)."""
+    codes = report.cf.codes
+    for offset, code_id in enumerate(table.index):
+        depth = int(codes.at[code_id, "depth"])
+        if depth:
+            ws.row_dimensions[first_row + offset].outline_level = min(depth, MAX_OUTLINE)
+        name = _cell(ws, codes.at[code_id, "name"], alignment=Alignment(indent=depth))
+        yield [_cell(ws, code_id), name]
+
+
+def _code_widths(report: _Report) -> list[float]:
+    """Widths of the code id and name columns, from the longest (within limits)."""
+    codes = report.cf.codes
+    longest_id = max((len(str(c)) for c in codes.index), default=8)
+    longest_name = max(
+        (len(str(n)) + 2 * d for n, d in zip(codes["name"], codes["depth"], strict=True)), default=8
+    )
+    return [min(max(longest_id + 2, 10), 40), min(max(longest_name + 2, 12), 55)]
+
+
+def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> None:
+    """Outline with parents above children, frozen header and code columns, landscape print."""
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
+    ws.freeze_panes = "C2"
+    _widths(ws, [*widths, *(min(max(len(str(c)) + 2, 8), 24) for c in columns)])
+    _landscape(ws)
+
+
+def _landscape(ws: Any) -> None:
+    """Print landscape, fitted to the page width, with the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
+
+
+def _matrix_sheet(
+    wb: Workbook,
+    title: str,
+    report: _Report,
+    table: pd.DataFrame,
+    totals: pd.Series | None,
+    total_label: str,
+) -> None:
+    ws = wb.create_sheet(title)
+    _prepare_grid(ws, table.columns, _code_widths(report))
+    n_cases = len([c for c in table.columns if c != mx.TOTAL])
+    if n_cases and len(table):
+        last = get_column_letter(2 + n_cases)
+        ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
+    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    values = table.to_numpy().tolist()
+    for head, row in zip(_code_rows(report, ws, table, 2), values, strict=True):
+        ws.append([*head, *row])
+    if totals is not None:
+        ws.append(_header(ws, ["", total_label, *totals.reindex(table.columns).tolist()]))
+    _note(ws, table, report)
+
+
+def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
+    ws.append([])
+    ws.append(
+        ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."]
+    )
+
+
+def _respondents_sheet(wb: Workbook, report: _Report) -> None:
+    ws = wb.create_sheet("Respondents")
+    table = report.respondents
+    _prepare_grid(ws, table.columns, _code_widths(report))
+    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
+        ws.append([*head, *[_cell(ws, v, alignment=Alignment(horizontal="right")) for v in row]])
+    sizes = report.sizes.reindex(table.columns).tolist()
+    ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
+    _note(ws, table, report)
+
+
+def _framework_sheet(wb: Workbook, report: _Report) -> None:
+    ws = wb.create_sheet("Framework")
+    table = report.framework
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
+    ws.freeze_panes = "C2"
+    _widths(ws, [_code_widths(report)[0], 30, *([60] * len(table.columns))])
+    _landscape(ws)
+    for offset, row in enumerate(table.to_numpy().tolist()):
+        ws.row_dimensions[offset + 2].height = _row_height(row, 60)
+    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
+        ws.append([*head, *[_cell(ws, v, alignment=WRAP_TOP) for v in row]])
+    _note(ws, table, report)
+
+
+def _row_height(texts: Sequence[Any], width: float) -> float:
+    """Points for wrapped text in columns ``width`` characters wide (15 per line, Excel's 409 max)."""
+    chars_per_line = max(width * 1.1, 1)
+    lines = 1
+    for text in texts:
+        if isinstance(text, str) and text:
+            n = sum(max(1, math.ceil(len(part) / chars_per_line)) for part in text.split("\n"))
+            lines = max(lines, n)
+    return float(min(15 * lines, 409))
+
+
+def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
+    ws = wb.create_sheet("Co-occurrence")
+    table = report.cooccurrence
+    _prepare_grid(ws, table.columns, _code_widths(report))
+    if len(table):
+        last = get_column_letter(2 + len(table.columns))
+        ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
+    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
+        ws.append([*head, *row])
+    _note(ws, table, report)
+
+
+CODING_HEADERS = {
+    "segment_id": "Segment id",
+    "document": "Document",
+    "seq": "Segment no.",
+    "speaker": "Speaker",
+    "is_interviewer": "Interviewer turn",
+    "code_id": "Code id",
+    "code_name": "Code",
+    "parent_id": "Parent code",
+    "status": "Status",
+    "source": "Source",
+    "coder": "Coder",
+    "confidence": "Confidence",
+    "reason": "Reason",
+    "text": "Text",
+}
+
+
+def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
+    """The Codings sheet's frame, header row, widths and table; the rows are streamed in on save."""
+    ws = wb.create_sheet(CODINGS_SHEET)
+    data = codings_table(report.cf, report.by)
+    widths = {"Text": 80, "Reason": 40, "Document": 30, "Segment id": 18}
+    _widths(ws, [widths.get(h, 16) for h in data.columns])
+    ws.freeze_panes = "A2"
+    _landscape(ws)
+    ws.append(_header(ws, data.columns))
+    ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
+    if len(data):
+        with warnings.catch_warnings():  # openpyxl warns in write-only mode; columns are given
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(_table(CODINGS_SHEET, ref, list(data.columns)))
+    else:
+        ws.auto_filter.ref = ref
+    return data
+
+
+def codings_table(cf: mx.CodingFrame, by: Sequence[str]) -> pd.DataFrame:
+    """One row per counted coding with every attribute, under the Codings sheet's headers."""
+    frame = cf.codings
+    attr_cols = list(cf.attribute_columns.values())
+    columns = ["segment_id", "document", "seq", *attr_cols, "speaker", "is_interviewer"]
+    columns += ["code_id", "code_name", "parent_id", "status", "source", "coder", "confidence"]
+    columns += ["reason", "text"]
+    data = frame[columns].astype(object).where(frame[columns].notna(), None)
+    data.insert(3, "case", frame["document_id"].map(mx.case_labels(cf, by)).to_numpy())
+    data.columns = unique_headers(
+        [CODING_HEADERS.get(c, "Case" if c == "case" else c) for c in data.columns]
+    )
+    return data.reset_index(drop=True)
+
+
+def _table(name: str, ref: str, headers: Sequence[str]) -> Table:
+    """An Excel table with its filter; columns named here (write-only sheets cannot be read back)."""
+    return Table(
+        displayName=name,
+        ref=ref,
+        tableColumns=[TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)],
+        tableStyleInfo=TableStyleInfo(name="TableStyleLight9", showRowStripes=True),
+        autoFilter=AutoFilter(ref=ref),
+    )
+
+
+def _agreement_sheet(wb: Workbook, store: Store) -> None:
+    """Agreement among every human coder, when there are two or more who share segments."""
+    from themegrid.aggregate.agreement import agreement_frames, compute_agreement, known_coders
+
+    coders = known_coders(store)
+    if len(coders) < 2:
+        return
+    result = compute_agreement(store, coders)
+    if not result.per_code:
+        return
+    frames = agreement_frames(result)
+    ws = wb.create_sheet("Agreement")
+    _widths(ws, [34, *([14] * (len(frames["per_code"].columns) - 2)), 60])
+    ws.append(_header(ws, [f"Agreement between {', '.join(coders)}", ""]))
+    for title in ("overall", "per_code", "disagreements"):
+        frame = frames[title]
+        ws.append([])
+        ws.append(_header(ws, [str(c) for c in frame.columns]))
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(ws, v) for v in row])
+
+
+def _codebook_sheet(wb: Workbook, report: _Report) -> None:
+    ws = wb.create_sheet("Codebook")
+    headers = ["Code id", "Name", "Parent", "Level", "Codable", "Definition", "Include", "Exclude"]
+    headers += ["Examples", "Origin"]
+    _widths(ws, [24, 32, 20, 7, 9, 60, 45, 45, 60, 11])
+    ws.freeze_panes = "B2"
+    _landscape(ws)
+    ws.append(_header(ws, headers))
+    book = report.codebook
+    for code_id, rec in report.cf.codes.iterrows():
+        examples = "\n".join(book.get(code_id).examples) if book and code_id in book else ""
+        row = [code_id, rec["name"], rec["parent_id"], int(rec["depth"]), bool(rec["codable"])]
+        row += [rec["definition"], rec["include"], rec["exclude"], examples, rec["origin"]]
+        ws.append([_cell(ws, v, alignment=WRAP_TOP) for v in row])

@@ -1,0 +1,1 @@
+"""The commands that move files through the flow: ingest, code, status."""

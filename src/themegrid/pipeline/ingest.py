@@ -1,0 +1,499 @@
+"""Ingestion: the corpus folder into documents and segments in the store.
+
+New files are read and segmented; unchanged files (same content hash) are
+skipped; changed files are re-segmented, and segments keep their ids where
+their text is unchanged, so human codings stay attached. A segment that
+disappears is kept with ``active = 0``; human codings on it are *orphaned*
+(listed by ``themegrid status``), never dropped. Files that can no longer be
+found are marked ``missing``; ``prune=True`` deletes those that carry no human
+coding. All writes happen in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from themegrid.errors import InputFileError, MissingDependency
+from themegrid.models import RawDocument, Segment
+from themegrid.project import Project
+from themegrid.read import SUPPORTED_SUFFIXES, TableOptions, read_document
+from themegrid.read.metadata import FileMeta, Metadata, normalise_path, read_metadata
+from themegrid.segment.units import segment_document
+from themegrid.store.connection import Store, dumps, loads, now
+
+ProgressFn = Callable[[int, int, str], None]
+ROW_MARK = "#row="
+#: Bump when readers or segmentation change what a file becomes: the next ingest then
+#: reads every file again (segment ids are stable, so human codings stay attached).
+READING_REVISION = 2
+IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    action: str  # added | changed | unchanged | attributes | rejected | missing | pruned | kept
+    message: str = ""
+    segments: int = 0
+    kind: str = ""
+    speakers: tuple[str, ...] = ()
+    interviewers: tuple[str, ...] = ()
+    labelled: int = 0  # segments with a speaker label
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    outcomes: tuple[FileOutcome, ...]
+    warnings: tuple[str, ...] = ()
+    orphaned: int = 0
+    words: int = 0
+
+    def paths(self, action: str) -> list[str]:
+        return [o.path for o in self.outcomes if o.action == action]
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(o.action not in ("unchanged", "rejected", "kept") for o in self.outcomes)
+
+    def to_dict(self) -> dict[str, object]:
+        actions = (
+            "added",
+            "changed",
+            "attributes",
+            "unchanged",
+            "rejected",
+            "missing",
+            "pruned",
+            "kept",
+        )
+        return {
+            **{a: self.paths(a) for a in actions if self.count(a)},
+            "rejected_reasons": {
+                o.path: o.message for o in self.outcomes if o.action == "rejected"
+            },
+            "orphaned_human_codings": self.orphaned,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class _Plan:
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(project: Project, metadata: Metadata) -> _Plan:
+    """Corpus files to ingest, with warnings for undocumented and missing files."""
+    plan = _Plan(warnings=list(metadata.warnings))
+    root = project.corpus_dir
+    found: dict[str, Path] = {}
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            rel = normalise_path(path.relative_to(root).as_posix())
+            parts = rel.split("/")
+            if any(p.startswith((".", "_", "~$")) for p in parts) or not path.is_file():
+                continue
+            if path.name.lower() in IGNORED_NAMES:
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                plan.warnings.append(
+                    f"corpus/{rel}: file type '{path.suffix}' is not read; skipped"
+                )
+                continue
+            found[rel] = path
+    for rel in sorted(found):
+        if metadata.rows and rel not in metadata.rows:
+            plan.warnings.append(
+                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case attributes "
+                "(add a row to compare it by state, role, ...)"
+            )
+        plan.files.append((rel, found[rel]))
+    for rel, meta in metadata.rows.items():
+        if rel not in found:
+            plan.warnings.append(
+                f"corpus/metadata.csv:{meta.line}: names '{rel}', which is not in corpus/; "
+                "fix the path or add the file"
+            )
+    return plan
+
+
+def ingest(
+    project: Project,
+    store: Store,
+    *,
+    nlp: object | None = None,
+    prune: bool = False,
+    progress: ProgressFn | None = None,
+) -> IngestSummary:
+    """Bring the store's documents and segments up to date with ``corpus/``.
+
+    Runs inside one transaction (joining the caller's if there is one).
+    """
+    metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
+    plan = discover(project, metadata)
+    with store.transaction():
+        reread = store.get_meta("reading_revision") != str(READING_REVISION)
+        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress, reread))
+        store.set_meta("reading_revision", str(READING_REVISION))
+        outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
+        orphaned = count_orphaned(store)
+        words = store.scalar(
+            "SELECT COALESCE(SUM(n_words), 0) FROM documents WHERE status = 'present'"
+        )
+    return IngestSummary(tuple(outcomes), tuple(plan.warnings), orphaned, int(words))
+
+
+def _ingest_files(
+    store: Store,
+    files: list[tuple[str, Path]],
+    metadata: Metadata,
+    nlp: object | None,
+    progress: ProgressFn | None,
+    reread: bool = False,
+) -> Iterator[FileOutcome]:
+    """``reread``: read every file again, changed or not (after the readers changed)."""
+    existing = {
+        r["path"]: r
+        for r in store.query("SELECT id, path, content_hash, attributes, status FROM documents")
+    }
+    for i, (rel, path) in enumerate(files):
+        if progress:
+            progress(i, len(files), rel)
+        meta = metadata.get(rel) or FileMeta(rel)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        stored = _stored_for_file(existing, rel)
+        if not reread and stored and all(r["content_hash"] == digest for r in stored):
+            yield _refresh_attributes(store, stored, meta)
+            continue
+        try:
+            yield _read_and_store(store, rel, path, digest, meta, existing, nlp)
+        except (InputFileError, MissingDependency) as exc:
+            yield FileOutcome(rel, "rejected", str(exc))
+    if progress:
+        progress(len(files), len(files), "")
+
+
+def row_document_path(rel: str, row_id: str | None) -> str:
+    """The path of one survey response stored as a document of its own."""
+    return f"{rel}{ROW_MARK}{row_id}"
+
+
+def file_of(path: str) -> str:
+    """The corpus file a stored document comes from."""
+    return path.split(ROW_MARK, 1)[0]
+
+
+def _stored_for_file(existing: dict[str, sqlite3.Row], rel: str) -> list[sqlite3.Row]:
+    """The stored documents of one corpus file: itself, or one per response row."""
+    if rel in existing:
+        return [existing[rel]]
+    prefix = rel + ROW_MARK
+    return [
+        r for path, r in existing.items() if path.startswith(prefix) and r["status"] == "present"
+    ]
+
+
+def _refresh_attributes(store: Store, rows: list[sqlite3.Row], meta: FileMeta) -> FileOutcome:
+    """An unchanged file whose metadata row changed: update attributes only."""
+    changed = False
+    for row in rows:
+        current = loads(row["attributes"], {})
+        wanted = {**current, **meta.attributes}
+        if wanted == current and row["status"] == "present":
+            continue
+        changed = True
+        store.execute(
+            "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
+            (dumps(wanted), now(), row["id"]),
+        )
+    if not changed:
+        return FileOutcome(meta.path, "unchanged")
+    return FileOutcome(meta.path, "attributes", "case attributes updated from metadata.csv")
+
+
+def _rows_are_documents(raw: RawDocument, meta: FileMeta) -> bool:
+    """Spreadsheet rows are separate respondents (a survey) unless they carry speakers."""
+    if raw.kind != "table":
+        return False
+    if meta.rows_are:
+        return meta.rows_are.lower().startswith(("doc", "resp", "row"))
+    return not any(u.speaker for u in raw.units)
+
+
+def _split_rows(
+    raw: RawDocument, rel: str, meta: FileMeta
+) -> Iterator[tuple[str, RawDocument, dict[str, str]]]:
+    """(path, document, attributes) for each response row of a survey spreadsheet."""
+    for n, unit in enumerate(raw.units, 1):
+        text = raw.text[unit.start : unit.end]
+        path = row_document_path(rel, unit.row_id or str(n))
+        doc = RawDocument(
+            path=path,
+            format=raw.format,
+            text=text,
+            units=(replace(unit, start=0, end=len(text)),),
+            kind="document",
+            repair_notes=raw.repair_notes,
+        )
+        yield path, doc, {**meta.attributes, **{k: v for k, v in unit.attributes.items() if v}}
+
+
+def _read_and_store(
+    store: Store,
+    rel: str,
+    path: Path,
+    digest: str,
+    meta: FileMeta,
+    existing: dict[str, sqlite3.Row],
+    nlp: object | None,
+) -> FileOutcome:
+    from themegrid.tag.nlp import shared_nlp
+
+    table = TableOptions(
+        text_column=meta.text_column, id_column=meta.id_column, speaker_column=meta.speaker_column
+    )
+    raw = read_document(
+        path, display_path=f"corpus/{rel}", table=table, interviewer_labels=meta.interviewers
+    )
+    raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
+    if _rows_are_documents(raw, meta):
+        parts = list(_split_rows(raw, rel, meta))
+    else:
+        parts = [(rel, raw, {**raw.header_attributes, **meta.attributes})]
+    stored_before = _stored_for_file(existing, rel)
+    seen: set[str] = set()
+    segments: list[Segment] = []
+    reattached = 0
+    for doc_path, doc, attributes in parts:
+        doc_segments = segment_document(
+            doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers
+        )
+        doc_id = _upsert_document(store, doc_path, doc, digest, attributes, existing.get(doc_path))
+        reattached += _store_segments(store, doc_id, doc_segments, doc.kind)
+        segments.extend(doc_segments)
+        seen.add(doc_path)
+    for old in stored_before:
+        if old["path"] not in seen:  # a response row removed from the spreadsheet
+            store.execute(
+                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                (now(), old["id"]),
+            )
+    action = "changed" if stored_before else "added"
+    message = "; ".join([*raw.repair_notes, *raw.warnings])
+    if reattached:
+        message = "; ".join(
+            filter(None, [f"{reattached} human coding(s) followed their edited segment", message])
+        )
+    if len(parts) > 1 or parts[0][0] != rel:
+        message = "; ".join(
+            filter(None, [f"{len(parts)} responses, each stored as a document", message])
+        )
+    speakers = tuple(dict.fromkeys(s.speaker for s in segments if s.speaker))
+    interviewers = tuple(
+        dict.fromkeys(s.speaker for s in segments if s.speaker and s.is_interviewer)
+    )
+    labelled = sum(1 for s in segments if s.speaker)
+    return FileOutcome(
+        rel, action, message, len(segments), raw.kind, speakers, interviewers, labelled
+    )
+
+
+def _upsert_document(
+    store: Store,
+    path: str,
+    raw: RawDocument,
+    digest: str,
+    attributes: dict[str, str],
+    row: sqlite3.Row | None,
+) -> int:
+    stamp = now()
+    values = (
+        raw.format,
+        raw.kind,
+        digest,
+        raw.text,
+        dumps(attributes),
+        dumps(list(raw.repair_notes)),
+        dumps(list(raw.warnings)),
+        len(raw.text.split()),
+    )
+    if row is None:
+        cur = store.execute(
+            "INSERT INTO documents (format, kind, content_hash, text, attributes, repair_notes,"
+            " warnings, n_words, path, status, added_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
+            (*values, path, stamp, stamp),
+        )
+        return int(cur.lastrowid or 0)
+    store.execute(
+        "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
+        " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
+        (*values, stamp, row["id"]),
+    )
+    return int(row["id"])
+
+
+def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: str) -> int:
+    """Upsert this document's segments; retire those that disappeared (kept, inactive).
+
+    A segment is codable unless it is an interviewer turn or the preamble of a
+    transcript (text before the first speaker label: titles, headers, notices).
+    Human codings on a segment that disappeared follow it to its edited version
+    when there is one (see :func:`_reattach`). Returns how many codings moved.
+    """
+    old = {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
+    new_ids = {s.id for s in segments}
+    rows = [
+        (
+            s.id,
+            doc_id,
+            s.seq,
+            s.start,
+            s.end,
+            s.text,
+            s.speaker,
+            int(s.is_interviewer),
+            s.t_start,
+            s.t_end,
+            s.row_id,
+            int(not s.is_interviewer and not (kind == "interview" and s.speaker is None)),
+        )
+        for s in segments
+    ]
+    store.conn.executemany(
+        'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer,'
+        " t_start, t_end, row_id, codable, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, seq = excluded.seq,"
+        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
+        " speaker = excluded.speaker, is_interviewer = excluded.is_interviewer,"
+        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id,"
+        " codable = excluded.codable, active = 1",
+        rows,
+    )
+    gone = old - new_ids
+    if not gone:
+        return 0
+    store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(g,) for g in gone])
+    added = [s for s in segments if s.id not in old]
+    return _reattach(store, sorted(gone), added)
+
+
+#: How alike an edited segment must be to its old version for human codings to follow it.
+REATTACH_SIMILARITY = 0.8
+
+
+def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
+    """Move human codings from vanished segments to their edited versions.
+
+    An edited version is a new segment of the same document by the same speaker
+    whose text is at least :data:`REATTACH_SIMILARITY` alike (difflib ratio); each
+    new segment takes at most one old one. The move is recorded in the coding's
+    note and, by trigger, in its history. Codings with no such match stay on the
+    inactive segment: orphaned, listed by ``themegrid status``, never dropped.
+    """
+    if not added:
+        return 0
+    marks = ",".join("?" * len(gone))
+    coded = store.query(
+        f"SELECT DISTINCT s.id, s.text, s.speaker FROM segments s JOIN codings c ON c.segment_id = s.id"
+        f" WHERE c.source = 'human' AND s.id IN ({marks})",
+        tuple(gone),
+    )
+    free = list(added)
+    moved = 0
+    for old_id, old_text, speaker in coded:
+        best, best_ratio = None, REATTACH_SIMILARITY
+        for candidate in free:
+            if candidate.speaker != speaker:
+                continue
+            matcher = difflib.SequenceMatcher(None, old_text, candidate.text, autojunk=False)
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = candidate, ratio
+        if best is None:
+            continue
+        free.remove(best)
+        note = f"re-attached after the segment was edited (was: {old_text[:80]!r})"
+        cur = store.execute(
+            "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
+            " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
+            " WHERE segment_id = ? AND source = 'human'",
+            (best.id, now(), note, note, old_id),
+        )
+        moved += cur.rowcount
+        store.execute(
+            "UPDATE OR IGNORE segment_views SET segment_id = ? WHERE segment_id = ?",
+            (best.id, old_id),
+        )
+    return moved
+
+
+def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
+    for row in store.query("SELECT id, path, status FROM documents"):
+        if file_of(row["path"]) in present or row["path"].startswith(("imported/", "refi/")):
+            continue
+        humans = store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.document_id = ? AND c.source = 'human'",
+            (row["id"],),
+        )
+        if prune and not humans:
+            _delete_document(store, int(row["id"]))
+            yield FileOutcome(row["path"], "pruned", "removed from the store (--prune)")
+        elif prune:
+            if row["status"] != "missing":
+                store.execute(
+                    "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                    (now(), row["id"]),
+                )
+            yield FileOutcome(
+                row["path"],
+                "kept",
+                f"not pruned: it carries {humans} human coding(s), which are never deleted",
+            )
+        elif row["status"] != "missing":
+            store.execute(
+                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
+                (now(), row["id"]),
+            )
+            yield FileOutcome(
+                row["path"], "missing", "file no longer in corpus/; marked missing (kept)"
+            )
+
+
+def _delete_document(store: Store, doc_id: int) -> None:
+    seg_ids = "SELECT id FROM segments WHERE document_id = ?"
+    store.execute(f"DELETE FROM codings WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute(f"DELETE FROM segment_views WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute("DELETE FROM segments WHERE document_id = ?", (doc_id,))
+    store.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+
+def count_orphaned(store: Store) -> int:
+    """Human codings whose segment no longer exists in its (changed) file."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE c.source = 'human' AND s.active = 0"
+        )
+    )
+
+
+def orphaned_codings(store: Store) -> list[dict[str, object]]:
+    rows = store.query(
+        "SELECT d.path, s.text, c.code_id, c.coder, c.status, c.updated_at"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+        " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,230 @@
+"""Word documents (.docx): paragraphs and tables, with speaker labels set in bold.
+
+A speaker label is a bold (or "Strong"-styled) run at the start of a paragraph
+ending in ``:`` (``**Jane:** text``), or a paragraph that is only a bold name
+(the speaker's words follow in the next paragraphs). Without bold labels the
+text goes through the same analysis as a plain-text file.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from themegrid.errors import InputFileError, MissingDependency
+from themegrid.models import RawDocument, Unit
+from themegrid.read import ReadRequest, register
+from themegrid.read.repair import repair_text
+from themegrid.read.text import document_from_text, find_header
+from themegrid.segment.speakers import (
+    is_name_or_role,
+    normalise_speaker,
+    parse_timestamp,
+    stripped_unit,
+)
+
+_PARAGRAPH_SEP = "\n\n"
+
+
+@dataclass(frozen=True)
+class _Para:
+    start: int  #: offset of the paragraph in the document text
+    end: int
+    label: str | None  #: bold speaker label, if any
+    content_offset: int  #: where the words after the label start, relative to ``start``
+    label_only: bool  #: the paragraph is nothing but the label
+
+
+@register(".docx")
+def read_docx(request: ReadRequest) -> RawDocument:
+    document = _open(request)
+    texts, labels = _paragraphs(document)
+    if not any(t.strip() for t in texts):
+        raise InputFileError(
+            request.display_path, "has no text in its paragraphs; add the text or remove the file"
+        )
+    text = _PARAGRAPH_SEP.join(texts)
+    repaired, notes = repair_text(text)
+    pieces = repaired.split(_PARAGRAPH_SEP)
+    if len(pieces) != len(texts):
+        return document_from_text(request, text, "docx")
+    paras = _layout(pieces, labels)
+    if not _bold_transcript(paras):
+        return document_from_text(request, text, "docx")
+    return _bold_document(request, repaired, paras, notes)
+
+
+def _open(request: ReadRequest) -> Any:
+    try:
+        import docx
+    except ImportError as exc:
+        raise MissingDependency("Reading .docx files", "python-docx", "docx") from exc
+    if not zipfile.is_zipfile(request.path):
+        raise InputFileError(
+            request.display_path,
+            "is not a valid .docx (not a zip archive; maybe an old .doc or a renamed file); "
+            "open it in Word and save it as .docx",
+        )
+    try:
+        return docx.Document(str(request.path))
+    except Exception as exc:
+        raise InputFileError(
+            request.display_path,
+            f"could not be opened as a Word document ({type(exc).__name__}); "
+            "open it in Word and save it again as .docx",
+        ) from exc
+
+
+def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]]:
+    """Paragraph texts in document order and, per paragraph, its bold label if any.
+
+    Tables count too: each row is a paragraph (see :func:`_row_text`), so a
+    transcript laid out as a Speaker | Text table reads like ``Speaker: text``.
+    """
+    texts: list[str] = []
+    labels: list[tuple[str, bool] | None] = []
+    for block in document.iter_inner_content():
+        if hasattr(block, "rows"):
+            for i, row in enumerate(block.rows):
+                text = _row_text(row, first=i == 0)
+                if text:
+                    texts.append(text)
+                    labels.append(None)
+            continue
+        text = block.text
+        if not text.strip():
+            continue
+        texts.append(text)
+        labels.append(_bold_label(block, text))
+    return texts, labels
+
+
+_TABLE_HEADINGS = {
+    "speaker",
+    "name",
+    "person",
+    "time",
+    "timestamp",
+    "text",
+    "transcript",
+    "utterance",
+}
+
+
+def _row_text(row: Any, *, first: bool) -> str:
+    """A table row as one paragraph: ``Speaker: words`` when a cell names the speaker.
+
+    Handles Speaker | Text and Time | Speaker | Text layouts; a first row of
+    column headings is skipped; other rows keep their cells, tab-separated.
+    """
+    cells: list[str] = []
+    for cell in row.cells:
+        text = " ".join(cell.text.split())
+        if text and (not cells or cells[-1] != text):  # merged cells repeat their text
+            cells.append(text)
+    if not cells or (first and all(c.casefold() in _TABLE_HEADINGS for c in cells)):
+        return ""
+    if len(cells) >= 3 and parse_timestamp(cells[0]) is not None and is_name_or_role(cells[1]):
+        return f"[{cells[0]}] {cells[1]}: {' '.join(cells[2:])}"
+    if len(cells) >= 2 and is_name_or_role(cells[0].rstrip(":")):
+        return f"{cells[0].rstrip(':')}: {' '.join(cells[1:])}"
+    return "\t".join(cells)
+
+
+def _is_bold(run: Any) -> bool:
+    if run.bold:
+        return True
+    style = getattr(run, "style", None)
+    name = (getattr(style, "name", "") or "").casefold()
+    return name in {"strong", "bold"} or bool(style is not None and style.font.bold)
+
+
+def _bold_label(para: Any, text: str) -> tuple[str, bool] | None:
+    prefix = ""
+    for run in para.runs:
+        if not run.text:
+            continue
+        if not _is_bold(run):
+            break
+        prefix += run.text
+    if not prefix.strip():
+        return None
+    rest = text[len(prefix) :] if text.startswith(prefix) else None
+    if rest is None:
+        return None
+    label_only = not rest.strip()
+    head = prefix.strip()
+    if head.endswith((":", "：")):
+        return head.rstrip(":：").strip(), label_only
+    if rest.lstrip().startswith(":"):
+        return head, False
+    if label_only and is_name_or_role(head):
+        return head, True
+    return None
+
+
+def _layout(texts: list[str], labels: list[tuple[str, bool] | None]) -> list[_Para]:
+    paras: list[_Para] = []
+    pos = 0
+    for text, label in zip(texts, labels, strict=True):
+        offset = _content_offset(text) if label and not label[1] else 0
+        name = label[0] if label and is_name_or_role(label[0]) else None
+        paras.append(_Para(pos, pos + len(text), name, offset, bool(name and label[1])))
+        pos += len(text) + len(_PARAGRAPH_SEP)
+    return paras
+
+
+def _content_offset(text: str) -> int:
+    m = re.search(r"[:：]\**\s*", text)
+    return m.end() if m else 0
+
+
+def _bold_transcript(paras: list[_Para]) -> bool:
+    """Enough bold labels to read the document as a transcript.
+
+    A bold-only paragraph could be a heading, so it counts only if its label recurs.
+    """
+    keys = [normalise_speaker(p.label) for p in paras if p.label]
+    inline = [p for p in paras if p.label and not p.label_only]
+    recurring = {k for k in keys if keys.count(k) >= 2}
+    return len(keys) >= 2 and (len(inline) >= 2 or len(recurring) >= 1)
+
+
+def _bold_document(
+    request: ReadRequest, text: str, paras: list[_Para], notes: list[str]
+) -> RawDocument:
+    header = find_header(text)
+    first = next(i for i, p in enumerate(paras) if p.label)
+    units: list[Unit] = []
+    for p in paras[:first]:
+        if p.start >= header.body_start:
+            units.append(Unit(p.start, p.end))
+    speaker, turn_start, turn_end = None, 0, 0
+    for p in paras[first:]:
+        if p.label:
+            _close_turn(units, text, speaker, turn_start, turn_end)
+            speaker, turn_start = p.label, p.start + p.content_offset
+        turn_end = p.end
+        if p.label_only:
+            turn_start = p.end
+    _close_turn(units, text, speaker, turn_start, turn_end)
+    return RawDocument(
+        path=request.display_path,
+        format="docx",
+        text=text,
+        units=tuple(units),
+        kind="interview",
+        header_attributes=dict(header.attributes),
+        repair_notes=tuple(n for n in notes if not n.startswith("warning: ")),
+        warnings=tuple(n.removeprefix("warning: ") for n in notes if n.startswith("warning: ")),
+    )
+
+
+def _close_turn(units: list[Unit], text: str, speaker: str | None, start: int, end: int) -> None:
+    if speaker is None:
+        return
+    unit = stripped_unit(text, start, end, speaker=speaker)
+    if unit:
+        units.append(unit)

@@ -1,0 +1,118 @@
+"""Case attributes from ``corpus/metadata.csv``: one row per file, any attribute columns.
+
+The ``file`` column (also accepted: ``path``, ``filename``, ``document``) holds the
+path relative to ``corpus/``. Every other non-empty column is a case attribute,
+except these control columns:
+
+- ``interviewers``: speaker labels of the interviewers in that file, ``;``-separated;
+- ``text_column``, ``id_column``, ``speaker_column``: for ``.csv``/``.xlsx`` files, which
+  columns hold the text, the row id and the speaker;
+- ``rows_are``: ``documents`` (each row a respondent, e.g. survey answers; the default
+  when no speaker column is found) or ``turns`` (rows are turns of one transcript).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from themegrid.errors import InputFileError
+from themegrid.read.repair import decode_bytes
+
+FILE_COLUMNS = ("file", "path", "filename", "file_name", "document")
+CONTROL_COLUMNS = ("interviewers", "text_column", "id_column", "speaker_column", "rows_are")
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """What metadata.csv says about one file."""
+
+    path: str
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    interviewers: tuple[str, ...] = ()
+    text_column: str | None = None
+    id_column: str | None = None
+    speaker_column: str | None = None
+    rows_are: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Metadata:
+    rows: Mapping[str, FileMeta]
+    warnings: tuple[str, ...] = ()
+
+    def get(self, path: str) -> FileMeta | None:
+        return self.rows.get(path)
+
+
+def normalise_path(text: str) -> str:
+    """A metadata path as stored: forward slashes, no leading './'."""
+    return str(PurePosixPath(text.strip().replace("\\", "/"))).removeprefix("./")
+
+
+def read_metadata(path: Path, display: str | None = None) -> Metadata:
+    """Parse metadata.csv. A missing file is not an error (no attributes)."""
+    display = display or str(path)
+    if not path.exists():
+        return Metadata({}, (f"{display}: not found; files will have no case attributes",))
+    text, _notes = decode_bytes(path.read_bytes(), display)
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return Metadata({}, (f"{display}: empty; files will have no case attributes",))
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    lowered = [h.lower() for h in header]
+    file_idx = next((lowered.index(c) for c in FILE_COLUMNS if c in lowered), None)
+    if file_idx is None:
+        raise InputFileError(
+            display,
+            f"line 1: no 'file' column (found: {', '.join(header) or 'nothing'}); "
+            "add a first column 'file' holding each file's path relative to corpus/",
+        )
+    rows: dict[str, FileMeta] = {}
+    warnings: list[str] = []
+    for line_no, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        values = {lowered[i]: record[i].strip() for i in range(min(len(record), len(header)))}
+        raw_path = record[file_idx].strip() if file_idx < len(record) else ""
+        if not raw_path:
+            warnings.append(
+                f"{display}:{line_no}: no file named in column '{header[file_idx]}'; row ignored"
+            )
+            continue
+        rel = normalise_path(raw_path)
+        if rel in rows:
+            warnings.append(
+                f"{display}:{line_no}: '{rel}' is described again (first on line {rows[rel].line}); "
+                "the later row is used"
+            )
+        attributes = {
+            header[i]: values[lowered[i]]
+            for i in range(len(header))
+            if i != file_idx and lowered[i] not in CONTROL_COLUMNS and values.get(lowered[i])
+        }
+        interviewers = tuple(
+            s.strip() for s in values.get("interviewers", "").split(";") if s.strip()
+        )
+        rows[rel] = FileMeta(
+            path=rel,
+            attributes=attributes,
+            interviewers=interviewers,
+            text_column=values.get("text_column") or None,
+            id_column=values.get("id_column") or None,
+            speaker_column=values.get("speaker_column") or None,
+            rows_are=values.get("rows_are") or None,
+            line=line_no,
+        )
+    return Metadata(rows, tuple(warnings))

@@ -1,0 +1,124 @@
+"""PDF (.pdf): the text layer via pypdf, pages joined, then the plain-text analysis.
+
+Two repairs make the text usable:
+
+* Hyphenation at line ends (``imple-\\nmentation``) is undone only where the
+  document itself shows the answer: the joined word occurs elsewhere (join), or
+  the hyphenated form or the second part as a word does (keep the hyphen, drop
+  the line break). Without evidence the text is left as it is.
+* pypdf rarely emits blank lines, so a paragraph break is inferred after a
+  line that ends a sentence and is clearly shorter than the page's full lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from themegrid.errors import InputFileError, MissingDependency
+from themegrid.models import RawDocument
+from themegrid.read import ReadRequest, register
+from themegrid.read.text import document_from_text
+
+_HYPHEN_RE = re.compile(r"(\w*[^\W\d_])-[ \t]*\n[ \t]*([^\W\d_A-Z]\w*)")
+_WORD_RE = re.compile(r"\w+(?:-\w+)*")
+_SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", ")")
+
+
+@register(".pdf")
+def read_pdf(request: ReadRequest) -> RawDocument:
+    reader = _open(request)
+    pages = [_page_text(request, page) for page in reader.pages]
+    if not any(p.strip() for p in pages):
+        raise InputFileError(
+            request.display_path,
+            "looks like a scanned PDF with no text layer; run OCR (e.g. ocrmypdf) "
+            "and add the OCR'd file",
+        )
+    text = "".join(_page_with_breaks(p.replace("\r\n", "\n")) for p in pages if p.strip())
+    text = text.replace("\u00ad\n", "").replace("\u00ad", "")
+    return document_from_text(request, repair_hyphenation(text), "pdf")
+
+
+def _open(request: ReadRequest) -> Any:
+    try:
+        import pypdf
+    except ImportError as exc:
+        raise MissingDependency("Reading .pdf files", "pypdf", "pdf") from exc
+    try:
+        reader = pypdf.PdfReader(str(request.path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputFileError(
+                request.display_path,
+                "is password-protected; save an unprotected copy and add that instead",
+            )
+        _ = len(reader.pages)
+    except InputFileError:
+        raise
+    except Exception as exc:
+        raise InputFileError(
+            request.display_path,
+            f"is not a readable PDF ({type(exc).__name__}: {_short(exc)}); "
+            "re-export or re-download it and add it again",
+        ) from exc
+    return reader
+
+
+def _page_text(request: ReadRequest, page: Any) -> str:
+    try:
+        return page.extract_text() or ""
+    except Exception as exc:
+        raise InputFileError(
+            request.display_path,
+            f"has a page pypdf cannot read ({type(exc).__name__}: {_short(exc)}); "
+            "re-export the PDF (e.g. 'print to PDF') and add it again",
+        ) from exc
+
+
+def _short(exc: Exception) -> str:
+    message = " ".join(str(exc).split())
+    return message[:80] or "no details"
+
+
+def repair_hyphenation(text: str) -> str:
+    """Undo line-end hyphenation where the document shows what the word is."""
+    if "-\n" not in text and not re.search(r"-[ \t]+\n", text):
+        return text
+    counts = Counter(w.casefold() for w in _WORD_RE.findall(text))
+
+    def fix(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        joined = (left + right).casefold()
+        hyphened = f"{left}-{right}".casefold()
+        if counts[joined] > counts[hyphened]:
+            return left + right
+        # the second half is counted once where it stands: ">= 2" means "also elsewhere"
+        if counts[hyphened] or counts[right.casefold()] >= 2:
+            return f"{left}-{right}"
+        return m.group(0)
+
+    return _HYPHEN_RE.sub(fix, text)
+
+
+def _page_with_breaks(page: str) -> str:
+    """The page's text with paragraph breaks, ending in a break if its last sentence ends."""
+    text = _with_paragraph_breaks(page.strip("\n"))
+    return text + ("\n\n" if text.rstrip().endswith(_SENTENCE_END) else "\n")
+
+
+def _with_paragraph_breaks(page: str) -> str:
+    """Insert a blank line after short sentence-final lines when the page has none."""
+    lines = page.split("\n")
+    if len(lines) < 3 or any(not line.strip() for line in lines[:-1]):
+        return page
+    lengths = sorted(len(line.rstrip()) for line in lines)
+    full = lengths[(3 * len(lengths)) // 4]
+    out: list[str] = []
+    for line in lines[:-1]:
+        out.append(line)
+        stripped = line.rstrip()
+        if stripped.endswith(_SENTENCE_END) and len(stripped) < 0.8 * full:
+            out.append("")
+    out.append(lines[-1])
+    return "\n".join(out)

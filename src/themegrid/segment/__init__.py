@@ -1,0 +1,1 @@
+"""Units to segments: speaker labels, interviewer inference, paragraphs and the one segment-id scheme."""
