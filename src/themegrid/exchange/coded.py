@@ -34,7 +34,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
 from themegrid.pipeline.coding import finish_run, start_run, sync_codes
 from themegrid.segment.speakers import is_interviewer

@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from themegrid.atomic import atomic_path
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
 from themegrid.pipeline.coding import finish_run, start_run, sync_codes

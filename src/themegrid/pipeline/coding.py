@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from themegrid import __version__
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.models import RULE_CODER
 from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
 from themegrid.project import Project

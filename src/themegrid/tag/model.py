@@ -71,7 +71,7 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.models import MODEL_CODER
 from themegrid.store.connection import Store, now
 

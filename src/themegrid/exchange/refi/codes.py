@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import Problem
 from themegrid.exchange.refi.ids import code_guid, normalise_guid
 from themegrid.exchange.refi.safety import iter_children, lxml_etree

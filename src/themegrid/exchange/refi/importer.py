@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from themegrid import __version__
-from themegrid.codebook.model import Codebook, codebook_files
+from themegrid.codebook import Codebook, codebook_files
 from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
