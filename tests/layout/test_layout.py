@@ -51,7 +51,9 @@ def internal_edges() -> dict[str, set[str]]:
         for module, imported, _ in imports_of(path):
             if not module.startswith("themegrid"):
                 continue
-            target = f"{module}.{imported}" if imported and f"{module}.{imported}" in MODULES else module
+            target = (
+                f"{module}.{imported}" if imported and f"{module}.{imported}" in MODULES else module
+            )
             while target not in MODULES and "." in target:
                 target = target.rpartition(".")[0]
             if target != name:
@@ -100,11 +102,11 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 def test_no_module_imports_another_modules_private_names() -> None:
     offenders = []
-    for name, path in MODULES.items():
+    for path in MODULES.values():
         for module, imported, line in imports_of(path):
-            if module.startswith("themegrid") and imported and imported.startswith("_"):
-                if imported != "__version__":
-                    offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}.{imported}")
+            private = imported and imported.startswith("_") and imported != "__version__"
+            if module.startswith("themegrid") and private:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}.{imported}")
     assert not offenders, "\n".join(offenders)
 
 
