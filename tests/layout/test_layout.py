@@ -137,7 +137,7 @@ def test_only_the_store_speaks_sql() -> None:
 def test_every_module_is_named_in_architecture_md() -> None:
     text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     missing = []
-    for name, path in MODULES.items():
+    for path in MODULES.values():
         rel = path.relative_to(PKG).as_posix()
         if path.name == "__init__.py":
             rel = rel.removesuffix("__init__.py")
