@@ -143,7 +143,7 @@ def test_export_has_one_row_per_pending_suggestion(
     )
     assert summary.rows == summary.pending == pending
     book, header, rows = read_sheet(out)
-    assert {"Key", "Document", "State", "Role", "Speaker", "Before", "Text", "After", "Code", "Code name",
+    assert {"Key", "Document", "attr: state", "attr: role", "Speaker", "Before", "Text", "After", "Code", "Code name",
             "Source", "Confidence", "Reason", "Decision", "Add codes", "Note"} <= set(header)  # fmt: skip
     assert len(rows) == pending
     assert book["Review"].freeze_panes == "B2"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from factories import add_document
-from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.exchange.coded import import_coded
 from themegrid.store import codings as sc
 from themegrid.store.connection import Store

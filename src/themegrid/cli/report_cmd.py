@@ -44,6 +44,14 @@ def report(
             "--csv", help="Also write each matrix as CSV into this folder.", file_okay=False
         ),
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="With --csv: write cells as stored (by default a cell beginning with "
+            "= + - @, tab or CR gets a leading ' so spreadsheets do not run it as a formula).",
+        ),
+    ] = False,
     no_roll_up: Annotated[
         bool,
         typer.Option(
@@ -89,6 +97,7 @@ def report(
             project_name=proj.root.name,
             roll_up=not no_roll_up,
             coders=coder,
+            raw_csv=raw,
         )
     if as_json:
         data = {

@@ -16,13 +16,26 @@ from themegrid.project import open_project
 def segments(
     out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.", metavar="OUT")],
     project: ProjectOpt = Path("."),
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: write cells as stored (by default a cell beginning with = + - @, tab "
+            "or CR gets a leading ' so spreadsheets show it instead of running it).",
+        ),
+    ] = False,
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
-    from themegrid.export.segments import export_segments
+    from themegrid.export.segments import write_segments
 
     proj = open_project(project, need=())
     if not proj.store_path.exists():
         raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
     with proj.open_store() as store:
-        n = export_segments(store, out)
+        n, prefixed = write_segments(store, out, raw=raw)
     typer.echo(f"wrote {n} segments to {out}")
+    if prefixed:
+        typer.echo(
+            f"{prefixed} cells begin with = + - @, tab or CR: written with a leading ' so "
+            "spreadsheets show them as text (--raw writes them as stored)"
+        )

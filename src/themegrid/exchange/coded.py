@@ -34,7 +34,8 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from themegrid.codebook import Codebook
+from themegrid.cells import read_rows
+from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
 from themegrid.segment.speakers import is_interviewer
 from themegrid.segment.units import segment_id
@@ -338,7 +339,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[str
                 f"no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)}); fix --sheet",
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        it = ws.iter_rows(values_only=True)
+        it = iter(read_rows(ws, str(path)))
         first = next(it, None) or ()
         header = [_cell(v) or f"Column {i + 1}" for i, v in enumerate(first)]
         width = len(header)

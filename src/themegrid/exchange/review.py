@@ -24,8 +24,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from themegrid import cells
 from themegrid.atomic import atomic_path
-from themegrid.codebook import Codebook
+from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
 from themegrid.store import codings as store_codings
@@ -43,6 +44,9 @@ DECISIONS = {
     "rejected": "rejected",
 }
 KEY, DECISION, ADD, NOTE = "Key", "Decision", "Add codes", "Note"
+# Case attributes get their own columns under this prefix, so no attribute (one named
+# "note" or "decision", say) can ever take the header of a column themegrid reads back.
+ATTRIBUTE_PREFIX = "attr: "
 HOW_TO = (
     "How to review",
     "",
@@ -55,8 +59,10 @@ HOW_TO = (
     "Add codes: codes the machine missed for this segment, as code ids separated by ; "
     "(the Codes sheet lists the valid ids). Names work too.",
     "Note: a comment stored with your decision (it needs a Decision or Add codes).",
-    "Do not edit the Key column: it links the row to the segment and code. You may sort, "
-    "filter and hide rows and columns.",
+    "Do not edit the Key column (always column A): it links the row to the segment and code. "
+    "Do not rename the Decision, Add codes and Note headers: themegrid reads only the columns "
+    "headed exactly so. Case attributes are shown in columns headed 'attr: ...' and are never "
+    "read back. You may sort, filter and hide rows and columns.",
     "",
     "Order: the rows come least certain first, interleaved across codes and cases (round "
     "robin): the first rows hold each code's least certain suggestion, taken in turn from "
@@ -233,7 +239,7 @@ def _workbook(
     header = [
         KEY,
         "Document",
-        *[a.replace("_", " ").capitalize() for a in attrs],
+        *[ATTRIBUTE_PREFIX + a for a in attrs],
         "Speaker",
         "Before",
         "Text",
@@ -247,9 +253,10 @@ def _workbook(
         ADD,
         NOTE,
     ]
-    sheet.append(header)
+    sheet.append(cells.row(sheet, header))
     for item in items:
-        sheet.append(
+        _append(
+            sheet,
             [
                 item.key,
                 item.document,
@@ -266,18 +273,23 @@ def _workbook(
                 None,
                 None,
                 None,
-            ]
+            ],
         )
     _style_review(sheet, header, len(items))
     _codes_sheet(book.create_sheet("Codes"), index, codebook)
     how = book.create_sheet("How to review")
     for line in HOW_TO:
-        how.append([line])
+        how.append(cells.row(how, [line]))
     how.column_dimensions["A"].width = 110
     for row in how.iter_rows():
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     how["A1"].font = Font(bold=True, size=14)
     return book
+
+
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """Append a row whose text cells are string cells: never a formula (see :mod:`.cells`)."""
+    sheet.append(cells.row(sheet, values))
 
 
 def _attribute_keys(items: Sequence[ReviewItem]) -> list[str]:
@@ -321,7 +333,7 @@ def _style_review(sheet: Worksheet, header: list[str], n_rows: int) -> None:
 
 
 def _codes_sheet(sheet: Worksheet, index: CodeIndex, codebook: Codebook) -> None:
-    sheet.append(["Code id", "Name", "Path", "Definition"])
+    sheet.append(cells.row(sheet, ["Code id", "Name", "Path", "Definition"]))
     definitions = {c.id: c.definition for c in codebook.codes}
     for code in index.codes.values():
         if not code.codable:
@@ -331,7 +343,9 @@ def _codes_sheet(sheet: Worksheet, index: CodeIndex, codebook: Codebook) -> None
         while parent in index.codes and len(chain) < 10:
             chain.insert(0, index.codes[parent].name)
             parent = index.codes[parent].parent_id
-        sheet.append([code.id, code.name, " > ".join(chain), definitions.get(code.id, "")])
+        sheet.append(
+            cells.row(sheet, [code.id, code.name, " > ".join(chain), definitions.get(code.id, "")])
+        )
     for letter, width in zip("ABCD", (30, 30, 50, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     for cell in sheet[1]:
@@ -421,15 +435,8 @@ def _read_review(path: Path) -> list[_Cells]:
                 str(path),
                 f"no sheet named {SHEET!r}; use a sheet made by 'themegrid review export'",
             )
-        rows = book[SHEET].iter_rows(values_only=True)
-        header = [norm(str(v or "")) for v in next(rows, ())]
-        if not all(norm(n) in header for n in (KEY, DECISION, ADD, NOTE)):
-            raise InputFileError(
-                str(path),
-                f"sheet {SHEET} needs the columns {KEY}, {DECISION}, {ADD} and {NOTE} in its first row; "
-                "export a fresh sheet with 'themegrid review export'",
-            )
-        where = [header.index(norm(n)) for n in (KEY, DECISION, ADD, NOTE)]
+        rows = iter(cells.read_rows(book[SHEET], str(path)))
+        where = _reserved_columns(path, next(rows, ()))
         out = []
         for number, values in enumerate(rows, start=2):
             got = [_text(values[i]) if i < len(values) else "" for i in where]
@@ -437,6 +444,41 @@ def _read_review(path: Path) -> list[_Cells]:
     finally:
         book.close()
     return out
+
+
+def _reserved_columns(path: Path, first: Sequence[object]) -> list[int]:
+    """Positions of Key (column A), Decision, Add codes and Note, each by its exact header.
+
+    A header is matched case- and space-insensitively; a reserved header found twice
+    (a sheet from a themegrid before 'attr: ' columns, with an attribute named so) is
+    refused rather than guessed.
+    """
+    header = [norm(_text(v)) for v in first]
+    fresh = "export a fresh sheet with 'themegrid review export'"
+    if not header or header[0] != norm(KEY):
+        raise InputFileError(
+            str(path),
+            f"sheet {SHEET}, cell A1: must be the header {KEY!r} (the Key column is always "
+            f"column A; move it back or {fresh})",
+        )
+    where = [0]
+    for name in (DECISION, ADD, NOTE):
+        found = [i for i, h in enumerate(header) if h == norm(name)]
+        if not found:
+            raise InputFileError(
+                str(path),
+                f"sheet {SHEET}, row 1: no column headed {name!r}; restore the header or {fresh}",
+            )
+        if len(found) > 1:
+            letters = " and ".join(get_column_letter(i + 1) for i in found)
+            raise InputFileError(
+                str(path),
+                f"sheet {SHEET}, columns {letters}: {len(found)} columns are headed {name!r}, "
+                f"so themegrid cannot tell which is yours; rename the header of the one that is "
+                f"a case attribute (e.g. to '{ATTRIBUTE_PREFIX}{name.lower()}') and import again",
+            )
+        where.append(found[0])
+    return where
 
 
 def _text(value: object) -> str:

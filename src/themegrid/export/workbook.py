@@ -25,7 +25,6 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -34,10 +33,10 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from themegrid import __version__
+from themegrid import __version__, cells
 from themegrid.aggregate import matrix as mx
 from themegrid.atomic import atomic_path
-from themegrid.codebook import Codebook
+from themegrid.codebook.model import Codebook
 from themegrid.errors import ThemegridError
 from themegrid.store.connection import Store
 
@@ -73,6 +72,14 @@ SHEET_HELP = {
     "(two coders) and Krippendorff's alpha over the segments every coder saw, overall figures, and "
     "each disagreement for the reconciliation meeting.",
 }
+
+
+FORMULA_NOTE = (
+    "None. Every cell made from the data (quotes, speakers, case names, codebook text) is "
+    "stored as text, even when it begins with =. CSV files written with --csv put a ' "
+    "before a cell that begins with = + - @, a tab or a carriage return, so that Excel "
+    "shows it instead of running it; 'themegrid report --csv DIR --raw' leaves them as they are."
+)
 
 
 class WorkbookError(ThemegridError):
@@ -126,12 +133,14 @@ def write_workbook(
     csv_dir: Path | str | None = None,
     project_name: str | None = None,
     coders: Sequence[str] | None = None,
+    raw_csv: bool = False,
 ) -> WorkbookSummary:
     """Write the theme-matrix workbook to a path (atomically) or an open binary file.
 
     ``by``: the case attribute(s) for the columns; ``include``: ``"suggested"``
     (accepted + unreviewed suggestions) or ``"accepted"``; ``coders``: count only
-    these coders' human decisions; ``csv_dir``: also write each matrix there as CSV.
+    these coders' human decisions; ``csv_dir``: also write each matrix there as CSV
+    (cells that a spreadsheet would run as a formula get a leading ``'`` unless ``raw_csv``).
     """
     cf = mx.load_codings(store, codebook, include=include, coders=coders)
     report = _compute(cf, codebook, mx.normalise_by(by), roll_up, quotes)
@@ -148,7 +157,7 @@ def write_workbook(
     _codebook_sheet(wb, report)
     _agreement_sheet(wb, store)
     path = _save(wb, out, codings)
-    csv_files = write_csv(report, Path(csv_dir)) if csv_dir is not None else ()
+    csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
     return WorkbookSummary(
         path=path,
         include=include,
@@ -298,8 +307,12 @@ def _fragment(value: Any) -> str:
     return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def write_csv(report: _Report, folder: Path) -> tuple[Path, ...]:
-    """Each matrix as a CSV file (UTF-8 with BOM so Excel reads accents) in ``folder``."""
+def write_csv(report: _Report, folder: Path, *, raw: bool = False) -> tuple[Path, ...]:
+    """Each matrix as a CSV file (UTF-8 with BOM so Excel reads accents) in ``folder``.
+
+    A cell beginning with = + - @, a tab or a carriage return gets a leading ``'`` so
+    that a spreadsheet shows it as text instead of running it (unless ``raw``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     names = report.cf.codes["name"]
     frames = {
@@ -314,6 +327,8 @@ def write_csv(report: _Report, folder: Path) -> tuple[Path, ...]:
     for name, frame in frames.items():
         table = frame.copy()
         table.insert(0, "code", names.reindex(table.index).to_numpy())
+        if not raw:
+            table, _ = cells.csv_frame(table)
         path = folder / name
         table.to_csv(path, encoding="utf-8-sig", index_label="code_id")
         written.append(path)
@@ -341,16 +356,12 @@ def clean(value: Any) -> Any:
 
 
 def _cell(ws: Any, value: Any, **style: Any) -> Any:
-    """A cleaned cell; text that starts with '=' stays text, never a formula."""
-    value = clean(value)
-    if not style and not (isinstance(value, str) and value.startswith("=")):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    for key, val in style.items():
-        setattr(cell, key, val)
-    return cell
+    """A cleaned cell; text is always text, never a formula (see :mod:`themegrid.cells`)."""
+    return cells.cell(ws, clean(value), **style)
+
+
+def _row(ws: Any, values: Iterable[Any]) -> list[Any]:
+    return [_cell(ws, v) for v in values]
 
 
 def _header(ws: Any, values: Iterable[Any]) -> list[Any]:
@@ -408,6 +419,7 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         ("Which codings count", cf.basis),
         ("Human decisions", _human_decisions(store, cf.coders)),
         ("Cases by", " + ".join(report.by)),
+        ("Formulas", FORMULA_NOTE),
         ("Cases", f"{len(cases)}: {', '.join(cases)}"),
         (
             "Parent codes",
@@ -532,7 +544,7 @@ def _matrix_sheet(
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     values = table.to_numpy().tolist()
     for head, row in zip(_code_rows(report, ws, table, 2), values, strict=True):
-        ws.append([*head, *row])
+        ws.append([*head, *_row(ws, row)])
     if totals is not None:
         ws.append(_header(ws, ["", total_label, *totals.reindex(table.columns).tolist()]))
     _note(ws, table, report)
@@ -541,7 +553,10 @@ def _matrix_sheet(
 def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
     ws.append([])
     ws.append(
-        ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."]
+        _row(
+            ws,
+            ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."],
+        )
     )
 
 
@@ -592,7 +607,7 @@ def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
         ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
-        ws.append([*head, *row])
+        ws.append([*head, *_row(ws, row)])
     _note(ws, table, report)
 
 

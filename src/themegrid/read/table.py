@@ -84,6 +84,8 @@ def _load_xlsx(request: ReadRequest) -> Table:
         )
     from openpyxl import load_workbook
 
+    from themegrid.cells import read_rows
+
     try:
         workbook = load_workbook(request.path, read_only=True, data_only=True)
     except Exception as exc:
@@ -94,7 +96,8 @@ def _load_xlsx(request: ReadRequest) -> Table:
         ) from exc
     try:
         sheet = _sheet(request, workbook)
-        records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = read_rows(sheet, request.display_path)
+        records = [[_cell(v) for v in row] for row in rows]
     finally:
         workbook.close()
     return _table(records)
