@@ -37,8 +37,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
 from themegrid.pipeline.coding import finish_run, start_run, sync_codes
-from themegrid.segment.speakers import is_interviewer
-from themegrid.segment.units import segment_id
+from themegrid.segment.ids import segment_id
+from themegrid.segment.interviewer import is_interviewer
 from themegrid.store.connection import Store, dumps, loads, now
 
 PREFIX = "imported/"
