@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from themegrid.segment.speakers import paragraph_units
+from themegrid.segment.paragraphs import paragraph_units
 
 
 def paragraphs(text: str) -> list[str]:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from themegrid.segment.speakers import (
-    find_labels,
-    find_turns,
-    infer_interviewers,
-    is_interviewer,
-    normalise_speaker,
-    parse_timestamp,
-)
+from themegrid.segment.interviewer import infer_interviewers, is_interviewer
+from themegrid.segment.labels import find_labels, find_turns, normalise_speaker, parse_timestamp
 
 ANSWERS = [
     "How did the work start in your district?",

@@ -14,7 +14,8 @@ import pytest
 
 from themegrid.read import read_document
 from themegrid.read.text import strip_line_numbers
-from themegrid.segment.speakers import find_labels, find_turns, infer_interviewers, is_interviewer
+from themegrid.segment.interviewer import infer_interviewers, is_interviewer
+from themegrid.segment.labels import find_labels, find_turns
 
 ANSWERS = [
     "How did the work start in your district?",

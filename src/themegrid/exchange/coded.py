@@ -37,8 +37,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from themegrid.cells import read_rows
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
-from themegrid.segment.speakers import is_interviewer
-from themegrid.segment.units import segment_id
+from themegrid.segment.ids import segment_id
+from themegrid.segment.interviewer import is_interviewer
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store.connection import Store, dumps, loads, now

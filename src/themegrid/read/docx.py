@@ -18,12 +18,8 @@ from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import repair_text
 from themegrid.read.text import document_from_text, find_header
-from themegrid.segment.speakers import (
-    is_name_or_role,
-    normalise_speaker,
-    parse_timestamp,
-    stripped_unit,
-)
+from themegrid.segment.labels import is_name_or_role, normalise_speaker, parse_timestamp
+from themegrid.segment.paragraphs import stripped_unit
 
 _PARAGRAPH_SEP = "\n\n"
 

@@ -18,7 +18,7 @@ from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
-from themegrid.segment.speakers import is_name_or_role, normalise_speaker, parse_timestamp
+from themegrid.segment.labels import is_name_or_role, normalise_speaker, parse_timestamp
 
 _TIMING_RE = re.compile(
     r"^\s*(\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3})\s*-->\s*(\d{1,2}:\d{2}(?::\d{2})?[.,]\d{1,3})"

@@ -17,7 +17,8 @@ from themegrid.errors import InputFileError
 from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
-from themegrid.segment.speakers import find_turns, paragraph_units
+from themegrid.segment.labels import find_turns
+from themegrid.segment.paragraphs import paragraph_units
 
 _KNOWN_KEYS = frozenset(
     {

@@ -1,1 +1,1 @@
-"""Units to segments: speaker labels, interviewer inference, paragraphs and the one segment-id scheme."""
+"""Units to segments: speaker lexicon, label patterns, interviewer inference, paragraphs, segment ids."""

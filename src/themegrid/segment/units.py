@@ -4,22 +4,23 @@ One segment per turn, paragraph or row; a unit longer than ``max_chars`` is
 split at sentence boundaries (the spaCy pipeline is run on long units only).
 Offsets are exact: ``raw.text[seg.start:seg.end] == seg.text`` always.
 
-Segment ids are stable: a hash of the document path, the speaker, the text
-with whitespace collapsed, and the ordinal of that same (speaker, text) among
-earlier segments of the document. Editing one paragraph changes only its own
-segments' ids.
+Segment ids are stable (see :mod:`themegrid.segment.ids`): a hash of the
+document path, the speaker, the text with whitespace collapsed, and the
+ordinal of that same (speaker, text) among earlier segments of the document.
+Editing one paragraph changes only its own segments' ids.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from themegrid.models import RawDocument, Segment, Unit
-from themegrid.segment.speakers import infer_interviewers, trim_span
+from themegrid.segment.ids import segment_id
+from themegrid.segment.interviewer import infer_interviewers
+from themegrid.segment.paragraphs import trim_span
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,6 @@ def segment_document(
             )
         )
     return segments
-
-
-def segment_id(path: str, speaker: str, collapsed_text: str, ordinal: int) -> str:
-    """The stable id: sha1 over path, speaker, collapsed text and ordinal (16 hex chars)."""
-    payload = "\x1f".join((path, speaker, collapsed_text, str(ordinal)))
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 
 def _header_interviewers(raw: RawDocument) -> list[str]:

@@ -31,6 +31,7 @@ from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unf
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.safety import RefiError, write_output
 from themegrid.project import Project
+from themegrid.segment.ids import imported_segment_id
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import runs as store_runs
@@ -284,7 +285,7 @@ class _Writer:
                         pairs = codings.get((source.guid, *sel))
                         if not pairs:
                             continue
-                        seg_id = _segment_id(source.guid, *sel)
+                        seg_id = imported_segment_id(source.guid, *sel)
                         self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
                         n_segments += 1
                         for code_id, coder in sorted(pairs):
@@ -434,7 +435,3 @@ def _path_part(name: str) -> str:
     parts = [p.strip() for p in name.replace("\\", "/").split("/")]
     parts = [p for p in parts if p and p not in (".", "..")]
     return "/".join(parts) or "untitled"
-
-
-def _segment_id(source_guid: str, start: int, end: int) -> str:
-    return hashlib.sha1(f"refi|{source_guid}|{start}|{end}".encode()).hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""Speaker labels in plain-text transcripts: find them, compare them, tell interviewers apart.
+"""Speaker labels in plain-text transcripts: find them and compare them.
 
 A line that *could* start with a label (``Name:``, ``[00:01:02] Name:``,
 ``**Name:**``, ``Jane Doe  0:03`` on its own line, ...) is only a candidate.
@@ -6,17 +6,29 @@ Candidates are accepted on document-level evidence: the label recurs, carries
 a timestamp, names a known role, or is listed in the metadata; a one-off
 candidate counts only when it looks like a name in a document whose other
 labels are already established. A long phrase before a colon is speech.
+The words labels are judged by are in :mod:`themegrid.segment.lexicon`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from themegrid.models import Unit
+from themegrid.segment.lexicon import (
+    hearing_titles_pattern,
+    is_role_word,
+    names_interviewer,
+    particles,
+    role_words,
+    stop_words,
+    the_roles,
+    titles,
+)
+from themegrid.segment.paragraphs import block_spans, paragraph_units, stripped_unit
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _BR_TS = rf"\[{_TS}\]|\({_TS}\)"
@@ -50,12 +62,7 @@ _OWN_LINE_RE = re.compile(
     [ \t]*$""",
     re.M | re.X,
 )
-_TITLE = (
-    r"(?i:mr|mrs|ms|miss|mx|dr|prof|rev|hon|sen|rep|gov|senator|representative|congressman"
-    r"|congresswoman|delegate|assemblyman|assemblywoman|councilman|councilwoman|councilmember"
-    r"|chairman|chairwoman|chairperson|chair|vice[ \t]+chair|secretary|commissioner"
-    r"|superintendent|governor|mayor|judge|justice|ambassador)"
-)
+_TITLE = hearing_titles_pattern()
 _CAP_WORD = r"[^\W\d_a-z](?:\.|[\w'’\-]*)"  # a capitalised word or an initial
 _THE = r"(?i:the)[ \t]+"
 #: Hearing and court style, a full stop after the label: ``Mr. SMITH.``, ``The CHAIRMAN.``,
@@ -72,355 +79,7 @@ _PERIOD_RE = re.compile(
 _TS_LINE_RE = re.compile(rf"[ \t]*(?:{_BR_TS}|{_TS})[ \t]*")
 #: A chat-style user name: one lower-case token (``amy_r``, ``jdoe``, ``m.lee2``).
 _HANDLE_RE = re.compile(r"[^\W\d_A-Z][^\W_A-Z]*(?:[._\-][^\W_A-Z]+)*")
-#: Roles written with the article: ``The CHAIRMAN.``, ``THE WITNESS:``, ``The Court:``.
-_THE_ROLES = frozenset(
-    [
-        "chairman",
-        "chairwoman",
-        "chairperson",
-        "chair",
-        "witness",
-        "deponent",
-        "court",
-        "reporter",
-        "court reporter",
-        "interpreter",
-        "videographer",
-        "clerk",
-        "bailiff",
-        "speaker",
-        "president",
-        "presiding officer",
-        "moderator",
-        "interviewer",
-        "facilitator",
-        "secretary",
-        "commissioner",
-        "mayor",
-        "governor",
-        "judge",
-    ]
-)
 _TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
-
-_ROLE_WORDS = frozenset(
-    [
-        "interviewer",
-        "interviewee",
-        "int",
-        "iv",
-        "ie",
-        "respondent",
-        "resp",
-        "participant",
-        "part",
-        "speaker",
-        "moderator",
-        "mod",
-        "facilitator",
-        "researcher",
-        "question",
-        "answer",
-        "q",
-        "a",
-        "i",
-        "r",
-        "p",
-        "s",
-        "entrevistador",
-        "entrevistadora",
-        "entrevistado",
-        "entrevistada",
-        "pesquisador",
-        "pesquisadora",
-        "intervieweur",
-        "intervieweuse",
-        "enquêteur",
-        "enquêtrice",
-        "enquêté",
-        "enquêtée",
-        "animateur",
-        "animatrice",
-        "interviewerin",
-        "befragter",
-        "befragte",
-        "moderatorin",
-        "intervistatore",
-        "intervistatrice",
-        "intervistato",
-        "intervistata",
-        "moderador",
-        "moderadora",
-        "participante",
-        "informant",
-        "informante",
-    ]
-)
-_INTERVIEWER_WORDS = frozenset(
-    [
-        "interviewer",
-        "int",
-        "iv",
-        "i",
-        "q",
-        "moderator",
-        "mod",
-        "facilitator",
-        "researcher",
-        "question",
-        "entrevistador",
-        "entrevistadora",
-        "pesquisador",
-        "pesquisadora",
-        "intervieweur",
-        "intervieweuse",
-        "enquêteur",
-        "enquêtrice",
-        "animateur",
-        "animatrice",
-        "interviewerin",
-        "moderatorin",
-        "intervistatore",
-        "intervistatrice",
-        "moderador",
-        "moderadora",
-        "interviewster",
-        "采访者",
-        "访谈者",
-        "访问者",
-        "访员",
-        "主持人",
-        "提问者",
-        "问",
-        "インタビュアー",
-        "聞き手",
-        "司会",
-        "интервьюер",
-        "ведущий",
-    ]
-)
-_CJK_ROLE_WORDS = frozenset(
-    ["采访者", "访谈者", "访问者", "访员", "主持人", "提问者", "问", "答", "受访者", "被访者"]
-)
-_STOP_WORDS = frozenset(
-    [
-        "note",
-        "notes",
-        "nb",
-        "ps",
-        "example",
-        "examples",
-        "e.g",
-        "eg",
-        "i.e",
-        "step",
-        "steps",
-        "tip",
-        "tips",
-        "warning",
-        "caution",
-        "important",
-        "source",
-        "sources",
-        "date",
-        "time",
-        "location",
-        "place",
-        "summary",
-        "topic",
-        "topics",
-        "subject",
-        "re",
-        "fw",
-        "fwd",
-        "update",
-        "edit",
-        "edited",
-        "definition",
-        "definitions",
-        "goal",
-        "goals",
-        "objective",
-        "objectives",
-        "purpose",
-        "background",
-        "introduction",
-        "conclusion",
-        "conclusions",
-        "recommendation",
-        "recommendations",
-        "finding",
-        "findings",
-        "result",
-        "results",
-        "reason",
-        "reasons",
-        "table",
-        "figure",
-        "fig",
-        "chapter",
-        "section",
-        "part",
-        "phase",
-        "page",
-        "item",
-        "option",
-        "total",
-        "bonus",
-        "disclaimer",
-        "author",
-        "authors",
-        "by",
-        "title",
-        "quote",
-        "link",
-        "url",
-        "email",
-        "e-mail",
-        "phone",
-        "tel",
-        "address",
-        "website",
-        "tags",
-        "keywords",
-        "category",
-        "status",
-        "priority",
-        "action",
-        "decision",
-        "problem",
-        "solution",
-        "lesson",
-        "lessons",
-        "theme",
-        "code",
-        "case",
-        "day",
-        "week",
-        "year",
-        "level",
-        "round",
-        "stage",
-        "point",
-        "rule",
-        "principle",
-        "strategy",
-        "term",
-        "file",
-        "attendees",
-        "present",
-        "absent",
-        "agenda",
-        "minutes",
-        "key",
-        "takeaway",
-        "takeaways",
-        "overview",
-        "contents",
-        "abstract",
-        "method",
-        "methods",
-        "limitations",
-        "references",
-        "appendix",
-        "yes",
-        "no",
-        "well",
-        "so",
-        "and",
-        "but",
-        "okay",
-        "ok",
-        "right",
-        "also",
-        "however",
-        "because",
-        "then",
-        "now",
-        "here",
-        "there",
-        "this",
-        "that",
-        "it",
-        "we",
-        "they",
-        "you",
-        "he",
-        "she",
-        "what",
-        "why",
-        "how",
-        "when",
-        "where",
-        "who",
-        "the",
-        "in",
-        "on",
-        "for",
-        "to",
-        "of",
-        "with",
-        "or",
-        "hint",
-        "pros",
-        "cons",
-        "todo",
-        "done",
-        "first",
-        "second",
-        "third",
-        "finally",
-        "nota",
-        "ejemplo",
-        "beispiel",
-        "hinweis",
-        "remarque",
-        "exemple",
-    ]
-)
-_PARTICLES = frozenset(
-    [
-        "de",
-        "da",
-        "di",
-        "du",
-        "del",
-        "della",
-        "der",
-        "den",
-        "van",
-        "von",
-        "la",
-        "le",
-        "bin",
-        "al",
-        "el",
-        "y",
-        "e",
-        "st",
-        "st.",
-    ]
-)
-_TITLES = frozenset(
-    [
-        "dr",
-        "dr.",
-        "mr",
-        "mr.",
-        "mrs",
-        "mrs.",
-        "ms",
-        "ms.",
-        "prof",
-        "prof.",
-        "mx",
-        "mx.",
-        "sr",
-        "sr.",
-        "sra",
-        "sra.",
-    ]
-)
 _CODE_RE = re.compile(r"[A-Z]{1,3}\d{0,3}")
 
 
@@ -453,18 +112,6 @@ def normalise_speaker(label: str) -> str:
     key = re.sub(r"[*_:：\[\]]", " ", label).casefold()
     key = re.sub(r"\s+", " ", key).strip(" .-–—")
     return re.sub(r"(?<=[^\W\d_]) (?=\d+$)", "", key)
-
-
-def is_interviewer(label: str, extra_labels: Collection[str] = ()) -> bool:
-    """Whether a speaker label names the interviewer (or moderator, facilitator, Q, ...)."""
-    key = normalise_speaker(label)
-    if key in {normalise_speaker(x) for x in extra_labels}:
-        return True
-    base = re.sub(r"\d+$", "", key).strip()
-    if base in _INTERVIEWER_WORDS:
-        return True
-    words = re.findall(r"[^\W\d_]+", base)
-    return len(words) > 1 and any(w in _INTERVIEWER_WORDS and len(w) > 3 for w in words)
 
 
 def parse_timestamp(text: str) -> float | None:
@@ -602,14 +249,14 @@ def _plausible(label: str, has_ts: bool) -> bool:
     if _the_role(key):
         return True
     first = key.split(" ")[0]
-    if not key or first in _STOP_WORDS or re.sub(r"\d+$", "", key) in _STOP_WORDS:
+    if not key or first in stop_words() or re.sub(r"\d+$", "", key) in stop_words():
         return False
     return _is_role(label) or _is_name_like(label) or _is_handle(label)
 
 
 def _the_role(key: str) -> bool:
     """``the chairman``, ``the witness``: a role written with the article."""
-    return key.startswith("the ") and key[4:] in _THE_ROLES
+    return key.startswith("the ") and key[4:] in the_roles()
 
 
 def _is_handle(label: str) -> bool:
@@ -619,13 +266,12 @@ def _is_handle(label: str) -> bool:
 @lru_cache(maxsize=4096)
 def _is_role(label: str) -> bool:
     key = normalise_speaker(label)
-    base = re.sub(r"\d+$", "", key).strip()
-    if base in _ROLE_WORDS or key in _CJK_ROLE_WORDS or _the_role(key):
+    if is_role_word(key) or _the_role(key):
         return True
     if _CODE_RE.fullmatch(label.replace(" ", "")) and len(label) <= 5:
         return True
     paren = re.search(r"\(([^)]*)\)", label)
-    return bool(paren and normalise_speaker(paren.group(1)) in _ROLE_WORDS)
+    return bool(paren and normalise_speaker(paren.group(1)) in role_words())
 
 
 @lru_cache(maxsize=4096)
@@ -639,7 +285,7 @@ def _is_name_like(label: str) -> bool:
 
 def _name_word(word: str, index: int) -> bool:
     first = word[0]
-    if word.casefold() in _TITLES or (index > 0 and word.casefold() in _PARTICLES):
+    if word.casefold() in titles() or (index > 0 and word.casefold() in particles()):
         return True
     if first.isdigit():
         return index > 0 and word.isdigit()
@@ -706,16 +352,11 @@ def _paired_roles(candidates: Sequence[_Candidate]) -> set[str]:
 
     ``Interviewer: Go on.`` then ``Respondent: ...`` is a transcript of two turns.
     """
-    roles = {c.key for c in candidates if not (c.bare or c.period) and _is_role_word(c.key)}
-    asks = {k for k in roles if is_interviewer(k)}
+    roles = {c.key for c in candidates if not (c.bare or c.period) and is_role_word(c.key)}
+    asks = {k for k in roles if names_interviewer(normalise_speaker(k))}
     if asks and roles - asks:
         return roles
     return set()
-
-
-def _is_role_word(key: str) -> bool:
-    base = re.sub(r"\d+$", "", key).strip()
-    return base in _ROLE_WORDS or key in _CJK_ROLE_WORDS
 
 
 def _one_off_ok(c: _Candidate) -> bool:
@@ -773,106 +414,3 @@ def _count_blocks_with(blocks: list[tuple[int, int]], positions: list[int]) -> i
         if i < len(positions) and positions[i] < b_end:
             count += 1
     return count
-
-
-_BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
-
-
-def block_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Blank-line separated blocks in ``text[start:end]``, whitespace trimmed, non-empty."""
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _BLANK_LINES_RE.finditer(text, start, end):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, end))
-    return [s for s in (trim_span(text, a, b) for a, b in spans) if s[0] < s[1]]
-
-
-def paragraph_units(text: str, start: int, end: int) -> list[Unit]:
-    """Paragraph units: blank-line blocks, each split where its lines are paragraphs.
-
-    A block whose lines all but the last fill a similar width (and none is
-    longer than :data:`WRAP_WIDTH`) is hard-wrapped prose: its lines join,
-    except that a list item starts a new paragraph. Otherwise the text was not
-    wrapped (scraped from the web, exported from Word) and each line is a
-    paragraph.
-    """
-    blocks = block_spans(text, start, end)
-    return [Unit(a, b) for block in blocks for a, b in _split_block(text, *block)]
-
-
-#: Hard-wrapped text (plain-text exports, PDF text layers) has no longer lines than this.
-WRAP_WIDTH = 200
-_LIST_ITEM_RE = re.compile(r"(?:[-*•–]|\d{1,3}[.)]|[a-z][.)])\s")
-
-
-def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    lines = _line_spans(text, start, end)
-    if len(lines) < 2:
-        return [(start, end)]
-    widths = [b - a for a, b in lines]
-    widest = max(widths)
-    if widest > WRAP_WIDTH or min(widths[:-1]) < 0.6 * widest:
-        return lines
-    out: list[tuple[int, int]] = []
-    for a, b in lines:
-        if out and not _LIST_ITEM_RE.match(text, a):
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans, pos = [], start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl
-        a, b = trim_span(text, pos, stop)
-        if a < b:
-            spans.append((a, b))
-        pos = stop + 1
-    return spans
-
-
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` moved inward past whitespace; the text itself is never edited."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def stripped_unit(
-    text: str, start: int, end: int, *, speaker: str | None = None, t_start: float | None = None
-) -> Unit | None:
-    """A unit over ``text[start:end]`` with surrounding whitespace trimmed; None if empty."""
-    a, b = trim_span(text, start, end)
-    return Unit(a, b, speaker=speaker, t_start=t_start) if a < b else None
-
-
-def infer_interviewers(
-    turns: Iterable[tuple[str, str]], extra_labels: Collection[str] = ()
-) -> frozenset[str]:
-    """The labels of interviewers among ``(speaker, text)`` turns.
-
-    Labels naming the role (or listed in metadata) win. Otherwise, among the
-    speakers with two turns or more, the one who mostly asks questions is the
-    interviewer (someone who speaks once, e.g. to ask the way, does not count).
-    """
-    asked: Counter[str] = Counter()
-    spoke: Counter[str] = Counter()
-    for speaker, text in turns:
-        spoke[speaker] += 1
-        asked[speaker] += "?" in text or "？" in text
-    named = frozenset(s for s in spoke if is_interviewer(s, extra_labels))
-    regular = [s for s in spoke if spoke[s] >= 2]
-    if named or len(regular) < 2:
-        return named
-    rates = sorted(((asked[s] / spoke[s], s) for s in regular), reverse=True)
-    (top_rate, top), (second_rate, _) = rates[0], rates[1]
-    if top_rate >= 0.4 and top_rate >= 2 * second_rate:
-        return frozenset({top})
-    return frozenset()
