@@ -191,6 +191,7 @@ def test_cli_unknown_coder_is_one_line(coded: tuple[Store, list[str]], tmp_path:
 
 
 def test_cli_without_a_store_says_where(tmp_path: Path) -> None:
+    (tmp_path / "codebook").mkdir()  # a project, but nothing coded yet
     result = CliRunner().invoke(
         app, ["agreement", "--coders", "a", "b", "--project", str(tmp_path)]
     )

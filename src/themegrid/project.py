@@ -4,6 +4,7 @@ and the store ``themegrid.sqlite``. ``init_project`` scaffolds a new one.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,12 +46,28 @@ class Project:
 
 
 def open_project(root: Path | str = ".", *, need: tuple[str, ...] = ("codebook",)) -> Project:
-    """The project at ``root``; raises ProjectError naming what is missing and the fix."""
-    project = Project(Path(root).resolve())
-    if not project.root.is_dir():
+    """The project at ``root``; raises ProjectError naming what is missing and the fix.
+
+    A project is a folder holding ``codebook/``, ``corpus/`` or the store. When
+    ``root`` is the current folder (the default), it and then its parents are
+    searched, as git does, and a project found above is named on stderr. Nothing
+    is created when no project is found.
+    """
+    start = Path(root).resolve()
+    if not start.is_dir():
+        raise ProjectError(f"{start}: no such folder; create a project with 'themegrid init DIR'")
+    search_up = Path(root) == Path(".")
+    candidates = [start, *start.parents] if search_up else [start]
+    found = next((folder for folder in candidates if _is_project(folder)), None)
+    if found is None:
+        above = " or any folder above it" if search_up and start.parent != start else ""
         raise ProjectError(
-            f"{project.root}: no such folder; create a project with 'themegrid init DIR'"
+            f"no themegrid project in {start}{above}; make one there with "
+            f"'themegrid init {start}', or pass --project DIR"
         )
+    if found != start:
+        print(f"Using the project in {found}", file=sys.stderr)
+    project = Project(found)
     for part in need:
         folder = getattr(project, f"{part}_dir")
         if not folder.is_dir():
@@ -59,6 +76,15 @@ def open_project(root: Path | str = ".", *, need: tuple[str, ...] = ("codebook",
                 "run 'themegrid init DIR' or pass --project DIR"
             )
     return project
+
+
+def _is_project(folder: Path) -> bool:
+    """What marks a project folder: ``codebook/``, ``corpus/`` or the store file."""
+    return (
+        (folder / "codebook").is_dir()
+        or (folder / "corpus").is_dir()
+        or (folder / STORE_NAME).is_file()
+    )
 
 
 TEMPLATE_FILES = (

@@ -14,7 +14,8 @@ from themegrid.errors import ThemegridError
 
 
 class _Group(TyperGroup):
-    """Turns library errors into ``Error: <message>`` on stderr and exit status 1, no traceback."""
+    """Turns library errors into ``Error: <message>`` on stderr and exit status 1, no traceback;
+    Ctrl-C into a one-line note and exit status 130 (the transaction was rolled back)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -22,6 +23,12 @@ class _Group(TyperGroup):
         except ThemegridError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from exc
+        except KeyboardInterrupt as exc:
+            typer.echo(
+                "Interrupted: the project store is as it was before this command; run it again.",
+                err=True,
+            )
+            raise typer.Exit(130) from exc
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
