@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from factories import add_coding
+from themegrid.aggregate.matrix import load_codings
 from themegrid.codebook import Codebook, load_codebook
-from themegrid.import_coded import import_coded
-from themegrid.matrix import load_codings
+from themegrid.exchange.coded import import_coded
+from themegrid.exchange.refi import UnsafeArchive, import_qdpx
 from themegrid.project import Project
-from themegrid.refi import UnsafeArchive, import_qdpx
-from themegrid.speakers import find_turns, infer_interviewers
+from themegrid.segment.interviewer import infer_interviewers
+from themegrid.segment.labels import find_turns
 from themegrid.store import Store
 
 # --- 1. re-importing a coded spreadsheet keeps what reviewers added -------------------------
