@@ -20,6 +20,7 @@ from themegrid.codebook.model import Codebook
 from themegrid.models import RULE_CODER
 from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
 from themegrid.project import Project
+from themegrid.store import segments as segs_store
 from themegrid.store.connection import Store, dumps, now
 from themegrid.tag.tagger import RuleTagger
 
@@ -270,9 +271,7 @@ def _tag(
         batch = todo[start : start + BATCH]
         changes = _diff_batch(store, tagger, batch, run_id)
         _write_changes(store, changes)
-        store.conn.executemany(
-            "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i, _ in batch]
-        )
+        segs_store.set_tagged_hash(store, (i for i, _ in batch), cue_hash)
         new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
         retired += len(changes.retires)
     if progress:
