@@ -19,7 +19,11 @@ demo: $(STAMP)
 	@echo
 	@echo "The cross-state theme matrix workbook is in reports/theme_matrix.xlsx"
 
+# The suite, after lint, format check and type check of src/ (all must be clean).
 test: $(STAMP)
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 test-all: $(STAMP)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from themegrid.aggregate.evaluate import EvaluationReport, evaluate
-from themegrid.codebook.model import Code, Codebook, Cues
+from themegrid.codebook import Code, Codebook, Cues
 from themegrid.store.connection import Store, now
 from themegrid.tag.model import SuggestionModel
 

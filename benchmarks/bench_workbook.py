@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from themegrid.aggregate.matrix import load_codings
-from themegrid.codebook.model import Code, Codebook
+from themegrid.codebook import Code, Codebook
 from themegrid.export.workbook import write_workbook
 from themegrid.store.connection import Store, now
 

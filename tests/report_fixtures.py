@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from factories import add_coding, add_document
-from themegrid.codebook.model import Code, Codebook
+from themegrid.codebook import Code, Codebook
 from themegrid.store.connection import Store
 
 CODEBOOK = Codebook(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.codebook.check import check_codebook
-from themegrid.codebook.model import Codebook, load_codebook
 
 CODEBOOK = Path(__file__).resolve().parents[1] / "codebook"
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from themegrid.cli import app
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.errors import CodebookError
 
 HEADER = "codebook:\n  name: Test\n  version: 1.0.0\n"

@@ -15,7 +15,7 @@ from factories import add_coding
 from themegrid.aggregate.agreement import UnknownCoder
 from themegrid.aggregate.evaluate import METHODS, evaluate, score
 from themegrid.cli import app
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.errors import ThemegridError
 from themegrid.store.connection import Store
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from factories import add_document
 from themegrid.cli import app
-from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.errors import InputFileError, ValidationError
 from themegrid.exchange.coded import InvalidCoder, Layout, codes_as_yaml, import_coded
 from themegrid.store.connection import Store

@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 from coded_collection import FILLER, WORDS, build, make_text, view, write_codebook
 from factories import add_coding, add_document
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.models import MODEL_CODER
 from themegrid.store.connection import Store
 from themegrid.tag.model import SegmentInput, SuggestionModel, suggest_with_model, train_from_store

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from test_refi_fixtures import AZ_TURNS, accepted_codings, build_project, schema, write_codebook
 from themegrid.cli import app
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.exchange.refi import (
     MACHINE_USER,
     export_qdc,

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from test_refi_fixtures import SHARED_REFI, accepted_codings, build_project, fresh_project
 from themegrid.cli import app
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.exchange.refi import (
     MACHINE_USER,
     RefiError,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from factories import add_coding, add_document
 from themegrid.cli import app
-from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.errors import InputFileError, ValidationError
 from themegrid.exchange.coded import InvalidCoder
 from themegrid.exchange.review import (

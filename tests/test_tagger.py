@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from themegrid.codebook.model import load_codebook
+from themegrid.codebook import load_codebook
 from themegrid.tag.nlp import make_nlp
 from themegrid.tag.tagger import SPANS_KEY, CueRuler, RuleTagger
 

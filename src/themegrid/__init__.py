@@ -23,10 +23,10 @@ _EXPORTS = {
     "evaluate": "aggregate.evaluate",
     "CheckReport": "codebook.check",
     "check_codebook": "codebook.check",
-    "Code": "codebook.model",
-    "Codebook": "codebook.model",
-    "Cues": "codebook.model",
-    "load_codebook": "codebook.model",
+    "Code": "codebook",
+    "Codebook": "codebook",
+    "Cues": "codebook",
+    "load_codebook": "codebook",
     "CodebookError": "errors",
     "InputFileError": "errors",
     "MissingDependency": "errors",
@@ -82,8 +82,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
+    from themegrid.codebook import Code, Codebook, Cues, load_codebook  # noqa: F401
     from themegrid.codebook.check import CheckReport, check_codebook  # noqa: F401
-    from themegrid.codebook.model import Code, Codebook, Cues, load_codebook  # noqa: F401
     from themegrid.errors import ThemegridError  # noqa: F401
     from themegrid.project import Project, init_project, open_project  # noqa: F401
     from themegrid.store.connection import Store  # noqa: F401

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.errors import ProjectError
 from themegrid.store.connection import STORE_NAME, Store
 

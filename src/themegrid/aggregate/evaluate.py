@@ -38,7 +38,7 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from themegrid.aggregate.agreement import check_coders
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import ThemegridError
 from themegrid.store.connection import Store
 from themegrid.tag.model import UNKNOWN, LabelledSet, SuggestionModel, human_labels, labelled_set

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from themegrid.codebook.model import Codebook, load_codebook
+from themegrid.codebook.load import load_codebook
+from themegrid.codebook.model import Codebook
 from themegrid.errors import CodebookError, Problem
 from themegrid.tag.tagger import ExampleCheck, check_examples
 

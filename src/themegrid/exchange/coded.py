@@ -33,15 +33,17 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
-from themegrid.pipeline.coding import finish_run, start_run, sync_codes
 from themegrid.segment.speakers import is_interviewer
 from themegrid.segment.units import segment_id
+from themegrid.store import codes as store_codes
+from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
 from themegrid.store.connection import Store, dumps, now
 from themegrid.store.documents import DocumentText
+from themegrid.store.runs import finish_run, start_run
 
 PREFIX = "imported/"
 CODE_COLUMN_RE = re.compile(r"^(codes?|themes?)[\s_\-]*\d*$", re.I)
@@ -220,14 +222,10 @@ def split_path(label: str) -> list[str]:
 def known_codes(store: Store, codebook: Codebook) -> CodeIndex:
     """The codebook's codes plus codes created in the store by imports (``origin`` not codebook)."""
     codes = [KnownCode(c.id, c.name, c.parent_id, c.codable) for c in codebook.codes]
-    rows = store.query(
-        "SELECT id, name, parent_id, codable, origin FROM codes"
-        " WHERE origin != 'codebook' AND active = 1 ORDER BY position, id"
-    )
     codes += [
-        KnownCode(r["id"], r["name"], r["parent_id"], bool(r["codable"]), r["origin"])
-        for r in rows
-        if r["id"] not in codebook
+        KnownCode(c.id, c.name, c.parent_id, c.codable, c.origin)
+        for c in store_codes.imported_codes(store)
+        if c.id not in codebook
     ]
     return CodeIndex(codes)
 
@@ -910,8 +908,11 @@ def import_coded(
         raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
     with store.transaction():
         run_id = start_run(store, "import-coded", codebook)
-        sync_codes(store, codebook)
-        _insert_codes(store, created)
+        store_codes.sync_codebook(store, codebook)
+        store_codes.add_codes(
+            store,
+            [store_codes.NewCode(c.id, c.name, c.parent_id, c.codable, "import") for c in created],
+        )
         _write_documents(store, plan)
         updated = _update_attributes(store, plan)
         counts = _write_codings(store, plan, row_codes, coder, run_id)
@@ -1009,14 +1010,6 @@ def _plan(
     return plan
 
 
-def _insert_codes(store: Store, created: list[KnownCode]) -> None:
-    start = int(store.scalar("SELECT COALESCE(MAX(position), 0) FROM codes")) + 1
-    store.conn.executemany(
-        "INSERT INTO codes (id, name, parent_id, codable, origin, position) VALUES (?, ?, ?, ?, 'import', ?)",
-        [(c.id, c.name, c.parent_id, int(c.codable), start + i) for i, c in enumerate(created)],
-    )
-
-
 def _write_documents(store: Store, plan: Plan) -> None:
     stamp = now()
     segments = []
@@ -1070,13 +1063,7 @@ def _write_codings(
 ) -> dict[str, int]:
     """Insert new codings, re-accept earlier rejections, withdraw codes a re-import dropped."""
     stamp = now()
-    existing = {
-        (r["segment_id"], r["code_id"]): (r["id"], r["status"], r["reason"])
-        for r in store.query(
-            "SELECT id, segment_id, code_id, status, reason FROM codings WHERE source = 'human' AND coder = ?",
-            (coder,),
-        )
-    }
+    existing = store_codings.human_codings(store, coder)
     wanted: dict[tuple[str, str], str] = {}
     for row, seg in plan.row_segments:
         for code in row_codes[(row.file, row.number)]:
@@ -1085,34 +1072,27 @@ def _write_codings(
     for key, reason in wanted.items():
         old = existing.get(key)
         if old is None:
-            inserts.append((*key, coder, reason, run_id, stamp, stamp))
-        elif old[1] == "accepted":
+            inserts.append(store_codings.HumanDecision(*key, "accepted", reason))
+        elif old.status == "accepted":
             unchanged += 1
         else:
-            updates.append(("accepted", reason, run_id, stamp, old[0]))
+            updates.append(store_codings.HumanDecision(*key, "accepted", reason))
     touched = {seg: row for row, seg in plan.row_segments}
     withdrawn = [
-        (
+        store_codings.HumanDecision(
+            seg,
+            code,
             "rejected",
             f"not in {touched[seg].file} row {touched[seg].number} (re-import)",
-            run_id,
-            stamp,
-            old[0],
         )
         for (seg, code), old in existing.items()
         if seg in touched
         and (seg, code) not in wanted
-        and old[1] == "accepted"
-        and old[2].startswith("imported from ")
+        and old.status == "accepted"
+        and old.reason.startswith("imported from ")
     ]
-    store.conn.executemany(
-        "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, run_id, created_at,"
-        " updated_at) VALUES (?, ?, 'human', ?, 'accepted', ?, ?, ?, ?)",
-        inserts,
-    )
-    store.conn.executemany(
-        "UPDATE codings SET status = ?, reason = ?, run_id = ?, updated_at = ? WHERE id = ?",
-        updates + withdrawn,
+    store_codings.record_human_codings(
+        store, coder, inserts + updates + withdrawn, run_id=run_id, at=stamp
     )
     views_added = segs_store.mark_seen(store, touched, coder, "import", at=stamp)
     return {

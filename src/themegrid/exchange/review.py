@@ -25,12 +25,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from themegrid.atomic import atomic_path
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
-from themegrid.pipeline.coding import finish_run, start_run, sync_codes
+from themegrid.store import codings as store_codings
 from themegrid.store import segments as segs_store
-from themegrid.store.connection import Store, loads, now
+from themegrid.store.codes import sync_codebook
+from themegrid.store.connection import Store, now
+from themegrid.store.runs import finish_run, start_run
 
 SHEET = "Review"
 CONTEXT_CHARS = 300
@@ -126,34 +128,29 @@ def pending_suggestions(
                     for c in unknown
                 ]
             )
-    rows = store.query(
-        "SELECT e.segment_id, e.code_id, e.source, e.confidence, e.reason, s.seq, s.speaker, s.text,"
-        " s.document_id, d.path, d.attributes FROM effective_codings e"
-        " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
-        " WHERE e.status = 'suggested' AND s.active = 1 ORDER BY d.path, s.seq, e.code_id"
-    )
+    rows = store_codings.pending_suggestions(store)
     wanted = set(codes or ())
-    rows = [r for r in rows if not wanted or r["code_id"] in wanted]
-    context = _context(store, {r["document_id"] for r in rows})
+    rows = [r for r in rows if not wanted or r.code_id in wanted]
+    context = _context(store, {r.document_id for r in rows})
     items = []
     for r in rows:
-        before, after = context.get(r["segment_id"], ("", ""))
-        code = index.codes.get(r["code_id"])
+        before, after = context.get(r.segment_id, ("", ""))
+        code = index.codes.get(r.code_id)
         items.append(
             ReviewItem(
-                segment_id=r["segment_id"],
-                code_id=r["code_id"],
-                code_name=code.name if code else r["code_id"],
-                document=r["path"],
-                seq=r["seq"],
-                attributes={k: str(v) for k, v in loads(r["attributes"], {}).items()},
-                speaker=r["speaker"] or "",
+                segment_id=r.segment_id,
+                code_id=r.code_id,
+                code_name=code.name if code else r.code_id,
+                document=r.path,
+                seq=r.seq,
+                attributes={k: str(v) for k, v in r.attributes.items()},
+                speaker=r.speaker or "",
                 before=before,
-                text=r["text"],
+                text=r.text,
                 after=after,
-                source="both" if "+" in (r["source"] or "") else r["source"],
-                confidence=r["confidence"],
-                reason=r["reason"] or "",
+                source="both" if "+" in r.source else r.source,
+                confidence=r.confidence,
+                reason=r.reason,
             )
         )
     return items
@@ -390,7 +387,7 @@ def import_review(
         raise ValidationError(problems, f"{path}: {len(problems)} problem(s); nothing was applied")
     with store.transaction():
         run_id = start_run(store, "review import", codebook)
-        sync_codes(store, codebook)
+        sync_codebook(store, codebook)
         counts = _apply(store, decisions, viewed, coder, run_id)
         summary = ReviewImportSummary(run_id=run_id, coder=coder, **counts)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -536,31 +533,19 @@ def _apply(
     store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int
 ) -> dict[str, int]:
     stamp = now()
-    existing = {
-        (r["segment_id"], r["code_id"]): r
-        for r in store.query(
-            "SELECT id, segment_id, code_id, status, note FROM codings WHERE source = 'human' AND coder = ?",
-            (coder,),
-        )
-    }
+    existing = store_codings.human_codings(store, coder)
     counts = {"accepted": 0, "rejected": 0, "added": 0, "unchanged": 0}
+    changed = []
     for d in decisions:
         old = existing.get((d.segment_id, d.code_id))
-        if old is not None and old["status"] == d.status and old["note"] == d.note:
+        if old is not None and old.status == d.status and old.note == d.note:
             counts["unchanged"] += 1
             continue
         counts["added" if d.reason == "added in review" else d.status] += 1
-        if old is None:
-            store.execute(
-                "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, note, run_id,"
-                " created_at, updated_at) VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?)",
-                (d.segment_id, d.code_id, coder, d.status, d.reason, d.note, run_id, stamp, stamp),
-            )
-        else:
-            store.execute(
-                "UPDATE codings SET status = ?, reason = ?, note = ?, run_id = ?, updated_at = ? WHERE id = ?",
-                (d.status, d.reason, d.note, run_id, stamp, old["id"]),
-            )
+        changed.append(
+            store_codings.HumanDecision(d.segment_id, d.code_id, d.status, d.reason, d.note)
+        )
+    store_codings.record_human_codings(store, coder, changed, run_id=run_id, at=stamp)
     before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
     store.conn.executemany(
         "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'review', ?)",

@@ -37,7 +37,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from themegrid import __version__
 from themegrid.aggregate import matrix as mx
 from themegrid.atomic import atomic_path
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.errors import ThemegridError
 from themegrid.store.connection import Store
 

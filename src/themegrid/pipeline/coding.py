@@ -15,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from themegrid import __version__
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.models import RULE_CODER
 from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
 from themegrid.project import Project
+from themegrid.store import codings as store_codings
 from themegrid.store import segments as segs_store
-from themegrid.store.connection import Store, dumps, now
+from themegrid.store.codes import sync_codebook
+from themegrid.store.connection import Store, now
+from themegrid.store.runs import finish_run, start_run
 from themegrid.tag.tagger import RuleTagger
 
 BATCH = 2000
@@ -64,54 +66,6 @@ class CodingSummary:
         }
 
 
-def sync_codes(store: Store, codebook: Codebook) -> None:
-    """Mirror the codebook into the ``codes`` table; codes gone from it become inactive."""
-    rows = [
-        (c.id, c.name, c.parent_id, c.definition, c.include, c.exclude, int(c.codable), c.color, i)
-        for i, c in enumerate(codebook.tree_order())
-    ]
-    store.conn.executemany(
-        "INSERT INTO codes (id, name, parent_id, definition, include_note, exclude_note, codable, color,"
-        " position, origin, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'codebook', 1)"
-        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id,"
-        " definition = excluded.definition, include_note = excluded.include_note,"
-        " exclude_note = excluded.exclude_note, codable = excluded.codable, color = excluded.color,"
-        " position = excluded.position, origin = 'codebook', active = 1",
-        rows,
-    )
-    ids = [c.id for c in codebook.codes]
-    marks = ",".join("?" * len(ids))
-    store.execute(
-        f"UPDATE codes SET active = 0 WHERE origin = 'codebook' AND id NOT IN ({marks})", tuple(ids)
-    )
-
-
-def start_run(store: Store, command: str, codebook: Codebook | None) -> int:
-    cur = store.execute(
-        "INSERT INTO runs (command, started_at, tool_version, codebook_name, codebook_version,"
-        " codebook_hash, cue_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            command,
-            now(),
-            __version__,
-            codebook.name if codebook else None,
-            codebook.version if codebook else None,
-            codebook.hash if codebook else None,
-            codebook.cue_hash if codebook else None,
-        ),
-    )
-    return int(cur.lastrowid or 0)
-
-
-def finish_run(
-    store: Store, run_id: int, summary: dict[str, Any], inputs: dict[str, str] | None = None
-) -> None:
-    store.execute(
-        "UPDATE runs SET finished_at = ?, summary = ?, input_hashes = ? WHERE id = ?",
-        (now(), dumps(summary), dumps(inputs or {}), run_id),
-    )
-
-
 def run_coding(
     project: Project,
     store: Store,
@@ -128,8 +82,14 @@ def run_coding(
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
         ingested = ingest(project, store, prune=prune, progress=progress)
-        sync_codes(store, codebook)
-        retired = _retire_stale(store, codebook, run_id, include_interviewers)
+        sync_codebook(store, codebook)
+        retired = store_codings.retire_stale_suggestions(
+            store,
+            [c.id for c in codebook.codable],
+            include_interviewers=include_interviewers,
+            run_id=run_id,
+            at=now(),
+        )
         todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
         new, kept, skipped, tagged_retired = 0, 0, 0, 0
         if todo:
@@ -169,11 +129,7 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         [
             codebook.hash,
             store.get_meta("cue_hash"),
-            list(
-                store.query("SELECT COUNT(*), MAX(updated_at) FROM codings WHERE source = 'human'")[
-                    0
-                ]
-            ),
+            list(store_codings.human_decisions_fingerprint(store)),
             store.scalar("SELECT COUNT(*) FROM segments WHERE active = 1"),
         ]
     )
@@ -197,36 +153,6 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     return {"used": True, "changed": changed, "note": note, **result}
 
 
-def _retire_stale(store: Store, codebook: Codebook, run_id: int, include_interviewers: bool) -> int:
-    """Retire machine suggestions that no longer apply, saying why in the reason.
-
-    Their code left the codebook (or became a grouping), their segment left its
-    document or its file is missing, or their segment is not codable in this run
-    (an interviewer turn or a transcript preamble).
-    """
-    codable = [c.id for c in codebook.codable]
-    marks = ",".join("?" * len(codable)) or "''"
-    not_codable = (
-        "s.is_interviewer = 0 AND s.codable = 0" if include_interviewers else "s.codable = 0"
-    )
-    why = (
-        "CASE WHEN code_id NOT IN (" + marks + ") THEN 'code removed from the codebook'"
-        " WHEN segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-        "   WHERE s.active = 0 OR d.status = 'missing') THEN 'segment no longer in its document'"
-        " ELSE 'segment not coded (interviewer turn or transcript preamble)' END"
-    )
-    cur = store.execute(
-        "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?, reason = 'retired: ' || "
-        + why
-        + " WHERE source IN ('rule', 'model') AND status = 'suggested' AND ("
-        " code_id NOT IN (" + marks + ")"
-        " OR segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-        f"                   WHERE s.active = 0 OR d.status = 'missing' OR ({not_codable})))",
-        (run_id, now(), *codable, *codable),
-    )
-    return cur.rowcount
-
-
 def _segments_to_tag(
     store: Store, cue_hash: str, include_interviewers: bool
 ) -> list[tuple[str, str]]:
@@ -245,11 +171,10 @@ def _segments_to_tag(
 
 @dataclass
 class _Changes:
-    """What tagging one batch changes among the rule suggestions (rows ready for SQL)."""
+    """What tagging one batch changes among the rule suggestions."""
 
-    inserts: list[tuple[Any, ...]] = field(default_factory=list)
-    updates: list[tuple[Any, ...]] = field(default_factory=list)
-    retires: list[tuple[Any, ...]] = field(default_factory=list)
+    suggest: list[store_codings.Suggestion] = field(default_factory=list)
+    retire: list[tuple[str, str, str | None]] = field(default_factory=list)
     new: int = 0
     kept: int = 0
     skipped: int = 0
@@ -269,25 +194,32 @@ def _tag(
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, tagger, batch, run_id)
-        _write_changes(store, changes)
+        changes = _diff_batch(store, tagger, batch)
+        stamp = now()
+        store_codings.record_suggestions(
+            store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
+        )
+        store_codings.retire_suggestions(
+            store, "rule", RULE_CODER, changes.retire, run_id=run_id, at=stamp
+        )
         segs_store.set_tagged_hash(store, (i for i, _ in batch), cue_hash)
         new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
-        retired += len(changes.retires)
+        retired += len(changes.retire)
     if progress:
         progress(len(todo), len(todo), "tagging")
     return new, kept, skipped, retired
 
 
-def _diff_batch(
-    store: Store, tagger: RuleTagger, batch: list[tuple[str, str]], run_id: int
-) -> _Changes:
+def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) -> _Changes:
     """Compare the tagger's suggestions with the stored rule rows of these segments."""
     ids = [seg_id for seg_id, _ in batch]
-    existing = _machine_rows(store, ids)
-    rejected = _human_rejected(store, ids)
+    existing: dict[str, dict[str, store_codings.StoredSuggestion]] = {}
+    for (seg_id, code_id), row in store_codings.machine_suggestions(
+        store, "rule", RULE_CODER, ids
+    ).items():
+        existing.setdefault(seg_id, {})[code_id] = row
+    rejected = store_codings.human_rejected(store, ids)
     out = _Changes()
-    stamp = now()
     for (seg_id, _text), suggestions in zip(
         batch, tagger.tag_many(t for _, t in batch), strict=True
     ):
@@ -297,73 +229,22 @@ def _diff_batch(
         for code_id, s in wanted.items():
             prior = old.get(code_id)
             if prior is None:
-                out.inserts.append(
-                    (seg_id, code_id, RULE_CODER, s.score, s.reason, run_id, stamp, stamp)
-                )
+                out.suggest.append(store_codings.Suggestion(seg_id, code_id, s.score, s.reason))
                 out.new += 1
-            elif prior != ("suggested", s.reason, s.score):
-                out.updates.append((s.score, s.reason, run_id, stamp, seg_id, code_id, RULE_CODER))
-                out.new += prior[0] != "suggested"
-                out.kept += prior[0] == "suggested"
+            elif (prior.status, prior.reason, prior.confidence) != ("suggested", s.reason, s.score):
+                out.suggest.append(store_codings.Suggestion(seg_id, code_id, s.score, s.reason))
+                out.new += prior.status != "suggested"
+                out.kept += prior.status == "suggested"
             else:
                 out.kept += 1
         for code_id, prior in old.items():
-            if code_id not in wanted and prior[0] == "suggested":
+            if code_id not in wanted and prior.status == "suggested":
                 why = (
                     "a human rejected it"
                     if (seg_id, code_id) in rejected
                     else "cues no longer match"
                 )
-                out.retires.append((f"retired: {why}", run_id, stamp, seg_id, code_id, RULE_CODER))
-    return out
-
-
-def _write_changes(store: Store, changes: _Changes) -> None:
-    store.conn.executemany(
-        "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason, run_id,"
-        " created_at, updated_at) VALUES (?, ?, 'rule', ?, 'suggested', ?, ?, ?, ?, ?)",
-        changes.inserts,
-    )
-    store.conn.executemany(
-        "UPDATE codings SET status = 'suggested', confidence = ?, reason = ?, run_id = ?, updated_at = ?"
-        " WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = ?",
-        changes.updates,
-    )
-    store.conn.executemany(
-        "UPDATE codings SET status = 'retired', reason = ?, run_id = ?, updated_at = ?"
-        " WHERE segment_id = ? AND code_id = ? AND source = 'rule' AND coder = ?",
-        changes.retires,
-    )
-
-
-def _in_chunks(ids: list[str], size: int = 900) -> list[list[str]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-def _machine_rows(store: Store, ids: list[str]) -> dict[str, dict[str, tuple[str, str, float]]]:
-    out: dict[str, dict[str, tuple[str, str, float]]] = {}
-    for chunk in _in_chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        for r in store.query(
-            "SELECT segment_id, code_id, status, reason, confidence FROM codings"
-            f" WHERE source = 'rule' AND coder = ? AND segment_id IN ({marks})",
-            (RULE_CODER, *chunk),
-        ):
-            out.setdefault(r[0], {})[r[1]] = (r[2], r[3], r[4])
-    return out
-
-
-def _human_rejected(store: Store, ids: list[str]) -> set[tuple[str, str]]:
-    """(segment, code) pairs whose latest human decision is a rejection."""
-    out: set[tuple[str, str]] = set()
-    for chunk in _in_chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        for r in store.query(
-            "SELECT segment_id, code_id FROM effective_codings"
-            f" WHERE source = 'human' AND status = 'rejected' AND segment_id IN ({marks})",
-            tuple(chunk),
-        ):
-            out.add((r[0], r[1]))
+                out.retire.append((seg_id, code_id, f"retired: {why}"))
     return out
 
 
@@ -378,12 +259,7 @@ def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, in
     tops = [c.id for c in codebook.children(None)]
     level = 0 if len(tops) >= 3 else 1
     segments: dict[str, set[str]] = {}
-    for seg_id, code_id in store.query(
-        "SELECT e.segment_id, e.code_id FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        " JOIN documents d ON d.id = s.document_id"
-        " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
-        " AND (s.codable = 1 OR e.source = 'human')"
-    ):
+    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
         chain = (
             [*reversed(codebook.ancestors(code_id)), code_id] if code_id in codebook else [code_id]
         )

@@ -304,18 +304,29 @@ def _upsert_document(
     attributes: dict[str, str],
     row: StoredDocument | None,
 ) -> int:
-    values = {
-        "format": raw.format,
-        "kind": raw.kind,
-        "content_hash": digest,
-        "text": raw.text,
-        "attributes": attributes,
-        "repair_notes": raw.repair_notes,
-        "warnings": raw.warnings,
-    }
     if row is None:
-        return docs_store.insert_document(store, path=path, **values)
-    docs_store.update_document(store, row.id, **values)
+        return docs_store.insert_document(
+            store,
+            path=path,
+            format=raw.format,
+            kind=raw.kind,
+            content_hash=digest,
+            text=raw.text,
+            attributes=attributes,
+            repair_notes=raw.repair_notes,
+            warnings=raw.warnings,
+        )
+    docs_store.update_document(
+        store,
+        row.id,
+        format=raw.format,
+        kind=raw.kind,
+        content_hash=digest,
+        text=raw.text,
+        attributes=attributes,
+        repair_notes=raw.repair_notes,
+        warnings=raw.warnings,
+    )
     return row.id
 
 

@@ -71,8 +71,9 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from themegrid.codebook.model import Codebook
+from themegrid.codebook import Codebook
 from themegrid.models import MODEL_CODER
+from themegrid.store import codings as store_codings
 from themegrid.store.connection import Store, now
 
 UNKNOWN = -1
@@ -439,27 +440,11 @@ def human_labels(store: Store, coder: str | None = None) -> dict[str, set[str]]:
     With ``coder``: that coder's own decisions only. Without: every human's,
     the latest human decision per (segment, code) counting.
     """
-    if coder is None:
-        seen = store.query(
-            "SELECT segment_id FROM segment_views UNION SELECT segment_id FROM codings WHERE source = 'human'"
-        )
-        accepted = store.query(
-            "SELECT segment_id, code_id FROM effective_codings WHERE source = 'human' AND status = 'accepted'"
-        )
-    else:
-        seen = store.query(
-            "SELECT segment_id FROM segment_views WHERE coder = ?"
-            " UNION SELECT segment_id FROM codings WHERE source = 'human' AND coder = ?",
-            (coder, coder),
-        )
-        accepted = store.query(
-            "SELECT segment_id, code_id FROM codings"
-            " WHERE source = 'human' AND coder = ? AND status = 'accepted'",
-            (coder,),
-        )
-    labels: dict[str, set[str]] = {r[0]: set() for r in seen}
-    for r in accepted:
-        labels[r[0]].add(r[1])
+    seen = store_codings.segments_seen_by_humans(store, coder)
+    accepted = store_codings.human_accepted(store, coder)
+    labels: dict[str, set[str]] = {seg: set() for seg in seen}
+    for seg, code in accepted:
+        labels[seg].add(code)
     return labels
 
 
@@ -545,12 +530,7 @@ def suggest_with_model(
         summary["codes_modelled"] = list(model.modelled_codes)
         summary["codes_skipped"] = dict(model.skipped_)
     decided = set(human_labels(store))
-    rejected = {
-        (r[0], r[1])
-        for r in store.query(
-            "SELECT segment_id, code_id FROM codings WHERE source = 'human' AND status = 'rejected'"
-        )
-    }
+    rejected = store_codings.human_rejected(store)
     inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
     active = {
         r[0]
@@ -564,41 +544,31 @@ def suggest_with_model(
     if model is not None and candidates:
         wanted = _predictions(model, [inputs[k][1] for k in candidates], candidates, rejected)
     summary["segments_scored"] = len(candidates)
-    existing = {
-        (r["segment_id"], r["code_id"]): r
-        for r in store.query(
-            "SELECT segment_id, code_id, status, confidence, reason FROM codings"
-            " WHERE source = 'model' AND coder = ?",
-            (MODEL_CODER,),
-        )
-    }
+    existing = store_codings.machine_suggestions(store, "model", MODEL_CODER)
     stamp = now()
     candidate_set = set(candidates)
-    with store.transaction() as conn:
-        for key, (p, reason) in sorted(wanted.items()):
-            old = existing.get(key)
-            if old is not None and old["status"] == "suggested" and old["reason"] == reason:
-                summary["unchanged"] += 1
-                continue
-            summary["new" if old is None else "updated"] += 1
-            conn.execute(
-                "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason,"
-                " run_id, created_at, updated_at) VALUES (?, ?, 'model', ?, 'suggested', ?, ?, ?, ?, ?)"
-                " ON CONFLICT (segment_id, code_id, source, coder) DO UPDATE SET"
-                " status = 'suggested', confidence = excluded.confidence, reason = excluded.reason,"
-                " run_id = excluded.run_id, updated_at = excluded.updated_at",
-                (key[0], key[1], MODEL_CODER, p, reason, run_id, stamp, stamp),
-            )
-        for key, old in existing.items():
-            if old["status"] != "suggested" or key in wanted:
-                continue
-            if key[0] in candidate_set or key in rejected or key[0] not in active:
-                conn.execute(
-                    "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?"
-                    " WHERE segment_id = ? AND code_id = ? AND source = 'model' AND coder = ?",
-                    (run_id, stamp, key[0], key[1], MODEL_CODER),
-                )
-                summary["retired"] += 1
+    suggest: list[store_codings.Suggestion] = []
+    retire: list[tuple[str, str, str | None]] = []
+    for key, (p, reason) in sorted(wanted.items()):
+        old = existing.get(key)
+        if old is not None and old.status == "suggested" and old.reason == reason:
+            summary["unchanged"] += 1
+            continue
+        summary["new" if old is None else "updated"] += 1
+        suggest.append(store_codings.Suggestion(key[0], key[1], p, reason))
+    for key, old in existing.items():
+        if old.status != "suggested" or key in wanted:
+            continue
+        if key[0] in candidate_set or key in rejected or key[0] not in active:
+            retire.append((key[0], key[1], None))
+            summary["retired"] += 1
+    with store.transaction():
+        store_codings.record_suggestions(
+            store, "model", MODEL_CODER, suggest, run_id=run_id, at=stamp
+        )
+        store_codings.retire_suggestions(
+            store, "model", MODEL_CODER, retire, run_id=run_id, at=stamp
+        )
     return summary
 
 

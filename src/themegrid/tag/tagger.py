@@ -10,7 +10,6 @@ codes may match one segment and matches may overlap. As a pipeline component
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from themegrid.codebook.model import Code, Codebook
-from themegrid.errors import Problem
+from themegrid.codebook import Code, Codebook, load_codebook
+from themegrid.codebook.patterns import unknown_attribute_message
+from themegrid.errors import CodebookError, Problem
 from themegrid.tag.nlp import shared_nlp
 
 SPANS_KEY = "themegrid"
@@ -84,6 +84,9 @@ class CueRuler:
         self.pattern_lengths: dict[str, int | None] = {}
         self.pattern_needs: dict[str, list[tuple[int, frozenset[int]]]] = {}
         self.ungated: list[str] = []
+        problems = compile_problems(codebook, self.nlp)
+        if problems:
+            raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
         self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
         for code in self.codes:
             self._add(code)
@@ -253,8 +256,6 @@ def _anchor(pattern: tuple[Mapping[str, Any], ...]) -> tuple[str, list[str]] | N
     default_config={"codebook_path": None},
 )
 def _make_cue_ruler(nlp: Language, name: str, codebook_path: str | None) -> CueRuler:
-    from themegrid.codebook.model import load_codebook
-
     if codebook_path is None:
         raise ValueError("themegrid_cues needs config={'codebook_path': 'path/to/codebook'}")
     return CueRuler(load_codebook(codebook_path), nlp)
@@ -281,17 +282,9 @@ class RuleTagger:
             return self.nlp(text)
 
 
-_TOKEN_ATTRS = (
-    "ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "POS", "TAG", "MORPH", "DEP", "ENT_TYPE", "ENT_IOB",
-    "ENT_ID", "ENT_KB_ID", "SHAPE", "PREFIX", "SUFFIX", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT",
-    "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "IS_SENT_START",
-    "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SPACY", "OP", "_",
-)  # fmt: skip
-
-
-def compile_problems(codebook: Codebook) -> list[Problem]:
+def compile_problems(codebook: Codebook, nlp: Language | None = None) -> list[Problem]:
     """Problems with cues that spaCy would reject, each at its pattern's line."""
-    nlp = shared_nlp()
+    nlp = nlp or shared_nlp()
     problems: list[Problem] = []
     for code in codebook.codes:
         where = f"code {code.id}"
@@ -315,11 +308,9 @@ def compile_problems(codebook: Codebook) -> list[Problem]:
 
 
 def _pattern_message(number: int, pattern: tuple[Mapping[str, Any], ...], exc: Exception) -> str:
-    unknown = [str(k) for token in pattern for k in token if str(k).upper() not in _TOKEN_ATTRS]
+    unknown = unknown_attribute_message(number, pattern)
     if unknown:
-        close = difflib.get_close_matches(unknown[0].upper(), _TOKEN_ATTRS, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"token pattern #{number} uses unknown attribute '{unknown[0]}'{hint}"
+        return unknown
     detail = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())[:200]
     return (
         f"token pattern #{number} is not a valid spaCy Matcher pattern ({detail}); "

@@ -24,16 +24,18 @@ from typing import Any
 
 import yaml
 
-from themegrid import __version__
-from themegrid.codebook.model import Codebook, codebook_files
+from themegrid.codebook import Codebook, codebook_files
 from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.safety import RefiError, write_output
 from themegrid.project import Project
+from themegrid.store import codes as store_codes
+from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
+from themegrid.store import runs as store_runs
 from themegrid.store import segments as segs_store
-from themegrid.store.connection import Store, dumps, now
+from themegrid.store.connection import Store, now
 
 #: The user themegrid writes its own (machine) suggestions as; never imported as a human.
 MACHINE_USER = "themegrid (machine)"
@@ -167,7 +169,7 @@ class _Writer:
 
     def run(self) -> ImportSummary:
         existing = set(self.codebook._by_id) if self.codebook else set()  # type: ignore[attr-defined]
-        existing |= {r[0] for r in self.store.query("SELECT id FROM codes")}
+        existing |= store_codes.code_ids(self.store)
         existing_guids = {code_guid(i): i for i in existing}
         ids = assign_ids(self.plan.codes, existing_guids)
         new_codes = [c for c in self.plan.codes if c.guid not in existing_guids]
@@ -268,15 +270,13 @@ class _Writer:
         try:
             with self.store.transaction() as conn:
                 self._insert_codes(conn, ids, new_codes)
-                run_id = conn.execute(
-                    "INSERT INTO runs (command, started_at, tool_version, input_hashes) VALUES (?, ?, ?, ?)",
-                    (
-                        self.plan.command,
-                        started,
-                        __version__,
-                        dumps({self.plan.file: self.plan.input_hash}),
-                    ),
-                ).lastrowid
+                run_id = store_runs.start_run(
+                    self.store,
+                    self.plan.command,
+                    None,
+                    input_hashes={self.plan.file: self.plan.input_hash},
+                    started_at=started,
+                )
                 for source, path in documents:
                     doc_id = self._insert_document(conn, source, path)
                     for seq, sel in enumerate(
@@ -310,11 +310,7 @@ class _Writer:
                     skipped=tuple(self.skipped),
                     run_id=run_id,
                 )
-                conn.execute(
-                    "UPDATE runs SET finished_at = ?, codebook_name = ?, codebook_version = ?,"
-                    " codebook_hash = ?, summary = ? WHERE id = ?",
-                    (now(), book.name, book.version, book.hash, dumps(summary.to_dict()), run_id),
-                )
+                store_runs.finish_run(self.store, run_id, summary.to_dict(), codebook=book)
         except BaseException:
             if written_yaml and yaml_path is not None:
                 with contextlib.suppress(OSError):
@@ -325,25 +321,23 @@ class _Writer:
     def _insert_codes(
         self, conn: Any, ids: Mapping[str, str], new_codes: list[ImportedCode]
     ) -> None:
-        position = self.store.scalar("SELECT COALESCE(MAX(position), 0) FROM codes") or 0
+        created = []
         for code in new_codes:
-            position += 1
             definition, include, exclude = unfold_description(code.description)
-            conn.execute(
-                "INSERT INTO codes (id, name, parent_id, definition, include_note, exclude_note, codable,"
-                " color, origin, active, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'refi', 1, ?)",
-                (
-                    ids[code.guid],
-                    code.name,
-                    ids.get(code.parent_guid) if code.parent_guid else None,
-                    definition or self._placeholder(code),
-                    include,
-                    exclude,
-                    int(code.codable),
-                    code.color,
-                    position,
-                ),
+            created.append(
+                store_codes.NewCode(
+                    id=ids[code.guid],
+                    name=code.name,
+                    parent_id=ids.get(code.parent_guid) if code.parent_guid else None,
+                    codable=code.codable,
+                    origin="refi",
+                    definition=definition or self._placeholder(code),
+                    include_note=include,
+                    exclude_note=exclude,
+                    color=code.color,
+                )
             )
+        store_codes.add_codes(self.store, created)
 
     def _placeholder(self, code: ImportedCode) -> str:
         if not code.codable:
@@ -377,18 +371,16 @@ class _Writer:
 
     def _insert_coding(self, conn: Any, seg_id: str, code_id: str, coder: str, run_id: int) -> None:
         stamp = now()
-        conn.execute(
-            "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, run_id,"
-            " created_at, updated_at) VALUES (?, ?, 'human', ?, 'accepted', ?, ?, ?, ?)",
-            (
-                seg_id,
-                code_id,
-                coder,
-                f"imported from {Path(self.plan.file).name}",
-                run_id,
-                stamp,
-                stamp,
-            ),
+        store_codings.record_human_codings(
+            self.store,
+            coder,
+            [
+                store_codings.HumanDecision(
+                    seg_id, code_id, "accepted", f"imported from {Path(self.plan.file).name}"
+                )
+            ],
+            run_id=run_id,
+            at=stamp,
         )
         segs_store.mark_seen(self.store, [seg_id], coder, "refi", at=stamp)
 

@@ -1,0 +1,429 @@
+"""The ``codings`` table (and ``coding_history``, written by triggers) and the rules about it.
+
+One row per (segment, code, source, coder). Machine rows (``source`` ``rule``
+or ``model``) are ``suggested`` or ``retired``; human rows are ``accepted`` or
+``rejected``. Human decisions are research data: they are separate rows from
+the machine's, so the machine's writer (:func:`record_suggestions`) cannot
+touch them, and a trigger refuses to delete them. Every write goes through
+one of two functions: :func:`record_human_codings` for people,
+:func:`record_suggestions` (and :func:`retire_suggestions`) for the machine.
+
+The rules defined here, once, for every caller:
+
+* **The coding that counts** for a (segment, code) (:func:`effective_coding`,
+  the ``effective_codings`` view of migration 0002): the latest human decision
+  (by ``updated_at``, then row id) if any human decided; otherwise the live
+  machine suggestion.
+* **A human rejected this** (:func:`human_rejected`): the latest human decision
+  for that segment and code is a rejection. A later human accept clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from themegrid.store.connection import Store, loads
+
+MACHINE_SOURCES = ("rule", "model")
+HUMAN_STATUSES = ("accepted", "rejected")
+_CHUNK = 900  # stay below SQLite's limit on bound parameters
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+# --- the coding that counts --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveCoding:
+    """The coding that counts for one (segment, code)."""
+
+    segment_id: str
+    code_id: str
+    status: str  # accepted / rejected (a human decided) or suggested (the machine's)
+    source: str  # 'human', or the machine sources joined by '+' ('rule', 'model', 'rule+model')
+    coder: str
+    confidence: float | None
+    reason: str
+
+
+def effective_coding(store: Store, segment_id: str, code_id: str) -> EffectiveCoding | None:
+    """The coding that counts for (segment, code); ``None`` if nobody coded it (or all retired)."""
+    row = store.conn.execute(
+        "SELECT segment_id, code_id, status, source, coder, confidence, reason"
+        " FROM effective_codings WHERE segment_id = ? AND code_id = ?",
+        (segment_id, code_id),
+    ).fetchone()
+    return None if row is None else EffectiveCoding(*row)
+
+
+def human_rejected(store: Store, segment_ids: Sequence[str] | None = None) -> set[tuple[str, str]]:
+    """(segment, code) pairs whose latest human decision is a rejection.
+
+    The machine never suggests these again. ``segment_ids`` limits the answer
+    to those segments (``None``: every segment).
+    """
+    sql = "SELECT segment_id, code_id FROM effective_codings WHERE source = 'human' AND status = 'rejected'"
+    if segment_ids is None:
+        return {(r[0], r[1]) for r in store.conn.execute(sql)}
+    out: set[tuple[str, str]] = set()
+    for chunk in _chunks(list(segment_ids)):
+        marks = ",".join("?" * len(chunk))
+        out |= {
+            (r[0], r[1])
+            for r in store.conn.execute(f"{sql} AND segment_id IN ({marks})", tuple(chunk))
+        }
+    return out
+
+
+def human_accepted(store: Store, coder: str | None = None) -> set[tuple[str, str]]:
+    """(segment, code) pairs a human applied.
+
+    Without ``coder``: pairs whose latest human decision is an accept (the
+    same rule as :func:`human_rejected`). With ``coder``: that coder's own
+    accepted codings.
+    """
+    if coder is None:
+        rows = store.conn.execute(
+            "SELECT segment_id, code_id FROM effective_codings WHERE source = 'human' AND status = 'accepted'"
+        )
+    else:
+        rows = store.conn.execute(
+            "SELECT segment_id, code_id FROM codings"
+            " WHERE source = 'human' AND coder = ? AND status = 'accepted'",
+            (coder,),
+        )
+    return {(r[0], r[1]) for r in rows}
+
+
+def segments_seen_by_humans(store: Store, coder: str | None = None) -> set[str]:
+    """Segments a human saw (``segment_views``) or coded; with ``coder``, that coder only.
+
+    (It reads ``segment_views`` too, which store/segments.py owns; kept here
+    because it is the "labelled by a human" rule the learned model trains on.)
+    """
+    if coder is None:
+        rows = store.conn.execute(
+            "SELECT segment_id FROM segment_views UNION SELECT segment_id FROM codings WHERE source = 'human'"
+        )
+    else:
+        rows = store.conn.execute(
+            "SELECT segment_id FROM segment_views WHERE coder = ?"
+            " UNION SELECT segment_id FROM codings WHERE source = 'human' AND coder = ?",
+            (coder, coder),
+        )
+    return {r[0] for r in rows}
+
+
+def human_decisions_fingerprint(store: Store) -> tuple[int, str | None]:
+    """(number of human codings, latest update): changes whenever a human decision does."""
+    row = store.conn.execute(
+        "SELECT COUNT(*), MAX(updated_at) FROM codings WHERE source = 'human'"
+    ).fetchone()
+    return int(row[0]), row[1]
+
+
+def applied_codings_on_present_segments(store: Store) -> list[tuple[str, str]]:
+    """(segment, code) pairs that count as applied, as the report's Matrix counts them.
+
+    Accepted human codings and unreviewed machine suggestions on active
+    segments of present documents; machine suggestions only on codable segments.
+    """
+    return [
+        (r[0], r[1])
+        for r in store.conn.execute(
+            "SELECT e.segment_id, e.code_id FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
+            " AND (s.codable = 1 OR e.source = 'human')"
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class PendingSuggestion:
+    """A live machine suggestion no human has decided on, with where its segment is."""
+
+    segment_id: str
+    code_id: str
+    source: str  # 'rule', 'model' or 'rule+model'
+    confidence: float | None
+    reason: str
+    seq: int
+    speaker: str | None
+    text: str
+    document_id: int
+    path: str
+    attributes: dict[str, Any]
+
+
+def pending_suggestions(store: Store) -> list[PendingSuggestion]:
+    """Suggestions that count (no human decision yet) on active segments, in document order."""
+    rows = store.conn.execute(
+        "SELECT e.segment_id, e.code_id, e.source, e.confidence, e.reason, s.seq, s.speaker, s.text,"
+        " s.document_id, d.path, d.attributes FROM effective_codings e"
+        " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
+        " WHERE e.status = 'suggested' AND s.active = 1 ORDER BY d.path, s.seq, e.code_id"
+    )
+    return [
+        PendingSuggestion(
+            segment_id=r["segment_id"],
+            code_id=r["code_id"],
+            source=r["source"] or "",
+            confidence=r["confidence"],
+            reason=r["reason"] or "",
+            seq=r["seq"],
+            speaker=r["speaker"],
+            text=r["text"],
+            document_id=r["document_id"],
+            path=r["path"],
+            attributes=loads(r["attributes"], {}),
+        )
+        for r in rows
+    ]
+
+
+# --- human codings -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HumanCoding:
+    """A human's stored decision on a (segment, code)."""
+
+    id: int
+    segment_id: str
+    code_id: str
+    coder: str
+    status: str
+    reason: str
+    note: str
+
+
+@dataclass(frozen=True)
+class HumanDecision:
+    """A human decision to store: accepted or rejected, with why (and an optional note)."""
+
+    segment_id: str
+    code_id: str
+    status: str  # 'accepted' or 'rejected'
+    reason: str
+    note: str | None = None  # None keeps the stored note ('' for a new coding)
+
+
+def human_codings(store: Store, coder: str) -> dict[tuple[str, str], HumanCoding]:
+    """``coder``'s own decisions, by (segment, code)."""
+    return {
+        (r["segment_id"], r["code_id"]): HumanCoding(
+            r["id"], r["segment_id"], r["code_id"], r["coder"], r["status"], r["reason"], r["note"]
+        )
+        for r in store.conn.execute(
+            "SELECT id, segment_id, code_id, coder, status, reason, note FROM codings"
+            " WHERE source = 'human' AND coder = ?",
+            (coder,),
+        )
+    }
+
+
+def record_human_codings(
+    store: Store,
+    coder: str,
+    decisions: Iterable[HumanDecision],
+    *,
+    run_id: int | None,
+    at: str,
+) -> None:
+    """Store ``coder``'s decisions: a new row each, or that coder's earlier row updated.
+
+    The only writer of human codings. The earlier state stays in
+    ``coding_history``; other coders' rows and machine rows are not touched.
+    """
+    rows = []
+    for d in decisions:
+        if d.status not in HUMAN_STATUSES:
+            raise ValueError(f"a human coding is accepted or rejected, not {d.status!r}")
+        rows.append(
+            (
+                d.segment_id,
+                d.code_id,
+                coder,
+                d.status,
+                d.reason,
+                d.note or "",
+                run_id,
+                at,
+                at,
+                d.note,
+            )
+        )
+    store.conn.executemany(
+        "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, note, run_id,"
+        " created_at, updated_at) VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (segment_id, code_id, source, coder) DO UPDATE SET"
+        " status = excluded.status, reason = excluded.reason,"
+        " note = CASE WHEN ? IS NULL THEN codings.note ELSE excluded.note END,"
+        " run_id = excluded.run_id, updated_at = excluded.updated_at",
+        rows,
+    )
+
+
+# --- machine suggestions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A machine suggestion to store."""
+
+    segment_id: str
+    code_id: str
+    confidence: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoredSuggestion:
+    """A machine row as stored (``suggested`` or ``retired``)."""
+
+    segment_id: str
+    code_id: str
+    status: str
+    confidence: float | None
+    reason: str
+
+
+def _check_machine(source: str) -> None:
+    if source not in MACHINE_SOURCES:
+        raise ValueError(f"machine suggestions come from {MACHINE_SOURCES}, not {source!r}")
+
+
+def machine_suggestions(
+    store: Store, source: str, coder: str, segment_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], StoredSuggestion]:
+    """The stored rows of one machine suggester, by (segment, code); optionally of some segments."""
+    _check_machine(source)
+    sql = (
+        "SELECT segment_id, code_id, status, confidence, reason FROM codings"
+        " WHERE source = ? AND coder = ?"
+    )
+    if segment_ids is None:
+        rows = list(store.conn.execute(sql, (source, coder)))
+    else:
+        rows = []
+        for chunk in _chunks(list(segment_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows += store.conn.execute(
+                f"{sql} AND segment_id IN ({marks})", (source, coder, *chunk)
+            ).fetchall()
+    return {(r[0], r[1]): StoredSuggestion(*r) for r in rows}
+
+
+def record_suggestions(
+    store: Store,
+    source: str,
+    coder: str,
+    suggestions: Iterable[Suggestion],
+    *,
+    run_id: int | None,
+    at: str,
+) -> None:
+    """Store machine suggestions as live (``suggested``): new rows, or the suggester's row updated.
+
+    The only writer of machine suggestions. It writes rows of ``source``
+    (``rule`` or ``model``) only, so a human coding is never overwritten.
+    """
+    _check_machine(source)
+    store.conn.executemany(
+        "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence, reason,"
+        " run_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'suggested', ?, ?, ?, ?, ?)"
+        " ON CONFLICT (segment_id, code_id, source, coder) DO UPDATE SET"
+        " status = 'suggested', confidence = excluded.confidence, reason = excluded.reason,"
+        " run_id = excluded.run_id, updated_at = excluded.updated_at",
+        [
+            (s.segment_id, s.code_id, source, coder, s.confidence, s.reason, run_id, at, at)
+            for s in suggestions
+        ],
+    )
+
+
+def retire_suggestions(
+    store: Store,
+    source: str,
+    coder: str,
+    retired: Iterable[tuple[str, str, str | None]],
+    *,
+    run_id: int | None,
+    at: str,
+) -> None:
+    """Retire (segment, code, reason) suggestions of one suggester; reason ``None`` keeps it."""
+    _check_machine(source)
+    store.conn.executemany(
+        "UPDATE codings SET status = 'retired', reason = COALESCE(?, reason), run_id = ?, updated_at = ?"
+        " WHERE segment_id = ? AND code_id = ? AND source = ? AND coder = ?",
+        [(reason, run_id, at, seg, code, source, coder) for seg, code, reason in retired],
+    )
+
+
+def retire_stale_suggestions(
+    store: Store,
+    codable_code_ids: Sequence[str],
+    *,
+    include_interviewers: bool,
+    run_id: int | None,
+    at: str,
+) -> int:
+    """Retire live suggestions that no longer apply, saying why; returns how many.
+
+    Their code is not among ``codable_code_ids`` (it left the codebook or
+    became a grouping), their segment left its document or its file is
+    missing, or their segment is not codable (an interviewer turn, unless
+    ``include_interviewers``, or a transcript preamble).
+    """
+    codable = list(codable_code_ids)
+    marks = ",".join("?" * len(codable)) or "''"
+    not_codable = (
+        "s.is_interviewer = 0 AND s.codable = 0" if include_interviewers else "s.codable = 0"
+    )
+    why = (
+        "CASE WHEN code_id NOT IN (" + marks + ") THEN 'code removed from the codebook'"
+        " WHEN segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        "   WHERE s.active = 0 OR d.status = 'missing') THEN 'segment no longer in its document'"
+        " ELSE 'segment not coded (interviewer turn or transcript preamble)' END"
+    )
+    cur = store.conn.execute(
+        "UPDATE codings SET status = 'retired', run_id = ?, updated_at = ?, reason = 'retired: ' || "
+        + why
+        + " WHERE source IN ('rule', 'model') AND status = 'suggested' AND ("
+        " code_id NOT IN (" + marks + ")"
+        " OR segment_id IN (SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        f"                   WHERE s.active = 0 OR d.status = 'missing' OR ({not_codable})))",
+        (run_id, at, *codable, *codable),
+    )
+    return cur.rowcount
+
+
+__all__ = [
+    "MACHINE_SOURCES",
+    "EffectiveCoding",
+    "HumanCoding",
+    "HumanDecision",
+    "PendingSuggestion",
+    "StoredSuggestion",
+    "Suggestion",
+    "applied_codings_on_present_segments",
+    "effective_coding",
+    "human_accepted",
+    "human_codings",
+    "human_decisions_fingerprint",
+    "human_rejected",
+    "machine_suggestions",
+    "pending_suggestions",
+    "record_human_codings",
+    "record_suggestions",
+    "retire_stale_suggestions",
+    "retire_suggestions",
+    "segments_seen_by_humans",
+]

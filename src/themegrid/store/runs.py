@@ -1,0 +1,83 @@
+"""The ``runs`` table: one row per command that changes codings.
+
+A run records the tool version, the codebook it ran with (name, version, hash,
+cue hash), the hashes of its inputs and a JSON summary of what it changed.
+The ``meta`` key/value table is read and written with
+:meth:`~themegrid.store.connection.Store.get_meta` and ``set_meta``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from themegrid import __version__
+from themegrid.store.connection import Store, dumps, now
+
+if TYPE_CHECKING:
+    from themegrid.codebook.model import Codebook
+
+
+def start_run(
+    store: Store,
+    command: str,
+    codebook: Codebook | None,
+    *,
+    input_hashes: Mapping[str, str] | None = None,
+    started_at: str | None = None,
+) -> int:
+    """Record that ``command`` started; returns the run id (call inside the transaction)."""
+    cur = store.conn.execute(
+        "INSERT INTO runs (command, started_at, tool_version, codebook_name, codebook_version,"
+        " codebook_hash, cue_hash, input_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            command,
+            started_at or now(),
+            __version__,
+            codebook.name if codebook else None,
+            codebook.version if codebook else None,
+            codebook.hash if codebook else None,
+            codebook.cue_hash if codebook else None,
+            dumps(dict(input_hashes or {})),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    store: Store,
+    run_id: int,
+    summary: Mapping[str, Any],
+    inputs: Mapping[str, str] | None = None,
+    *,
+    codebook: Codebook | None = None,
+) -> None:
+    """Record the run's end and summary.
+
+    ``inputs`` replaces the input hashes (``None`` keeps those given to
+    :func:`start_run`); ``codebook`` records the codebook the run ended with
+    (name, version, hash), for commands that change it.
+    """
+    store.conn.execute(
+        "UPDATE runs SET finished_at = ?, summary = ?,"
+        " input_hashes = COALESCE(?, input_hashes),"
+        " codebook_name = CASE WHEN ? THEN ? ELSE codebook_name END,"
+        " codebook_version = CASE WHEN ? THEN ? ELSE codebook_version END,"
+        " codebook_hash = CASE WHEN ? THEN ? ELSE codebook_hash END"
+        " WHERE id = ?",
+        (
+            now(),
+            dumps(dict(summary)),
+            None if inputs is None else dumps(dict(inputs)),
+            codebook is not None,
+            codebook.name if codebook else None,
+            codebook is not None,
+            codebook.version if codebook else None,
+            codebook is not None,
+            codebook.hash if codebook else None,
+            run_id,
+        ),
+    )
+
+
+__all__ = ["finish_run", "start_run"]
