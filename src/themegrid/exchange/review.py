@@ -546,13 +546,8 @@ def _apply(
             store_codings.HumanDecision(d.segment_id, d.code_id, d.status, d.reason, d.note)
         )
     store_codings.record_human_codings(store, coder, changed, run_id=run_id, at=stamp)
-    before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
-    store.conn.executemany(
-        "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'review', ?)",
-        [(seg, coder, stamp) for seg in sorted(viewed)],
-    )
-    after = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
-    return {**counts, "views_added": int(after - before)}
+    views_added = segs_store.mark_seen(store, sorted(viewed), coder, "review", at=stamp)
+    return {**counts, "views_added": views_added}
 
 
 __all__ = [
