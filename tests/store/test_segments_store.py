@@ -212,3 +212,23 @@ def test_inserting_an_existing_segment_id_is_an_error() -> None:
     assert segs_store.segment_exists(store, "s")
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
         segs_store.insert_segments(store, [NewSegment("s", doc, 1, 0, 1, "y")])
+
+
+def test_segments_to_tag_are_codable_untagged_live_ones() -> None:
+    store = Store(":memory:")
+    with store.transaction():
+        doc = _document(store)
+        segs_store.insert_segments(
+            store,
+            [
+                NewSegment("pre", doc, 0, 0, 5, "Title", preamble=True),
+                NewSegment("q", doc, 1, 20, 24, "Why?", "Interviewer", is_interviewer=True),
+                NewSegment("a", doc, 2, 31, 39, "Because.", "Ana"),
+                NewSegment("b", doc, 3, 31, 39, "Done.", "Ana"),
+            ],
+        )
+        segs_store.set_tagged_hash(store, ["b"], "cues1")
+    assert [i for i, _ in segs_store.segments_to_tag(store, "cues1")] == ["a"]
+    with_q = segs_store.segments_to_tag(store, "cues1", include_interviewers=True)
+    assert [i for i, _ in with_q] == ["q", "a"]
+    assert segs_store.count_active(store) == 4

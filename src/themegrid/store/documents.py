@@ -73,6 +73,14 @@ def document_attributes(store: Store, doc_id: int) -> dict[str, Any]:
     return dict(loads(store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}))
 
 
+def present_content_hashes(store: Store) -> dict[str, str]:
+    """Path -> content hash of every present document (a run's input hashes)."""
+    return {
+        r[0]: r[1]
+        for r in store.query("SELECT path, content_hash FROM documents WHERE status = 'present'")
+    }
+
+
 def words_present(store: Store) -> int:
     """Words in all present documents."""
     return int(

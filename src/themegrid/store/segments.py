@@ -225,6 +225,30 @@ def active_turns(store: Store, doc_id: int) -> list[Turn]:
     ]
 
 
+def count_active(store: Store) -> int:
+    return int(store.scalar("SELECT COUNT(*) FROM segments WHERE active = 1"))
+
+
+def segments_to_tag(
+    store: Store, cue_hash: str, *, include_interviewers: bool = False
+) -> list[tuple[str, str]]:
+    """(id, text) of live codable segments not yet tagged with this cue hash, in reading order.
+
+    ``include_interviewers``: interviewer turns too (never the preamble).
+    """
+    sql = (
+        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
+    )
+    sql += (
+        " AND (s.codable = 1 OR s.is_interviewer = 1)"
+        if include_interviewers
+        else " AND s.codable = 1"
+    )
+    sql += " ORDER BY d.path, s.seq"
+    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
+
+
 def segment_exists(store: Store, segment_id: str) -> bool:
     return store.scalar("SELECT 1 FROM segments WHERE id = ?", (segment_id,)) is not None
 
