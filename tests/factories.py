@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from themegrid.store.connection import Store, now
+from themegrid.store.segments import NewSegment, insert_segments
 
 
 def add_document(
@@ -50,25 +51,40 @@ def add_document(
             ),
         )
         doc_id = cur.lastrowid
-        ids = []
-        for seq, (start, end, speaker, text) in enumerate(spans):
-            seg_id = hashlib.sha1(f"{path}|{seq}|{text}".encode()).hexdigest()[:16]
-            conn.execute(
+        segments = [
+            NewSegment(
+                id=hashlib.sha1(f"{path}|{seq}|{text}".encode()).hexdigest()[:16],
+                document_id=int(doc_id or 0),
+                seq=seq,
+                start=start,
+                end=end,
+                text=text,
+                speaker=speaker,
+                is_interviewer=speaker in interviewer_labels,
+            )
+            for seq, (start, end, speaker, text) in enumerate(spans)
+        ]
+        if "0003_segment_codable" in store.applied_migrations():
+            insert_segments(store, segments)
+        else:  # a store at an older schema (migration tests), written as that version did
+            conn.executemany(
                 'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    seg_id,
-                    doc_id,
-                    seq,
-                    start,
-                    end,
-                    text,
-                    speaker,
-                    int(speaker in interviewer_labels),
-                ),
+                [
+                    (
+                        s.id,
+                        s.document_id,
+                        s.seq,
+                        s.start,
+                        s.end,
+                        s.text,
+                        s.speaker,
+                        int(s.is_interviewer),
+                    )
+                    for s in segments
+                ],
             )
-            ids.append(seg_id)
-    return ids
+    return [s.id for s in segments]
 
 
 def add_coding(

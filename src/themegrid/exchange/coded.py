@@ -23,7 +23,6 @@ import csv
 import difflib
 import hashlib
 import re
-import sqlite3
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,7 +40,10 @@ from themegrid.segment.ids import segment_id
 from themegrid.segment.interviewer import is_interviewer
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
-from themegrid.store.connection import Store, dumps, loads, now
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
+from themegrid.store.connection import Store, dumps, now
+from themegrid.store.documents import DocumentText
 from themegrid.store.runs import finish_run, start_run
 
 PREFIX = "imported/"
@@ -637,18 +639,14 @@ def plan_whole_file(
 ) -> None:
     text, spans = _doc_text(rows)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    found = store.query("SELECT id, path, text FROM documents WHERE path = ?", (path,))
-    if not found:
-        found = store.query(
-            "SELECT id, path, text FROM documents WHERE content_hash = ? AND path LIKE 'imported/%'"
-            " ORDER BY id LIMIT 1",
-            (digest,),
-        )
+    found = docs_store.document_by_path(store, path) or docs_store.imported_document_by_hash(
+        store, digest
+    )
     if found:
         plan.documents_matched += 1
-        _match_existing(store, found[0], rows, fmt, plan, problems)
-        if found[0]["path"].startswith(PREFIX):
-            plan.set_attributes(found[0]["id"], attrs)
+        _match_existing(store, found, rows, fmt, plan, problems)
+        if found.path.startswith(PREFIX):
+            plan.set_attributes(found.id, attrs)
         return
     if not plan.claim(path, rows[0].file, problems):
         return
@@ -682,18 +680,20 @@ def _add_segments(
 
 
 def _match_existing(
-    store: Store, doc: sqlite3.Row, rows: list[Row], fmt: str, plan: Plan, problems: list[Problem]
+    store: Store,
+    doc: DocumentText,
+    rows: list[Row],
+    fmt: str,
+    plan: Plan,
+    problems: list[Problem],
 ) -> None:
     """Attach rows to an existing document's segments (by id column, else by text); append the rest."""
-    doc_id, path, text = doc["id"], doc["path"], doc["text"]
-    segs = store.query(
-        "SELECT id, seq, text, speaker, row_id FROM segments WHERE document_id = ? ORDER BY seq",
-        (doc_id,),
-    )
-    by_row_id = {s["row_id"]: s["id"] for s in segs if s["row_id"]}
+    doc_id, path, text = doc.id, doc.path, doc.text
+    segs = segs_store.segments_of_document(store, doc_id)
+    by_row_id = {s.row_id: s.id for s in segs if s.row_id}
     by_text: dict[str, list[str]] = defaultdict(list)
     for s in segs:
-        by_text[_collapse(s["text"])].append(s["id"])
+        by_text[_collapse(s.text)].append(s.id)
     used: Counter[str] = Counter()
     rest: list[Row] = []
     for row in rows:
@@ -725,10 +725,10 @@ def _match_existing(
     appended.text = text + "\n\n" + tail
     seen: Counter[tuple[str, str]] = Counter()
     for s in segs:
-        seen[(s["speaker"] or "", _collapse(s["text"]))] += 1
-    first_seq = (segs[-1]["seq"] + 1) if segs else 0
+        seen[(s.speaker or "", _collapse(s.text))] += 1
+    first_seq = (segs[-1].seq + 1) if segs else 0
     moved = [(a + offset, b + offset) for a, b in spans]
-    _add_segments(appended, rest, moved, first_seq, seen, plan, {s["id"] for s in segs})
+    _add_segments(appended, rest, moved, first_seq, seen, plan, {s.id for s in segs})
     plan.documents.append(appended)
 
 
@@ -748,28 +748,19 @@ class _ImportedRows:
         self.by_path: dict[str, tuple[str, str]] = {}
         self.by_row_id: dict[str, list[str]] = defaultdict(list)
         self.document_of: dict[str, int] = {}
-        query = (
-            "SELECT d.id AS doc_id, d.path, s.id, s.text, s.row_id FROM documents d"
-            " JOIN segments s ON s.document_id = d.id WHERE d.path LIKE 'imported/%#%' AND s.seq = 0"
-        )
-        for r in store.query(query):
-            self.by_path[r["path"]] = (r["id"], _collapse(r["text"]))
-            self.document_of[r["id"]] = r["doc_id"]
-            if r["row_id"]:
-                self.by_row_id[r["row_id"]].append(r["id"])
+        for r in segs_store.imported_row_segments(store):
+            self.by_path[r.path] = (r.segment_id, _collapse(r.text))
+            self.document_of[r.segment_id] = r.document_id
+            if r.row_id:
+                self.by_row_id[r.row_id].append(r.segment_id)
         self.corpus: dict[str, list[_CorpusResponse]] = defaultdict(list)
         responses: dict[int, _CorpusResponse] = {}
-        corpus_query = (
-            "SELECT d.id AS doc_id, d.path, d.text, s.id, s.row_id FROM documents d"
-            " JOIN segments s ON s.document_id = d.id WHERE d.path NOT LIKE 'imported/%'"
-            " AND d.path LIKE '%#%' AND d.status = 'present' AND s.active = 1 ORDER BY d.id, s.seq"
-        )
-        for r in store.query(corpus_query):
-            if r["doc_id"] not in responses:
-                responses[r["doc_id"]] = _CorpusResponse(r["path"], _collapse(r["text"]), [])
-                if r["row_id"]:
-                    self.corpus[r["row_id"]].append(responses[r["doc_id"]])
-            responses[r["doc_id"]].segments.append(r["id"])
+        for r in segs_store.corpus_response_segments(store):
+            if r.document_id not in responses:
+                responses[r.document_id] = _CorpusResponse(r.path, _collapse(r.text), [])
+                if r.row_id:
+                    self.corpus[r.row_id].append(responses[r.document_id])
+            responses[r.document_id].segments.append(r.segment_id)
 
     def group_exists(self, prefix: str) -> bool:
         return any(p.startswith(prefix) for p in self.by_path)
@@ -1014,8 +1005,8 @@ def _plan(
         if known is not None:
             plan_rows(rows, PREFIX + name, fmt, known, plan, problems)
             continue
-        target = store.scalar("SELECT path FROM documents WHERE path = ?", (name,))
-        path = target if document_name and target else PREFIX + name
+        target = docs_store.document_exists(store, name)
+        path = name if document_name and target else PREFIX + name
         plan_whole_file(store, rows, path, fmt, attrs, plan, problems)
     return plan
 
@@ -1026,49 +1017,44 @@ def _write_documents(store: Store, plan: Plan) -> None:
     for doc in plan.documents:
         digest = hashlib.sha256(doc.text.encode()).hexdigest()
         if doc.existing_id is not None:
-            store.execute(
-                "UPDATE documents SET text = ?, content_hash = ?, n_words = ?, updated_at = ? WHERE id = ?",
-                (doc.text, digest, len(doc.text.split()), stamp, doc.existing_id),
-            )
+            docs_store.replace_text(store, doc.existing_id, doc.text, digest, at=stamp)
             doc_id = doc.existing_id
         else:
-            cur = store.execute(
-                "INSERT INTO documents (path, format, kind, content_hash, text, attributes, n_words,"
-                " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc.path,
-                    doc.format,
-                    doc.kind,
-                    digest,
-                    doc.text,
-                    dumps(doc.attributes),
-                    len(doc.text.split()),
-                    stamp,
-                    stamp,
-                ),
+            doc_id = docs_store.insert_document(
+                store,
+                path=doc.path,
+                format=doc.format,
+                kind=doc.kind,
+                content_hash=digest,
+                text=doc.text,
+                attributes=doc.attributes,
+                at=stamp,
             )
-            doc_id = int(cur.lastrowid or 0)
-        segments += [(s[0], doc_id, *s[1:5], s[5], int(s[6]), s[7]) for s in doc.segments]
-    store.conn.executemany(
-        'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer, row_id)'
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        segments,
-    )
+        segments += [
+            segs_store.NewSegment(
+                id=seg,
+                document_id=doc_id,
+                seq=seq,
+                start=start,
+                end=end,
+                text=text,
+                speaker=speaker,
+                is_interviewer=interviewer,
+                row_id=row_id,
+            )
+            for seg, seq, start, end, text, speaker, interviewer, row_id in doc.segments
+        ]
+    segs_store.insert_segments(store, segments)
 
 
 def _update_attributes(store: Store, plan: Plan) -> int:
     """Merge attribute values named in this import into matched imported documents."""
     stamp, updated = now(), 0
     for doc_id, given in plan.attributes.items():
-        current = loads(
-            store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}
-        )
+        current = docs_store.document_attributes(store, doc_id)
         wanted = {**current, **given}
         if wanted != current:
-            store.execute(
-                "UPDATE documents SET attributes = ?, updated_at = ? WHERE id = ?",
-                (dumps(wanted), stamp, doc_id),
-            )
+            docs_store.set_attributes(store, doc_id, wanted, at=stamp)
             updated += 1
     return updated
 
@@ -1109,18 +1095,13 @@ def _write_codings(
     store_codings.record_human_codings(
         store, coder, inserts + updates + withdrawn, run_id=run_id, at=stamp
     )
-    before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
-    store.conn.executemany(
-        "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'import', ?)",
-        [(seg, coder, stamp) for seg in touched],
-    )
-    after = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
+    views_added = segs_store.mark_seen(store, touched, coder, "import", at=stamp)
     return {
         "codings_added": len(inserts),
         "codings_unchanged": unchanged,
         "codings_replaced": len(updates),
         "codings_withdrawn": len(withdrawn),
-        "views_added": int(after - before),
+        "views_added": views_added,
     }
 
 

@@ -30,6 +30,7 @@ from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
 from themegrid.store import codings as store_codings
+from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
@@ -165,15 +166,12 @@ def _context(store: Store, doc_ids: Iterable[int]) -> dict[str, tuple[str, str]]
     """For each active segment of these documents: the turn before and after (truncated)."""
     out: dict[str, tuple[str, str]] = {}
     for doc_id in doc_ids:
-        segs = store.query(
-            "SELECT id, speaker, text FROM segments WHERE document_id = ? AND active = 1 ORDER BY seq",
-            (doc_id,),
-        )
-        turns = [(f"{s['speaker']}: " if s["speaker"] else "") + s["text"] for s in segs]
+        segs = segs_store.active_turns(store, doc_id)
+        turns = [(f"{s.speaker}: " if s.speaker else "") + s.text for s in segs]
         for i, s in enumerate(segs):
             before = turns[i - 1] if i > 0 else ""
             after = turns[i + 1] if i + 1 < len(turns) else ""
-            out[s["id"]] = (_tail(before), _head(after))
+            out[s.id] = (_tail(before), _head(after))
     return out
 
 
@@ -570,18 +568,7 @@ def _row_decisions(
 
 
 def _live_segments(store: Store, ids: Sequence[str]) -> set[str]:
-    live: set[str] = set()
-    unique = sorted(set(ids))
-    for i in range(0, len(unique), 900):
-        chunk = unique[i : i + 900]
-        marks = ",".join("?" * len(chunk))
-        live |= {
-            r[0]
-            for r in store.query(
-                f"SELECT id FROM segments WHERE active = 1 AND id IN ({marks})", tuple(chunk)
-            )
-        }
-    return live
+    return segs_store.live_segment_ids(store, ids)
 
 
 def _apply(
@@ -601,13 +588,8 @@ def _apply(
             store_codings.HumanDecision(d.segment_id, d.code_id, d.status, d.reason, d.note)
         )
     store_codings.record_human_codings(store, coder, changed, run_id=run_id, at=stamp)
-    before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
-    store.conn.executemany(
-        "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'review', ?)",
-        [(seg, coder, stamp) for seg in sorted(viewed)],
-    )
-    after = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
-    return {**counts, "views_added": int(after - before)}
+    views_added = segs_store.mark_seen(store, sorted(viewed), coder, "review", at=stamp)
+    return {**counts, "views_added": views_added}
 
 
 __all__ = [

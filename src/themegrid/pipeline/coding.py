@@ -20,6 +20,8 @@ from themegrid.models import RULE_CODER
 from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
 from themegrid.project import Project
 from themegrid.store import codings as store_codings
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
@@ -110,12 +112,7 @@ def run_coding(
             per_theme=live_suggestions_per_theme(store, codebook),
             model=model_summary,
         )
-        inputs = {
-            r[0]: r[1]
-            for r in store.query(
-                "SELECT path, content_hash FROM documents WHERE status = 'present'"
-            )
-        }
+        inputs = docs_store.present_content_hashes(store)
         finish_run(store, run_id, summary.to_dict(), inputs)
     return summary
 
@@ -129,7 +126,7 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             codebook.hash,
             store.get_meta("cue_hash"),
             list(store_codings.human_decisions_fingerprint(store)),
-            store.scalar("SELECT COUNT(*) FROM segments WHERE active = 1"),
+            segs_store.count_active(store),
         ]
     )
     if store.get_meta("model_fingerprint") == fingerprint:
@@ -155,17 +152,7 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
 def _segments_to_tag(
     store: Store, cue_hash: str, include_interviewers: bool
 ) -> list[tuple[str, str]]:
-    sql = (
-        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
-    )
-    sql += (
-        " AND (s.codable = 1 OR s.is_interviewer = 1)"
-        if include_interviewers
-        else " AND s.codable = 1"
-    )
-    sql += " ORDER BY d.path, s.seq"
-    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
+    return segs_store.segments_to_tag(store, cue_hash, include_interviewers=include_interviewers)
 
 
 @dataclass
@@ -201,9 +188,7 @@ def _tag(
         store_codings.retire_suggestions(
             store, "rule", RULE_CODER, changes.retire, run_id=run_id, at=stamp
         )
-        store.conn.executemany(
-            "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i, _ in batch]
-        )
+        segs_store.set_tagged_hash(store, (i for i, _ in batch), cue_hash)
         new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
         retired += len(changes.retire)
     if progress:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from themegrid.errors import InputFileError, MissingDependency
@@ -24,7 +23,10 @@ from themegrid.project import Project
 from themegrid.read import SUPPORTED_SUFFIXES, TableOptions, read_document
 from themegrid.read.metadata import FileMeta, Metadata, normalise_path, read_metadata
 from themegrid.segment.units import segment_document
-from themegrid.store.connection import Store, dumps, loads, now
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
+from themegrid.store.connection import Store
+from themegrid.store.documents import StoredDocument
 
 ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
@@ -145,10 +147,8 @@ def ingest(
         store.set_meta("reading_revision", str(READING_REVISION))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
         orphaned = count_orphaned(store)
-        words = store.scalar(
-            "SELECT COALESCE(SUM(n_words), 0) FROM documents WHERE status = 'present'"
-        )
-    return IngestSummary(tuple(outcomes), tuple(plan.warnings), orphaned, int(words))
+        words = docs_store.words_present(store)
+    return IngestSummary(tuple(outcomes), tuple(plan.warnings), orphaned, words)
 
 
 def _ingest_files(
@@ -160,10 +160,7 @@ def _ingest_files(
     reread: bool = False,
 ) -> Iterator[FileOutcome]:
     """``reread``: read every file again, changed or not (after the readers changed)."""
-    existing = {
-        r["path"]: r
-        for r in store.query("SELECT id, path, content_hash, attributes, status FROM documents")
-    }
+    existing = {d.path: d for d in docs_store.list_documents(store)}
     for i, (rel, path) in enumerate(files):
         if progress:
             progress(i, len(files), rel)
@@ -171,7 +168,7 @@ def _ingest_files(
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         stored = _stored_for_file(existing, rel)
-        if not reread and stored and all(r["content_hash"] == digest for r in stored):
+        if not reread and stored and all(r.content_hash == digest for r in stored):
             yield _refresh_attributes(store, stored, meta)
             continue
         try:
@@ -192,29 +189,24 @@ def file_of(path: str) -> str:
     return path.split(ROW_MARK, 1)[0]
 
 
-def _stored_for_file(existing: dict[str, sqlite3.Row], rel: str) -> list[sqlite3.Row]:
+def _stored_for_file(existing: dict[str, StoredDocument], rel: str) -> list[StoredDocument]:
     """The stored documents of one corpus file: itself, or one per response row."""
     if rel in existing:
         return [existing[rel]]
     prefix = rel + ROW_MARK
-    return [
-        r for path, r in existing.items() if path.startswith(prefix) and r["status"] == "present"
-    ]
+    return [r for path, r in existing.items() if path.startswith(prefix) and r.status == "present"]
 
 
-def _refresh_attributes(store: Store, rows: list[sqlite3.Row], meta: FileMeta) -> FileOutcome:
+def _refresh_attributes(store: Store, rows: list[StoredDocument], meta: FileMeta) -> FileOutcome:
     """An unchanged file whose metadata row changed: update attributes only."""
     changed = False
     for row in rows:
-        current = loads(row["attributes"], {})
+        current = dict(row.attributes)
         wanted = {**current, **meta.attributes}
-        if wanted == current and row["status"] == "present":
+        if wanted == current and row.status == "present":
             continue
         changed = True
-        store.execute(
-            "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
-            (dumps(wanted), now(), row["id"]),
-        )
+        docs_store.set_attributes(store, row.id, wanted, present=True)
     if not changed:
         return FileOutcome(meta.path, "unchanged")
     return FileOutcome(meta.path, "attributes", "case attributes updated from metadata.csv")
@@ -253,7 +245,7 @@ def _read_and_store(
     path: Path,
     digest: str,
     meta: FileMeta,
-    existing: dict[str, sqlite3.Row],
+    existing: dict[str, StoredDocument],
     nlp: object | None,
 ) -> FileOutcome:
     from themegrid.tag.nlp import shared_nlp
@@ -282,11 +274,8 @@ def _read_and_store(
         segments.extend(doc_segments)
         seen.add(doc_path)
     for old in stored_before:
-        if old["path"] not in seen:  # a response row removed from the spreadsheet
-            store.execute(
-                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
-                (now(), old["id"]),
-            )
+        if old.path not in seen:  # a response row removed from the spreadsheet
+            docs_store.mark_missing(store, old.id)
     action = "changed" if stored_before else "added"
     message = "; ".join([*raw.repair_notes, *raw.warnings])
     if reattached:
@@ -313,33 +302,32 @@ def _upsert_document(
     raw: RawDocument,
     digest: str,
     attributes: dict[str, str],
-    row: sqlite3.Row | None,
+    row: StoredDocument | None,
 ) -> int:
-    stamp = now()
-    values = (
-        raw.format,
-        raw.kind,
-        digest,
-        raw.text,
-        dumps(attributes),
-        dumps(list(raw.repair_notes)),
-        dumps(list(raw.warnings)),
-        len(raw.text.split()),
-    )
     if row is None:
-        cur = store.execute(
-            "INSERT INTO documents (format, kind, content_hash, text, attributes, repair_notes,"
-            " warnings, n_words, path, status, added_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
-            (*values, path, stamp, stamp),
+        return docs_store.insert_document(
+            store,
+            path=path,
+            format=raw.format,
+            kind=raw.kind,
+            content_hash=digest,
+            text=raw.text,
+            attributes=attributes,
+            repair_notes=raw.repair_notes,
+            warnings=raw.warnings,
         )
-        return int(cur.lastrowid or 0)
-    store.execute(
-        "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
-        " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
-        (*values, stamp, row["id"]),
+    docs_store.update_document(
+        store,
+        row.id,
+        format=raw.format,
+        kind=raw.kind,
+        content_hash=digest,
+        text=raw.text,
+        attributes=attributes,
+        repair_notes=raw.repair_notes,
+        warnings=raw.warnings,
     )
-    return int(row["id"])
+    return row.id
 
 
 def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: str) -> int:
@@ -350,39 +338,32 @@ def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: st
     Human codings on a segment that disappeared follow it to its edited version
     when there is one (see :func:`_reattach`). Returns how many codings moved.
     """
-    old = {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
+    old = segs_store.segment_ids_of_document(store, doc_id)
     new_ids = {s.id for s in segments}
-    rows = [
+    segs_store.upsert_segments(
+        store,
         (
-            s.id,
-            doc_id,
-            s.seq,
-            s.start,
-            s.end,
-            s.text,
-            s.speaker,
-            int(s.is_interviewer),
-            s.t_start,
-            s.t_end,
-            s.row_id,
-            int(not s.is_interviewer and not (kind == "interview" and s.speaker is None)),
-        )
-        for s in segments
-    ]
-    store.conn.executemany(
-        'INSERT INTO segments (id, document_id, seq, start, "end", text, speaker, is_interviewer,'
-        " t_start, t_end, row_id, codable, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
-        " ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, seq = excluded.seq,"
-        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
-        " speaker = excluded.speaker, is_interviewer = excluded.is_interviewer,"
-        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id,"
-        " codable = excluded.codable, active = 1",
-        rows,
+            segs_store.NewSegment(
+                id=s.id,
+                document_id=doc_id,
+                seq=s.seq,
+                start=s.start,
+                end=s.end,
+                text=s.text,
+                speaker=s.speaker,
+                is_interviewer=s.is_interviewer,
+                t_start=s.t_start,
+                t_end=s.t_end,
+                row_id=s.row_id,
+                preamble=segs_store.is_preamble(kind, s.speaker),
+            )
+            for s in segments
+        ),
     )
     gone = old - new_ids
     if not gone:
         return 0
-    store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(g,) for g in gone])
+    segs_store.deactivate_segments(store, gone)
     added = [s for s in segments if s.id not in old]
     return _reattach(store, sorted(gone), added)
 
@@ -402,15 +383,10 @@ def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
     """
     if not added:
         return 0
-    marks = ",".join("?" * len(gone))
-    coded = store.query(
-        f"SELECT DISTINCT s.id, s.text, s.speaker FROM segments s JOIN codings c ON c.segment_id = s.id"
-        f" WHERE c.source = 'human' AND s.id IN ({marks})",
-        tuple(gone),
-    )
+    coded = segs_store.human_coded_segments(store, gone)
     free = list(added)
     moved = 0
-    for old_id, old_text, speaker in coded:
+    for old_id, old_text, speaker in ((c.id, c.text, c.speaker) for c in coded):
         best, best_ratio = None, REATTACH_SIMILARITY
         for candidate in free:
             if candidate.speaker != speaker:
@@ -425,75 +401,38 @@ def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
             continue
         free.remove(best)
         note = f"re-attached after the segment was edited (was: {old_text[:80]!r})"
-        cur = store.execute(
-            "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
-            " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
-            " WHERE segment_id = ? AND source = 'human'",
-            (best.id, now(), note, note, old_id),
-        )
-        moved += cur.rowcount
-        store.execute(
-            "UPDATE OR IGNORE segment_views SET segment_id = ? WHERE segment_id = ?",
-            (best.id, old_id),
-        )
+        moved += segs_store.move_human_codings(store, old_id, best.id, note)
+        segs_store.move_views(store, old_id, best.id)
     return moved
 
 
 def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
-    for row in store.query("SELECT id, path, status FROM documents"):
-        if file_of(row["path"]) in present or row["path"].startswith(("imported/", "refi/")):
+    for row in docs_store.list_documents(store):
+        if file_of(row.path) in present or row.path.startswith(("imported/", "refi/")):
             continue
-        humans = store.scalar(
-            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
-            " WHERE s.document_id = ? AND c.source = 'human'",
-            (row["id"],),
-        )
+        humans = docs_store.human_codings_on_document(store, row.id)
         if prune and not humans:
-            _delete_document(store, int(row["id"]))
-            yield FileOutcome(row["path"], "pruned", "removed from the store (--prune)")
+            docs_store.delete_document(store, row.id)
+            yield FileOutcome(row.path, "pruned", "removed from the store (--prune)")
         elif prune:
-            if row["status"] != "missing":
-                store.execute(
-                    "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
-                    (now(), row["id"]),
-                )
+            if row.status != "missing":
+                docs_store.mark_missing(store, row.id)
             yield FileOutcome(
-                row["path"],
+                row.path,
                 "kept",
                 f"not pruned: it carries {humans} human coding(s), which are never deleted",
             )
-        elif row["status"] != "missing":
-            store.execute(
-                "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?",
-                (now(), row["id"]),
-            )
+        elif row.status != "missing":
+            docs_store.mark_missing(store, row.id)
             yield FileOutcome(
-                row["path"], "missing", "file no longer in corpus/; marked missing (kept)"
+                row.path, "missing", "file no longer in corpus/; marked missing (kept)"
             )
-
-
-def _delete_document(store: Store, doc_id: int) -> None:
-    seg_ids = "SELECT id FROM segments WHERE document_id = ?"
-    store.execute(f"DELETE FROM codings WHERE segment_id IN ({seg_ids})", (doc_id,))
-    store.execute(f"DELETE FROM segment_views WHERE segment_id IN ({seg_ids})", (doc_id,))
-    store.execute("DELETE FROM segments WHERE document_id = ?", (doc_id,))
-    store.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
 
 def count_orphaned(store: Store) -> int:
     """Human codings whose segment no longer exists in its (changed) file."""
-    return int(
-        store.scalar(
-            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
-            " WHERE c.source = 'human' AND s.active = 0"
-        )
-    )
+    return segs_store.count_orphaned(store)
 
 
 def orphaned_codings(store: Store) -> list[dict[str, object]]:
-    rows = store.query(
-        "SELECT d.path, s.text, c.code_id, c.coder, c.status, c.updated_at"
-        " FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
-        " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
-    )
-    return [dict(r) for r in rows]
+    return [asdict(c) for c in segs_store.orphaned_codings(store)]

@@ -195,4 +195,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        "0004_codable_set_by_writers",
+        """
+        -- Every segment is now written through store/segments.py, which sets codable
+        -- itself (store.segments.is_codable); the triggers that patched writers go.
+        DROP TRIGGER IF EXISTS segments_interviewer_not_codable;
+        DROP TRIGGER IF EXISTS segments_interviewer_not_codable_update;
+        UPDATE segments SET codable = 0 WHERE is_interviewer = 1 AND codable = 1;
+        """,
+    ),
 )

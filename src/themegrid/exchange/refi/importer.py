@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,8 +33,10 @@ from themegrid.project import Project
 from themegrid.segment.ids import imported_segment_id
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
+from themegrid.store import documents as docs_store
 from themegrid.store import runs as store_runs
-from themegrid.store.connection import Store, dumps, now
+from themegrid.store import segments as segs_store
+from themegrid.store.connection import Store, now
 
 #: The user themegrid writes its own (machine) suggestions as; never imported as a human.
 MACHINE_USER = "themegrid (machine)"
@@ -207,7 +208,7 @@ class _Writer:
             while path in used:
                 path, n = f"{base}/{stem}_{n}.txt", n + 1
             used.add(path)
-            if self.store.scalar("SELECT 1 FROM documents WHERE path = ?", (path,)):
+            if docs_store.document_exists(self.store, path):
                 raise RefiError(
                     self.plan.file,
                     f"source '{source.name}' is already in the store as document {path} (imported before?); "
@@ -345,35 +346,28 @@ class _Writer:
         return f"Imported from {Path(self.plan.file).name} without a description; write one."
 
     def _insert_document(self, conn: Any, source: SourceText, path: str) -> int:
-        stamp = now()
-        cur = conn.execute(
-            "INSERT INTO documents (path, format, kind, content_hash, text, attributes, repair_notes,"
-            " n_words, added_at, updated_at) VALUES (?, 'refi', 'document', ?, ?, ?, ?, ?, ?, ?)",
-            (
-                path,
-                hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
-                source.text,
-                dumps(dict(source.attributes)),
-                json.dumps(list(source.notes), ensure_ascii=False),
-                len(source.text.split()),
-                stamp,
-                stamp,
-            ),
+        return docs_store.insert_document(
+            self.store,
+            path=path,
+            format="refi",
+            kind="document",
+            content_hash=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+            text=source.text,
+            attributes=source.attributes,
+            repair_notes=source.notes,
         )
-        return int(cur.lastrowid)
 
     def _insert_segment(
         self, conn: Any, seg_id: str, doc_id: int, seq: int, span: tuple[int, int], text: str
     ) -> None:
         start, end = span
-        if self.store.scalar("SELECT 1 FROM segments WHERE id = ?", (seg_id,)):
+        if segs_store.segment_exists(self.store, seg_id):
             raise RefiError(
                 self.plan.file,
                 f"segment {seg_id} already exists (imported before?); nothing was written",
             )
-        conn.execute(
-            'INSERT INTO segments (id, document_id, seq, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
-            (seg_id, doc_id, seq, start, end, text[start:end]),
+        segs_store.insert_segments(
+            self.store, [segs_store.NewSegment(seg_id, doc_id, seq, start, end, text[start:end])]
         )
 
     def _insert_coding(self, conn: Any, seg_id: str, code_id: str, coder: str, run_id: int) -> None:
@@ -389,10 +383,7 @@ class _Writer:
             run_id=run_id,
             at=stamp,
         )
-        conn.execute(
-            "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, 'refi', ?)",
-            (seg_id, coder, stamp),
-        )
+        segs_store.mark_seen(self.store, [seg_id], coder, "refi", at=stamp)
 
     def _yaml(self, ids: Mapping[str, str], new_codes: list[ImportedCode]) -> str:
         new_guids = {c.guid for c in new_codes}

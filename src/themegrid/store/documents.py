@@ -1,0 +1,220 @@
+"""The ``documents`` table: one row per corpus file, survey response or imported text.
+
+Every statement about documents lives here. Writes run in the caller's
+transaction. ``n_words`` is always the whitespace word count of ``text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from themegrid.store.connection import Store, dumps, loads, now
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What ingest needs to know about a stored document to decide what to do with its file."""
+
+    id: int
+    path: str
+    content_hash: str
+    attributes: Mapping[str, Any]
+    status: str  # present | missing
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    id: int
+    path: str
+    text: str
+
+
+def _n_words(text: str) -> int:
+    return len(text.split())
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+def list_documents(store: Store) -> list[StoredDocument]:
+    """Every stored document (present or missing), in the order they were added."""
+    return [
+        StoredDocument(
+            int(r["id"]), r["path"], r["content_hash"], loads(r["attributes"], {}), r["status"]
+        )
+        for r in store.query(
+            "SELECT id, path, content_hash, attributes, status FROM documents ORDER BY id"
+        )
+    ]
+
+
+def document_exists(store: Store, path: str) -> bool:
+    return store.scalar("SELECT 1 FROM documents WHERE path = ?", (path,)) is not None
+
+
+def document_by_path(store: Store, path: str) -> DocumentText | None:
+    row = store.query("SELECT id, path, text FROM documents WHERE path = ?", (path,))
+    return DocumentText(int(row[0]["id"]), row[0]["path"], row[0]["text"]) if row else None
+
+
+def imported_document_by_hash(store: Store, content_hash: str) -> DocumentText | None:
+    """The first document an earlier import created (path ``imported/...``) with this text hash."""
+    row = store.query(
+        "SELECT id, path, text FROM documents WHERE content_hash = ? AND path LIKE 'imported/%'"
+        " ORDER BY id LIMIT 1",
+        (content_hash,),
+    )
+    return DocumentText(int(row[0]["id"]), row[0]["path"], row[0]["text"]) if row else None
+
+
+def document_attributes(store: Store, doc_id: int) -> dict[str, Any]:
+    return dict(loads(store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}))
+
+
+def present_content_hashes(store: Store) -> dict[str, str]:
+    """Path -> content hash of every present document (a run's input hashes)."""
+    return {
+        r[0]: r[1]
+        for r in store.query("SELECT path, content_hash FROM documents WHERE status = 'present'")
+    }
+
+
+def words_present(store: Store) -> int:
+    """Words in all present documents."""
+    return int(
+        store.scalar("SELECT COALESCE(SUM(n_words), 0) FROM documents WHERE status = 'present'")
+    )
+
+
+def human_codings_on_document(store: Store, doc_id: int) -> int:
+    """How many human codings the document's segments carry (reads ``codings``)."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.document_id = ? AND c.source = 'human'",
+            (doc_id,),
+        )
+    )
+
+
+# --- writes ---------------------------------------------------------------------------
+
+
+def insert_document(
+    store: Store,
+    *,
+    path: str,
+    format: str,
+    kind: str,
+    content_hash: str,
+    text: str,
+    attributes: Mapping[str, Any],
+    repair_notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+    at: str | None = None,
+) -> int:
+    """Add a present document; returns its id. ``at``: the time to record (default now)."""
+    stamp = at or now()
+    cur = store.execute(
+        "INSERT INTO documents (format, kind, content_hash, text, attributes, repair_notes,"
+        " warnings, n_words, path, status, added_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
+        (
+            format,
+            kind,
+            content_hash,
+            text,
+            dumps(dict(attributes)),
+            dumps(list(repair_notes)),
+            dumps(list(warnings)),
+            _n_words(text),
+            path,
+            stamp,
+            stamp,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def update_document(
+    store: Store,
+    doc_id: int,
+    *,
+    format: str,
+    kind: str,
+    content_hash: str,
+    text: str,
+    attributes: Mapping[str, Any],
+    repair_notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> None:
+    """Replace everything read from a document's file; it is present again."""
+    store.execute(
+        "UPDATE documents SET format = ?, kind = ?, content_hash = ?, text = ?, attributes = ?,"
+        " repair_notes = ?, warnings = ?, n_words = ?, status = 'present', updated_at = ? WHERE id = ?",
+        (
+            format,
+            kind,
+            content_hash,
+            text,
+            dumps(dict(attributes)),
+            dumps(list(repair_notes)),
+            dumps(list(warnings)),
+            _n_words(text),
+            now(),
+            doc_id,
+        ),
+    )
+
+
+def replace_text(
+    store: Store, doc_id: int, text: str, content_hash: str, at: str | None = None
+) -> None:
+    """New text for a document (an import appended rows to it)."""
+    store.execute(
+        "UPDATE documents SET text = ?, content_hash = ?, n_words = ?, updated_at = ? WHERE id = ?",
+        (text, content_hash, _n_words(text), at or now(), doc_id),
+    )
+
+
+def set_attributes(
+    store: Store,
+    doc_id: int,
+    attributes: Mapping[str, Any],
+    *,
+    present: bool = False,
+    at: str | None = None,
+) -> None:
+    """Replace a document's attributes; ``present=True`` also marks it present again."""
+    if present:
+        store.execute(
+            "UPDATE documents SET attributes = ?, status = 'present', updated_at = ? WHERE id = ?",
+            (dumps(dict(attributes)), at or now(), doc_id),
+        )
+    else:
+        store.execute(
+            "UPDATE documents SET attributes = ?, updated_at = ? WHERE id = ?",
+            (dumps(dict(attributes)), at or now(), doc_id),
+        )
+
+
+def mark_missing(store: Store, doc_id: int) -> None:
+    """The document's file (or response row) is gone; the document and its codings are kept."""
+    store.execute(
+        "UPDATE documents SET status = 'missing', updated_at = ? WHERE id = ?", (now(), doc_id)
+    )
+
+
+def delete_document(store: Store, doc_id: int) -> None:
+    """Remove a document, its segments, their views and machine codings (``prune``).
+
+    Writes ``codings`` too. The store refuses to delete a human coding
+    (trigger ``codings_keep_human``), so a document carrying one cannot be deleted.
+    """
+    seg_ids = "SELECT id FROM segments WHERE document_id = ?"
+    store.execute(f"DELETE FROM codings WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute(f"DELETE FROM segment_views WHERE segment_id IN ({seg_ids})", (doc_id,))
+    store.execute("DELETE FROM segments WHERE document_id = ?", (doc_id,))
+    store.execute("DELETE FROM documents WHERE id = ?", (doc_id,))

@@ -1,0 +1,329 @@
+"""The ``segments`` and ``segment_views`` tables.
+
+Every segment is written through :func:`insert_segments` or
+:func:`upsert_segments`, which set ``segments.codable`` by one rule
+(:func:`is_codable`): the machine codes a segment unless it is an interviewer
+turn or the preamble of a transcript (text before the first speaker label).
+Humans may code any segment. Writes run in the caller's transaction.
+
+A few functions here also read or write ``codings`` because they are about
+what happens to human codings when their segment changes (re-attachment,
+orphans); they are named for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from themegrid.store.connection import Store, now
+
+#: SQLite's default limit on ``?`` parameters is 999; stay below it.
+_CHUNK = 900
+
+
+def is_preamble(document_kind: str, speaker: str | None) -> bool:
+    """An unlabelled segment of a transcript: its title, header lines, notices."""
+    return document_kind == "interview" and speaker is None
+
+
+def is_codable(*, is_interviewer: bool, preamble: bool) -> bool:
+    """Whether the machine suggests codes for a segment (stored as ``segments.codable``)."""
+    return not is_interviewer and not preamble
+
+
+@dataclass(frozen=True)
+class NewSegment:
+    """A segment to write. ``preamble``: see :func:`is_preamble`."""
+
+    id: str
+    document_id: int
+    seq: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None = None
+    is_interviewer: bool = False
+    t_start: float | None = None
+    t_end: float | None = None
+    row_id: str | None = None
+    preamble: bool = False
+
+    @property
+    def codable(self) -> bool:
+        return is_codable(is_interviewer=self.is_interviewer, preamble=self.preamble)
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    id: str
+    seq: int
+    text: str
+    speaker: str | None
+    row_id: str | None
+
+
+@dataclass(frozen=True)
+class Turn:
+    id: str
+    speaker: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RowSegment:
+    """A segment of a one-row document (a survey response), with its document."""
+
+    document_id: int
+    path: str
+    segment_id: str
+    text: str  # the segment's text (imported rows) or the document's text (corpus responses)
+    row_id: str | None
+
+
+@dataclass(frozen=True)
+class CodedSegment:
+    id: str
+    text: str
+    speaker: str | None
+
+
+@dataclass(frozen=True)
+class OrphanedCoding:
+    """A human coding whose segment no longer exists in its (changed) file."""
+
+    path: str
+    text: str
+    code_id: str
+    coder: str
+    status: str
+    updated_at: str
+
+
+# --- writes ---------------------------------------------------------------------------
+
+_COLUMNS = (
+    'id, document_id, seq, start, "end", text, speaker, is_interviewer,'
+    " t_start, t_end, row_id, codable, active"
+)
+
+
+def _row(s: NewSegment) -> tuple[object, ...]:
+    return (
+        s.id,
+        s.document_id,
+        s.seq,
+        s.start,
+        s.end,
+        s.text,
+        s.speaker,
+        int(s.is_interviewer),
+        s.t_start,
+        s.t_end,
+        s.row_id,
+        int(s.codable),
+    )
+
+
+def insert_segments(store: Store, segments: Iterable[NewSegment]) -> None:
+    """Add new, active segments (an id that exists already is an error)."""
+    store.conn.executemany(
+        f"INSERT INTO segments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [_row(s) for s in segments],
+    )
+
+
+def upsert_segments(store: Store, segments: Iterable[NewSegment]) -> None:
+    """Add segments, or rewrite those whose id exists (they become active again)."""
+    store.conn.executemany(
+        f"INSERT INTO segments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        " ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, seq = excluded.seq,"
+        ' start = excluded.start, "end" = excluded."end", text = excluded.text,'
+        " speaker = excluded.speaker, is_interviewer = excluded.is_interviewer,"
+        " t_start = excluded.t_start, t_end = excluded.t_end, row_id = excluded.row_id,"
+        " codable = excluded.codable, active = 1",
+        [_row(s) for s in segments],
+    )
+
+
+def deactivate_segments(store: Store, ids: Iterable[str]) -> None:
+    """Segments a changed file no longer has: kept, with ``active = 0``."""
+    store.conn.executemany("UPDATE segments SET active = 0 WHERE id = ?", [(i,) for i in ids])
+
+
+def set_tagged_hash(store: Store, ids: Iterable[str], cue_hash: str) -> None:
+    """Record the cue hash these segments were tagged with."""
+    store.conn.executemany(
+        "UPDATE segments SET tagged_hash = ? WHERE id = ?", [(cue_hash, i) for i in ids]
+    )
+
+
+def mark_seen(
+    store: Store, segment_ids: Iterable[str], coder: str, origin: str, at: str | None = None
+) -> int:
+    """Record that ``coder`` has seen these segments; returns how many were not seen before."""
+    stamp = at or now()
+    before = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO segment_views (segment_id, coder, origin, at) VALUES (?, ?, ?, ?)",
+        [(seg, coder, origin, stamp) for seg in segment_ids],
+    )
+    after = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = ?", (coder,))
+    return int(after - before)
+
+
+def move_views(store: Store, old_id: str, new_id: str) -> None:
+    """Views of a segment follow it to its edited version (where the coder has none yet)."""
+    store.execute(
+        "UPDATE OR IGNORE segment_views SET segment_id = ? WHERE segment_id = ?", (new_id, old_id)
+    )
+
+
+def move_human_codings(store: Store, old_id: str, new_id: str, note: str) -> int:
+    """Human codings of a vanished segment follow it to its edited version (writes ``codings``).
+
+    ``note`` is added to each moved coding's note; the move is kept in its history
+    (by trigger). A coding whose coder already has one for that code on the new
+    segment stays where it is. Returns how many moved.
+    """
+    cur = store.execute(
+        "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
+        " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
+        " WHERE segment_id = ? AND source = 'human'",
+        (new_id, now(), note, note, old_id),
+    )
+    return int(cur.rowcount)
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+def segment_ids_of_document(store: Store, doc_id: int) -> set[str]:
+    """Every segment id of a document, active or not."""
+    return {r[0] for r in store.query("SELECT id FROM segments WHERE document_id = ?", (doc_id,))}
+
+
+def segments_of_document(store: Store, doc_id: int) -> list[StoredSegment]:
+    """A document's segments (active or not) in order."""
+    return [
+        StoredSegment(r["id"], int(r["seq"]), r["text"], r["speaker"], r["row_id"])
+        for r in store.query(
+            "SELECT id, seq, text, speaker, row_id FROM segments WHERE document_id = ? ORDER BY seq",
+            (doc_id,),
+        )
+    ]
+
+
+def active_turns(store: Store, doc_id: int) -> list[Turn]:
+    """A document's active segments in order."""
+    return [
+        Turn(r["id"], r["speaker"], r["text"])
+        for r in store.query(
+            "SELECT id, speaker, text FROM segments WHERE document_id = ? AND active = 1 ORDER BY seq",
+            (doc_id,),
+        )
+    ]
+
+
+def count_active(store: Store) -> int:
+    return int(store.scalar("SELECT COUNT(*) FROM segments WHERE active = 1"))
+
+
+def segments_to_tag(
+    store: Store, cue_hash: str, *, include_interviewers: bool = False
+) -> list[tuple[str, str]]:
+    """(id, text) of live codable segments not yet tagged with this cue hash, in reading order.
+
+    ``include_interviewers``: interviewer turns too (never the preamble).
+    """
+    sql = (
+        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
+    )
+    sql += (
+        " AND (s.codable = 1 OR s.is_interviewer = 1)"
+        if include_interviewers
+        else " AND s.codable = 1"
+    )
+    sql += " ORDER BY d.path, s.seq"
+    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
+
+
+def segment_exists(store: Store, segment_id: str) -> bool:
+    return store.scalar("SELECT 1 FROM segments WHERE id = ?", (segment_id,)) is not None
+
+
+def live_segment_ids(store: Store, ids: Iterable[str]) -> set[str]:
+    """Which of these segment ids exist and are active."""
+    live: set[str] = set()
+    unique = sorted(set(ids))
+    for i in range(0, len(unique), _CHUNK):
+        chunk = unique[i : i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        live |= {
+            r[0]
+            for r in store.query(
+                f"SELECT id FROM segments WHERE active = 1 AND id IN ({marks})", tuple(chunk)
+            )
+        }
+    return live
+
+
+def imported_row_segments(store: Store) -> list[RowSegment]:
+    """First segment of each row-document an earlier import created (``imported/...#...``)."""
+    return [
+        RowSegment(int(r["doc_id"]), r["path"], r["id"], r["text"], r["row_id"])
+        for r in store.query(
+            "SELECT d.id AS doc_id, d.path, s.id, s.text, s.row_id FROM documents d"
+            " JOIN segments s ON s.document_id = d.id WHERE d.path LIKE 'imported/%#%' AND s.seq = 0"
+        )
+    ]
+
+
+def corpus_response_segments(store: Store) -> list[RowSegment]:
+    """Active segments of present survey responses ingested from corpus/ (``text``: the document's)."""
+    return [
+        RowSegment(int(r["doc_id"]), r["path"], r["id"], r["text"], r["row_id"])
+        for r in store.query(
+            "SELECT d.id AS doc_id, d.path, d.text, s.id, s.row_id FROM documents d"
+            " JOIN segments s ON s.document_id = d.id WHERE d.path NOT LIKE 'imported/%'"
+            " AND d.path LIKE '%#%' AND d.status = 'present' AND s.active = 1 ORDER BY d.id, s.seq"
+        )
+    ]
+
+
+def human_coded_segments(store: Store, ids: Sequence[str]) -> list[CodedSegment]:
+    """Which of these segments carry a human coding (reads ``codings``)."""
+    marks = ",".join("?" * len(ids))
+    return [
+        CodedSegment(r[0], r[1], r[2])
+        for r in store.query(
+            "SELECT DISTINCT s.id, s.text, s.speaker FROM segments s"
+            " JOIN codings c ON c.segment_id = s.id"
+            f" WHERE c.source = 'human' AND s.id IN ({marks})",
+            tuple(ids),
+        )
+    ]
+
+
+def count_orphaned(store: Store) -> int:
+    """Human codings on inactive segments (reads ``codings``)."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE c.source = 'human' AND s.active = 0"
+        )
+    )
+
+
+def orphaned_codings(store: Store) -> list[OrphanedCoding]:
+    """Human codings on inactive segments, by document and position (reads ``codings``)."""
+    return [
+        OrphanedCoding(r["path"], r["text"], r["code_id"], r["coder"], r["status"], r["updated_at"])
+        for r in store.query(
+            "SELECT d.path, s.text, c.code_id, c.coder, c.status, c.updated_at"
+            " FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
+        )
+    ]
