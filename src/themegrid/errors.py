@@ -68,3 +68,23 @@ class ProjectError(ThemegridError):
 
 class StoreBusy(ProjectError):
     """Another themegrid command holds the project store."""
+
+
+class UnknownCoder(ThemegridError):
+    """A coder name that has no decisions or views in the store."""
+
+
+class MatrixError(ThemegridError):
+    """A matrix was asked for in a way the project's data cannot answer."""
+
+
+class WorkbookError(ThemegridError):
+    """The workbook could not be written where asked."""
+
+
+class RefiError(InputFileError):
+    """A REFI-QDA file that cannot be used as it is; nothing was written."""
+
+
+class UnsafeArchive(RefiError):
+    """A zip archive refused for safety (path escape, zip bomb)."""

@@ -170,3 +170,17 @@ def test_a_pattern_spacy_rejects_still_stops_coding_with_its_line(
     with pytest.raises(CodebookError) as err:
         RuleTagger(load_codebook(tmp_path))
     assert "token pattern #1" in str(err.value) and "cb.yaml:8" in str(err.value)
+
+
+def test_every_exception_class_lives_in_errors_py() -> None:
+    errors = PKG / "errors.py"
+    elsewhere = []
+    for path in MODULES.values():
+        if path == errors:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = [ast.unparse(b) for b in node.bases]
+                if any(b.endswith(("Error", "Exception", "Busy", "Archive")) for b in bases):
+                    elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not elsewhere, f"exception classes outside errors.py: {elsewhere}"

@@ -43,14 +43,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
-from themegrid.errors import ThemegridError
+from themegrid.errors import ThemegridError, UnknownCoder
 from themegrid.store.connection import Store
 
 EXCERPT_CHARS = 160
-
-
-class UnknownCoder(ThemegridError):
-    """A coder name that has no decisions or views in the store."""
 
 
 def known_coders(store: Store) -> list[str]:

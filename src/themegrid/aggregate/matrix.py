@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from themegrid.codebook import Codebook
-from themegrid.errors import ThemegridError
+from themegrid.errors import MatrixError
 from themegrid.store.connection import Store
 
 Include = Literal["suggested", "accepted"]
@@ -71,10 +71,6 @@ CODING_COLUMNS = (
     "reason",
     "text",
 )
-
-
-class MatrixError(ThemegridError):
-    """A matrix was asked for in a way the project's data cannot answer."""
 
 
 @dataclass(frozen=True, eq=False)

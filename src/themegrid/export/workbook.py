@@ -37,7 +37,7 @@ from themegrid import __version__, cells
 from themegrid.aggregate import matrix as mx
 from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
-from themegrid.errors import ThemegridError
+from themegrid.errors import WorkbookError
 from themegrid.store.connection import Store
 
 MAX_CELL = 32_767
@@ -80,10 +80,6 @@ FORMULA_NOTE = (
     "before a cell that begins with = + - @, a tab or a carriage return, so that Excel "
     "shows it instead of running it; 'themegrid report --csv DIR --raw' leaves them as they are."
 )
-
-
-class WorkbookError(ThemegridError):
-    """The workbook could not be written where asked."""
 
 
 @dataclass(frozen=True)

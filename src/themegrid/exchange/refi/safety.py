@@ -16,20 +16,12 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from themegrid.atomic import atomic_path
-from themegrid.errors import InputFileError, MissingDependency
+from themegrid.errors import MissingDependency, RefiError, UnsafeArchive
 
 PathOrFile = Path | str | IO[bytes]
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
-
-
-class RefiError(InputFileError):
-    """A REFI-QDA file that cannot be used as it is; nothing was written."""
-
-
-class UnsafeArchive(RefiError):
-    """A zip archive refused for safety (path escape, zip bomb)."""
 
 
 @dataclass(frozen=True)
