@@ -16,6 +16,7 @@ from themegrid.codebook.model import Codebook
 from themegrid.errors import Problem
 from themegrid.exchange.refi.ids import code_guid, normalise_guid
 from themegrid.exchange.refi.safety import iter_children, lxml_etree
+from themegrid.store import views
 from themegrid.store.connection import Store
 
 INCLUDE_LABEL = "When to use:"
@@ -110,24 +111,20 @@ def export_codes(codebook: Codebook | None, store: Store | None) -> list[ExportC
         ]
     seen = {c.id for c in codes}
     if store is not None:
-        rows = store.query(
-            "SELECT id, name, parent_id, definition, include_note, exclude_note, color, codable"
-            " FROM codes WHERE origin != 'codebook' AND active = 1 ORDER BY position, id"
-        )
-        for row in rows:
-            if row["id"] in seen:
+        for row in views.active_imported_codes(store):
+            if row.id in seen:
                 continue
-            seen.add(row["id"])
+            seen.add(row.id)
             codes.append(
                 ExportCode(
-                    row["id"],
-                    row["name"],
-                    row["parent_id"],
-                    row["definition"] or "",
-                    row["include_note"] or "",
-                    row["exclude_note"] or "",
-                    normalise_color(row["color"]),
-                    bool(row["codable"]),
+                    row.id,
+                    row.name,
+                    row.parent_id,
+                    row.definition or "",
+                    row.include_note or "",
+                    row.exclude_note or "",
+                    normalise_color(row.color),
+                    row.codable,
                 )
             )
     return tree_order(codes)
