@@ -44,6 +44,8 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from themegrid.errors import ThemegridError, UnknownCoder
+from themegrid.store import codes as store_codes
+from themegrid.store import views
 from themegrid.store.connection import Store
 
 EXCERPT_CHARS = 160
@@ -51,10 +53,7 @@ EXCERPT_CHARS = 160
 
 def known_coders(store: Store) -> list[str]:
     """Human coders with at least one coding or segment view, sorted."""
-    rows = store.query(
-        "SELECT coder FROM codings WHERE source = 'human' UNION SELECT coder FROM segment_views ORDER BY coder"
-    )
-    return [r[0] for r in rows]
+    return views.coders_with_decisions_or_views(store)
 
 
 def check_coders(store: Store, coders: Sequence[str]) -> None:
@@ -69,22 +68,11 @@ def check_coders(store: Store, coders: Sequence[str]) -> None:
 
 
 def seen_segments(store: Store, coder: str) -> set[str]:
-    rows = store.query(
-        "SELECT segment_id FROM segment_views WHERE coder = ?"
-        " UNION SELECT segment_id FROM codings WHERE source = 'human' AND coder = ?",
-        (coder, coder),
-    )
-    return {r[0] for r in rows}
+    return views.seen_segment_ids(store, coder)
 
 
 def accepted_codes(store: Store, coder: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for r in store.query(
-        "SELECT segment_id, code_id FROM codings WHERE source = 'human' AND coder = ? AND status = 'accepted'",
-        (coder,),
-    ):
-        out.setdefault(r[0], set()).add(r[1])
-    return out
+    return views.accepted_codes_by_segment(store, coder)
 
 
 @dataclass(frozen=True)
@@ -218,7 +206,7 @@ def compute_agreement(store: Store, coders: Sequence[str]) -> AgreementReport:
     units = sorted(shared)
     applied = {c: accepted_codes(store, c) for c in coders}
     used = sorted({code for c in coders for s in units for code in applied[c].get(s, ())})
-    codable = {r[0] for r in store.query("SELECT id FROM codes WHERE codable = 1 AND active = 1")}
+    codable = store_codes.active_codable_code_ids(store)
     unused = len(codable - set(used))
     notes: list[str] = []
     if len(units) < 2:
@@ -284,17 +272,8 @@ def _disagreements(
 
 
 def _segment_info(store: Store, segment_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
-    out = {}
-    for chunk_start in range(0, len(segment_ids), 500):
-        chunk = segment_ids[chunk_start : chunk_start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for r in store.query(
-            "SELECT s.id, d.path, s.text, s.seq FROM segments s JOIN documents d ON d.id = s.document_id"
-            f" WHERE s.id IN ({marks})",
-            tuple(chunk),
-        ):
-            out[r[0]] = (r[1], _excerpt(r[2]), r[3])
-    return out
+    places = views.segment_places(store, segment_ids)
+    return {s: (p.document, _excerpt(p.text), p.seq) for s, p in places.items()}
 
 
 def _excerpt(text: str) -> str:

@@ -40,6 +40,7 @@ from sklearn.model_selection import GroupKFold
 from themegrid.aggregate.agreement import check_coders
 from themegrid.codebook import Codebook
 from themegrid.errors import ThemegridError
+from themegrid.store import views
 from themegrid.store.connection import Store
 from themegrid.tag.model import UNKNOWN, LabelledSet, SuggestionModel, human_labels, labelled_set
 from themegrid.tag.tagger import RuleTagger
@@ -320,18 +321,7 @@ def _selection_note(store: Store, data: LabelledSet, coder: str) -> tuple[str, .
     seen = [s for s in data.segment_ids if not s.startswith("codebook:")]
     if not seen:
         return ()
-    flagged = set()
-    for i in range(0, len(seen), 900):
-        chunk = seen[i : i + 900]
-        marks = ",".join("?" * len(chunk))
-        flagged.update(
-            r[0]
-            for r in store.query(
-                f"SELECT DISTINCT segment_id FROM codings WHERE source IN ('rule', 'model')"
-                f" AND segment_id IN ({marks})",
-                tuple(chunk),
-            )
-        )
+    flagged = views.machine_suggested_segments(store, seen)
     share = len(flagged) / len(seen)
     if share < 0.9:
         return ()

@@ -36,6 +36,8 @@ from scipy import sparse
 
 from themegrid.codebook import Codebook
 from themegrid.errors import MatrixError
+from themegrid.store import codes as store_codes
+from themegrid.store import views
 from themegrid.store.connection import Store
 
 Include = Literal["suggested", "accepted"]
@@ -117,46 +119,10 @@ class CodingFrame:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_CODINGS_SQL = """
-{prefix}
-SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
-       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason, s.text
-FROM {source} e
-JOIN segments s ON s.id = e.segment_id
-JOIN documents d ON d.id = s.document_id
-WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
-  AND (s.codable = 1 OR e.source = 'human')
-ORDER BY d.path, s.seq, e.code_id
-"""
-
-# The store's ``effective_codings`` view (migration 0002) with human decisions limited to
-# some coders: their latest decision counts, otherwise the live machine suggestion.
-_EFFECTIVE_FOR_CODERS = """
-WITH human AS (
-    SELECT segment_id, code_id, status, coder, confidence, reason, updated_at,
-           ROW_NUMBER() OVER (PARTITION BY segment_id, code_id ORDER BY updated_at DESC, id DESC) AS rn
-    FROM codings WHERE source = 'human' AND coder IN ({coders})
-),
-machine AS (
-    SELECT segment_id, code_id, GROUP_CONCAT(source, '+') AS sources, MAX(confidence) AS confidence,
-           GROUP_CONCAT(reason, ' | ') AS reason, MAX(updated_at) AS updated_at
-    FROM codings WHERE source IN ('rule', 'model') AND status = 'suggested'
-    GROUP BY segment_id, code_id
-),
-chosen AS (
-    SELECT segment_id, code_id, status, 'human' AS source, coder, confidence, reason, updated_at
-    FROM human WHERE rn = 1
-    UNION ALL
-    SELECT m.segment_id, m.code_id, 'suggested', m.sources, 'themegrid', m.confidence, m.reason,
-           m.updated_at
-    FROM machine m
-    WHERE NOT EXISTS (SELECT 1 FROM human h WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id)
-)"""
-
 
 def has_codings(store: Store) -> bool:
     """Whether the store holds any coding at all (suggested, decided or retired)."""
-    return store.scalar("SELECT EXISTS (SELECT 1 FROM codings)") == 1
+    return views.has_codings(store)
 
 
 def load_codings(
@@ -174,16 +140,9 @@ def load_codings(
     if include not in BASIS:
         raise MatrixError(f"include={include!r} is not valid; use 'suggested' or 'accepted'")
     statuses = ("accepted", "suggested") if include == "suggested" else ("accepted",)
-    marks = ", ".join("?" * len(statuses))
     if coders:
         _check_coders(store, coders)
-        prefix = _EFFECTIVE_FOR_CODERS.format(coders=", ".join("?" * len(coders)))
-        sql = _CODINGS_SQL.format(prefix=prefix, source="chosen", marks=marks)
-        rows = store.query(sql, (*coders, *statuses))
-    else:
-        sql = _CODINGS_SQL.format(prefix="", source="effective_codings", marks=marks)
-        rows = store.query(sql, statuses)
-    codings = pd.DataFrame([tuple(r) for r in rows], columns=_sql_columns())
+    codings = views.counted_codings_frame(store, statuses, coders)
     documents, attribute_columns = _load_documents(store)
     codes = _code_table(store, codebook, codings["code_id"].unique())
     codings["code_name"] = codings["code_id"].map(codes["name"])
@@ -193,10 +152,7 @@ def load_codings(
     attrs = documents.drop(columns=["document"])
     codings = codings.merge(attrs, on="document_id", how="left")
     codings = codings[[*CODING_COLUMNS, *attribute_columns.values()]]
-    n_segments = store.scalar(
-        "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE s.active = 1 AND d.status = 'present'"
-    )
+    n_segments = views.active_segment_count(store)
     return CodingFrame(
         codings=codings.reset_index(drop=True),
         documents=documents,
@@ -209,12 +165,7 @@ def load_codings(
 
 
 def _check_coders(store: Store, coders: Sequence[str]) -> None:
-    known = [
-        r[0]
-        for r in store.query(
-            "SELECT DISTINCT coder FROM codings WHERE source = 'human' ORDER BY coder"
-        )
-    ]
+    known = views.human_coders(store)
     unknown = [c for c in coders if c not in known]
     if unknown:
         raise MatrixError(
@@ -223,22 +174,16 @@ def _check_coders(store: Store, coders: Sequence[str]) -> None:
         )
 
 
-def _sql_columns() -> list[str]:
-    return [c for c in CODING_COLUMNS if c not in ("code_name", "parent_id")]
-
-
 def _load_documents(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
-    rows = store.query(
-        "SELECT id, path, attributes FROM documents WHERE status = 'present' ORDER BY path"
-    )
+    rows = views.present_document_attributes(store)
     parsed: list[dict[str, object]] = []
     keys: dict[str, None] = {}
     for row in rows:
         try:
-            attrs = json.loads(row["attributes"] or "{}")
+            attrs = json.loads(row.attributes or "{}")
         except json.JSONDecodeError as exc:
             raise MatrixError(
-                f"document {row['path']}: its stored attributes are not valid JSON ({exc}); "
+                f"document {row.path}: its stored attributes are not valid JSON ({exc}); "
                 "run 'themegrid ingest' again to rebuild them from corpus/metadata.csv"
             ) from exc
         attrs = attrs if isinstance(attrs, dict) else {}
@@ -248,8 +193,8 @@ def _load_documents(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
     taken = set(CODING_COLUMNS)
     columns = {key: (f"{key} (document)" if key in taken else key) for key in sorted(keys)}
     data = {
-        "document_id": [r["id"] for r in rows],
-        "document": [r["path"] for r in rows],
+        "document_id": [r.id for r in rows],
+        "document": [r.path for r in rows],
     }
     for key, column in columns.items():
         data[column] = [_attr_text(a.get(key)) for a in parsed]
@@ -278,21 +223,17 @@ def _code_table(store: Store, codebook: Codebook | None, used: Iterable[str]) ->
                 "codable": code.codable,
                 "origin": "codebook",
             }
-    stored = store.query(
-        "SELECT id, name, parent_id, definition, include_note, exclude_note, codable, origin"
-        " FROM codes ORDER BY position, id"
-    )
-    for row in stored:
+    for row in store_codes.all_codes(store):
         records.setdefault(
-            row["id"],
+            row.id,
             {
-                "name": row["name"],
-                "parent_id": row["parent_id"],
-                "definition": row["definition"],
-                "include": row["include_note"],
-                "exclude": row["exclude_note"],
-                "codable": bool(row["codable"]),
-                "origin": row["origin"],
+                "name": row.name,
+                "parent_id": row.parent_id,
+                "definition": row.definition,
+                "include": row.include_note,
+                "exclude": row.exclude_note,
+                "codable": row.codable,
+                "origin": row.origin,
             },
         )
     for code_id in sorted(set(used) - set(records)):

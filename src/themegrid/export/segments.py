@@ -10,6 +10,7 @@ import pandas as pd
 from themegrid import cells
 from themegrid.atomic import atomic_path
 from themegrid.errors import ThemegridError
+from themegrid.store import views
 from themegrid.store.connection import Store, loads
 
 BASE_COLUMNS = [
@@ -32,21 +33,12 @@ PREFERRED_ATTRIBUTES = ("state", "district", "role", "date", "source_type")
 
 def segments_frame(store: Store, *, include_inactive: bool = False) -> pd.DataFrame:
     """Segments of present documents, with each document's case attributes as columns."""
-    sql = (
-        "SELECT s.id AS segment_id, d.path AS document, d.format, d.kind, s.seq, s.speaker,"
-        ' s.is_interviewer, s.start, s."end" AS "end", s.t_start, s.t_end, s.text, d.attributes'
-        " FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.status = 'present'"
-    )
-    if not include_inactive:
-        sql += " AND s.active = 1"
-    sql += " ORDER BY d.path, s.seq"
-    rows = store.query(sql)
-    attrs = [loads(r["attributes"], {}) for r in rows]
+    frame = views.segments_table(store, include_inactive=include_inactive)
+    attrs = [loads(a, {}) for a in frame["attributes"]]
     found = {k for a in attrs for k in a if k not in BASE_COLUMNS}
     keys = [k for k in PREFERRED_ATTRIBUTES if k in found] + sorted(
         found - set(PREFERRED_ATTRIBUTES)
     )
-    frame = pd.DataFrame([dict(r) for r in rows], columns=[*BASE_COLUMNS, "attributes"])
     frame = frame.drop(columns="attributes")
     for key in keys:
         frame.insert(2 + keys.index(key), key, [a.get(key, "") for a in attrs])

@@ -38,6 +38,8 @@ from themegrid.aggregate import matrix as mx
 from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
 from themegrid.errors import WorkbookError
+from themegrid.store import runs as store_runs
+from themegrid.store import views
 from themegrid.store.connection import Store
 
 MAX_CELL = 32_767
@@ -394,11 +396,9 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
     ws = wb.create_sheet("About")
     _widths(ws, [28, ABOUT_WIDTH])
     cf, book = report.cf, report.codebook
-    run = store.query(
-        "SELECT id, command, started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1"
-    )
+    run = store_runs.latest_run(store)
     last_run = (
-        f"run {run[0]['id']} ({run[0]['command']}), finished {_when(run[0]['finished_at'])}"
+        f"run {run.id} ({run.command}), finished {_when(run.finished_at)}"
         if run
         else "no runs recorded yet"
     )
@@ -465,12 +465,10 @@ def _human_decisions(store: Store, only: Sequence[str] = ()) -> str:
     """Who decided, and the rule when several coders decided the same segment and code."""
     if only:
         return f"only those by {', '.join(only)} count (report --coder)"
-    coders = store.query(
-        "SELECT coder, COUNT(*) AS n FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder"
-    )
+    coders = views.human_decision_counts(store)
     if not coders:
         return "none yet: every counted coding is an unreviewed machine suggestion"
-    who = ", ".join(f"{r['coder']} ({r['n']})" for r in coders)
+    who = ", ".join(f"{coder} ({n})" for coder, n in coders)
     rule = (
         "; where several coders decided the same segment and code, the latest decision counts"
         if len(coders) > 1

@@ -79,10 +79,24 @@ def code_ids(store: Store) -> set[str]:
 
 def imported_codes(store: Store) -> list[StoredCode]:
     """Active codes that did not come from the codebook, in position order."""
+    return _codes(store, " WHERE origin != 'codebook' AND active = 1")
+
+
+def all_codes(store: Store) -> list[StoredCode]:
+    """Every code in the store (active or not, any origin), by position then id."""
+    return _codes(store)
+
+
+def active_codable_code_ids(store: Store) -> set[str]:
+    """Ids of codes that are active and codable."""
+    rows = store.conn.execute("SELECT id FROM codes WHERE codable = 1 AND active = 1")
+    return {r[0] for r in rows}
+
+
+def _codes(store: Store, where: str = "") -> list[StoredCode]:
     rows = store.conn.execute(
         "SELECT id, name, parent_id, definition, include_note, exclude_note, codable, color,"
-        " origin, active, position FROM codes"
-        " WHERE origin != 'codebook' AND active = 1 ORDER BY position, id"
+        f" origin, active, position FROM codes{where} ORDER BY position, id"
     )
     return [
         StoredCode(

@@ -9,6 +9,7 @@ The ``meta`` key/value table is read and written with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from themegrid import __version__
@@ -81,3 +82,35 @@ def finish_run(
 
 
 __all__ = ["finish_run", "start_run"]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A row of the ``runs`` table (``input_hashes`` and ``summary`` as stored JSON text)."""
+
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    tool_version: str
+    codebook_name: str | None
+    codebook_version: str | None
+    codebook_hash: str | None
+    cue_hash: str | None
+    input_hashes: str
+    summary: str
+
+
+def latest_run(store: Store) -> RunRecord | None:
+    """The most recent run (highest id), or None before the first."""
+    rows = store.conn.execute(
+        "SELECT id, command, started_at, finished_at, tool_version, codebook_name,"
+        " codebook_version, codebook_hash, cue_hash, input_hashes, summary"
+        " FROM runs ORDER BY id DESC LIMIT 1"
+    ).fetchall()
+    return RunRecord(*rows[0]) if rows else None
+
+
+def run_count(store: Store) -> int:
+    """How many runs the store records."""
+    return int(store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])

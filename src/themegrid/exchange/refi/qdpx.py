@@ -59,6 +59,8 @@ from themegrid.exchange.refi.safety import (
     write_output,
 )
 from themegrid.project import Project
+from themegrid.store import runs as store_runs
+from themegrid.store import views
 from themegrid.store.connection import Store, loads
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so two exports of one project are byte-identical
@@ -113,11 +115,9 @@ def export_qdpx(
         )
     with Store(project.store_path) as store:
         codes = export_codes(codebook, store)
-        docs = store.query(
-            "SELECT id, path, text, attributes FROM documents WHERE status = 'present' ORDER BY path"
-        )
+        docs = views.present_documents_with_text(store)
         rows, skipped = _coding_rows(
-            store, {c.id for c in codes}, {d["id"]: d["text"] for d in docs}, include_suggestions
+            store, {c.id for c in codes}, {d.id: d.text for d in docs}, include_suggestions
         )
         description = _description(
             store, codebook.name, codebook.version, codebook.hash, include_suggestions
@@ -127,7 +127,7 @@ def export_qdpx(
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         _add(zf, "project.qde", qde)
         for doc in docs:
-            _add(zf, f"sources/{document_guid(doc['path'])}.txt", doc["text"].encode("utf-8"))
+            _add(zf, f"sources/{document_guid(doc.path)}.txt", doc.text.encode("utf-8"))
     written = write_output(out, buffer.getvalue())
     users = tuple(sorted({r.coder for r in rows}))
     return QdpxExport(
@@ -145,30 +145,22 @@ def _coding_rows(
     store: Store, code_ids: set[str], texts: Mapping[int, str], include_suggestions: bool
 ) -> tuple[list[_Row], list[str]]:
     """The codings to export, checked against the document texts; reasons for the rest."""
-    found = store.query(
-        'SELECT e.segment_id, e.code_id, e.status, e.coder, s.document_id, s.start, s."end", s.text, s.active'
-        " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        " WHERE e.status = 'accepted' OR (? AND e.status = 'suggested')"
-        ' ORDER BY s.document_id, s.start, s."end", s.id, e.coder, e.code_id',
-        (int(include_suggestions),),
-    )
+    found = views.counted_codings_for_export(store, include_suggestions=include_suggestions)
     rows: list[_Row] = []
     counts = {"missing document": 0, "orphaned": 0, "unknown code": 0, "offsets": 0}
     for r in found:
-        text = texts.get(r["document_id"])
+        text = texts.get(r.document_id)
         if text is None:
             counts["missing document"] += 1
-        elif not r["active"]:
+        elif not r.active:
             counts["orphaned"] += 1
-        elif r["code_id"] not in code_ids:
+        elif r.code_id not in code_ids:
             counts["unknown code"] += 1
-        elif text[r["start"] : r["end"]] != r["text"]:
+        elif text[r.start : r.end] != r.text:
             counts["offsets"] += 1
         else:
-            coder = MACHINE_USER if r["status"] == "suggested" else r["coder"]
-            rows.append(
-                _Row(r["segment_id"], r["code_id"], coder, r["document_id"], r["start"], r["end"])
-            )
+            coder = MACHINE_USER if r.status == "suggested" else r.coder
+            rows.append(_Row(r.segment_id, r.code_id, coder, r.document_id, r.start, r.end))
     reasons = {
         "missing document": "coding(s) on documents no longer in corpus/",
         "orphaned": "coding(s) on orphaned segments (their file changed; see 'themegrid status')",
@@ -183,13 +175,12 @@ def _description(store: Store, name: str, version: str, book_hash: str, suggesti
         f"Exported by themegrid {__version__}.",
         f"Codebook: {name}, version {version} (hash {book_hash}).",
     ]
-    run = store.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
-    if run:
-        r = run[0]
+    r = store_runs.latest_run(store)
+    if r:
         lines.append(
-            f"Last run: #{r['id']} '{r['command']}', finished {r['finished_at'] or '(unfinished)'}, "
-            f"themegrid {r['tool_version']}, codebook {r['codebook_name']} version {r['codebook_version']} "
-            f"(hash {r['codebook_hash']})."
+            f"Last run: #{r.id} '{r.command}', finished {r.finished_at or '(unfinished)'}, "
+            f"themegrid {r.tool_version}, codebook {r.codebook_name} version {r.codebook_version} "
+            f"(hash {r.codebook_hash})."
         )
     else:
         lines.append("Last run: none recorded.")
@@ -205,7 +196,11 @@ def _description(store: Store, name: str, version: str, book_hash: str, suggesti
 
 
 def _project_xml(
-    name: str, codes: list[ExportCode], docs: list[Any], rows: list[_Row], description: str
+    name: str,
+    codes: list[ExportCode],
+    docs: list[views.DocumentText],
+    rows: list[_Row],
+    description: str,
 ) -> tuple[bytes, int]:
     etree = lxml_etree()
     ns = PROJECT_NS
@@ -222,9 +217,7 @@ def _project_xml(
         for user in users:
             sub(users_el, "User", guid=user_guid(user), name=user)
     add_code_elements(sub(sub(root, "CodeBook"), "Codes"), codes, ns)
-    attributes = {
-        d["id"]: {k: _text(v) for k, v in loads(d["attributes"], {}).items()} for d in docs
-    }
+    attributes = {d.id: {k: _text(v) for k, v in loads(d.attributes, {}).items()} for d in docs}
     keys = sorted({k for attrs in attributes.values() for k in attrs})
     if keys:
         variables = sub(root, "Variables")
@@ -236,27 +229,27 @@ def _project_xml(
         # classification + attribute values" without further configuration.
         cases = sub(root, "Cases")
         for doc in docs:
-            case = sub(cases, "Case", guid=case_guid(doc["path"]), name=doc["path"])
-            for key, value in sorted(attributes[doc["id"]].items()):
+            case = sub(cases, "Case", guid=case_guid(doc.path), name=doc.path)
+            for key, value in sorted(attributes[doc.id].items()):
                 vv = sub(case, "VariableValue")
                 sub(vv, "VariableRef", targetGUID=variable_guid(key))
                 sub(vv, "TextValue").text = value
-            sub(case, "SourceRef", targetGUID=document_guid(doc["path"]))
+            sub(case, "SourceRef", targetGUID=document_guid(doc.path))
         sources = sub(root, "Sources")
         by_doc: dict[int, list[_Row]] = {}
         for row in rows:
             by_doc.setdefault(row.document_id, []).append(row)
         n_selections = 0
         for doc in docs:
-            guid = document_guid(doc["path"])
+            guid = document_guid(doc.path)
             source = sub(
                 sources,
                 "TextSource",
                 guid=guid,
-                name=doc["path"],
+                name=doc.path,
                 plainTextPath=f"internal://{guid}.txt",
             )
-            n_selections += _selections(source, by_doc.get(doc["id"], []), sub)
+            n_selections += _selections(source, by_doc.get(doc.id, []), sub)
     else:
         n_selections = 0
     sub(root, "Description").text = description

@@ -1,0 +1,429 @@
+"""Read-only queries for reports, exports, status and statistics.
+
+Everything here only reads the store. Which coding counts for a (segment, code)
+is the store's ``effective_codings`` view (the latest human decision, otherwise
+the live machine suggestion); the queries below read it rather than re-deriving
+it. The one exception is :func:`counted_codings_frame` with ``coders``: human
+decisions limited to some coders, the same rule applied to their decisions only.
+
+Queries that feed pandas with many rows (:func:`counted_codings_frame`,
+:func:`segments_table`) return a DataFrame built here from plain tuples; pandas
+is imported inside those functions so importing the store stays light.
+Everything else returns plain values or frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from themegrid.models import Coding, Source, Status
+from themegrid.store.connection import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: SQLite's default limit on host parameters is 999 in older builds; chunks stay below it.
+_CHUNK = 900
+
+
+def _tuples(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples (no ``sqlite3.Row`` objects: faster for many rows)."""
+    cursor = store.conn.cursor()
+    cursor.row_factory = None
+    try:
+        return cursor.execute(sql, tuple(params)).fetchall()
+    finally:
+        cursor.close()
+
+
+def _column(store: Store, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    return [r[0] for r in _tuples(store, sql, params)]
+
+
+def _one(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
+    rows = _tuples(store, sql, params)
+    return rows[0][0] if rows else None
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+# --- codings that count ------------------------------------------------------------------------
+
+#: Columns of :func:`counted_codings_frame`, in order.
+COUNTED_CODING_COLUMNS = (
+    "segment_id",
+    "document_id",
+    "document",
+    "seq",
+    "speaker",
+    "is_interviewer",
+    "code_id",
+    "status",
+    "source",
+    "coder",
+    "confidence",
+    "reason",
+    "text",
+)
+
+_COUNTED_SQL = """
+{prefix}
+SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
+       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason, s.text
+FROM {source} e
+JOIN segments s ON s.id = e.segment_id
+JOIN documents d ON d.id = s.document_id
+WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
+  AND (s.codable = 1 OR e.source = 'human')
+ORDER BY d.path, s.seq, e.code_id
+"""
+
+# The ``effective_codings`` rule (migration 0002) with human decisions limited to some
+# coders: their latest decision counts, otherwise the live machine suggestion. The view
+# cannot be filtered by coder after the fact (another coder's later decision would hide
+# theirs), so this is the view's definition with ``AND coder IN (...)`` on human rows.
+_EFFECTIVE_FOR_CODERS = """
+WITH human AS (
+    SELECT segment_id, code_id, status, coder, confidence, reason, updated_at,
+           ROW_NUMBER() OVER (PARTITION BY segment_id, code_id ORDER BY updated_at DESC, id DESC) AS rn
+    FROM codings WHERE source = 'human' AND coder IN ({coders})
+),
+machine AS (
+    SELECT segment_id, code_id, GROUP_CONCAT(source, '+') AS sources, MAX(confidence) AS confidence,
+           GROUP_CONCAT(reason, ' | ') AS reason, MAX(updated_at) AS updated_at
+    FROM codings WHERE source IN ('rule', 'model') AND status = 'suggested'
+    GROUP BY segment_id, code_id
+),
+chosen AS (
+    SELECT segment_id, code_id, status, 'human' AS source, coder, confidence, reason, updated_at
+    FROM human WHERE rn = 1
+    UNION ALL
+    SELECT m.segment_id, m.code_id, 'suggested', m.sources, 'themegrid', m.confidence, m.reason,
+           m.updated_at
+    FROM machine m
+    WHERE NOT EXISTS (SELECT 1 FROM human h WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id)
+)"""
+
+
+def counted_codings_frame(
+    store: Store, statuses: Sequence[str], coders: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The codings that count with one of ``statuses``, as a DataFrame (:data:`COUNTED_CODING_COLUMNS`).
+
+    Only active segments of present documents; machine suggestions only on codable
+    segments (a human coding counts on any segment). Ordered by document path,
+    segment position, code. With ``coders``, only those coders' human decisions count.
+    """
+    import pandas as pd
+
+    marks = ", ".join("?" * len(statuses))
+    if coders:
+        prefix = _EFFECTIVE_FOR_CODERS.format(coders=", ".join("?" * len(coders)))
+        sql = _COUNTED_SQL.format(prefix=prefix, source="chosen", marks=marks)
+        rows = _tuples(store, sql, (*coders, *statuses))
+    else:
+        sql = _COUNTED_SQL.format(prefix="", source="effective_codings", marks=marks)
+        rows = _tuples(store, sql, tuple(statuses))
+    return pd.DataFrame(rows, columns=list(COUNTED_CODING_COLUMNS))
+
+
+@dataclass(frozen=True)
+class ExportedCoding:
+    """A coding that counts, with its segment's place, for a REFI-QDA export."""
+
+    segment_id: str
+    code_id: str
+    status: str
+    coder: str
+    document_id: int
+    start: int
+    end: int
+    text: str
+    active: bool
+
+
+def counted_codings_for_export(
+    store: Store, *, include_suggestions: bool = False
+) -> list[ExportedCoding]:
+    """Accepted codings that count (plus unreviewed suggestions if asked), any segment.
+
+    Ordered by document, segment offsets, segment id, coder, code.
+    """
+    rows = _tuples(
+        store,
+        'SELECT e.segment_id, e.code_id, e.status, e.coder, s.document_id, s.start, s."end",'
+        " s.text, s.active"
+        " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " WHERE e.status = 'accepted' OR (? AND e.status = 'suggested')"
+        ' ORDER BY s.document_id, s.start, s."end", s.id, e.coder, e.code_id',
+        (int(include_suggestions),),
+    )
+    return [ExportedCoding(*r[:8], active=bool(r[8])) for r in rows]
+
+
+def has_codings(store: Store) -> bool:
+    """Whether the store holds any coding at all (suggested, decided or retired)."""
+    return _one(store, "SELECT EXISTS (SELECT 1 FROM codings)") == 1
+
+
+def pending_suggestion_count(store: Store) -> int:
+    """Machine suggestions that count and await a human decision (codable, active, present)."""
+    n = _one(
+        store,
+        "SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE e.status = 'suggested' AND s.active = 1 AND s.codable = 1 AND d.status = 'present'",
+    )
+    return int(n or 0)
+
+
+def decided_suggestion_count(store: Store) -> int:
+    """(segment, code) pairs with a live machine suggestion and any human decision."""
+    n = _one(
+        store,
+        "SELECT COUNT(*) FROM (SELECT DISTINCT m.segment_id, m.code_id FROM codings m"
+        " JOIN codings h ON h.segment_id = m.segment_id AND h.code_id = m.code_id"
+        " WHERE m.source IN ('rule', 'model') AND m.status = 'suggested' AND h.source = 'human')",
+    )
+    return int(n or 0)
+
+
+@dataclass(frozen=True)
+class CodingCount:
+    source: str
+    status: str
+    n: int
+
+
+def coding_counts(store: Store) -> list[CodingCount]:
+    """Coding rows per (source, status), sorted by source then status."""
+    rows = _tuples(
+        store,
+        "SELECT source, status, COUNT(*) FROM codings GROUP BY source, status ORDER BY source, status",
+    )
+    return [CodingCount(*r) for r in rows]
+
+
+def list_codings(
+    store: Store,
+    *,
+    source: Source | None = None,
+    coder: str | None = None,
+    status: Status | None = None,
+) -> list[Coding]:
+    """Coding rows (every source and status unless filtered) as :class:`Coding`, oldest first."""
+    clauses, params = [], []
+    for column, value in (("source", source), ("coder", coder), ("status", status)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = store.conn.execute(
+        "SELECT segment_id, code_id, source, coder, status, confidence, reason, run_id,"
+        f" created_at, updated_at, note FROM codings{where} ORDER BY id",
+        tuple(params),
+    ).fetchall()
+    return [Coding(**dict(r)) for r in rows]
+
+
+def machine_suggested_segments(store: Store, segment_ids: Sequence[str]) -> set[str]:
+    """Those of ``segment_ids`` that carry any machine coding row (rule or model, any status)."""
+    out: set[str] = set()
+    for chunk in _chunks(list(segment_ids)):
+        marks = ",".join("?" * len(chunk))
+        out.update(
+            _column(
+                store,
+                "SELECT DISTINCT segment_id FROM codings WHERE source IN ('rule', 'model')"
+                f" AND segment_id IN ({marks})",
+                chunk,
+            )
+        )
+    return out
+
+
+# --- human coders ------------------------------------------------------------------------------
+
+
+def human_coders(store: Store) -> list[str]:
+    """Coders with at least one human coding row, sorted."""
+    return _column(
+        store, "SELECT DISTINCT coder FROM codings WHERE source = 'human' ORDER BY coder"
+    )
+
+
+def human_decision_counts(store: Store) -> list[tuple[str, int]]:
+    """(coder, number of human coding rows) per human coder, sorted by coder."""
+    rows = _tuples(
+        store,
+        "SELECT coder, COUNT(*) FROM codings WHERE source = 'human' GROUP BY coder ORDER BY coder",
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def coders_with_decisions_or_views(store: Store) -> list[str]:
+    """Human coders with at least one coding or one segment view, sorted."""
+    return _column(
+        store,
+        "SELECT coder FROM codings WHERE source = 'human'"
+        " UNION SELECT coder FROM segment_views ORDER BY coder",
+    )
+
+
+def seen_segment_ids(store: Store, coder: str) -> set[str]:
+    """Segments ``coder`` has seen: in ``segment_views`` or with any human coding row of theirs."""
+    return set(
+        _column(
+            store,
+            "SELECT segment_id FROM segment_views WHERE coder = ?"
+            " UNION SELECT segment_id FROM codings WHERE source = 'human' AND coder = ?",
+            (coder, coder),
+        )
+    )
+
+
+def accepted_codes_by_segment(store: Store, coder: str) -> dict[str, set[str]]:
+    """segment id -> codes ``coder`` accepted there (their human ``accepted`` rows)."""
+    out: dict[str, set[str]] = {}
+    for segment_id, code_id in _tuples(
+        store,
+        "SELECT segment_id, code_id FROM codings"
+        " WHERE source = 'human' AND coder = ? AND status = 'accepted'",
+        (coder,),
+    ):
+        out.setdefault(segment_id, set()).add(code_id)
+    return out
+
+
+# --- documents and segments --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentAttributes:
+    """A present document's id, path and stored case attributes (JSON text, unparsed)."""
+
+    id: int
+    path: str
+    attributes: str
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """A present document with its normalised text and case attributes (JSON text)."""
+
+    id: int
+    path: str
+    text: str
+    attributes: str
+
+
+def present_document_attributes(store: Store) -> list[DocumentAttributes]:
+    """Present documents (not their text), sorted by path."""
+    rows = _tuples(
+        store, "SELECT id, path, attributes FROM documents WHERE status = 'present' ORDER BY path"
+    )
+    return [DocumentAttributes(*r) for r in rows]
+
+
+def present_documents_with_text(store: Store) -> list[DocumentText]:
+    """Present documents with their text, sorted by path."""
+    rows = _tuples(
+        store,
+        "SELECT id, path, text, attributes FROM documents WHERE status = 'present' ORDER BY path",
+    )
+    return [DocumentText(*r) for r in rows]
+
+
+def active_segment_count(store: Store) -> int:
+    """Active segments of present documents."""
+    n = _one(
+        store,
+        "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present'",
+    )
+    return int(n or 0)
+
+
+@dataclass(frozen=True)
+class SegmentPlace:
+    """Where a segment is: its document's path, its text and its position in the document."""
+
+    document: str
+    text: str
+    seq: int
+
+
+def segment_places(store: Store, segment_ids: Sequence[str]) -> dict[str, SegmentPlace]:
+    """segment id -> :class:`SegmentPlace` for those of ``segment_ids`` in the store."""
+    out: dict[str, SegmentPlace] = {}
+    for chunk in _chunks(list(segment_ids)):
+        marks = ", ".join("?" * len(chunk))
+        for segment_id, path, text, seq in _tuples(
+            store,
+            "SELECT s.id, d.path, s.text, s.seq FROM segments s JOIN documents d ON d.id = s.document_id"
+            f" WHERE s.id IN ({marks})",
+            chunk,
+        ):
+            out[segment_id] = SegmentPlace(path, text, seq)
+    return out
+
+
+#: Columns of :func:`segments_table`, in order (``attributes`` is the document's JSON text).
+SEGMENT_TABLE_COLUMNS = (
+    "segment_id",
+    "document",
+    "format",
+    "kind",
+    "seq",
+    "speaker",
+    "is_interviewer",
+    "start",
+    "end",
+    "t_start",
+    "t_end",
+    "text",
+    "attributes",
+)
+
+
+def segments_table(store: Store, *, include_inactive: bool = False) -> pd.DataFrame:
+    """Segments of present documents (active only unless asked), by path and position."""
+    import pandas as pd
+
+    sql = (
+        "SELECT s.id, d.path, d.format, d.kind, s.seq, s.speaker, s.is_interviewer,"
+        ' s.start, s."end", s.t_start, s.t_end, s.text, d.attributes'
+        " FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.status = 'present'"
+    )
+    if not include_inactive:
+        sql += " AND s.active = 1"
+    sql += " ORDER BY d.path, s.seq"
+    return pd.DataFrame(_tuples(store, sql), columns=list(SEGMENT_TABLE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class DocumentCount:
+    n: int
+    words: int
+
+
+def document_counts(store: Store) -> dict[str, DocumentCount]:
+    """status ('present'/'missing') -> documents and their words."""
+    rows = _tuples(
+        store,
+        "SELECT status, COUNT(*), COALESCE(SUM(n_words), 0) FROM documents GROUP BY status",
+    )
+    return {r[0]: DocumentCount(int(r[1]), int(r[2])) for r in rows}
+
+
+def segment_counts(store: Store) -> tuple[int, int]:
+    """(active, inactive) segment rows."""
+    counts = dict(_tuples(store, "SELECT active, COUNT(*) FROM segments GROUP BY active"))
+    return int(counts.get(1, 0)), int(counts.get(0, 0))
+
+
+# --- codes (the codes table; store-codings may move these to store/codes.py) -----------------
