@@ -327,3 +327,34 @@ def orphaned_codings(store: Store) -> list[OrphanedCoding]:
             " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
         )
     ]
+
+
+@dataclass(frozen=True)
+class SegmentInContext:
+    """A segment's text with its neighbouring active turns (empty for inactive segments)."""
+
+    id: str
+    document_id: int
+    text: str
+    before: str
+    after: str
+
+
+def segments_in_context(store: Store) -> list[SegmentInContext]:
+    """Every segment with the previous and next active segment of its document."""
+    rows = store.conn.execute(
+        "SELECT id, document_id, text,"
+        " CASE WHEN active = 1 THEN LAG(text) OVER w END AS before,"
+        " CASE WHEN active = 1 THEN LEAD(text) OVER w END AS after"
+        " FROM segments WINDOW w AS (PARTITION BY document_id, active ORDER BY seq)"
+    )
+    return [SegmentInContext(r[0], r[1], r[2], r[3] or "", r[4] or "") for r in rows]
+
+
+def codable_segment_ids(store: Store) -> set[str]:
+    """Active, codable segments of present documents: where the machine may suggest."""
+    rows = store.conn.execute(
+        "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+    )
+    return {r[0] for r in rows}

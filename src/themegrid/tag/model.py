@@ -74,6 +74,7 @@ from sklearn.utils.validation import check_is_fitted
 from themegrid.codebook import Codebook
 from themegrid.models import MODEL_CODER
 from themegrid.store import codings as store_codings
+from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
 
 UNKNOWN = -1
@@ -420,17 +421,11 @@ def segment_inputs(
     store: Store, segment_ids: Sequence[str] | None = None
 ) -> dict[str, tuple[int, SegmentInput]]:
     """Segment id -> (document id, text with neighbouring active turns)."""
-    rows = store.query(
-        "SELECT id, document_id, text, active,"
-        " CASE WHEN active = 1 THEN LAG(text) OVER w END AS before,"
-        " CASE WHEN active = 1 THEN LEAD(text) OVER w END AS after"
-        " FROM segments WINDOW w AS (PARTITION BY document_id, active ORDER BY seq)"
-    )
     wanted = None if segment_ids is None else set(segment_ids)
     return {
-        r["id"]: (r["document_id"], SegmentInput(r["text"], r["before"] or "", r["after"] or ""))
-        for r in rows
-        if wanted is None or r["id"] in wanted
+        s.id: (s.document_id, SegmentInput(s.text, s.before, s.after))
+        for s in store_segments.segments_in_context(store)
+        if wanted is None or s.id in wanted
     }
 
 
@@ -532,13 +527,7 @@ def suggest_with_model(
     decided = set(human_labels(store))
     rejected = store_codings.human_rejected(store)
     inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
-    active = {
-        r[0]
-        for r in store.query(
-            "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
-            " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
-        )
-    }
+    active = store_segments.codable_segment_ids(store)
     candidates = sorted(k for k in inputs if k in active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:
