@@ -226,7 +226,7 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
             f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
         )
     with proj.open_store() as store:
-        info = project_status(store)
+        info = project_status(store).to_dict()
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from themegrid.models import Coding, Source, Status
@@ -12,31 +12,59 @@ from themegrid.store import views
 from themegrid.store.connection import Store
 
 
-def project_status(store: Store) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProjectStatus:
+    """What ``themegrid status`` reports. ``to_dict()`` is its ``--json`` form."""
+
+    documents_present: int
+    documents_missing: int
+    words: int
+    segments_active: int
+    segments_inactive: int
+    codings: tuple[views.CodingCount, ...]
+    coders: tuple[tuple[str, int], ...]
+    pending: int
+    decided_suggestions: int
+    runs: int
+    last_run: store_runs.RunRecord | None
+    orphaned: tuple[dict[str, object], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": {
+                "present": self.documents_present,
+                "missing": self.documents_missing,
+                "words": self.words,
+            },
+            "segments": {"active": self.segments_active, "inactive": self.segments_inactive},
+            "codings": [{"source": c.source, "status": c.status, "n": c.n} for c in self.codings],
+            "coders": [{"coder": coder, "n": n} for coder, n in self.coders],
+            "review": {"pending": self.pending, "decided_suggestions": self.decided_suggestions},
+            "runs": self.runs,
+            "last_run": asdict(self.last_run) if self.last_run else None,
+            "orphaned": list(self.orphaned),
+        }
+
+
+def project_status(store: Store) -> ProjectStatus:
+    """Documents, segments, codings by source and status, coders, review progress, runs."""
     by_status = views.document_counts(store)
     present, missing = by_status.get("present"), by_status.get("missing")
     active, inactive = views.segment_counts(store)
-    codings = [
-        {"source": c.source, "status": c.status, "n": c.n} for c in views.coding_counts(store)
-    ]
-    coders = [{"coder": coder, "n": n} for coder, n in views.human_decision_counts(store)]
-    pending = views.pending_suggestion_count(store)
-    decided = views.decided_suggestion_count(store)
-    last = store_runs.latest_run(store)
-    return {
-        "documents": {
-            "present": present.n if present else 0,
-            "missing": missing.n if missing else 0,
-            "words": present.words if present else 0,
-        },
-        "segments": {"active": active, "inactive": inactive},
-        "codings": codings,
-        "coders": coders,
-        "review": {"pending": pending, "decided_suggestions": decided},
-        "runs": store_runs.run_count(store),
-        "last_run": asdict(last) if last else None,
-        "orphaned": orphaned_codings(store),
-    }
+    return ProjectStatus(
+        documents_present=present.n if present else 0,
+        documents_missing=missing.n if missing else 0,
+        words=present.words if present else 0,
+        segments_active=active,
+        segments_inactive=inactive,
+        codings=tuple(views.coding_counts(store)),
+        coders=tuple(views.human_decision_counts(store)),
+        pending=views.pending_suggestion_count(store),
+        decided_suggestions=views.decided_suggestion_count(store),
+        runs=store_runs.run_count(store),
+        last_run=store_runs.latest_run(store),
+        orphaned=tuple(orphaned_codings(store)),
+    )
 
 
 def list_codings(

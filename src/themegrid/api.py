@@ -1,0 +1,305 @@
+"""The commands as library calls: one function per ``themegrid`` command.
+
+Each takes the project (a :class:`~themegrid.project.Project` or the path of its
+folder), does everything the command does — the checks included — and returns a
+frozen dataclass. The command line only parses arguments, calls one of these and
+prints the result, so a researcher working in Python gets exactly what the
+command does::
+
+    import themegrid
+    summary = themegrid.code("~/studies/pcbl")
+    themegrid.report("~/studies/pcbl", by="state")
+
+Heavy libraries (spaCy, pandas, scikit-learn) are imported inside the functions
+that need them, so ``import themegrid`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from themegrid.errors import ProjectError
+from themegrid.project import Project, open_project
+
+if TYPE_CHECKING:
+    from themegrid.aggregate.agreement import AgreementReport
+    from themegrid.aggregate.evaluate import EvaluationReport
+    from themegrid.codebook.check import CheckReport
+    from themegrid.exchange.coded import ImportSummary as CodedImportSummary
+    from themegrid.exchange.coded import Layout
+    from themegrid.exchange.refi import ImportSummary as RefiImportSummary
+    from themegrid.exchange.refi import QdcExport, QdpxExport
+    from themegrid.exchange.review import ExportSummary, ReviewImportSummary
+    from themegrid.export.workbook import WorkbookSummary
+    from themegrid.pipeline.coding import CodingSummary
+    from themegrid.pipeline.ingest import IngestSummary, ProgressFn
+    from themegrid.pipeline.status import ProjectStatus
+
+ProjectLike = Project | str | Path
+DEFAULT_REPORT = Path("reports") / "theme_matrix.xlsx"
+DEFAULT_REVIEW = Path("reports") / "review.xlsx"
+
+
+def project_of(project: ProjectLike, *, need: tuple[str, ...] = ("codebook",)) -> Project:
+    """The project itself, or the one found at (or, for ``"."``, above) a path."""
+    if isinstance(project, Project):
+        return project
+    return open_project(Path(project).expanduser(), need=need)
+
+
+def _need_store(proj: Project, what: str = "nothing coded yet") -> None:
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: {what}; run 'themegrid code' first")
+
+
+# --- read -> segment -> tag -> store ---------------------------------------------------------
+
+
+def ingest(
+    project: ProjectLike, *, prune: bool = False, progress: ProgressFn | None = None
+) -> IngestSummary:
+    """``themegrid ingest``: read new and changed corpus files into the store."""
+    from themegrid.pipeline.ingest import ingest as run_ingest
+
+    proj = project_of(project, need=("corpus",))
+    with proj.open_store() as store:
+        return run_ingest(proj, store, prune=prune, progress=progress)
+
+
+def code(
+    project: ProjectLike,
+    *,
+    include_interviewers: bool = False,
+    use_model: bool = True,
+    prune: bool = False,
+    progress: ProgressFn | None = None,
+) -> CodingSummary:
+    """``themegrid code``: ingest, then suggest codes for every codable segment (one run)."""
+    from themegrid.pipeline.coding import run_coding
+
+    proj = project_of(project, need=("codebook", "corpus"))
+    codebook = proj.load_codebook()
+    with proj.open_store() as store:
+        return run_coding(
+            proj,
+            store,
+            codebook,
+            include_interviewers=include_interviewers,
+            use_model=use_model,
+            prune=prune,
+            progress=progress,
+        )
+
+
+def status(project: ProjectLike) -> ProjectStatus:
+    """``themegrid status``: what the store holds."""
+    from themegrid.pipeline.status import project_status
+
+    proj = project_of(project, need=())
+    if not proj.store_path.exists():
+        raise ProjectError(
+            f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
+        )
+    with proj.open_store() as store:
+        return project_status(store)
+
+
+def check_codebook(project: ProjectLike) -> CheckReport:
+    """``themegrid codebook check``: validation plus each code's examples through its cues."""
+    from themegrid.codebook.check import check_codebook as run_check
+
+    proj = project_of(project)
+    return run_check(proj.codebook_dir)
+
+
+# --- aggregate -> export ----------------------------------------------------------------------
+
+
+def report(
+    project: ProjectLike,
+    out: Path | str | None = None,
+    *,
+    by: str | Sequence[str] = ("state",),
+    accepted_only: bool = False,
+    csv_dir: Path | str | None = None,
+    roll_up: bool = True,
+    coders: Sequence[str] | None = None,
+) -> WorkbookSummary:
+    """``themegrid report``: the cross-case theme matrices as an Excel workbook."""
+    from themegrid.aggregate.matrix import has_codings
+    from themegrid.export.workbook import write_workbook
+
+    proj = project_of(project)
+    codebook = proj.load_codebook()
+    _need_store(proj)
+    target = Path(out) if out is not None else proj.root / DEFAULT_REPORT
+    with proj.open_store() as store:
+        if not has_codings(store):
+            raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
+        return write_workbook(
+            store,
+            codebook,
+            target,
+            by=(by,) if isinstance(by, str) else tuple(by),
+            include="accepted" if accepted_only else "suggested",
+            csv_dir=csv_dir,
+            project_name=proj.root.name,
+            roll_up=roll_up,
+            coders=coders,
+        )
+
+
+def export_segments(project: ProjectLike, out: Path | str, *, raw: bool = False) -> tuple[int, int]:
+    """``themegrid export segments``: (rows written, CSV cells given a leading ``'``)."""
+    from themegrid.export.segments import write_segments
+
+    proj = project_of(project, need=())
+    _need_store(proj, "no project store yet")
+    with proj.open_store() as store:
+        return write_segments(store, Path(out), raw=raw)
+
+
+def agreement(project: ProjectLike, coders: Sequence[str]) -> AgreementReport:
+    """``themegrid agreement``: per-code agreement of two or more human coders."""
+    from themegrid.aggregate.agreement import compute_agreement
+
+    proj = project_of(project, need=())
+    if not proj.store_path.exists():
+        raise ProjectError(
+            f"{proj.store_path}: no project store here; pass --project DIR or run 'themegrid code' first"
+        )
+    with proj.open_store() as store:
+        result = compute_agreement(store, coders)
+    if result.n_segments == 0:
+        raise ProjectError(
+            f"{', '.join(coders)} have no segment in common, so there is nothing to compare; "
+            "give each coder a copy of the same review sheet ('themegrid review export') or "
+            "import their codings of the same spreadsheet with 'themegrid import-coded'"
+        )
+    return result
+
+
+def evaluate(
+    project: ProjectLike,
+    against: str,
+    *,
+    folds: int = 5,
+    baseline: bool = True,
+    context: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationReport:
+    """``themegrid evaluate``: cross-validated rules, model and both against a human coder."""
+    from themegrid.aggregate.evaluate import evaluate as run_evaluate
+    from themegrid.tag.model import SuggestionModel
+
+    proj = project_of(project)
+    codebook = proj.load_codebook()
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_evaluate(
+            store,
+            codebook,
+            against,
+            folds=folds,
+            model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
+            n_jobs=-1,
+            baseline=baseline,
+            progress=progress,
+        )
+
+
+# --- exchange ---------------------------------------------------------------------------------
+
+
+def review_export(
+    project: ProjectLike,
+    out: Path | str | None = None,
+    *,
+    limit: int | None = None,
+    codes: Sequence[str] | None = None,
+    by_segment: bool = False,
+) -> ExportSummary:
+    """``themegrid review export``: a sheet of pending suggestions to decide in Excel."""
+    from themegrid.exchange.review import export_review
+
+    proj = project_of(project)
+    _need_store(proj)
+    target = Path(out) if out is not None else proj.root / DEFAULT_REVIEW
+    with proj.open_store() as store:
+        return export_review(
+            store, proj.load_codebook(), target, limit=limit, codes=codes, by_segment=by_segment
+        )
+
+
+def review_import(project: ProjectLike, file: Path | str, *, coder: str) -> ReviewImportSummary:
+    """``themegrid review import``: store a filled review sheet's decisions as ``coder``'s."""
+    from themegrid.exchange.review import import_review
+
+    proj = project_of(project)
+    _need_store(proj)
+    with proj.open_store() as store:
+        return import_review(store, file, coder=coder, codebook=proj.load_codebook())
+
+
+def import_coded(
+    project: ProjectLike,
+    files: Sequence[Path | str],
+    *,
+    coder: str,
+    layout: Layout | None = None,
+    rows_are_documents: bool | None = None,
+    document_name: str | None = None,
+    add_codes: bool = False,
+    sheet: str | None = None,
+) -> CodedImportSummary:
+    """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings."""
+    from themegrid.exchange.coded import Layout
+    from themegrid.exchange.coded import import_coded as run_import
+
+    proj = project_of(project)
+    with proj.open_store() as store:
+        return run_import(
+            store,
+            files,
+            coder=coder,
+            codebook=proj.load_codebook(),
+            layout=layout or Layout(),
+            rows_are_documents=rows_are_documents,
+            document_name=document_name,
+            add_codes=add_codes,
+            sheet=sheet,
+        )
+
+
+def export_qdc(project: ProjectLike, out: Path | str) -> QdcExport:
+    """``themegrid export qdc``: the codebook as REFI-QDA (.qdc)."""
+    from themegrid.exchange.refi import export_qdc as run_export
+
+    return run_export(project_of(project), out)
+
+
+def export_qdpx(
+    project: ProjectLike, out: Path | str, *, include_suggestions: bool = False
+) -> QdpxExport:
+    """``themegrid export qdpx``: the coded project as REFI-QDA (.qdpx)."""
+    from themegrid.exchange.refi import export_qdpx as run_export
+
+    return run_export(project_of(project), out, include_suggestions=include_suggestions)
+
+
+def import_qdc(project: ProjectLike, file: Path | str) -> RefiImportSummary:
+    """``themegrid import qdc``: a REFI-QDA codebook into the store and ``codebook/``."""
+    from themegrid.exchange.refi import import_qdc as run_import
+
+    return run_import(project_of(project), file)
+
+
+def import_qdpx(
+    project: ProjectLike, file: Path | str, *, coder_prefix: str = ""
+) -> RefiImportSummary:
+    """``themegrid import qdpx``: a REFI-QDA project: codes, text sources and their codings."""
+    from themegrid.exchange.refi import import_qdpx as run_import
+
+    return run_import(project_of(project), file, coder_prefix=coder_prefix)
