@@ -462,7 +462,7 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
     if not id_ok:
         return None  # the code's other problems are reported above
     return Code(
-        id=code_id,
+        id=str(code_id),
         name=name,
         definition=definition,
         parent_id=parent,

@@ -258,6 +258,8 @@ def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
     target = next(
         r.get("Target") for r in rels.iter(f"{{{_NS['rel']}}}Relationship") if r.get("Id") == rid
     )
+    if target is None:  # openpyxl always writes it; a workbook without it is not ours
+        raise WorkbookError(f"sheet '{sheet}' has no part in the workbook just written")
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 

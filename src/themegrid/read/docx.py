@@ -167,7 +167,7 @@ def _layout(texts: list[str], labels: list[tuple[str, bool] | None]) -> list[_Pa
     for text, label in zip(texts, labels, strict=True):
         offset = _content_offset(text) if label and not label[1] else 0
         name = label[0] if label and is_name_or_role(label[0]) else None
-        paras.append(_Para(pos, pos + len(text), name, offset, bool(name and label[1])))
+        paras.append(_Para(pos, pos + len(text), name, offset, bool(name and label and label[1])))
         pos += len(text) + len(_PARAGRAPH_SEP)
     return paras
 

@@ -49,7 +49,7 @@ def read_vtt(request: ReadRequest) -> RawDocument:
         raise MissingDependency("Reading .vtt files", "webvtt-py", "vtt") from exc
     text, notes = _decoded(request)
     try:
-        captions = list(webvtt.from_string(text))
+        captions = list(webvtt.from_string(text).captions)
     except Exception as exc:
         raise InputFileError(
             request.display_path,

@@ -162,7 +162,9 @@ def counted_codings_for_export(
         ' ORDER BY s.document_id, s.start, s."end", s.id, e.coder, e.code_id',
         (int(include_suggestions),),
     )
-    return [ExportedCoding(*r[:8], active=bool(r[8])) for r in rows]
+    return [
+        ExportedCoding(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8])) for r in rows
+    ]
 
 
 def has_codings(store: Store) -> bool:

@@ -460,9 +460,9 @@ def labelled_set(
             continue
         doc_id, inp = inputs_by_id[seg_id]
         y = np.zeros(len(code_ids), dtype=np.int8)
-        for code in labels[seg_id]:
-            if code in col:
-                y[col[code]] = 1
+        for code_id in labels[seg_id]:
+            if code_id in col:
+                y[col[code_id]] = 1
         seg_ids.append(seg_id)
         inputs.append(inp)
         groups.append(int(doc_id))

@@ -103,7 +103,7 @@ class CueRuler:
         for i, pattern in enumerate(cues.patterns, 1):
             key = f"{code.id}{_SEP}pattern cue #{i}"
             matcher = Matcher(self.nlp.vocab, validate=True)
-            matcher.add(key, [list(pattern)])
+            matcher.add(key, [[dict(token) for token in pattern]])
             self.pattern_matchers[key] = matcher
             self.pattern_lengths[key] = _max_length(pattern)
             self.pattern_needs[key] = [
@@ -293,7 +293,7 @@ def compile_problems(codebook: Codebook, nlp: Language | None = None) -> list[Pr
             line = lines[i - 1] if len(lines) >= i else code.line
             matcher = Matcher(nlp.vocab, validate=True)
             try:
-                matcher.add("check", [list(pattern)])
+                matcher.add("check", [[dict(token) for token in pattern]])
             except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
                 problems.append(Problem(_pattern_message(i, pattern, exc), code.file, line, where))
         for kind, items in (
