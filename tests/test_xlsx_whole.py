@@ -18,7 +18,7 @@ import pytest
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from themegrid.errors import InputFileError
-from themegrid.exchange.coded import read_table
+from themegrid.exchange.coded.table import read_table
 from themegrid.read import TableOptions, read_document
 
 ROWS = 10  # header + 9 responses
