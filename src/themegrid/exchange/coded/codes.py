@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row
-from themegrid.exchange.coded.table import Table
 from themegrid.exchange.labels import CodeIndex, KnownCode, Resolution, loose, norm, split_path
+from themegrid.read.table import Table
 from themegrid.store.connection import dumps
 
 

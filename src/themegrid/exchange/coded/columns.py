@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from themegrid.errors import Problem
-from themegrid.exchange.coded.table import Table
 from themegrid.exchange.labels import norm
+from themegrid.read.table import Table
 
 CODE_COLUMN_RE = re.compile(r"^(codes?|themes?)[\s_\-]*\d*$", re.I)
 ID_NAMES = {"responseid", "id", "segmentid", "rowid", "respondentid", "turnid"}

@@ -17,9 +17,9 @@ from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.codes import resolve_row_codes
 from themegrid.exchange.coded.columns import Columns, Layout, find_columns
 from themegrid.exchange.coded.plan import Plan, plan_import
-from themegrid.exchange.coded.rows import Row, constant_attributes, parse_rows
-from themegrid.exchange.coded.table import Table, read_table
+from themegrid.exchange.coded.rows import Row, constant_attributes, parse_rows, read_coded_table
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes
+from themegrid.read.table import Table
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -80,7 +80,7 @@ def import_coded(
     problems: list[Problem] = []
     found_columns: list[tuple[Table, Columns]] = []
     for file in files:
-        table = read_table(Path(file), sheet)
+        table = read_coded_table(Path(file), sheet)
         cols, found = find_columns(table, layout)
         problems += found
         if cols is not None:

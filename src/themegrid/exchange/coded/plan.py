@@ -16,7 +16,7 @@ from pathlib import Path
 
 from themegrid.errors import Problem
 from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row
-from themegrid.exchange.coded.table import Table
+from themegrid.read.table import Table
 from themegrid.segment.ids import segment_id
 from themegrid.segment.interviewer import is_interviewer
 from themegrid.store import documents as docs_store

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from themegrid.errors import Problem
+from themegrid.errors import InputFileError, Problem
 from themegrid.exchange.coded.columns import Columns
-from themegrid.exchange.coded.table import Table
 from themegrid.exchange.labels import norm
+from themegrid.read.table import Table, read_table
 
 #: How many row locations one message lists before "and N more".
 MAX_LOCATIONS = 8
+
+
+def read_coded_table(path: Path, sheet: str | None = None) -> Table:
+    """A coded spreadsheet read with the one table reader, its cells stripped.
+
+    CRLF line ends in cells become LF; an empty header cell is named ``Column N``;
+    rows of survey ImportIds are left out wherever they are.
+    """
+    table = read_table(path, sheet)
+    if not table.header:
+        raise InputFileError(str(path), "has no header row and no rows; add a header row")
+    header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
+    rows = tuple(
+        (number, cells)
+        for number, raw in table.rows
+        if any(cells := tuple(_clean(c) for c in raw))
+        and not all(c.startswith('{"ImportId"') for c in cells if c)
+    )
+    return replace(table, header=header, rows=rows)
+
+
+def _clean(cell: str) -> str:
+    return cell.replace("\r\n", "\n").strip()
 
 
 @dataclass(frozen=True)
