@@ -9,7 +9,8 @@ from pathlib import Path
 from themegrid.errors import InputFileError, Problem
 from themegrid.exchange.coded.columns import Columns
 from themegrid.exchange.labels import norm
-from themegrid.read.table import Table, read_table
+from themegrid.read import table as table_reader
+from themegrid.read.table import Table
 
 #: How many row locations one message lists before "and N more".
 MAX_LOCATIONS = 8
@@ -21,7 +22,7 @@ def read_coded_table(path: Path, sheet: str | None = None) -> Table:
     CRLF line ends in cells become LF; an empty header cell is named ``Column N``;
     rows of survey ImportIds are left out wherever they are.
     """
-    table = read_table(path, sheet)
+    table = table_reader.read_table(path, sheet)
     if not table.header:
         raise InputFileError(str(path), "has no header row and no rows; add a header row")
     header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
