@@ -18,8 +18,8 @@ import pytest
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from themegrid.errors import InputFileError
-from themegrid.exchange.coded import read_table
 from themegrid.read import TableOptions, read_document
+from themegrid.read.table import read_table
 
 ROWS = 10  # header + 9 responses
 

@@ -28,7 +28,7 @@ from themegrid import cells
 from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
-from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
+from themegrid.exchange.labels import CodeIndex, check_coder, known_codes, norm
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook

@@ -1,21 +1,28 @@
-"""Spreadsheets of responses (.csv, .xlsx): one response or utterance per row.
+"""Spreadsheets (.csv, .tsv, .xlsx): the one table reader, and corpus spreadsheets.
 
-Each non-empty row becomes a unit with its ``row_id`` (the id column, named or
-called ``id``/``response_id``/..., else the spreadsheet row number with the
-header as row 1) and its attributes. The
-document text is the rows' texts joined by blank lines, so offsets stay exact.
-Without a named text column, a column named like ``text``/``response``/... is
-used, else the column with the longest average text.
+:func:`read_table` reads a spreadsheet whole into a :class:`Table` (header, rows
+of strings, each row's spreadsheet row number), detecting a text file's encoding
+and delimiter; ingest (here) and import-coded (``exchange.coded``) both use it.
+
+As a corpus document, each non-empty row becomes a unit with its ``row_id`` (the
+id column, named or called ``id``/``response_id``/..., else the spreadsheet row
+number with the header as row 1) and its attributes. The document text is the
+rows' texts joined by blank lines, so offsets stay exact. Without a named text
+column, a column named like ``text``/``response``/... is used, else the column
+with the longest average text.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from themegrid.cells import read_rows
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
@@ -42,30 +49,79 @@ _ID_NAMES = ("id", "row_id", "response_id", "respondent_id", "responseid", "resp
 _ROW_SEP = "\n\n"
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
 @dataclass(frozen=True)
 class Table:
-    """A header and rows of strings, with the spreadsheet row number of each row."""
+    """A spreadsheet read whole: the header and the rows below it, as strings.
 
-    columns: tuple[str, ...]
+    ``rows`` pairs each non-blank row with its spreadsheet row number (the header
+    row is usually 1); every row has exactly as many cells as the header. Survey
+    tools' extra header rows (Qualtrics: the question texts, the ImportIds) are
+    left out. ``name`` is the file name, ``sha256`` the hash of the file's bytes,
+    ``notes`` say how a text file was decoded ("decoded as windows-1252").
+    """
+
+    name: str
+    header: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]
+    sha256: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def read_table(path: Path, sheet: str | None = None, *, display_path: str | None = None) -> Table:
+    """Read a .csv/.tsv/.txt (encoding and delimiter detected) or .xlsx/.xlsm whole.
+
+    The one table reader: corpus spreadsheets (ingest) and coded spreadsheets
+    (import-coded) both read through it. Text files are decoded as UTF-8, UTF-16
+    or a detected encoding (:func:`~themegrid.read.repair.decode_bytes`); the
+    delimiter is sniffed among ``, ; tab |`` (``.tsv`` is tab). Workbooks are read
+    to their real last row (:func:`themegrid.cells.read_rows`); ``sheet`` names
+    the worksheet (default: the first). Raises :class:`InputFileError` with a
+    one-line message naming ``display_path`` (default: ``path``) and the fix.
+    """
+    path = Path(path)
+    shown = display_path or str(path)
+    if not path.is_file():
+        raise InputFileError(shown, "no such file; check the path")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputFileError(shown, "old .xls format; open it in Excel and save as .xlsx or CSV")
+    if suffix not in TABLE_SUFFIXES:
+        raise InputFileError(shown, f"unsupported file type {suffix!r}; use .csv or .xlsx")
+    data = path.read_bytes()
+    notes: list[str] = []
+    if suffix in (".xlsx", ".xlsm"):
+        records = _load_xlsx(path, shown, sheet)
+    else:
+        text, notes = decode_bytes(data, shown)
+        records = _parse_csv(text, suffix, shown)
+    header, rows = _table(records)
+    return Table(path.name, header, rows, hashlib.sha256(data).hexdigest(), tuple(notes))
 
 
 @register(".csv", ".tsv")
 def read_csv(request: ReadRequest) -> RawDocument:
-    text, notes = decode_bytes(request.path.read_bytes(), request.display_path)
-    return _document(request, "csv", _parse_csv(text, request.path.suffix.lower()), notes)
+    table = read_table(request.path, display_path=request.display_path)
+    return _document(request, "csv", table)
 
 
 @register(".xlsx", ".xlsm")
 def read_xlsx(request: ReadRequest) -> RawDocument:
-    return _document(request, "xlsx", _load_xlsx(request), [])
+    table = read_table(request.path, request.table.sheet, display_path=request.display_path)
+    return _document(request, "xlsx", table)
 
 
-def _parse_csv(text: str, suffix: str) -> Table:
+def _parse_csv(text: str, suffix: str, shown: str) -> list[list[str]]:
     sample = text[:20_000]
     delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(sample)
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    return _table(records)
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputFileError(
+            shown, f"not a readable CSV file ({exc}); save it as CSV UTF-8"
+        ) from exc
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -75,45 +131,36 @@ def _sniff_delimiter(sample: str) -> str:
         return ","
 
 
-def _load_xlsx(request: ReadRequest) -> Table:
-    if not zipfile.is_zipfile(request.path):
+def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
+    if not zipfile.is_zipfile(path):
         raise InputFileError(
-            request.display_path,
-            "is not a valid .xlsx (not a zip archive; maybe an old .xls or a renamed file); "
-            "open it in Excel and save it as .xlsx",
+            shown,
+            "not an Excel workbook (not a valid .xlsx: not a zip archive; maybe an old .xls "
+            "or a renamed file); open it in Excel and save it as .xlsx, or export CSV",
         )
     from openpyxl import load_workbook
 
-    from themegrid.cells import read_rows
-
     try:
-        workbook = load_workbook(request.path, read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputFileError(
-            request.display_path,
-            f"could not be opened as a workbook ({type(exc).__name__}); "
-            "open it in Excel and save it again as .xlsx",
+            shown,
+            f"not an Excel workbook (it could not be opened: {type(exc).__name__}); "
+            "open it in Excel and save it again as .xlsx, or export CSV",
         ) from exc
     try:
-        sheet = _sheet(request, workbook)
-        rows = read_rows(sheet, request.display_path)
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise InputFileError(
+                shown,
+                f"no sheet named {sheet!r}; its sheets are: {', '.join(workbook.sheetnames)}; "
+                "name one of these with --sheet",
+            )
+        ws = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        rows = read_rows(ws, shown)
         records = [[_cell(v) for v in row] for row in rows]
     finally:
         workbook.close()
-    return _table(records)
-
-
-def _sheet(request: ReadRequest, workbook: object) -> object:
-    name = request.table.sheet
-    names = list(workbook.sheetnames)  # type: ignore[attr-defined]
-    if name is None:
-        return workbook.worksheets[0]  # type: ignore[attr-defined]
-    if name not in names:
-        raise InputFileError(
-            request.display_path,
-            f"has no sheet '{name}'; its sheets are: {', '.join(names)}",
-        )
-    return workbook[name]  # type: ignore[index]
+    return records
 
 
 def _cell(value: object) -> str:
@@ -124,10 +171,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _table(records: list[list[str]]) -> Table:
+def _table(
+    records: list[list[str]],
+) -> tuple[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
     numbered = [(i, r) for i, r in enumerate(records, 1) if any(c.strip() for c in r)]
     if not numbered:
-        return Table((), ())
+        return (), ()
     _, header = numbered[0]
     columns = tuple(c.strip() for c in header)
     width = len(columns)
@@ -136,7 +185,7 @@ def _table(records: list[list[str]]) -> Table:
         for k, (n, r) in enumerate(numbered[1:])
         if not (k < 2 and _is_export_header(r, columns))
     )
-    return Table(columns, rows)
+    return columns, rows
 
 
 def _is_export_header(row: Sequence[str], columns: Sequence[str]) -> bool:
@@ -154,9 +203,10 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _document(request: ReadRequest, fmt: str, table: Table, notes: list[str]) -> RawDocument:
+def _document(request: ReadRequest, fmt: str, table: Table) -> RawDocument:
     shown = request.display_path
-    if not table.columns or not table.rows:
+    notes = list(table.notes)
+    if not table.header or not table.rows:
         raise InputFileError(shown, "has no data rows under a header row; add a header and rows")
     opts = request.table
     text_col = _column(shown, table, opts.text_column, "text")
@@ -179,7 +229,7 @@ def _document(request: ReadRequest, fmt: str, table: Table, notes: list[str]) ->
         parts.append(cell)
         pos += len(cell) + len(_ROW_SEP)
     if not units:
-        name = table.columns[text_col]
+        name = table.header[text_col]
         raise InputFileError(shown, f"column '{name}' is empty in every row; name the text column")
     return RawDocument(
         path=shown,
@@ -204,17 +254,17 @@ def _unit(
 ) -> Unit:
     row_id = row[id_col].strip() if id_col is not None and row[id_col].strip() else str(number)
     speaker = (row[speaker_col].strip() or None) if speaker_col is not None else None
-    attributes = {table.columns[c]: row[c].strip() for c in attr_cols if row[c].strip()}
+    attributes = {table.header[c]: row[c].strip() for c in attr_cols if row[c].strip()}
     return Unit(pos, pos + len(cell), speaker=speaker, row_id=row_id, attributes=attributes)
 
 
 def _column(path: str, table: Table, name: str | None, role: str) -> int | None:
     if name is None:
         return None
-    folded = [c.casefold() for c in table.columns]
+    folded = [c.casefold() for c in table.header]
     if name.casefold() in folded:
         return folded.index(name.casefold())
-    existing = ", ".join(f"'{c}'" for c in table.columns if c)
+    existing = ", ".join(f"'{c}'" for c in table.header if c)
     raise InputFileError(
         path, f"has no {role} column '{name}'; the columns are: {existing}; name one of these"
     )
@@ -226,18 +276,18 @@ def _attribute_columns(
     if opts.attribute_columns:
         found = [_column(path, table, name, "attribute") for name in opts.attribute_columns]
         return [c for c in found if c is not None]
-    return [i for i, name in enumerate(table.columns) if name and i not in used]
+    return [i for i, name in enumerate(table.header) if name and i not in used]
 
 
 def _guess_text_column(table: Table) -> int:
     named = _named_column(table, _TEXT_NAMES)
     if named is not None:
         return named
-    return max(range(len(table.columns)), key=lambda i: _average_text_length(table, i))
+    return max(range(len(table.header)), key=lambda i: _average_text_length(table, i))
 
 
 def _named_column(table: Table, names: Sequence[str]) -> int | None:
-    folded = [c.casefold().replace("-", "_") for c in table.columns]
+    folded = [c.casefold().replace("-", "_") for c in table.header]
     for name in names:
         if name in folded:
             return folded.index(name)

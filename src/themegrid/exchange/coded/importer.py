@@ -1,0 +1,223 @@
+"""import-coded: validate every file, row and code, then write once, in one run.
+
+The writes go through the store: codes created by the import, new documents and
+segments, attribute values of matched documents, and the coder's decisions
+(new codings, re-accepted rejections, and codes a re-import dropped withdrawn).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from themegrid.codebook.model import Codebook
+from themegrid.errors import Problem, ValidationError
+from themegrid.exchange.coded.codes import resolve_row_codes
+from themegrid.exchange.coded.columns import Columns, Layout, find_columns
+from themegrid.exchange.coded.plan import Plan, plan_import
+from themegrid.exchange.coded.rows import Row, constant_attributes, parse_rows, read_coded_table
+from themegrid.exchange.labels import KnownCode, check_coder, known_codes
+from themegrid.read.table import Table
+from themegrid.store import codes as store_codes
+from themegrid.store import codings as store_codings
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
+from themegrid.store.connection import Store, now
+from themegrid.store.runs import finish_run, start_run
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    run_id: int
+    coder: str
+    files: int
+    rows: int
+    documents_created: int
+    documents_matched: int
+    segments_created: int
+    segments_matched: int
+    codings_added: int
+    codings_unchanged: int
+    codings_replaced: int
+    codings_withdrawn: int
+    views_added: int
+    codes_created: tuple[KnownCode, ...] = ()
+    rows_are_documents: bool = False
+    documents_updated: int = 0  # existing documents given new attribute values
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "codes_created"}
+        out["codes_created"] = [c.id for c in self.codes_created]
+        return out
+
+
+def import_coded(
+    store: Store,
+    files: Sequence[Path | str],
+    *,
+    coder: str,
+    codebook: Codebook,
+    layout: Layout = Layout(),
+    rows_are_documents: bool | None = None,
+    document_name: str | None = None,
+    add_codes: bool = False,
+    sheet: str | None = None,
+) -> ImportSummary:
+    """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once.
+
+    ``rows_are_documents`` None: rows are documents unless a file has a speaker
+    column or ``document_name`` is given.
+    """
+    coder = check_coder(coder)
+    if not files:
+        raise ValidationError([Problem("no files given; name one or more .csv/.xlsx files")])
+    if document_name is not None and len(files) > 1:
+        raise ValidationError(
+            [Problem("--document-name names one document; import one file at a time with it")]
+        )
+    problems: list[Problem] = []
+    found_columns: list[tuple[Table, Columns]] = []
+    for file in files:
+        table = read_coded_table(Path(file), sheet)
+        cols, found = find_columns(table, layout)
+        problems += found
+        if cols is not None:
+            found_columns.append((table, cols))
+    if rows_are_documents is None:
+        rows_are_documents = document_name is None and all(
+            c.speaker is None for _, c in found_columns
+        )
+    parsed: list[tuple[Table, list[Row], dict[str, str]]] = []
+    for table, cols in found_columns:
+        rows = parse_rows(table, cols, layout.delimiter, problems)
+        attrs = {} if rows_are_documents else constant_attributes(table, rows, problems)
+        parsed.append((table, rows, attrs))
+    if problems:
+        raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
+    index = known_codes(store, codebook)
+    row_codes, created = resolve_row_codes(index, parsed, add_codes)
+    plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
+    if problems:
+        raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
+    with store.transaction():
+        run_id = start_run(store, "import-coded", codebook)
+        store_codes.sync_codebook(store, codebook)
+        store_codes.add_codes(
+            store,
+            [store_codes.NewCode(c.id, c.name, c.parent_id, c.codable, "import") for c in created],
+        )
+        _write_documents(store, plan)
+        updated = _update_attributes(store, plan)
+        counts = _write_codings(store, plan, row_codes, coder, run_id)
+        summary = ImportSummary(
+            run_id=run_id,
+            coder=coder,
+            files=len(parsed),
+            rows=sum(len(r) for _, r, _ in parsed),
+            documents_created=sum(1 for d in plan.documents if d.existing_id is None),
+            documents_matched=plan.documents_matched,
+            segments_created=sum(len(d.segments) for d in plan.documents),
+            segments_matched=plan.segments_matched,
+            codes_created=tuple(created),
+            rows_are_documents=rows_are_documents,
+            documents_updated=updated,
+            **counts,
+        )
+        finish_run(store, run_id, summary.to_dict(), {t.name: t.sha256 for t, _, _ in parsed})
+    return summary
+
+
+def _write_documents(store: Store, plan: Plan) -> None:
+    stamp = now()
+    segments = []
+    for doc in plan.documents:
+        digest = hashlib.sha256(doc.text.encode()).hexdigest()
+        if doc.existing_id is not None:
+            docs_store.replace_text(store, doc.existing_id, doc.text, digest, at=stamp)
+            doc_id = doc.existing_id
+        else:
+            doc_id = docs_store.insert_document(
+                store,
+                path=doc.path,
+                format=doc.format,
+                kind=doc.kind,
+                content_hash=digest,
+                text=doc.text,
+                attributes=doc.attributes,
+                at=stamp,
+            )
+        segments += [
+            segs_store.NewSegment(
+                id=seg,
+                document_id=doc_id,
+                seq=seq,
+                start=start,
+                end=end,
+                text=text,
+                speaker=speaker,
+                is_interviewer=interviewer,
+                row_id=row_id,
+            )
+            for seg, seq, start, end, text, speaker, interviewer, row_id in doc.segments
+        ]
+    segs_store.insert_segments(store, segments)
+
+
+def _update_attributes(store: Store, plan: Plan) -> int:
+    """Merge attribute values named in this import into matched imported documents."""
+    stamp, updated = now(), 0
+    for doc_id, given in plan.attributes.items():
+        current = docs_store.document_attributes(store, doc_id)
+        wanted = {**current, **given}
+        if wanted != current:
+            docs_store.set_attributes(store, doc_id, wanted, at=stamp)
+            updated += 1
+    return updated
+
+
+def _write_codings(
+    store: Store, plan: Plan, row_codes: dict[tuple[str, int], list[str]], coder: str, run_id: int
+) -> dict[str, int]:
+    """Insert new codings, re-accept earlier rejections, withdraw codes a re-import dropped."""
+    stamp = now()
+    existing = store_codings.human_codings(store, coder)
+    wanted: dict[tuple[str, str], str] = {}
+    for row, seg in plan.row_segments:
+        for code in row_codes[(row.file, row.number)]:
+            wanted.setdefault((seg, code), f"imported from {row.file} row {row.number}")
+    inserts, updates, unchanged = [], [], 0
+    for key, reason in wanted.items():
+        old = existing.get(key)
+        if old is None:
+            inserts.append(store_codings.HumanDecision(*key, "accepted", reason))
+        elif old.status == "accepted":
+            unchanged += 1
+        else:
+            updates.append(store_codings.HumanDecision(*key, "accepted", reason))
+    touched = {seg: row for row, seg in plan.row_segments}
+    withdrawn = [
+        store_codings.HumanDecision(
+            seg,
+            code,
+            "rejected",
+            f"not in {touched[seg].file} row {touched[seg].number} (re-import)",
+        )
+        for (seg, code), old in existing.items()
+        if seg in touched
+        and (seg, code) not in wanted
+        and old.status == "accepted"
+        and old.reason.startswith("imported from ")
+    ]
+    store_codings.record_human_codings(
+        store, coder, inserts + updates + withdrawn, run_id=run_id, at=stamp
+    )
+    views_added = segs_store.mark_seen(store, touched, coder, "import", at=stamp)
+    return {
+        "codings_added": len(inserts),
+        "codings_unchanged": unchanged,
+        "codings_replaced": len(updates),
+        "codings_withdrawn": len(withdrawn),
+        "views_added": views_added,
+    }

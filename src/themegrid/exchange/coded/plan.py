@@ -1,0 +1,311 @@
+"""Planning an import's writes: new documents and segments, and rows matched to existing ones.
+
+Rows are documents (``imported/<file>#<id>``; matched by path, by id across file
+names, or to a corpus response with that id), or a file is one document
+(``imported/<file>``; matched by path or by text hash, its rows matched to the
+segments by id, else by text; unmatched rows are appended). Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from themegrid.errors import Problem
+from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row
+from themegrid.read.table import Table
+from themegrid.segment.ids import segment_id
+from themegrid.segment.interviewer import is_interviewer
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
+from themegrid.store.connection import Store
+from themegrid.store.documents import DocumentText
+
+#: Path prefix of documents created by import-coded.
+PREFIX = "imported/"
+
+
+@dataclass
+class NewDocument:
+    path: str
+    kind: str
+    format: str
+    text: str
+    attributes: dict[str, str]
+    segments: list[tuple[str, int, int, int, str, str | None, bool, str | None]] = field(
+        default_factory=list
+    )  # (id, seq, start, end, text, speaker, is_interviewer, row_id)
+    existing_id: int | None = None  # set when appending to an imported document
+
+
+@dataclass
+class Plan:
+    documents: list[NewDocument] = field(default_factory=list)
+    row_segments: list[tuple[Row, str]] = field(default_factory=list)
+    documents_matched: int = 0
+    segments_matched: int = 0
+    planned: set[str] = field(default_factory=set)
+    attributes: dict[int, dict[str, str]] = field(default_factory=dict)  # by document id
+
+    def set_attributes(self, doc_id: int, attributes: dict[str, str]) -> None:
+        """Attributes named in this import for an existing document (merged when written)."""
+        if attributes:
+            self.attributes.setdefault(doc_id, {}).update(attributes)
+
+    def claim(
+        self, path: str, file: str, problems: list[Problem], where: str | None = None
+    ) -> bool:
+        """Whether ``path`` is still free in this import (two files or rows cannot both create it)."""
+        if path in self.planned:
+            problems.append(
+                Problem(
+                    f"{path} would be created twice in this import; rename the file or "
+                    "import the files one at a time",
+                    file,
+                    where=where,
+                )
+            )
+            return False
+        self.planned.add(path)
+        return True
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _doc_text(rows: Sequence[Row]) -> tuple[str, list[tuple[int, int]]]:
+    spans, pos = [], 0
+    for row in rows:
+        spans.append((pos, pos + len(row.text)))
+        pos += len(row.text) + 2
+    return "\n\n".join(r.text for r in rows), spans
+
+
+def plan_whole_file(
+    store: Store,
+    rows: list[Row],
+    path: str,
+    fmt: str,
+    attrs: dict[str, str],
+    plan: Plan,
+    problems: list[Problem],
+) -> None:
+    text, spans = _doc_text(rows)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    found = docs_store.document_by_path(store, path) or docs_store.imported_document_by_hash(
+        store, digest
+    )
+    if found:
+        plan.documents_matched += 1
+        _match_existing(store, found, rows, fmt, plan, problems)
+        if found.path.startswith(PREFIX):
+            plan.set_attributes(found.id, attrs)
+        return
+    if not plan.claim(path, rows[0].file, problems):
+        return
+    kind = "interview" if any(r.speaker for r in rows) else "table"
+    doc = NewDocument(path, kind, fmt, text, attrs)
+    _add_segments(doc, rows, spans, 0, Counter(), plan)
+    plan.documents.append(doc)
+
+
+def _add_segments(
+    doc: NewDocument,
+    rows: Sequence[Row],
+    spans: Sequence[tuple[int, int]],
+    first_seq: int,
+    seen: Counter[tuple[str, str]],
+    plan: Plan,
+    taken: set[str] | None = None,
+) -> None:
+    for k, (row, (start, end)) in enumerate(zip(rows, spans, strict=True)):
+        key = (row.speaker or "", _collapse(row.text))
+        seg = segment_id(doc.path, key[0], key[1], seen[key])
+        while taken is not None and seg in taken:
+            seen[key] += 1
+            seg = segment_id(doc.path, key[0], key[1], seen[key])
+        seen[key] += 1
+        interviewer = bool(row.speaker) and is_interviewer(row.speaker or "")
+        doc.segments.append(
+            (seg, first_seq + k, start, end, row.text, row.speaker, interviewer, row.row_id)
+        )
+        plan.row_segments.append((row, seg))
+
+
+def _match_existing(
+    store: Store,
+    doc: DocumentText,
+    rows: list[Row],
+    fmt: str,
+    plan: Plan,
+    problems: list[Problem],
+) -> None:
+    """Attach rows to an existing document's segments (by id column, else by text); append the rest."""
+    doc_id, path, text = doc.id, doc.path, doc.text
+    segs = segs_store.segments_of_document(store, doc_id)
+    by_row_id = {s.row_id: s.id for s in segs if s.row_id}
+    by_text: dict[str, list[str]] = defaultdict(list)
+    for s in segs:
+        by_text[_collapse(s.text)].append(s.id)
+    used: Counter[str] = Counter()
+    rest: list[Row] = []
+    for row in rows:
+        key = _collapse(row.text)
+        if row.row_id is not None and row.row_id in by_row_id:
+            plan.row_segments.append((row, by_row_id[row.row_id]))
+        elif used[key] < len(by_text[key]):
+            plan.row_segments.append((row, by_text[key][used[key]]))
+            used[key] += 1
+        else:
+            rest.append(row)
+            continue
+        plan.segments_matched += 1
+    if not rest:
+        return
+    if not path.startswith(PREFIX):
+        shown = ", ".join(str(r.number) for r in rest[:MAX_LOCATIONS])
+        problems.append(
+            Problem(
+                f"rows {shown} match no segment of the corpus document {path}; "
+                "their text must equal a segment's text",
+                rows[0].file,
+            )
+        )
+        return
+    appended = NewDocument(path, "", fmt, "", {}, existing_id=doc_id)
+    offset = len(text) + 2
+    tail, spans = _doc_text(rest)
+    appended.text = text + "\n\n" + tail
+    seen: Counter[tuple[str, str]] = Counter()
+    for s in segs:
+        seen[(s.speaker or "", _collapse(s.text))] += 1
+    first_seq = (segs[-1].seq + 1) if segs else 0
+    moved = [(a + offset, b + offset) for a, b in spans]
+    _add_segments(appended, rest, moved, first_seq, seen, plan, {s.id for s in segs})
+    plan.documents.append(appended)
+
+
+@dataclass(frozen=True)
+class _CorpusResponse:
+    """A survey response ingested from corpus/ as a document of its own."""
+
+    path: str
+    text: str
+    segments: list[str]
+
+
+class _ImportedRows:
+    """Existing row-documents of earlier imports (by path and by row id) and corpus responses."""
+
+    def __init__(self, store: Store) -> None:
+        self.by_path: dict[str, tuple[str, str]] = {}
+        self.by_row_id: dict[str, list[str]] = defaultdict(list)
+        self.document_of: dict[str, int] = {}
+        for r in segs_store.imported_row_segments(store):
+            self.by_path[r.path] = (r.segment_id, _collapse(r.text))
+            self.document_of[r.segment_id] = r.document_id
+            if r.row_id:
+                self.by_row_id[r.row_id].append(r.segment_id)
+        self.corpus: dict[str, list[_CorpusResponse]] = defaultdict(list)
+        responses: dict[int, _CorpusResponse] = {}
+        for r in segs_store.corpus_response_segments(store):
+            if r.document_id not in responses:
+                responses[r.document_id] = _CorpusResponse(r.path, _collapse(r.text), [])
+                if r.row_id:
+                    self.corpus[r.row_id].append(responses[r.document_id])
+            responses[r.document_id].segments.append(r.segment_id)
+
+    def group_exists(self, prefix: str) -> bool:
+        return any(p.startswith(prefix) for p in self.by_path)
+
+
+def plan_rows(
+    rows: list[Row], group: str, fmt: str, known: _ImportedRows, plan: Plan, problems: list[Problem]
+) -> None:
+    prefix = f"{group}#"
+    for row in rows:
+        path = prefix + (row.row_id or str(row.number))
+        hit = known.by_path.get(path)
+        if hit is not None and (row.row_id is not None or hit[1] == _collapse(row.text)):
+            plan.row_segments.append((row, hit[0]))
+            plan.set_attributes(known.document_of[hit[0]], row.attributes)
+            plan.documents_matched += 1
+            plan.segments_matched += 1
+            continue
+        if hit is not None:
+            problems.append(
+                Problem(
+                    f"{path} was imported before with a different text; name an id column "
+                    "(--id-column) so rows can be matched",
+                    row.file,
+                    where=f"row {row.number}",
+                )
+            )
+            continue
+        elsewhere = known.by_row_id.get(row.row_id or "", [])
+        if row.row_id is not None and len(elsewhere) == 1:
+            plan.row_segments.append((row, elsewhere[0]))
+            plan.set_attributes(known.document_of[elsewhere[0]], row.attributes)
+            plan.documents_matched += 1
+            plan.segments_matched += 1
+            continue
+        if _attach_to_corpus(row, known, plan, problems):
+            continue
+        if not plan.claim(path, row.file, problems, f"row {row.number}"):
+            continue
+        doc = NewDocument(path, "document", fmt, row.text, dict(row.attributes))
+        _add_segments(doc, [row], [(0, len(row.text))], 0, Counter(), plan)
+        plan.documents.append(doc)
+
+
+def _attach_to_corpus(row: Row, known: _ImportedRows, plan: Plan, problems: list[Problem]) -> bool:
+    """Attach a row to the corpus response with its id; False when there is none (or several).
+
+    The codes apply to the whole response, so to each of its segments (one, unless
+    a long answer was split at sentence boundaries).
+    """
+    found = known.corpus.get(row.row_id or "", [])
+    if len(found) != 1:
+        return False
+    response = found[0]
+    if response.text.casefold() != _collapse(row.text).casefold():
+        problems.append(
+            Problem(
+                f"id {row.row_id!r} is the corpus response {response.path}, but the text differs; "
+                "make the text equal to the corpus file's (or remove the row)",
+                row.file,
+                where=f"row {row.number}",
+            )
+        )
+        return True
+    plan.row_segments += [(row, seg) for seg in response.segments]
+    plan.documents_matched += 1
+    plan.segments_matched += len(response.segments)
+    return True
+
+
+def plan_import(
+    store: Store,
+    parsed: list[tuple[Table, list[Row], dict[str, str]]],
+    rows_are_documents: bool,
+    document_name: str | None,
+    problems: list[Problem],
+) -> Plan:
+    plan = Plan()
+    known = _ImportedRows(store) if rows_are_documents else None
+    for table, rows, attrs in parsed:
+        if not rows:
+            continue
+        fmt = Path(table.name).suffix.lstrip(".").lower()
+        name = document_name or table.name
+        if known is not None:
+            plan_rows(rows, PREFIX + name, fmt, known, plan, problems)
+            continue
+        target = docs_store.document_exists(store, name)
+        path = name if document_name and target else PREFIX + name
+        plan_whole_file(store, rows, path, fmt, attrs, plan, problems)
+    return plan
