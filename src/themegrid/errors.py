@@ -88,3 +88,7 @@ class RefiError(InputFileError):
 
 class UnsafeArchive(RefiError):
     """A zip archive refused for safety (path escape, zip bomb)."""
+
+
+class InvalidCoder(ThemegridError):
+    """The coder name is empty or reserved for the machine."""

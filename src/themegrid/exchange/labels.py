@@ -15,15 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from themegrid.codebook.model import Codebook
-from themegrid.errors import ThemegridError
+from themegrid.errors import InvalidCoder
 from themegrid.store import codes as store_codes
 from themegrid.store.connection import Store
 
 PATH_SPLIT_RE = re.compile(r"\s*(?:->|::|>|/)\s*")
-
-
-class InvalidCoder(ThemegridError):
-    """The coder name is empty or reserved for the machine."""
 
 
 def check_coder(name: str | None) -> str:
