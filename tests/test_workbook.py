@@ -246,7 +246,7 @@ def test_unique_headers() -> None:
 def test_framework_and_cooccurrence_sheets(xlsx: Path) -> None:
     wb = openpyxl.load_workbook(xlsx)
     ws = wb["Framework"]
-    assert ws.column_dimensions["C"].width == 60
+    assert ws.column_dimensions["C"].width == wbmod.QUOTE_WIDTH
     cells = grid(ws)
     assert cells[("pilots", "Arizona")].startswith(
         "[confirmed] \u201cWe piloted it in three schools."

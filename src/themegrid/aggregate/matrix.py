@@ -598,3 +598,43 @@ def source_type_matrix(
     Documents without the attribute go under "(none)" (all of them if no document has it).
     """
     return count_matrix(cf, (attribute,), roll_up=roll_up, strict=False, which=which)
+
+
+DEFAULT_BY = "state"
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    """Which case attribute(s) the columns use, and why (for the user to read)."""
+
+    by: tuple[str, ...]
+    reason: str
+
+
+def choose_by(
+    cf: CodingFrame, requested: Sequence[str] | None, metadata_order: Sequence[str] = ()
+) -> CaseChoice:
+    """``--by`` when given; else ``state`` if documents have it; else the first case
+    attribute of ``corpus/metadata.csv`` (``metadata_order``, its header order) that
+    documents have; else the first attribute any document has."""
+    if requested:
+        return CaseChoice(normalise_by(requested), "as given with --by")
+    present = cf.attributes
+    if DEFAULT_BY in present:
+        return CaseChoice((DEFAULT_BY,), f"'{DEFAULT_BY}' (the default)")
+    first = next((a for a in metadata_order if a in present), None)
+    if first is not None:
+        return CaseChoice(
+            (first,),
+            f"'{first}', the first case attribute in corpus/metadata.csv (no document has "
+            f"'{DEFAULT_BY}'; choose another with --by)",
+        )
+    if present:
+        return CaseChoice(
+            (present[0],),
+            f"'{present[0]}' (no document has '{DEFAULT_BY}'; choose another with --by)",
+        )
+    raise MatrixError(
+        "no document has a case attribute to compare by; add columns such as state or "
+        "source_type to corpus/metadata.csv and run 'themegrid ingest' again"
+    )

@@ -31,6 +31,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import SheetFormatProperties
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
@@ -48,7 +49,7 @@ from themegrid.store.connection import Store
 MAX_CELL = 32_767
 CODINGS_SHEET = "Codings"
 MAX_OUTLINE = 7
-HEADER_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
@@ -56,25 +57,36 @@ SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", e
 UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
 )
-PARENT_FONT = Font(bold=True)
+PARENT_FONT = Font(name="Calibri", size=11, bold=True)
 #: The two blocks of every count sheet: (key, label in the Code id column, title).
 BLOCKS = {
     "confirmed": (
         "Confirmed",
-        "human-accepted codings: the findings",
+        "Confirmed: human-accepted codings (the findings)",
         PatternFill("solid", fgColor="C6EFCE"),
     ),
     "unreviewed": (
         "Unreviewed",
-        "machine suggestions nobody has reviewed yet: not findings",
+        "Unreviewed: machine suggestions nobody has reviewed (not findings)",
         PatternFill("solid", fgColor="FCE4D6"),
     ),
 }
-#: Print: characters of column width that fit across a landscape page at PRINT_SCALE %.
-PAGE_CHARS = 150
+#: Print: sheets whose printed columns add up to at most FIT_CHARS characters of width
+#: are fitted to the page width (about 70 % or more); wider ones print at PRINT_SCALE %
+#: in pages of PAGE_CHARS (kept below the ~150 that fit, for wider fallback fonts).
+FIT_CHARS = 190
+PAGE_CHARS = 120
 PRINT_SCALE = 85
+#: Co-occurrence: narrow code columns with their header turned upright.
+COOC_WIDTH = 6
+#: Framework: quote columns (two cases side by side on a printed page).
+QUOTE_WIDTH = 45
 TOP_CODES = 5
 CHARTS_SHEET = "Charts"
+#: Charts: height (cm) and rows between anchors (15-point rows), two to a landscape page.
+CHART_HEIGHT = 7.0
+CHART_WIDTH = 21
+CHART_ROWS = 15
 
 SHEET_HELP = {
     "About": "This page: what the workbook was made from and how to read it.",
@@ -355,6 +367,16 @@ def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataF
                     sink.write(xml[cut:])
 
 
+def codings_print_note(n_rows: int) -> str:
+    """The note the Codings sheet prints at the top of its page (its rows are left out of
+    the print area: only the header row prints)."""
+    return (
+        f"Codings: {n_rows:,} rows, left out of the printout (too wide and long to read on "
+        "paper). Filter the sheet on screen, or copy the rows you need to a new sheet and "
+        "print that."
+    )
+
+
 def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
     book = ElementTree.fromstring(zin.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
@@ -507,9 +529,8 @@ def unique_headers(names: Iterable[Any]) -> list[str]:
 ABOUT_WIDTH = 100
 
 
-def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
-    ws = wb.create_sheet("About")
-    _widths(ws, [28, ABOUT_WIDTH])
+def about_facts(store: Store, report: _Report, project_name: str | None) -> list[tuple[str, Any]]:
+    """The About sheet's key/value rows (also the HTML report's About table)."""
     cf, book = report.cf, report.codebook
     run = store_runs.latest_run(store)
     last_run = (
@@ -518,7 +539,9 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         else "no runs recorded yet"
     )
     cases = [c for c in report.counts.columns if c != mx.TOTAL]
-    rows: list[tuple[str, Any]] = [
+    confirmed = int((cf.codings["status"] == "accepted").sum())
+    unreviewed = int((cf.codings["status"] == "suggested").sum())
+    return [
         ("Project", project_name or _project_name(store)),
         ("Codebook", f"{book.name}, version {book.version}" if book else "(no codebook given)"),
         ("Last run", last_run),
@@ -527,6 +550,11 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         ("Documents", len(cf.documents)),
         ("Segments", cf.n_segments),
         ("Codings counted", len(cf.codings)),
+        (
+            "Confirmed and unreviewed",
+            f"{confirmed} confirmed by a human; {unreviewed} unreviewed machine suggestions "
+            "(not findings). Each count sheet shows the two in separate blocks.",
+        ),
         ("Which codings count", cf.basis),
         ("Human decisions", _human_decisions(store, cf.coders)),
         ("Cases by", " + ".join(report.by)),
@@ -539,6 +567,12 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
             else "count only segments coded with the parent itself",
         ),
     ]
+
+
+def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
+    ws = wb.create_sheet("About")
+    _widths(ws, [28, ABOUT_WIDTH])
+    rows = about_facts(store, report, project_name)
     _landscape(ws)
     # Write-only sheets take row heights before rows are written; LibreOffice does not
     # grow wrapped rows by itself.
@@ -597,7 +631,7 @@ def _project_name(store: Store) -> str:
 
 
 def _code_rows(
-    report: _Report, ws: Any, table: pd.DataFrame, first_row: int
+    report: _Report, ws: Any, table: pd.DataFrame, first_row: int, wrap: bool = False
 ) -> Iterator[list[Any]]:
     """Code id and indented name cells, setting each row's outline level (children under parents).
 
@@ -613,7 +647,7 @@ def _code_rows(
         name = _cell(
             ws,
             codes.at[code_id, "name"],
-            alignment=Alignment(indent=depth, vertical="top", wrap_text=True),
+            alignment=Alignment(indent=depth, vertical="top", wrap_text=wrap),
             **bold,
         )
         yield [_cell(ws, code_id, alignment=Alignment(vertical="top"), **bold), name]
@@ -635,13 +669,23 @@ def _code_widths(report: _Report) -> list[float]:
     return [min(max(longest_id + 2, 10), 40), min(max(longest_name + 2, 12), 55)]
 
 
-def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> None:
+def _prepare_grid(
+    ws: Any,
+    columns: Sequence[Any],
+    widths: Sequence[float],
+    n_rows: int,
+    column_width: float | None = None,
+) -> None:
     """Outline with parents above children, frozen header and code columns, landscape print."""
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    all_widths = [*widths, *(min(max(len(str(c)) + 2, 8), 24) for c in columns)]
+    values = [
+        column_width if column_width is not None else min(max(len(str(c)) + 3, 8), 24)
+        for c in columns
+    ]
+    all_widths = [*widths, *values]
     _widths(ws, all_widths)
-    _print_setup(ws, all_widths, title_columns=2)
+    _print_setup(ws, all_widths, names_column=True, n_rows=n_rows)
 
 
 def _landscape(ws: Any) -> None:
@@ -653,21 +697,35 @@ def _landscape(ws: Any) -> None:
     ws.print_title_rows = "1:1"
 
 
-def _print_setup(ws: Any, widths: Sequence[float], title_columns: int = 0) -> None:
-    """Landscape, header row on every page; fitted to the page width only when the columns
-    fit at a readable size. Wider sheets print at :data:`PRINT_SCALE` % in pages of whole
-    columns, the first ``title_columns`` (code id and name) repeated on each page."""
-    if sum(widths) <= PAGE_CHARS:
-        _landscape(ws)
-        return
+def _print_setup(
+    ws: Any, widths: Sequence[float], *, names_column: bool = False, n_rows: int | None = None
+) -> None:
+    """Landscape, header row on every page, readable type.
+
+    With ``names_column`` (code sheets: A = code id, B = code name) the printout starts at
+    column B, the code names repeated at the left of every page; the ids stay on screen.
+    Fitted to the page width only when the printed columns fit at about 70 % or more
+    (:data:`FIT_CHARS`); wider sheets print at :data:`PRINT_SCALE` % in pages of whole
+    columns (:data:`PAGE_CHARS` each), one page of codes or cases after another.
+    """
+    printed = list(widths[1:]) if names_column else list(widths)
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.scale = PRINT_SCALE
     ws.print_title_rows = "1:1"
-    if title_columns:
-        ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
-    room = PAGE_CHARS - sum(widths[:title_columns])
+    if names_column:
+        ws.print_title_cols = "B:B"
+        if n_rows is not None:
+            ws.print_area = f"B1:{get_column_letter(len(widths))}{max(n_rows, 1)}"
+    if sum(printed) <= FIT_CHARS:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        return
+    ws.page_setup.scale = PRINT_SCALE
+    first = 2 if names_column else 1
+    room = PAGE_CHARS - (widths[1] if names_column else 0)
     used = 0.0
-    for index, width in enumerate(widths[title_columns:], start=title_columns + 1):
+    for index in range(first + (1 if names_column else 0), len(widths) + 1):
+        width = widths[index - 1]
         if used and used + width > room:
             ws.col_breaks.append(Break(id=index - 1))
             used = 0.0
@@ -720,12 +778,17 @@ def _matrix_sheet(
     totals: tuple[pd.Series, pd.Series | None] | None,
     total_label: str,
     scale_columns: int | None = None,
+    upright_header: bool = False,
 ) -> tuple[Any, list[BlockRows]]:
     """A code × column count sheet in two blocks, confirmed then unreviewed, each with its
     own total row; the colour scale over leaf-code rows only (parents are bold, unshaded)."""
     ws = wb.create_sheet(title)
     table = split.confirmed
-    _prepare_grid(ws, table.columns, _code_widths(report))
+    extra = 1 if totals is not None else 0
+    n_rows = 1 + sum(len(b) + 2 + extra for _k, b in split.blocks()) + 2
+    _prepare_grid(
+        ws, table.columns, _code_widths(report), n_rows, COOC_WIDTH if upright_header else None
+    )
     n_scaled = (
         scale_columns
         if scale_columns is not None
@@ -750,7 +813,18 @@ def _matrix_sheet(
                 rule = SCALE if kind == "confirmed" else UNREVIEWED_SCALE
                 ws.conditional_formatting.add(leaf_ref, rule)
         row = first + len(block) + (1 if totals is not None else 0) + 1
-    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    if upright_header:
+        longest = max((len(str(c)) for c in table.columns), default=4)
+        ws.row_dimensions[1].height = min(7.0 * longest + 10, 300)
+        upright = Alignment(text_rotation=90, horizontal="center", vertical="bottom")
+        head = _header(ws, ["Code id", "Code"])
+        head += [
+            _cell(ws, c, font=HEADER_FONT, fill=HEADER_FILL, alignment=upright)
+            for c in table.columns
+        ]
+        ws.append(head)
+    else:
+        ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
         ws.append(_block_title(ws, kind, len(table.columns)))
@@ -789,7 +863,9 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     unreviewed stacked per case.
     """
     ws = wb.create_sheet(CHARTS_SHEET)
-    _landscape(ws)
+    ws.page_setup.orientation = "landscape"
+    # Rows of a known height, so that two charts fill a page and none is cut in half.
+    ws.sheet_format = SheetFormatProperties(defaultRowHeight=15, customHeight=True)
     cases = [c for c in report.counts.columns if c != mx.TOTAL]
     counts = report.counts
     leaves = [c for c in counts.index if c in report.leaf_codes]
@@ -803,12 +879,12 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
         _row(
             ws,
             [
-                f"Charts from the Matrix sheet: the {len(top)} most frequent codes by "
-                f"{' + '.join(report.by)}. Green: confirmed by a human; orange: unreviewed "
-                "machine suggestions (not findings)."
+                f"Top {len(top)} codes by {' + '.join(report.by)}, from the Matrix sheet. "
+                "Green: confirmed; orange: unreviewed (not findings)."
             ],
         )
     )
+    ws.print_area = f"A1:L{2 + (len(top) + 1) * CHART_ROWS}"
     last_col = 2 + len(cases)
     cats = Reference(matrix, min_col=3, max_col=last_col, min_row=1, max_row=1)
     confirmed = layout[0]
@@ -818,7 +894,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     chart.grouping = "clustered"
     chart.title = "Most frequent codes by case: confirmed segments"
     chart.y_axis.title = "segments"
-    chart.width, chart.height = 26, 10
+    chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
     for code_id in top.index:
         row = confirmed.rows[code_id]
         chart.add_data(
@@ -827,7 +903,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
             titles_from_data=True,
         )
     chart.set_categories(cats)
-    ws.add_chart(chart, "A3")
+    ws.add_chart(chart, "A2")
     for i, code_id in enumerate(top.index):
         stacked = BarChart()
         stacked.type = "col"
@@ -835,7 +911,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
         stacked.overlap = 100
         stacked.title = f"{names.get(code_id, code_id)}: confirmed and unreviewed"
         stacked.y_axis.title = "segments"
-        stacked.width, stacked.height = 26, 8
+        stacked.width, stacked.height = CHART_WIDTH, CHART_HEIGHT
         for where, colour in ((confirmed, "70AD47"), (unreviewed, "ED7D31")):
             if where is None:
                 continue
@@ -846,14 +922,18 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
             series.graphicalProperties.solidFill = colour
             series.tx = SeriesLabel(v=BLOCKS[where.kind][0])
         stacked.set_categories(cats)
-        ws.add_chart(stacked, f"A{24 + i * 17}")
+        slot = i + 1
+        ws.add_chart(stacked, f"A{2 + slot * CHART_ROWS}")
+        if slot % 2 == 0:  # two charts a printed page, never one cut in half
+            ws.row_breaks.append(Break(id=1 + slot * CHART_ROWS))
 
 
 def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Respondents")
     split = report.split_respondents
     table = split.confirmed
-    _prepare_grid(ws, table.columns, _code_widths(report))
+    n_rows = 1 + sum(len(b) + 3 for _k, b in split.blocks()) + 2
+    _prepare_grid(ws, table.columns, _code_widths(report), n_rows)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
     row = 2
@@ -880,11 +960,11 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     table = report.framework
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    widths = [_code_widths(report)[0], 30, *([60] * len(table.columns))]
+    widths = [_code_widths(report)[0], 30, *([QUOTE_WIDTH] * len(table.columns))]
     _widths(ws, widths)
-    _print_setup(ws, widths, title_columns=2)
+    _print_setup(ws, widths, names_column=True, n_rows=len(table) + 3)
     for offset, row in enumerate(table.to_numpy().tolist()):
-        ws.row_dimensions[offset + 2].height = _row_height(row, 60)
+        ws.row_dimensions[offset + 2].height = _row_height(row, QUOTE_WIDTH)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
     rows = zip(
@@ -909,7 +989,14 @@ def _row_height(texts: Sequence[Any], width: float) -> float:
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
     split = report.split_cooccurrence
     _matrix_sheet(
-        wb, "Co-occurrence", report, split, None, "", scale_columns=len(split.confirmed.columns)
+        wb,
+        "Co-occurrence",
+        report,
+        split,
+        None,
+        "",
+        scale_columns=len(split.confirmed.columns),
+        upright_header=True,
     )
 
 
@@ -939,6 +1026,9 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     _widths(ws, [widths.get(h, 16) for h in data.columns])
     ws.freeze_panes = "A2"
     _landscape(ws)
+    ws.print_area = f"A1:{get_column_letter(len(data.columns))}1"
+    ws.oddHeader.left.text = codings_print_note(len(data))
+    ws.oddHeader.left.size = 11
     ws.append(_header(ws, data.columns))
     ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
     if len(data):
@@ -1002,9 +1092,10 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Codebook")
     headers = ["Code id", "Name", "Parent", "Level", "Codable", "Definition", "Include", "Exclude"]
     headers += ["Examples", "Origin"]
-    _widths(ws, [24, 32, 20, 7, 9, 60, 45, 45, 60, 11])
+    widths = [24, 32, 20, 7, 9, 60, 45, 45, 60, 11]
+    _widths(ws, widths)
     ws.freeze_panes = "B2"
-    _landscape(ws)
+    _print_setup(ws, widths, names_column=True, n_rows=len(report.cf.codes) + 1)
     ws.append(_header(ws, headers))
     book = report.codebook
     for code_id, rec in report.cf.codes.iterrows():
