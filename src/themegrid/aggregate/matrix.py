@@ -36,8 +36,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -108,6 +108,8 @@ class CodingFrame:
     attribute_columns: Mapping[str, str]
     n_segments: int
     coders: tuple[str, ...] = ()
+    #: Intermediate frames computed once per frame (see :func:`_pairs`); never part of results.
+    cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def basis(self) -> str:
@@ -358,13 +360,16 @@ def _pairs(
     ``which`` keeps all pairs, or only the confirmed or only the unreviewed ones.
     """
     _check_which(which)
-    cols = ["segment_id", "document_id", "code_id", *extra]
-    frame = cf.codings[cols].assign(confirmed=cf.codings["status"].eq("accepted").to_numpy())
-    if roll_up:
-        chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
-        frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
-    frame = frame.sort_values("confirmed", ascending=False, kind="stable")
-    frame = frame.drop_duplicates(["segment_id", "code_id"])
+    key = ("pairs", roll_up, tuple(extra))
+    frame = cf.cache.get(key)
+    if frame is None:
+        cols = ["segment_id", "document_id", "code_id", *extra]
+        frame = cf.codings[cols].assign(confirmed=cf.codings["status"].eq("accepted").to_numpy())
+        if roll_up:
+            chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
+            frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
+        frame = frame.sort_values("confirmed", ascending=False, kind="stable")
+        frame = cf.cache[key] = frame.drop_duplicates(["segment_id", "code_id"])
     return _keep(frame, which)
 
 
