@@ -30,7 +30,7 @@ from themegrid.atomic import atomic_path
 from themegrid.errors import WorkbookError
 
 if TYPE_CHECKING:
-    from themegrid.export.workbook import _Report as Report
+    from themegrid.export.workbook import Report
 
 CONFIRMED_SCALE = [[0.0, "#ffffff"], [1.0, "#2f6f9f"]]
 UNREVIEWED_SCALE = [[0.0, "#ffffff"], [1.0, "#d9772b"]]

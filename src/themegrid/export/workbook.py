@@ -196,6 +196,10 @@ class _Report:
         return {c for c in self.cf.codes.index if c not in parents}
 
 
+#: The computed report, for the HTML writer (:mod:`themegrid.export.html`).
+Report = _Report
+
+
 def write_workbook(
     store: Store,
     codebook: Codebook | None,
@@ -386,7 +390,9 @@ def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
         if s.get("name") == sheet
     )
     target = next(
-        r.get("Target") for r in rels.iter(f"{{{_NS['rel']}}}Relationship") if r.get("Id") == rid
+        r.get("Target", "")
+        for r in rels.iter(f"{{{_NS['rel']}}}Relationship")
+        if r.get("Id") == rid
     )
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
@@ -1025,8 +1031,9 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     widths = {"Text": 80, "Reason": 40, "Document": 30, "Segment id": 18}
     _widths(ws, [widths.get(h, 16) for h in data.columns])
     ws.freeze_panes = "A2"
-    _landscape(ws)
-    ws.print_area = f"A1:{get_column_letter(len(data.columns))}1"
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    ws.print_area = "A1:C1"
     ws.oddHeader.left.text = codings_print_note(len(data))
     ws.oddHeader.left.size = 11
     ws.append(_header(ws, data.columns))
@@ -1096,10 +1103,17 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
     _widths(ws, widths)
     ws.freeze_panes = "B2"
     _print_setup(ws, widths, names_column=True, n_rows=len(report.cf.codes) + 1)
-    ws.append(_header(ws, headers))
     book = report.codebook
+    rows = []
     for code_id, rec in report.cf.codes.iterrows():
         examples = "\n".join(book.get(code_id).examples) if book and code_id in book else ""
         row = [code_id, rec["name"], rec["parent_id"], int(rec["depth"]), bool(rec["codable"])]
         row += [rec["definition"], rec["include"], rec["exclude"], examples, rec["origin"]]
+        rows.append(row)
+    # Write-only rows take their heights first (LibreOffice does not grow wrapped rows).
+    for offset, row in enumerate(rows):
+        height = max(_row_height([v], w) for v, w in zip(row, widths, strict=True))
+        ws.row_dimensions[offset + 2].height = height
+    ws.append(_header(ws, headers))
+    for row in rows:
         ws.append([_cell(ws, v, alignment=WRAP_TOP) for v in row])
