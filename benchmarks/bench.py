@@ -321,6 +321,10 @@ def main() -> None:
             f" ({wb['n_codings_counted']:,} counted): {wb['write_workbook_s']:.1f} s wall,"
             f" {wb['write_workbook_cpu_s']:.1f} s CPU, {wb['workbook_mb']} MB  [target < 15 s]"
         )
+        print(
+            f"report --html (workbook + HTML, one computation): {wb['report_html_s']:.1f} s wall,"
+            f" {wb['report_html_cpu_s']:.1f} s CPU, HTML {wb['html_mb']} MB  [target < 15 s]"
+        )
     print(
         "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"
         " python benchmarks/bench_learn.py (evaluate, 5 folds, ~200,000 rows; learned model vs baseline)."

@@ -12,16 +12,22 @@ from themegrid.cli.app import JsonOpt, ProjectOpt, export_app, import_app
 from themegrid.project import open_project
 
 OutArg = Annotated[
-    Path,
+    Path | None,
     typer.Argument(
-        help="The file to write (replaced if it exists).", dir_okay=False, metavar="OUT"
+        help="The file to write (replaced if it exists) [default: reports/codebook.qdc or "
+        "reports/project.qdpx].",
+        dir_okay=False,
+        metavar="OUT",
+        show_default=False,
     ),
 ]
 InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False, metavar="FILE")]
 
 
 @export_app.command("qdc")
-def export_qdc_cmd(out: OutArg, project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def export_qdc_cmd(
+    out: OutArg = None, project: ProjectOpt = Path("."), as_json: JsonOpt = False
+) -> None:
     """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
 
     Includes the hierarchy, names, colours, codability and each code's definition
@@ -29,13 +35,14 @@ def export_qdc_cmd(out: OutArg, project: ProjectOpt = Path("."), as_json: JsonOp
     """
     from themegrid.exchange.refi import export_qdc
 
-    result = export_qdc(open_project(project), out)
+    proj = open_project(project)
+    result = export_qdc(proj, out or proj.reports_dir / "codebook.qdc")
     _echo(result.lines(), {"path": result.path, "codes": result.codes}, as_json)
 
 
 @export_app.command("qdpx")
 def export_qdpx_cmd(
-    out: OutArg,
+    out: OutArg = None,
     project: ProjectOpt = Path("."),
     include_suggestions: Annotated[
         bool,
@@ -52,7 +59,9 @@ def export_qdpx_cmd(
     """
     from themegrid.exchange.refi import export_qdpx
 
-    result = export_qdpx(open_project(project), out, include_suggestions=include_suggestions)
+    proj = open_project(project)
+    target = out or proj.reports_dir / "project.qdpx"
+    result = export_qdpx(proj, target, include_suggestions=include_suggestions)
     data = {
         "path": result.path,
         "codes": result.codes,

@@ -14,7 +14,14 @@ from themegrid.project import open_project
 
 @export_app.command("segments")
 def segments(
-    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.", metavar="OUT")],
+    out: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Output file: .csv or .xlsx [default: reports/segments.csv].",
+            metavar="OUT",
+            show_default=False,
+        ),
+    ] = None,
     project: ProjectOpt = Path("."),
     raw: Annotated[
         bool,
@@ -31,9 +38,10 @@ def segments(
     proj = open_project(project, need=())
     if not proj.store_path.exists():
         raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
+    target = out or proj.reports_dir / "segments.csv"
     with proj.open_store() as store:
-        n, prefixed = write_segments(store, out, raw=raw)
-    typer.echo(f"wrote {n} segments to {out}")
+        n, prefixed = write_segments(store, target, raw=raw)
+    typer.echo(f"wrote {n} segments to {target}")
     if prefixed:
         typer.echo(
             f"{prefixed} cells begin with = + - @, tab or CR: written with a leading ' so "

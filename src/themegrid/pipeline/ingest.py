@@ -21,7 +21,13 @@ from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument, Segment
 from themegrid.project import Project
 from themegrid.read import SUPPORTED_SUFFIXES, TableOptions, read_document
-from themegrid.read.metadata import FileMeta, Metadata, normalise_path, read_metadata
+from themegrid.read.metadata import (
+    FileMeta,
+    Metadata,
+    closest_path,
+    normalise_path,
+    read_metadata,
+)
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
@@ -111,18 +117,28 @@ def discover(project: Project, metadata: Metadata) -> _Plan:
                 )
                 continue
             found[rel] = path
+    unmatched_rows = [r for r in metadata.rows if r not in found]
     for rel in sorted(found):
         if metadata.rows and rel not in metadata.rows:
+            near = closest_path(rel, unmatched_rows)
+            hint = (
+                f"; did you mean the row for '{near}' (line {metadata.rows[near].line})?"
+                if near
+                else " (add a row to compare it by state, role, ...)"
+            )
             plan.warnings.append(
-                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case attributes "
-                "(add a row to compare it by state, role, ...)"
+                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case "
+                f"attributes{hint}"
             )
         plan.files.append((rel, found[rel]))
+    unnamed = [r for r in found if r not in metadata.rows]
     for rel, meta in metadata.rows.items():
         if rel not in found:
+            near = closest_path(rel, unnamed)
+            hint = f"did you mean '{near}'? " if near else ""
             plan.warnings.append(
                 f"corpus/metadata.csv:{meta.line}: names '{rel}', which is not in corpus/; "
-                "fix the path or add the file"
+                f"{hint}fix the path or add the file"
             )
     return plan
 

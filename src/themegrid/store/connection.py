@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,11 @@ from themegrid.errors import ProjectError, StoreBusy
 from themegrid.store.migrations import MIGRATIONS
 
 STORE_NAME = "themegrid.sqlite"
+
+#: Called once, before waiting, when another command holds the write lock; it gets the
+#: store path and the seconds it will wait at most. The command line sets it to print a
+#: line at once (see :mod:`themegrid.cli`); None: wait silently.
+on_wait: Callable[[str, float], None] | None = None
 
 
 def now() -> str:
@@ -33,6 +38,7 @@ class Store:
 
     def __init__(self, path: Path | str, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         try:
             self.conn = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -62,7 +68,7 @@ class Store:
             yield self.conn
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(
@@ -77,6 +83,24 @@ class Store:
             raise
         else:
             self.conn.commit()
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; when another writer holds the lock, say so (:data:`on_wait`)
+        at once, then wait up to ``busy_timeout`` seconds."""
+        if on_wait is None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            on_wait(self.path, self.busy_timeout)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        self.conn.execute("BEGIN IMMEDIATE")
 
     # --- schema ---------------------------------------------------------------------
 
