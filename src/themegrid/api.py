@@ -17,6 +17,7 @@ that need them, so ``import themegrid`` stays fast.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from themegrid.exchange.refi import ImportSummary as RefiImportSummary
     from themegrid.exchange.refi import QdcExport, QdpxExport
     from themegrid.exchange.review import ExportSummary, ReviewImportSummary
-    from themegrid.export.workbook import WorkbookSummary
+    from themegrid.export.report import ReportResult
     from themegrid.pipeline.coding import CodingSummary
     from themegrid.pipeline.ingest import IngestSummary, ProgressFn
     from themegrid.pipeline.status import ProjectStatus
@@ -121,15 +122,21 @@ def report(
     project: ProjectLike,
     out: Path | str | None = None,
     *,
-    by: str | Sequence[str] = ("state",),
+    html: bool = False,
+    by: str | Sequence[str] | None = None,
     accepted_only: bool = False,
     csv_dir: Path | str | None = None,
+    raw_csv: bool = False,
     roll_up: bool = True,
     coders: Sequence[str] | None = None,
-) -> WorkbookSummary:
-    """``themegrid report``: the cross-case theme matrices as an Excel workbook."""
+) -> ReportResult:
+    """``themegrid report``: the cross-case theme matrices as an Excel workbook (and HTML).
+
+    ``by`` defaults to ``state`` when the study has it, else the first case attribute
+    of ``corpus/metadata.csv``; the result says which was used and why.
+    """
     from themegrid.aggregate.matrix import has_codings
-    from themegrid.export.workbook import write_workbook
+    from themegrid.export.report import write_reports
 
     proj = project_of(project)
     codebook = proj.load_codebook()
@@ -138,27 +145,44 @@ def report(
     with proj.open_store() as store:
         if not has_codings(store):
             raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
-        return write_workbook(
+        return write_reports(
             store,
             codebook,
             target,
-            by=(by,) if isinstance(by, str) else tuple(by),
+            html_out=target.with_suffix(".html") if html else None,
+            by=((by,) if isinstance(by, str) else tuple(by)) if by else None,
+            metadata_path=proj.metadata_path,
             include="accepted" if accepted_only else "suggested",
-            csv_dir=csv_dir,
+            csv_dir=Path(csv_dir) if csv_dir is not None else None,
             project_name=proj.root.name,
             roll_up=roll_up,
             coders=coders,
+            raw_csv=raw_csv,
         )
 
 
-def export_segments(project: ProjectLike, out: Path | str, *, raw: bool = False) -> tuple[int, int]:
-    """``themegrid export segments``: (rows written, CSV cells given a leading ``'``)."""
+@dataclass(frozen=True)
+class SegmentsExport:
+    """What ``export segments`` wrote: rows, and CSV cells given a leading ``'``."""
+
+    path: Path
+    rows: int
+    quoted: int
+
+
+def export_segments(
+    project: ProjectLike, out: Path | str | None = None, *, raw: bool = False
+) -> SegmentsExport:
+    """``themegrid export segments``: one row per segment as CSV or Excel."""
     from themegrid.export.segments import write_segments
 
     proj = project_of(project, need=())
-    _need_store(proj, "no project store yet")
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
+    target = Path(out) if out is not None else proj.reports_dir / "segments.csv"
     with proj.open_store() as store:
-        return write_segments(store, Path(out), raw=raw)
+        rows, quoted = write_segments(store, target, raw=raw)
+    return SegmentsExport(target, rows, quoted)
 
 
 def agreement(project: ProjectLike, coders: Sequence[str]) -> AgreementReport:
@@ -273,20 +297,24 @@ def import_coded(
         )
 
 
-def export_qdc(project: ProjectLike, out: Path | str) -> QdcExport:
-    """``themegrid export qdc``: the codebook as REFI-QDA (.qdc)."""
+def export_qdc(project: ProjectLike, out: Path | str | None = None) -> QdcExport:
+    """``themegrid export qdc``: the codebook as REFI-QDA (default ``reports/codebook.qdc``)."""
     from themegrid.exchange.refi import export_qdc as run_export
 
-    return run_export(project_of(project), out)
+    proj = project_of(project)
+    return run_export(proj, out or proj.reports_dir / "codebook.qdc")
 
 
 def export_qdpx(
-    project: ProjectLike, out: Path | str, *, include_suggestions: bool = False
+    project: ProjectLike, out: Path | str | None = None, *, include_suggestions: bool = False
 ) -> QdpxExport:
-    """``themegrid export qdpx``: the coded project as REFI-QDA (.qdpx)."""
+    """``themegrid export qdpx``: the coded project as REFI-QDA (default ``reports/project.qdpx``)."""
     from themegrid.exchange.refi import export_qdpx as run_export
 
-    return run_export(project_of(project), out, include_suggestions=include_suggestions)
+    proj = project_of(project)
+    return run_export(
+        proj, out or proj.reports_dir / "project.qdpx", include_suggestions=include_suggestions
+    )
 
 
 def import_qdc(project: ProjectLike, file: Path | str) -> RefiImportSummary:

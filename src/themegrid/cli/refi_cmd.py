@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, export_app, import_app
-from themegrid.project import open_project
 
 OutArg = Annotated[
     Path | None,
@@ -33,10 +32,9 @@ def export_qdc_cmd(
     Includes the hierarchy, names, colours, codability and each code's definition
     with its "When to use" / "When not to use" notes. GUIDs are stable across exports.
     """
-    from themegrid.exchange.refi import export_qdc
+    from themegrid.api import export_qdc
 
-    proj = open_project(project)
-    result = export_qdc(proj, out or proj.reports_dir / "codebook.qdc")
+    result = export_qdc(project, out)
     _echo(result.lines(), {"path": result.path, "codes": result.codes}, as_json)
 
 
@@ -57,11 +55,9 @@ def export_qdpx_cmd(
 
     By default only human accepted codings are exported; each human coder becomes a user.
     """
-    from themegrid.exchange.refi import export_qdpx
+    from themegrid.api import export_qdpx
 
-    proj = open_project(project)
-    target = out or proj.reports_dir / "project.qdpx"
-    result = export_qdpx(proj, target, include_suggestions=include_suggestions)
+    result = export_qdpx(project, out, include_suggestions=include_suggestions)
     data = {
         "path": result.path,
         "codes": result.codes,
@@ -82,9 +78,9 @@ def import_qdc_cmd(file: InArg, project: ProjectOpt = Path("."), as_json: JsonOp
     so 'themegrid codebook check' sees them. Refused, with nothing written, when
     a derived code id already exists.
     """
-    from themegrid.exchange.refi import import_qdc
+    from themegrid.api import import_qdc
 
-    summary = import_qdc(open_project(project), file)
+    summary = import_qdc(project, file)
     _echo(summary.lines(), summary.to_dict(), as_json)
 
 
@@ -107,9 +103,9 @@ def import_qdpx_cmd(
     the file's users. Audio, video and picture sources are skipped and listed.
     Everything is checked first: on any error nothing is written.
     """
-    from themegrid.exchange.refi import import_qdpx
+    from themegrid.api import import_qdpx
 
-    summary = import_qdpx(open_project(project), file, coder_prefix=coder_prefix)
+    summary = import_qdpx(project, file, coder_prefix=coder_prefix)
     _echo(summary.lines(), summary.to_dict(), as_json)
 
 

@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, wide_console
-from themegrid.errors import ProjectError
 from themegrid.project import open_project
 
 if TYPE_CHECKING:
@@ -144,22 +143,10 @@ def agreement_cmd(
     Over the segments every named coder has seen or coded; lists the
     disagreements for the reconciliation meeting.
     """
-    from themegrid.aggregate.agreement import compute_agreement
+    from themegrid.api import agreement
 
     names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(
-            f"{proj.store_path}: no project store here; pass --project DIR or run 'themegrid code' first"
-        )
-    with proj.open_store() as store:
-        report = compute_agreement(store, names)
-    if report.n_segments == 0:
-        raise ProjectError(
-            f"{', '.join(names)} have no segment in common, so there is nothing to compare; "
-            "give each coder a copy of the same review sheet ('themegrid review export') or "
-            "import their codings of the same spreadsheet with 'themegrid import-coded'"
-        )
+    report = agreement(project, names)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 DEFAULT_OUT = Path("reports") / "theme_matrix.xlsx"
 
@@ -86,31 +84,19 @@ def report(
     Framework (best quotes), Co-occurrence, Source types, Codings, Codebook. Every count
     shows confirmed (human-accepted) codings and unreviewed machine suggestions apart.
     """
-    from themegrid.aggregate.matrix import has_codings
-    from themegrid.export.report import write_reports
+    from themegrid.api import report
 
-    proj = open_project(project)
-    codebook = proj.load_codebook()
-    target = out if out is not None else proj.root / DEFAULT_OUT
-    if not proj.store_path.exists():
-        raise ProjectError(f"{proj.root}: nothing coded yet; run 'themegrid code' first")
-    with proj.open_store() as store:
-        if not has_codings(store):
-            raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
-        result = write_reports(
-            store,
-            codebook,
-            target,
-            html_out=target.with_suffix(".html") if html else None,
-            by=tuple(by) if by else None,
-            metadata_path=proj.metadata_path,
-            include="accepted" if accepted_only else "suggested",
-            csv_dir=csv,
-            project_name=proj.root.name,
-            roll_up=not no_roll_up,
-            coders=coder,
-            raw_csv=raw,
-        )
+    result = report(
+        project,
+        out,
+        html=html,
+        by=by or None,
+        accepted_only=accepted_only,
+        csv_dir=csv,
+        raw_csv=raw,
+        roll_up=not no_roll_up,
+        coders=coder,
+    )
     summary = result.workbook
     if as_json:
         data = {

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import ProjectOpt, export_app
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 
 @export_app.command("segments")
@@ -33,14 +31,10 @@ def segments(
     ] = False,
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
-    from themegrid.export.segments import write_segments
+    from themegrid.api import export_segments
 
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
-    target = out or proj.reports_dir / "segments.csv"
-    with proj.open_store() as store:
-        n, prefixed = write_segments(store, target, raw=raw)
+    result = export_segments(project, out, raw=raw)
+    n, prefixed, target = result.rows, result.quoted, result.path
     typer.echo(f"wrote {n} segments to {target}")
     if prefixed:
         typer.echo(
