@@ -132,7 +132,7 @@ def suggestion_table(store: Store) -> str:
     return "\n".join("\t".join(map(str, tuple(r))) for r in rows)
 
 
-def generated_project(root: Path, source: Project, n_files: int = 30) -> Project:
+def generated_project(root: Path, source: Project, n_files: int = 12) -> Project:
     """Interviews made of the bundled example's segments, shuffled with a fixed seed."""
     run(source, use_model=False, workers=1)
     with source.open_store() as store:

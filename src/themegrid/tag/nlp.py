@@ -11,7 +11,6 @@ from functools import lru_cache
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc
@@ -41,11 +40,11 @@ class LowercaseLookupLemmatizer:
         if not len(doc):
             return doc
         cache = self._cache
-        lowers = doc.to_array(LOWER).tolist()
+        lowers = doc.to_array("LOWER").tolist()
         for lower in set(lowers).difference(cache):
             cache[lower] = self._lemma_of(lower)
         lemmas = numpy.fromiter((cache[x] for x in lowers), dtype=numpy.uint64, count=len(lowers))
-        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
+        doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
 

@@ -103,7 +103,7 @@ class CueRuler:
                 for i, pattern in enumerate(code.cues.patterns, 1):
                     key = f"{code.id}{_SEP}pattern cue #{i}"
                     if key in self.ungated:
-                        self.ungated_matcher.add(key, [list(pattern)])
+                        self.ungated_matcher.add(key, [[dict(t) for t in pattern]])
                         self.ungated_regexes.append(_required_regexes(pattern))
 
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
