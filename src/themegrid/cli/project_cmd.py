@@ -156,6 +156,14 @@ def code_cmd(
     prune: Annotated[
         bool, typer.Option("--prune", help="As in 'themegrid ingest --prune'.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that tag in parallel (default: the machine's cores; 1: no extra process).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest new or changed files, then suggest codes for every codable segment, as one recorded run.
@@ -180,6 +188,7 @@ def code_cmd(
                 use_model=not no_model,
                 prune=prune,
                 progress=update,
+                workers=workers,
             )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))

@@ -100,6 +100,16 @@ _Loader.add_implicit_resolver(
 )
 _SCALARS = _Loader("")  # only its scalar constructors are used
 
+if hasattr(yaml, "CSafeLoader"):  # libyaml: the same nodes and marks, about 10x faster
+
+    class _FastLoader(yaml.CSafeLoader):
+        """:class:`_Loader`'s YAML 1.2 booleans on libyaml's parser."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _COMPOSER: type = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _COMPOSER = _Loader
+
 
 def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
     try:
@@ -108,7 +118,7 @@ def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
         problems.append(Problem(f"not UTF-8 text ({exc.reason}); save the file as UTF-8", display))
         return None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -11,13 +11,21 @@ that a human rejected is not suggested again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
 from themegrid.models import RULE_CODER
-from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
+from themegrid.pipeline.fingerprint import (
+    CodeInputs,
+    LastRun,
+    code_inputs,
+    last_run_if_unchanged,
+    record_run,
+)
+from themegrid.pipeline.ingest import FileOutcome, IngestSummary, ProgressFn, ingest
 from themegrid.project import Project
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -25,7 +33,10 @@ from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
-from themegrid.tag.tagger import RuleTagger
+
+if TYPE_CHECKING:  # spaCy loads only when there is something to tag
+    from themegrid.tag.parallel import Tagger
+    from themegrid.tag.tagger import RuleTagger, Suggestion
 
 BATCH = 2000
 
@@ -76,10 +87,24 @@ def run_coding(
     use_model: bool = True,
     prune: bool = False,
     progress: ProgressFn | None = None,
-    tagger_factory: Callable[[Codebook], RuleTagger] = RuleTagger,
+    tagger_factory: Callable[[Codebook], RuleTagger] | None = None,
+    workers: int | None = None,
 ) -> CodingSummary:
-    """Ingest and tag in one transaction, recorded as one run. See the module docstring."""
+    """Ingest and tag in one transaction, recorded as one run. See the module docstring.
+
+    ``workers``: processes that tag in parallel (default: the machine's cores).
+    """
+    inputs = code_inputs(
+        project,
+        codebook,
+        include_interviewers=include_interviewers,
+        use_model=use_model,
+        prune=prune,
+    )
     with store.transaction():
+        last = last_run_if_unchanged(store, inputs)
+        if last is not None:
+            return _replay(store, codebook, inputs, last, use_model)
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
         ingested = ingest(project, store, prune=prune, progress=progress)
@@ -94,7 +119,7 @@ def run_coding(
         todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
         new, kept, skipped, tagged_retired = 0, 0, 0, 0
         if todo:
-            tagger = tagger_factory(codebook)
+            tagger = _make_tagger(codebook, tagger_factory, workers, len(todo))
             new, kept, skipped, tagged_retired = _tag(
                 store, tagger, todo, codebook.cue_hash, run_id, progress
             )
@@ -112,8 +137,63 @@ def run_coding(
             per_theme=live_suggestions_per_theme(store, codebook),
             model=model_summary,
         )
-        inputs = docs_store.present_content_hashes(store)
-        finish_run(store, run_id, summary.to_dict(), inputs)
+        finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
+        record_run(
+            store,
+            inputs,
+            [(o.path, o.action, o.message) for o in ingested.outcomes],
+            ingested.orphaned,
+            ingested.words,
+            summary.per_theme,
+        )
+    return summary
+
+
+def _make_tagger(
+    codebook: Codebook,
+    factory: Callable[[Codebook], RuleTagger] | None,
+    workers: int | None,
+    n_texts: int,
+) -> Tagger:
+    if factory is not None:
+        return factory(codebook)
+    from themegrid.tag.parallel import make_tagger
+
+    return make_tagger(codebook, workers, n_texts)
+
+
+#: What :func:`_run_model` reports when human decisions are unchanged (tests compare the two).
+_MODEL_UNCHANGED: dict[str, Any] = {
+    "used": True,
+    "changed": False,
+    "note": "no new human decisions: model suggestions unchanged",
+}
+
+
+def _replay(
+    store: Store,
+    codebook: Codebook,
+    inputs: CodeInputs,
+    last: LastRun,
+    use_model: bool,
+) -> CodingSummary:
+    """Nothing changed since the last run: record a run that reports what a full one would."""
+    run_id = start_run(store, "code", codebook)
+    outcomes = [FileOutcome(rel, "unchanged") for rel in inputs.files]
+    outcomes += [FileOutcome(path, action, message) for path, action, message in last.outcomes]
+    summary = CodingSummary(
+        run_id=run_id,
+        ingest=IngestSummary(tuple(outcomes), inputs.warnings, last.orphaned, last.words),
+        codebook_changed=False,
+        segments_tagged=0,
+        suggestions_new=0,
+        suggestions_retired=0,
+        suggestions_kept=0,
+        skipped_rejected=0,
+        per_theme=last.per_theme,
+        model=dict(_MODEL_UNCHANGED) if use_model else {"used": False},
+    )
+    finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
     return summary
 
 
@@ -168,7 +248,7 @@ class _Changes:
 
 def _tag(
     store: Store,
-    tagger: RuleTagger,
+    tagger: Tagger,
     todo: list[tuple[str, str]],
     cue_hash: str,
     run_id: int,
@@ -176,11 +256,13 @@ def _tag(
 ) -> tuple[int, int, int, int]:
     """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
     new = kept = skipped = retired = 0
+    # One stream over every text, so parallel workers run ahead while batches are written.
+    stream = tagger.tag_many(t for _, t in todo)
     for start in range(0, len(todo), BATCH):
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, tagger, batch)
+        changes = _diff_batch(store, islice(stream, len(batch)), batch)
         stamp = now()
         store_codings.record_suggestions(
             store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
@@ -196,7 +278,9 @@ def _tag(
     return new, kept, skipped, retired
 
 
-def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) -> _Changes:
+def _diff_batch(
+    store: Store, tagged: Iterable[list[Suggestion]], batch: list[tuple[str, str]]
+) -> _Changes:
     """Compare the tagger's suggestions with the stored rule rows of these segments."""
     ids = [seg_id for seg_id, _ in batch]
     existing: dict[str, dict[str, store_codings.StoredSuggestion]] = {}
@@ -206,9 +290,7 @@ def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) 
         existing.setdefault(seg_id, {})[code_id] = row
     rejected = store_codings.human_rejected(store, ids)
     out = _Changes()
-    for (seg_id, _text), suggestions in zip(
-        batch, tagger.tag_many(t for _, t in batch), strict=True
-    ):
+    for (seg_id, _text), suggestions in zip(batch, tagged, strict=True):
         wanted = {s.code_id: s for s in suggestions if (seg_id, s.code_id) not in rejected}
         out.skipped += len(suggestions) - len(wanted)
         old = existing.get(seg_id, {})
