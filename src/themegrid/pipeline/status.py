@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
 from themegrid.models import Coding, Source, Status
 from themegrid.pipeline.ingest import orphaned_codings
 from themegrid.store import runs as store_runs
+from themegrid.store import segments as store_segments
 from themegrid.store import views
 from themegrid.store.connection import Store
 
@@ -36,7 +38,26 @@ def project_status(store: Store) -> dict[str, Any]:
         "runs": store_runs.run_count(store),
         "last_run": asdict(last) if last else None,
         "orphaned": orphaned_codings(store),
+        "model_gates": model_gates(store),
+        "not_machine_coded": not_machine_coded(store),
     }
+
+
+def model_gates(store: Store) -> list[dict[str, Any]]:
+    """Each code's model gate as the last ``themegrid code`` run recorded it (no retraining)."""
+    run = store_runs.latest_run_of(store, "code")
+    if run is None or not run.summary:
+        return []
+    gates = json.loads(run.summary).get("model", {}).get("gates", [])
+    return list(gates)
+
+
+def not_machine_coded(store: Store) -> dict[str, dict[str, int]]:
+    """Reason -> {document path: active segments} the machine did not code (tag/codable.py)."""
+    out: dict[str, dict[str, int]] = {}
+    for row in store_segments.machine_skipped_counts(store):
+        out.setdefault(row.reason, {})[row.path] = row.n
+    return out
 
 
 def list_codings(

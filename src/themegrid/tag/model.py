@@ -78,6 +78,8 @@ from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
 
 UNKNOWN = -1
+#: A precision is estimated over at least this many out-of-fold suggestions.
+MIN_SUPPORT = 5
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,13 @@ class SuggestionModel(BaseEstimator):
     large_threshold: labelled rows from which "auto" means "large".
     n_jobs: codes trained in parallel processes (None: one at a time; -1: all cores).
     random_state: seed for fold shuffling and SGD.
+    precision_floor: when given, each code's threshold maximises out-of-fold F1 among
+        the thresholds whose out-of-fold precision reaches the floor (where one does).
 
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
     and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
     ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
-    chosen on), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
+    chosen on) with ``oof_rows_`` (their row numbers in the training data), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
     ``word_names_`` (for :meth:`top_terms`).
     """
 
@@ -141,6 +145,7 @@ class SuggestionModel(BaseEstimator):
         large_threshold: int = 10_000,
         n_jobs: int | None = None,
         random_state: int = 0,
+        precision_floor: float | None = None,
     ) -> None:
         self.min_positive = min_positive
         self.threshold_cv = threshold_cv
@@ -152,6 +157,7 @@ class SuggestionModel(BaseEstimator):
         self.large_threshold = large_threshold
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.precision_floor = precision_floor
 
     # --- fitting --------------------------------------------------------------------
 
@@ -185,7 +191,14 @@ class SuggestionModel(BaseEstimator):
                 self.skipped_[code] = reason
             else:
                 todo.append(j)
-        fitter = _CodeFitter(self.mode_, self.C, self.alpha, self.threshold_cv, self.random_state)
+        fitter = _CodeFitter(
+            self.mode_,
+            self.C,
+            self.alpha,
+            self.threshold_cv,
+            self.random_state,
+            self.precision_floor,
+        )
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(fitter.fit_code)(features, Y[:, j], groups_arr) for j in todo
         )
@@ -194,13 +207,15 @@ class SuggestionModel(BaseEstimator):
         self.thresholds_: dict[str, float] = {}
         self.oof_f1_: dict[str, float] = {}
         self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for j, (clf, calibrator, threshold, f1, oof) in zip(todo, results, strict=True):
+        self.oof_rows_: dict[str, np.ndarray] = {}
+        for j, (clf, calibrator, threshold, f1, oof, oof_rows) in zip(todo, results, strict=True):
             code = self.code_ids_[j]
             self.estimators_[code] = clf
             self.calibrators_[code] = calibrator
             self.thresholds_[code] = threshold
             self.oof_f1_[code] = f1
             self.oof_proba_[code] = oof
+            self.oof_rows_[code] = oof_rows
         self.n_features_ = features.shape[1]
         self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
@@ -327,6 +342,7 @@ class _CodeFitter:
     alpha: float
     threshold_cv: int
     random_state: int
+    precision_floor: float | None = None
 
     def classifier(self) -> Any:
         if self.mode == "large":
@@ -363,7 +379,7 @@ class _CodeFitter:
 
     def fit_code(
         self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
-    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray]]:
+    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray]:
         rows = np.flatnonzero(y_all != UNKNOWN)
         X = features[rows]
         y = (y_all[rows] == 1).astype(np.int8)
@@ -380,22 +396,35 @@ class _CodeFitter:
         if seen.any() and len(np.unique(y[seen])) == 2:
             calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
             probs = calibrator.predict_proba(oof[seen].reshape(-1, 1))[:, 1]
-            threshold, f1 = _best_threshold(y[seen], probs)
+            threshold, f1 = _best_threshold(y[seen], probs, self.precision_floor)
             oof_pair = (y[seen], probs)
+            oof_rows = rows[seen]
         else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
             calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
             threshold, f1 = 0.5, float("nan")
             oof_pair = (y[:0], np.zeros(0))
+            oof_rows = rows[:0]
         final = self.fit_one(X, y)
-        return final, calibrator, threshold, f1, oof_pair
+        return final, calibrator, threshold, f1, oof_pair, oof_rows
 
 
-def _best_threshold(y: np.ndarray, probs: np.ndarray) -> tuple[float, float]:
-    """The probability threshold with the highest F1 on (out-of-fold) predictions."""
+def _best_threshold(
+    y: np.ndarray, probs: np.ndarray, floor: float | None = None
+) -> tuple[float, float]:
+    """The probability threshold with the highest F1 on (out-of-fold) predictions;
+    with ``floor``, among the thresholds whose precision reaches it over at least
+    :data:`MIN_SUPPORT` predicted positives (if any does), so that one lucky top
+    score cannot set it."""
     precision, recall, thresholds = precision_recall_curve(y, probs)
     p, r = precision[:-1], recall[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
+    if floor is not None:
+        ranked = np.sort(probs)
+        predicted = len(ranked) - np.searchsorted(ranked, thresholds, side="left")
+        ok = (p >= floor) & (predicted >= MIN_SUPPORT)
+        if ok.any():
+            f1 = np.where(ok, f1, -1.0)
     best = int(np.argmax(f1))
     return float(thresholds[best]), float(f1[best])
 
@@ -500,15 +529,168 @@ def train_from_store(
     return model if model.estimators_ else None
 
 
+ACTIVE, LEARNING, OFF = "active", "learning", "off"
+
+
+@dataclass(frozen=True)
+class CodeGate:
+    """Whether the learned model may suggest one code, and the figures that decided it.
+
+    ``state``: ``active`` (it suggests), ``learning`` (too few positive human
+    decisions; ``needs`` estimates how many more decisions, at the share of
+    positives seen so far, bring it to the minimum) or ``off`` (it had enough
+    but its cross-validated precision is below the floor, or it was switched off).
+    ``precision``/``recall``: out-of-fold (folds grouped by document) on the
+    human-decided segments, at ``threshold``.
+    """
+
+    code_id: str
+    state: str
+    decisions: int
+    positives: int
+    precision: float | None
+    recall: float | None
+    threshold: float | None
+    needs: int | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code_id,
+            "state": self.state,
+            "decisions": self.decisions,
+            "positives": self.positives,
+            "precision": None if self.precision is None else round(self.precision, 3),
+            "recall": None if self.recall is None else round(self.recall, 3),
+            "threshold": None if self.threshold is None else round(self.threshold, 3),
+            "needs": self.needs,
+            "reason": self.reason,
+        }
+
+
+def switched_off(code_id: str) -> CodeGate:
+    """The gate of a code whose model was switched off by ``--no-model``."""
+    return CodeGate(code_id, OFF, 0, 0, None, None, None, None, "switched off (--no-model)")
+
+
+def gate_codes(
+    model: SuggestionModel | None,
+    data: LabelledSet,
+    *,
+    floor: float,
+    min_positives: int,
+) -> tuple[CodeGate, ...]:
+    """Each code's gate from the model's out-of-fold probabilities on ``data``.
+
+    ``data`` must be the set ``model`` was fitted on (its rows are what
+    ``oof_rows_`` numbers); only human-decided rows (document group >= 0, not the
+    codebook's examples) count towards decisions, positives and precision.
+    Precision is estimated on the same out-of-fold probabilities the threshold
+    was chosen on, so it leans optimistic on few decisions; the minimum number of
+    positives bounds that.
+    """
+    groups = np.asarray(data.groups, dtype=np.int64)
+    human = groups >= 0
+    decisions = int(human.sum())
+    out = []
+    for j, code in enumerate(data.code_ids):
+        positives = int((data.Y[human, j] == 1).sum())
+        if positives < min_positives:
+            short = min_positives - positives
+            needs = int(np.ceil(short * decisions / positives)) if positives else None
+            why = f"{positives} of {min_positives} positive decisions needed"
+            if not positives:
+                why += " (no positive decision yet)"
+            out.append(CodeGate(code, LEARNING, decisions, positives, None, None, None, needs, why))
+            continue
+        if model is None or code not in model.estimators_:
+            why = "not modelled: " + (model.skipped_.get(code, "no model") if model else "no model")
+            out.append(CodeGate(code, OFF, decisions, positives, None, None, None, None, why))
+            continue
+        rows = model.oof_rows_[code]
+        y_oof, p_oof = model.oof_proba_[code]
+        keep = groups[rows] >= 0
+        y_h, p_h = y_oof[keep], p_oof[keep]
+        threshold = model.thresholds_[code]
+        predicted = p_h >= threshold
+        true_pos = int((predicted & (y_h == 1)).sum())
+        recall = true_pos / int((y_h == 1).sum()) if (y_h == 1).any() else None
+        if int(predicted.sum()) < MIN_SUPPORT:
+            why = (
+                f"at its threshold it suggests {int(predicted.sum())} of the human-decided "
+                f"segments; at least {MIN_SUPPORT} needed to estimate its precision"
+            )
+            out.append(
+                CodeGate(code, OFF, decisions, positives, None, recall, threshold, None, why)
+            )
+            continue
+        precision = true_pos / int(predicted.sum())
+        if precision >= floor:
+            state, why = ACTIVE, f"precision {precision:.2f} >= floor {floor:.2f}"
+        else:
+            state = OFF
+            why = f"precision {precision:.2f} < floor {floor:.2f}; more decisions may lift it"
+        out.append(
+            CodeGate(code, state, decisions, positives, precision, recall, threshold, None, why)
+        )
+    return tuple(out)
+
+
+def train_and_gate(
+    store: Store, codebook: Codebook, model: SuggestionModel | None = None
+) -> tuple[SuggestionModel | None, tuple[CodeGate, ...]]:
+    """Train as :func:`train_from_store` does, then gate each code (:func:`gate_codes`)
+    with the codebook's ``model_precision_floor`` and ``model_min_positives``."""
+    settings = codebook.settings
+    labels = human_labels(store)
+    data = labelled_set(store, codebook, labels)
+    fitted: SuggestionModel | None = None
+    if labels:
+        fitted = model if model is not None else SuggestionModel()
+        if fitted.precision_floor is None:
+            fitted.set_params(precision_floor=settings.model_precision_floor)
+        fitted.fit(list(data.inputs), data.Y, groups=list(data.groups), code_ids=data.code_ids)
+        if not fitted.estimators_:
+            fitted = None
+    gates = gate_codes(
+        fitted,
+        data,
+        floor=settings.model_precision_floor,
+        min_positives=settings.model_min_positives,
+    )
+    return fitted, gates
+
+
+def retire_model_suggestions(store: Store, reason: str, run_id: int | None) -> int:
+    """Retire every live model suggestion with ``reason``; returns how many."""
+    live = [
+        (seg, code, reason)
+        for (seg, code), row in store_codings.machine_suggestions(
+            store, "model", MODEL_CODER
+        ).items()
+        if row.status == "suggested"
+    ]
+    with store.transaction():
+        store_codings.retire_suggestions(store, "model", MODEL_CODER, live, run_id=run_id, at=now())
+    return len(live)
+
+
 def suggest_with_model(
-    store: Store, codebook: Codebook, model: SuggestionModel | None, run_id: int | None
+    store: Store,
+    codebook: Codebook,
+    model: SuggestionModel | None,
+    run_id: int | None,
+    *,
+    gates: Sequence[CodeGate] | None = None,
 ) -> dict[str, Any]:
     """Write ``model`` suggestions for active segments no human has seen or coded.
 
     Never suggests a (segment, code) a human rejected. A live model suggestion
     on such a segment that the model no longer predicts is retired; model rows
     on segments a human has since decided are left as they were (the human
-    decision already counts). Call inside the command's transaction.
+    decision already counts). With ``gates``, only codes whose gate is
+    ``active`` are suggested, and every live model suggestion of any other code
+    is retired, saying why. Call inside the command's transaction.
     Returns a summary for the run record.
     """
     summary: dict[str, Any] = {
@@ -524,6 +706,10 @@ def suggest_with_model(
     else:
         summary["codes_modelled"] = list(model.modelled_codes)
         summary["codes_skipped"] = dict(model.skipped_)
+    closed = {g.code_id: g for g in gates or () if g.state != ACTIVE}
+    summary["codes_active"] = (
+        [c for c in summary["codes_modelled"] if c not in closed] if gates is not None else None
+    )
     decided = set(human_labels(store))
     rejected = store_codings.human_rejected(store)
     inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
@@ -532,6 +718,7 @@ def suggest_with_model(
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:
         wanted = _predictions(model, [inputs[k][1] for k in candidates], candidates, rejected)
+        wanted = {key: v for key, v in wanted.items() if key[1] not in closed}
     summary["segments_scored"] = len(candidates)
     existing = store_codings.machine_suggestions(store, "model", MODEL_CODER)
     stamp = now()
@@ -548,7 +735,11 @@ def suggest_with_model(
     for key, old in existing.items():
         if old.status != "suggested" or key in wanted:
             continue
-        if key[0] in candidate_set or key in rejected or key[0] not in active:
+        if key[1] in closed:
+            gate = closed[key[1]]
+            retire.append((key[0], key[1], f"retired: model {gate.state} ({gate.reason})"))
+            summary["retired"] += 1
+        elif key[0] in candidate_set or key in rejected or key[0] not in active:
             retire.append((key[0], key[1], None))
             summary["retired"] += 1
     with store.transaction():
