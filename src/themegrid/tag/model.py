@@ -80,6 +80,22 @@ from themegrid.store.connection import Store, now
 UNKNOWN = -1
 #: A precision is estimated over at least this many out-of-fold suggestions.
 MIN_SUPPORT = 5
+#: One-sided 90% normal quantile: the gate and the threshold use the Wilson lower
+#: bound of precision at this level, so a code is not let through by an estimate
+#: that is above the floor by chance (passing is otherwise a selection on noise).
+PRECISION_Z = 1.2816
+
+
+def precision_lower_bound(hits: Any, n: Any, z: float = PRECISION_Z) -> Any:
+    """Wilson score lower bound of a proportion ``hits / n`` (0 where ``n`` is 0)."""
+    hits = np.asarray(hits, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, hits / n, 0.0)
+        centre = p + z * z / (2 * n)
+        spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low = (centre - spread) / (1 + z * z / n)
+    return np.where(n > 0, low, 0.0)
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,9 @@ class SuggestionModel(BaseEstimator):
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
     and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
     ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
-    chosen on) with ``oof_rows_`` (their row numbers in the training data), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
+    chosen on) with ``oof_rows_`` (their row numbers in the training data) and
+    ``oof_suggested_`` (out-of-fold 0/1 suggestions, each fold cut at a threshold
+    chosen on the other folds: the gate's precision estimate), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
     ``word_names_`` (for :meth:`top_terms`).
     """
 
@@ -208,7 +226,10 @@ class SuggestionModel(BaseEstimator):
         self.oof_f1_: dict[str, float] = {}
         self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.oof_rows_: dict[str, np.ndarray] = {}
-        for j, (clf, calibrator, threshold, f1, oof, oof_rows) in zip(todo, results, strict=True):
+        self.oof_suggested_: dict[str, np.ndarray] = {}
+        for j, (clf, calibrator, threshold, f1, oof, oof_rows, honest) in zip(
+            todo, results, strict=True
+        ):
             code = self.code_ids_[j]
             self.estimators_[code] = clf
             self.calibrators_[code] = calibrator
@@ -216,6 +237,7 @@ class SuggestionModel(BaseEstimator):
             self.oof_f1_[code] = f1
             self.oof_proba_[code] = oof
             self.oof_rows_[code] = oof_rows
+            self.oof_suggested_[code] = honest
         self.n_features_ = features.shape[1]
         self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
@@ -379,19 +401,23 @@ class _CodeFitter:
 
     def fit_code(
         self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
-    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    ) -> tuple[
+        Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray
+    ]:
         rows = np.flatnonzero(y_all != UNKNOWN)
         X = features[rows]
         y = (y_all[rows] == 1).astype(np.int8)
         g = None if groups is None else groups[rows]
         oof = np.zeros(len(y), dtype=np.float64)
         seen = np.zeros(len(y), dtype=bool)
-        for train, test in self.folds(y, g):
+        fold_of = np.full(len(y), -1, dtype=np.int64)
+        for k, (train, test) in enumerate(self.folds(y, g)):
             if len(np.unique(y[train])) < 2:
                 continue
             clf = self.fit_one(X[train], y[train])
             oof[test] = clf.decision_function(X[test])
             seen[test] = True
+            fold_of[test] = k
         calibrator = LogisticRegression(C=1e4, solver="newton-cholesky")
         if seen.any() and len(np.unique(y[seen])) == 2:
             calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
@@ -399,22 +425,41 @@ class _CodeFitter:
             threshold, f1 = _best_threshold(y[seen], probs, self.precision_floor)
             oof_pair = (y[seen], probs)
             oof_rows = rows[seen]
+            honest = _honest_suggestions(y[seen], probs, fold_of[seen], self.precision_floor)
         else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
             calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
             threshold, f1 = 0.5, float("nan")
             oof_pair = (y[:0], np.zeros(0))
             oof_rows = rows[:0]
+            honest = np.zeros(0, dtype=np.int8)
         final = self.fit_one(X, y)
-        return final, calibrator, threshold, f1, oof_pair, oof_rows
+        return final, calibrator, threshold, f1, oof_pair, oof_rows, honest
+
+
+def _honest_suggestions(
+    y: np.ndarray, probs: np.ndarray, fold_of: np.ndarray, floor: float | None
+) -> np.ndarray:
+    """Out-of-fold 0/1 suggestions, each fold cut at the threshold chosen on the other
+    folds: what choosing a threshold and then suggesting on unseen documents yields
+    (choosing it on the rows it is scored on overstates precision)."""
+    out = np.zeros(len(y), dtype=np.int8)
+    for k in np.unique(fold_of):
+        here = fold_of == k
+        rest = ~here
+        if len(np.unique(y[rest])) < 2:
+            continue
+        threshold, _ = _best_threshold(y[rest], probs[rest], floor)
+        out[here] = probs[here] >= threshold
+    return out
 
 
 def _best_threshold(
     y: np.ndarray, probs: np.ndarray, floor: float | None = None
 ) -> tuple[float, float]:
     """The probability threshold with the highest F1 on (out-of-fold) predictions;
-    with ``floor``, among the thresholds whose precision reaches it over at least
-    :data:`MIN_SUPPORT` predicted positives (if any does), so that one lucky top
-    score cannot set it."""
+    with ``floor``, among the thresholds where the Wilson lower bound of precision
+    (:func:`precision_lower_bound`) reaches it over at least :data:`MIN_SUPPORT`
+    predicted positives (if any does), so that a few lucky top scores cannot set it."""
     precision, recall, thresholds = precision_recall_curve(y, probs)
     p, r = precision[:-1], recall[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -422,7 +467,8 @@ def _best_threshold(
     if floor is not None:
         ranked = np.sort(probs)
         predicted = len(ranked) - np.searchsorted(ranked, thresholds, side="left")
-        ok = (p >= floor) & (predicted >= MIN_SUPPORT)
+        low = precision_lower_bound(np.round(p * predicted), predicted)
+        ok = (low >= floor) & (predicted >= MIN_SUPPORT)
         if ok.any():
             f1 = np.where(ok, f1, -1.0)
     best = int(np.argmax(f1))
@@ -541,7 +587,8 @@ class CodeGate:
     positives seen so far, bring it to the minimum) or ``off`` (it had enough
     but its cross-validated precision is below the floor, or it was switched off).
     ``precision``/``recall``: out-of-fold (folds grouped by document) on the
-    human-decided segments, at ``threshold``.
+    human-decided segments, at ``threshold``; ``precision_low``: the Wilson lower
+    bound of that precision (one-sided 90%), which is what must reach the floor.
     """
 
     code_id: str
@@ -553,6 +600,7 @@ class CodeGate:
     threshold: float | None
     needs: int | None
     reason: str
+    precision_low: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -561,6 +609,7 @@ class CodeGate:
             "decisions": self.decisions,
             "positives": self.positives,
             "precision": None if self.precision is None else round(self.precision, 3),
+            "precision_low": None if self.precision_low is None else round(self.precision_low, 3),
             "recall": None if self.recall is None else round(self.recall, 3),
             "threshold": None if self.threshold is None else round(self.threshold, 3),
             "needs": self.needs,
@@ -585,9 +634,12 @@ def gate_codes(
     ``data`` must be the set ``model`` was fitted on (its rows are what
     ``oof_rows_`` numbers); only human-decided rows (document group >= 0, not the
     codebook's examples) count towards decisions, positives and precision.
-    Precision is estimated on the same out-of-fold probabilities the threshold
-    was chosen on, so it leans optimistic on few decisions; the minimum number of
-    positives bounds that.
+    Precision and recall are those of ``oof_suggested_``: out-of-fold scores,
+    each inner fold (grouped by document) cut at the threshold chosen on the
+    other folds, so choosing the threshold is part of what is estimated (the
+    threshold used is chosen on all of them). Precision is estimated over at
+    least :data:`MIN_SUPPORT` suggestions, and its Wilson lower bound must reach
+    the floor.
     """
     groups = np.asarray(data.groups, dtype=np.int64)
     human = groups >= 0
@@ -608,11 +660,11 @@ def gate_codes(
             out.append(CodeGate(code, OFF, decisions, positives, None, None, None, None, why))
             continue
         rows = model.oof_rows_[code]
-        y_oof, p_oof = model.oof_proba_[code]
+        y_oof, _ = model.oof_proba_[code]
         keep = groups[rows] >= 0
-        y_h, p_h = y_oof[keep], p_oof[keep]
+        y_h = y_oof[keep]
         threshold = model.thresholds_[code]
-        predicted = p_h >= threshold
+        predicted = model.oof_suggested_[code][keep].astype(bool)
         true_pos = int((predicted & (y_h == 1)).sum())
         recall = true_pos / int((y_h == 1).sum()) if (y_h == 1).any() else None
         if int(predicted.sum()) < MIN_SUPPORT:
@@ -624,14 +676,19 @@ def gate_codes(
                 CodeGate(code, OFF, decisions, positives, None, recall, threshold, None, why)
             )
             continue
-        precision = true_pos / int(predicted.sum())
-        if precision >= floor:
-            state, why = ACTIVE, f"precision {precision:.2f} >= floor {floor:.2f}"
+        n_suggested = int(predicted.sum())
+        precision = true_pos / n_suggested
+        low = float(precision_lower_bound(true_pos, n_suggested))
+        figures = f"precision {precision:.2f} (at least {low:.2f}) on {n_suggested} suggestions"
+        if low >= floor:
+            state, why = ACTIVE, f"{figures}; floor {floor:.2f}"
         else:
             state = OFF
-            why = f"precision {precision:.2f} < floor {floor:.2f}; more decisions may lift it"
+            why = f"{figures} < floor {floor:.2f}; more decisions may lift it"
         out.append(
-            CodeGate(code, state, decisions, positives, precision, recall, threshold, None, why)
+            CodeGate(
+                code, state, decisions, positives, precision, recall, threshold, None, why, low
+            )
         )
     return tuple(out)
 
