@@ -229,10 +229,11 @@ def _print_gates(
     if not gates and not awaiting:
         return
     table = Table(
-        title="Learned model per code (precision/recall: cross-validated on human decisions, "
-        "folds grouped by document)"
+        title="Learned model per code (precision, its lower bound, recall: cross-validated on "
+        "human decisions, folds grouped by document)"
     )
-    columns = ["code", "model", "decisions", "positives", "precision", "recall", "threshold"]
+    columns = ["code", "model", "decisions", "positives", "precision", ">=", "recall"]
+    columns += ["threshold"]
     columns += ["more decisions needed", "why"]
     if awaiting is not None:
         columns += ["awaiting review", "of them model"]
@@ -248,6 +249,7 @@ def _print_gates(
             _fmt(g.get("decisions")),
             _fmt(g.get("positives")),
             _fmt(g.get("precision")),
+            _fmt(g.get("precision_low")),
             _fmt(g.get("recall")),
             _fmt(g.get("threshold")),
             f"~{needs}" if needs is not None else "",
@@ -258,6 +260,13 @@ def _print_gates(
             row += [str(counts.get("total", 0)), str(counts.get("model", 0))]
         table.add_row(*row)
     console.print(table)
+    console.print(
+        "A code's model suggests only when the lower bound of its precision (one-sided 90%) "
+        "reaches the floor ('model_precision_floor:' in the codebook header) with at least "
+        "'model_min_positives:' positive decisions; 'learning': too few positives yet (the "
+        "estimate of decisions needed assumes the share of positives seen so far); 'off': "
+        "enough positives, precision too low; it is checked again at every 'themegrid code'."
+    )
 
 
 def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]]) -> None:

@@ -650,9 +650,7 @@ def gate_codes(
         if positives < min_positives:
             short = min_positives - positives
             needs = int(np.ceil(short * decisions / positives)) if positives else None
-            why = f"{positives} of {min_positives} positive decisions needed"
-            if not positives:
-                why += " (no positive decision yet)"
+            why = f"{positives} of {min_positives} positive decisions"
             out.append(CodeGate(code, LEARNING, decisions, positives, None, None, None, needs, why))
             continue
         if model is None or code not in model.estimators_:
@@ -669,8 +667,8 @@ def gate_codes(
         recall = true_pos / int((y_h == 1).sum()) if (y_h == 1).any() else None
         if int(predicted.sum()) < MIN_SUPPORT:
             why = (
-                f"at its threshold it suggests {int(predicted.sum())} of the human-decided "
-                f"segments; at least {MIN_SUPPORT} needed to estimate its precision"
+                f"{int(predicted.sum())} out-of-fold suggestions; "
+                f"{MIN_SUPPORT} needed to estimate precision"
             )
             out.append(
                 CodeGate(code, OFF, decisions, positives, None, recall, threshold, None, why)
@@ -679,12 +677,11 @@ def gate_codes(
         n_suggested = int(predicted.sum())
         precision = true_pos / n_suggested
         low = float(precision_lower_bound(true_pos, n_suggested))
-        figures = f"precision {precision:.2f} (at least {low:.2f}) on {n_suggested} suggestions"
+        figures = f"at least {low:.2f} over {n_suggested} suggestions"
         if low >= floor:
-            state, why = ACTIVE, f"{figures}; floor {floor:.2f}"
+            state, why = ACTIVE, f"precision {figures} >= floor {floor:.2f}"
         else:
-            state = OFF
-            why = f"{figures} < floor {floor:.2f}; more decisions may lift it"
+            state, why = OFF, f"precision {figures} < floor {floor:.2f}"
         out.append(
             CodeGate(
                 code, state, decisions, positives, precision, recall, threshold, None, why, low
