@@ -199,7 +199,34 @@ def stage_regex(root: Path) -> dict[str, float]:
     }
 
 
+def stage_filter(root: Path) -> dict[str, float]:
+    """The machine filter alone (content words and language; tag/codable.py): its share of code."""
+    from themegrid.project import open_project
+    from themegrid.tag.codable import MachineFilter
+
+    project = open_project(root)
+    codebook = project.load_codebook()
+    with project.open_store() as store:
+        rows = store.query("SELECT text, speaker FROM segments WHERE codable = 1")
+    machine_filter = MachineFilter(codebook.settings)
+    machine_filter.examine("warm up the language model", speaker_turn=True)
+    start = time.perf_counter()
+    skipped = sum(
+        machine_filter.examine(text, speaker_turn=speaker is not None).skip is not None
+        for text, speaker in rows
+    )
+    seconds = time.perf_counter() - start
+    return {
+        "words": sum(len(r[0].split()) for r in rows),
+        "segments": len(rows),
+        "skipped": skipped,
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+    }
+
+
 STAGES = {
+    "filter": stage_filter,
     "tokenizer": stage_tokenizer,
     "ingest": stage_ingest,
     "code": stage_code,
@@ -242,6 +269,7 @@ def measure(words: int) -> dict[str, object]:
     cold = run_stage("code", root)
     warm = run_stage("code", root)
     regex = run_stage("regex", root)
+    machine_filter = run_stage("filter", root)
     warm_cli = run_cli(root)
     return {
         "words": actual,
@@ -250,6 +278,7 @@ def measure(words: int) -> dict[str, object]:
         "cold": cold,
         "warm": warm,
         "regex": regex,
+        "filter": machine_filter,
         "warm_cli_seconds": warm_cli,
     }
 
@@ -277,6 +306,12 @@ def report(results: list[dict]) -> None:
         print(
             f"naive regex loop            {wps(rx):>12,.0f} words/s  ({rx['seconds']:.2f} s, {rx['regexes']} regexes)"
             f"; cold code is {wps(cold) / wps(rx):.1f}x faster  [target >= 5x]"
+        )
+        mf = r["filter"]
+        print(
+            f"machine filter (in cold)    {wps(mf):>12,.0f} words/s  ({mf['seconds']:.2f} s, "
+            f"{mf['segments']} segments, {mf['skipped']} not machine-coded) = "
+            f"{100 * mf['seconds'] / cold['seconds']:.0f}% of cold code"
         )
         print(
             f"code, warm (nothing new)    {warm['seconds']:.3f} s = {100 * warm['seconds'] / cold['seconds']:.1f}% "
