@@ -433,7 +433,7 @@ def learning_curve(
     the gated model, and the TF-IDF + logistic regression baseline trained on
     the same decisions. The test folds are the same for every size and method.
     """
-    from themegrid.tag.model import ACTIVE, gate_codes
+    from themegrid.tag.gate import ACTIVE, gate_codes
 
     started = time.perf_counter()
     check_coders(store, [coder])

@@ -182,7 +182,7 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
 
 def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     """``--no-model``: retire every live model suggestion (recorded in this run)."""
-    from themegrid.tag import model as learn
+    from themegrid.tag import gate as learn
 
     retired = learn.retire_model_suggestions(
         store, "retired: model switched off (themegrid code --no-model)", run_id
