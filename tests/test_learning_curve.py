@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from coded_collection import build, write_codebook
@@ -43,6 +44,7 @@ def test_curve_points_methods_and_gate(tmp_path: Path) -> None:
     assert last.gate_open["funding"] >= 1
 
 
+@pytest.mark.slow  # the CLI trains in parallel processes: ~15 s of process start-up
 def test_cli_curve_json(tmp_path: Path) -> None:
     root = tmp_path / "p"
     (root / "corpus").mkdir(parents=True)
