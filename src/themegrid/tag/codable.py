@@ -44,6 +44,9 @@ from themegrid.segment.lexicon import word_set
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 #: Fewer words than this: too short to tell the language; the codebook's is assumed.
 MIN_WORDS_FOR_LANGUAGE = 5
+#: Characters of a segment the language is judged on (langid's cost grows with length;
+#: 400 characters are 60-80 words, plenty to tell a language).
+LANGUAGE_SAMPLE = 400
 #: py3langid's normalised probability needed to call a segment another language.
 LANGUAGE_CONFIDENCE = 0.95
 
@@ -92,7 +95,7 @@ class MachineFilter:
             return Verdict(SKIP_FILLER, None, content)
         language = None
         if words >= MIN_WORDS_FOR_LANGUAGE:
-            lang, prob = _identifier().classify(text)
+            lang, prob = _identifier().classify(text[:LANGUAGE_SAMPLE])
             language = str(lang)
             if language not in self.settings.languages and prob >= LANGUAGE_CONFIDENCE:
                 return Verdict(f"{SKIP_LANGUAGE} ({language})", language, content)
