@@ -213,6 +213,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         )
     if s.model.get("note"):
         console.print(f"Model: {s.model['note']}")
+    _print_gates(console, s.model.get("gates", []), s.awaiting_review)
+    _print_not_machine_coded(console, s.not_machine_coded)
     table = Table(
         title="Segments coded per theme (accepted + unreviewed suggestions, as in the report)"
     )
@@ -222,6 +224,69 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         table.add_row(theme, str(n))
     console.print(table)
     console.print("Next: 'themegrid report' writes the theme matrix workbook.")
+
+
+def _fmt(value: object) -> str:
+    return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _print_gates(
+    console: Console, gates: list[dict[str, object]], awaiting: dict[str, dict[str, int]] | None
+) -> None:
+    """One row per code: its model gate's state and figures (and, after 'code', the
+    suggestions awaiting review)."""
+    if not gates and not awaiting:
+        return
+    table = Table(
+        title="Learned model per code (precision, its lower bound, recall: cross-validated on "
+        "human decisions, folds grouped by document)"
+    )
+    columns = ["code", "model", "decisions", "positives", "precision", ">=", "recall"]
+    columns += ["threshold"]
+    columns += ["more decisions needed", "why"]
+    if awaiting is not None:
+        columns += ["awaiting review", "of them model"]
+    for col in columns:
+        table.add_column(col)
+    by_code = {str(g["code"]): g for g in gates}
+    for code in list(by_code) + [c for c in (awaiting or {}) if c not in by_code]:
+        g = by_code.get(code, {})
+        needs = g.get("needs")
+        row = [
+            code,
+            str(g.get("state", "")),
+            _fmt(g.get("decisions")),
+            _fmt(g.get("positives")),
+            _fmt(g.get("precision")),
+            _fmt(g.get("precision_low")),
+            _fmt(g.get("recall")),
+            _fmt(g.get("threshold")),
+            f"~{needs}" if needs is not None else "",
+            str(g.get("reason", "")),
+        ]
+        if awaiting is not None:
+            counts = awaiting.get(code, {})
+            row += [str(counts.get("total", 0)), str(counts.get("model", 0))]
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        "A code's model suggests only when the lower bound of its precision (one-sided 90%) "
+        "reaches the floor ('model_precision_floor:' in the codebook header) with at least "
+        "'model_min_positives:' positive decisions; 'learning': too few positives yet (the "
+        "estimate of decisions needed assumes the share of positives seen so far); 'off': "
+        "enough positives, precision too low; it is checked again at every 'themegrid code'."
+    )
+
+
+def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]]) -> None:
+    for reason, per_doc in skipped.items():
+        total = sum(per_doc.values())
+        where = ", ".join(f"{path} ({n})" for path, n in sorted(per_doc.items())[:8])
+        more = f", and {len(per_doc) - 8} more document(s)" if len(per_doc) > 8 else ""
+        console.print(
+            f"Not machine-coded ({reason}): {total} segment(s) in {len(per_doc)} document(s): "
+            f"{where}{more}. Humans can still code them."
+        )
 
 
 @app.command("status")
@@ -262,6 +327,8 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
         console.print(
             "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"])
         )
+    _print_gates(console, info["model_gates"], None)
+    _print_not_machine_coded(console, info["not_machine_coded"])
     if info["last_run"]:
         run = info["last_run"]
         console.print(

@@ -17,13 +17,22 @@ from typing import Any
 
 import yaml
 
-from themegrid.codebook.model import Code, Codebook, Cues
+from themegrid.codebook.model import Code, Codebook, Cues, MachineSettings
 from themegrid.codebook.patterns import pattern_problems
 from themegrid.errors import CodebookError, Problem
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-HEADER_KEYS = ("name", "version", "description")
+HEADER_KEYS = (
+    "name",
+    "version",
+    "description",
+    "language",
+    "min_content_words",
+    "model_precision_floor",
+    "model_min_positives",
+)
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 TOP_KEYS = ("codebook", "codes")
 CODE_KEYS = (
     "id",
@@ -186,11 +195,56 @@ def load_codebook(source: Path | str) -> Codebook:
         description=str(parts.header.get("description", "") or ""),
         codes=tuple(_build_codes(parts.codes, problems)),
         files=tuple(str(f) for f in files),
+        settings=_settings(parts, problems),
     )
     problems.extend(pattern_problems(book))
     if problems:
         raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
     return book
+
+
+def _settings(parts: _Parts, problems: list[Problem]) -> MachineSettings:
+    """The header's machine settings, each checked (a problem names the header line)."""
+    header, file = parts.header, parts.header_file or ""
+    default = MachineSettings()
+    lines = getattr(header, "key_lines", {})
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(f"codebook {key}: {message}", file, lines.get(key, 0)))
+
+    languages = default.languages
+    if "language" in header:
+        raw = header["language"]
+        items = raw if isinstance(raw, list) else [raw]
+        langs = tuple(str(x).strip().lower() for x in items)
+        if not langs or not all(LANGUAGE_RE.match(x) for x in langs):
+            problem("language", f"{raw!r} is not an ISO 639-1 code or a list of them (e.g. en)")
+        else:
+            languages = langs
+
+    def number(key: str, kind: type, low: float, high: float, value: Any) -> Any:
+        if key not in header:
+            return value
+        raw = header[key]
+        try:
+            got = kind(raw)
+        except (TypeError, ValueError):
+            got = None
+        if got is None or isinstance(raw, bool) or not low <= got <= high:
+            problem(key, f"{raw!r} must be a {kind.__name__} from {low:g} to {high:g}")
+            return value
+        return got
+
+    return MachineSettings(
+        languages=languages,
+        min_content_words=number("min_content_words", int, 0, 50, default.min_content_words),
+        model_precision_floor=number(
+            "model_precision_floor", float, 0.0, 1.0, default.model_precision_floor
+        ),
+        model_min_positives=number(
+            "model_min_positives", int, 1, 10_000, default.model_min_positives
+        ),
+    )
 
 
 def _source_files(source: Path) -> list[Path]:
@@ -210,7 +264,7 @@ def _source_files(source: Path) -> list[Path]:
 class _Parts:
     """What the files of one codebook contribute, gathered before validation."""
 
-    header: dict[str, Any] = field(default_factory=dict)
+    header: Any = field(default_factory=dict)
     header_file: str | None = None
     codes: list[_RawCode] = field(default_factory=list)
 
@@ -257,7 +311,7 @@ def _check_header(data: Any, file: str, line: int, problems: list[Problem]) -> d
             problems.append(
                 Problem(f"codebook {key} is missing or empty; add '{key}: ...'", file, data.line)
             )
-    return dict(data)
+    return data
 
 
 def _collect_codes(

@@ -11,9 +11,8 @@ that a human rejected is not suggested again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
@@ -26,6 +25,7 @@ from themegrid.pipeline.fingerprint import (
     record_run,
 )
 from themegrid.pipeline.ingest import FileOutcome, IngestSummary, ProgressFn, ingest
+from themegrid.pipeline.status import not_machine_coded
 from themegrid.project import Project
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -33,6 +33,7 @@ from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
+from themegrid.tag.codable import MachineFilter
 
 if TYPE_CHECKING:  # spaCy loads only when there is something to tag
     from themegrid.tag.parallel import Tagger
@@ -53,6 +54,10 @@ class CodingSummary:
     skipped_rejected: int
     per_theme: dict[str, int] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
+    #: reason -> {document path: segments} the machine did not code (tag/codable.py)
+    not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: code id -> live machine suggestions no human has decided yet (total, of them model)
+    awaiting_review: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def did_nothing(self) -> bool:
@@ -75,6 +80,8 @@ class CodingSummary:
             "skipped_human_rejected": self.skipped_rejected,
             "live_suggestions_per_theme": self.per_theme,
             "model": self.model,
+            "not_machine_coded": self.not_machine_coded,
+            "awaiting_review_per_code": self.awaiting_review,
         }
 
 
@@ -121,10 +128,19 @@ def run_coding(
         if todo:
             tagger = _make_tagger(codebook, tagger_factory, workers, len(todo))
             new, kept, skipped, tagged_retired = _tag(
-                store, tagger, todo, codebook.cue_hash, run_id, progress
+                store,
+                tagger,
+                MachineFilter(codebook.settings),
+                todo,
+                codebook.cue_hash,
+                run_id,
+                progress,
             )
         store.set_meta("cue_hash", codebook.cue_hash)
-        model_summary = _run_model(store, codebook, run_id) if use_model else {"used": False}
+        if use_model:
+            model_summary = _run_model(store, codebook, run_id)
+        else:
+            model_summary = _model_off(store, codebook, run_id)
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -136,6 +152,8 @@ def run_coding(
             skipped_rejected=skipped,
             per_theme=live_suggestions_per_theme(store, codebook),
             model=model_summary,
+            not_machine_coded=not_machine_coded(store),
+            awaiting_review=awaiting_review_per_code(store, codebook),
         )
         finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
         record_run(
@@ -191,14 +209,26 @@ def _replay(
         suggestions_kept=0,
         skipped_rejected=0,
         per_theme=last.per_theme,
-        model=dict(_MODEL_UNCHANGED) if use_model else {"used": False},
+        model=(
+            {**_MODEL_UNCHANGED, "gates": json.loads(store.get_meta("model_gates") or "[]")}
+            if use_model
+            else _model_off(store, codebook, run_id)
+        ),
+        not_machine_coded=not_machine_coded(store),
+        awaiting_review=awaiting_review_per_code(store, codebook),
     )
     finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
     return summary
 
 
 def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
-    """Retrain the learned suggester when human decisions changed since it last ran."""
+    """Retrain the learned suggester when human decisions changed since it last ran.
+
+    Each code's gate (``tag.model.gate_codes``) decides whether the model may
+    suggest it; the gates are in the returned summary (stored with the run, read
+    by ``status``). Unchanged decisions: nothing is retrained and the last gates
+    are carried over.
+    """
     from themegrid.tag import model as learn
 
     fingerprint = json.dumps(
@@ -214,19 +244,58 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             "used": True,
             "changed": False,
             "note": "no new human decisions: model suggestions unchanged",
+            "gates": json.loads(store.get_meta("model_gates") or "[]"),
         }
-    model = learn.train_from_store(store, codebook)
+    model, gates = learn.train_and_gate(store, codebook)
     store.set_meta("model_fingerprint", fingerprint)
-    result = learn.suggest_with_model(store, codebook, model, run_id)
+    result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
+    gate_dicts = [g.to_dict() for g in gates]
+    store.set_meta("model_gates", json.dumps(gate_dicts))
     changed = bool(result.get("new") or result.get("updated") or result.get("retired"))
+    active = [g.code_id for g in gates if g.state == "active"]
     if model is None:
         note = "not enough human-confirmed codings to train a model yet (rules only)"
     else:
         note = (
-            f"trained on human decisions for {len(result['codes_modelled'])} code(s); "
-            f"{result['new']} new, {result['updated']} updated, {result['retired']} retired suggestions"
+            f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
+            f"(cross-validated precision >= {codebook.settings.model_precision_floor:.2f}); "
+            f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
+            "suggestions"
         )
-    return {"used": True, "changed": changed, "note": note, **result}
+    return {"used": True, "changed": changed, "note": note, **result, "gates": gate_dicts}
+
+
+def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
+    """``--no-model``: retire every live model suggestion (recorded in this run)."""
+    from themegrid.tag import gate as learn
+
+    retired = learn.retire_model_suggestions(
+        store, "retired: model switched off (themegrid code --no-model)", run_id
+    )
+    store.set_meta("model_fingerprint", "")  # the next run with the model retrains
+    gates = [learn.switched_off(c.id) for c in codebook.codable]
+    gate_dicts = [g.to_dict() for g in gates]
+    store.set_meta("model_gates", json.dumps(gate_dicts))
+    note = "switched off (--no-model)" + (
+        f": {retired} live model suggestion(s) retired" if retired else ""
+    )
+    return {
+        "used": False,
+        "changed": bool(retired),
+        "retired": retired,
+        "note": note,
+        "gates": gate_dicts,
+    }
+
+
+def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
+    """Code id -> live machine suggestions no human decided: total and how many from the model."""
+    out: dict[str, dict[str, int]] = {c.id: {"total": 0, "model": 0} for c in codebook.codable}
+    for p in store_codings.pending_suggestions(store):
+        row = out.setdefault(p.code_id, {"total": 0, "model": 0})
+        row["total"] += 1
+        row["model"] += "model" in p.source
+    return out
 
 
 def _segments_to_tag(
@@ -249,6 +318,7 @@ class _Changes:
 def _tag(
     store: Store,
     tagger: Tagger,
+    machine_filter: MachineFilter,
     todo: list[tuple[str, str]],
     cue_hash: str,
     run_id: int,
@@ -256,13 +326,25 @@ def _tag(
 ) -> tuple[int, int, int, int]:
     """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
     new = kept = skipped = retired = 0
-    # One stream over every text, so parallel workers run ahead while batches are written.
-    stream = tagger.tag_many(t for _, t in todo)
+    verdicts = []
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        speakers = segs_store.speakers(store, [i for i, _ in chunk])
+        verdicts += [
+            machine_filter.examine(text, speaker_turn=speakers.get(i) is not None)
+            for i, text in chunk
+        ]
+    skips = [v.skip for v in verdicts]
+    # One stream over every text the machine codes, so parallel workers run ahead while
+    # batches are written.
+    stream = iter(
+        tagger.tag_many(t for (_, t), skip in zip(todo, skips, strict=True) if skip is None)
+    )
     for start in range(0, len(todo), BATCH):
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, islice(stream, len(batch)), batch)
+        changes = _diff_batch(store, stream, batch, skips[start : start + BATCH])
         stamp = now()
         store_codings.record_suggestions(
             store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
@@ -270,7 +352,14 @@ def _tag(
         store_codings.retire_suggestions(
             store, "rule", RULE_CODER, changes.retire, run_id=run_id, at=stamp
         )
-        segs_store.set_tagged_hash(store, (i for i, _ in batch), cue_hash)
+        segs_store.set_tag_results(
+            store,
+            (
+                segs_store.TagResult(i, v.skip, v.language)
+                for (i, _), v in zip(batch, verdicts[start : start + BATCH], strict=True)
+            ),
+            cue_hash,
+        )
         new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
         retired += len(changes.retire)
     if progress:
@@ -279,9 +368,18 @@ def _tag(
 
 
 def _diff_batch(
-    store: Store, tagged: Iterable[list[Suggestion]], batch: list[tuple[str, str]]
+    store: Store,
+    tagged: Iterable[list[Suggestion]],
+    batch: list[tuple[str, str]],
+    skips: Sequence[str | None] | None = None,
 ) -> _Changes:
-    """Compare the tagger's suggestions with the stored rule rows of these segments."""
+    """Compare the tagger's suggestions with the stored rule rows of these segments.
+
+    ``tagged`` yields the suggestions of each segment of ``batch`` the machine codes, in
+    order; ``skips`` says, per segment, why the machine does not code it (None: it does).
+    Such a segment gets no rule suggestion and its live ones are retired with that reason.
+    """
+    skips = list(skips) if skips is not None else [None] * len(batch)
     ids = [seg_id for seg_id, _ in batch]
     existing: dict[str, dict[str, store_codings.StoredSuggestion]] = {}
     for (seg_id, code_id), row in store_codings.machine_suggestions(
@@ -290,7 +388,9 @@ def _diff_batch(
         existing.setdefault(seg_id, {})[code_id] = row
     rejected = store_codings.human_rejected(store, ids)
     out = _Changes()
-    for (seg_id, _text), suggestions in zip(batch, tagged, strict=True):
+    tagged = iter(tagged)
+    for (seg_id, _text), skip in zip(batch, skips, strict=True):
+        suggestions = next(tagged) if skip is None else []
         wanted = {s.code_id: s for s in suggestions if (seg_id, s.code_id) not in rejected}
         out.skipped += len(suggestions) - len(wanted)
         old = existing.get(seg_id, {})
@@ -308,7 +408,9 @@ def _diff_batch(
         for code_id, prior in old.items():
             if code_id not in wanted and prior.status == "suggested":
                 why = (
-                    "a human rejected it"
+                    f"segment not machine-coded: {skip}"
+                    if skip is not None
+                    else "a human rejected it"
                     if (seg_id, code_id) in rejected
                     else "cues no longer match"
                 )

@@ -205,4 +205,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE segments SET codable = 0 WHERE is_interviewer = 1 AND codable = 1;
         """,
     ),
+    Migration(
+        "0005_segment_machine_skip",
+        """
+        -- Set when ``themegrid code`` tags a segment (themegrid.tag.codable): why the
+        -- machine does not code it (a back-channel turn, another language; NULL: it
+        -- does), and its detected language where it could be told.
+        ALTER TABLE segments ADD COLUMN machine_skip TEXT;
+        ALTER TABLE segments ADD COLUMN language TEXT;
+        """,
+    ),
 )

@@ -158,6 +158,36 @@ def set_tagged_hash(store: Store, ids: Iterable[str], cue_hash: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class TagResult:
+    """What tagging decided about a segment (see :mod:`themegrid.tag.codable`)."""
+
+    id: str
+    skip: str | None
+    language: str | None
+
+
+def set_tag_results(store: Store, results: Iterable[TagResult], cue_hash: str) -> None:
+    """Record the cue hash these segments were tagged with and whether the machine codes them."""
+    store.conn.executemany(
+        "UPDATE segments SET tagged_hash = ?, machine_skip = ?, language = ? WHERE id = ?",
+        [(cue_hash, r.skip, r.language, r.id) for r in results],
+    )
+
+
+def speakers(store: Store, ids: Sequence[str]) -> dict[str, str | None]:
+    """Segment id -> speaker label (None: no speaker) for these segments."""
+    out: dict[str, str | None] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for r in store.query(
+            f"SELECT id, speaker FROM segments WHERE id IN ({marks})", tuple(chunk)
+        ):
+            out[r[0]] = r[1]
+    return out
+
+
 def mark_seen(
     store: Store, segment_ids: Iterable[str], coder: str, origin: str, at: str | None = None
 ) -> int:
@@ -352,9 +382,34 @@ def segments_in_context(store: Store) -> list[SegmentInContext]:
 
 
 def codable_segment_ids(store: Store) -> set[str]:
-    """Active, codable segments of present documents: where the machine may suggest."""
+    """Active, codable segments of present documents that tagging did not set aside
+    (``machine_skip``): where the machine may suggest."""
     rows = store.conn.execute(
         "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+        " AND s.machine_skip IS NULL"
     )
     return {r[0] for r in rows}
+
+
+@dataclass(frozen=True)
+class SkippedCount:
+    """Active segments of one present document the machine does not code, for one reason."""
+
+    path: str
+    reason: str
+    n: int
+
+
+def machine_skipped_counts(store: Store) -> list[SkippedCount]:
+    """Per document and reason, the active codable segments tagging set aside."""
+    return [
+        SkippedCount(r[0], r[1], int(r[2]))
+        for r in store.query(
+            "SELECT d.path, s.machine_skip, COUNT(*) FROM segments s"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+            " AND s.machine_skip IS NOT NULL GROUP BY d.path, s.machine_skip"
+            " ORDER BY d.path, s.machine_skip"
+        )
+    ]
