@@ -88,3 +88,11 @@ class RefiError(InputFileError):
 
 class UnsafeArchive(RefiError):
     """A zip archive refused for safety (path escape, zip bomb)."""
+
+
+class SpanError(ThemegridError):
+    """A passage to code that is not inside one turn of its document."""
+
+
+class WebError(ThemegridError):
+    """``themegrid serve`` cannot start as asked (e.g. a public address without accounts)."""

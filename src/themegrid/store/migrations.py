@@ -205,4 +205,39 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE segments SET codable = 0 WHERE is_interviewer = 1 AND codable = 1;
         """,
     ),
+    Migration(
+        "0005_coding_spans",
+        """
+        -- A human coding may cover a passage inside its segment: span_start/span_end are
+        -- code-point offsets into the document text (NULL: the whole segment). The span
+        -- counts for the segment it falls in (codings.segment_id).
+        ALTER TABLE codings ADD COLUMN span_start INTEGER
+            CHECK (span_start IS NULL OR span_start >= 0);
+        ALTER TABLE codings ADD COLUMN span_end INTEGER;
+        ALTER TABLE coding_history ADD COLUMN span_start INTEGER;
+        ALTER TABLE coding_history ADD COLUMN span_end INTEGER;
+        -- The history keeps every span a coding had, as it keeps every status.
+        DROP TRIGGER IF EXISTS codings_history_insert;
+        DROP TRIGGER IF EXISTS codings_history_update;
+        CREATE TRIGGER codings_history_insert AFTER INSERT ON codings BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note,
+                 run_id, at, span_start, span_end)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at,
+                    NEW.span_start, NEW.span_end);
+        END;
+        CREATE TRIGGER codings_history_update AFTER UPDATE ON codings
+        WHEN OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.note IS NOT NEW.note
+             OR OLD.confidence IS NOT NEW.confidence OR OLD.segment_id IS NOT NEW.segment_id
+             OR OLD.span_start IS NOT NEW.span_start OR OLD.span_end IS NOT NEW.span_end BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note,
+                 run_id, at, span_start, span_end)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at,
+                    NEW.span_start, NEW.span_end);
+        END;
+        """,
+    ),
 )
