@@ -167,10 +167,8 @@ def counted_codings_for_export(
         (int(include_suggestions),),
     )
     return [
-    return [
         ExportedCoding(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10])
         for r in rows
-    ]
     ]
 
 

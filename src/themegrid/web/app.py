@@ -175,7 +175,9 @@ class Workspace:
         self.env.globals["csrf"] = secrets_.csrf
         self.env.globals["csrf_field"] = CSRF_FIELD
         self.env.globals["project_name"] = name
-        self.env.filters["qs"] = lambda d: urlencode({k: v for k, v in d.items() if v})
+        self.env.filters["qs"] = lambda d: urlencode(
+            {k: v for k, v in d.items() if v not in ("", None)}
+        )
 
     @property
     def store(self) -> Store:
