@@ -133,7 +133,7 @@ def test_code_a_selected_passage(browser: Any, site: tuple[Served, str]) -> None
     turn = next(
         t
         for t in workspace.reader_turns(served.store, doc.id)
-        if not t.is_interviewer and len(t.text) > 60
+        if t.speaker and not t.is_interviewer and len(t.text) > 60
     )
     phrase = turn.text[10:50]
     # select 40 characters inside the turn, as a mouse drag would
@@ -169,7 +169,11 @@ def test_code_a_selected_passage(browser: Any, site: tuple[Served, str]) -> None
     assert text[start:end] == phrase
     assert page.inner_text("mark.span.human") == phrase
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(f"#seg-{turn.id}").scroll_into_view_if_needed()
+    page.evaluate(
+        "([id]) => { document.getElementById('seg-' + id).scrollIntoView();"
+        " window.scrollBy(0, -140); }",
+        [turn.id],
+    )
     page.screenshot(path=str(SHOTS / "reader.png"))
 
 
