@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -283,3 +284,26 @@ def test_refi_export_writes_the_exact_span(served: Served) -> None:
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
         xml = zf.read("project.qde").decode()
     assert f'startPosition="{start}"' in xml and f'endPosition="{end}"' in xml
+
+
+def test_names_from_people_and_files_are_escaped(served: Served) -> None:
+    c = served.client(coder="<img src=x onerror=alert(1)>")
+    html = c.get("/").text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_serve_command_refuses_a_public_address_and_a_missing_extra(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from themegrid.cli import app
+
+    runner = CliRunner()
+    root = str(served.project.root)
+    r = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--project", root])
+    assert r.exit_code == 1 and "needs user accounts" in r.output
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    r = runner.invoke(app, ["serve", "--project", root])
+    assert r.exit_code == 1 and "pip install 'themegrid[web]'" in r.output

@@ -49,6 +49,7 @@ def serve(
     project: Project, *, host: str, port: int, announce: Callable[[str], None] = print
 ) -> None:
     """Run the workspace until interrupted; ``announce`` gets the one line with the URL."""
+    _require_web()
     import uvicorn
 
     app, secrets_, store = build(project, host=host)
