@@ -47,9 +47,14 @@ SCRIPT_TEXT = (
 )
 SHOTS = Path(__file__).resolve().parents[1] / "benchmarks" / "_work" / "screenshots"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
+# About 40 s in all (a coded copy of the bundled example, a browser): run by
+# `make test-all` and by .ci/run after `make test`; `make test` runs tests/test_web.py.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -238,6 +238,14 @@ MIGRATIONS: tuple[Migration, ...] = (
                     NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at,
                     NEW.span_start, NEW.span_end);
         END;
+        -- A segment whose text stays but moves within its edited file (start changes)
+        -- takes its passages along: span offsets follow the segment's start.
+        CREATE TRIGGER segments_move_spans AFTER UPDATE OF start ON segments
+        WHEN NEW.start IS NOT OLD.start BEGIN
+            UPDATE codings SET span_start = span_start + NEW.start - OLD.start,
+                               span_end = span_end + NEW.start - OLD.start
+            WHERE segment_id = NEW.id AND span_start IS NOT NULL;
+        END;
         """,
     ),
 )
