@@ -307,3 +307,45 @@ def test_serve_command_refuses_a_public_address_and_a_missing_extra(
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     r = runner.invoke(app, ["serve", "--project", root])
     assert r.exit_code == 1 and "pip install 'themegrid[web]'" in r.output
+
+
+def test_public_address_with_accounts_needs_a_login_and_attributes_to_the_user(
+    served: Served,
+) -> None:
+    from starlette.testclient import TestClient
+
+    from themegrid.web.accounts import add_user
+
+    with pytest.raises(WebError, match="at least 10"):
+        add_user(served.project, "Dee", "short")
+    add_user(served.project, "Dee", "a long enough passphrase")
+    with pytest.raises(WebError, match="exists already"):
+        add_user(served.project, "Dee", "another long passphrase")
+    stored = served.store.scalar("SELECT password FROM users WHERE name = 'Dee'")
+    assert stored.startswith("scrypt$") and "passphrase" not in stored
+    app, secrets_, store = build(served.project, host="0.0.0.0")
+    try:
+        c = TestClient(app)
+        assert (
+            c.get(f"/?token={secrets_.token}", follow_redirects=False).headers["location"]
+            == "/login"
+        )
+        item = codings_store.pending_suggestions(store)[0]
+        form = {
+            "segment_id": item.segment_id,
+            "code_id": item.code_id,
+            "decision": "accepted",
+            "csrf": secrets_.csrf,
+        }
+        assert c.post("/decide", data=form).status_code == 403
+        bad = {"name": "Dee", "password": "wrong password!", "csrf": secrets_.csrf}
+        assert c.post("/login", data=bad).status_code == 403
+        assert (
+            c.post("/login", data={**bad, "password": "a long enough passphrase"}).status_code
+            == 200
+        )
+        c.cookies.set("tg_coder", "Someone Else")  # a chosen name does not count with accounts
+        assert c.post("/decide", data=form).status_code == 200
+        assert store.scalar("SELECT coder FROM codings WHERE source = 'human'") == "Dee"
+    finally:
+        store.close()

@@ -248,4 +248,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        "0006_workspace_users",
+        """
+        -- Accounts for a workspace served beyond this computer (themegrid user add NAME).
+        -- password is a salted scrypt hash, never the password itself.
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )

@@ -32,8 +32,15 @@ from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
 from themegrid.store import workspace
 from themegrid.store.connection import Store
-from themegrid.web import decisions
-from themegrid.web.security import CODER_COOKIE, CSRF_FIELD, Secrets, SecurityMiddleware
+from themegrid.web import accounts, decisions
+from themegrid.web.security import (
+    CODER_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    USER_KEY,
+    Secrets,
+    SecurityMiddleware,
+)
 
 HERE = Path(__file__).parent
 PALETTE = (
@@ -187,13 +194,18 @@ class Workspace:
         return self.writer.read(lambda s: _code_infos(s, self.codebook))
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
-        ctx.setdefault("coder", request.cookies.get(CODER_COOKIE, ""))
+        ctx.setdefault("coder", _coder(request) or "")
         ctx.setdefault("codes", self.codes())
         html = self.env.get_template(template).render(**ctx)
         return HTMLResponse(html, status_code=status)
 
 
 def _coder(request: Request) -> str | None:
+    """Who decides: the logged-in user (accounts), else the name chosen at the first visit."""
+    if USER_KEY in request.scope:
+        return str(request.scope[USER_KEY])
+    if request.app.state.workspace.secrets.accounts:
+        return None
     name = request.cookies.get(CODER_COOKIE)
     if not name:
         return None
@@ -229,7 +241,24 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             request, "overview.html", docs=docs, counts=counts, runs=runs, attr_keys=keys
         )
 
+    async def login(request: Request) -> Response:
+        if not ws.secrets.accounts:
+            return RedirectResponse("/", status_code=303)
+        if request.method == "POST":
+            form = await request.form()
+            name, password = str(form.get("name", "")), str(form.get("password", ""))
+            if ws.writer.read(lambda s: accounts.login(s, name, password)):
+                resp = RedirectResponse("/", status_code=303)
+                resp.set_cookie(
+                    SESSION_COOKIE, ws.secrets.new_session(name), httponly=True, samesite="strict"
+                )
+                return resp
+            return ws.page(request, "login.html", status=403, error="wrong name or password")
+        return ws.page(request, "login.html", error="")
+
     async def coder_form(request: Request) -> Response:
+        if ws.secrets.accounts:  # the logged-in user decides; no name to choose
+            return RedirectResponse("/", status_code=303)
         nxt = request.query_params.get("next", "/")
         if request.method == "POST":
             form = await request.form()
@@ -448,6 +477,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
     routes = [
         Route("/", overview),
         Route("/coder", coder_form, methods=["GET", "POST"]),
+        Route("/login", login, methods=["GET", "POST"]),
         Route("/doc/{doc_id:int}", reader),
         Route("/code-span", code_span, methods=["POST"]),
         Route("/remove", remove, methods=["POST"]),

@@ -20,6 +20,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TOKEN_COOKIE = "tg_token"
+SESSION_COOKIE = "tg_session"
+USER_KEY = "themegrid.user"  # where the middleware puts the logged-in user in the ASGI scope
 CODER_COOKIE = "tg_coder"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -53,6 +55,14 @@ class Secrets:
 
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # With accounts (a server reachable from other computers): log-in sessions, by cookie.
+    accounts: bool = False
+    sessions: dict[str, str] = field(default_factory=dict)
+
+    def new_session(self, user: str) -> str:
+        key = secrets.token_urlsafe(32)
+        self.sessions[key] = user
+        return key
 
     def token_ok(self, value: str | None) -> bool:
         return value is not None and hmac.compare_digest(value.encode(), self.token.encode())
@@ -106,6 +116,9 @@ class SecurityMiddleware:
         await self.app(scope, replay, send_with_headers)
 
     def _check(self, request: Request, body: bytes) -> Response | None:
+        if self.secrets.accounts:
+            denied = self._check_session(request)
+            return denied if denied is not None else self._check_csrf(request, body)
         given = request.query_params.get("token")
         if given is not None:
             if not self.secrets.token_ok(given):
@@ -120,6 +133,20 @@ class SecurityMiddleware:
                 "403: open the URL that 'themegrid serve' printed (it carries the access token)",
                 status_code=403,
             )
+        return self._check_csrf(request, body)
+
+    def _check_session(self, request: Request) -> Response | None:
+        user = self.secrets.sessions.get(request.cookies.get(SESSION_COOKIE) or "")
+        if user is not None:
+            request.scope[USER_KEY] = user
+            return None
+        if request.url.path == "/login" or request.url.path.startswith("/static/"):
+            return None
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse("/login", status_code=303)
+        return PlainTextResponse("403: log in first (/login)", status_code=403)
+
+    def _check_csrf(self, request: Request, body: bytes) -> Response | None:
         if request.method not in ("GET", "HEAD"):
             sent = request.headers.get(CSRF_HEADER)
             if sent is None and request.headers.get("content-type", "").startswith(
@@ -137,7 +164,9 @@ __all__ = [
     "CSP",
     "CSRF_FIELD",
     "SECURITY_HEADERS",
+    "SESSION_COOKIE",
     "TOKEN_COOKIE",
+    "USER_KEY",
     "Secrets",
     "SecurityMiddleware",
     "is_local",

@@ -7,6 +7,7 @@ from typing import Any
 
 from themegrid.errors import MissingDependency, ProjectError, WebError
 from themegrid.project import Project
+from themegrid.store import users
 from themegrid.store.connection import Store
 
 # A web write waits this long for a busy store before its retries (see web/decisions.py).
@@ -31,16 +32,18 @@ def build(project: Project, *, host: str = "127.0.0.1") -> tuple[Any, Any, Store
     from themegrid.web.app import create_app
     from themegrid.web.security import Secrets, is_local
 
-    if not is_local(host):
-        raise WebError(
-            f"--host {host}: serving beyond this computer needs user accounts, which this "
-            "version does not have yet; use --host 127.0.0.1 (the default)"
-        )
     if not project.store_path.exists():
         raise ProjectError(f"{project.root}: nothing coded yet; run 'themegrid code' first")
     codebook = project.load_codebook()
     store = Store(project.store_path, busy_timeout=BUSY_TIMEOUT)
-    secrets_ = Secrets()
+    local = is_local(host)
+    if not local and users.user_count(store) == 0:
+        store.close()
+        raise WebError(
+            f"--host {host}: serving beyond this computer needs user accounts; add one with "
+            "'themegrid user add NAME', or use --host 127.0.0.1 (the default)"
+        )
+    secrets_ = Secrets(accounts=not local)
     app = create_app(store, codebook, secrets_=secrets_, name=project.root.resolve().name)
     return app, secrets_, store
 
@@ -53,7 +56,10 @@ def serve(
     import uvicorn
 
     app, secrets_, store = build(project, host=host)
-    url = f"http://{host}:{port}/?token={secrets_.token}"
+    if secrets_.accounts:
+        url = f"http://{host}:{port}/login (log in with an account from 'themegrid user add')"
+    else:
+        url = f"http://{host}:{port}/?token={secrets_.token}"
     announce(f"themegrid workspace for {project.root.resolve()}: open {url}")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
