@@ -286,3 +286,38 @@ def test_two_coders_decide_the_same_suggestion(browser: Any, site: tuple[Served,
         counts = codings_store.effective_coding(s, *target)
     assert history == [("Coder One", "accepted"), ("Coder Two", "rejected")]
     assert counts is not None and (counts.coder, counts.status) == ("Coder Two", "rejected")
+
+
+def test_a_decision_meeting_a_busy_store_is_kept_and_resent(
+    browser: Any, site: tuple[Served, str]
+) -> None:
+    served, _ = site
+    page = _open(browser, site, "Busy Bee")
+    page.goto(page.url.rsplit("/", 1)[0] + "/queue")
+    target = (
+        page.get_attribute("#decide-form input[name=segment_id]", "value"),
+        page.get_attribute("#decide-form input[name=code_id]", "value"),
+    )
+    other = Store(served.store.path)
+    other.conn.execute("BEGIN IMMEDIATE")  # a `themegrid code` writing
+    try:
+        page.keyboard.press("a")
+        page.locator("#busy-banner", has_text="not stored yet").wait_for(timeout=20000)
+        assert (
+            page.evaluate("JSON.parse(localStorage.getItem('themegrid-pending-decisions')).length")
+            == 1
+        )
+        with _fresh(served.store.path) as s:
+            assert s.scalar("SELECT COUNT(*) FROM codings WHERE coder = 'Busy Bee'") == 0
+    finally:
+        other.conn.rollback()
+        other.close()
+    page.locator("#busy-banner").wait_for(state="hidden", timeout=20000)  # resent by itself
+    with _fresh(served.store.path) as s:
+        rows = [
+            tuple(r)
+            for r in s.query(
+                "SELECT segment_id, code_id, status FROM codings WHERE coder = 'Busy Bee'"
+            )
+        ]
+    assert rows == [(*target, "accepted")]
