@@ -349,3 +349,17 @@ def test_public_address_with_accounts_needs_a_login_and_attributes_to_the_user(
         assert store.scalar("SELECT coder FROM codings WHERE source = 'human'") == "Dee"
     finally:
         store.close()
+
+
+def test_memo_on_a_document_is_kept_and_escaped(served: Served) -> None:
+    c = served.client("Ana")
+    doc = _doc_id(served, "interviews/az.txt")
+    memo = {"kind": "document", "target": str(doc), "text": "Budget <b>first</b>, staffing second."}
+    assert c.post("/memo", data=memo).status_code == 403  # no CSRF token
+    assert c.post("/memo", data={**memo, "csrf": served.secrets.csrf}).status_code == 200
+    html = c.get(f"/doc/{doc}").text
+    assert "Budget &lt;b&gt;first&lt;/b&gt;, staffing second." in html
+    rows = served.store.query("SELECT target_kind, target_id, coder, text FROM memos")
+    assert [tuple(r) for r in rows] == [("document", str(doc), "Ana", memo["text"])]
+    with pytest.raises(Exception, match="never deleted"):
+        served.store.execute("DELETE FROM memos")

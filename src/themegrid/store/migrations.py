@@ -260,4 +260,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0007_memos",
+        """
+        -- Researchers' memos on a document, a code or a passage (segment). Memos are
+        -- research data: kept, never deleted (a trigger refuses).
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('document', 'code', 'segment')),
+            target_id TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX memos_target ON memos(target_kind, target_id);
+        CREATE TRIGGER memos_keep BEFORE DELETE ON memos BEGIN
+            SELECT RAISE(ABORT, 'memos are never deleted');
+        END;
+        """,
+    ),
 )

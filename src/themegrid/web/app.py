@@ -30,8 +30,9 @@ from themegrid.exchange.coded import InvalidCoder, check_coder
 from themegrid.exchange.review import ReviewItem, pending_suggestions, review_order
 from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
+from themegrid.store import memos as memos_store
 from themegrid.store import workspace
-from themegrid.store.connection import Store
+from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
 from themegrid.web.security import (
     CODER_COOKIE,
@@ -299,9 +300,11 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             cs = by_seg.get(t.id, [])
             spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
             rows.append((t, render_turn(t, spans, info), cs))
+        memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
         return ws.page(
             request,
             "reader.html",
+            memos=memos,
             doc=doc,
             rows=rows,
             show_rejected=show_rejected,
@@ -332,6 +335,25 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         except StoreBusy as exc:
             return _busy(ws, request, exc)
         return RedirectResponse(f"{back}#seg-{seg}", status_code=303)
+
+    async def add_memo(request: Request) -> Response:
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        kind, target, text = (str(form.get(k, "")) for k in ("kind", "target", "text"))
+        if kind != "document" or not text.strip():
+            return PlainTextResponse("400: a memo needs a document and some text", 400)
+        doc_id = int(target) if target.isdigit() else -1
+        if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
+            return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+        try:
+            ws.writer.write(
+                lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now())
+            )
+        except StoreBusy as exc:
+            return _busy(ws, request, exc)
+        return RedirectResponse(f"/doc/{doc_id}#memos", status_code=303)
 
     async def remove(request: Request) -> Response:
         coder = _coder(request)
@@ -481,6 +503,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/doc/{doc_id:int}", reader),
         Route("/code-span", code_span, methods=["POST"]),
         Route("/remove", remove, methods=["POST"]),
+        Route("/memo", add_memo, methods=["POST"]),
         Route("/queue", queue),
         Route("/decide", decide, methods=["POST"]),
         Route("/matrix", matrix),
