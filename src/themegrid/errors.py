@@ -92,3 +92,11 @@ class UnsafeArchive(RefiError):
 
 class InvalidCoder(ThemegridError):
     """The coder name is empty or reserved for the machine."""
+
+
+class SpanError(ThemegridError):
+    """A passage to code that is not inside one turn of its document."""
+
+
+class WebError(ThemegridError):
+    """``themegrid serve`` cannot start as asked (e.g. a public address without accounts)."""

@@ -402,7 +402,7 @@ def import_review(
     with store.transaction():
         run_id = start_run(store, "review import", codebook)
         sync_codebook(store, codebook)
-        counts = _apply(store, decisions, viewed, coder, run_id)
+        counts = apply_decisions(store, decisions, viewed, coder, run_id)
         summary = ReviewImportSummary(run_id=run_id, coder=coder, **counts)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         finish_run(store, run_id, summary.to_dict(), {path.name: digest})
@@ -571,9 +571,13 @@ def _live_segments(store: Store, ids: Sequence[str]) -> set[str]:
     return segs_store.live_segment_ids(store, ids)
 
 
-def _apply(
-    store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int
+def apply_decisions(
+    store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int | None
 ) -> dict[str, int]:
+    """Store ``coder``'s decisions and views, as a review import does (call inside a transaction).
+
+    Decisions equal to the coder's stored ones are counted ``unchanged`` and not rewritten.
+    """
     stamp = now()
     existing = store_codings.human_codings(store, coder)
     counts = {"accepted": 0, "rejected": 0, "added": 0, "unchanged": 0}
@@ -593,9 +597,11 @@ def _apply(
 
 
 __all__ = [
+    "Decision",
     "ExportSummary",
     "ReviewImportSummary",
     "ReviewItem",
+    "apply_decisions",
     "export_review",
     "import_review",
     "pending_suggestions",

@@ -214,15 +214,60 @@ def move_human_codings(store: Store, old_id: str, new_id: str, note: str) -> int
 
     ``note`` is added to each moved coding's note; the move is kept in its history
     (by trigger). A coding whose coder already has one for that code on the new
-    segment stays where it is. Returns how many moved.
+    segment stays where it is. A coding of a passage (span) follows only if the
+    passage's text is still in the edited turn (its offsets then point at it there);
+    otherwise it stays on the old segment, orphaned and listed, never dropped.
+    Returns how many moved.
     """
+    stamp = now()
+    set_note = "note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
+    moved = 0
+    old = store.conn.execute("SELECT start, text FROM segments WHERE id = ?", (old_id,)).fetchone()
+    new = store.conn.execute("SELECT start, text FROM segments WHERE id = ?", (new_id,)).fetchone()
+    spans = store.conn.execute(
+        "SELECT id, span_start, span_end FROM codings"
+        " WHERE segment_id = ? AND source = 'human' AND span_start IS NOT NULL",
+        (old_id,),
+    ).fetchall()
+    for coding_id, span_start, span_end in spans:
+        if old is None or new is None:
+            continue
+        rel = span_start - old[0]
+        found = _nearest(new[1], old[1][rel : rel + span_end - span_start], rel)
+        if found is None:
+            continue
+        cur = store.execute(
+            "UPDATE OR IGNORE codings SET segment_id = ?, span_start = ?, span_end = ?,"
+            f" updated_at = ?, {set_note} WHERE id = ?",
+            (
+                new_id,
+                new[0] + found,
+                new[0] + found + span_end - span_start,
+                stamp,
+                note,
+                note,
+                coding_id,
+            ),
+        )
+        moved += cur.rowcount
     cur = store.execute(
-        "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
-        " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
-        " WHERE segment_id = ? AND source = 'human'",
-        (new_id, now(), note, note, old_id),
+        f"UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?, {set_note}"
+        " WHERE segment_id = ? AND source = 'human' AND span_start IS NULL",
+        (new_id, stamp, note, note, old_id),
     )
-    return int(cur.rowcount)
+    return moved + int(cur.rowcount)
+
+
+def _nearest(text: str, passage: str, near: int) -> int | None:
+    """Where ``passage`` occurs in ``text``, the occurrence nearest ``near``; None if absent."""
+    if not passage:
+        return None
+    hits = []
+    at = text.find(passage)
+    while at >= 0:
+        hits.append(at)
+        at = text.find(passage, at + 1)
+    return min(hits, key=lambda h: abs(h - near)) if hits else None
 
 
 # --- queries --------------------------------------------------------------------------
