@@ -88,3 +88,43 @@ class RefiError(InputFileError):
 
 class UnsafeArchive(RefiError):
     """A zip archive refused for safety (path escape, zip bomb)."""
+
+
+class StoreUnusable(ProjectError):
+    """The store file cannot be used as it is; nothing was written to it."""
+
+
+class StoreReadOnly(StoreUnusable):
+    """The store, its folder or the file system does not allow writing."""
+
+
+class StorePermissionDenied(StoreUnusable):
+    """The store file (or its folder) may not be read by this user."""
+
+
+class StoreDamaged(StoreUnusable):
+    """The store file is corrupted or truncated."""
+
+
+class StoreEmpty(StoreDamaged):
+    """The store file has 0 bytes."""
+
+
+class ForeignStore(StoreUnusable):
+    """An SQLite (or other) file that is not a themegrid store."""
+
+
+class StoreTooNew(StoreUnusable):
+    """A store written by a newer themegrid, with migrations this one does not know."""
+
+
+class DiskFull(ThemegridError):
+    """The disk filled up during a write; the command's changes were rolled back."""
+
+
+class BackupError(ThemegridError):
+    """A backup could not be made, found or restored."""
+
+
+class OutputError(ThemegridError):
+    """A file could not be written (disk full, read-only, no permission); nothing was replaced."""

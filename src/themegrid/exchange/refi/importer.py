@@ -36,6 +36,7 @@ from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 
 #: The user themegrid writes its own (machine) suggestions as; never imported as a human.
@@ -268,6 +269,7 @@ class _Writer:
         n_segments = n_codings = 0
         coders: set[str] = set()
         written_yaml = False
+        backup_before(self.store, self.plan.command)
         try:
             with self.store.transaction() as conn:
                 self._insert_codes(conn, ids, new_codes)
