@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from themegrid.errors import BackupError, DiskFull, StoreDamaged, ThemegridError
+from themegrid.errors import BackupError, DiskFull, StoreDamaged, StoreEmpty, ThemegridError
 from themegrid.store.connection import (
     Store,
     backups_dir,
@@ -144,8 +144,10 @@ def plan_restore(store_path: Path, backup: Path | str) -> RestorePlan:
         try:
             with _read_only(store_path) as conn:
                 lost, coders = _decisions_after(conn, last_id)
+        except StoreEmpty:
+            lost, damaged = None, "it is empty"
         except ThemegridError as exc:
-            lost, damaged = None, str(exc).split(": ", 1)[-1][:160]
+            lost, damaged = None, _short(exc)
     return RestorePlan(store_path, backup, when, in_backup, lost, coders, damaged)
 
 
@@ -185,6 +187,12 @@ def restore_backup(plan: RestorePlan) -> Path | None:
         source.close()
     Store(store_path).close()  # migrate the restored copy to the current schema
     return None
+
+
+def _short(exc: ThemegridError) -> str:
+    """The reason in an error message, without the path before it or the advice after it."""
+    text = str(exc).split(": ", 1)[-1]
+    return text.split(";", 1)[0]
 
 
 @contextlib.contextmanager
