@@ -65,9 +65,8 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         try:
             if not in_memory:
-                check_store_contents(
-                    self.conn, self.path
-                )  # reads only: a foreign file stays as it is
+                # reads only: a foreign file stays as it is
+                check_store_contents(self.conn, self.path)
                 self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
