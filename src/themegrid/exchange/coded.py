@@ -36,6 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from themegrid.cells import read_rows
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ThemegridError, ValidationError
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.segment.ids import segment_id
 from themegrid.segment.interviewer import is_interviewer
 from themegrid.store import codes as store_codes
@@ -328,6 +329,9 @@ def _read_csv(path: Path, sep: str) -> tuple[list[str], list[tuple[str, ...]]]:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[str, ...]]]:
+    bomb = corpus_zip_reason(path)
+    if bomb:
+        raise InputFileError(str(path), f"{bomb}; nothing was imported")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

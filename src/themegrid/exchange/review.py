@@ -29,6 +29,7 @@ from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.coded import CodeIndex, check_coder, known_codes, norm
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as segs_store
 from themegrid.store.backup import backup_before
@@ -427,6 +428,9 @@ class _Cells:
 def _read_review(path: Path) -> list[_Cells]:
     if not path.is_file():
         raise InputFileError(str(path), "no such file; check the path")
+    bomb = corpus_zip_reason(path)
+    if bomb:
+        raise InputFileError(str(path), f"{bomb}; nothing was imported")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

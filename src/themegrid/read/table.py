@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import decode_bytes, repair_text
 
 _TEXT_NAMES = (
@@ -82,6 +83,9 @@ def _load_xlsx(request: ReadRequest) -> Table:
             "is not a valid .xlsx (not a zip archive; maybe an old .xls or a renamed file); "
             "open it in Excel and save it as .xlsx",
         )
+    bomb = corpus_zip_reason(request.path)
+    if bomb:
+        raise InputFileError(request.display_path, f"{bomb}; not read")
     from openpyxl import load_workbook
 
     from themegrid.cells import read_rows
