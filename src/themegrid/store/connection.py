@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ STORE_NAME = "themegrid.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"
 VERSION_KEY = "schema_written_by"  # meta: the themegrid version that last migrated the store
 BACKUPS = Path(".themegrid") / "backups"  # beside the store, in the project folder
+WRITER_NOTE = Path(".themegrid") / "writer.json"  # who holds the write lock, for the waiting
 _OPENED: list[str] = []  # the store opened last, for errors met outside a transaction
 
 
@@ -48,8 +50,11 @@ def now() -> str:
 class Store:
     """A connection to a project's SQLite store, migrated to the current schema."""
 
+    busy_timeout: float = 30.0  # seconds a writer waits for another
+
     def __init__(self, path: Path | str, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         in_memory = self.path == ":memory:"
         if not in_memory:
             check_store_file(Path(self.path))
@@ -94,15 +99,7 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreBusy(
-                    f"{self.path}: another themegrid command is writing to this project; "
-                    "wait for it to finish and run this command again"
-                ) from exc
-            raise (explain_database_error(exc, self.path) or exc) from exc
+        self._begin()
         try:
             yield self.conn
         except BaseException as exc:
@@ -120,6 +117,80 @@ class Store:
                 with suppress(sqlite3.Error):
                     self.conn.rollback()
                 raise (explain_database_error(exc, self.path, rolled_back=True) or exc) from exc
+        finally:
+            self._drop_writer_note()
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; if another command writes, say at once whom we wait for, then wait
+        up to ``busy_timeout`` seconds and fail naming it (nothing written)."""
+        try:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                holder = self._writer_note()
+                self.on_wait(
+                    f"Waiting up to {self.busy_timeout:.0f} s for {holder} to finish writing "
+                    f"to {self.path} ..."
+                )
+                self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as again:
+                    if _is_busy(again):
+                        raise StoreBusy(
+                            f"{self.path}: another themegrid command ({holder}) is still writing to "
+                            f"this project after "
+                            f"{self.busy_timeout:.0f} s; nothing was changed; wait for it to "
+                            "finish and run this command again"
+                        ) from again
+                    raise
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        except sqlite3.OperationalError as exc:
+            raise (explain_database_error(exc, self.path) or exc) from exc
+        self._leave_writer_note()
+
+    def on_wait(self, message: str) -> None:
+        """Told, once, that this command waits for another writer (stderr by default)."""
+        print(message, file=sys.stderr, flush=True)
+
+    # --- who is writing: a small note beside the store --------------------------------
+
+    def _writer_note_path(self) -> Path | None:
+        return None if self.path == ":memory:" else Path(self.path).parent / WRITER_NOTE
+
+    def _leave_writer_note(self) -> None:
+        note = self._writer_note_path()
+        if note is None:
+            return
+        info = {"pid": os.getpid(), "command": _command_line(), "since": now()}
+        with suppress(OSError):
+            note.parent.mkdir(parents=True, exist_ok=True)
+            tmp = note.with_name(f"{note.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(info), encoding="utf-8")
+            os.replace(tmp, note)
+
+    def _drop_writer_note(self) -> None:
+        note = self._writer_note_path()
+        if note is None:
+            return
+        with suppress(OSError, ValueError):
+            if json.loads(note.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                note.unlink()
+
+    def _writer_note(self) -> str:
+        """Who holds the write lock, as far as the note says: "'themegrid code' (pid 12, since ...)"."""
+        note = self._writer_note_path()
+        try:
+            info = json.loads(note.read_text(encoding="utf-8")) if note else {}
+        except (OSError, ValueError):
+            info = {}
+        if not info:
+            return "a program that left no note"
+        return f"'{info.get('command', '?')}' (pid {info.get('pid', '?')}, since {info.get('since', '?')})"
 
     # --- schema ---------------------------------------------------------------------
 
@@ -177,6 +248,16 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _command_line() -> str:
+    args = [Path(sys.argv[0]).name if sys.argv else "python", *sys.argv[1:3]]
+    name = "themegrid" if args[0] in ("__main__.py", "themegrid", "-m") else args[0]
+    return " ".join([name, *(a for a in args[1:] if not a.startswith("-"))])
 
 
 def _statements(sql: str) -> Iterator[str]:
