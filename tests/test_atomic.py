@@ -69,7 +69,9 @@ def test_a_full_disk_is_a_one_line_output_error(
 
     monkeypatch.setattr(atomic.os, "replace", full)
     target = tmp_path / "out.csv"
-    with pytest.raises(OutputError, match="disk is full.*nothing was replaced"):
-        with atomic_path(target) as tmp:
-            tmp.write_text("x")
+    with (
+        pytest.raises(OutputError, match=r"disk is full.*nothing was replaced"),
+        atomic_path(target) as tmp,
+    ):
+        tmp.write_text("x")
     assert list(tmp_path.iterdir()) == []
