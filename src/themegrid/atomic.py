@@ -39,7 +39,9 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             prefix=f".{target.name}.tg{os.getpid()}-", suffix=".tmp", dir=target.parent
         )
     except OSError as exc:
-        raise output_error(target, exc) from exc
+        if exc.errno in _EXPLAINED:
+            raise output_error(target, exc) from exc
+        raise
     os.close(fd)
     tmp = Path(name)
     try:

@@ -128,3 +128,11 @@ class BackupError(ThemegridError):
 
 class OutputError(ThemegridError):
     """A file could not be written (disk full, read-only, no permission); nothing was replaced."""
+
+
+class YamlLimit(ThemegridError):
+    """A codebook YAML file over a limit (alias expansion, tags, recursion); ``line`` locates it."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line

@@ -20,7 +20,7 @@ import yaml
 
 from themegrid.codebook.model import Code, Codebook, Cues
 from themegrid.codebook.patterns import pattern_problems
-from themegrid.errors import CodebookError, Problem
+from themegrid.errors import CodebookError, Problem, YamlLimit
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -73,14 +73,6 @@ def _limit(env: str, default: int) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
-class _TooBig(Exception):
-    """Raised inside the expansion when a limit is reached (becomes one Problem)."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
-
-
 class _Expander:
     """Turns a composed node graph into _Map/_Seq/scalars, counting every value produced.
 
@@ -99,19 +91,19 @@ class _Expander:
         line = node.start_mark.line + 1
         self.count += 1
         if self.count > self.budget:
-            raise _TooBig(
+            raise YamlLimit(
                 f"more than {self.budget} values once YAML aliases are expanded (an alias bomb?); "
                 f"write the codebook without nested aliases, or raise {MAX_YAML_NODES_ENV}",
                 line,
             )
         if node.tag not in _PLAIN_TAGS:
-            raise _TooBig(
+            raise YamlLimit(
                 f"YAML tag '{node.tag}' is not allowed in a codebook (only plain text, numbers, "
                 "lists and mappings); remove the tag",
                 line,
             )
         if id(node) in self.open:
-            raise _TooBig(
+            raise YamlLimit(
                 "a YAML alias refers to a mapping or list that contains it (a recursive alias); "
                 "remove the alias",
                 line,
@@ -209,7 +201,7 @@ def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
         return None
     try:
         return _Expander(problems, display).expand(node)
-    except _TooBig as exc:
+    except YamlLimit as exc:
         problems.append(Problem(str(exc), display, exc.line))
         return None
 
