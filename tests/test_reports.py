@@ -278,23 +278,3 @@ def test_closest_path() -> None:
     assert closest_path("interviews/AZ_01.txt", files) == "interviews/az_01.txt"
     assert closest_path("az_01.txt", files) == "interviews/az_01.txt"  # other folder
     assert closest_path("completely_else.docx", files) is None
-
-
-def test_a_command_waiting_for_another_writer_says_so_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from themegrid.errors import StoreBusy
-    from themegrid.store import connection
-
-    heard: list[tuple[str, float]] = []
-    monkeypatch.setattr(connection, "on_wait", lambda path, s: heard.append((path, s)))
-    first = Store(tmp_path / "s.sqlite")
-    second = Store(tmp_path / "s.sqlite", busy_timeout=0.2)
-    with first.transaction(), pytest.raises(StoreBusy), second.transaction():
-        pass
-    assert heard == [(str(tmp_path / "s.sqlite"), 0.2)]
-    with second.transaction():  # free again: no message
-        pass
-    assert len(heard) == 1
-    first.close()
-    second.close()

@@ -17,20 +17,7 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.e
     importlib.import_module(f"{__name__}.{_module}")
 
 
-def _say_waiting(path: str, seconds: float) -> None:
-    import typer
-
-    typer.echo(
-        f"{path}: another themegrid command is writing to this project; waiting up to "
-        f"{seconds:.0f} s for it to finish ...",
-        err=True,
-    )
-
-
 def main() -> None:
-    from themegrid.store import connection
-
-    connection.on_wait = _say_waiting
     app()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,11 @@ def code_inputs(project: Project, codebook: Codebook, **options: object) -> Code
     if meta_path.is_file():
         digest.update(b"metadata\x00" + hashlib.sha256(meta_path.read_bytes()).digest())
     for rel, path in plan.files:
-        digest.update(rel.encode() + b"\x00" + hashlib.sha256(path.read_bytes()).digest())
+        try:
+            content = hashlib.sha256(path.read_bytes()).digest()
+        except OSError:  # unreadable: ingest reports it; a fresh marker forces a full run
+            content = os.urandom(32)
+        digest.update(rel.encode() + b"\x00" + content)
     return CodeInputs(digest.hexdigest(), tuple(rel for rel, _ in plan.files), tuple(plan.warnings))
 
 

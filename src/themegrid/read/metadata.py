@@ -18,7 +18,7 @@ import difflib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from themegrid.errors import InputFileError
 from themegrid.read.repair import decode_bytes
@@ -117,6 +117,12 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
             )
             continue
         rel = normalise_path(raw_path)
+        if rel.startswith("/") or ".." in rel.split("/") or PureWindowsPath(raw_path).drive:
+            warnings.append(
+                f"{display}:{line_no}: '{raw_path}' points outside corpus/; row ignored "
+                "(name files by their path inside corpus/)"
+            )
+            continue
         if rel in rows:
             warnings.append(
                 f"{display}:{line_no}: '{rel}' is described again (first on line {rows[rel].line}); "

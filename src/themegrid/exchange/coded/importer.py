@@ -24,6 +24,7 @@ from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
 
@@ -96,12 +97,15 @@ def import_coded(
         parsed.append((table, rows, attrs))
     if problems:
         raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
-    index = known_codes(store, codebook)
-    row_codes, created = resolve_row_codes(index, parsed, add_codes)
-    plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
-    if problems:
-        raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
+    backup_before(store, "import-coded")
     with store.transaction():
+        # Planned against the store inside the write transaction: two imports of one file
+        # at once, or a concurrent 'code' run, cannot change what the plan matched.
+        index = known_codes(store, codebook)
+        row_codes, created = resolve_row_codes(index, parsed, add_codes)
+        plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
+        if problems:
+            raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
         run_id = start_run(store, "import-coded", codebook)
         store_codes.sync_codebook(store, codebook)
         store_codes.add_codes(

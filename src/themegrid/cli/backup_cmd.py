@@ -1,0 +1,66 @@
+"""``themegrid restore BACKUP`` and ``themegrid backups``: the store's automatic backups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from themegrid.cli.app import JsonOpt, ProjectOpt, app
+from themegrid.project import open_project
+
+
+@app.command("backups")
+def backups_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """List the automatic backups of the store (made before each command that changes human
+    decisions; the newest THEMEGRID_KEEP_BACKUPS, default 10, are kept)."""
+    from themegrid.store.connection import backups_dir, list_backups
+
+    proj = open_project(project, need=())
+    found = list_backups(proj.store_path)
+    if as_json:
+        typer.echo(json.dumps([str(p) for p in found]))
+        return
+    if not found:
+        typer.echo(f"No backups in {backups_dir(proj.store_path)}.")
+        return
+    for path in found:
+        typer.echo(f"{path}  ({path.stat().st_size} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    backup: Annotated[
+        Path,
+        typer.Argument(
+            help="A backup file, or its name in .themegrid/backups/ (see 'themegrid backups').",
+            metavar="BACKUP",
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Replace the project store with a backup, after saying how many human decisions that loses.
+
+    The current store is backed up first (or, if it cannot be read, kept beside
+    the restored one as themegrid.sqlite.damaged-<time>).
+    """
+    from themegrid.store.backup import plan_restore, restore_backup
+
+    proj = open_project(project, need=())
+    plan = plan_restore(proj.store_path, backup)
+    typer.echo(
+        f"Backup {plan.backup.name}: {plan.decisions_in_backup} human decision(s), "
+        f"made {plan.backup_time}."
+    )
+    typer.echo(plan.warning())
+    if not yes and not typer.confirm("Restore it?", default=False):
+        typer.echo("Nothing was changed.")
+        raise typer.Exit(1)
+    kept = restore_backup(plan)
+    typer.echo(
+        f"Restored {proj.store_path} from {plan.backup.name}."
+        + (f" The store as it was is in {kept}." if kept else "")
+    )
