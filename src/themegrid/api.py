@@ -26,7 +26,7 @@ from themegrid.project import Project, open_project
 
 if TYPE_CHECKING:
     from themegrid.aggregate.agreement import AgreementReport
-    from themegrid.aggregate.evaluate import EvaluationReport
+    from themegrid.aggregate.evaluate import EvaluationReport, LearningCurve
     from themegrid.codebook.check import CheckReport
     from themegrid.exchange.coded import ImportSummary as CodedImportSummary
     from themegrid.exchange.coded import Layout
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from themegrid.pipeline.coding import CodingSummary
     from themegrid.pipeline.ingest import IngestSummary, ProgressFn
     from themegrid.pipeline.status import ProjectStatus
+    from themegrid.store.backup import RestorePlan
 
 ProjectLike = Project | str | Path
 DEFAULT_REPORT = Path("reports") / "theme_matrix.xlsx"
@@ -75,6 +76,7 @@ def code(
     include_interviewers: bool = False,
     use_model: bool = True,
     prune: bool = False,
+    workers: int | None = None,
     progress: ProgressFn | None = None,
 ) -> CodingSummary:
     """``themegrid code``: ingest, then suggest codes for every codable segment (one run)."""
@@ -91,6 +93,7 @@ def code(
             use_model=use_model,
             prune=prune,
             progress=progress,
+            workers=workers,
         )
 
 
@@ -234,6 +237,26 @@ def evaluate(
         )
 
 
+def learning_curve(
+    project: ProjectLike,
+    against: str,
+    *,
+    folds: int = 5,
+    baseline: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> LearningCurve:
+    """``themegrid evaluate --curve``: scores after 25, 50, 100, ... of the coder's decisions."""
+    from themegrid.aggregate.evaluate import learning_curve as run_curve
+
+    proj = project_of(project)
+    codebook = proj.load_codebook()
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_curve(
+            store, codebook, against, folds=folds, n_jobs=-1, baseline=baseline, progress=progress
+        )
+
+
 # --- exchange ---------------------------------------------------------------------------------
 
 
@@ -331,3 +354,27 @@ def import_qdpx(
     from themegrid.exchange.refi import import_qdpx as run_import
 
     return run_import(project_of(project), file, coder_prefix=coder_prefix)
+
+
+# --- backups --------------------------------------------------------------------------------
+
+
+def backups(project: ProjectLike) -> list[Path]:
+    """``themegrid backups``: the store's automatic backups, oldest first."""
+    from themegrid.store.connection import list_backups
+
+    return list_backups(project_of(project, need=()).store_path)
+
+
+def plan_restore(project: ProjectLike, backup: Path | str) -> RestorePlan:
+    """``themegrid restore``, first step: check the backup, count what restoring would lose."""
+    from themegrid.store.backup import plan_restore as run_plan
+
+    return run_plan(project_of(project, need=()).store_path, backup)
+
+
+def restore(plan: RestorePlan) -> Path | None:
+    """``themegrid restore``, second step: replace the store; returns the copy made of it first."""
+    from themegrid.store.backup import restore_backup
+
+    return restore_backup(plan)

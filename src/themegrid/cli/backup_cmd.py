@@ -9,22 +9,20 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app
-from themegrid.project import open_project
 
 
 @app.command("backups")
 def backups_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
     """List the automatic backups of the store (made before each command that changes human
     decisions; the newest THEMEGRID_KEEP_BACKUPS, default 10, are kept)."""
-    from themegrid.store.connection import backups_dir, list_backups
+    from themegrid.api import backups
 
-    proj = open_project(project, need=())
-    found = list_backups(proj.store_path)
+    found = backups(project)
     if as_json:
         typer.echo(json.dumps([str(p) for p in found]))
         return
     if not found:
-        typer.echo(f"No backups in {backups_dir(proj.store_path)}.")
+        typer.echo("No backups yet (one is made before each command that changes human decisions).")
         return
     for path in found:
         typer.echo(f"{path}  ({path.stat().st_size} bytes)")
@@ -47,10 +45,9 @@ def restore_cmd(
     The current store is backed up first (or, if it cannot be read, kept beside
     the restored one as themegrid.sqlite.damaged-<time>).
     """
-    from themegrid.store.backup import plan_restore, restore_backup
+    from themegrid.api import plan_restore, restore
 
-    proj = open_project(project, need=())
-    plan = plan_restore(proj.store_path, backup)
+    plan = plan_restore(project, backup)
     typer.echo(
         f"Backup {plan.backup.name}: {plan.decisions_in_backup} human decision(s), "
         f"made {plan.backup_time}."
@@ -59,8 +56,8 @@ def restore_cmd(
     if not yes and not typer.confirm("Restore it?", default=False):
         typer.echo("Nothing was changed.")
         raise typer.Exit(1)
-    kept = restore_backup(plan)
+    kept = restore(plan)
     typer.echo(
-        f"Restored {proj.store_path} from {plan.backup.name}."
+        f"Restored {plan.store} from {plan.backup.name}."
         + (f" The store as it was is in {kept}." if kept else "")
     )

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, make_app, plain_console
-from themegrid.project import open_project
 
 if TYPE_CHECKING:
     from themegrid.codebook.check import CheckReport
@@ -36,10 +35,9 @@ def check(
     Exit status 1 on validation errors; with --strict also when an example is
     missed by its cues or a counterexample is hit.
     """
-    from themegrid.codebook.check import check_codebook
+    from themegrid.api import check_codebook
 
-    proj = open_project(project)
-    report = check_codebook(proj.codebook_dir)
+    report = check_codebook(project)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -19,8 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, plain_console
-from themegrid.errors import ProjectError
-from themegrid.project import init_project, open_project
+from themegrid.project import init_project
 
 if TYPE_CHECKING:
     from themegrid.pipeline.coding import CodingSummary
@@ -130,14 +129,12 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
-    from themegrid.pipeline.ingest import ingest
+    from themegrid.api import ingest
 
-    proj = open_project(project, need=("corpus",))
     console = plain_console()
-    with proj.open_store() as store:
-        bar, update = _progress_bar(console)
-        with bar:
-            summary = ingest(proj, store, prune=prune, progress=update)
+    bar, update = _progress_bar(console)
+    with bar:
+        summary = ingest(project, prune=prune, progress=update)
     _print_ingest(console, summary)
     if not summary.changed_anything:
         console.print("Nothing to do: every file is unchanged since the last ingest.")
@@ -172,29 +169,24 @@ def code_cmd(
     Human decisions are never changed, and a code a human rejected on a
     segment is not suggested there again.
     """
-    from themegrid.pipeline.coding import run_coding
+    from themegrid.api import code
 
-    proj = open_project(project, need=("codebook", "corpus"))
-    codebook = proj.load_codebook()
     console = plain_console(stderr=as_json)
-    with proj.open_store() as store:
-        bar, update = _progress_bar(console)
-        with bar:
-            summary = run_coding(
-                proj,
-                store,
-                codebook,
-                include_interviewers=include_interviewers,
-                use_model=not no_model,
-                prune=prune,
-                progress=update,
-                workers=workers,
-            )
+    bar, update = _progress_bar(console)
+    with bar:
+        summary = code(
+            project,
+            include_interviewers=include_interviewers,
+            use_model=not no_model,
+            prune=prune,
+            workers=workers,
+            progress=update,
+        )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_ingest(console, summary.ingest)
-    _print_coding(console, summary, codebook.name, codebook.version)
+    _print_coding(console, summary, summary.codebook_name, summary.codebook_version)
 
 
 def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -> None:
@@ -292,15 +284,9 @@ def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]
 @app.command("status")
 def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
-    from themegrid.pipeline.status import project_status
+    from themegrid.api import status
 
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(
-            f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
-        )
-    with proj.open_store() as store:
-        info = project_status(store).to_dict()
+    info = status(project).to_dict()
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return

@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, wide_console
-from themegrid.project import open_project
 
 if TYPE_CHECKING:
     from themegrid.aggregate.agreement import AgreementReport
@@ -60,43 +59,20 @@ def evaluate_cmd(
     codebook's examples; rules, model, both, and a plain TF-IDF + logistic
     regression baseline are scored per code (precision, recall, F1, Cohen's kappa).
     """
-    from themegrid.aggregate.evaluate import evaluate
-    from themegrid.tag.model import SuggestionModel
+    from themegrid.api import evaluate, learning_curve
 
-    proj = open_project(project)
-    codebook = proj.load_codebook()
-    with proj.open_store() as store:
-        console = wide_console(stderr=True)
-        progress = (
-            None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
-        )
-        if curve:
-            from themegrid.aggregate.evaluate import learning_curve
-
-            result = learning_curve(
-                store,
-                codebook,
-                against,
-                folds=folds,
-                n_jobs=-1,
-                baseline=baseline,
-                progress=progress,
-            )
-            if as_json:
-                typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-            else:
-                _print_curve(result)
-            return
-        report = evaluate(
-            store,
-            codebook,
-            against,
-            folds=folds,
-            model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
-            n_jobs=-1,
-            baseline=baseline,
-            progress=progress,
-        )
+    console = wide_console(stderr=True)
+    progress = None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
+    if curve:
+        result = learning_curve(project, against, folds=folds, baseline=baseline, progress=progress)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_curve(result)
+        return
+    report = evaluate(
+        project, against, folds=folds, baseline=baseline, context=context, progress=progress
+    )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -58,6 +58,9 @@ class CodingSummary:
     not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
     #: code id -> live machine suggestions no human has decided yet (total, of them model)
     awaiting_review: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the codebook the run used
+    codebook_name: str = ""
+    codebook_version: str = ""
 
     @property
     def did_nothing(self) -> bool:
@@ -154,6 +157,8 @@ def run_coding(
             model=model_summary,
             not_machine_coded=not_machine_coded(store),
             awaiting_review=awaiting_review_per_code(store, codebook),
+            codebook_name=codebook.name,
+            codebook_version=codebook.version,
         )
         finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
         record_run(
@@ -216,6 +221,8 @@ def _replay(
         ),
         not_machine_coded=not_machine_coded(store),
         awaiting_review=awaiting_review_per_code(store, codebook),
+        codebook_name=codebook.name,
+        codebook_version=codebook.version,
     )
     finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
     return summary
