@@ -92,3 +92,7 @@ class UnsafeArchive(RefiError):
 
 class InvalidCoder(ThemegridError):
     """The coder name is empty or reserved for the machine."""
+
+
+class CodesNotInCodebook(ThemegridError):
+    """A coder's codes are missing from the codebook, so scoring against them would mislead."""

@@ -24,7 +24,7 @@ segments to create or match), ``importer`` (validate, then write once).
 from __future__ import annotations
 
 from themegrid.exchange.coded.codes import codes_as_yaml, create_code
-from themegrid.exchange.coded.columns import Layout
+from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Layout
 from themegrid.exchange.coded.importer import ImportSummary, import_coded
 from themegrid.exchange.labels import (
     CodeIndex,
@@ -36,6 +36,7 @@ from themegrid.exchange.labels import (
 )
 
 __all__ = [
+    "NO_CODE_MARKERS",
     "CodeIndex",
     "ImportSummary",
     "InvalidCoder",

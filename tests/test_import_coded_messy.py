@@ -1,0 +1,206 @@
+"""import-coded on messy real-world files: bad rows skipped on request, repeated ids,
+long format, "no code" markers, codes written to the codebook, evaluate afterwards."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from themegrid.aggregate.evaluate import evaluate
+from themegrid.cli import app
+from themegrid.codebook import load_codebook
+from themegrid.codebook.load import ID_RE
+from themegrid.errors import CodesNotInCodebook, ValidationError
+from themegrid.exchange.coded import Layout, import_coded
+from themegrid.store.connection import Store
+
+CODEBOOK = """\
+codebook:
+  name: Messy
+  version: "1"
+codes:
+  - id: funding
+    name: Funding
+    definition: Money.
+  - id: staffing
+    name: Staffing
+    definition: People.
+"""
+
+
+@pytest.fixture
+def codebook(tmp_path: Path):
+    folder = tmp_path / "cb"
+    folder.mkdir()
+    (folder / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return load_codebook(folder)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def codings(store: Store, coder: str) -> set[tuple[str, str]]:
+    rows = store.query(
+        "SELECT s.row_id, c.code_id FROM codings c JOIN segments s ON s.id = c.segment_id "
+        "WHERE c.source = 'human' AND c.coder = ? AND c.status = 'accepted'",
+        (coder,),
+    )
+    return {(r[0], r[1]) for r in rows}
+
+
+def test_bad_rows_refuse_naming_the_option_then_skip_into_a_report(
+    codebook, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        ["ResponseId", "Text", "Code"],
+        [
+            ["R1", "We lack money.", "Funding"],
+            ["R2", "", "Funding"],  # codes but no text
+            ["R3", "Too few teachers.", "Staffing"],
+            ["R4", "Buses are late.", "=Transport"],  # unknown code, looks like a formula
+            ["R5", "Money and people.", "Funding;Staffing"],
+        ],
+    )
+    store = Store(":memory:")
+    with pytest.raises(ValidationError) as err:
+        import_coded(store, [path], coder="Ana", codebook=codebook)
+    assert "--skip-bad-rows" in str(err.value)
+    assert store.scalar("SELECT COUNT(*) FROM codings") == 0
+    reports = tmp_path / "reports"
+    summary = import_coded(
+        store, [path], coder="Ana", codebook=codebook, skip_bad_rows=True, report_dir=reports
+    )
+    assert codings(store, "Ana") == {
+        ("R1", "funding"),
+        ("R3", "staffing"),
+        ("R5", "funding"),
+        ("R5", "staffing"),
+    }
+    assert {(s.file, s.row) for s in summary.skipped} == {("mixed.csv", 3), ("mixed.csv", 5)}
+    assert summary.skipped_report is not None
+    with open(summary.skipped_report, newline="", encoding="utf-8") as fh:
+        listed = list(csv.DictReader(fh))
+    assert [(r["file"], r["row"]) for r in listed] == [("mixed.csv", "3"), ("mixed.csv", "5")]
+    assert "codes but no text" in listed[0]["reason"]
+    assert listed[1]["reason"].startswith("unknown code '")  # no live formula
+    assert all(not r["reason"].startswith("=") for r in listed)
+
+
+def test_repeated_ids_merge_same_text_and_split_different_text(codebook, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "long.csv",
+        ["lfdn", "answer", "tag"],
+        [
+            ["7", "No budget and no staff.", "Funding"],
+            ["7", "No budget and no staff.", "Staffing"],  # long format: same id, same text
+            ["8", "First answer.", "Funding"],
+            ["8", "A second, different answer.", "Staffing"],  # survey-tool quirk
+            ["9", "Nothing to add.", "NotCodable"],
+            ["10", "-", "notAnswered"],
+        ],
+    )
+    store = Store(":memory:")
+    summary = import_coded(
+        store, [path], coder="Ana", codebook=codebook, layout=Layout(code_columns=("tag",))
+    )
+    assert summary.rows_merged == 1
+    assert summary.no_code_cells == 2
+    assert len(summary.warnings) == 1 and "row 5" in summary.warnings[0]
+    assert "'8'" in summary.warnings[0] and "row 4" in summary.warnings[0]
+    assert codings(store, "Ana") == {
+        ("7", "funding"),
+        ("7", "staffing"),
+        ("8", "funding"),
+        ("8~2", "staffing"),
+    }
+    assert store.scalar("SELECT COUNT(*) FROM segments") == 5
+    assert store.scalar("SELECT COUNT(*) FROM codes WHERE lower(id) LIKE '%cod%'") == 0
+
+
+def test_no_code_markers_are_configurable(codebook, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "m.csv",
+        ["ResponseId", "Text", "Code"],
+        [["R1", "Money.", "Funding"], ["R2", "Hmm.", "keine Angabe"]],
+    )
+    store = Store(":memory:")
+    with pytest.raises(ValidationError, match="keine Angabe"):
+        import_coded(store, [path], coder="Ana", codebook=codebook)
+    layout = Layout(no_code_markers=("keine Angabe",))
+    summary = import_coded(store, [path], coder="Ana", codebook=codebook, layout=layout)
+    assert summary.no_code_cells == 1 and codings(store, "Ana") == {("R1", "funding")}
+
+
+def test_long_flag_merges_repeated_text_without_an_id(codebook, tmp_path: Path) -> None:
+    rows = [["Money and staff.", "Funding"], ["Money and staff.", "Staffing"]]
+    path = write_csv(tmp_path / "noid.csv", ["Text", "Code"], rows)
+    store = Store(":memory:")
+    wide = import_coded(store, [path], coder="Ana", codebook=codebook)
+    assert wide.segments_created == 2
+    store = Store(":memory:")
+    merged = import_coded(store, [path], coder="Ana", codebook=codebook, layout=Layout(long=True))
+    assert merged.segments_created == 1 and merged.codings_added == 2
+
+
+def run(args: list[str]) -> Result:
+    return CliRunner().invoke(app, args)
+
+
+def test_numeric_and_foreign_labels_reach_the_codebook_and_evaluate(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    assert run(["init", str(root)]).exit_code == 0
+    labels = ["1", "2", "8 - Press for Accuracy", "Évaluation", "教育"]
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    rows = [
+        [f"R{i}", f"{words[i % 5]} answer number {i} about {words[i % 5]}", labels[i % 5]]
+        for i in range(20)
+    ]
+    path = write_csv(tmp_path / "talk.csv", ["ResponseId", "Text", "Code"], rows)
+    result = run(["import-coded", str(path), "--coder", "Ana", "--add-codes", "-p", str(root)])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    assert "untouched template" in result.output
+    book = load_codebook(root / "codebook")
+    ids = {c.id for c in book.codes}
+    assert len(ids) == 5 and all(ID_RE.match(i) for i in ids)
+    assert {"1", "2", "8_press_for_accuracy", "evaluation"} <= ids
+    assert not any(i.startswith("barriers") for i in ids)  # the template's codes are gone
+    result = run(
+        ["evaluate", "--against", "Ana", "--folds", "2", "--no-baseline", "--json", "-p", str(root)]
+    )
+    assert result.exit_code == 0, result.output + str(result.exception)
+    per_code = json.loads(result.output)["methods"]["model"]["per_code"]
+    assert {c["code"]: c["support"] for c in per_code} == dict.fromkeys(ids, 4)
+
+
+def test_evaluate_refuses_when_the_coders_codes_are_not_in_the_codebook(
+    codebook, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "new.csv",
+        ["ResponseId", "Text", "Code"],
+        [[f"R{i}", f"text {i}", "Transport"] for i in range(6)],
+    )
+    store = Store(":memory:")
+    import_coded(store, [path], coder="Ana", codebook=codebook, add_codes=True)  # store only
+    with pytest.raises(CodesNotInCodebook) as err:
+        evaluate(store, codebook, "Ana", folds=2, baseline=False)
+    assert "transport" in str(err.value) and "--add-codes" in str(err.value)
+
+
+def test_init_empty_codebook(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    assert run(["init", str(root), "--empty-codebook"]).exit_code == 0
+    text = (root / "codebook" / "codebook.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^codes:", text, re.M) is None
+    assert load_codebook(root / "codebook").codes == ()
