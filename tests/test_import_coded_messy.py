@@ -204,3 +204,13 @@ def test_init_empty_codebook(tmp_path: Path) -> None:
     text = (root / "codebook" / "codebook.yaml").read_text(encoding="utf-8")
     assert re.search(r"^codes:", text, re.M) is None
     assert load_codebook(root / "codebook").codes == ()
+
+
+def test_a_respondent_id_in_two_question_files_is_two_responses(codebook, tmp_path: Path) -> None:
+    q1 = write_csv(tmp_path / "q1.csv", ["lfdn", "Text", "tag"], [["58", "No money.", "Funding"]])
+    q2 = write_csv(tmp_path / "q2.csv", ["lfdn", "Text", "tag"], [["58", "No people.", "Staffing"]])
+    store = Store(":memory:")
+    import_coded(store, [q1], coder="Ana", codebook=codebook)
+    second = import_coded(store, [q2], coder="Ana", codebook=codebook)
+    assert second.documents_created == 1 and second.codings_withdrawn == 0
+    assert codings(store, "Ana") == {("58", "funding"), ("58", "staffing")}

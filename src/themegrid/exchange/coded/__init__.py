@@ -12,7 +12,8 @@ whitespace; ``parent->child``, ``parent/child``, ``parent > child`` and
 anything is written; the writes land in one transaction recorded as a run.
 
 A second coder's file of the same segments attaches to the same segments: by the
-id column when one is given (also across file names, for ids found exactly once),
+id column when one is given (also across file names, for ids found exactly once
+with the same text: a respondent number repeats across a survey's questions),
 else by document and text (a whole-file document whose text equals an earlier
 import is the same document).
 
