@@ -96,3 +96,7 @@ class InvalidCoder(ThemegridError):
 
 class CodesNotInCodebook(ThemegridError):
     """A coder's codes are missing from the codebook, so scoring against them would mislead."""
+
+
+class ForeignProjectError(InputFileError):
+    """Another tool's project file (Taguette, QualCoder) that cannot be read."""
