@@ -43,7 +43,7 @@ def test_paragraphs_spaces_and_tabs(tmp_path: Path) -> None:
 def test_not_an_odt(tmp_path: Path) -> None:
     bad = tmp_path / "x.odt"
     bad.write_text("plain words", encoding="utf-8")
-    with pytest.raises(InputFileError, match="not a valid .odt"):
+    with pytest.raises(InputFileError, match=r"not a valid \.odt"):
         read_document(bad)
 
 
