@@ -100,3 +100,7 @@ class CodesNotInCodebook(ThemegridError):
 
 class ForeignProjectError(InputFileError):
     """Another tool's project file (Taguette, QualCoder) that cannot be read."""
+
+
+class MergeError(ThemegridError):
+    """A code merge (or its undo) that cannot be done as asked."""
