@@ -214,3 +214,36 @@ def test_a_respondent_id_in_two_question_files_is_two_responses(codebook, tmp_pa
     second = import_coded(store, [q2], coder="Ana", codebook=codebook)
     assert second.documents_created == 1 and second.codings_withdrawn == 0
     assert codings(store, "Ana") == {("58", "funding"), ("58", "staffing")}
+
+
+def test_near_duplicate_labels_are_listed_with_the_merge_command(codebook, tmp_path: Path) -> None:
+    labels = ["8 - Press for Accuracy"] * 3 + [
+        "8 - Prestudents for Accuracy",
+        "8 - PreS for Accuracy",
+    ]
+    rows = [[f"R{i}", f"turn {i}", label] for i, label in enumerate(labels)]
+    rows.append(["R9", "turn 9", "Revoicing"])
+    path = write_csv(tmp_path / "moves.csv", ["ResponseId", "Text", "Code"], rows)
+    store = Store(":memory:")
+    summary = import_coded(store, [path], coder="Ana", codebook=codebook, add_codes=True)
+    assert summary.merge_candidates == (
+        "themegrid codebook merge 8_pres_for_accuracy 8_prestudents_for_accuracy "
+        "--into 8_press_for_accuracy",
+    )
+
+
+def test_map_file_sends_labels_to_codes(codebook, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "m.csv",
+        ["ResponseId", "Text", "Code"],
+        [["R1", "Money.", "Geld"], ["R2", "People.", "Personal"]],
+    )
+    good = write_csv(
+        tmp_path / "map.csv", ["label", "code"], [["Geld", "funding"], ["personal", "staffing"]]
+    )
+    store = Store(":memory:")
+    import_coded(store, [path], coder="Ana", codebook=codebook, code_map=good)
+    assert codings(store, "Ana") == {("R1", "funding"), ("R2", "staffing")}
+    bad = write_csv(tmp_path / "bad.csv", ["label", "code"], [["Geld", "fundng"]])
+    with pytest.raises(ValidationError, match="--map sends 'Geld' to 'fundng'"):
+        import_coded(Store(":memory:"), [path], coder="Ana", codebook=codebook, code_map=bad)

@@ -82,6 +82,14 @@ def import_coded_cmd(
             "'not codable', 'not codeable', 'not answered', '-', 'n/a', 'none').",
         ),
     ] = None,
+    code_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="A two-column CSV/XLSX (label, code id): labels to read as those codes.",
+            metavar="FILE",
+        ),
+    ] = None,
     long: Annotated[
         bool,
         typer.Option(
@@ -130,6 +138,7 @@ def import_coded_cmd(
             skip_bad_rows=skip_bad_rows,
             report_dir=proj.reports_dir,
             codebook_dir=proj.codebook_dir,
+            code_map=code_map,
         )
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
@@ -167,6 +176,13 @@ def import_coded_cmd(
             "The codebook was still the untouched template: its example codes were removed "
             "(codebook/codebook.yaml now holds only the header)."
         )
+    if summary.merge_candidates:
+        typer.echo(
+            f"{len(summary.merge_candidates)} group(s) of near-duplicate codes (same leading number "
+            "or nearly the same name); to merge one, run:"
+        )
+        for command in summary.merge_candidates:
+            typer.echo(f"  {command}")
     if summary.codes_created:
         typer.echo(
             f"Created {len(summary.codes_created)} code(s); written to {summary.codebook_file}. "

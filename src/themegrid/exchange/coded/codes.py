@@ -7,17 +7,25 @@ created into codebook entries to paste.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import itertools
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 from themegrid.codebook.files import dump_codes
 from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row, SkippedRow
 from themegrid.exchange.labels import CodeIndex, KnownCode, Resolution, loose, norm, split_path
-from themegrid.read.table import Table
+from themegrid.read.table import Table, read_table
+
+#: A code name's leading number ("8 - Press for Accuracy" -> 8).
+LEADING_NUMBER = re.compile(r"^\s*(\d+)\b")
+#: Above this many codes, names are not compared pairwise (only leading numbers).
+MAX_COMPARED = 1500
 
 
 def resolve_row_codes(
@@ -25,11 +33,13 @@ def resolve_row_codes(
     parsed: list[tuple[Table, list[Row], dict[str, str]]],
     add_codes: bool,
     skip: list[SkippedRow] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode]]:
     """Each row's code ids; unknown labels created (add_codes), else reported all at once.
 
     With ``skip`` (a list), a row naming an unknown code is left out of the result
-    and appended to ``skip`` instead of failing the import.
+    and appended to ``skip`` instead of failing the import. ``mapping`` (label as
+    :func:`norm` gives it -> code id, from ``--map``) is applied before any matching.
     """
     cache: dict[str, Resolution] = {}
     unknown: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -42,7 +52,12 @@ def resolve_row_codes(
             ids: list[str] = []
             for label, column in row.labels:
                 key = norm(label)
-                res = cache.get(key) or index.resolve(label)
+                mapped = (mapping or {}).get(key)
+                res = cache.get(key) or index.resolve(mapped or label)
+                if mapped and res.code_id is None and not res.problem:
+                    res = Resolution(
+                        None, f"--map sends '{label}' to '{mapped}', which is not a code"
+                    )
                 if res.code_id is None and add_codes and not res.problem:
                     created += create_code(index, label)
                     res = index.resolve(label)
@@ -149,3 +164,64 @@ def codes_as_yaml(codes: Sequence[KnownCode], source: str = "an import") -> str:
         entry["definition"] = f"Imported from {source}; write a definition."
         entries.append(entry)
     return dump_codes(entries)
+
+
+def read_code_map(path: Path) -> dict[str, str]:
+    """``--map FILE``: a two-column table (label, code id; a header row is optional)."""
+    table = read_table(path)
+    rows = [table.header, *(cells for _, cells in table.rows)] if table.header else []
+    out: dict[str, str] = {}
+    problems = []
+    for number, cells in enumerate(rows, 1):
+        cells = tuple(c.strip() for c in cells)
+        if number == 1 and [norm(c) for c in cells[:2]] in (
+            ["label", "code"],
+            ["label", "code id"],
+        ):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            if any(cells):
+                problems.append(
+                    Problem("needs a label and a code id; fill both cells", str(path), number)
+                )
+            continue
+        out[norm(cells[0])] = cells[1]
+    if problems:
+        raise ValidationError(problems, f"{len(problems)} problem(s) in the --map file")
+    return out
+
+
+def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Groups of near-duplicate codes among ``used`` (code id -> rows): the same leading
+    number, or names alike once case, spacing and punctuation are ignored (difflib ratio
+    0.85 or more). Each group as (the most used code, the others)."""
+    ids = sorted(used)
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    names = {i: loose(index.codes[i].name) if i in index.codes else loose(i) for i in ids}
+    numbers = {
+        i: m.group(1)
+        for i in ids
+        if (m := LEADING_NUMBER.match(index.codes[i].name if i in index.codes else i))
+    }
+    pairs = itertools.combinations(ids, 2) if len(ids) <= MAX_COMPARED else ()
+    for a, b in pairs:
+        alike = numbers.get(a) is not None and numbers.get(a) == numbers.get(b)
+        if not alike:
+            alike = difflib.SequenceMatcher(None, names[a], names[b]).ratio() >= 0.85
+        if alike:
+            parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for i in ids:
+        groups[root(i)].append(i)
+    out = []
+    for members in groups.values():
+        if len(members) > 1:
+            keep = max(members, key=lambda i: (used[i], -len(i)))
+            out.append((keep, tuple(m for m in members if m != keep)))
+    return sorted(out)

@@ -8,6 +8,7 @@ segments, attribute values of matched documents, and the coder's decisions
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from themegrid.codebook.files import is_untouched_template
 from themegrid.codebook.model import Codebook
 from themegrid.errors import Problem, ValidationError
-from themegrid.exchange.coded.codes import resolve_row_codes
+from themegrid.exchange.coded.codes import merge_candidates, read_code_map, resolve_row_codes
 from themegrid.exchange.coded.columns import Columns, Layout, find_columns
 from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.coded.plan import Plan, plan_import
@@ -63,6 +64,7 @@ class ImportSummary:
     skipped_report: str | None = None  # the CSV listing them
     codebook_file: str | None = None  # imported_<name>.yaml written for created codes
     template_replaced: bool = False  # the untouched template codebook was emptied
+    merge_candidates: tuple[str, ...] = ()  # commands merging near-duplicate codes
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -88,6 +90,7 @@ def import_coded(
     skip_bad_rows: bool = False,
     report_dir: Path | None = None,
     codebook_dir: Path | None = None,
+    code_map: Path | None = None,
 ) -> ImportSummary:
     """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once.
 
@@ -97,6 +100,7 @@ def import_coded(
     are listed in a CSV in ``report_dir``. ``codebook_dir`` with ``add_codes``:
     the created codes are written to ``imported_<coder>.yaml`` there after the store
     commits (replacing the packaged template codebook when it is untouched).
+    ``code_map``: a two-column table (label, code id) applied before matching labels.
     """
     coder = check_coder(coder)
     if not files:
@@ -137,7 +141,8 @@ def import_coded(
     if replacing:
         codebook = replace(codebook, codes=())
     index = known_codes(store, codebook)
-    row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped)
+    mapping = read_code_map(code_map) if code_map is not None else None
+    row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped, mapping)
     parsed = [(t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed]
     plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
     _refuse_or_skip(problems, skipped)
@@ -183,8 +188,13 @@ def import_coded(
         empty_template=replacing,
         source=", ".join(t.name for t, _, _ in parsed[:3]) + (" ..." if len(parsed) > 3 else ""),
     )
+    used = Counter(c for ids in row_codes.values() for c in ids)
     return replace(
         summary,
+        merge_candidates=tuple(
+            f"themegrid codebook merge {' '.join(rest)} --into {keep}"
+            for keep, rest in merge_candidates(index, used)
+        ),
         skipped_report=written.skipped_report,
         codebook_file=written.codebook_file,
         template_replaced=written.template_replaced,
