@@ -30,7 +30,7 @@ from themegrid.segment.lexicon import (
 )
 from themegrid.segment.paragraphs import block_spans, paragraph_units, stripped_unit
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TS = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"  # not the tail of a longer number
 _BR_TS = rf"\[{_TS}\]|\({_TS}\)"
 _WORD0 = r"[^\W\d_][\w.'’\-]*"
 _WORD = r"[^\W_][\w.'’\-]*"
