@@ -48,6 +48,7 @@ def test_not_an_odt(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not DEVDATA.is_dir(), reason="../shared/devdata is absent")
+@pytest.mark.slow
 def test_the_real_usability_transcripts_read() -> None:
     files = sorted(DEVDATA.glob("*.odt"))
     assert files
