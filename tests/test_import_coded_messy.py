@@ -97,6 +97,22 @@ def test_bad_rows_refuse_naming_the_option_then_skip_into_a_report(
     assert all(not r["reason"].startswith("=") for r in listed)
 
 
+def test_skipped_rows_csv_never_holds_a_live_formula(codebook, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "=HYPERLINK.csv", ["ResponseId", "Text", "Code"], [["R1", "", "x"]])
+    summary = import_coded(
+        Store(":memory:"),
+        [path],
+        coder="Ana",
+        codebook=codebook,
+        skip_bad_rows=True,
+        report_dir=tmp_path / "reports",
+    )
+    assert summary.skipped_report is not None
+    with open(summary.skipped_report, newline="", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["file"] == "'=HYPERLINK.csv"
+
+
 def test_repeated_ids_merge_same_text_and_split_different_text(codebook, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "long.csv",
@@ -160,11 +176,12 @@ def run(args: list[str]) -> Result:
 def test_numeric_and_foreign_labels_reach_the_codebook_and_evaluate(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     assert run(["init", str(root)]).exit_code == 0
-    labels = ["1", "2", "8 - Press for Accuracy", "Évaluation", "教育"]
-    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    # "Funding constraints" is also the name of a template code: it must become a new code.
+    labels = ["1", "2", "8 - Press for Accuracy", "Évaluation", "教育", "Funding constraints"]
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
     rows = [
-        [f"R{i}", f"{words[i % 5]} answer number {i} about {words[i % 5]}", labels[i % 5]]
-        for i in range(20)
+        [f"R{i}", f"{words[i % 6]} answer number {i} about {words[i % 6]}", labels[i % 6]]
+        for i in range(24)
     ]
     path = write_csv(tmp_path / "talk.csv", ["ResponseId", "Text", "Code"], rows)
     result = run(["import-coded", str(path), "--coder", "Ana", "--add-codes", "-p", str(root)])
@@ -172,8 +189,8 @@ def test_numeric_and_foreign_labels_reach_the_codebook_and_evaluate(tmp_path: Pa
     assert "untouched template" in result.output
     book = load_codebook(root / "codebook")
     ids = {c.id for c in book.codes}
-    assert len(ids) == 5 and all(ID_RE.match(i) for i in ids)
-    assert {"1", "2", "8_press_for_accuracy", "evaluation"} <= ids
+    assert len(ids) == 6 and all(ID_RE.match(i) for i in ids)
+    assert {"1", "2", "8_press_for_accuracy", "evaluation", "funding_constraints"} <= ids
     assert not any(i.startswith("barriers") for i in ids)  # the template's codes are gone
     result = run(
         ["evaluate", "--against", "Ana", "--folds", "2", "--no-baseline", "--json", "-p", str(root)]

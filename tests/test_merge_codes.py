@@ -110,6 +110,14 @@ def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
     machine = store.query("SELECT code_id, status FROM codings WHERE source = 'rule'")
     assert [tuple(r) for r in machine] == [("press", "suggested")]
     assert store.scalar("SELECT COUNT(*) FROM coding_history") > history_before  # history kept
+    moved = store.scalar(
+        "SELECT c.id FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " WHERE s.row_id = 'R2' AND c.coder = 'Ben' AND c.source = 'human'"
+    )
+    trail = store.query(
+        "SELECT code_id, run_id FROM coding_history WHERE coding_id = ? ORDER BY id", (moved,)
+    )
+    assert [tuple(r) for r in trail][-2:] == [("press_typo", None), ("press", summary.run_id)]
     assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 5  # none deleted
     undone = unmerge(store, summary.run_id)
     assert undone.restored > 0 and not undone.left

@@ -444,9 +444,9 @@ def merge_codings(
 ) -> MergeCounts:
     """Move every coding (human and machine) of ``sources`` onto ``target``, in place.
 
-    Rows are updated, never deleted, so ``coding_history`` keeps each earlier state
-    (migration 0005 records code moves); ``note`` (e.g. "merged in run 7") is appended
-    to each changed row's reason. Per segment and coder (and machine source):
+    Rows are updated, never deleted, so ``coding_history`` keeps each earlier state:
+    ``note`` (e.g. "merged in run 7") is appended to each changed row's reason, and a
+    change of reason is what the history trigger records (it does not watch code_id). Per segment and coder (and machine source):
 
     * no row on ``target`` yet: the latest source row moves to ``target``;
     * humans: one decision remains on ``target``, the latest of that coder's decisions

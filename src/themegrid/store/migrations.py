@@ -205,21 +205,4 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE segments SET codable = 0 WHERE is_interviewer = 1 AND codable = 1;
         """,
     ),
-    Migration(
-        "0005_history_records_code_moves",
-        """
-        -- 'codebook merge' moves codings from one code to another in place; the history
-        -- must record that move (and its undo) like any other change of a coding.
-        DROP TRIGGER IF EXISTS codings_history_update;
-        CREATE TRIGGER codings_history_update AFTER UPDATE ON codings
-        WHEN OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.note IS NOT NEW.note
-             OR OLD.confidence IS NOT NEW.confidence OR OLD.segment_id IS NOT NEW.segment_id
-             OR OLD.code_id IS NOT NEW.code_id BEGIN
-            INSERT INTO coding_history
-                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note, run_id, at)
-            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
-                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at);
-        END;
-        """,
-    ),
 )
