@@ -1,4 +1,4 @@
-"""``themegrid import taguette``: other QDA tools' own project files."""
+"""``themegrid import taguette`` and ``import qualcoder``: other QDA tools' own project files."""
 
 from __future__ import annotations
 
@@ -33,6 +33,35 @@ def import_taguette_cmd(
     from themegrid.exchange.taguette import import_taguette
 
     summary = import_taguette(open_project(project), file, coder_prefix=coder_prefix)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@import_app.command("qualcoder")
+def import_qualcoder_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The QualCoder project folder (NAME.qda) or its data.qda.", metavar="PROJECT"
+        ),
+    ],
+    project: ProjectOpt = Path("."),
+    coder_prefix: Annotated[
+        str,
+        typer.Option("--coder-prefix", help="Put this before every QualCoder coder name."),
+    ] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a QualCoder project (schema v6 to v14): codes, text sources, coded texts by coder.
+
+    The file is opened read-only; every quote is checked against the text.
+    """
+    from themegrid.exchange.qualcoder import import_qualcoder
+
+    summary = import_qualcoder(open_project(project), path, coder_prefix=coder_prefix)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return

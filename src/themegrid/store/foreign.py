@@ -155,3 +155,136 @@ def _highlight_users(conn: sqlite3.Connection, cols: dict[str, set[str]]) -> dic
         if isinstance(hid, int):
             out[hid] = login
     return out
+
+
+# --- QualCoder ---------------------------------------------------------------------------
+
+#: QualCoder ``project.databaseversion`` values whose tables this reader knows (the
+#: source, code_cat, code_name, code_text and attribute tables are the same in these).
+QUALCODER_VERSIONS = tuple(f"v{n}" for n in range(6, 15))
+QUALCODER_COLUMNS = {
+    "project": {"databaseversion"},
+    "source": {"id", "name", "fulltext", "memo"},
+    "code_cat": {"catid", "name", "memo", "supercatid"},
+    "code_name": {"cid", "name", "memo", "catid", "color"},
+    "code_text": {"ctid", "cid", "fid", "seltext", "pos0", "pos1", "owner"},
+}
+
+
+@dataclass(frozen=True)
+class QualcoderCategory:
+    id: int
+    name: str
+    memo: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class QualcoderCode:
+    id: int
+    name: str
+    memo: str
+    category_id: int | None
+    color: str | None
+
+
+@dataclass(frozen=True)
+class QualcoderSource:
+    id: int
+    name: str
+    text: str
+    memo: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class QualcoderCoding:
+    id: int
+    code_id: int
+    source_id: int
+    quote: str
+    start: int  # code points into the source's fulltext
+    end: int
+    owner: str
+
+
+@dataclass(frozen=True)
+class QualcoderProject:
+    version: str
+    categories: tuple[QualcoderCategory, ...]
+    codes: tuple[QualcoderCode, ...]
+    sources: tuple[QualcoderSource, ...]  # text sources only (fulltext present)
+    codings: tuple[QualcoderCoding, ...]
+    skipped_media: int  # sources without text (audio, video, images)
+
+
+def read_qualcoder(path: Path | str) -> QualcoderProject:
+    """A QualCoder ``data.qda`` read in one go; ForeignProjectError names an unknown version."""
+    with read_only(path) as conn:
+        cols = _columns(conn)
+        if "project" not in cols or "databaseversion" not in cols["project"]:
+            raise ForeignProjectError(
+                str(path),
+                "is not a QualCoder project (no project.databaseversion); pass the .qda folder "
+                "or its data.qda",
+            )
+        row = conn.execute("SELECT databaseversion FROM project LIMIT 1").fetchone()
+        version = str(row[0]) if row and row[0] is not None else "(none)"
+        if version not in QUALCODER_VERSIONS:
+            raise ForeignProjectError(
+                str(path),
+                f"is a QualCoder project of schema version {version}, which this version of "
+                f"themegrid does not read (it reads {QUALCODER_VERSIONS[0]} to "
+                f"{QUALCODER_VERSIONS[-1]}); export it from QualCoder as REFI-QDA (.qdpx) and "
+                "use 'themegrid import qdpx'",
+            )
+        missing = [
+            f"{t}.{c}"
+            for t, need in QUALCODER_COLUMNS.items()
+            for c in sorted(need - cols.get(t, set()))
+        ]
+        if missing:
+            raise ForeignProjectError(
+                str(path),
+                f"QualCoder schema {version} without {', '.join(missing[:6])}; the file may be "
+                "damaged: open it in QualCoder and save it again",
+            )
+        categories = tuple(
+            QualcoderCategory(r[0], r[1] or "", r[2] or "", r[3])
+            for r in conn.execute(
+                "SELECT catid, name, memo, supercatid FROM code_cat ORDER BY catid"
+            )
+        )
+        codes = tuple(
+            QualcoderCode(r[0], r[1] or "", r[2] or "", r[3], r[4])
+            for r in conn.execute(
+                "SELECT cid, name, memo, catid, color FROM code_name ORDER BY cid"
+            )
+        )
+        attributes: dict[int, list[tuple[str, str]]] = {}
+        if {"name", "attr_type", "value", "id"} <= cols.get("attribute", set()):
+            for name, value, sid in conn.execute(
+                "SELECT name, value, id FROM attribute WHERE attr_type = 'file' ORDER BY name"
+            ):
+                if value not in (None, ""):
+                    attributes.setdefault(sid, []).append((str(name), str(value)))
+        sources, media = [], 0
+        for sid, name, text, memo in conn.execute(
+            "SELECT id, name, fulltext, memo FROM source ORDER BY id"
+        ):
+            if text is None:
+                media += 1
+                continue
+            sources.append(
+                QualcoderSource(
+                    sid, name or f"source {sid}", text, memo or "", tuple(attributes.get(sid, ()))
+                )
+            )
+        codings = tuple(
+            QualcoderCoding(r[0], r[1], r[2], r[3] or "", r[4], r[5], r[6] or "")
+            for r in conn.execute(
+                "SELECT ctid, cid, fid, seltext, pos0, pos1, owner FROM code_text"
+                " WHERE pos0 IS NOT NULL AND pos1 IS NOT NULL ORDER BY ctid"
+            )
+        )
+    return QualcoderProject(version, categories, codes, tuple(sources), codings, media)
