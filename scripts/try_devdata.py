@@ -72,6 +72,7 @@ def napire(root: Path, project: Project, out: Outcome) -> None:
         book = project.load_codebook()
         s = import_coded(store, plain, codebook=book, **common)  # type: ignore[arg-type]
         merged, markers = s.rows_merged, s.no_code_cells
+        candidates = list(s.merge_candidates)
         for f in with_problem:
             m = re.match(r"(v_\d+)_with_(\d+)_", f.name)
             assert m
@@ -79,7 +80,11 @@ def napire(root: Path, project: Project, out: Outcome) -> None:
             book = project.load_codebook()
             s = import_coded(store, [f], codebook=book, layout=layout, **common)  # type: ignore[arg-type]
             merged, markers = merged + s.rows_merged, markers + s.no_code_cells
+            candidates += s.merge_candidates
     out.notes.append(f"{merged} long-format row(s) merged, {markers} 'no code' cell(s)")
+    out.notes.append(
+        f"{len(candidates)} near-duplicate group(s) listed for merging, e.g. {candidates[:2]}"
+    )
 
 
 INLINE_CODES = re.compile(r"^\{\{(.*)\}\}\s*$")

@@ -71,8 +71,11 @@ class ImportSummary:
             k: v for k, v in self.__dict__.items() if k not in ("codes_created", "skipped")
         }
         out["codes_created"] = [c.id for c in self.codes_created]
-        out["skipped"] = [s.__dict__ for s in self.skipped]
-        out["warnings"] = list(self.warnings)
+        # the full lists are in the skipped-rows CSV and the command's output
+        out["skipped"] = len(self.skipped)
+        out["skipped_first"] = [s.__dict__ for s in self.skipped[:20]]
+        out["warnings"] = list(self.warnings[:20])
+        out["warnings_total"] = len(self.warnings)
         return out
 
 
