@@ -1,25 +1,37 @@
-"""`make bench`: speed and memory figures for ingest and coding, printed, never asserted.
+"""`make bench`: speed and memory of `themegrid code`, printed side by side, never asserted.
 
-Builds generated interview corpora (100k and 1M words by default) from the
+Two corpora at each size (100k and 1M words by default): a generated one (the
 respondent turns of the bundled example interviews, reshuffled with a fixed
-seed, then measures in separate processes (so peak memory is per stage):
+seed) and, when ``../shared/devdata`` is there, real transcripts and reports
+(podcast transcripts, MAXQDA interview PDFs, federal education reports) copied
+as many times as it takes to reach the size. Each figure comes from its own
+process (so peak memory is per stage); imports are excluded from the in-process
+figures (spaCy, scikit-learn and themegrid are imported before the clock starts):
 
-- ingest throughput (words/s) next to the bare spaCy tokenizer on the same text;
-- cold ``code`` end to end (in-process library call and the CLI's wall time);
-- a naive loop of one compiled regular expression per cue over every segment;
-- a warm re-run with nothing changed;
-- peak memory (max RSS) of each stage at each size;
-- the workbook for 50 cases x 100 codes x 100,000 codings (``bench_workbook``), when present.
+- the bare spaCy tokenizer IN-PROCESS over the same texts (every stored segment's
+  text, i.e. the documents without speaker labels), first pass with a fresh
+  vocabulary: the anchor;
+- cold ``code`` with ``--workers 1`` and with one worker per core: wall time, CPU
+  time of the process and its workers, words/s, ratio to the tokenizer;
+- a warm re-run (nothing changed): the library call and the whole ``themegrid code``
+  command (Python start-up included), and whether spaCy / scikit-learn were imported;
+- one new file added (heavy imports excluded, as for the cold runs);
+- ``themegrid report`` (the whole command);
+- peak memory (max RSS) of the cold runs, parent and largest worker.
 
-Usage: python benchmarks/bench.py [--sizes 100000,1000000] [--skip-workbook]
+The machine's load average is printed with the figures: on a shared machine, wall
+times are noisy; CPU times less so.
+
+Usage: python benchmarks/bench.py [--sizes 100000,1000000] [--corpora generated,real]
+       [--skip-workbook]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import re
 import resource
 import shutil
 import subprocess
@@ -29,6 +41,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "_work"
+SHARED = REPO.parent / "shared" / "devdata"
+REAL_SETS = (
+    "podcast_transcript_formats",
+    "pdpilot_maxqda_interviews",
+    "ncd_federal_education_reports",
+)
 STATES = ["Arizona", "Nevada", "North Dakota", "South Carolina", "Ohio", "Virginia"]
 ROLES = [
     "state policymaker",
@@ -65,13 +83,17 @@ def respondent_sentences() -> list[str]:
     return sentences
 
 
-def make_corpus(root: Path, words: int, seed: int = 7) -> int:
-    """A project with ~``words`` words of interviews; returns the exact word count."""
+def new_project(root: Path) -> None:
     if root.exists():
         shutil.rmtree(root)
     (root / "corpus").mkdir(parents=True)
     (root / "reports").mkdir()
     shutil.copytree(REPO / "codebook", root / "codebook")
+
+
+def make_corpus(root: Path, words: int, seed: int = 7) -> int:
+    """A project with ~``words`` words of interviews; returns the exact word count."""
+    new_project(root)
     rng = random.Random(seed)
     pool = respondent_sentences()
     questions = [
@@ -99,6 +121,43 @@ def make_corpus(root: Path, words: int, seed: int = 7) -> int:
     return total
 
 
+def real_files() -> list[Path]:
+    files = []
+    for name in REAL_SETS:
+        for path in sorted((SHARED / name).rglob("*")):
+            if path.is_file() and not path.name.lower().startswith(("readme", "license")):
+                files.append(path)
+    return files
+
+
+def words_read(root: Path) -> int:
+    """Words themegrid reads from the corpus of ``root`` (one ingest, then the store removed)."""
+    out = run_stage("ingest", root)
+    remove_store(root)
+    return int(out["words"])
+
+
+def make_real_corpus(root: Path, words: int) -> int:
+    """A project of the real files, copied k times for ~``words`` words; returns words read."""
+    probe = WORK / "real_probe"
+    new_project(probe)
+    for path in real_files():
+        shutil.copy(path, probe / "corpus" / path.name)
+    once = words_read(probe)
+    copies = max(1, round(words / max(once, 1)))  # below one copy: the whole set once
+    new_project(root)
+    rows = ["file,state,role,source_type"]
+    rng = random.Random(11)
+    for k in range(copies):
+        folder = root / "corpus" / f"copy_{k:03d}"
+        folder.mkdir()
+        for path in real_files():
+            shutil.copy(path, folder / path.name)
+            rows.append(f"copy_{k:03d}/{path.name},{rng.choice(STATES)},{rng.choice(ROLES)},real")
+    (root / "corpus" / "metadata.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return once * copies
+
+
 # --- stages, each run in its own process ----------------------------------------------------
 
 
@@ -106,23 +165,42 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the tagging workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def preload() -> None:
+    """Everything heavy a cold run imports, so that imports stay out of the timings."""
+    import themegrid.pipeline.coding
+    import themegrid.tag.model
+    import themegrid.tag.parallel
+    import themegrid.tag.tagger  # noqa: F401
+
+
 def stage_tokenizer(root: Path) -> dict[str, float]:
+    """The anchor: spaCy's tokenizer over the text of every stored segment, in this process."""
+    import sqlite3
+
     from themegrid.tag.nlp import make_nlp
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "corpus").rglob("*.txt"))]
+    with sqlite3.connect(root / "themegrid.sqlite") as db:
+        texts = [r[0] for r in db.execute("SELECT text FROM segments WHERE active = 1")]
     words = sum(len(t.split()) for t in texts)
     nlp = make_nlp()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     n_tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
-    seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
-    warm = time.perf_counter() - start
     return {
         "words": words,
         "tokens": n_tokens,
-        "seconds": seconds,
-        "warm_seconds": warm,
+        "seconds": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
         "peak_mb": peak_mb(),
     }
 
@@ -130,80 +208,60 @@ def stage_tokenizer(root: Path) -> dict[str, float]:
 def stage_ingest(root: Path) -> dict[str, float]:
     from themegrid.pipeline.ingest import ingest
     from themegrid.project import open_project
-    from themegrid.tag.nlp import shared_nlp
 
     project = open_project(root, need=("corpus",))
-    shared_nlp()
     with project.open_store() as store:
-        start = time.perf_counter()
         summary = ingest(project, store)
-        seconds = time.perf_counter() - start
-    return {
-        "words": summary.words,
-        "seconds": seconds,
-        "files": summary.count("added"),
-        "peak_mb": peak_mb(),
-    }
+    return {"words": summary.words, "files": summary.count("added")}
 
 
-def stage_code(root: Path) -> dict[str, float]:
+def _code(root: Path, workers: int | None, heavy: bool) -> dict[str, float]:
+    """One ``run_coding`` call; ``heavy``: spaCy and scikit-learn imported before the clock."""
     from themegrid.pipeline.coding import run_coding
     from themegrid.project import open_project
-    from themegrid.tag.nlp import shared_nlp
+
+    if heavy:
+        preload()
+    wall, cpu = time.perf_counter(), cpu_seconds()
 
     project = open_project(root)
     codebook = project.load_codebook()
-    shared_nlp()
     with project.open_store() as store:
-        start = time.perf_counter()
-        summary = run_coding(project, store, codebook, use_model=False)
-        seconds = time.perf_counter() - start
-        words = store.scalar("SELECT SUM(n_words) FROM documents")
+        summary = run_coding(project, store, codebook, workers=workers)
+        words = store.scalar("SELECT SUM(n_words) FROM documents WHERE status = 'present'")
     return {
         "words": words,
-        "seconds": seconds,
+        "seconds": time.perf_counter() - wall,
+        "cpu": cpu_seconds() - cpu,
         "segments_tagged": summary.segments_tagged,
         "suggestions": summary.suggestions_new,
+        "files_read": summary.ingest.count("added") + summary.ingest.count("changed"),
+        "did_nothing": summary.did_nothing,
+        "spacy": "spacy" in sys.modules,
+        "sklearn": "sklearn" in sys.modules,
         "peak_mb": peak_mb(),
+        "workers_peak_mb": children_peak_mb(),
     }
 
 
-def stage_regex(root: Path) -> dict[str, float]:
-    """The naive baseline: one compiled regex per cue, searched in every segment."""
-    from themegrid.project import open_project
+def stage_code_w1(root: Path) -> dict[str, float]:
+    return _code(root, 1, heavy=True)
 
-    project = open_project(root)
-    codebook = project.load_codebook()
-    with project.open_store() as store:
-        texts = [r[0] for r in store.query("SELECT text FROM segments WHERE is_interviewer = 0")]
-    regexes = []
-    for code in codebook.codable:
-        for cue in (*code.cues.phrases, *code.cues.lemmas):
-            words = [re.escape(w) for w in cue.split()]
-            regexes.append(
-                (code.id, re.compile(r"\b" + r"\W+".join(words) + r"\w*\b", re.IGNORECASE))
-            )
-    words = sum(len(t.split()) for t in texts)
-    start = time.perf_counter()
-    hits = 0
-    for text in texts:
-        found = {code_id for code_id, rx in regexes if rx.search(text)}
-        hits += len(found)
-    seconds = time.perf_counter() - start
-    return {
-        "words": words,
-        "seconds": seconds,
-        "regexes": len(regexes),
-        "hits": hits,
-        "peak_mb": peak_mb(),
-    }
+
+def stage_code_wn(root: Path) -> dict[str, float]:
+    return _code(root, None, heavy=True)
+
+
+def stage_code_warm(root: Path) -> dict[str, float]:
+    return _code(root, None, heavy=False)
 
 
 STAGES = {
     "tokenizer": stage_tokenizer,
     "ingest": stage_ingest,
-    "code": stage_code,
-    "regex": stage_regex,
+    "code_w1": stage_code_w1,
+    "code_wn": stage_code_wn,
+    "code_warm": stage_code_warm,
 }
 
 
@@ -219,81 +277,135 @@ def run_stage(name: str, root: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_cli(root: Path) -> float:
+def run_cli(*args: str) -> float:
     exe = Path(sys.executable).with_name("themegrid")
     start = time.perf_counter()
-    subprocess.run(
-        [str(exe), "code", "--no-model", "--project", str(root)], capture_output=True, check=True
-    )
+    subprocess.run([str(exe), *args], capture_output=True, check=True)
     return time.perf_counter() - start
 
 
-# --- report -----------------------------------------------------------------------------------
-
-
-def measure(words: int) -> dict[str, object]:
-    root = WORK / f"corpus_{words}"
-    actual = make_corpus(root, words)
-    tok = run_stage("tokenizer", root)
-    ingest = run_stage("ingest", root)
-    (root / "themegrid.sqlite").unlink()
-    for suffix in ("-wal", "-shm"):
+def remove_store(root: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
         Path(f"{root / 'themegrid.sqlite'}{suffix}").unlink(missing_ok=True)
-    cold = run_stage("code", root)
-    warm = run_stage("code", root)
-    regex = run_stage("regex", root)
-    warm_cli = run_cli(root)
+
+
+def add_one_file(root: Path) -> None:
+    """A new corpus file: an existing one's text under a new name, one turn appended."""
+    corpus = root / "corpus"
+    source = next(p for p in sorted(corpus.rglob("*.txt")) if p.name != "metadata.csv")
+    text = source.read_text(encoding="utf-8", errors="replace")
+    target = corpus / "zz_new_file.txt"
+    target.write_text(text + "\nRespondent: One more answer, added for the benchmark.\n", "utf-8")
+
+
+# --- measuring and reporting --------------------------------------------------------------------
+
+
+def measure(kind: str, words: int) -> dict[str, object]:
+    root = WORK / f"{kind}_{words}"
+    actual = make_corpus(root, words) if kind == "generated" else make_real_corpus(root, words)
+    load_before = os.getloadavg()
+    cold_w1 = run_stage("code_w1", root)
+    tok = run_stage("tokenizer", root)
+    remove_store(root)
+    cold_wn = run_stage("code_wn", root)
+    warm = run_stage("code_warm", root)
+    warm_cli = run_cli("code", "--project", str(root))
+    add_one_file(root)
+    new_file = run_stage("code_wn", root)
+    report = run_cli("report", "--project", str(root))
     return {
+        "kind": kind,
         "words": actual,
         "tokenizer": tok,
-        "ingest": ingest,
-        "cold": cold,
+        "cold_w1": cold_w1,
+        "cold_wn": cold_wn,
         "warm": warm,
-        "regex": regex,
         "warm_cli_seconds": warm_cli,
+        "new_file": new_file,
+        "report_seconds": report,
+        "load": [load_before, os.getloadavg()],
     }
 
 
-def report(results: list[dict]) -> None:
-    def wps(stage: dict) -> float:
-        return stage["words"] / stage["seconds"] if stage["seconds"] else float("inf")
+def wps(stage: dict) -> float:
+    return stage["words"] / stage["seconds"] if stage["seconds"] else float("inf")
 
-    for r in results:
-        tok, ing, cold, warm, rx = r["tokenizer"], r["ingest"], r["cold"], r["warm"], r["regex"]
-        print(f"\n== generated corpus: {r['words']:,} words ==")
-        print(
-            f"bare spaCy tokenizer        {wps(tok):>12,.0f} words/s  ({tok['seconds']:.2f} s, fresh process;"
-            f" a second pass with its cache warm: {tok['words'] / tok['warm_seconds']:,.0f} words/s)"
+
+def print_table(results: list[dict]) -> None:
+    cols = [f"{r['kind']} {r['words'] / 1e6:.2f}M" for r in results]
+    width = max(18, *(len(c) + 2 for c in cols))
+
+    def row(label: str, cells: list[str]) -> None:
+        print(f"{label:<44}" + "".join(f"{c:>{width}}" for c in cells))
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"\n== themegrid code: {cores} core(s) ==")
+    row("", cols)
+    row(
+        "load average before / after",
+        [f"{r['load'][0][0]:.1f} / {r['load'][1][0]:.1f}" for r in results],
+    )
+    row(
+        "bare tokenizer in-process, words/s (wall)",
+        [f"{wps(r['tokenizer']):,.0f}" for r in results],
+    )
+    row(
+        "  same, words per CPU second",
+        [f"{r['tokenizer']['words'] / r['tokenizer']['cpu']:,.0f}" for r in results],
+    )
+    for key, label in (
+        ("cold_w1", "cold code --workers 1"),
+        ("cold_wn", f"cold code --workers {cores}"),
+    ):
+        row(
+            f"{label}, s wall (CPU incl. workers)",
+            [f"{r[key]['seconds']:.2f} ({r[key]['cpu']:.2f})" for r in results],
         )
-        print(
-            f"ingest                      {wps(ing):>12,.0f} words/s  ({ing['seconds']:.2f} s, "
-            f"{ing['files']} files) = {100 * wps(ing) / wps(tok):.0f}% of tokenizer  [target >= 25%]"
+        row("  words/s (wall)", [f"{wps(r[key]):,.0f}" for r in results])
+        row(
+            "  ratio to the tokenizer [target >= 0.25]",
+            [f"{wps(r[key]) / wps(r['tokenizer']):.3f}" for r in results],
         )
-        print(
-            f"code, cold (ingest+tag)     {wps(cold):>12,.0f} words/s  ({cold['seconds']:.2f} s, "
-            f"{cold['segments_tagged']} segments, {cold['suggestions']} suggestions) = "
-            f"{100 * wps(cold) / wps(tok):.0f}% of tokenizer  [target >= 15%]"
-        )
-        print(
-            f"naive regex loop            {wps(rx):>12,.0f} words/s  ({rx['seconds']:.2f} s, {rx['regexes']} regexes)"
-            f"; cold code is {wps(cold) / wps(rx):.1f}x faster  [target >= 5x]"
-        )
-        print(
-            f"code, warm (nothing new)    {warm['seconds']:.3f} s = {100 * warm['seconds'] / cold['seconds']:.1f}% "
-            f"of cold  [target < 5%]; CLI wall time incl. Python start-up {r['warm_cli_seconds']:.2f} s"
-        )
-        print(
-            f"peak memory (max RSS, MB)   tokenizer {tok['peak_mb']:.0f}, ingest {ing['peak_mb']:.0f}, "
-            f"cold code {cold['peak_mb']:.0f}, warm code {warm['peak_mb']:.0f}"
-        )
-    if len(results) >= 2:
-        small, big = results[0], results[-1]
-        for stage in ("ingest", "cold"):
-            ratio = big[stage]["peak_mb"] / small[stage]["peak_mb"]
-            print(
-                f"peak memory {stage}: {small[stage]['peak_mb']:.0f} MB at {small['words']:,} words, "
-                f"{big[stage]['peak_mb']:.0f} MB at {big['words']:,} words: x{ratio:.2f}  [target < 2x]"
-            )
+    row(
+        "workers speed-up, wall [target >= 1.6x]",
+        [f"{r['cold_w1']['seconds'] / r['cold_wn']['seconds']:.2f}x" for r in results],
+    )
+    row(
+        "segments tagged / suggestions (cold)",
+        [f"{r['cold_wn']['segments_tagged']} / {r['cold_wn']['suggestions']}" for r in results],
+    )
+    row(
+        "warm re-run, run_coding call s [< 0.5 s]", [f"{r['warm']['seconds']:.3f}" for r in results]
+    )
+    row(
+        "  % of cold --workers N [< 5%]",
+        [f"{100 * r['warm']['seconds'] / r['cold_wn']['seconds']:.1f}%" for r in results],
+    )
+    row(
+        "  whole command incl. Python start-up, s",
+        [f"{r['warm_cli_seconds']:.2f}" for r in results],
+    )
+    row(
+        "  spaCy / scikit-learn imported",
+        [f"{r['warm']['spacy']} / {r['warm']['sklearn']}" for r in results],
+    )
+    row("one new file, s", [f"{r['new_file']['seconds']:.2f}" for r in results])
+    row(
+        "  % of cold --workers N [< 10%]",
+        [f"{100 * r['new_file']['seconds'] / r['cold_wn']['seconds']:.1f}%" for r in results],
+    )
+    row(
+        "  files read / segments tagged",
+        [f"{r['new_file']['files_read']} / {r['new_file']['segments_tagged']}" for r in results],
+    )
+    row("themegrid report (whole command), s", [f"{r['report_seconds']:.2f}" for r in results])
+    row("peak MB cold w1: process", [f"{r['cold_w1']['peak_mb']:.0f}" for r in results])
+    row(
+        "peak MB cold wN: parent / largest worker",
+        [f"{r['cold_wn']['peak_mb']:.0f} / {r['cold_wn']['workers_peak_mb']:.0f}" for r in results],
+    )
+    print(json.dumps(results), file=sys.stderr)
 
 
 def main() -> None:
@@ -301,6 +413,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--corpora", default="generated,real")
     parser.add_argument("--skip-workbook", action="store_true")
     parser.add_argument("--stage", nargs=2, metavar=("NAME", "ROOT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -309,8 +422,12 @@ def main() -> None:
         print(json.dumps(STAGES[name](Path(root))))
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    results = [measure(int(s)) for s in args.sizes.split(",")]
-    report(results)
+    kinds = args.corpora.split(",")
+    if "real" in kinds and not SHARED.is_dir():
+        print(f"(no real-data figures: {SHARED} not found)")
+        kinds.remove("real")
+    results = [measure(kind, int(size)) for size in args.sizes.split(",") for kind in kinds]
+    print_table(results)
     if not args.skip_workbook:
         sys.path.insert(0, str(Path(__file__).parent))
         from bench_workbook import bench_workbook
@@ -320,6 +437,10 @@ def main() -> None:
             f"\nworkbook, {wb['n_cases']} cases x {wb['n_codes']} codes x {wb['n_codings_stored']:,} codings"
             f" ({wb['n_codings_counted']:,} counted): {wb['write_workbook_s']:.1f} s wall,"
             f" {wb['write_workbook_cpu_s']:.1f} s CPU, {wb['workbook_mb']} MB  [target < 15 s]"
+        )
+        print(
+            f"report --html (workbook + HTML, one computation): {wb['report_html_s']:.1f} s wall,"
+            f" {wb['report_html_cpu_s']:.1f} s CPU, HTML {wb['html_mb']} MB  [target < 15 s]"
         )
     print(
         "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"

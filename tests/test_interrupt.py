@@ -70,7 +70,7 @@ def test_cli_interrupt_is_one_line_and_exit_status_130(project, monkeypatch) -> 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("themegrid.cli.project_cmd.open_project", interrupted)
+    monkeypatch.setattr("themegrid.api.open_project", interrupted)
     result = CliRunner().invoke(app, ["status", "--project", str(project.root)])
     assert result.exit_code == 130
     message = result.output.strip()

@@ -22,10 +22,10 @@ def test_a_whole_study_from_python(project: Project) -> None:
     assert status.to_dict()["review"]["pending"] == status.pending > 0
     review = themegrid.review_export(root)
     assert Path(review.path) == project.reports_dir / "review.xlsx" and review.rows > 0
-    book = themegrid.report(Path(root))
+    book = themegrid.report(Path(root)).workbook
     assert Path(book.path).is_file() and "Arizona" in book.cases
     assert openpyxl.load_workbook(book.path, read_only=True).sheetnames[0] == "About"
-    rows, _ = themegrid.export_segments(project, project.reports_dir / "segments.csv")
+    rows = themegrid.export_segments(project).rows
     assert rows == status.segments_active
     for result in (coded, status, review, book):
         assert dataclasses.is_dataclass(result)

@@ -85,8 +85,9 @@ def test_a_damaged_store_is_a_clear_error(tmp_path: Path) -> None:
 
     path = tmp_path / "themegrid.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(ProjectError, match="not a themegrid store or damaged"):
+    with pytest.raises(ProjectError, match=r"not an SQLite database.*damaged.*nothing was written"):
         Store(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
 
 
 def test_list_codings_returns_domain_objects_filtered() -> None:

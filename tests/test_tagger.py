@@ -131,6 +131,8 @@ GATED = textwrap.dedent(
             - [{LEMMA: district}, {OP: "*"}, {LOWER: together}]
             - [{IS_PUNCT: true}, {LOWER: "on", OP: "?"}, {LEMMA: pilot}]
             - [{LIKE_NUM: true}, {LEMMA: school}]
+            - [{LOWER: {REGEX: "^(sb|hb)[0-9]+$"}}]
+            - [{LIKE_NUM: true}, {LOWER: {REGEX: "^dist"}, OP: "+"}]
     """
 )
 WORDS = [
@@ -158,6 +160,10 @@ WORDS = [
     "district we then together",
     ", on piloted",
     "3 schools",
+    "sb12",
+    "hb7",
+    "HB",
+    "3 districts district",
 ]
 
 

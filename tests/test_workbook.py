@@ -24,6 +24,7 @@ from themegrid.store.connection import Store, now
 SHEETS = [
     "About",
     "Matrix",
+    "Charts",
     "Respondents",
     "Framework",
     "Co-occurrence",
@@ -45,17 +46,40 @@ def xlsx(built: fx.Built, tmp_path: Path) -> Path:
     return out
 
 
-def grid(ws, value_cols: int | None = None) -> dict[tuple[str, str], object]:
-    """{(code id, column header): value} for a code × column sheet."""
+def blocks(ws) -> dict[str, dict[tuple[str, str], object]]:
+    """{block label ("Confirmed", "Unreviewed"): {(code id, column header): value}}."""
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
-    out = {}
+    out: dict[str, dict[tuple[str, str], object]] = {}
+    current: dict[tuple[str, str], object] | None = None
     for row in rows[1:]:
+        if row[0] in ("Confirmed", "Unreviewed"):
+            current = out.setdefault(row[0], {})
+            continue
         if not row[0]:
-            break
-        for col, value in zip(header[2:], row[2:], strict=False):
-            out[(row[0], col)] = value
+            current = None
+            if "" in out:  # a sheet without blocks ends at its first empty row
+                break
+            continue
+        if current is None and not out:
+            current = out.setdefault("", {})
+        if current is not None:
+            for col, value in zip(header[2:], row[2:], strict=False):
+                current[(row[0], col)] = value
     return out
+
+
+def grid(ws, block: str | None = None) -> dict[tuple[str, str], object]:
+    """{(code id, column header): value}: one block, or (counts) confirmed + unreviewed."""
+    found = blocks(ws)
+    if block is not None:
+        return found[block]
+    if len(found) == 1 or not found:
+        return next(iter(found.values()), {})
+    both = found["Confirmed"].copy()
+    for key, value in found["Unreviewed"].items():
+        both[key] = (both.get(key) or 0) + (value or 0)
+    return both
 
 
 def counts_from_codings(path: Path, case_column: str = "state") -> dict[tuple[str, str], int]:
@@ -83,14 +107,47 @@ def test_sheets_and_matrix_counts(xlsx: Path) -> None:
     matrix = {k: v for k, v in cells.items() if v and k[1] != TOTAL}
     assert matrix == fx.expected_counts()
     assert matrix == counts_from_codings(xlsx)
-    totals = next(r for r in wb["Matrix"].iter_rows(values_only=True) if r[1] and "Total" in r[1])
-    by_state: dict[str, set] = defaultdict(set)
-    for p, i, _c in fx.counted_pairs():
-        by_state[fx.state_of(p)].add((p, i))
     header = next(wb["Matrix"].iter_rows(values_only=True))
-    assert dict(zip(header[2:-1], totals[2:-1], strict=True)) == {
-        case: len(by_state.get(case, ())) for case in header[2:-1]
+    confirmed_pairs = {(p, i) for p, i, _c in fx.counted_pairs("accepted")}
+    every: dict[str, set] = defaultdict(set)
+    for p, i, _c in fx.counted_pairs():
+        every[fx.state_of(p)].add((p, i))
+    want = {
+        "confirmed": {
+            c: len({x for x in every.get(c, ()) if x in confirmed_pairs}) for c in header[2:-1]
+        },
+        "unreviewed": {
+            c: len({x for x in every.get(c, ()) if x not in confirmed_pairs}) for c in header[2:-1]
+        },
     }
+    for kind in ("confirmed", "unreviewed"):
+        label = f"Segments with any code ({kind})"
+        totals = next(r for r in wb["Matrix"].iter_rows(values_only=True) if r[1] == label)
+        assert dict(zip(header[2:-1], totals[2:-1], strict=True)) == want[kind]
+    assert sum(want["unreviewed"].values()) > 0 and sum(want["confirmed"].values()) > 0
+
+
+def test_matrix_keeps_confirmed_and_unreviewed_apart(xlsx: Path) -> None:
+    """Each count sheet: a Confirmed block (human accepts only) and an Unreviewed block."""
+    wb = openpyxl.load_workbook(xlsx)
+    for sheet in ("Matrix", "Respondents", "Co-occurrence", "Source types"):
+        assert list(blocks(wb[sheet])) == ["Confirmed", "Unreviewed"], sheet
+    confirmed = {k: v for k, v in grid(wb["Matrix"], "Confirmed").items() if v and k[1] != TOTAL}
+    assert confirmed == fx.expected_counts("accepted")
+    unreviewed = {k: v for k, v in grid(wb["Matrix"], "Unreviewed").items() if v and k[1] != TOTAL}
+    everything = fx.expected_counts()
+    assert unreviewed == {
+        k: everything[k] - confirmed.get(k, 0)
+        for k in everything
+        if everything[k] > confirmed.get(k, 0)
+    }
+    source = grid(wb["Source types"], "Confirmed")
+    expected = fx.expected_counts("accepted", case=lambda p: fx.DOCUMENTS[p][0]["source_type"])
+    assert {k: v for k, v in source.items() if v and k[1] != TOTAL} == expected
+    quotes = [v for v in grid(wb["Framework"]).values() if v]
+    assert quotes and all(
+        q.startswith(("[confirmed] ", "[unreviewed suggestion] ")) for q in quotes
+    )
 
 
 def test_codings_sheet_rows_are_the_counted_codings(built: fx.Built, xlsx: Path) -> None:
@@ -116,17 +173,25 @@ def test_accepted_only(built: fx.Built, tmp_path: Path) -> None:
 
 
 def test_respondents_n_of_n(xlsx: Path) -> None:
-    cells = grid(openpyxl.load_workbook(xlsx)["Respondents"])
+    ws = openpyxl.load_workbook(xlsx)["Respondents"]
     sizes = fx.documents_per_state()
     docs = fx.expected_documents()
-    for (code, case), value in cells.items():
+    accepted = fx.expected_documents("accepted")
+    checked = 0
+    for (code, case), value in grid(ws, "Confirmed").items():
         if case != TOTAL:
-            assert value == f"{docs.get((code, case), 0)} of {sizes[case]}"
+            assert value == f"{accepted.get((code, case), 0)} of {sizes[case]}"
+            checked += 1
+    for (code, case), value in grid(ws, "Unreviewed").items():
+        if case != TOTAL:
+            n = docs.get((code, case), 0) - accepted.get((code, case), 0)
+            assert value == f"{n} of {sizes[case]}"
+    assert checked
 
 
 def test_outline_levels_follow_the_code_tree(xlsx: Path) -> None:
     ws = openpyxl.load_workbook(xlsx)["Matrix"]
-    for row in range(2, 2 + len(fx.CODEBOOK.codes)):
+    for row in range(3, 3 + len(fx.CODEBOOK.codes)):
         code = ws.cell(row, 1).value
         assert ws.row_dimensions[row].outline_level == fx.CODEBOOK.depth(code), code
     assert ws.sheet_properties.outlinePr.summaryBelow is False
@@ -181,9 +246,11 @@ def test_unique_headers() -> None:
 def test_framework_and_cooccurrence_sheets(xlsx: Path) -> None:
     wb = openpyxl.load_workbook(xlsx)
     ws = wb["Framework"]
-    assert ws.column_dimensions["C"].width == 60
+    assert ws.column_dimensions["C"].width == wbmod.QUOTE_WIDTH
     cells = grid(ws)
-    assert cells[("pilots", "Arizona")].startswith("\u201cWe piloted it in three schools.")
+    assert cells[("pilots", "Arizona")].startswith(
+        "[confirmed] \u201cWe piloted it in three schools."
+    )
     assert ws.cell(2, 3).alignment.wrap_text
     co = grid(wb["Co-occurrence"])
     assert co[("ctx.local", "ctx.politics")] == co[("ctx.politics", "ctx.local")] == 1
@@ -231,11 +298,14 @@ def test_csv_export_matches_the_workbook(xlsx: Path, tmp_path: Path) -> None:
     for name in names:
         assert (tmp_path / "csv" / f"{name}.csv").exists()
     csv = pd.read_csv(tmp_path / "csv" / "matrix.csv", encoding="utf-8-sig", index_col="code_id")
-    sheet = grid(openpyxl.load_workbook(xlsx)["Matrix"])
-    for (code, case), value in sheet.items():
-        assert csv.loc[code, case] == value
+    for kind in ("Confirmed", "Unreviewed"):
+        part = csv[csv["counted"] == kind.lower()]
+        for (code, case), value in grid(openpyxl.load_workbook(xlsx)["Matrix"], kind).items():
+            assert part.loc[code, case] == value
     resp = pd.read_csv(tmp_path / "csv" / "respondents.csv", encoding="utf-8-sig", index_col=0)
-    assert resp.loc["equity", "Arizona"] == f"{fx.expected_documents()[('equity', 'Arizona')]} of 3"
+    resp = resp[resp["counted"] == "confirmed"]
+    n = fx.expected_documents("accepted").get(("equity", "Arizona"), 0)
+    assert resp.loc["equity", "Arizona"] == f"{n} of 3"
 
 
 def test_write_to_open_file(built: fx.Built) -> None:

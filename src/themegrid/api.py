@@ -17,6 +17,7 @@ that need them, so ``import themegrid`` stays fast.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,17 +26,21 @@ from themegrid.project import Project, open_project
 
 if TYPE_CHECKING:
     from themegrid.aggregate.agreement import AgreementReport
-    from themegrid.aggregate.evaluate import EvaluationReport
+    from themegrid.aggregate.evaluate import EvaluationReport, LearningCurve
     from themegrid.codebook.check import CheckReport
     from themegrid.exchange.coded import ImportSummary as CodedImportSummary
     from themegrid.exchange.coded import Layout
+    from themegrid.exchange.qualcoder import QualcoderSummary
     from themegrid.exchange.refi import ImportSummary as RefiImportSummary
     from themegrid.exchange.refi import QdcExport, QdpxExport
     from themegrid.exchange.review import ExportSummary, ReviewImportSummary
-    from themegrid.export.workbook import WorkbookSummary
+    from themegrid.exchange.taguette import TaguetteSummary
+    from themegrid.export.report import ReportResult
     from themegrid.pipeline.coding import CodingSummary
     from themegrid.pipeline.ingest import IngestSummary, ProgressFn
+    from themegrid.pipeline.merge import MergeSummary, UnmergeSummary
     from themegrid.pipeline.status import ProjectStatus
+    from themegrid.store.backup import RestorePlan
 
 ProjectLike = Project | str | Path
 DEFAULT_REPORT = Path("reports") / "theme_matrix.xlsx"
@@ -74,6 +79,7 @@ def code(
     include_interviewers: bool = False,
     use_model: bool = True,
     prune: bool = False,
+    workers: int | None = None,
     progress: ProgressFn | None = None,
 ) -> CodingSummary:
     """``themegrid code``: ingest, then suggest codes for every codable segment (one run)."""
@@ -90,6 +96,7 @@ def code(
             use_model=use_model,
             prune=prune,
             progress=progress,
+            workers=workers,
         )
 
 
@@ -121,15 +128,21 @@ def report(
     project: ProjectLike,
     out: Path | str | None = None,
     *,
-    by: str | Sequence[str] = ("state",),
+    html: bool = False,
+    by: str | Sequence[str] | None = None,
     accepted_only: bool = False,
     csv_dir: Path | str | None = None,
+    raw_csv: bool = False,
     roll_up: bool = True,
     coders: Sequence[str] | None = None,
-) -> WorkbookSummary:
-    """``themegrid report``: the cross-case theme matrices as an Excel workbook."""
+) -> ReportResult:
+    """``themegrid report``: the cross-case theme matrices as an Excel workbook (and HTML).
+
+    ``by`` defaults to ``state`` when the study has it, else the first case attribute
+    of ``corpus/metadata.csv``; the result says which was used and why.
+    """
     from themegrid.aggregate.matrix import has_codings
-    from themegrid.export.workbook import write_workbook
+    from themegrid.export.report import write_reports
 
     proj = project_of(project)
     codebook = proj.load_codebook()
@@ -138,27 +151,44 @@ def report(
     with proj.open_store() as store:
         if not has_codings(store):
             raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
-        return write_workbook(
+        return write_reports(
             store,
             codebook,
             target,
-            by=(by,) if isinstance(by, str) else tuple(by),
+            html_out=target.with_suffix(".html") if html else None,
+            by=((by,) if isinstance(by, str) else tuple(by)) if by else None,
+            metadata_path=proj.metadata_path,
             include="accepted" if accepted_only else "suggested",
-            csv_dir=csv_dir,
+            csv_dir=Path(csv_dir) if csv_dir is not None else None,
             project_name=proj.root.name,
             roll_up=roll_up,
             coders=coders,
+            raw_csv=raw_csv,
         )
 
 
-def export_segments(project: ProjectLike, out: Path | str, *, raw: bool = False) -> tuple[int, int]:
-    """``themegrid export segments``: (rows written, CSV cells given a leading ``'``)."""
+@dataclass(frozen=True)
+class SegmentsExport:
+    """What ``export segments`` wrote: rows, and CSV cells given a leading ``'``."""
+
+    path: Path
+    rows: int
+    quoted: int
+
+
+def export_segments(
+    project: ProjectLike, out: Path | str | None = None, *, raw: bool = False
+) -> SegmentsExport:
+    """``themegrid export segments``: one row per segment as CSV or Excel."""
     from themegrid.export.segments import write_segments
 
     proj = project_of(project, need=())
-    _need_store(proj, "no project store yet")
+    if not proj.store_path.exists():
+        raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
+    target = Path(out) if out is not None else proj.reports_dir / "segments.csv"
     with proj.open_store() as store:
-        return write_segments(store, Path(out), raw=raw)
+        rows, quoted = write_segments(store, target, raw=raw)
+    return SegmentsExport(target, rows, quoted)
 
 
 def agreement(project: ProjectLike, coders: Sequence[str]) -> AgreementReport:
@@ -210,6 +240,26 @@ def evaluate(
         )
 
 
+def learning_curve(
+    project: ProjectLike,
+    against: str,
+    *,
+    folds: int = 5,
+    baseline: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> LearningCurve:
+    """``themegrid evaluate --curve``: scores after 25, 50, 100, ... of the coder's decisions."""
+    from themegrid.aggregate.evaluate import learning_curve as run_curve
+
+    proj = project_of(project)
+    codebook = proj.load_codebook()
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_curve(
+            store, codebook, against, folds=folds, n_jobs=-1, baseline=baseline, progress=progress
+        )
+
+
 # --- exchange ---------------------------------------------------------------------------------
 
 
@@ -253,8 +303,14 @@ def import_coded(
     document_name: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
+    skip_bad_rows: bool = False,
+    code_map: Path | str | None = None,
 ) -> CodedImportSummary:
-    """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings."""
+    """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings.
+
+    Skipped rows are listed in ``reports/``; codes created by ``add_codes`` are written
+    to ``codebook/imported_<coder>.yaml``.
+    """
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.coded import import_coded as run_import
 
@@ -270,23 +326,31 @@ def import_coded(
             document_name=document_name,
             add_codes=add_codes,
             sheet=sheet,
+            skip_bad_rows=skip_bad_rows,
+            report_dir=proj.reports_dir,
+            codebook_dir=proj.codebook_dir,
+            code_map=Path(code_map) if code_map is not None else None,
         )
 
 
-def export_qdc(project: ProjectLike, out: Path | str) -> QdcExport:
-    """``themegrid export qdc``: the codebook as REFI-QDA (.qdc)."""
+def export_qdc(project: ProjectLike, out: Path | str | None = None) -> QdcExport:
+    """``themegrid export qdc``: the codebook as REFI-QDA (default ``reports/codebook.qdc``)."""
     from themegrid.exchange.refi import export_qdc as run_export
 
-    return run_export(project_of(project), out)
+    proj = project_of(project)
+    return run_export(proj, out or proj.reports_dir / "codebook.qdc")
 
 
 def export_qdpx(
-    project: ProjectLike, out: Path | str, *, include_suggestions: bool = False
+    project: ProjectLike, out: Path | str | None = None, *, include_suggestions: bool = False
 ) -> QdpxExport:
-    """``themegrid export qdpx``: the coded project as REFI-QDA (.qdpx)."""
+    """``themegrid export qdpx``: the coded project as REFI-QDA (default ``reports/project.qdpx``)."""
     from themegrid.exchange.refi import export_qdpx as run_export
 
-    return run_export(project_of(project), out, include_suggestions=include_suggestions)
+    proj = project_of(project)
+    return run_export(
+        proj, out or proj.reports_dir / "project.qdpx", include_suggestions=include_suggestions
+    )
 
 
 def import_qdc(project: ProjectLike, file: Path | str) -> RefiImportSummary:
@@ -303,3 +367,65 @@ def import_qdpx(
     from themegrid.exchange.refi import import_qdpx as run_import
 
     return run_import(project_of(project), file, coder_prefix=coder_prefix)
+
+
+def import_taguette(
+    project: ProjectLike, file: Path | str, *, coder_prefix: str = ""
+) -> TaguetteSummary:
+    """``themegrid import taguette``: a Taguette project database, read-only."""
+    from themegrid.exchange.taguette import import_taguette as run_import
+
+    return run_import(project_of(project), file, coder_prefix=coder_prefix)
+
+
+def import_qualcoder(
+    project: ProjectLike, path: Path | str, *, coder_prefix: str = ""
+) -> QualcoderSummary:
+    """``themegrid import qualcoder``: a QualCoder project (``.qda`` folder or ``data.qda``)."""
+    from themegrid.exchange.qualcoder import import_qualcoder as run_import
+
+    return run_import(project_of(project), path, coder_prefix=coder_prefix)
+
+
+def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:
+    """``themegrid codebook merge``: every coding of ``sources`` onto ``into``, one run."""
+    from themegrid.pipeline.merge import merge_codes as run_merge
+
+    proj = project_of(project)
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_merge(store, proj.load_codebook(), list(sources), into)
+
+
+def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
+    """``themegrid codebook unmerge``: undo a merge run from the history."""
+    from themegrid.pipeline.merge import unmerge as run_unmerge
+
+    proj = project_of(project)
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_unmerge(store, run_id)
+
+
+# --- backups --------------------------------------------------------------------------------
+
+
+def backups(project: ProjectLike) -> list[Path]:
+    """``themegrid backups``: the store's automatic backups, oldest first."""
+    from themegrid.store.connection import list_backups
+
+    return list_backups(project_of(project, need=()).store_path)
+
+
+def plan_restore(project: ProjectLike, backup: Path | str) -> RestorePlan:
+    """``themegrid restore``, first step: check the backup, count what restoring would lose."""
+    from themegrid.store.backup import plan_restore as run_plan
+
+    return run_plan(project_of(project, need=()).store_path, backup)
+
+
+def restore(plan: RestorePlan) -> Path | None:
+    """``themegrid restore``, second step: replace the store; returns the copy made of it first."""
+    from themegrid.store.backup import restore_backup
+
+    return restore_backup(plan)

@@ -94,6 +94,62 @@ class InvalidCoder(ThemegridError):
     """The coder name is empty or reserved for the machine."""
 
 
+class SpanError(ThemegridError):
+    """A passage to code that is not inside one turn of its document."""
+
+
+class WebError(ThemegridError):
+    """``themegrid serve`` cannot start as asked (e.g. a public address without accounts)."""
+
+
+class StoreUnusable(ProjectError):
+    """The store file cannot be used as it is; nothing was written to it."""
+
+
+class StoreReadOnly(StoreUnusable):
+    """The store, its folder or the file system does not allow writing."""
+
+
+class StorePermissionDenied(StoreUnusable):
+    """The store file (or its folder) may not be read by this user."""
+
+
+class StoreDamaged(StoreUnusable):
+    """The store file is corrupted or truncated."""
+
+
+class StoreEmpty(StoreDamaged):
+    """The store file has 0 bytes."""
+
+
+class ForeignStore(StoreUnusable):
+    """An SQLite (or other) file that is not a themegrid store."""
+
+
+class StoreTooNew(StoreUnusable):
+    """A store written by a newer themegrid, with migrations this one does not know."""
+
+
+class DiskFull(ThemegridError):
+    """The disk filled up during a write; the command's changes were rolled back."""
+
+
+class BackupError(ThemegridError):
+    """A backup could not be made, found or restored."""
+
+
+class OutputError(ThemegridError):
+    """A file could not be written (disk full, read-only, no permission); nothing was replaced."""
+
+
+class YamlLimit(ThemegridError):
+    """A codebook YAML file over a limit (alias expansion, tags, recursion); ``line`` locates it."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class CodesNotInCodebook(ThemegridError):
     """A coder's codes are missing from the codebook, so scoring against them would mislead."""
 

@@ -138,7 +138,7 @@ def test_migration_drops_the_triggers_and_keeps_codable_values(tmp_path: Path) -
     )
     conn.close()
     store = Store(path)
-    assert store.applied_migrations()[-1] == "0004_codable_set_by_writers"
+    assert "0004_codable_set_by_writers" in store.applied_migrations()
     assert _codable(store) == {"q": 0, "a": 1}
     names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert "segments_interviewer_not_codable" not in names

@@ -377,3 +377,168 @@ def _notes(data: LabelledSet, folds: Sequence[Fold]) -> tuple[str, ...]:
             f"{len(absent)} code(s) never applied by the coder are left out of the macro means"
         )
     return tuple(notes)
+
+
+# --- the learning curve -------------------------------------------------------------------
+
+CURVE_METHODS = ("rules", "model", "gated model", "rules+gated model", "baseline")
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Scores after ``decisions`` human decisions (per fold), pooled over the test folds.
+
+    ``gate_open``: code -> in how many folds its gate let the model suggest it.
+    """
+
+    decisions: int
+    methods: Mapping[str, MethodScores]
+    gate_open: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    coder: str
+    n_segments: int
+    n_documents: int
+    n_folds: int
+    codes: tuple[str, ...]
+    precision_floor: float
+    min_positives: int
+    points: tuple[CurvePoint, ...]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coder": self.coder,
+            "n_segments": self.n_segments,
+            "n_documents": self.n_documents,
+            "n_folds": self.n_folds,
+            "precision_floor": self.precision_floor,
+            "min_positives": self.min_positives,
+            "seconds": round(self.seconds, 2),
+            "points": [
+                {
+                    "decisions": p.decisions,
+                    "gate_open": dict(p.gate_open),
+                    "methods": {m: s.to_dict() for m, s in p.methods.items()},
+                }
+                for p in self.points
+            ],
+        }
+
+
+def curve_sizes(n_train: int, start: int = 25) -> list[int]:
+    """25, 50, 100, 200, ... below ``n_train``, then ``n_train`` itself."""
+    sizes, n = [], start
+    while n < n_train:
+        sizes.append(n)
+        n *= 2
+    return [*sizes, n_train]
+
+
+def learning_curve(
+    store: Store,
+    codebook: Codebook,
+    coder: str,
+    *,
+    folds: int = 5,
+    sizes: Sequence[int] | None = None,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    baseline: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> LearningCurve:
+    """Scores after 25, 50, 100, 200, ... of ``coder``'s decisions, on folds grouped by document.
+
+    Within each fold the training documents are taken in a random (seeded)
+    order, as a researcher would review them document by document; the first
+    *n* of their segments are the decisions so far. Each size trains the model
+    (plus the codebook's examples) on those, gates each code as ``themegrid
+    code`` does (the codebook's ``model_precision_floor`` and
+    ``model_min_positives``), and scores on the fold's test documents: rules,
+    the model alone, the gated model (what ``code`` would suggest), rules plus
+    the gated model, and the TF-IDF + logistic regression baseline trained on
+    the same decisions. The test folds are the same for every size and method.
+    """
+    from themegrid.tag.gate import ACTIVE, gate_codes
+
+    started = time.perf_counter()
+    check_coders(store, [coder])
+    say = progress or (lambda _msg: None)
+    settings = codebook.settings
+    data = labelled_set(store, codebook, human_labels(store, coder), include_examples=False)
+    examples = labelled_set(store, codebook, {}, include_examples=True)
+    splits = _splits(store, data, folds, coder)
+    texts = [i.text for i in data.inputs]
+    rules = _rule_matrix(codebook, texts, data.code_ids)
+    groups = np.asarray(data.groups)
+    rng = np.random.default_rng(seed)
+    orders = []
+    for train, _test in splits:
+        docs = np.unique(groups[train])
+        rng.shuffle(docs)
+        rank = {int(d): k for k, d in enumerate(docs)}
+        orders.append(sorted(train, key=lambda i: (rank[int(groups[i])], i)))
+    max_train = min(len(t) for t, _ in splits)
+    wanted = sorted({min(int(n), max_train) for n in (sizes or curve_sizes(max_train))})
+    methods = CURVE_METHODS if baseline else CURVE_METHODS[:-1]
+    points = []
+    for n in wanted:
+        predictions = {m: np.zeros_like(data.Y) for m in methods}
+        opened: dict[str, int] = dict.fromkeys(data.code_ids, 0)
+        for k, ((_train, test), order) in enumerate(zip(splits, orders, strict=True), 1):
+            say(f"{n} decisions, fold {k}/{len(splits)}")
+            chosen = order[:n]
+            X_train = [data.inputs[i] for i in chosen] + list(examples.inputs)
+            Y_train = np.vstack([data.Y[chosen], examples.Y])
+            g_train = tuple(int(data.groups[i]) for i in chosen) + examples.groups
+            X_test = [data.inputs[i] for i in test]
+            model = SuggestionModel(n_jobs=n_jobs, precision_floor=settings.model_precision_floor)
+            model.fit(X_train, Y_train, groups=list(g_train), code_ids=data.code_ids)
+            fitted = LabelledSet(
+                tuple(str(i) for i in range(len(X_train))),
+                tuple(X_train),
+                g_train,
+                data.code_ids,
+                Y_train,
+            )
+            gates = gate_codes(
+                model if model.estimators_ else None,
+                fitted,
+                floor=settings.model_precision_floor,
+                min_positives=settings.model_min_positives,
+            )
+            active = np.array([g.state == ACTIVE for g in gates])
+            for g in gates:
+                opened[g.code_id] += g.state == ACTIVE
+            raw = model.predict(X_test) if X_test else np.zeros((0, len(data.code_ids)), np.int8)
+            predictions["model"][test] = raw
+            predictions["gated model"][test] = raw * active
+            predictions["rules"][test] = rules[test]
+            predictions["rules+gated model"][test] = np.maximum(rules[test], raw * active)
+            if baseline:
+                predictions["baseline"][test] = _baseline(
+                    [texts[i] for i in chosen] + [i.text for i in examples.inputs],
+                    np.vstack([data.Y[chosen], np.where(examples.Y == UNKNOWN, 0, examples.Y)]),
+                    [texts[i] for i in test],
+                    n_jobs=n_jobs,
+                )
+        points.append(
+            CurvePoint(
+                n,
+                {m: score(data.Y, predictions[m], data.code_ids, m) for m in methods},
+                opened,
+            )
+        )
+    return LearningCurve(
+        coder,
+        len(data),
+        len(set(data.groups)),
+        len(splits),
+        data.code_ids,
+        settings.model_precision_floor,
+        settings.model_min_positives,
+        tuple(points),
+        time.perf_counter() - started,
+    )

@@ -18,6 +18,15 @@ decisions to some coders (for instance the study's coder, not a second coder
 who double-coded for reliability). Every frame carries the choice as
 ``frame.attrs["basis"]``.
 
+Confirmed and unreviewed apart: every count function takes ``which``: ``"all"``
+(the default), ``"confirmed"`` (the coding that counts is a human acceptance) or
+``"unreviewed"`` (it is a live machine suggestion nobody has decided). For one
+(segment, code) pair the two are a partition: the pair is confirmed when any of
+its counted codings (with roll-up, any child's) is a human acceptance, else
+unreviewed, so ``confirmed + unreviewed == all`` cell by cell. A document carries
+a code "confirmed" when one of its pairs is confirmed; two codes co-occur
+"confirmed" on a segment when both pairs are confirmed.
+
 With ``roll_up=True`` a code counts for its parents too, once per segment: a
 segment coded with two children of one parent counts once for the parent.
 """
@@ -27,8 +36,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,6 +50,10 @@ from themegrid.store import views
 from themegrid.store.connection import Store
 
 Include = Literal["suggested", "accepted"]
+Which = Literal["all", "confirmed", "unreviewed"]
+WHICH = ("all", "confirmed", "unreviewed")
+#: How a quote says where it comes from (Framework cells).
+QUOTE_LABELS = {True: "[confirmed]", False: "[unreviewed suggestion]"}
 NONE_LABEL = "(none)"
 TOTAL = "Total"
 CASE_SEPARATOR = " / "
@@ -95,6 +108,8 @@ class CodingFrame:
     attribute_columns: Mapping[str, str]
     n_segments: int
     coders: tuple[str, ...] = ()
+    #: Intermediate frames computed once per frame (see :func:`_pairs`); never part of results.
+    cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def basis(self) -> str:
@@ -336,14 +351,39 @@ def case_order(labels: Iterable[str]) -> list[str]:
 # --- aggregation helpers ---------------------------------------------------------------------
 
 
-def _pairs(cf: CodingFrame, roll_up: bool, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """(segment, code) pairs, one per segment and code; with roll-up, parents added once."""
-    cols = ["segment_id", "document_id", "code_id", *extra]
-    frame = cf.codings[cols]
-    if roll_up:
-        chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
-        frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
-    return frame.drop_duplicates(["segment_id", "code_id"])
+def _pairs(
+    cf: CodingFrame, roll_up: bool, extra: Sequence[str] = (), which: Which = "all"
+) -> pd.DataFrame:
+    """(segment, code) pairs, one per segment and code; with roll-up, parents added once.
+
+    Column ``confirmed``: whether any counted coding of the pair is a human acceptance.
+    ``which`` keeps all pairs, or only the confirmed or only the unreviewed ones.
+    """
+    _check_which(which)
+    key = ("pairs", roll_up, tuple(extra))
+    frame = cf.cache.get(key)
+    if frame is None:
+        cols = ["segment_id", "document_id", "code_id", *extra]
+        frame = cf.codings[cols].assign(confirmed=cf.codings["status"].eq("accepted").to_numpy())
+        if roll_up:
+            chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
+            frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
+        frame = frame.sort_values("confirmed", ascending=False, kind="stable")
+        frame = cf.cache[key] = frame.drop_duplicates(["segment_id", "code_id"])
+    return _keep(frame, which)
+
+
+def _keep(frame: pd.DataFrame, which: Which) -> pd.DataFrame:
+    if which == "confirmed":
+        return frame[frame["confirmed"]]
+    if which == "unreviewed":
+        return frame[~frame["confirmed"]]
+    return frame
+
+
+def _check_which(which: str) -> None:
+    if which not in WHICH:
+        raise MatrixError(f"which={which!r} is not valid; use 'all', 'confirmed' or 'unreviewed'")
 
 
 def _stamp(frame: pd.DataFrame, cf: CodingFrame, **extra: object) -> pd.DataFrame:
@@ -371,23 +411,35 @@ def count_matrix(
     *,
     roll_up: bool = True,
     strict: bool = True,
+    which: Which = "all",
 ) -> pd.DataFrame:
     """Segments coded with each code (rows, codebook order) per case (columns), plus ``Total``."""
     by = normalise_by(by)
-    pairs = _with_cases(cf, _pairs(cf, roll_up), by, strict)
+    pairs = _with_cases(cf, _pairs(cf, roll_up, which=which), by, strict)
     cases = case_order(case_labels(cf, by, strict=strict))
     table = pd.crosstab(pairs["code_id"], pairs["case"]) if len(pairs) else pd.DataFrame()
     table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
     table[TOTAL] = table.sum(axis=1)
     table.columns.name = "case"
-    return _stamp(table, cf, by=by, roll_up=roll_up, measure="segments")
+    return _stamp(table, cf, by=by, roll_up=roll_up, measure="segments", which=which)
 
 
-def coded_segments_by_case(cf: CodingFrame, by: str | Sequence[str] = ("state",)) -> pd.Series:
-    """Distinct segments carrying any counted code, per case and in ``Total``."""
+def coded_segments_by_case(
+    cf: CodingFrame, by: str | Sequence[str] = ("state",), which: Which = "all"
+) -> pd.Series:
+    """Distinct segments carrying any counted code, per case and in ``Total``.
+
+    A segment is confirmed when any of its counted codings is a human acceptance.
+    """
+    _check_which(which)
     by = normalise_by(by)
-    pairs = _with_cases(cf, cf.codings[["segment_id", "document_id"]], by)
-    counts = pairs.drop_duplicates("segment_id").groupby("case").size()
+    frame = cf.codings[["segment_id", "document_id"]].assign(
+        confirmed=cf.codings["status"].eq("accepted").to_numpy()
+    )
+    frame = frame.sort_values("confirmed", ascending=False, kind="stable")
+    frame = _keep(frame.drop_duplicates("segment_id"), which)
+    pairs = _with_cases(cf, frame, by)
+    counts = pairs.groupby("case").size()
     counts = counts.reindex(case_order(case_labels(cf, by)), fill_value=0).astype("int64")
     counts[TOTAL] = int(counts.sum())
     return counts
@@ -402,24 +454,38 @@ def case_sizes(cf: CodingFrame, by: str | Sequence[str] = ("state",)) -> pd.Seri
 
 
 def document_matrix(
-    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, roll_up: bool = True
+    cf: CodingFrame,
+    by: str | Sequence[str] = ("state",),
+    *,
+    roll_up: bool = True,
+    which: Which = "all",
 ) -> pd.DataFrame:
-    """n: distinct documents per case carrying each code (with ``Total``)."""
+    """n: distinct documents per case carrying each code (with ``Total``).
+
+    Confirmed: the document has a confirmed pair of the code; unreviewed: only
+    unreviewed ones.
+    """
     by = normalise_by(by)
-    pairs = _with_cases(cf, _pairs(cf, roll_up), by).drop_duplicates(["document_id", "code_id"])
+    pairs = _pairs(cf, roll_up)  # sorted confirmed first
+    pairs = _keep(pairs.drop_duplicates(["document_id", "code_id"]), which)
+    pairs = _with_cases(cf, pairs, by)
     cases = case_order(case_labels(cf, by))
     table = pd.crosstab(pairs["code_id"], pairs["case"]) if len(pairs) else pd.DataFrame()
     table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
     table[TOTAL] = table.sum(axis=1)
     table.columns.name = "case"
-    return _stamp(table, cf, by=by, roll_up=roll_up, measure="documents")
+    return _stamp(table, cf, by=by, roll_up=roll_up, measure="documents", which=which)
 
 
 def respondent_matrix(
-    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, roll_up: bool = True
+    cf: CodingFrame,
+    by: str | Sequence[str] = ("state",),
+    *,
+    roll_up: bool = True,
+    which: Which = "all",
 ) -> pd.DataFrame:
     """Documents carrying each code as "n of N" text, N the documents in the case."""
-    counts = document_matrix(cf, by, roll_up=roll_up)
+    counts = document_matrix(cf, by, roll_up=roll_up, which=which)
     sizes = case_sizes(cf, by).reindex(counts.columns)
     text = counts.apply(lambda col: col.astype(str) + f" of {sizes[col.name]}")
     text.attrs = dict(counts.attrs, measure="documents (n of N)")
@@ -427,12 +493,18 @@ def respondent_matrix(
 
 
 def framework_matrix(
-    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, k: int = 3, roll_up: bool = True
+    cf: CodingFrame,
+    by: str | Sequence[str] = ("state",),
+    *,
+    k: int = 3,
+    roll_up: bool = True,
+    labels: bool = False,
 ) -> pd.DataFrame:
     """Case × code cells with up to ``k`` strongest quotes, each from a different document.
 
     Ranking: human-accepted first, then confidence, then closeness of the length to
-    20–80 words. Each quote reads ``"text" — Speaker, path``.
+    20–80 words. Each quote reads ``[confirmed] "text" — Speaker, path`` (or
+    ``[unreviewed suggestion] ...`` for a live machine suggestion), with ``labels``.
     """
     by = normalise_by(by)
     ranked = _ranked_quotes(cf, by, roll_up)
@@ -442,6 +514,11 @@ def framework_matrix(
         format_quote(t, s, d)
         for t, s, d in zip(best["text"], best["speaker"], best["document"], strict=True)
     ]
+    if labels:
+        quotes = [
+            f"{QUOTE_LABELS[not unreviewed]} {q}"
+            for q, unreviewed in zip(quotes, best["_human"], strict=True)
+        ]
     cells = best.assign(quote=quotes).groupby(["code_id", "case"], sort=False)["quote"]
     cells = cells.agg("\n\n".join)
     table = cells.unstack("case") if len(cells) else pd.DataFrame()
@@ -459,7 +536,7 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
     texts = codings.drop_duplicates("segment_id").set_index("segment_id")["text"]
     words = pd.Series([len(str(t).split()) for t in texts], index=texts.index)
     penalty = (np.maximum(low - words, 0) + np.maximum(words - high, 0)).astype("int64")
-    human = (codings["source"] == "human") & (codings["status"] == "accepted")
+    human = codings["status"] == "accepted"
     keys = codings.assign(
         _human=~human,
         _conf=-codings["confidence"].fillna(0.0),
@@ -481,29 +558,88 @@ def format_quote(text: str, speaker: str | None, document: str) -> str:
     return f"\u201c{body}\u201d \u2014 {who}"
 
 
-def cooccurrence_matrix(cf: CodingFrame, *, roll_up: bool = False) -> pd.DataFrame:
+def cooccurrence_matrix(
+    cf: CodingFrame, *, roll_up: bool = False, which: Which = "all"
+) -> pd.DataFrame:
     """Code × code: segments carrying both codes (the diagonal: segments with the code).
 
     Off by default, roll-up would make every child co-occur with its parent.
+    ``which="confirmed"``: both codes confirmed on the segment; ``"unreviewed"``: at
+    least one of the two is an unreviewed suggestion (the two add up to ``"all"``).
     """
+    _check_which(which)
     codes = _code_index(cf)
     pairs = _pairs(cf, roll_up)
     seg_codes = pd.Categorical(pairs["code_id"], categories=codes)
     seg_ids = pd.Categorical(pairs["segment_id"])
-    indicator = sparse.csr_matrix(
-        (np.ones(len(pairs), dtype=np.int64), (seg_ids.codes, seg_codes.codes)),
-        shape=(len(seg_ids.categories), len(codes)),
-    )
-    both = (indicator.T @ indicator).toarray()
+    shape = (len(seg_ids.categories), len(codes))
+
+    def indicator(mask: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix(
+            (mask.astype(np.int64), (seg_ids.codes, seg_codes.codes)), shape=shape
+        )
+
+    every = indicator(np.ones(len(pairs), dtype=bool))
+    confirmed = indicator(pairs["confirmed"].to_numpy(dtype=bool))
+    if which == "confirmed":
+        both = (confirmed.T @ confirmed).toarray()
+    else:
+        both = (every.T @ every).toarray()
+        if which == "unreviewed":
+            both = both - (confirmed.T @ confirmed).toarray()
     table = pd.DataFrame(both, index=codes, columns=pd.Index(codes, name="code"))
-    return _stamp(table, cf, roll_up=roll_up, measure="segments with both codes")
+    return _stamp(table, cf, roll_up=roll_up, measure="segments with both codes", which=which)
 
 
 def source_type_matrix(
-    cf: CodingFrame, attribute: str = "source_type", *, roll_up: bool = True
+    cf: CodingFrame,
+    attribute: str = "source_type",
+    *,
+    roll_up: bool = True,
+    which: Which = "all",
 ) -> pd.DataFrame:
     """Segments per code and source type (interview, focus group, document review, ...).
 
     Documents without the attribute go under "(none)" (all of them if no document has it).
     """
-    return count_matrix(cf, (attribute,), roll_up=roll_up, strict=False)
+    return count_matrix(cf, (attribute,), roll_up=roll_up, strict=False, which=which)
+
+
+DEFAULT_BY = "state"
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    """Which case attribute(s) the columns use, and why (for the user to read)."""
+
+    by: tuple[str, ...]
+    reason: str
+
+
+def choose_by(
+    cf: CodingFrame, requested: Sequence[str] | None, metadata_order: Sequence[str] = ()
+) -> CaseChoice:
+    """``--by`` when given; else ``state`` if documents have it; else the first case
+    attribute of ``corpus/metadata.csv`` (``metadata_order``, its header order) that
+    documents have; else the first attribute any document has."""
+    if requested:
+        return CaseChoice(normalise_by(requested), "as given with --by")
+    present = cf.attributes
+    if DEFAULT_BY in present:
+        return CaseChoice((DEFAULT_BY,), f"'{DEFAULT_BY}' (the default)")
+    first = next((a for a in metadata_order if a in present), None)
+    if first is not None:
+        return CaseChoice(
+            (first,),
+            f"'{first}', the first case attribute in corpus/metadata.csv (no document has "
+            f"'{DEFAULT_BY}'; choose another with --by)",
+        )
+    if present:
+        return CaseChoice(
+            (present[0],),
+            f"'{present[0]}' (no document has '{DEFAULT_BY}'; choose another with --by)",
+        )
+    raise MatrixError(
+        "no document has a case attribute to compare by; add columns such as state or "
+        "source_type to corpus/metadata.csv and run 'themegrid ingest' again"
+    )

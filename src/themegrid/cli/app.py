@@ -15,7 +15,8 @@ from themegrid.errors import ThemegridError
 
 class _Group(TyperGroup):
     """Turns library errors into ``Error: <message>`` on stderr and exit status 1, no traceback;
-    Ctrl-C into a one-line note and exit status 130 (the transaction was rolled back)."""
+    Ctrl-C into a one-line note and exit status 130 (the transaction was rolled back); a full
+    disk, a read-only file system or a damaged store into its one-line message (failures.py)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -29,6 +30,14 @@ class _Group(TyperGroup):
                 err=True,
             )
             raise typer.Exit(130) from exc
+        except Exception as exc:
+            from themegrid.failures import explain
+
+            explained = explain(exc)
+            if explained is None:
+                raise
+            typer.echo(f"Error: {explained}", err=True)
+            raise typer.Exit(1) from exc
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:

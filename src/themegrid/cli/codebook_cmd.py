@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, make_app, plain_console
-from themegrid.project import open_project
 
 if TYPE_CHECKING:
     from themegrid.codebook.check import CheckReport
@@ -36,10 +35,9 @@ def check(
     Exit status 1 on validation errors; with --strict also when an example is
     missed by its cues or a counterexample is hit.
     """
-    from themegrid.codebook.check import check_codebook
+    from themegrid.api import check_codebook
 
-    proj = open_project(project)
-    report = check_codebook(proj.codebook_dir)
+    report = check_codebook(project)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -121,14 +119,12 @@ def merge_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Move every coding (human and machine) of SOURCE codes onto TARGET, in one undoable run."""
-    from themegrid.pipeline.merge import merge_codes, unmerge
+    from themegrid.api import merge_codes, unmerge
 
-    proj = open_project(project)
-    with proj.open_store() as store:
-        if undo is not None:
-            result: Any = unmerge(store, undo)
-        else:
-            result = merge_codes(store, proj.load_codebook(), list(sources or []), into or "")
+    if undo is not None:
+        result: Any = unmerge(project, undo)
+    else:
+        result = merge_codes(project, list(sources or []), into or "")
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
     elif undo is not None:

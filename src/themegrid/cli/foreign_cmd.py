@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, import_app
-from themegrid.project import open_project
 
 
 @import_app.command("taguette")
@@ -30,9 +29,9 @@ def import_taguette_cmd(
     The file is opened read-only. Each highlight keeps its exact offsets; its
     quote is checked against the text and a mismatch is listed, never shifted.
     """
-    from themegrid.exchange.taguette import import_taguette
+    from themegrid.api import import_taguette
 
-    summary = import_taguette(open_project(project), file, coder_prefix=coder_prefix)
+    summary = import_taguette(project, file, coder_prefix=coder_prefix)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -59,9 +58,9 @@ def import_qualcoder_cmd(
 
     The file is opened read-only; every quote is checked against the text.
     """
-    from themegrid.exchange.qualcoder import import_qualcoder
+    from themegrid.api import import_qualcoder
 
-    summary = import_qualcoder(open_project(project), path, coder_prefix=coder_prefix)
+    summary = import_qualcoder(project, path, coder_prefix=coder_prefix)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -19,8 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, plain_console
-from themegrid.errors import ProjectError
-from themegrid.project import init_project, open_project
+from themegrid.project import init_project
 
 if TYPE_CHECKING:
     from themegrid.pipeline.coding import CodingSummary
@@ -137,14 +136,12 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Read new and changed files in corpus/ into the project store (unchanged files are skipped)."""
-    from themegrid.pipeline.ingest import ingest
+    from themegrid.api import ingest
 
-    proj = open_project(project, need=("corpus",))
     console = plain_console()
-    with proj.open_store() as store:
-        bar, update = _progress_bar(console)
-        with bar:
-            summary = ingest(proj, store, prune=prune, progress=update)
+    bar, update = _progress_bar(console)
+    with bar:
+        summary = ingest(project, prune=prune, progress=update)
     _print_ingest(console, summary)
     if not summary.changed_anything:
         console.print("Nothing to do: every file is unchanged since the last ingest.")
@@ -163,6 +160,14 @@ def code_cmd(
     prune: Annotated[
         bool, typer.Option("--prune", help="As in 'themegrid ingest --prune'.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that tag in parallel (default: the machine's cores; 1: no extra process).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest new or changed files, then suggest codes for every codable segment, as one recorded run.
@@ -171,28 +176,24 @@ def code_cmd(
     Human decisions are never changed, and a code a human rejected on a
     segment is not suggested there again.
     """
-    from themegrid.pipeline.coding import run_coding
+    from themegrid.api import code
 
-    proj = open_project(project, need=("codebook", "corpus"))
-    codebook = proj.load_codebook()
     console = plain_console(stderr=as_json)
-    with proj.open_store() as store:
-        bar, update = _progress_bar(console)
-        with bar:
-            summary = run_coding(
-                proj,
-                store,
-                codebook,
-                include_interviewers=include_interviewers,
-                use_model=not no_model,
-                prune=prune,
-                progress=update,
-            )
+    bar, update = _progress_bar(console)
+    with bar:
+        summary = code(
+            project,
+            include_interviewers=include_interviewers,
+            use_model=not no_model,
+            prune=prune,
+            workers=workers,
+            progress=update,
+        )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return
     _print_ingest(console, summary.ingest)
-    _print_coding(console, summary, codebook.name, codebook.version)
+    _print_coding(console, summary, summary.codebook_name, summary.codebook_version)
 
 
 def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -> None:
@@ -211,6 +212,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         )
     if s.model.get("note"):
         console.print(f"Model: {s.model['note']}")
+    _print_gates(console, s.model.get("gates", []), s.awaiting_review)
+    _print_not_machine_coded(console, s.not_machine_coded)
     table = Table(
         title="Segments coded per theme (accepted + unreviewed suggestions, as in the report)"
     )
@@ -222,18 +225,75 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
     console.print("Next: 'themegrid report' writes the theme matrix workbook.")
 
 
+def _fmt(value: object) -> str:
+    return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _print_gates(
+    console: Console, gates: list[dict[str, object]], awaiting: dict[str, dict[str, int]] | None
+) -> None:
+    """One row per code: its model gate's state and figures (and, after 'code', the
+    suggestions awaiting review)."""
+    if not gates and not awaiting:
+        return
+    table = Table(
+        title="Learned model per code (precision, its lower bound, recall: cross-validated on "
+        "human decisions, folds grouped by document)"
+    )
+    columns = ["code", "model", "decisions", "positives", "precision", ">=", "recall"]
+    columns += ["threshold"]
+    columns += ["more decisions needed", "why"]
+    if awaiting is not None:
+        columns += ["awaiting review", "of them model"]
+    for col in columns:
+        table.add_column(col)
+    by_code = {str(g["code"]): g for g in gates}
+    for code in list(by_code) + [c for c in (awaiting or {}) if c not in by_code]:
+        g = by_code.get(code, {})
+        needs = g.get("needs")
+        row = [
+            code,
+            str(g.get("state", "")),
+            _fmt(g.get("decisions")),
+            _fmt(g.get("positives")),
+            _fmt(g.get("precision")),
+            _fmt(g.get("precision_low")),
+            _fmt(g.get("recall")),
+            _fmt(g.get("threshold")),
+            f"~{needs}" if needs is not None else "",
+            str(g.get("reason", "")),
+        ]
+        if awaiting is not None:
+            counts = awaiting.get(code, {})
+            row += [str(counts.get("total", 0)), str(counts.get("model", 0))]
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        "A code's model suggests only when the lower bound of its precision (one-sided 90%) "
+        "reaches the floor ('model_precision_floor:' in the codebook header) with at least "
+        "'model_min_positives:' positive decisions; 'learning': too few positives yet (the "
+        "estimate of decisions needed assumes the share of positives seen so far); 'off': "
+        "enough positives, precision too low; it is checked again at every 'themegrid code'."
+    )
+
+
+def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]]) -> None:
+    for reason, per_doc in skipped.items():
+        total = sum(per_doc.values())
+        where = ", ".join(f"{path} ({n})" for path, n in sorted(per_doc.items())[:8])
+        more = f", and {len(per_doc) - 8} more document(s)" if len(per_doc) > 8 else ""
+        console.print(
+            f"Not machine-coded ({reason}): {total} segment(s) in {len(per_doc)} document(s): "
+            f"{where}{more}. Humans can still code them."
+        )
+
+
 @app.command("status")
 def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
     """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
-    from themegrid.pipeline.status import project_status
+    from themegrid.api import status
 
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(
-            f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
-        )
-    with proj.open_store() as store:
-        info = project_status(store).to_dict()
+    info = status(project).to_dict()
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return
@@ -260,6 +320,8 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
         console.print(
             "Human coders: " + ", ".join(f"{c['coder']} ({c['n']})" for c in info["coders"])
         )
+    _print_gates(console, info["model_gates"], None)
+    _print_not_machine_coded(console, info["not_machine_coded"])
     if info["last_run"]:
         run = info["last_run"]
         console.print(

@@ -9,33 +9,38 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, export_app, import_app
-from themegrid.project import open_project
 
 OutArg = Annotated[
-    Path,
+    Path | None,
     typer.Argument(
-        help="The file to write (replaced if it exists).", dir_okay=False, metavar="OUT"
+        help="The file to write (replaced if it exists) [default: reports/codebook.qdc or "
+        "reports/project.qdpx].",
+        dir_okay=False,
+        metavar="OUT",
+        show_default=False,
     ),
 ]
 InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False, metavar="FILE")]
 
 
 @export_app.command("qdc")
-def export_qdc_cmd(out: OutArg, project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def export_qdc_cmd(
+    out: OutArg = None, project: ProjectOpt = Path("."), as_json: JsonOpt = False
+) -> None:
     """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
 
     Includes the hierarchy, names, colours, codability and each code's definition
     with its "When to use" / "When not to use" notes. GUIDs are stable across exports.
     """
-    from themegrid.exchange.refi import export_qdc
+    from themegrid.api import export_qdc
 
-    result = export_qdc(open_project(project), out)
+    result = export_qdc(project, out)
     _echo(result.lines(), {"path": result.path, "codes": result.codes}, as_json)
 
 
 @export_app.command("qdpx")
 def export_qdpx_cmd(
-    out: OutArg,
+    out: OutArg = None,
     project: ProjectOpt = Path("."),
     include_suggestions: Annotated[
         bool,
@@ -50,9 +55,9 @@ def export_qdpx_cmd(
 
     By default only human accepted codings are exported; each human coder becomes a user.
     """
-    from themegrid.exchange.refi import export_qdpx
+    from themegrid.api import export_qdpx
 
-    result = export_qdpx(open_project(project), out, include_suggestions=include_suggestions)
+    result = export_qdpx(project, out, include_suggestions=include_suggestions)
     data = {
         "path": result.path,
         "codes": result.codes,
@@ -73,9 +78,9 @@ def import_qdc_cmd(file: InArg, project: ProjectOpt = Path("."), as_json: JsonOp
     so 'themegrid codebook check' sees them. Refused, with nothing written, when
     a derived code id already exists.
     """
-    from themegrid.exchange.refi import import_qdc
+    from themegrid.api import import_qdc
 
-    summary = import_qdc(open_project(project), file)
+    summary = import_qdc(project, file)
     _echo(summary.lines(), summary.to_dict(), as_json)
 
 
@@ -98,9 +103,9 @@ def import_qdpx_cmd(
     the file's users. Audio, video and picture sources are skipped and listed.
     Everything is checked first: on any error nothing is written.
     """
-    from themegrid.exchange.refi import import_qdpx
+    from themegrid.api import import_qdpx
 
-    summary = import_qdpx(open_project(project), file, coder_prefix=coder_prefix)
+    summary = import_qdpx(project, file, coder_prefix=coder_prefix)
     _echo(summary.lines(), summary.to_dict(), as_json)
 
 

@@ -11,12 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, wide_console
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 if TYPE_CHECKING:
     from themegrid.aggregate.agreement import AgreementReport
-    from themegrid.aggregate.evaluate import EvaluationReport
+    from themegrid.aggregate.evaluate import EvaluationReport, LearningCurve
 
 
 @app.command("evaluate")
@@ -44,6 +42,14 @@ def evaluate_cmd(
             help="Let the model also read the neighbouring turns (to measure if it helps).",
         ),
     ] = False,
+    curve: Annotated[
+        bool,
+        typer.Option(
+            "--curve",
+            help="Learning curve: scores after 25, 50, 100, 200, ... decisions, with the "
+            "model gated as 'themegrid code' gates it.",
+        ),
+    ] = False,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
@@ -53,26 +59,20 @@ def evaluate_cmd(
     codebook's examples; rules, model, both, and a plain TF-IDF + logistic
     regression baseline are scored per code (precision, recall, F1, Cohen's kappa).
     """
-    from themegrid.aggregate.evaluate import evaluate
-    from themegrid.tag.model import SuggestionModel
+    from themegrid.api import evaluate, learning_curve
 
-    proj = open_project(project)
-    codebook = proj.load_codebook()
-    with proj.open_store() as store:
-        console = wide_console(stderr=True)
-        progress = (
-            None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
-        )
-        report = evaluate(
-            store,
-            codebook,
-            against,
-            folds=folds,
-            model_factory=lambda: SuggestionModel(context=context, n_jobs=-1),
-            n_jobs=-1,
-            baseline=baseline,
-            progress=progress,
-        )
+    console = wide_console(stderr=True)
+    progress = None if as_json else (lambda m: console.print(f"[dim]{m}[/dim]", highlight=False))
+    if curve:
+        result = learning_curve(project, against, folds=folds, baseline=baseline, progress=progress)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_curve(result)
+        return
+    report = evaluate(
+        project, against, folds=folds, baseline=baseline, context=context, progress=progress
+    )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -144,22 +144,10 @@ def agreement_cmd(
     Over the segments every named coder has seen or coded; lists the
     disagreements for the reconciliation meeting.
     """
-    from themegrid.aggregate.agreement import compute_agreement
+    from themegrid.api import agreement
 
     names = [n.strip() for c in [*coders, *(more or [])] for n in c.split(",") if n.strip()]
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(
-            f"{proj.store_path}: no project store here; pass --project DIR or run 'themegrid code' first"
-        )
-    with proj.open_store() as store:
-        report = compute_agreement(store, names)
-    if report.n_segments == 0:
-        raise ProjectError(
-            f"{', '.join(names)} have no segment in common, so there is nothing to compare; "
-            "give each coder a copy of the same review sheet ('themegrid review export') or "
-            "import their codings of the same spreadsheet with 'themegrid import-coded'"
-        )
+    report = agreement(project, names)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -213,3 +201,46 @@ def _print_agreement(report: AgreementReport) -> None:
         )
         dis.add_row(*(escape(c) for c in cells))
     console.print(dis)
+
+
+def _print_curve(curve: LearningCurve) -> None:
+    console = wide_console()
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    methods = list(curve.points[0].methods) if curve.points else []
+    table = Table(
+        title=f"Learning curve vs {escape(curve.coder)}: macro kappa ({curve.n_segments} segments, "
+        f"{curve.n_documents} documents, {curve.n_folds} folds by document)"
+    )
+    table.add_column("decisions", justify="right")
+    for m in methods:
+        table.add_column(m, justify="right")
+    for p in curve.points:
+        table.add_row(str(p.decisions), *(fmt(p.methods[m].macro_kappa) for m in methods))
+    console.print(table)
+    table = Table(
+        title=f"Gated model per code: precision/recall on the test folds (gate open in k of "
+        f"{curve.n_folds} folds; floor {curve.precision_floor:.2f}, at least "
+        f"{curve.min_positives} positives)"
+    )
+    table.add_column("decisions", justify="right")
+    for code in curve.codes:
+        table.add_column(code, justify="right")
+    for p in curve.points:
+        scores = {c.code_id: c for c in p.methods["gated model"].per_code}
+        cells = []
+        for code in curve.codes:
+            c = scores[code]
+            cells.append(
+                f"{c.precision:.2f}/{c.recall:.2f} ({p.gate_open[code]})"
+                if c.predicted
+                else f"- ({p.gate_open[code]})"
+            )
+        table.add_row(str(p.decisions), *cells)
+    console.print(table)
+    console.print(
+        "Per-code precision and recall of every method at every size: --json. "
+        "Semantic suggestions are not measured (not built)."
+    )

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 DEFAULT_OUT = Path("reports") / "theme_matrix.xlsx"
 
@@ -24,7 +22,8 @@ def report(
             "--by",
             metavar="ATTR",
             help="Case attribute for the columns (from corpus/metadata.csv); repeat to "
-            "combine, e.g. --by state --by role. Default: state.",
+            "combine, e.g. --by state --by role. Default: state if the study has it, else "
+            "the first case attribute in corpus/metadata.csv.",
         ),
     ] = None,
     accepted_only: Annotated[
@@ -38,6 +37,14 @@ def report(
         Path | None,
         typer.Option("--out", help="Workbook path (default: reports/theme_matrix.xlsx)."),
     ] = None,
+    html: Annotated[
+        bool,
+        typer.Option(
+            "--html",
+            help="Also write a self-contained HTML report beside the workbook (same name, "
+            ".html): heatmaps, per-case bars, quotes, codebook; opens with no network.",
+        ),
+    ] = False,
     csv: Annotated[
         Path | None,
         typer.Option(
@@ -73,32 +80,24 @@ def report(
 ) -> None:
     """Write the cross-case theme matrices to an Excel workbook (and CSV with --csv).
 
-    Sheets: About, Matrix (segments per code and case), Respondents ("n of N"),
-    Framework (best quotes), Co-occurrence, Source types, Codings, Codebook.
+    Sheets: About, Matrix (segments per code and case), Charts, Respondents ("n of N"),
+    Framework (best quotes), Co-occurrence, Source types, Codings, Codebook. Every count
+    shows confirmed (human-accepted) codings and unreviewed machine suggestions apart.
     """
-    from themegrid.aggregate.matrix import has_codings
-    from themegrid.export.workbook import write_workbook
+    from themegrid.api import report
 
-    proj = open_project(project)
-    codebook = proj.load_codebook()
-    target = out if out is not None else proj.root / DEFAULT_OUT
-    if not proj.store_path.exists():
-        raise ProjectError(f"{proj.root}: nothing coded yet; run 'themegrid code' first")
-    with proj.open_store() as store:
-        if not has_codings(store):
-            raise ProjectError(f"{proj.store_path}: no codings yet; run 'themegrid code' first")
-        summary = write_workbook(
-            store,
-            codebook,
-            target,
-            by=tuple(by or ("state",)),
-            include="accepted" if accepted_only else "suggested",
-            csv_dir=csv,
-            project_name=proj.root.name,
-            roll_up=not no_roll_up,
-            coders=coder,
-            raw_csv=raw,
-        )
+    result = report(
+        project,
+        out,
+        html=html,
+        by=by or None,
+        accepted_only=accepted_only,
+        csv_dir=csv,
+        raw_csv=raw,
+        roll_up=not no_roll_up,
+        coders=coder,
+    )
+    summary = result.workbook
     if as_json:
         data = {
             "path": str(summary.path),
@@ -107,17 +106,28 @@ def report(
             "codes_with_codings": summary.n_codes_with_codings,
             "codings_counted": summary.n_codings,
             "documents": summary.n_documents,
+            "by_reason": result.by_reason,
             "basis": summary.basis,
+            "confirmed": summary.n_confirmed,
+            "unreviewed": summary.n_unreviewed,
+            "html": str(result.html) if result.html else None,
             "csv_files": [str(p) for p in summary.csv_files],
         }
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     typer.echo(f"wrote {summary.path}")
+    if result.html:
+        typer.echo(f"wrote {result.html}")
+    typer.echo(f"cases by {result.by_reason}")
     typer.echo(
         f"{len(summary.cases)} cases by {' + '.join(summary.by)}; "
         f"{summary.n_codes_with_codings} codes with codings; "
         f"{summary.n_codings} codings counted from {summary.n_documents} documents"
     )
     typer.echo(f"counted: {summary.basis}")
+    typer.echo(
+        f"{summary.n_confirmed} confirmed by a human, {summary.n_unreviewed} unreviewed machine "
+        "suggestions (not findings; shown apart on every sheet)"
+    )
     for path in summary.csv_files:
         typer.echo(f"wrote {path}")

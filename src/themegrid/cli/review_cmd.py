@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app, make_app
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 review_app = make_app("Review machine suggestions in Excel: export a sheet, import the decisions.")
 app.add_typer(review_app, name="review")
@@ -37,16 +35,9 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write one row per pending suggestion, least certain first, with a Decision dropdown."""
-    from themegrid.exchange.review import export_review
+    from themegrid.api import review_export
 
-    proj = open_project(project)
-    target = out or proj.reports_dir / "review.xlsx"
-    if not proj.store_path.exists():
-        raise ProjectError(f"{proj.root}: nothing coded yet; run 'themegrid code' first")
-    with proj.open_store() as store:
-        summary = export_review(
-            store, proj.load_codebook(), target, limit=limit, codes=code, by_segment=by_segment
-        )
+    summary = review_export(project, out, limit=limit, codes=code, by_segment=by_segment)
     if as_json:
         typer.echo(json.dumps(summary.__dict__))
         return
@@ -74,11 +65,9 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the decisions in a review sheet as CODER's codings (all of them, or none)."""
-    from themegrid.exchange.review import import_review
+    from themegrid.api import review_import
 
-    proj = open_project(project)
-    with proj.open_store() as store:
-        summary = import_review(store, file, coder=coder, codebook=proj.load_codebook())
+    summary = review_import(project, file, coder=coder)
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return

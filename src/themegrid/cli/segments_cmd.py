@@ -8,13 +8,18 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import ProjectOpt, export_app
-from themegrid.errors import ProjectError
-from themegrid.project import open_project
 
 
 @export_app.command("segments")
 def segments(
-    out: Annotated[Path, typer.Argument(help="Output file: .csv or .xlsx.", metavar="OUT")],
+    out: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Output file: .csv or .xlsx [default: reports/segments.csv].",
+            metavar="OUT",
+            show_default=False,
+        ),
+    ] = None,
     project: ProjectOpt = Path("."),
     raw: Annotated[
         bool,
@@ -26,14 +31,11 @@ def segments(
     ] = False,
 ) -> None:
     """One row per segment: document, case attributes, speaker, interviewer flag, offsets, timestamps, text."""
-    from themegrid.export.segments import write_segments
+    from themegrid.api import export_segments
 
-    proj = open_project(project, need=())
-    if not proj.store_path.exists():
-        raise ProjectError(f"{proj.root}: no project store yet; run 'themegrid ingest' first")
-    with proj.open_store() as store:
-        n, prefixed = write_segments(store, out, raw=raw)
-    typer.echo(f"wrote {n} segments to {out}")
+    result = export_segments(project, out, raw=raw)
+    n, prefixed, target = result.rows, result.quoted, result.path
+    typer.echo(f"wrote {n} segments to {target}")
     if prefixed:
         typer.echo(
             f"{prefixed} cells begin with = + - @, tab or CR: written with a leading ' so "

@@ -9,6 +9,7 @@ token patterns are checked for shape here and compiled by :mod:`themegrid.tag`.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,13 +18,22 @@ from typing import Any
 
 import yaml
 
-from themegrid.codebook.model import Code, Codebook, Cues
+from themegrid.codebook.model import Code, Codebook, Cues, MachineSettings
 from themegrid.codebook.patterns import pattern_problems
-from themegrid.errors import CodebookError, Problem
+from themegrid.errors import CodebookError, Problem, YamlLimit
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-HEADER_KEYS = ("name", "version", "description")
+HEADER_KEYS = (
+    "name",
+    "version",
+    "description",
+    "language",
+    "min_content_words",
+    "model_precision_floor",
+    "model_min_positives",
+)
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 TOP_KEYS = ("codebook", "codes")
 CODE_KEYS = (
     "id",
@@ -57,33 +67,89 @@ class _Seq(list):
     item_lines: list[int]
 
 
-def _to_python(node: yaml.Node, problems: list[Problem], file: str) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = _Map()
-        out.line, out.key_lines = line, {}
-        for key_node, value_node in node.value:
-            key = _to_python(key_node, problems, file)
-            key = str(key)
-            kline = key_node.start_mark.line + 1
-            if key in out:
-                problems.append(
-                    Problem(
-                        f"key '{key}' appears twice in one mapping (first on line "
-                        f"{out.key_lines[key]}); keep one",
-                        file,
-                        kline,
+MAX_YAML_NODES_ENV = "THEMEGRID_MAX_YAML_NODES"
+MAX_CODEBOOK_BYTES_ENV = "THEMEGRID_MAX_CODEBOOK_BYTES"
+DEFAULT_MAX_YAML_NODES = 200_000  # values after aliases are expanded; a big codebook has ~20,000
+DEFAULT_MAX_CODEBOOK_BYTES = 10 * 1024**2
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+
+def _limit(env: str, default: int) -> int:
+    raw = os.environ.get(env, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+class _Expander:
+    """Turns a composed node graph into _Map/_Seq/scalars, counting every value produced.
+
+    Aliases share nodes, so a few hundred bytes can stand for billions of values
+    ("billion laughs"), and an alias to an enclosing node is a cycle; both are
+    refused, as are tags other than YAML's plain ones (``!!python/...``).
+    """
+
+    def __init__(self, problems: list[Problem], file: str) -> None:
+        self.problems, self.file = problems, file
+        self.budget = _limit(MAX_YAML_NODES_ENV, DEFAULT_MAX_YAML_NODES)
+        self.count = 0
+        self.open: set[int] = set()
+
+    def expand(self, node: yaml.Node) -> Any:
+        line = node.start_mark.line + 1
+        self.count += 1
+        if self.count > self.budget:
+            raise YamlLimit(
+                f"more than {self.budget} values once YAML aliases are expanded (an alias bomb?); "
+                f"write the codebook without nested aliases, or raise {MAX_YAML_NODES_ENV}",
+                line,
+            )
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlLimit(
+                f"YAML tag '{node.tag}' is not allowed in a codebook (only plain text, numbers, "
+                "lists and mappings); remove the tag",
+                line,
+            )
+        if id(node) in self.open:
+            raise YamlLimit(
+                "a YAML alias refers to a mapping or list that contains it (a recursive alias); "
+                "remove the alias",
+                line,
+            )
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self.open.add(id(node))
+            try:
+                return self._collection(node, line)
+            finally:
+                self.open.discard(id(node))
+        return _SCALARS.construct_object(node)
+
+    def _collection(self, node: yaml.Node, line: int) -> Any:
+        problems, file = self.problems, self.file
+        if isinstance(node, yaml.MappingNode):
+            out = _Map()
+            out.line, out.key_lines = line, {}
+            for key_node, value_node in node.value:
+                key = self.expand(key_node)
+                key = str(key)
+                kline = key_node.start_mark.line + 1
+                if key in out:
+                    problems.append(
+                        Problem(
+                            f"key '{key}' appears twice in one mapping (first on line "
+                            f"{out.key_lines[key]}); keep one",
+                            file,
+                            kline,
+                        )
                     )
-                )
-            out[key] = _to_python(value_node, problems, file)
-            out.key_lines[key] = kline
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq(_to_python(n, problems, file) for n in node.value)
+                out[key] = self.expand(value_node)
+                out.key_lines[key] = kline
+            return out
+        seq = _Seq(self.expand(n) for n in node.value)
         seq.line = line
         seq.item_lines = [n.start_mark.line + 1 for n in node.value]
         return seq
-    return _SCALARS.construct_object(node)
 
 
 class _Loader(yaml.SafeLoader):
@@ -100,15 +166,40 @@ _Loader.add_implicit_resolver(
 )
 _SCALARS = _Loader("")  # only its scalar constructors are used
 
+if hasattr(yaml, "CSafeLoader"):  # libyaml: the same nodes and marks, about 10x faster
+
+    class _FastLoader(yaml.CSafeLoader):
+        """:class:`_Loader`'s YAML 1.2 booleans on libyaml's parser."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _COMPOSER: type = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _COMPOSER = _Loader
+
 
 def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
+    max_bytes = _limit(MAX_CODEBOOK_BYTES_ENV, DEFAULT_MAX_CODEBOOK_BYTES)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.append(Problem(f"cannot be read ({exc.strerror})", display))
+        return None
+    if size > max_bytes:
+        problems.append(
+            Problem(
+                f"{size} bytes is more than a codebook may be ({max_bytes} bytes); split it into "
+                f"several files in codebook/, or raise {MAX_CODEBOOK_BYTES_ENV}",
+                display,
+            )
+        )
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(f"not UTF-8 text ({exc.reason}); save the file as UTF-8", display))
         return None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -127,7 +218,11 @@ def _parse_yaml(path: Path, display: str, problems: list[Problem]) -> Any:
         return None
     if node is None:
         return None
-    return _to_python(node, problems, display)
+    try:
+        return _Expander(problems, display).expand(node)
+    except YamlLimit as exc:
+        problems.append(Problem(str(exc), display, exc.line))
+        return None
 
 
 # --- validation --------------------------------------------------------------------------
@@ -176,11 +271,56 @@ def load_codebook(source: Path | str) -> Codebook:
         description=str(parts.header.get("description", "") or ""),
         codes=tuple(_build_codes(parts.codes, problems)),
         files=tuple(str(f) for f in files),
+        settings=_settings(parts, problems),
     )
     problems.extend(pattern_problems(book))
     if problems:
         raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
     return book
+
+
+def _settings(parts: _Parts, problems: list[Problem]) -> MachineSettings:
+    """The header's machine settings, each checked (a problem names the header line)."""
+    header, file = parts.header, parts.header_file or ""
+    default = MachineSettings()
+    lines = getattr(header, "key_lines", {})
+
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(f"codebook {key}: {message}", file, lines.get(key, 0)))
+
+    languages = default.languages
+    if "language" in header:
+        raw = header["language"]
+        items = raw if isinstance(raw, list) else [raw]
+        langs = tuple(str(x).strip().lower() for x in items)
+        if not langs or not all(LANGUAGE_RE.match(x) for x in langs):
+            problem("language", f"{raw!r} is not an ISO 639-1 code or a list of them (e.g. en)")
+        else:
+            languages = langs
+
+    def number(key: str, kind: type, low: float, high: float, value: Any) -> Any:
+        if key not in header:
+            return value
+        raw = header[key]
+        try:
+            got = kind(raw)
+        except (TypeError, ValueError):
+            got = None
+        if got is None or isinstance(raw, bool) or not low <= got <= high:
+            problem(key, f"{raw!r} must be a {kind.__name__} from {low:g} to {high:g}")
+            return value
+        return got
+
+    return MachineSettings(
+        languages=languages,
+        min_content_words=number("min_content_words", int, 0, 50, default.min_content_words),
+        model_precision_floor=number(
+            "model_precision_floor", float, 0.0, 1.0, default.model_precision_floor
+        ),
+        model_min_positives=number(
+            "model_min_positives", int, 1, 10_000, default.model_min_positives
+        ),
+    )
 
 
 def _source_files(source: Path) -> list[Path]:
@@ -200,7 +340,7 @@ def _source_files(source: Path) -> list[Path]:
 class _Parts:
     """What the files of one codebook contribute, gathered before validation."""
 
-    header: dict[str, Any] = field(default_factory=dict)
+    header: Any = field(default_factory=dict)
     header_file: str | None = None
     codes: list[_RawCode] = field(default_factory=list)
 
@@ -247,7 +387,7 @@ def _check_header(data: Any, file: str, line: int, problems: list[Problem]) -> d
             problems.append(
                 Problem(f"codebook {key} is missing or empty; add '{key}: ...'", file, data.line)
             )
-    return dict(data)
+    return data
 
 
 def _collect_codes(

@@ -45,6 +45,40 @@ class Code:
     line: int = 0
 
 
+#: Bumped when the rule that decides which segments the machine codes changes
+#: (see :mod:`themegrid.tag.codable`): every segment is then re-examined.
+FILTER_REVISION = 1
+
+
+@dataclass(frozen=True)
+class MachineSettings:
+    """What the codebook header says about where and when the machine suggests.
+
+    ``languages``: the languages the cues and examples are written in (ISO 639-1;
+    ``language:`` in the header, one code or a list; default English). Segments
+    detected in another language are not machine-coded.
+    ``min_content_words``: a speaker turn with fewer content words (not stop
+    words, not fillers such as "okay", "yeah", "mm-hmm") is not machine-coded;
+    any other segment needs at least one.
+    ``model_precision_floor`` and ``model_min_positives``: the learned model
+    suggests a code only when its cross-validated precision on human decisions
+    is at least the floor and at least this many human decisions accepted it.
+    """
+
+    languages: tuple[str, ...] = ("en",)
+    min_content_words: int = 2
+    model_precision_floor: float = 0.6
+    model_min_positives: int = 10
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": list(self.languages),
+            "min_content_words": self.min_content_words,
+            "model_precision_floor": self.model_precision_floor,
+            "model_min_positives": self.model_min_positives,
+        }
+
+
 @dataclass(frozen=True)
 class Codebook:
     name: str
@@ -52,6 +86,7 @@ class Codebook:
     description: str
     codes: tuple[Code, ...]
     files: tuple[str, ...] = ()
+    settings: MachineSettings = field(default_factory=MachineSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {c.id: c for c in self.codes})
@@ -108,6 +143,7 @@ class Codebook:
             "version": self.version,
             "description": self.description,
             "codes": [_code_dict(c) for c in self.codes],
+            "settings": self.settings.to_dict(),
         }
 
     @property
@@ -117,8 +153,10 @@ class Codebook:
 
     @property
     def cue_hash(self) -> str:
-        """Hash of what drives rule suggestions: ids, codability and cues."""
-        return _digest([[c.id, c.codable, _cues_dict(c.cues)] for c in self.codes])
+        """Hash of what drives rule suggestions: ids, codability, cues, and which segments
+        the machine codes (languages, content-word threshold, filter revision)."""
+        where = [FILTER_REVISION, list(self.settings.languages), self.settings.min_content_words]
+        return _digest([where, *([c.id, c.codable, _cues_dict(c.cues)] for c in self.codes)])
 
 
 def _digest(obj: Any) -> str:

@@ -29,8 +29,10 @@ from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InputFileError, Problem, ValidationError
 from themegrid.exchange.labels import CodeIndex, check_coder, known_codes, norm
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
@@ -396,13 +398,18 @@ def import_review(
     coder = check_coder(coder)
     path = Path(path)
     cells = _read_review(path)
-    decisions, viewed, problems = _validate(store, cells, known_codes(store, codebook))
-    if problems:
-        raise ValidationError(problems, f"{path}: {len(problems)} problem(s); nothing was applied")
+    backup_before(store, "review import")
     with store.transaction():
+        # Validated inside the write transaction: a concurrent 'code' run cannot remove a
+        # segment between the check and the write.
+        decisions, viewed, problems = _validate(store, cells, known_codes(store, codebook))
+        if problems:
+            raise ValidationError(
+                problems, f"{path}: {len(problems)} problem(s); nothing was applied"
+            )
         run_id = start_run(store, "review import", codebook)
         sync_codebook(store, codebook)
-        counts = _apply(store, decisions, viewed, coder, run_id)
+        counts = apply_decisions(store, decisions, viewed, coder, run_id)
         summary = ReviewImportSummary(run_id=run_id, coder=coder, **counts)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         finish_run(store, run_id, summary.to_dict(), {path.name: digest})
@@ -421,6 +428,9 @@ class _Cells:
 def _read_review(path: Path) -> list[_Cells]:
     if not path.is_file():
         raise InputFileError(str(path), "no such file; check the path")
+    bomb = corpus_zip_reason(path)
+    if bomb:
+        raise InputFileError(str(path), f"{bomb}; nothing was imported")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
@@ -571,9 +581,13 @@ def _live_segments(store: Store, ids: Sequence[str]) -> set[str]:
     return segs_store.live_segment_ids(store, ids)
 
 
-def _apply(
-    store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int
+def apply_decisions(
+    store: Store, decisions: list[Decision], viewed: set[str], coder: str, run_id: int | None
 ) -> dict[str, int]:
+    """Store ``coder``'s decisions and views, as a review import does (call inside a transaction).
+
+    Decisions equal to the coder's stored ones are counted ``unchanged`` and not rewritten.
+    """
     stamp = now()
     existing = store_codings.human_codings(store, coder)
     counts = {"accepted": 0, "rejected": 0, "added": 0, "unchanged": 0}
@@ -593,9 +607,11 @@ def _apply(
 
 
 __all__ = [
+    "Decision",
     "ExportSummary",
     "ReviewImportSummary",
     "ReviewItem",
+    "apply_decisions",
     "export_review",
     "import_review",
     "pending_suggestions",

@@ -15,7 +15,7 @@ import math
 import os
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +26,14 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import SheetFormatProperties
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
@@ -45,30 +49,75 @@ from themegrid.store.connection import Store
 MAX_CELL = 32_767
 CODINGS_SHEET = "Codings"
 MAX_OUTLINE = 7
-HEADER_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
+UNREVIEWED_SCALE = ColorScaleRule(
+    start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
+)
+PARENT_FONT = Font(name="Calibri", size=11, bold=True)
+#: The two blocks of every count sheet: (key, label in the Code id column, title).
+BLOCKS = {
+    "confirmed": (
+        "Confirmed",
+        "Confirmed: human-accepted codings (the findings)",
+        PatternFill("solid", fgColor="C6EFCE"),
+    ),
+    "unreviewed": (
+        "Unreviewed",
+        "Unreviewed: machine suggestions nobody has reviewed (not findings)",
+        PatternFill("solid", fgColor="FCE4D6"),
+    ),
+}
+#: Print: sheets whose printed columns add up to at most FIT_CHARS characters of width
+#: are fitted to the page width (about 70 % or more); wider ones print at PRINT_SCALE %
+#: in pages of PAGE_CHARS (kept below the ~150 that fit, for wider fallback fonts).
+FIT_CHARS = 190
+PAGE_CHARS = 120
+PRINT_SCALE = 85
+#: Co-occurrence: narrow code columns with their header turned upright.
+COOC_WIDTH = 6
+#: Framework: quote columns (two cases side by side on a printed page).
+QUOTE_WIDTH = 45
+TOP_CODES = 5
+CHARTS_SHEET = "Charts"
+#: Charts: height (cm) and rows between anchors (15-point rows), two to a landscape page.
+CHART_HEIGHT = 7.0
+CHART_WIDTH = 21
+CHART_ROWS = 15
 
 SHEET_HELP = {
     "About": "This page: what the workbook was made from and how to read it.",
     "Matrix": "Segments coded with each code (rows, in codebook order; click + / - at the "
-    "left to open or close a parent's children) in each case (columns). A parent's row "
+    "left to open or close a parent's children; parents in bold) in each case (columns). "
+    "Two blocks: 'Confirmed' counts segments a human accepted the code on (the findings); "
+    "'Unreviewed' counts segments where the code is only a machine suggestion nobody has "
+    "reviewed yet (not findings). The two add up to all counted codings. A parent's row "
     "counts each segment once even when several of its children are coded on it. "
-    "The last row counts segments with any code.",
+    "Each block ends with the segments with any code; the colour scale covers leaf codes only.",
+    "Charts": "Bar charts made from the Matrix sheet: the most frequent codes by case "
+    "(confirmed only), and for each of them confirmed and unreviewed stacked per case.",
     "Respondents": "'n of N': how many documents (respondents, focus groups, reviewed "
-    "documents) in the case carry the code, out of all documents in the case.",
+    "documents) in the case carry the code, out of all documents in the case. 'Confirmed': "
+    "a human accepted the code in the document; 'Unreviewed': the code is there only as "
+    "unreviewed machine suggestions.",
     "Framework": "For each case and code, up to three of the strongest quotes, each from a "
     "different document: human-accepted codings first, then higher confidence, then "
-    "quotes of 20 to 80 words.",
+    "quotes of 20 to 80 words. Each quote says whether it is [confirmed] by a human or an "
+    "[unreviewed suggestion] of the machine.",
     "Co-occurrence": "Segments coded with both the row code and the column code; the "
-    "diagonal is the segments with the code. Parent codes are not rolled up here.",
+    "diagonal is the segments with the code. Parent codes are not rolled up here. "
+    "'Confirmed': both codes accepted by a human on the segment; 'Unreviewed': at least one "
+    "of the two is an unreviewed machine suggestion.",
     "Source types": "Segments per code by source type (interview, focus group, document "
-    "review, ...), to see whether themes are triangulated across kinds of evidence.",
+    "review, ...), to see whether themes are triangulated across kinds of evidence; "
+    "confirmed and unreviewed apart, as on the Matrix sheet.",
     "Codings": "One row per coding counted in the other sheets, with its document, case "
     "attributes, speaker, code, status, source, coder, confidence, the machine's reason "
-    "and the segment text. Filter with the arrows in the header row.",
+    "and the segment text. Filter with the arrows in the header row. Too wide and long to "
+    "read on paper, it prints only a note: filter it on screen, or print a filtered copy.",
     "Codebook": "The codes: ids, names, parents, definitions, when to use and not to use.",
     "Agreement": "Present when two or more people coded: per code percent agreement, Cohen's kappa "
     "(two coders) and Krippendorff's alpha over the segments every coder saw, overall figures, and "
@@ -99,6 +148,23 @@ class WorkbookSummary:
     n_segments: int
     sheets: tuple[str, ...]
     csv_files: tuple[Path, ...] = ()
+    n_confirmed: int = 0
+    n_unreviewed: int = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    """One measure as its confirmed and unreviewed blocks (``unreviewed`` is None with
+    ``include="accepted"``: no unreviewed suggestion is counted then)."""
+
+    confirmed: pd.DataFrame
+    unreviewed: pd.DataFrame | None
+
+    def blocks(self) -> list[tuple[str, pd.DataFrame]]:
+        out = [("confirmed", self.confirmed)]
+        if self.unreviewed is not None:
+            out.append(("unreviewed", self.unreviewed))
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +183,21 @@ class _Report:
     framework: pd.DataFrame
     cooccurrence: pd.DataFrame
     source_types: pd.DataFrame
+    split_counts: Split
+    split_coded: tuple[pd.Series, pd.Series | None]
+    split_respondents: Split
+    split_documents: Split
+    split_cooccurrence: Split
+    split_source_types: Split
+
+    @property
+    def leaf_codes(self) -> set[str]:
+        parents = set(self.cf.codes["parent_id"].dropna())
+        return {c for c in self.cf.codes.index if c not in parents}
+
+
+#: The computed report, for the HTML writer (:mod:`themegrid.export.html`).
+Report = _Report
 
 
 def write_workbook(
@@ -136,21 +217,44 @@ def write_workbook(
     """Write the theme-matrix workbook to a path (atomically) or an open binary file.
 
     ``by``: the case attribute(s) for the columns; ``include``: ``"suggested"``
-    (accepted + unreviewed suggestions) or ``"accepted"``; ``coders``: count only
-    these coders' human decisions; ``csv_dir``: also write each matrix there as CSV
-    (cells that a spreadsheet would run as a formula get a leading ``'`` unless ``raw_csv``).
+    (accepted + unreviewed suggestions, in separate blocks) or ``"accepted"``;
+    ``coders``: count only these coders' human decisions; ``csv_dir``: also write each
+    matrix there as CSV (cells that a spreadsheet would run as a formula get a leading
+    ``'`` unless ``raw_csv``).
     """
     cf = mx.load_codings(store, codebook, include=include, coders=coders)
-    report = _compute(cf, codebook, mx.normalise_by(by), roll_up, quotes)
+    report = compute_report(cf, codebook, mx.normalise_by(by), roll_up, quotes)
+    return write_report_workbook(
+        store, report, out, csv_dir=csv_dir, project_name=project_name, raw_csv=raw_csv
+    )
+
+
+def write_report_workbook(
+    store: Store,
+    report: _Report,
+    out: Path | str | BinaryIO,
+    *,
+    csv_dir: Path | str | None = None,
+    project_name: str | None = None,
+    raw_csv: bool = False,
+) -> WorkbookSummary:
+    """Write an already computed report (see :func:`compute_report`) as the workbook."""
+    cf = report.cf
     wb = Workbook(write_only=True)
     _about_sheet(wb, store, report, project_name)
-    _matrix_sheet(
-        wb, "Matrix", report, report.counts, report.coded, "Total (segments with any code)"
+    matrix_ws, rows = _matrix_sheet(
+        wb,
+        "Matrix",
+        report,
+        report.split_counts,
+        report.split_coded,
+        "Segments with any code",
     )
+    _charts_sheet(wb, report, matrix_ws, rows)
     _respondents_sheet(wb, report)
     _framework_sheet(wb, report)
     _cooccurrence_sheet(wb, report)
-    _matrix_sheet(wb, "Source types", report, report.source_types, None, "")
+    _matrix_sheet(wb, "Source types", report, report.split_source_types, None, "")
     codings = _codings_sheet(wb, report)
     _codebook_sheet(wb, report)
     _agreement_sheet(wb, store)
@@ -158,7 +262,7 @@ def write_workbook(
     csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
     return WorkbookSummary(
         path=path,
-        include=include,
+        include=cf.include,
         basis=cf.basis,
         by=report.by,
         cases=tuple(c for c in report.counts.columns if c != mx.TOTAL),
@@ -168,12 +272,23 @@ def write_workbook(
         n_segments=cf.n_segments,
         sheets=tuple(wb.sheetnames),
         csv_files=csv_files,
+        n_confirmed=int((cf.codings["status"] == "accepted").sum()),
+        n_unreviewed=int((cf.codings["status"] == "suggested").sum()),
     )
 
 
-def _compute(
+def compute_report(
     cf: mx.CodingFrame, codebook: Codebook | None, by: tuple[str, ...], roll_up: bool, k: int
 ) -> _Report:
+    """Every matrix the workbook and the HTML report show, computed once."""
+    unreviewed = cf.include == "suggested"
+
+    def split(fn: Any, *args: Any, **kwargs: Any) -> Split:
+        return Split(
+            fn(*args, **kwargs, which="confirmed"),
+            fn(*args, **kwargs, which="unreviewed") if unreviewed else None,
+        )
+
     return _Report(
         cf=cf,
         codebook=codebook,
@@ -184,9 +299,18 @@ def _compute(
         documents=mx.document_matrix(cf, by, roll_up=roll_up),
         sizes=mx.case_sizes(cf, by),
         respondents=mx.respondent_matrix(cf, by, roll_up=roll_up),
-        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up),
+        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True),
         cooccurrence=mx.cooccurrence_matrix(cf),
         source_types=mx.source_type_matrix(cf, roll_up=roll_up),
+        split_counts=split(mx.count_matrix, cf, by, roll_up=roll_up),
+        split_coded=(
+            mx.coded_segments_by_case(cf, by, which="confirmed"),
+            mx.coded_segments_by_case(cf, by, which="unreviewed") if unreviewed else None,
+        ),
+        split_respondents=split(mx.respondent_matrix, cf, by, roll_up=roll_up),
+        split_documents=split(mx.document_matrix, cf, by, roll_up=roll_up),
+        split_cooccurrence=split(mx.cooccurrence_matrix, cf),
+        split_source_types=split(mx.source_type_matrix, cf, roll_up=roll_up),
     )
 
 
@@ -247,6 +371,16 @@ def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataF
                     sink.write(xml[cut:])
 
 
+def codings_print_note(n_rows: int) -> str:
+    """The note the Codings sheet prints at the top of its page (its rows are left out of
+    the print area: only the header row prints)."""
+    return (
+        f"Codings: {n_rows:,} rows, left out of the printout (too wide and long to read on "
+        "paper). Filter the sheet on screen, or copy the rows you need to a new sheet and "
+        "print that."
+    )
+
+
 def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
     book = ElementTree.fromstring(zin.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
@@ -256,7 +390,9 @@ def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
         if s.get("name") == sheet
     )
     target = next(
-        r.get("Target") for r in rels.iter(f"{{{_NS['rel']}}}Relationship") if r.get("Id") == rid
+        r.get("Target", "")
+        for r in rels.iter(f"{{{_NS['rel']}}}Relationship")
+        if r.get("Id") == rid
     )
     if target is None:  # openpyxl always writes it; a workbook without it is not ours
         raise WorkbookError(f"sheet '{sheet}' has no part in the workbook just written")
@@ -310,22 +446,29 @@ def _fragment(value: Any) -> str:
 def write_csv(report: _Report, folder: Path, *, raw: bool = False) -> tuple[Path, ...]:
     """Each matrix as a CSV file (UTF-8 with BOM so Excel reads accents) in ``folder``.
 
+    Count files hold the confirmed rows then the unreviewed rows, told apart by their
+    ``counted`` column (``confirmed`` / ``unreviewed``), as on the sheets; the framework
+    file's quotes carry their own [confirmed] / [unreviewed suggestion] label.
     A cell beginning with = + - @, a tab or a carriage return gets a leading ``'`` so
     that a spreadsheet shows it as text instead of running it (unless ``raw``).
     """
     folder.mkdir(parents=True, exist_ok=True)
     names = report.cf.codes["name"]
-    frames = {
-        "matrix.csv": report.counts,
-        "respondents.csv": report.respondents,
-        "documents.csv": report.documents,
+    frames: dict[str, Split | pd.DataFrame] = {
+        "matrix.csv": report.split_counts,
+        "respondents.csv": report.split_respondents,
+        "documents.csv": report.split_documents,
         "framework.csv": report.framework,
-        "cooccurrence.csv": report.cooccurrence,
-        "source_types.csv": report.source_types,
+        "cooccurrence.csv": report.split_cooccurrence,
+        "source_types.csv": report.split_source_types,
     }
     written = []
-    for name, frame in frames.items():
-        table = frame.copy()
+    for name, item in frames.items():
+        if isinstance(item, Split):
+            table = pd.concat([block.assign(counted=kind) for kind, block in item.blocks()], axis=0)
+            table = table[["counted", *[c for c in table.columns if c != "counted"]]]
+        else:
+            table = item.copy()
         table.insert(0, "code", names.reindex(table.index).to_numpy())
         if not raw:
             table, _ = cells.csv_frame(table)
@@ -394,9 +537,8 @@ def unique_headers(names: Iterable[Any]) -> list[str]:
 ABOUT_WIDTH = 100
 
 
-def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
-    ws = wb.create_sheet("About")
-    _widths(ws, [28, ABOUT_WIDTH])
+def about_facts(store: Store, report: _Report, project_name: str | None) -> list[tuple[str, Any]]:
+    """The About sheet's key/value rows (also the HTML report's About table)."""
     cf, book = report.cf, report.codebook
     run = store_runs.latest_run(store)
     last_run = (
@@ -405,7 +547,9 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         else "no runs recorded yet"
     )
     cases = [c for c in report.counts.columns if c != mx.TOTAL]
-    rows: list[tuple[str, Any]] = [
+    confirmed = int((cf.codings["status"] == "accepted").sum())
+    unreviewed = int((cf.codings["status"] == "suggested").sum())
+    return [
         ("Project", project_name or _project_name(store)),
         ("Codebook", f"{book.name}, version {book.version}" if book else "(no codebook given)"),
         ("Last run", last_run),
@@ -414,6 +558,11 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
         ("Documents", len(cf.documents)),
         ("Segments", cf.n_segments),
         ("Codings counted", len(cf.codings)),
+        (
+            "Confirmed and unreviewed",
+            f"{confirmed} confirmed by a human; {unreviewed} unreviewed machine suggestions "
+            "(not findings). Each count sheet shows the two in separate blocks.",
+        ),
         ("Which codings count", cf.basis),
         ("Human decisions", _human_decisions(store, cf.coders)),
         ("Cases by", " + ".join(report.by)),
@@ -426,6 +575,12 @@ def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str 
             else "count only segments coded with the parent itself",
         ),
     ]
+
+
+def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
+    ws = wb.create_sheet("About")
+    _widths(ws, [28, ABOUT_WIDTH])
+    rows = about_facts(store, report, project_name)
     _landscape(ws)
     # Write-only sheets take row heights before rows are written; LibreOffice does not
     # grow wrapped rows by itself.
@@ -484,16 +639,32 @@ def _project_name(store: Store) -> str:
 
 
 def _code_rows(
-    report: _Report, ws: Any, table: pd.DataFrame, first_row: int
+    report: _Report, ws: Any, table: pd.DataFrame, first_row: int, wrap: bool = False
 ) -> Iterator[list[Any]]:
-    """Code id and indented name cells, setting each row's outline level (children under parents)."""
+    """Code id and indented name cells, setting each row's outline level (children under parents).
+
+    Top-aligned (beside tall quote cells the label stays level with its quotes); parents bold.
+    """
     codes = report.cf.codes
+    leaves = report.leaf_codes
     for offset, code_id in enumerate(table.index):
         depth = int(codes.at[code_id, "depth"])
         if depth:
             ws.row_dimensions[first_row + offset].outline_level = min(depth, MAX_OUTLINE)
-        name = _cell(ws, codes.at[code_id, "name"], alignment=Alignment(indent=depth))
-        yield [_cell(ws, code_id), name]
+        bold = {} if code_id in leaves else {"font": PARENT_FONT}
+        name = _cell(
+            ws,
+            codes.at[code_id, "name"],
+            alignment=Alignment(indent=depth, vertical="top", wrap_text=wrap),
+            **bold,
+        )
+        yield [_cell(ws, code_id, alignment=Alignment(vertical="top"), **bold), name]
+
+
+def _value_cells(ws: Any, values: Sequence[Any], parent: bool, **style: Any) -> list[Any]:
+    if parent:
+        style = {**style, "font": PARENT_FONT}
+    return [_cell(ws, v, **style) for v in values]
 
 
 def _code_widths(report: _Report) -> list[float]:
@@ -506,12 +677,23 @@ def _code_widths(report: _Report) -> list[float]:
     return [min(max(longest_id + 2, 10), 40), min(max(longest_name + 2, 12), 55)]
 
 
-def _prepare_grid(ws: Any, columns: Sequence[Any], widths: Sequence[float]) -> None:
+def _prepare_grid(
+    ws: Any,
+    columns: Sequence[Any],
+    widths: Sequence[float],
+    n_rows: int,
+    column_width: float | None = None,
+) -> None:
     """Outline with parents above children, frozen header and code columns, landscape print."""
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    _widths(ws, [*widths, *(min(max(len(str(c)) + 2, 8), 24) for c in columns)])
-    _landscape(ws)
+    values = [
+        column_width if column_width is not None else min(max(len(str(c)) + 3, 8), 24)
+        for c in columns
+    ]
+    all_widths = [*widths, *values]
+    _widths(ws, all_widths)
+    _print_setup(ws, all_widths, names_column=True, n_rows=n_rows)
 
 
 def _landscape(ws: Any) -> None:
@@ -523,48 +705,261 @@ def _landscape(ws: Any) -> None:
     ws.print_title_rows = "1:1"
 
 
+def _print_setup(
+    ws: Any, widths: Sequence[float], *, names_column: bool = False, n_rows: int | None = None
+) -> None:
+    """Landscape, header row on every page, readable type.
+
+    With ``names_column`` (code sheets: A = code id, B = code name) the printout starts at
+    column B, the code names repeated at the left of every page; the ids stay on screen.
+    Fitted to the page width only when the printed columns fit at about 70 % or more
+    (:data:`FIT_CHARS`); wider sheets print at :data:`PRINT_SCALE` % in pages of whole
+    columns (:data:`PAGE_CHARS` each), one page of codes or cases after another.
+    """
+    printed = list(widths[1:]) if names_column else list(widths)
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    if names_column:
+        ws.print_title_cols = "B:B"
+        if n_rows is not None:
+            ws.print_area = f"B1:{get_column_letter(len(widths))}{max(n_rows, 1)}"
+    if sum(printed) <= FIT_CHARS:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        return
+    ws.page_setup.scale = PRINT_SCALE
+    first = 2 if names_column else 1
+    room = PAGE_CHARS - (widths[1] if names_column else 0)
+    used = 0.0
+    for index in range(first + (1 if names_column else 0), len(widths) + 1):
+        width = widths[index - 1]
+        if used and used + width > room:
+            ws.col_breaks.append(Break(id=index - 1))
+            used = 0.0
+        used += width
+
+
+def _block_title(ws: Any, kind: str, n_columns: int) -> list[Any]:
+    label, title, fill = BLOCKS[kind]
+    return [
+        _cell(ws, label, font=HEADER_FONT, fill=fill),
+        _cell(ws, title, font=HEADER_FONT, fill=fill),
+        *(_cell(ws, None, fill=fill) for _ in range(n_columns)),
+    ]
+
+
+def _scale_ranges(
+    report: _Report, index: Sequence[str], first_row: int, last_col: str
+) -> tuple[str, str]:
+    """Cell ranges (space-separated) of the leaf-code rows and of the parent rows of a block."""
+    leaves = report.leaf_codes
+    runs: dict[bool, list[tuple[int, int]]] = {True: [], False: []}
+    for offset, code_id in enumerate(index):
+        row, leaf = first_row + offset, code_id in leaves
+        spans = runs[leaf]
+        if spans and spans[-1][1] == row - 1 and offset and (index[offset - 1] in leaves) == leaf:
+            spans[-1] = (spans[-1][0], row)
+        else:
+            spans.append((row, row))
+
+    def ref(spans: list[tuple[int, int]]) -> str:
+        return " ".join(f"C{a}:{last_col}{b}" for a, b in spans)
+
+    return ref(runs[True]), ref(runs[False])
+
+
+@dataclass(frozen=True)
+class BlockRows:
+    """Where a block's code rows are on a sheet: code id -> row number."""
+
+    kind: str
+    rows: Mapping[str, int]
+    total_row: int | None
+
+
 def _matrix_sheet(
     wb: Workbook,
     title: str,
     report: _Report,
-    table: pd.DataFrame,
-    totals: pd.Series | None,
+    split: Split,
+    totals: tuple[pd.Series, pd.Series | None] | None,
     total_label: str,
-) -> None:
+    scale_columns: int | None = None,
+    upright_header: bool = False,
+) -> tuple[Any, list[BlockRows]]:
+    """A code × column count sheet in two blocks, confirmed then unreviewed, each with its
+    own total row; the colour scale over leaf-code rows only (parents are bold, unshaded)."""
     ws = wb.create_sheet(title)
-    _prepare_grid(ws, table.columns, _code_widths(report))
-    n_cases = len([c for c in table.columns if c != mx.TOTAL])
-    if n_cases and len(table):
-        last = get_column_letter(2 + n_cases)
-        ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
-    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
-    values = table.to_numpy().tolist()
-    for head, row in zip(_code_rows(report, ws, table, 2), values, strict=True):
-        ws.append([*head, *_row(ws, row)])
-    if totals is not None:
-        ws.append(_header(ws, ["", total_label, *totals.reindex(table.columns).tolist()]))
+    table = split.confirmed
+    extra = 1 if totals is not None else 0
+    n_rows = 1 + sum(len(b) + 2 + extra for _k, b in split.blocks()) + 2
+    _prepare_grid(
+        ws, table.columns, _code_widths(report), n_rows, COOC_WIDTH if upright_header else None
+    )
+    n_scaled = (
+        scale_columns
+        if scale_columns is not None
+        else len([c for c in table.columns if c != mx.TOTAL])
+    )
+    layout: list[BlockRows] = []
+    row = 2
+    for kind, block in split.blocks():
+        first = row + 1
+        layout.append(
+            BlockRows(
+                kind,
+                {c: first + i for i, c in enumerate(block.index)},
+                first + len(block) if totals is not None else None,
+            )
+        )
+        if n_scaled and len(block):
+            leaf_ref, _parents = _scale_ranges(
+                report, list(block.index), first, get_column_letter(2 + n_scaled)
+            )
+            if leaf_ref:
+                rule = SCALE if kind == "confirmed" else UNREVIEWED_SCALE
+                ws.conditional_formatting.add(leaf_ref, rule)
+        row = first + len(block) + (1 if totals is not None else 0) + 1
+    if upright_header:
+        longest = max((len(str(c)) for c in table.columns), default=4)
+        ws.row_dimensions[1].height = min(7.0 * longest + 10, 300)
+        upright = Alignment(text_rotation=90, horizontal="center", vertical="bottom")
+        head = _header(ws, ["Code id", "Code"])
+        head += [
+            _cell(ws, c, font=HEADER_FONT, fill=HEADER_FILL, alignment=upright)
+            for c in table.columns
+        ]
+        ws.append(head)
+    else:
+        ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    leaves = report.leaf_codes
+    for (kind, block), where in zip(split.blocks(), layout, strict=True):
+        ws.append(_block_title(ws, kind, len(table.columns)))
+        first = min(where.rows.values(), default=0)
+        values = block.to_numpy().tolist()
+        for head, code_id, vals in zip(
+            _code_rows(report, ws, block, first), block.index, values, strict=True
+        ):
+            ws.append([*head, *_value_cells(ws, vals, code_id not in leaves)])
+        if totals is not None:
+            series = totals[0] if kind == "confirmed" else totals[1]
+            label = f"{total_label} ({BLOCKS[kind][0].lower()})"
+            values_t = series.reindex(table.columns).tolist() if series is not None else []
+            ws.append(_header(ws, ["", label, *values_t]))
+        ws.append([])
     _note(ws, table, report)
+    return ws, layout
 
 
 def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
-    ws.append([])
     ws.append(
         _row(
             ws,
             ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."],
         )
     )
+    if report.cf.include == "accepted":
+        ws.append(_row(ws, ["", "Unreviewed machine suggestions are left out (--accepted-only)."]))
+
+
+def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[BlockRows]) -> None:
+    """Native bar charts drawn from the Matrix sheet's cells (they update with them).
+
+    First chart: the :data:`TOP_CODES` most frequent leaf codes (confirmed + unreviewed)
+    by case, clustered, confirmed counts. Then one chart per top code: confirmed and
+    unreviewed stacked per case.
+    """
+    ws = wb.create_sheet(CHARTS_SHEET)
+    ws.page_setup.orientation = "landscape"
+    # Rows of a known height, so that two charts fill a page and none is cut in half.
+    ws.sheet_format = SheetFormatProperties(defaultRowHeight=15, customHeight=True)
+    cases = [c for c in report.counts.columns if c != mx.TOTAL]
+    counts = report.counts
+    leaves = [c for c in counts.index if c in report.leaf_codes]
+    top = counts.loc[leaves, mx.TOTAL].sort_values(ascending=False, kind="stable").head(TOP_CODES)
+    top = top[top > 0]
+    names = report.cf.codes["name"]
+    if not cases or top.empty:
+        ws.append(_row(ws, ["No coded segments yet: nothing to chart."]))
+        return
+    ws.append(
+        _row(
+            ws,
+            [
+                f"Top {len(top)} codes by {' + '.join(report.by)}, from the Matrix sheet. "
+                "Green: confirmed; orange: unreviewed (not findings)."
+            ],
+        )
+    )
+    ws.print_area = f"A1:L{2 + (len(top) + 1) * CHART_ROWS}"
+    last_col = 2 + len(cases)
+    cats = Reference(matrix, min_col=3, max_col=last_col, min_row=1, max_row=1)
+    confirmed = layout[0]
+    unreviewed = layout[1] if len(layout) > 1 else None
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Most frequent codes by case: confirmed segments"
+    chart.y_axis.title = "segments"
+    chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
+    for code_id in top.index:
+        row = confirmed.rows[code_id]
+        chart.add_data(
+            Reference(matrix, min_col=2, max_col=last_col, min_row=row, max_row=row),
+            from_rows=True,
+            titles_from_data=True,
+        )
+    chart.set_categories(cats)
+    ws.add_chart(chart, "A2")
+    for i, code_id in enumerate(top.index):
+        stacked = BarChart()
+        stacked.type = "col"
+        stacked.grouping = "stacked"
+        stacked.overlap = 100
+        stacked.title = f"{names.get(code_id, code_id)}: confirmed and unreviewed"
+        stacked.y_axis.title = "segments"
+        stacked.width, stacked.height = CHART_WIDTH, CHART_HEIGHT
+        for where, colour in ((confirmed, "70AD47"), (unreviewed, "ED7D31")):
+            if where is None:
+                continue
+            row = where.rows[code_id]
+            series_ref = Reference(matrix, min_col=3, max_col=last_col, min_row=row, max_row=row)
+            stacked.add_data(series_ref, from_rows=True, titles_from_data=False)
+            series = stacked.series[-1]
+            series.graphicalProperties.solidFill = colour
+            series.tx = SeriesLabel(v=BLOCKS[where.kind][0])
+        stacked.set_categories(cats)
+        slot = i + 1
+        ws.add_chart(stacked, f"A{2 + slot * CHART_ROWS}")
+        if slot % 2 == 0:  # two charts a printed page, never one cut in half
+            ws.row_breaks.append(Break(id=1 + slot * CHART_ROWS))
 
 
 def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Respondents")
-    table = report.respondents
-    _prepare_grid(ws, table.columns, _code_widths(report))
+    split = report.split_respondents
+    table = split.confirmed
+    n_rows = 1 + sum(len(b) + 3 for _k, b in split.blocks()) + 2
+    _prepare_grid(ws, table.columns, _code_widths(report), n_rows)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
-    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
-        ws.append([*head, *[_cell(ws, v, alignment=Alignment(horizontal="right")) for v in row]])
+    leaves = report.leaf_codes
+    row = 2
     sizes = report.sizes.reindex(table.columns).tolist()
-    ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
+    for kind, block in split.blocks():
+        ws.append(_block_title(ws, kind, len(table.columns)))
+        rows = zip(
+            _code_rows(report, ws, block, row + 1),
+            block.index,
+            block.to_numpy().tolist(),
+            strict=True,
+        )
+        for head, code_id, values in rows:
+            right = Alignment(horizontal="right")
+            ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
+        ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
+        ws.append([])
+        row += len(block) + 3
     _note(ws, table, report)
 
 
@@ -573,13 +968,18 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     table = report.framework
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    _widths(ws, [_code_widths(report)[0], 30, *([60] * len(table.columns))])
-    _landscape(ws)
+    widths = [_code_widths(report)[0], 30, *([QUOTE_WIDTH] * len(table.columns))]
+    _widths(ws, widths)
+    _print_setup(ws, widths, names_column=True, n_rows=len(table) + 3)
     for offset, row in enumerate(table.to_numpy().tolist()):
-        ws.row_dimensions[offset + 2].height = _row_height(row, 60)
+        ws.row_dimensions[offset + 2].height = _row_height(row, QUOTE_WIDTH)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
-    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
-        ws.append([*head, *[_cell(ws, v, alignment=WRAP_TOP) for v in row]])
+    leaves = report.leaf_codes
+    rows = zip(
+        _code_rows(report, ws, table, 2), table.index, table.to_numpy().tolist(), strict=True
+    )
+    for head, code_id, values in rows:
+        ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
     _note(ws, table, report)
 
 
@@ -595,16 +995,17 @@ def _row_height(texts: Sequence[Any], width: float) -> float:
 
 
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
-    ws = wb.create_sheet("Co-occurrence")
-    table = report.cooccurrence
-    _prepare_grid(ws, table.columns, _code_widths(report))
-    if len(table):
-        last = get_column_letter(2 + len(table.columns))
-        ws.conditional_formatting.add(f"C2:{last}{len(table) + 1}", SCALE)
-    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
-    for head, row in zip(_code_rows(report, ws, table, 2), table.to_numpy().tolist(), strict=True):
-        ws.append([*head, *_row(ws, row)])
-    _note(ws, table, report)
+    split = report.split_cooccurrence
+    _matrix_sheet(
+        wb,
+        "Co-occurrence",
+        report,
+        split,
+        None,
+        "",
+        scale_columns=len(split.confirmed.columns),
+        upright_header=True,
+    )
 
 
 CODING_HEADERS = {
@@ -632,7 +1033,11 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     widths = {"Text": 80, "Reason": 40, "Document": 30, "Segment id": 18}
     _widths(ws, [widths.get(h, 16) for h in data.columns])
     ws.freeze_panes = "A2"
-    _landscape(ws)
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    ws.print_area = "A1:C1"
+    ws.oddHeader.left.text = codings_print_note(len(data))
+    ws.oddHeader.left.size = 11
     ws.append(_header(ws, data.columns))
     ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
     if len(data):
@@ -696,13 +1101,21 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Codebook")
     headers = ["Code id", "Name", "Parent", "Level", "Codable", "Definition", "Include", "Exclude"]
     headers += ["Examples", "Origin"]
-    _widths(ws, [24, 32, 20, 7, 9, 60, 45, 45, 60, 11])
+    widths = [24, 32, 20, 7, 9, 60, 45, 45, 60, 11]
+    _widths(ws, widths)
     ws.freeze_panes = "B2"
-    _landscape(ws)
-    ws.append(_header(ws, headers))
+    _print_setup(ws, widths, names_column=True, n_rows=len(report.cf.codes) + 1)
     book = report.codebook
+    rows = []
     for code_id, rec in report.cf.codes.iterrows():
         examples = "\n".join(book.get(code_id).examples) if book and code_id in book else ""
         row = [code_id, rec["name"], rec["parent_id"], int(rec["depth"]), bool(rec["codable"])]
         row += [rec["definition"], rec["include"], rec["exclude"], examples, rec["origin"]]
+        rows.append(row)
+    # Write-only rows take their heights first (LibreOffice does not grow wrapped rows).
+    for offset, row in enumerate(rows):
+        height = max(_row_height([v], w) for v, w in zip(row, widths, strict=True))
+        ws.row_dimensions[offset + 2].height = height
+    ws.append(_header(ws, headers))
+    for row in rows:
         ws.append([_cell(ws, v, alignment=WRAP_TOP) for v in row])

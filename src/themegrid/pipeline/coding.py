@@ -11,13 +11,21 @@ that a human rejected is not suggested again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
 from themegrid.models import RULE_CODER
-from themegrid.pipeline.ingest import IngestSummary, ProgressFn, ingest
+from themegrid.pipeline.fingerprint import (
+    CodeInputs,
+    LastRun,
+    code_inputs,
+    last_run_if_unchanged,
+    record_run,
+)
+from themegrid.pipeline.ingest import FileOutcome, IngestSummary, ProgressFn, ingest
+from themegrid.pipeline.status import not_machine_coded
 from themegrid.project import Project
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -25,7 +33,11 @@ from themegrid.store import segments as segs_store
 from themegrid.store.codes import sync_codebook
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
-from themegrid.tag.tagger import RuleTagger
+from themegrid.tag.codable import MachineFilter
+
+if TYPE_CHECKING:  # spaCy loads only when there is something to tag
+    from themegrid.tag.parallel import Tagger
+    from themegrid.tag.tagger import RuleTagger, Suggestion
 
 BATCH = 2000
 
@@ -42,6 +54,13 @@ class CodingSummary:
     skipped_rejected: int
     per_theme: dict[str, int] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
+    #: reason -> {document path: segments} the machine did not code (tag/codable.py)
+    not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: code id -> live machine suggestions no human has decided yet (total, of them model)
+    awaiting_review: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the codebook the run used
+    codebook_name: str = ""
+    codebook_version: str = ""
 
     @property
     def did_nothing(self) -> bool:
@@ -64,6 +83,8 @@ class CodingSummary:
             "skipped_human_rejected": self.skipped_rejected,
             "live_suggestions_per_theme": self.per_theme,
             "model": self.model,
+            "not_machine_coded": self.not_machine_coded,
+            "awaiting_review_per_code": self.awaiting_review,
         }
 
 
@@ -76,10 +97,24 @@ def run_coding(
     use_model: bool = True,
     prune: bool = False,
     progress: ProgressFn | None = None,
-    tagger_factory: Callable[[Codebook], RuleTagger] = RuleTagger,
+    tagger_factory: Callable[[Codebook], RuleTagger] | None = None,
+    workers: int | None = None,
 ) -> CodingSummary:
-    """Ingest and tag in one transaction, recorded as one run. See the module docstring."""
+    """Ingest and tag in one transaction, recorded as one run. See the module docstring.
+
+    ``workers``: processes that tag in parallel (default: the machine's cores).
+    """
+    inputs = code_inputs(
+        project,
+        codebook,
+        include_interviewers=include_interviewers,
+        use_model=use_model,
+        prune=prune,
+    )
     with store.transaction():
+        last = last_run_if_unchanged(store, inputs)
+        if last is not None:
+            return _replay(store, codebook, inputs, last, use_model)
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
         ingested = ingest(project, store, prune=prune, progress=progress)
@@ -94,12 +129,21 @@ def run_coding(
         todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
         new, kept, skipped, tagged_retired = 0, 0, 0, 0
         if todo:
-            tagger = tagger_factory(codebook)
+            tagger = _make_tagger(codebook, tagger_factory, workers, len(todo))
             new, kept, skipped, tagged_retired = _tag(
-                store, tagger, todo, codebook.cue_hash, run_id, progress
+                store,
+                tagger,
+                MachineFilter(codebook.settings),
+                todo,
+                codebook.cue_hash,
+                run_id,
+                progress,
             )
         store.set_meta("cue_hash", codebook.cue_hash)
-        model_summary = _run_model(store, codebook, run_id) if use_model else {"used": False}
+        if use_model:
+            model_summary = _run_model(store, codebook, run_id)
+        else:
+            model_summary = _model_off(store, codebook, run_id)
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -111,14 +155,87 @@ def run_coding(
             skipped_rejected=skipped,
             per_theme=live_suggestions_per_theme(store, codebook),
             model=model_summary,
+            not_machine_coded=not_machine_coded(store),
+            awaiting_review=awaiting_review_per_code(store, codebook),
+            codebook_name=codebook.name,
+            codebook_version=codebook.version,
         )
-        inputs = docs_store.present_content_hashes(store)
-        finish_run(store, run_id, summary.to_dict(), inputs)
+        finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
+        record_run(
+            store,
+            inputs,
+            [(o.path, o.action, o.message) for o in ingested.outcomes],
+            ingested.orphaned,
+            ingested.words,
+            summary.per_theme,
+        )
+    return summary
+
+
+def _make_tagger(
+    codebook: Codebook,
+    factory: Callable[[Codebook], RuleTagger] | None,
+    workers: int | None,
+    n_texts: int,
+) -> Tagger:
+    if factory is not None:
+        return factory(codebook)
+    from themegrid.tag.parallel import make_tagger
+
+    return make_tagger(codebook, workers, n_texts)
+
+
+#: What :func:`_run_model` reports when human decisions are unchanged (tests compare the two).
+_MODEL_UNCHANGED: dict[str, Any] = {
+    "used": True,
+    "changed": False,
+    "note": "no new human decisions: model suggestions unchanged",
+}
+
+
+def _replay(
+    store: Store,
+    codebook: Codebook,
+    inputs: CodeInputs,
+    last: LastRun,
+    use_model: bool,
+) -> CodingSummary:
+    """Nothing changed since the last run: record a run that reports what a full one would."""
+    run_id = start_run(store, "code", codebook)
+    outcomes = [FileOutcome(rel, "unchanged") for rel in inputs.files]
+    outcomes += [FileOutcome(path, action, message) for path, action, message in last.outcomes]
+    summary = CodingSummary(
+        run_id=run_id,
+        ingest=IngestSummary(tuple(outcomes), inputs.warnings, last.orphaned, last.words),
+        codebook_changed=False,
+        segments_tagged=0,
+        suggestions_new=0,
+        suggestions_retired=0,
+        suggestions_kept=0,
+        skipped_rejected=0,
+        per_theme=last.per_theme,
+        model=(
+            {**_MODEL_UNCHANGED, "gates": json.loads(store.get_meta("model_gates") or "[]")}
+            if use_model
+            else _model_off(store, codebook, run_id)
+        ),
+        not_machine_coded=not_machine_coded(store),
+        awaiting_review=awaiting_review_per_code(store, codebook),
+        codebook_name=codebook.name,
+        codebook_version=codebook.version,
+    )
+    finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
     return summary
 
 
 def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
-    """Retrain the learned suggester when human decisions changed since it last ran."""
+    """Retrain the learned suggester when human decisions changed since it last ran.
+
+    Each code's gate (``tag.model.gate_codes``) decides whether the model may
+    suggest it; the gates are in the returned summary (stored with the run, read
+    by ``status``). Unchanged decisions: nothing is retrained and the last gates
+    are carried over.
+    """
     from themegrid.tag import model as learn
 
     fingerprint = json.dumps(
@@ -134,19 +251,58 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             "used": True,
             "changed": False,
             "note": "no new human decisions: model suggestions unchanged",
+            "gates": json.loads(store.get_meta("model_gates") or "[]"),
         }
-    model = learn.train_from_store(store, codebook)
+    model, gates = learn.train_and_gate(store, codebook)
     store.set_meta("model_fingerprint", fingerprint)
-    result = learn.suggest_with_model(store, codebook, model, run_id)
+    result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
+    gate_dicts = [g.to_dict() for g in gates]
+    store.set_meta("model_gates", json.dumps(gate_dicts))
     changed = bool(result.get("new") or result.get("updated") or result.get("retired"))
+    active = [g.code_id for g in gates if g.state == "active"]
     if model is None:
         note = "not enough human-confirmed codings to train a model yet (rules only)"
     else:
         note = (
-            f"trained on human decisions for {len(result['codes_modelled'])} code(s); "
-            f"{result['new']} new, {result['updated']} updated, {result['retired']} retired suggestions"
+            f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
+            f"(cross-validated precision >= {codebook.settings.model_precision_floor:.2f}); "
+            f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
+            "suggestions"
         )
-    return {"used": True, "changed": changed, "note": note, **result}
+    return {"used": True, "changed": changed, "note": note, **result, "gates": gate_dicts}
+
+
+def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
+    """``--no-model``: retire every live model suggestion (recorded in this run)."""
+    from themegrid.tag import gate as learn
+
+    retired = learn.retire_model_suggestions(
+        store, "retired: model switched off (themegrid code --no-model)", run_id
+    )
+    store.set_meta("model_fingerprint", "")  # the next run with the model retrains
+    gates = [learn.switched_off(c.id) for c in codebook.codable]
+    gate_dicts = [g.to_dict() for g in gates]
+    store.set_meta("model_gates", json.dumps(gate_dicts))
+    note = "switched off (--no-model)" + (
+        f": {retired} live model suggestion(s) retired" if retired else ""
+    )
+    return {
+        "used": False,
+        "changed": bool(retired),
+        "retired": retired,
+        "note": note,
+        "gates": gate_dicts,
+    }
+
+
+def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
+    """Code id -> live machine suggestions no human decided: total and how many from the model."""
+    out: dict[str, dict[str, int]] = {c.id: {"total": 0, "model": 0} for c in codebook.codable}
+    for p in store_codings.pending_suggestions(store):
+        row = out.setdefault(p.code_id, {"total": 0, "model": 0})
+        row["total"] += 1
+        row["model"] += "model" in p.source
+    return out
 
 
 def _segments_to_tag(
@@ -168,7 +324,8 @@ class _Changes:
 
 def _tag(
     store: Store,
-    tagger: RuleTagger,
+    tagger: Tagger,
+    machine_filter: MachineFilter,
     todo: list[tuple[str, str]],
     cue_hash: str,
     run_id: int,
@@ -176,11 +333,25 @@ def _tag(
 ) -> tuple[int, int, int, int]:
     """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
     new = kept = skipped = retired = 0
+    verdicts = []
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        speakers = segs_store.speakers(store, [i for i, _ in chunk])
+        verdicts += [
+            machine_filter.examine(text, speaker_turn=speakers.get(i) is not None)
+            for i, text in chunk
+        ]
+    skips = [v.skip for v in verdicts]
+    # One stream over every text the machine codes, so parallel workers run ahead while
+    # batches are written.
+    stream = iter(
+        tagger.tag_many(t for (_, t), skip in zip(todo, skips, strict=True) if skip is None)
+    )
     for start in range(0, len(todo), BATCH):
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, tagger, batch)
+        changes = _diff_batch(store, stream, batch, skips[start : start + BATCH])
         stamp = now()
         store_codings.record_suggestions(
             store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
@@ -188,7 +359,14 @@ def _tag(
         store_codings.retire_suggestions(
             store, "rule", RULE_CODER, changes.retire, run_id=run_id, at=stamp
         )
-        segs_store.set_tagged_hash(store, (i for i, _ in batch), cue_hash)
+        segs_store.set_tag_results(
+            store,
+            (
+                segs_store.TagResult(i, v.skip, v.language)
+                for (i, _), v in zip(batch, verdicts[start : start + BATCH], strict=True)
+            ),
+            cue_hash,
+        )
         new, kept, skipped = new + changes.new, kept + changes.kept, skipped + changes.skipped
         retired += len(changes.retire)
     if progress:
@@ -196,8 +374,19 @@ def _tag(
     return new, kept, skipped, retired
 
 
-def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) -> _Changes:
-    """Compare the tagger's suggestions with the stored rule rows of these segments."""
+def _diff_batch(
+    store: Store,
+    tagged: Iterable[list[Suggestion]],
+    batch: list[tuple[str, str]],
+    skips: Sequence[str | None] | None = None,
+) -> _Changes:
+    """Compare the tagger's suggestions with the stored rule rows of these segments.
+
+    ``tagged`` yields the suggestions of each segment of ``batch`` the machine codes, in
+    order; ``skips`` says, per segment, why the machine does not code it (None: it does).
+    Such a segment gets no rule suggestion and its live ones are retired with that reason.
+    """
+    skips = list(skips) if skips is not None else [None] * len(batch)
     ids = [seg_id for seg_id, _ in batch]
     existing: dict[str, dict[str, store_codings.StoredSuggestion]] = {}
     for (seg_id, code_id), row in store_codings.machine_suggestions(
@@ -206,9 +395,9 @@ def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) 
         existing.setdefault(seg_id, {})[code_id] = row
     rejected = store_codings.human_rejected(store, ids)
     out = _Changes()
-    for (seg_id, _text), suggestions in zip(
-        batch, tagger.tag_many(t for _, t in batch), strict=True
-    ):
+    tagged = iter(tagged)
+    for (seg_id, _text), skip in zip(batch, skips, strict=True):
+        suggestions = next(tagged) if skip is None else []
         wanted = {s.code_id: s for s in suggestions if (seg_id, s.code_id) not in rejected}
         out.skipped += len(suggestions) - len(wanted)
         old = existing.get(seg_id, {})
@@ -226,7 +415,9 @@ def _diff_batch(store: Store, tagger: RuleTagger, batch: list[tuple[str, str]]) 
         for code_id, prior in old.items():
             if code_id not in wanted and prior.status == "suggested":
                 why = (
-                    "a human rejected it"
+                    f"segment not machine-coded: {skip}"
+                    if skip is not None
+                    else "a human rejected it"
                     if (seg_id, code_id) in rejected
                     else "cues no longer match"
                 )

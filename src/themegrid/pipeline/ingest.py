@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,13 @@ from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument, Segment
 from themegrid.project import Project
 from themegrid.read import SUPPORTED_SUFFIXES, TableOptions, read_document
-from themegrid.read.metadata import FileMeta, Metadata, normalise_path, read_metadata
+from themegrid.read.metadata import (
+    FileMeta,
+    Metadata,
+    closest_path,
+    normalise_path,
+    read_metadata,
+)
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
@@ -34,6 +41,8 @@ ROW_MARK = "#row="
 #: reads every file again (segment ids are stable, so human codings stay attached).
 READING_REVISION = 3  # 3: Otter "Name 12:00" headers, .odt
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
+MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
+DEFAULT_MAX_FILE_BYTES = 100 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -105,26 +114,62 @@ def discover(project: Project, metadata: Metadata) -> _Plan:
                 continue
             if path.name.lower() in IGNORED_NAMES:
                 continue
+            if _outside(path, project.root):
+                plan.warnings.append(
+                    f"corpus/{rel}: a symbolic link to {path.resolve()}, outside the project; "
+                    "skipped, not read (copy the file into corpus/ to ingest it)"
+                )
+                continue
+            if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+                plan.warnings.append(
+                    f"corpus/{rel!r}: the file name holds a control character (newline, tab, ...); "
+                    "skipped: rename the file"
+                )
+                continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 plan.warnings.append(
                     f"corpus/{rel}: file type '{path.suffix}' is not read; skipped"
                 )
                 continue
             found[rel] = path
+    unmatched_rows = [r for r in metadata.rows if r not in found]
     for rel in sorted(found):
         if metadata.rows and rel not in metadata.rows:
+            near = closest_path(rel, unmatched_rows)
+            hint = (
+                f"; did you mean the row for '{near}' (line {metadata.rows[near].line})?"
+                if near
+                else " (add a row to compare it by state, role, ...)"
+            )
             plan.warnings.append(
-                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case attributes "
-                "(add a row to compare it by state, role, ...)"
+                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case "
+                f"attributes{hint}"
             )
         plan.files.append((rel, found[rel]))
+    unnamed = [r for r in found if r not in metadata.rows]
     for rel, meta in metadata.rows.items():
         if rel not in found:
+            near = closest_path(rel, unnamed)
+            hint = f"did you mean '{near}'? " if near else ""
             plan.warnings.append(
                 f"corpus/metadata.csv:{meta.line}: names '{rel}', which is not in corpus/; "
-                "fix the path or add the file"
+                f"{hint}fix the path or add the file"
             )
     return plan
+
+
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (a link, or inside a linked folder) leads out of the project folder."""
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return True
+
+
+def max_file_bytes() -> int:
+    """The largest corpus file read: ``THEMEGRID_MAX_FILE_BYTES`` or 100 MB."""
+    raw = os.environ.get(MAX_FILE_BYTES_ENV, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_FILE_BYTES
 
 
 def ingest(
@@ -165,7 +210,25 @@ def _ingest_files(
         if progress:
             progress(i, len(files), rel)
         meta = metadata.get(rel) or FileMeta(rel)
-        data = path.read_bytes()
+        try:
+            size = path.stat().st_size
+            if size > max_file_bytes():
+                yield FileOutcome(
+                    rel,
+                    "rejected",
+                    f"corpus/{rel}: {size} bytes is more than a corpus file may be "
+                    f"({max_file_bytes()} bytes); split it, or raise {MAX_FILE_BYTES_ENV}",
+                )
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            yield FileOutcome(
+                rel,
+                "rejected",
+                f"corpus/{rel}: cannot be read ({exc.strerror}); skipped: make it readable "
+                f"(chmod u+r) and run the command again",
+            )
+            continue
         digest = hashlib.sha256(data).hexdigest()
         stored = _stored_for_file(existing, rel)
         if not reread and stored and all(r.content_hash == digest for r in stored):

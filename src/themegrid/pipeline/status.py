@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from themegrid.models import Coding, Source, Status
 from themegrid.pipeline.ingest import orphaned_codings
 from themegrid.store import runs as store_runs
+from themegrid.store import segments as store_segments
 from themegrid.store import views
 from themegrid.store.connection import Store
 
@@ -28,6 +30,10 @@ class ProjectStatus:
     runs: int
     last_run: store_runs.RunRecord | None
     orphaned: tuple[dict[str, object], ...]
+    #: each code's model gate as the last ``code`` run recorded it
+    model_gates: tuple[dict[str, Any], ...] = ()
+    #: reason -> {document path: segments} the machine did not code
+    not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +49,8 @@ class ProjectStatus:
             "runs": self.runs,
             "last_run": asdict(self.last_run) if self.last_run else None,
             "orphaned": list(self.orphaned),
+            "model_gates": list(self.model_gates),
+            "not_machine_coded": self.not_machine_coded,
         }
 
 
@@ -64,7 +72,26 @@ def project_status(store: Store) -> ProjectStatus:
         runs=store_runs.run_count(store),
         last_run=store_runs.latest_run(store),
         orphaned=tuple(orphaned_codings(store)),
+        model_gates=tuple(model_gates(store)),
+        not_machine_coded=not_machine_coded(store),
     )
+
+
+def model_gates(store: Store) -> list[dict[str, Any]]:
+    """Each code's model gate as the last ``themegrid code`` run recorded it (no retraining)."""
+    run = store_runs.latest_run_of(store, "code")
+    if run is None or not run.summary:
+        return []
+    gates = json.loads(run.summary).get("model", {}).get("gates", [])
+    return list(gates)
+
+
+def not_machine_coded(store: Store) -> dict[str, dict[str, int]]:
+    """Reason -> {document path: active segments} the machine did not code (tag/codable.py)."""
+    out: dict[str, dict[str, int]] = {}
+    for row in store_segments.machine_skipped_counts(store):
+        out.setdefault(row.reason, {})[row.path] = row.n
+    return out
 
 
 def list_codings(

@@ -16,6 +16,7 @@ from typing import Any
 from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, register
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import repair_text
 from themegrid.read.text import document_from_text, find_header
 from themegrid.segment.labels import is_name_or_role, normalise_speaker, parse_timestamp
@@ -63,6 +64,9 @@ def _open(request: ReadRequest) -> Any:
             "is not a valid .docx (not a zip archive; maybe an old .doc or a renamed file); "
             "open it in Word and save it as .docx",
         )
+    bomb = corpus_zip_reason(request.path)
+    if bomb:
+        raise InputFileError(request.display_path, f"{bomb}; not read")
     try:
         return docx.Document(str(request.path))
     except Exception as exc:

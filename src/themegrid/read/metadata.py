@@ -14,10 +14,11 @@ except these control columns:
 from __future__ import annotations
 
 import csv
+import difflib
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from themegrid.errors import InputFileError
 from themegrid.read.repair import decode_bytes
@@ -44,6 +45,8 @@ class FileMeta:
 class Metadata:
     rows: Mapping[str, FileMeta]
     warnings: tuple[str, ...] = ()
+    #: The case-attribute columns, in the order of the header row.
+    attribute_columns: tuple[str, ...] = ()
 
     def get(self, path: str) -> FileMeta | None:
         return self.rows.get(path)
@@ -52,6 +55,28 @@ class Metadata:
 def normalise_path(text: str) -> str:
     """A metadata path as stored: forward slashes, no leading './'."""
     return str(PurePosixPath(text.strip().replace("\\", "/"))).removeprefix("./")
+
+
+def closest_path(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate path most like ``name`` (a typo, other case, other folder), if any is close.
+
+    Compares whole paths, then file names alone (the same file in another folder).
+    """
+    pool = sorted(set(candidates))
+    if not pool:
+        return None
+    folded = {c.casefold(): c for c in pool}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.75)
+    if match:
+        return folded[match[0]]
+    base = PurePosixPath(name).name.casefold()
+    by_name: dict[str, str] = {}
+    for c in pool:
+        by_name.setdefault(PurePosixPath(c).name.casefold(), c)
+    match = difflib.get_close_matches(base, list(by_name), n=1, cutoff=0.75)
+    return by_name[match[0]] if match else None
 
 
 def read_metadata(path: Path, display: str | None = None) -> Metadata:
@@ -92,6 +117,12 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
             )
             continue
         rel = normalise_path(raw_path)
+        if rel.startswith("/") or ".." in rel.split("/") or PureWindowsPath(raw_path).drive:
+            warnings.append(
+                f"{display}:{line_no}: '{raw_path}' points outside corpus/; row ignored "
+                "(name files by their path inside corpus/)"
+            )
+            continue
         if rel in rows:
             warnings.append(
                 f"{display}:{line_no}: '{rel}' is described again (first on line {rows[rel].line}); "
@@ -115,4 +146,9 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
             rows_are=values.get("rows_are") or None,
             line=line_no,
         )
-    return Metadata(rows, tuple(warnings))
+    attribute_columns = tuple(
+        header[i]
+        for i in range(len(header))
+        if i != file_idx and lowered[i] not in CONTROL_COLUMNS and header[i]
+    )
+    return Metadata(rows, tuple(warnings), attribute_columns)

@@ -26,6 +26,7 @@ from themegrid.cells import read_rows
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import decode_bytes, repair_text
 
 _TEXT_NAMES = (
@@ -138,6 +139,9 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
             "not an Excel workbook (not a valid .xlsx: not a zip archive; maybe an old .xls "
             "or a renamed file); open it in Excel and save it as .xlsx, or export CSV",
         )
+    bomb = corpus_zip_reason(path)
+    if bomb:
+        raise InputFileError(shown, f"{bomb}; not read")
     from openpyxl import load_workbook
 
     try:

@@ -17,6 +17,7 @@ file                        used for
 ``titles.txt``              titles inside a name (``Dr. Lee``)
 ``particles.txt``           particles inside a name (``Ana de la Cruz``)
 ``hearing_titles.txt``      titles of hearing-style labels (``Senator Lee.``)
+``filler_words.txt``        back-channel and filler words (``tag/codable.py``)
 ==========================  ====================================================
 """
 

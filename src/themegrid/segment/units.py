@@ -110,6 +110,18 @@ def _split_long(
 
 
 def _sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
+    limit = int(getattr(nlp, "max_length", 1_000_000))
+    if len(text) > limit:  # spaCy refuses longer texts (E088): split at whitespace first
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        while pos < len(text):
+            cut = min(pos + limit, len(text))
+            if cut < len(text):
+                space = max(text.rfind(" ", pos + 1, cut), text.rfind("\n", pos + 1, cut))
+                cut = space if space > pos else cut
+            spans.extend((pos + a, pos + b) for a, b in _sentences(text[pos:cut], nlp))
+            pos = cut
+        return spans
     if "sentencizer" in nlp.pipe_names:
         doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
     else:

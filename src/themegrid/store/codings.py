@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from themegrid.errors import SpanError
 from themegrid.store.connection import Store, loads
 
 MACHINE_SOURCES = ("rule", "model")
@@ -213,6 +214,10 @@ class HumanDecision:
     status: str  # 'accepted' or 'rejected'
     reason: str
     note: str | None = None  # None keeps the stored note ('' for a new coding)
+    # A passage inside the segment: code-point offsets into the document text.
+    # None keeps the stored span (a new coding without one covers the whole segment).
+    span_start: int | None = None
+    span_end: int | None = None
 
 
 def human_codings(store: Store, coder: str) -> dict[tuple[str, str], HumanCoding]:
@@ -246,6 +251,10 @@ def record_human_codings(
     for d in decisions:
         if d.status not in HUMAN_STATUSES:
             raise ValueError(f"a human coding is accepted or rejected, not {d.status!r}")
+        if (d.span_start is None) != (d.span_end is None) or (
+            d.span_start is not None and d.span_end is not None and d.span_end <= d.span_start
+        ):
+            raise ValueError(f"a span has a start before its end, not {d.span_start}..{d.span_end}")
         rows.append(
             (
                 d.segment_id,
@@ -257,18 +266,98 @@ def record_human_codings(
                 run_id,
                 at,
                 at,
+                d.span_start,
+                d.span_end,
                 d.note,
             )
         )
     store.conn.executemany(
         "INSERT INTO codings (segment_id, code_id, source, coder, status, reason, note, run_id,"
-        " created_at, updated_at) VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?)"
+        " created_at, updated_at, span_start, span_end)"
+        " VALUES (?, ?, 'human', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (segment_id, code_id, source, coder) DO UPDATE SET"
         " status = excluded.status, reason = excluded.reason,"
         " note = CASE WHEN ? IS NULL THEN codings.note ELSE excluded.note END,"
+        " span_start = COALESCE(excluded.span_start, codings.span_start),"
+        " span_end = COALESCE(excluded.span_end, codings.span_end),"
         " run_id = excluded.run_id, updated_at = excluded.updated_at",
         rows,
     )
+
+
+# --- span codings (a passage inside a segment) --------------------------------------------
+
+
+def span_decision(
+    store: Store, document_id: int, start: int, end: int, code_id: str, reason: str
+) -> HumanDecision:
+    """An accept of ``code_id`` on the passage ``start:end`` of a document (code points).
+
+    The passage counts for the active segment it falls in; one that is empty or
+    crosses a turn boundary is refused with :class:`~themegrid.errors.SpanError`.
+    Store it with :func:`record_human_codings`.
+    """
+    if end <= start:
+        raise SpanError(f"document {document_id}: select some text first (got {start}..{end})")
+    row = store.conn.execute(
+        'SELECT id FROM segments WHERE document_id = ? AND active = 1 AND start <= ? AND "end" >= ?'
+        " ORDER BY seq LIMIT 1",
+        (document_id, start, end),
+    ).fetchone()
+    if row is None:
+        raise SpanError(
+            f"document {document_id}: the passage {start}..{end} is not inside one turn;"
+            " select text within a single turn"
+        )
+    return HumanDecision(row[0], code_id, "accepted", reason, None, start, end)
+
+
+@dataclass(frozen=True)
+class DocumentCoding:
+    """A coding on a document's segment, as the reader shows it."""
+
+    segment_id: str
+    code_id: str
+    source: str  # 'human', 'rule', 'model'
+    coder: str
+    status: str
+    reason: str
+    span_start: int | None
+    span_end: int | None
+    counts: bool  # the coding that counts for its (segment, code)
+
+
+def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
+    """Every live coding on a document's active segments (not retired), in document order."""
+    rows = store.conn.execute(
+        "SELECT c.segment_id, c.code_id, c.source, c.coder, c.status, c.reason, c.span_start,"
+        " c.span_end, e.status AS e_status, e.source AS e_source, e.coder AS e_coder"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " LEFT JOIN effective_codings e ON e.segment_id = c.segment_id AND e.code_id = c.code_id"
+        " WHERE s.document_id = ? AND s.active = 1 AND c.status != 'retired'"
+        " ORDER BY s.seq, COALESCE(c.span_start, s.start), c.code_id, c.id",
+        (document_id,),
+    )
+    out = []
+    for r in rows:
+        if r["source"] == "human":
+            counts = r["e_source"] == "human" and r["e_coder"] == r["coder"]
+        else:
+            counts = r["e_status"] == "suggested"
+        out.append(
+            DocumentCoding(
+                r["segment_id"],
+                r["code_id"],
+                r["source"],
+                r["coder"],
+                r["status"],
+                r["reason"],
+                r["span_start"],
+                r["span_end"],
+                counts,
+            )
+        )
+    return out
 
 
 # --- machine suggestions -----------------------------------------------------------------
@@ -407,6 +496,7 @@ def retire_stale_suggestions(
 
 __all__ = [
     "MACHINE_SOURCES",
+    "DocumentCoding",
     "EffectiveCoding",
     "HumanCoding",
     "HumanDecision",
@@ -414,6 +504,7 @@ __all__ = [
     "StoredSuggestion",
     "Suggestion",
     "applied_codings_on_present_segments",
+    "document_codings",
     "effective_coding",
     "human_accepted",
     "human_codings",
@@ -426,6 +517,7 @@ __all__ = [
     "retire_stale_suggestions",
     "retire_suggestions",
     "segments_seen_by_humans",
+    "span_decision",
 ]
 
 

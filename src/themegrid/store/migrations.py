@@ -205,4 +205,88 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE segments SET codable = 0 WHERE is_interviewer = 1 AND codable = 1;
         """,
     ),
+    Migration(
+        "0005_segment_machine_skip",
+        """
+        -- Set when ``themegrid code`` tags a segment (themegrid.tag.codable): why the
+        -- machine does not code it (a back-channel turn, another language; NULL: it
+        -- does), and its detected language where it could be told.
+        ALTER TABLE segments ADD COLUMN machine_skip TEXT;
+        ALTER TABLE segments ADD COLUMN language TEXT;
+        """,
+    ),
+    Migration(
+        "0006_coding_spans",
+        """
+        -- A human coding may cover a passage inside its segment: span_start/span_end are
+        -- code-point offsets into the document text (NULL: the whole segment). The span
+        -- counts for the segment it falls in (codings.segment_id).
+        ALTER TABLE codings ADD COLUMN span_start INTEGER
+            CHECK (span_start IS NULL OR span_start >= 0);
+        ALTER TABLE codings ADD COLUMN span_end INTEGER;
+        ALTER TABLE coding_history ADD COLUMN span_start INTEGER;
+        ALTER TABLE coding_history ADD COLUMN span_end INTEGER;
+        -- The history keeps every span a coding had, as it keeps every status.
+        DROP TRIGGER IF EXISTS codings_history_insert;
+        DROP TRIGGER IF EXISTS codings_history_update;
+        CREATE TRIGGER codings_history_insert AFTER INSERT ON codings BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note,
+                 run_id, at, span_start, span_end)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at,
+                    NEW.span_start, NEW.span_end);
+        END;
+        CREATE TRIGGER codings_history_update AFTER UPDATE ON codings
+        WHEN OLD.status IS NOT NEW.status OR OLD.reason IS NOT NEW.reason OR OLD.note IS NOT NEW.note
+             OR OLD.confidence IS NOT NEW.confidence OR OLD.segment_id IS NOT NEW.segment_id
+             OR OLD.span_start IS NOT NEW.span_start OR OLD.span_end IS NOT NEW.span_end BEGIN
+            INSERT INTO coding_history
+                (coding_id, segment_id, code_id, source, coder, status, confidence, reason, note,
+                 run_id, at, span_start, span_end)
+            VALUES (NEW.id, NEW.segment_id, NEW.code_id, NEW.source, NEW.coder, NEW.status,
+                    NEW.confidence, NEW.reason, NEW.note, NEW.run_id, NEW.updated_at,
+                    NEW.span_start, NEW.span_end);
+        END;
+        -- A segment whose text stays but moves within its edited file (start changes)
+        -- takes its passages along: span offsets follow the segment's start.
+        CREATE TRIGGER segments_move_spans AFTER UPDATE OF start ON segments
+        WHEN NEW.start IS NOT OLD.start BEGIN
+            UPDATE codings SET span_start = span_start + NEW.start - OLD.start,
+                               span_end = span_end + NEW.start - OLD.start
+            WHERE segment_id = NEW.id AND span_start IS NOT NULL;
+        END;
+        """,
+    ),
+    Migration(
+        "0007_workspace_users",
+        """
+        -- Accounts for a workspace served beyond this computer (themegrid user add NAME).
+        -- password is a salted scrypt hash, never the password itself.
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        "0008_memos",
+        """
+        -- Researchers' memos on a document, a code or a passage (segment). Memos are
+        -- research data: kept, never deleted (a trigger refuses).
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            target_kind TEXT NOT NULL CHECK (target_kind IN ('document', 'code', 'segment')),
+            target_id TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX memos_target ON memos(target_kind, target_id);
+        CREATE TRIGGER memos_keep BEFORE DELETE ON memos BEGIN
+            SELECT RAISE(ABORT, 'memos are never deleted');
+        END;
+        """,
+    ),
 )

@@ -111,6 +111,17 @@ def latest_run(store: Store) -> RunRecord | None:
     return RunRecord(*rows[0]) if rows else None
 
 
+def latest_run_of(store: Store, command: str) -> RunRecord | None:
+    """The most recent finished run of ``command``, or None."""
+    rows = store.conn.execute(
+        "SELECT id, command, started_at, finished_at, tool_version, codebook_name,"
+        " codebook_version, codebook_hash, cue_hash, input_hashes, summary"
+        " FROM runs WHERE command = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (command,),
+    ).fetchall()
+    return RunRecord(*rows[0]) if rows else None
+
+
 def run_count(store: Store) -> int:
     """How many runs the store records."""
     return int(store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])

@@ -158,6 +158,36 @@ def set_tagged_hash(store: Store, ids: Iterable[str], cue_hash: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class TagResult:
+    """What tagging decided about a segment (see :mod:`themegrid.tag.codable`)."""
+
+    id: str
+    skip: str | None
+    language: str | None
+
+
+def set_tag_results(store: Store, results: Iterable[TagResult], cue_hash: str) -> None:
+    """Record the cue hash these segments were tagged with and whether the machine codes them."""
+    store.conn.executemany(
+        "UPDATE segments SET tagged_hash = ?, machine_skip = ?, language = ? WHERE id = ?",
+        [(cue_hash, r.skip, r.language, r.id) for r in results],
+    )
+
+
+def speakers(store: Store, ids: Sequence[str]) -> dict[str, str | None]:
+    """Segment id -> speaker label (None: no speaker) for these segments."""
+    out: dict[str, str | None] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for r in store.query(
+            f"SELECT id, speaker FROM segments WHERE id IN ({marks})", tuple(chunk)
+        ):
+            out[r[0]] = r[1]
+    return out
+
+
 def mark_seen(
     store: Store, segment_ids: Iterable[str], coder: str, origin: str, at: str | None = None
 ) -> int:
@@ -184,15 +214,60 @@ def move_human_codings(store: Store, old_id: str, new_id: str, note: str) -> int
 
     ``note`` is added to each moved coding's note; the move is kept in its history
     (by trigger). A coding whose coder already has one for that code on the new
-    segment stays where it is. Returns how many moved.
+    segment stays where it is. A coding of a passage (span) follows only if the
+    passage's text is still in the edited turn (its offsets then point at it there);
+    otherwise it stays on the old segment, orphaned and listed, never dropped.
+    Returns how many moved.
     """
+    stamp = now()
+    set_note = "note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
+    moved = 0
+    old = store.conn.execute("SELECT start, text FROM segments WHERE id = ?", (old_id,)).fetchone()
+    new = store.conn.execute("SELECT start, text FROM segments WHERE id = ?", (new_id,)).fetchone()
+    spans = store.conn.execute(
+        "SELECT id, span_start, span_end FROM codings"
+        " WHERE segment_id = ? AND source = 'human' AND span_start IS NOT NULL",
+        (old_id,),
+    ).fetchall()
+    for coding_id, span_start, span_end in spans:
+        if old is None or new is None:
+            continue
+        rel = span_start - old[0]
+        found = _nearest(new[1], old[1][rel : rel + span_end - span_start], rel)
+        if found is None:
+            continue
+        cur = store.execute(
+            "UPDATE OR IGNORE codings SET segment_id = ?, span_start = ?, span_end = ?,"
+            f" updated_at = ?, {set_note} WHERE id = ?",
+            (
+                new_id,
+                new[0] + found,
+                new[0] + found + span_end - span_start,
+                stamp,
+                note,
+                note,
+                coding_id,
+            ),
+        )
+        moved += cur.rowcount
     cur = store.execute(
-        "UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?,"
-        " note = CASE WHEN note = '' THEN ? ELSE note || '; ' || ? END"
-        " WHERE segment_id = ? AND source = 'human'",
-        (new_id, now(), note, note, old_id),
+        f"UPDATE OR IGNORE codings SET segment_id = ?, updated_at = ?, {set_note}"
+        " WHERE segment_id = ? AND source = 'human' AND span_start IS NULL",
+        (new_id, stamp, note, note, old_id),
     )
-    return int(cur.rowcount)
+    return moved + int(cur.rowcount)
+
+
+def _nearest(text: str, passage: str, near: int) -> int | None:
+    """Where ``passage`` occurs in ``text``, the occurrence nearest ``near``; None if absent."""
+    if not passage:
+        return None
+    hits = []
+    at = text.find(passage)
+    while at >= 0:
+        hits.append(at)
+        at = text.find(passage, at + 1)
+    return min(hits, key=lambda h: abs(h - near)) if hits else None
 
 
 # --- queries --------------------------------------------------------------------------
@@ -352,9 +427,34 @@ def segments_in_context(store: Store) -> list[SegmentInContext]:
 
 
 def codable_segment_ids(store: Store) -> set[str]:
-    """Active, codable segments of present documents: where the machine may suggest."""
+    """Active, codable segments of present documents that tagging did not set aside
+    (``machine_skip``): where the machine may suggest."""
     rows = store.conn.execute(
         "SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id"
         " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+        " AND s.machine_skip IS NULL"
     )
     return {r[0] for r in rows}
+
+
+@dataclass(frozen=True)
+class SkippedCount:
+    """Active segments of one present document the machine does not code, for one reason."""
+
+    path: str
+    reason: str
+    n: int
+
+
+def machine_skipped_counts(store: Store) -> list[SkippedCount]:
+    """Per document and reason, the active codable segments tagging set aside."""
+    return [
+        SkippedCount(r[0], r[1], int(r[2]))
+        for r in store.query(
+            "SELECT d.path, s.machine_skip, COUNT(*) FROM segments s"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+            " AND s.machine_skip IS NOT NULL GROUP BY d.path, s.machine_skip"
+            " ORDER BY d.path, s.machine_skip"
+        )
+    ]

@@ -144,6 +144,8 @@ class ExportedCoding:
     end: int
     text: str
     active: bool
+    span_start: int | None = None  # a human coding of a passage inside the segment
+    span_end: int | None = None
 
 
 def counted_codings_for_export(
@@ -156,14 +158,17 @@ def counted_codings_for_export(
     rows = _tuples(
         store,
         'SELECT e.segment_id, e.code_id, e.status, e.coder, s.document_id, s.start, s."end",'
-        " s.text, s.active"
+        " s.text, s.active, c.span_start, c.span_end"
         " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " LEFT JOIN codings c ON e.source = 'human' AND c.source = 'human'"
+        " AND c.segment_id = e.segment_id AND c.code_id = e.code_id AND c.coder = e.coder"
         " WHERE e.status = 'accepted' OR (? AND e.status = 'suggested')"
         ' ORDER BY s.document_id, s.start, s."end", s.id, e.coder, e.code_id',
         (int(include_suggestions),),
     )
     return [
-        ExportedCoding(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8])) for r in rows
+        ExportedCoding(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10])
+        for r in rows
     ]
 
 

@@ -76,6 +76,13 @@ from themegrid.models import MODEL_CODER
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
+from themegrid.tag.gate import (
+    ACTIVE,
+    MIN_SUPPORT,
+    CodeGate,
+    gate_codes,
+    precision_lower_bound,
+)
 
 UNKNOWN = -1
 
@@ -120,11 +127,15 @@ class SuggestionModel(BaseEstimator):
     large_threshold: labelled rows from which "auto" means "large".
     n_jobs: codes trained in parallel processes (None: one at a time; -1: all cores).
     random_state: seed for fold shuffling and SGD.
+    precision_floor: when given, each code's threshold maximises out-of-fold F1 among
+        the thresholds whose out-of-fold precision reaches the floor (where one does).
 
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
     and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
     ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
-    chosen on), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
+    chosen on) with ``oof_rows_`` (their row numbers in the training data) and
+    ``oof_suggested_`` (out-of-fold 0/1 suggestions, each fold cut at a threshold
+    chosen on the other folds: the gate's precision estimate), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
     ``word_names_`` (for :meth:`top_terms`).
     """
 
@@ -141,6 +152,7 @@ class SuggestionModel(BaseEstimator):
         large_threshold: int = 10_000,
         n_jobs: int | None = None,
         random_state: int = 0,
+        precision_floor: float | None = None,
     ) -> None:
         self.min_positive = min_positive
         self.threshold_cv = threshold_cv
@@ -152,6 +164,7 @@ class SuggestionModel(BaseEstimator):
         self.large_threshold = large_threshold
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.precision_floor = precision_floor
 
     # --- fitting --------------------------------------------------------------------
 
@@ -185,7 +198,14 @@ class SuggestionModel(BaseEstimator):
                 self.skipped_[code] = reason
             else:
                 todo.append(j)
-        fitter = _CodeFitter(self.mode_, self.C, self.alpha, self.threshold_cv, self.random_state)
+        fitter = _CodeFitter(
+            self.mode_,
+            self.C,
+            self.alpha,
+            self.threshold_cv,
+            self.random_state,
+            self.precision_floor,
+        )
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(fitter.fit_code)(features, Y[:, j], groups_arr) for j in todo
         )
@@ -194,13 +214,19 @@ class SuggestionModel(BaseEstimator):
         self.thresholds_: dict[str, float] = {}
         self.oof_f1_: dict[str, float] = {}
         self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for j, (clf, calibrator, threshold, f1, oof) in zip(todo, results, strict=True):
+        self.oof_rows_: dict[str, np.ndarray] = {}
+        self.oof_suggested_: dict[str, np.ndarray] = {}
+        for j, (clf, calibrator, threshold, f1, oof, oof_rows, honest) in zip(
+            todo, results, strict=True
+        ):
             code = self.code_ids_[j]
             self.estimators_[code] = clf
             self.calibrators_[code] = calibrator
             self.thresholds_[code] = threshold
             self.oof_f1_[code] = f1
             self.oof_proba_[code] = oof
+            self.oof_rows_[code] = oof_rows
+            self.oof_suggested_[code] = honest
         self.n_features_ = features.shape[1]
         self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
@@ -327,6 +353,7 @@ class _CodeFitter:
     alpha: float
     threshold_cv: int
     random_state: int
+    precision_floor: float | None = None
 
     def classifier(self) -> Any:
         if self.mode == "large":
@@ -363,39 +390,76 @@ class _CodeFitter:
 
     def fit_code(
         self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
-    ) -> tuple[Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray]]:
+    ) -> tuple[
+        Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray
+    ]:
         rows = np.flatnonzero(y_all != UNKNOWN)
         X = features[rows]
         y = (y_all[rows] == 1).astype(np.int8)
         g = None if groups is None else groups[rows]
         oof = np.zeros(len(y), dtype=np.float64)
         seen = np.zeros(len(y), dtype=bool)
-        for train, test in self.folds(y, g):
+        fold_of = np.full(len(y), -1, dtype=np.int64)
+        for k, (train, test) in enumerate(self.folds(y, g)):
             if len(np.unique(y[train])) < 2:
                 continue
             clf = self.fit_one(X[train], y[train])
             oof[test] = clf.decision_function(X[test])
             seen[test] = True
+            fold_of[test] = k
         calibrator = LogisticRegression(C=1e4, solver="newton-cholesky")
         if seen.any() and len(np.unique(y[seen])) == 2:
             calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
             probs = calibrator.predict_proba(oof[seen].reshape(-1, 1))[:, 1]
-            threshold, f1 = _best_threshold(y[seen], probs)
+            threshold, f1 = _best_threshold(y[seen], probs, self.precision_floor)
             oof_pair = (y[seen], probs)
+            oof_rows = rows[seen]
+            honest = _honest_suggestions(y[seen], probs, fold_of[seen], self.precision_floor)
         else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
             calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
             threshold, f1 = 0.5, float("nan")
             oof_pair = (y[:0], np.zeros(0))
+            oof_rows = rows[:0]
+            honest = np.zeros(0, dtype=np.int8)
         final = self.fit_one(X, y)
-        return final, calibrator, threshold, f1, oof_pair
+        return final, calibrator, threshold, f1, oof_pair, oof_rows, honest
 
 
-def _best_threshold(y: np.ndarray, probs: np.ndarray) -> tuple[float, float]:
-    """The probability threshold with the highest F1 on (out-of-fold) predictions."""
+def _honest_suggestions(
+    y: np.ndarray, probs: np.ndarray, fold_of: np.ndarray, floor: float | None
+) -> np.ndarray:
+    """Out-of-fold 0/1 suggestions, each fold cut at the threshold chosen on the other
+    folds: what choosing a threshold and then suggesting on unseen documents yields
+    (choosing it on the rows it is scored on overstates precision)."""
+    out = np.zeros(len(y), dtype=np.int8)
+    for k in np.unique(fold_of):
+        here = fold_of == k
+        rest = ~here
+        if len(np.unique(y[rest])) < 2:
+            continue
+        threshold, _ = _best_threshold(y[rest], probs[rest], floor)
+        out[here] = probs[here] >= threshold
+    return out
+
+
+def _best_threshold(
+    y: np.ndarray, probs: np.ndarray, floor: float | None = None
+) -> tuple[float, float]:
+    """The probability threshold with the highest F1 on (out-of-fold) predictions;
+    with ``floor``, among the thresholds where the Wilson lower bound of precision
+    (:func:`precision_lower_bound`) reaches it over at least :data:`MIN_SUPPORT`
+    predicted positives (if any does), so that a few lucky top scores cannot set it."""
     precision, recall, thresholds = precision_recall_curve(y, probs)
     p, r = precision[:-1], recall[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
+    if floor is not None:
+        ranked = np.sort(probs)
+        predicted = len(ranked) - np.searchsorted(ranked, thresholds, side="left")
+        low = precision_lower_bound(np.round(p * predicted), predicted)
+        ok = (low >= floor) & (predicted >= MIN_SUPPORT)
+        if ok.any():
+            f1 = np.where(ok, f1, -1.0)
     best = int(np.argmax(f1))
     return float(thresholds[best]), float(f1[best])
 
@@ -500,15 +564,47 @@ def train_from_store(
     return model if model.estimators_ else None
 
 
+def train_and_gate(
+    store: Store, codebook: Codebook, model: SuggestionModel | None = None
+) -> tuple[SuggestionModel | None, tuple[CodeGate, ...]]:
+    """Train as :func:`train_from_store` does, then gate each code (:func:`gate_codes`)
+    with the codebook's ``model_precision_floor`` and ``model_min_positives``."""
+    settings = codebook.settings
+    labels = human_labels(store)
+    data = labelled_set(store, codebook, labels)
+    fitted: SuggestionModel | None = None
+    if labels:
+        fitted = model if model is not None else SuggestionModel()
+        if fitted.precision_floor is None:
+            fitted.set_params(precision_floor=settings.model_precision_floor)
+        fitted.fit(list(data.inputs), data.Y, groups=list(data.groups), code_ids=data.code_ids)
+        if not fitted.estimators_:
+            fitted = None
+    gates = gate_codes(
+        fitted,
+        data,
+        floor=settings.model_precision_floor,
+        min_positives=settings.model_min_positives,
+    )
+    return fitted, gates
+
+
 def suggest_with_model(
-    store: Store, codebook: Codebook, model: SuggestionModel | None, run_id: int | None
+    store: Store,
+    codebook: Codebook,
+    model: SuggestionModel | None,
+    run_id: int | None,
+    *,
+    gates: Sequence[CodeGate] | None = None,
 ) -> dict[str, Any]:
     """Write ``model`` suggestions for active segments no human has seen or coded.
 
     Never suggests a (segment, code) a human rejected. A live model suggestion
     on such a segment that the model no longer predicts is retired; model rows
     on segments a human has since decided are left as they were (the human
-    decision already counts). Call inside the command's transaction.
+    decision already counts). With ``gates``, only codes whose gate is
+    ``active`` are suggested, and every live model suggestion of any other code
+    is retired, saying why. Call inside the command's transaction.
     Returns a summary for the run record.
     """
     summary: dict[str, Any] = {
@@ -524,6 +620,10 @@ def suggest_with_model(
     else:
         summary["codes_modelled"] = list(model.modelled_codes)
         summary["codes_skipped"] = dict(model.skipped_)
+    closed = {g.code_id: g for g in gates or () if g.state != ACTIVE}
+    summary["codes_active"] = (
+        [c for c in summary["codes_modelled"] if c not in closed] if gates is not None else None
+    )
     decided = set(human_labels(store))
     rejected = store_codings.human_rejected(store)
     inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
@@ -532,6 +632,7 @@ def suggest_with_model(
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:
         wanted = _predictions(model, [inputs[k][1] for k in candidates], candidates, rejected)
+        wanted = {key: v for key, v in wanted.items() if key[1] not in closed}
     summary["segments_scored"] = len(candidates)
     existing = store_codings.machine_suggestions(store, "model", MODEL_CODER)
     stamp = now()
@@ -548,7 +649,11 @@ def suggest_with_model(
     for key, old in existing.items():
         if old.status != "suggested" or key in wanted:
             continue
-        if key[0] in candidate_set or key in rejected or key[0] not in active:
+        if key[1] in closed:
+            gate = closed[key[1]]
+            retire.append((key[0], key[1], f"retired: model {gate.state} ({gate.reason})"))
+            summary["retired"] += 1
+        elif key[0] in candidate_set or key in rejected or key[0] not in active:
             retire.append((key[0], key[1], None))
             summary["retired"] += 1
     with store.transaction():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.lookups import load_lookups
@@ -34,13 +35,16 @@ class LowercaseLookupLemmatizer:
         return self._strings.add(lemma.lower())
 
     def __call__(self, doc: Doc) -> Doc:
+        # Whole-doc arrays instead of a Token object per token; one table lookup per
+        # vocabulary entry (the cache), then plain integer lookups.
+        if not len(doc):
+            return doc
         cache = self._cache
-        for token in doc:
-            lower = token.lower
-            lemma = cache.get(lower)
-            if lemma is None:
-                lemma = cache[lower] = self._lemma_of(lower)
-            token.lemma = lemma
+        lowers = doc.to_array("LOWER").tolist()
+        for lower in set(lowers).difference(cache):
+            cache[lower] = self._lemma_of(lower)
+        lemmas = numpy.fromiter((cache[x] for x in lowers), dtype=numpy.uint64, count=len(lowers))
+        doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
 

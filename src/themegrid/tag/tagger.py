@@ -10,6 +10,7 @@ codes may match one segment and matches may overlap. As a pipeline component
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,20 @@ class CueRuler:
         self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
         for code in self.codes:
             self._add(code)
+        # Patterns with no anchor share one Matcher, run only on docs where one of them
+        # can match: one whose required tokens include a ``LOWER`` regular expression
+        # needs a token whose lower-cased text it finds (checked once per vocabulary entry).
+        self.ungated_matcher: Matcher | None = None
+        self.ungated_regexes: list[list[re.Pattern[str]]] = []
+        self._regex_seen: dict[re.Pattern[str], dict[int, bool]] = {}
+        if self.ungated:
+            self.ungated_matcher = Matcher(vocab, validate=True)
+            for code in self.codes:
+                for i, pattern in enumerate(code.cues.patterns, 1):
+                    key = f"{code.id}{_SEP}pattern cue #{i}"
+                    if key in self.ungated:
+                        self.ungated_matcher.add(key, [[dict(t) for t in pattern]])
+                        self.ungated_regexes.append(_required_regexes(pattern))
 
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
         return [self.nlp(t) for t in texts]
@@ -141,8 +156,8 @@ class CueRuler:
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         out: list[CueHit] = []
         matches = {*self.phrases(doc), *self.lemmas(doc)}
-        for key in self.ungated:
-            matches.update(self.pattern_matchers[key](doc))
+        if self.ungated_matcher is not None and self._ungated_possible(doc):
+            matches.update(self.ungated_matcher(doc))
         for key, windows in self._windows(doc).items():
             for start, end in windows:
                 matches.update(
@@ -157,28 +172,43 @@ class CueRuler:
             out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
         return out
 
+    def _ungated_possible(self, doc: Doc) -> bool:
+        """Whether any pattern without an anchor could match in ``doc`` (see ``__init__``)."""
+        lowers: set[int] | None = None
+        strings = self.nlp.vocab.strings
+        for regexes in self.ungated_regexes:
+            if not regexes:
+                return True
+            if lowers is None:
+                lowers = set(doc.to_array(LOWER).tolist())
+            for regex in regexes:
+                seen = self._regex_seen.setdefault(regex, {})
+                ok = False
+                for lower in lowers:
+                    found = seen.get(lower)
+                    if found is None:
+                        found = seen[lower] = bool(regex.search(strings[lower]))
+                    if found:
+                        ok = True
+                        break
+                if not ok:
+                    break
+            else:
+                return True
+        return False
+
     def _windows(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
-        """For each pattern whose anchor occurs: the token windows where a match could lie."""
+        """For each pattern whose anchor occurs: the token windows where a match could lie.
+
+        A window is kept only when every token the pattern requires occurs inside it
+        (a match lies inside its window and contains its required tokens), so most
+        windows never reach the ``Matcher``.
+        """
         strings = self.nlp.vocab.strings
         out: dict[str, list[tuple[int, int]]] = {}
         n = len(doc)
-        present: dict[int, set[int]] | None = None
-        possible: dict[int, bool] = {}
         for anchors in self.anchors.values():
             for m_id, start, end in anchors(doc):
-                if m_id not in possible:
-                    if present is None:
-                        array = doc.to_array([LEMMA, LOWER])
-                        present = {
-                            LEMMA: set(array[:, 0].tolist()),
-                            LOWER: set(array[:, 1].tolist()),
-                        }
-                    needs = self.pattern_needs[strings[m_id]]
-                    possible[m_id] = all(
-                        not values.isdisjoint(present[attr]) for attr, values in needs
-                    )
-                if not possible[m_id]:
-                    continue
                 key = strings[m_id]
                 length = self.pattern_lengths[key]
                 window = (
@@ -191,6 +221,21 @@ class CueRuler:
                     spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
                 else:
                     spans.append(window)
+        if not out:
+            return out
+        array = doc.to_array([LEMMA, LOWER])
+        columns = {LEMMA: array[:, 0].tolist(), LOWER: array[:, 1].tolist()}
+        for key in list(out):
+            needs = [(columns[attr], values) for attr, values in self.pattern_needs[key]]
+            kept = [
+                (a, b)
+                for a, b in out[key]
+                if all(not values.isdisjoint(column[a:b]) for column, values in needs)
+            ]
+            if kept:
+                out[key] = kept
+            else:
+                del out[key]
         return out
 
     def suggest(self, doc: Doc) -> list[Suggestion]:
@@ -237,6 +282,18 @@ def _required(pattern: tuple[Mapping[str, Any], ...]) -> list[tuple[str, list[st
             else:
                 continue
             break
+    return out
+
+
+def _required_regexes(pattern: tuple[Mapping[str, Any], ...]) -> list[re.Pattern[str]]:
+    """``LOWER`` regular expressions of tokens a match must contain (as the Matcher searches)."""
+    out = []
+    for token in pattern:
+        if token.get("OP") not in (None, "+"):
+            continue
+        value = token.get("LOWER")
+        if isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str):
+            out.append(re.compile(value["REGEX"]))
     return out
 
 

@@ -35,6 +35,7 @@ from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
 
@@ -143,13 +144,18 @@ def import_coded(
     replacing = add_codes and codebook_dir is not None and is_untouched_template(codebook_dir)
     if replacing:
         codebook = replace(codebook, codes=())
-    index = known_codes(store, codebook)
     mapping = read_code_map(code_map) if code_map is not None else None
-    row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped, mapping)
-    parsed = [(t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed]
-    plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
-    _refuse_or_skip(problems, skipped)
+    backup_before(store, "import-coded")
     with store.transaction():
+        # Planned against the store inside the write transaction: two imports of one file
+        # at once, or a concurrent 'code' run, cannot change what the plan matched.
+        index = known_codes(store, codebook)
+        row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped, mapping)
+        parsed = [
+            (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
+        ]
+        plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
+        _refuse_or_skip(problems, skipped)
         run_id = start_run(store, "import-coded", codebook)
         store_codes.sync_codebook(store, codebook)
         store_codes.add_codes(

@@ -14,9 +14,10 @@ files the researcher put there and re-ingesting them would duplicate them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from themegrid.codebook import Codebook, codebook_files
+from themegrid.codebook import Codebook, codebook_files, load_codebook
 from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
@@ -36,6 +37,7 @@ from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 
 #: The user themegrid writes its own (machine) suggestions as; never imported as a human.
@@ -268,57 +270,60 @@ class _Writer:
         started = now()
         n_segments = n_codings = 0
         coders: set[str] = set()
-        written_yaml = False
-        try:
-            with self.store.transaction() as conn:
-                self._insert_codes(conn, ids, new_codes)
-                run_id = store_runs.start_run(
-                    self.store,
-                    self.plan.command,
-                    None,
-                    input_hashes={self.plan.file: self.plan.input_hash},
-                    started_at=started,
-                )
-                for source, path in documents:
-                    doc_id = self._insert_document(conn, source, path)
-                    for seq, sel in enumerate(
-                        sorted({(s.start, s.end) for s in source.selections})
-                    ):
-                        pairs = codings.get((source.guid, *sel))
-                        if not pairs:
-                            continue
-                        seg_id = imported_segment_id(source.guid, *sel)
-                        self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
-                        n_segments += 1
-                        for code_id, coder in sorted(pairs):
-                            self._insert_coding(conn, seg_id, code_id, coder, run_id)
-                            coders.add(coder)
-                            n_codings += 1
-                if yaml_path is not None:
-                    write_output(yaml_path, self._yaml(ids, new_codes).encode("utf-8"))
-                    written_yaml = True
-                book = self.project.load_codebook()
-                summary = ImportSummary(
-                    file=self.plan.file,
-                    codes_added=tuple(ids[c.guid] for c in new_codes),
-                    codes_matched=matched,
-                    codebook_file=str(yaml_path.relative_to(self.project.root))
-                    if yaml_path
-                    else None,
-                    documents=tuple(p for _, p in documents),
-                    segments=n_segments,
-                    codings=n_codings,
-                    coders=tuple(sorted(coders)),
-                    skipped=tuple(self.skipped),
-                    run_id=run_id,
-                )
-                store_runs.finish_run(self.store, run_id, summary.to_dict(), codebook=book)
-        except BaseException:
-            if written_yaml and yaml_path is not None:
-                with contextlib.suppress(OSError):
-                    yaml_path.unlink()
-            raise
+        backup_before(self.store, self.plan.command)
+        with self.store.transaction() as conn:
+            self._insert_codes(conn, ids, new_codes)
+            run_id = store_runs.start_run(
+                self.store,
+                self.plan.command,
+                None,
+                input_hashes={self.plan.file: self.plan.input_hash},
+                started_at=started,
+            )
+            for source, path in documents:
+                doc_id = self._insert_document(conn, source, path)
+                for seq, sel in enumerate(sorted({(s.start, s.end) for s in source.selections})):
+                    pairs = codings.get((source.guid, *sel))
+                    if not pairs:
+                        continue
+                    seg_id = imported_segment_id(source.guid, *sel)
+                    self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
+                    n_segments += 1
+                    for code_id, coder in sorted(pairs):
+                        self._insert_coding(conn, seg_id, code_id, coder, run_id)
+                        coders.add(coder)
+                        n_codings += 1
+            yaml_text = self._yaml(ids, new_codes) if yaml_path is not None else None
+            book = self._codebook_with(yaml_path, yaml_text)
+            summary = ImportSummary(
+                file=self.plan.file,
+                codes_added=tuple(ids[c.guid] for c in new_codes),
+                codes_matched=matched,
+                codebook_file=str(yaml_path.relative_to(self.project.root)) if yaml_path else None,
+                documents=tuple(p for _, p in documents),
+                segments=n_segments,
+                codings=n_codings,
+                coders=tuple(sorted(coders)),
+                skipped=tuple(self.skipped),
+                run_id=run_id,
+            )
+            store_runs.finish_run(self.store, run_id, summary.to_dict(), codebook=book)
+        # Written only once the codes are committed: a kill before COMMIT leaves neither.
+        if yaml_path is not None and yaml_text is not None:
+            write_output(yaml_path, yaml_text.encode("utf-8"))
         return summary
+
+    def _codebook_with(self, yaml_path: Path | None, yaml_text: str | None) -> Codebook:
+        """The project's codebook as it will be with the imported file, read from a copy."""
+        if yaml_path is None or yaml_text is None:
+            return self.project.load_codebook()
+        with tempfile.TemporaryDirectory(prefix="themegrid-import-") as tmp:
+            folder = Path(tmp)
+            if self.project.codebook_dir.is_dir():
+                for file in codebook_files(self.project.codebook_dir):
+                    shutil.copyfile(file, folder / file.name)
+            (folder / yaml_path.name).write_text(yaml_text, encoding="utf-8")
+            return load_codebook(folder)
 
     def _insert_codes(
         self, conn: Any, ids: Mapping[str, str], new_codes: list[ImportedCode]

@@ -160,7 +160,11 @@ def _coding_rows(
             counts["offsets"] += 1
         else:
             coder = MACHINE_USER if r.status == "suggested" else r.coder
-            rows.append(_Row(r.segment_id, r.code_id, coder, r.document_id, r.start, r.end))
+            if r.span_start is not None and r.span_end is not None:  # the exact passage
+                start, end = r.span_start, r.span_end
+            else:
+                start, end = r.start, r.end
+            rows.append(_Row(r.segment_id, r.code_id, coder, r.document_id, start, end))
     reasons = {
         "missing document": "coding(s) on documents no longer in corpus/",
         "orphaned": "coding(s) on orphaned segments (their file changed; see 'themegrid status')",
@@ -259,16 +263,20 @@ def _project_xml(
 
 
 def _selections(source: Any, rows: list[_Row], sub: Callable[..., Any]) -> int:
-    """One PlainTextSelection per (segment, coder), with one Coding per code."""
-    groups: dict[tuple[str, str], list[_Row]] = {}
+    """One PlainTextSelection per (segment, coder, passage), with one Coding per code."""
+    groups: dict[tuple[str, str, int, int], list[_Row]] = {}
     for row in rows:
-        groups.setdefault((row.segment_id, row.coder), []).append(row)
-    for (segment_id, coder), group in groups.items():
+        groups.setdefault((row.segment_id, row.coder, row.start, row.end), []).append(row)
+    whole: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in rows:  # the first passage of a (segment, coder) keeps the segment's guid
+        whole.setdefault((row.segment_id, row.coder), (row.start, row.end))
+    for (segment_id, coder, start, end), group in groups.items():
         user = user_guid(coder)
+        place = segment_id if whole[segment_id, coder] == (start, end) else f"{segment_id}@{start}"
         sel = sub(
             source,
             "PlainTextSelection",
-            guid=selection_guid(segment_id, coder),
+            guid=selection_guid(place, coder),
             startPosition=str(group[0].start),
             endPosition=str(group[0].end),
             creatingUser=user,

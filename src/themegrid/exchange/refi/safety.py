@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from themegrid.atomic import atomic_path
 from themegrid.errors import MissingDependency, RefiError, UnsafeArchive
+from themegrid.read.archive import ZipLimits, zip_bomb_reason
 
 PathOrFile = Path | str | IO[bytes]
 
@@ -138,7 +139,6 @@ class SafeZip:
         }
 
     def _check(self) -> None:
-        total = 0
         for info in self.zip.infolist():
             reason = unsafe_entry_reason(info.filename)
             if reason:
@@ -146,23 +146,15 @@ class SafeZip:
                     self.display,
                     f"zip entry '{info.filename}' {reason}; refused, nothing was written",
                 )
-            total += info.file_size
-            if (
-                info.file_size > self.limits.ratio_min_bytes
-                and info.file_size > self.limits.max_ratio * max(info.compress_size, 1)
-            ):
-                ratio = info.file_size / max(info.compress_size, 1)
-                raise UnsafeArchive(
-                    self.display,
-                    f"zip entry '{info.filename}' inflates {ratio:.0f}:1 (limit {self.limits.max_ratio:.0f}:1); "
-                    "refused as a possible zip bomb, nothing was written",
-                )
-        if total > self.limits.max_total_bytes:
+        limits = ZipLimits(
+            self.limits.max_total_bytes, self.limits.max_ratio, self.limits.ratio_min_bytes
+        )
+        bomb = zip_bomb_reason(self.zip.infolist(), limits)
+        if bomb:
+            hint = " (raise Limits.max_total_bytes if the project is genuinely that large)"
             raise UnsafeArchive(
                 self.display,
-                f"the archive would inflate to {total:,} bytes (limit {self.limits.max_total_bytes:,}); "
-                "refused as a possible zip bomb, nothing was written (raise Limits.max_total_bytes "
-                "if the project is genuinely that large)",
+                f"{bomb}, nothing was written{hint if 'would inflate' in bomb else ''}",
             )
 
     def names(self) -> list[str]:

@@ -1,0 +1,127 @@
+"""Workspace figures (not a test): the reader page for a 2,000-turn transcript, and
+10,000 decisions posted back to back.
+
+    .venv/bin/python benchmarks/bench_web.py [--turns 2000] [--decisions 10000]
+
+Builds a project in benchmarks/_work/web/ from the bundled codebook and a transcript
+made of the example interviews' turns repeated, codes it (rules only), then times
+requests through the whole ASGI stack (security middleware, routing, templates,
+store) in-process with Starlette's TestClient. Prints one line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from themegrid.pipeline.coding import run_coding  # noqa: E402
+from themegrid.project import Project  # noqa: E402
+from themegrid.store import codings as codings_store  # noqa: E402
+from themegrid.store import workspace  # noqa: E402
+from themegrid.store.connection import Store  # noqa: E402
+from themegrid.web.server import build  # noqa: E402
+
+WORK = REPO / "benchmarks" / "_work" / "web"
+
+
+def _turns() -> list[str]:
+    out = []
+    for path in sorted((REPO / "corpus" / "interviews").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith(("Q:", "A:", "Interviewer:", "Respondent:")) and len(line) > 20:
+                out.append(line.split(":", 1)[1].strip())
+    return out
+
+
+def make_project(n_turns: int) -> Project:
+    shutil.rmtree(WORK, ignore_errors=True)
+    (WORK / "corpus" / "interviews").mkdir(parents=True)
+    shutil.copytree(REPO / "codebook", WORK / "codebook")
+    pool = _turns()
+    lines = []
+    for i in range(n_turns):
+        who = "Interviewer" if i % 2 == 0 else "Respondent"
+        lines.append(f"{who}: {pool[i % len(pool)]}")
+    (WORK / "corpus" / "interviews" / "long_interview.txt").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    (WORK / "corpus" / "metadata.csv").write_text(
+        "file,state,role,source_type\ninterviews/long_interview.txt,Arizona,teacher,interview\n",
+        encoding="utf-8",
+    )
+    project = Project(WORK)
+    with Store(project.store_path) as store:
+        run_coding(project, store, project.load_codebook(), use_model=False)
+    return project
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=2000)
+    ap.add_argument("--decisions", type=int, default=10000)
+    ap.add_argument("--reader-runs", type=int, default=10)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    project = make_project(args.turns)
+    print(f"set-up: {args.turns}-turn transcript coded in {time.perf_counter() - t0:.1f} s")
+    app, secrets_, store = build(project)
+    client = TestClient(app)
+    client.get(f"/?token={secrets_.token}")
+    client.post("/coder", data={"coder": "Bench", "next": "/", "csrf": secrets_.csrf})
+    (doc,) = workspace.document_progress(store)
+    n_turns = len(workspace.reader_turns(store, doc.id))
+    times = []
+    for _ in range(args.reader_runs):
+        t = time.perf_counter()
+        r = client.get(f"/doc/{doc.id}")
+        times.append(time.perf_counter() - t)
+        assert r.status_code == 200, r.status_code
+    print(
+        f"reader page, {n_turns} turns, {len(r.content) / 1e6:.1f} MB of HTML:"
+        f" median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+        f" over {args.reader_runs} requests"
+    )
+
+    pending = codings_store.pending_suggestions(store)
+    if not pending:
+        sys.exit("no suggestions to decide on: the codebook's cues matched nothing")
+    times = []
+    for i in range(args.decisions):
+        item = pending[i % len(pending)]
+        # alternate per pass so every request changes the stored decision
+        status = "accepted" if (i // len(pending)) % 2 == 0 else "rejected"
+        form = {
+            "segment_id": item.segment_id,
+            "code_id": item.code_id,
+            "decision": status,
+            "csrf": secrets_.csrf,
+        }
+        t = time.perf_counter()
+        r = client.post("/decide", data=form, follow_redirects=False)
+        times.append(time.perf_counter() - t)
+        assert r.status_code == 303, r.status_code
+    n_history = store.scalar("SELECT COUNT(*) FROM coding_history WHERE source = 'human'")
+    print(
+        f"{args.decisions} decisions posted back to back ({len(pending)} suggestions cycled):"
+        f" median {statistics.median(times) * 1000:.1f} ms, p95 {p95(times) * 1000:.1f} ms,"
+        f" max {max(times) * 1000:.1f} ms; {n_history} human history rows"
+    )
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

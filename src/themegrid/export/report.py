@@ -1,0 +1,69 @@
+"""``themegrid report``: the workbook and, on request, the HTML report from one computation.
+
+:func:`write_reports` reads the codings that count once, chooses the case attribute
+(:func:`themegrid.aggregate.matrix.choose_by`), computes every matrix once and writes
+the workbook (:mod:`themegrid.export.workbook`) and the HTML file
+(:mod:`themegrid.export.html`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from themegrid.aggregate import matrix as mx
+from themegrid.codebook.model import Codebook
+from themegrid.export import workbook as wb
+from themegrid.read.metadata import read_metadata
+from themegrid.store.connection import Store
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`write_reports` wrote, and why the columns are what they are."""
+
+    workbook: wb.WorkbookSummary
+    html: Path | None
+    by_reason: str
+
+
+def write_reports(
+    store: Store,
+    codebook: Codebook | None,
+    out: Path,
+    *,
+    html_out: Path | None = None,
+    by: Sequence[str] | None = None,
+    metadata_path: Path | None = None,
+    include: mx.Include = "suggested",
+    roll_up: bool = True,
+    quotes: int = 3,
+    csv_dir: Path | None = None,
+    project_name: str | None = None,
+    coders: Sequence[str] | None = None,
+    raw_csv: bool = False,
+) -> ReportResult:
+    """Write the workbook to ``out`` and, with ``html_out``, the HTML report.
+
+    ``metadata_path`` (``corpus/metadata.csv``): its header order decides the case
+    attribute when ``by`` is not given and no document has ``state``.
+    """
+    cf = mx.load_codings(store, codebook, include=include, coders=coders)
+    order: tuple[str, ...] = ()
+    if not by and metadata_path is not None and metadata_path.exists():
+        order = read_metadata(metadata_path).attribute_columns
+    choice = mx.choose_by(cf, by, order)
+    report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
+    summary = wb.write_report_workbook(
+        store, report, out, csv_dir=csv_dir, project_name=project_name, raw_csv=raw_csv
+    )
+    html_path = None
+    if html_out is not None:
+        from themegrid.export.html import write_html
+
+        facts = wb.about_facts(store, report, project_name)
+        html_path = write_html(
+            report, html_out, project_name=project_name or "themegrid", facts=facts
+        )
+    return ReportResult(summary, html_path, choice.reason)

@@ -1,0 +1,141 @@
+"""Read-only queries for the browser workspace (``themegrid serve``): what its pages show.
+
+Nothing here writes; the workspace writes through :mod:`themegrid.store.codings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from themegrid.store.connection import Store, loads
+
+
+@dataclass(frozen=True)
+class DocumentProgress:
+    """A present document with its case attributes and how far its review is."""
+
+    id: int
+    path: str
+    attributes: dict[str, Any]
+    turns: int
+    pending: int  # machine suggestions that count and await a decision
+    decided: int  # (segment, code) pairs a human decided
+
+
+def document_progress(store: Store) -> list[DocumentProgress]:
+    """Every present document by path, with its active turns and review counts."""
+    rows = store.conn.execute(
+        "SELECT d.id, d.path, d.attributes,"
+        " (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id AND s.active = 1),"
+        " (SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        "   WHERE s.document_id = d.id AND s.active = 1 AND s.codable = 1"
+        "   AND e.status = 'suggested'),"
+        " (SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        "   WHERE s.document_id = d.id AND s.active = 1 AND e.source = 'human')"
+        " FROM documents d WHERE d.status = 'present' ORDER BY d.path"
+    )
+    return [
+        DocumentProgress(int(r[0]), r[1], loads(r[2], {}), int(r[3]), int(r[4]), int(r[5]))
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    code_id: str
+    confirmed: int  # segments whose coding that counts is a human accept
+    unreviewed: int  # segments with a live machine suggestion and no human decision
+
+
+def code_counts(store: Store) -> dict[str, CodeCount]:
+    """Per code: confirmed and unreviewed segments (active segments of present documents)."""
+    rows = store.conn.execute(
+        "SELECT e.code_id, SUM(e.status = 'accepted'),"
+        " SUM(e.status = 'suggested' AND s.codable = 1)"
+        " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present' GROUP BY e.code_id"
+    )
+    return {r[0]: CodeCount(r[0], int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+
+@dataclass(frozen=True)
+class RunLine:
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    summary: dict[str, Any]
+
+
+def recent_runs(store: Store, limit: int = 5) -> list[RunLine]:
+    """The latest runs, newest first."""
+    rows = store.conn.execute(
+        "SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+    return [RunLine(int(r[0]), r[1], r[2], r[3], loads(r[4], {})) for r in rows]
+
+
+@dataclass(frozen=True)
+class ReaderDocument:
+    id: int
+    path: str
+    text: str
+    attributes: dict[str, Any]
+
+
+def reader_document(store: Store, document_id: int) -> ReaderDocument | None:
+    """A present document's text and attributes; ``None`` if there is no such document."""
+    row = store.conn.execute(
+        "SELECT id, path, text, attributes FROM documents WHERE id = ? AND status = 'present'",
+        (document_id,),
+    ).fetchone()
+    return None if row is None else ReaderDocument(int(row[0]), row[1], row[2], loads(row[3], {}))
+
+
+@dataclass(frozen=True)
+class ReaderTurn:
+    """An active segment with its offsets into the document text."""
+
+    id: str
+    seq: int
+    start: int
+    end: int
+    speaker: str | None
+    is_interviewer: bool
+    text: str
+
+
+def reader_turns(store: Store, document_id: int) -> list[ReaderTurn]:
+    """A document's active segments in order."""
+    rows = store.conn.execute(
+        'SELECT id, seq, start, "end", speaker, is_interviewer, text FROM segments'
+        " WHERE document_id = ? AND active = 1 ORDER BY seq",
+        (document_id,),
+    )
+    return [ReaderTurn(r[0], int(r[1]), int(r[2]), int(r[3]), r[4], bool(r[5]), r[6]) for r in rows]
+
+
+def segment_document(store: Store, segment_id: str) -> int | None:
+    """The document a segment belongs to."""
+    row = store.conn.execute(
+        "SELECT document_id FROM segments WHERE id = ?", (segment_id,)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+__all__ = [
+    "CodeCount",
+    "DocumentProgress",
+    "ReaderDocument",
+    "ReaderTurn",
+    "RunLine",
+    "code_counts",
+    "document_progress",
+    "reader_document",
+    "reader_turns",
+    "recent_runs",
+    "segment_document",
+]

@@ -1,0 +1,182 @@
+"""Whether the learned model may suggest a code: the gate, and what happens when it closes.
+
+Kept apart from :mod:`themegrid.tag.model` so that ``themegrid code --no-model``
+and ``status`` need neither scikit-learn nor training. :func:`gate_codes` reads
+a fitted :class:`~themegrid.tag.model.SuggestionModel`'s out-of-fold figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from themegrid.models import MODEL_CODER
+from themegrid.store import codings as store_codings
+from themegrid.store.connection import Store, now
+
+#: A precision is estimated over at least this many out-of-fold suggestions.
+MIN_SUPPORT = 5
+#: One-sided 90% normal quantile: the gate and the threshold use the Wilson lower
+#: bound of precision at this level, so a code is not let through by an estimate
+#: that is above the floor by chance (passing is otherwise a selection on noise).
+PRECISION_Z = 1.2816
+
+
+def precision_lower_bound(hits: Any, n: Any, z: float = PRECISION_Z) -> Any:
+    """Wilson score lower bound of a proportion ``hits / n`` (0 where ``n`` is 0)."""
+    hits = np.asarray(hits, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, hits / n, 0.0)
+        centre = p + z * z / (2 * n)
+        spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low = (centre - spread) / (1 + z * z / n)
+    return np.where(n > 0, low, 0.0)
+
+
+ACTIVE, LEARNING, OFF = "active", "learning", "off"
+
+
+@dataclass(frozen=True)
+class CodeGate:
+    """Whether the learned model may suggest one code, and the figures that decided it.
+
+    ``state``: ``active`` (it suggests), ``learning`` (too few positive human
+    decisions; ``needs`` estimates how many more decisions, at the share of
+    positives seen so far, bring it to the minimum) or ``off`` (it had enough
+    but its cross-validated precision is below the floor, or it was switched off).
+    ``precision``/``recall``: out-of-fold (folds grouped by document) on the
+    human-decided segments, at ``threshold``; ``precision_low``: the Wilson lower
+    bound of that precision (one-sided 90%), which is what must reach the floor.
+    """
+
+    code_id: str
+    state: str
+    decisions: int
+    positives: int
+    precision: float | None
+    recall: float | None
+    threshold: float | None
+    needs: int | None
+    reason: str
+    precision_low: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code_id,
+            "state": self.state,
+            "decisions": self.decisions,
+            "positives": self.positives,
+            "precision": None if self.precision is None else round(self.precision, 3),
+            "precision_low": None if self.precision_low is None else round(self.precision_low, 3),
+            "recall": None if self.recall is None else round(self.recall, 3),
+            "threshold": None if self.threshold is None else round(self.threshold, 3),
+            "needs": self.needs,
+            "reason": self.reason,
+        }
+
+
+def switched_off(code_id: str) -> CodeGate:
+    """The gate of a code whose model was switched off by ``--no-model``."""
+    return CodeGate(code_id, OFF, 0, 0, None, None, None, None, "switched off (--no-model)")
+
+
+def gate_codes(
+    model: Any,
+    data: Any,
+    *,
+    floor: float,
+    min_positives: int,
+) -> tuple[CodeGate, ...]:
+    """Each code's gate from the model's out-of-fold probabilities on ``data``.
+
+    ``model``: a fitted :class:`~themegrid.tag.model.SuggestionModel` or None;
+    ``data``: the :class:`~themegrid.tag.model.LabelledSet` it was fitted on
+    (typed loosely here: this module must not import the model's module).
+
+    ``data`` must be the set ``model`` was fitted on (its rows are what
+    ``oof_rows_`` numbers); only human-decided rows (document group >= 0, not the
+    codebook's examples) count towards decisions, positives and precision.
+    Precision and recall are those of ``oof_suggested_``: out-of-fold scores,
+    each inner fold (grouped by document) cut at the threshold chosen on the
+    other folds, so choosing the threshold is part of what is estimated (the
+    threshold used is chosen on all of them). Precision is estimated over at
+    least :data:`MIN_SUPPORT` suggestions, and its Wilson lower bound must reach
+    the floor.
+    """
+    groups = np.asarray(data.groups, dtype=np.int64)
+    human = groups >= 0
+    decisions = int(human.sum())
+    out = []
+    for j, code in enumerate(data.code_ids):
+        positives = int((data.Y[human, j] == 1).sum())
+        if positives < min_positives:
+            short = min_positives - positives
+            needs = int(np.ceil(short * decisions / positives)) if positives else None
+            why = f"{positives} of {min_positives} positive decisions"
+            out.append(CodeGate(code, LEARNING, decisions, positives, None, None, None, needs, why))
+            continue
+        if model is None or code not in model.estimators_:
+            why = "not modelled: " + (model.skipped_.get(code, "no model") if model else "no model")
+            out.append(CodeGate(code, OFF, decisions, positives, None, None, None, None, why))
+            continue
+        rows = model.oof_rows_[code]
+        y_oof, _ = model.oof_proba_[code]
+        keep = groups[rows] >= 0
+        y_h = y_oof[keep]
+        threshold = model.thresholds_[code]
+        predicted = model.oof_suggested_[code][keep].astype(bool)
+        true_pos = int((predicted & (y_h == 1)).sum())
+        recall = true_pos / int((y_h == 1).sum()) if (y_h == 1).any() else None
+        if int(predicted.sum()) < MIN_SUPPORT:
+            why = (
+                f"{int(predicted.sum())} out-of-fold suggestions; "
+                f"{MIN_SUPPORT} needed to estimate precision"
+            )
+            out.append(
+                CodeGate(code, OFF, decisions, positives, None, recall, threshold, None, why)
+            )
+            continue
+        n_suggested = int(predicted.sum())
+        precision = true_pos / n_suggested
+        low = float(precision_lower_bound(true_pos, n_suggested))
+        figures = f"at least {low:.2f} over {n_suggested} suggestions"
+        if low >= floor:
+            state, why = ACTIVE, f"precision {figures} >= floor {floor:.2f}"
+        else:
+            state, why = OFF, f"precision {figures} < floor {floor:.2f}"
+        out.append(
+            CodeGate(
+                code, state, decisions, positives, precision, recall, threshold, None, why, low
+            )
+        )
+    return tuple(out)
+
+
+def retire_model_suggestions(store: Store, reason: str, run_id: int | None) -> int:
+    """Retire every live model suggestion with ``reason``; returns how many."""
+    live = [
+        (seg, code, reason)
+        for (seg, code), row in store_codings.machine_suggestions(
+            store, "model", MODEL_CODER
+        ).items()
+        if row.status == "suggested"
+    ]
+    with store.transaction():
+        store_codings.retire_suggestions(store, "model", MODEL_CODER, live, run_id=run_id, at=now())
+    return len(live)
+
+
+__all__ = [
+    "ACTIVE",
+    "LEARNING",
+    "MIN_SUPPORT",
+    "OFF",
+    "CodeGate",
+    "gate_codes",
+    "precision_lower_bound",
+    "retire_model_suggestions",
+    "switched_off",
+]

@@ -1,0 +1,1 @@
+"""``themegrid serve``: the browser workspace (needs the ``web`` extra: starlette, jinja2, uvicorn)."""

@@ -1,0 +1,521 @@
+"""The browser workspace over one project: overview, reader, review queue, codebook, matrix.
+
+Server-rendered (Starlette + Jinja2 with autoescape, htmx served from
+``static/``); every page reads through the store's query functions and
+every write goes through :mod:`themegrid.web.decisions`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from themegrid.codebook.model import Codebook
+from themegrid.errors import SpanError, StoreBusy
+from themegrid.exchange.coded import InvalidCoder, check_coder
+from themegrid.exchange.review import ReviewItem, pending_suggestions, review_order
+from themegrid.store import codes as codes_store
+from themegrid.store import codings as codings_store
+from themegrid.store import memos as memos_store
+from themegrid.store import workspace
+from themegrid.store.connection import Store, now
+from themegrid.web import accounts, decisions
+from themegrid.web.security import (
+    CODER_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    USER_KEY,
+    Secrets,
+    SecurityMiddleware,
+)
+
+HERE = Path(__file__).parent
+PALETTE = (
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+    "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#800000", "#aaffc3",
+    "#808000", "#ffd8b1", "#000075", "#a9a9a9",
+)  # fmt: skip
+_HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+_CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    id: str
+    name: str
+    css: str  # class name carrying the code's colour
+    color: str
+    parent_id: str | None
+    depth: int
+    codable: bool
+    definition: str
+    include: str
+    exclude: str
+    examples: tuple[str, ...]
+
+
+def _code_infos(store: Store, codebook: Codebook) -> dict[str, CodeInfo]:
+    by_id = {c.id: c for c in codebook.codes}
+    stored = codes_store.all_codes(store)
+    parents = {c.id: c.parent_id for c in stored}
+    out: dict[str, CodeInfo] = {}
+    for i, c in enumerate(stored):
+        book = by_id.get(c.id)
+        depth, p = 0, c.parent_id
+        while p and depth < 10:
+            depth, p = depth + 1, parents.get(p)
+        color = c.color if c.color and _HEX.match(c.color) else PALETTE[i % len(PALETTE)]
+        out[c.id] = CodeInfo(
+            c.id,
+            c.name,
+            f"code-{i}",
+            color,
+            c.parent_id,
+            depth,
+            c.codable,
+            c.definition,
+            c.include_note,
+            c.exclude_note,
+            book.examples if book else (),
+        )
+    return out
+
+
+def _case_of(attributes: dict[str, Any], path: str) -> str:
+    value = attributes.get("state") or attributes.get("case")
+    return str(value) if value else path
+
+
+# --- rendering a turn with its codings -------------------------------------------------------
+
+
+def _piece(text: str, marks: list[codings_store.DocumentCoding], info: dict[str, CodeInfo]) -> str:
+    if not marks:
+        return str(escape(text))
+    first = marks[0]
+    css = info[first.code_id].css if first.code_id in info else "code-x"
+    kinds = {"human" if m.source == "human" else "machine" for m in marks}
+    kind = "human" if "human" in kinds else "machine"
+    tip = "; ".join(
+        f"{info[m.code_id].name if m.code_id in info else m.code_id} ({m.coder}): {m.reason}"
+        for m in marks
+    )
+    return (
+        f'<mark class="span {css} {kind}" tabindex="0" title="{escape(tip)}"'
+        f' data-codes="{escape(" ".join(m.code_id for m in marks))}">{escape(text)}</mark>'
+    )
+
+
+def render_turn(
+    turn: workspace.ReaderTurn,
+    spans: list[codings_store.DocumentCoding],
+    info: dict[str, CodeInfo],
+) -> Markup:
+    """The turn's text, HTML-escaped, with each span coding as a ``<mark>`` of its code's colour."""
+    if not spans:
+        return Markup(escape(turn.text))
+    cuts = {0, len(turn.text)}
+    for s in spans:
+        assert s.span_start is not None and s.span_end is not None
+        cuts.add(max(0, min(len(turn.text), s.span_start - turn.start)))
+        cuts.add(max(0, min(len(turn.text), s.span_end - turn.start)))
+    points = sorted(cuts)
+    out = []
+    for a, b in pairwise(points):
+        lo, hi = a + turn.start, b + turn.start
+        covering = [
+            s
+            for s in spans
+            if s.span_start is not None
+            and s.span_end is not None
+            and s.span_start <= lo
+            and hi <= s.span_end
+        ]
+        out.append(_piece(turn.text[a:b], covering, info))
+    return Markup("".join(out))
+
+
+def highlight_cue(text: str, reason: str) -> Markup:
+    """The segment text, escaped, with the first cue the reason names marked."""
+    m = _CUE.search(reason)
+    if m:
+        start, end = int(m.group(2)), int(m.group(3))
+        if text[start:end].casefold() != m.group(1).casefold():
+            found = text.casefold().find(m.group(1).casefold())
+            start, end = (found, found + len(m.group(1))) if found >= 0 else (0, 0)
+        if end > start:
+            return Markup(
+                f'{escape(text[:start])}<mark class="cue">{escape(text[start:end])}</mark>'
+                f"{escape(text[end:])}"
+            )
+    return Markup(escape(text))
+
+
+# --- the application -------------------------------------------------------------------------
+
+
+class Workspace:
+    """The state behind the pages: the project's store, codebook, secrets and templates."""
+
+    def __init__(self, store: Store, codebook: Codebook, secrets_: Secrets, name: str) -> None:
+        self.writer = decisions.Writer(store)
+        self.codebook = codebook
+        self.secrets = secrets_
+        self.name = name
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        self.env.globals["csrf"] = secrets_.csrf
+        self.env.globals["csrf_field"] = CSRF_FIELD
+        self.env.globals["project_name"] = name
+        self.env.filters["qs"] = lambda d: urlencode(
+            {k: v for k, v in d.items() if v not in ("", None)}
+        )
+
+    @property
+    def store(self) -> Store:
+        return self.writer.store
+
+    def codes(self) -> dict[str, CodeInfo]:
+        return self.writer.read(lambda s: _code_infos(s, self.codebook))
+
+    def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
+        ctx.setdefault("coder", _coder(request) or "")
+        ctx.setdefault("codes", self.codes())
+        html = self.env.get_template(template).render(**ctx)
+        return HTMLResponse(html, status_code=status)
+
+
+def _coder(request: Request) -> str | None:
+    """Who decides: the logged-in user (accounts), else the name chosen at the first visit."""
+    if USER_KEY in request.scope:
+        return str(request.scope[USER_KEY])
+    if request.app.state.workspace.secrets.accounts:
+        return None
+    name = request.cookies.get(CODER_COOKIE)
+    if not name:
+        return None
+    try:
+        return check_coder(name)
+    except InvalidCoder:
+        return None
+
+
+def _need_coder(request: Request) -> Response | None:
+    if _coder(request) is None:
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/coder?" + urlencode({"next": back}), status_code=303)
+    return None
+
+
+def _busy(ws: Workspace, request: Request, exc: StoreBusy) -> Response:
+    return ws.page(request, "busy.html", status=503, message=str(exc))
+
+
+def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str) -> Starlette:
+    """The workspace as an ASGI application (wrapped in the security middleware)."""
+    ws = Workspace(store, codebook, secrets_, name)
+
+    async def overview(request: Request) -> Response:
+        if (r := _need_coder(request)) is not None:
+            return r
+        docs = ws.writer.read(workspace.document_progress)
+        counts = ws.writer.read(workspace.code_counts)
+        runs = ws.writer.read(workspace.recent_runs)
+        keys = sorted({k for d in docs for k in d.attributes})
+        return ws.page(
+            request, "overview.html", docs=docs, counts=counts, runs=runs, attr_keys=keys
+        )
+
+    async def login(request: Request) -> Response:
+        if not ws.secrets.accounts:
+            return RedirectResponse("/", status_code=303)
+        if request.method == "POST":
+            form = await request.form()
+            name, password = str(form.get("name", "")), str(form.get("password", ""))
+            if ws.writer.read(lambda s: accounts.login(s, name, password)):
+                resp = RedirectResponse("/", status_code=303)
+                resp.set_cookie(
+                    SESSION_COOKIE, ws.secrets.new_session(name), httponly=True, samesite="strict"
+                )
+                return resp
+            return ws.page(request, "login.html", status=403, error="wrong name or password")
+        return ws.page(request, "login.html", error="")
+
+    async def coder_form(request: Request) -> Response:
+        if ws.secrets.accounts:  # the logged-in user decides; no name to choose
+            return RedirectResponse("/", status_code=303)
+        nxt = request.query_params.get("next", "/")
+        if request.method == "POST":
+            form = await request.form()
+            nxt = str(form.get("next") or "/")
+            try:
+                name = check_coder(str(form.get("coder") or ""))
+            except InvalidCoder as exc:
+                return ws.page(request, "coder.html", status=400, error=str(exc), next=nxt)
+            if not nxt.startswith("/") or nxt.startswith("//"):
+                nxt = "/"
+            resp = RedirectResponse(nxt, status_code=303)
+            resp.set_cookie(
+                CODER_COOKIE, name, httponly=True, samesite="strict", max_age=3600 * 24 * 365
+            )
+            return resp
+        return ws.page(request, "coder.html", error="", next=nxt)
+
+    async def reader(request: Request) -> Response:
+        if (r := _need_coder(request)) is not None:
+            return r
+        doc_id = int(request.path_params["doc_id"])
+        show_rejected = request.query_params.get("rejected") == "1"
+        doc = ws.writer.read(lambda s: workspace.reader_document(s, doc_id))
+        if doc is None:
+            return PlainTextResponse(f"404: no document {doc_id}", status_code=404)
+        turns = ws.writer.read(lambda s: workspace.reader_turns(s, doc_id))
+        found = ws.writer.read(lambda s: codings_store.document_codings(s, doc_id))
+        info = ws.codes()
+        by_seg: dict[str, list[codings_store.DocumentCoding]] = defaultdict(list)
+        for c in found:
+            if c.status == "rejected" and not show_rejected:
+                continue
+            if c.source != "human" and not c.counts:
+                continue  # a machine guess a human decided on shows as the human's decision
+            by_seg[c.segment_id].append(c)
+        rows = []
+        for t in turns:
+            cs = by_seg.get(t.id, [])
+            spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
+            rows.append((t, render_turn(t, spans, info), cs))
+        memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
+        return ws.page(
+            request,
+            "reader.html",
+            memos=memos,
+            doc=doc,
+            rows=rows,
+            show_rejected=show_rejected,
+            me=_coder(request),
+            error=request.query_params.get("error", ""),
+        )
+
+    async def code_span(request: Request) -> Response:
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        try:
+            doc_id = int(str(form["document_id"]))
+            start, end = int(str(form["start"])), int(str(form["end"]))
+            code_id = str(form["code_id"])
+        except (KeyError, ValueError):
+            return PlainTextResponse("400: document_id, start, end and code_id are needed", 400)
+        if code_id not in ws.codes():
+            return PlainTextResponse(f"400: {code_id!r} is not a code id", status_code=400)
+        back = f"/doc/{doc_id}"
+        try:
+            seg = ws.writer.write(
+                lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id)
+            )
+        except SpanError as exc:
+            return RedirectResponse(back + "?" + urlencode({"error": str(exc)}), status_code=303)
+        except StoreBusy as exc:
+            return _busy(ws, request, exc)
+        return RedirectResponse(f"{back}#seg-{seg}", status_code=303)
+
+    async def add_memo(request: Request) -> Response:
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        kind, target, text = (str(form.get(k, "")) for k in ("kind", "target", "text"))
+        if kind != "document" or not text.strip():
+            return PlainTextResponse("400: a memo needs a document and some text", 400)
+        doc_id = int(target) if target.isdigit() else -1
+        if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
+            return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+        try:
+            ws.writer.write(
+                lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now())
+            )
+        except StoreBusy as exc:
+            return _busy(ws, request, exc)
+        return RedirectResponse(f"/doc/{doc_id}#memos", status_code=303)
+
+    async def remove(request: Request) -> Response:
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        seg, code = str(form.get("segment_id", "")), str(form.get("code_id", ""))
+        doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
+        if doc_id is None:
+            return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
+        mine = ws.writer.read(lambda s: codings_store.human_codings(s, coder))
+        if (seg, code) not in mine:
+            return PlainTextResponse("400: you can remove only your own codings", 400)
+        try:
+            ws.writer.write(lambda s: decisions.remove(s, coder, seg, code))
+        except StoreBusy as exc:
+            return _busy(ws, request, exc)
+        return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
+
+    def _queue_items(code: str, doc: str) -> list[ReviewItem]:
+        items = ws.writer.read(lambda s: pending_suggestions(s, ws.codebook))
+        items = [
+            i for i in items if (not code or i.code_id == code) and (not doc or i.document == doc)
+        ]
+        return review_order(items)
+
+    def _queue_ctx(
+        request: Request, code: str, doc: str, i: int, message: str = ""
+    ) -> dict[str, Any]:
+        items = _queue_items(code, doc)
+        i = max(0, min(i, len(items) - 1)) if items else 0
+        item = items[i] if items else None
+        progress = ws.writer.read(workspace.document_progress)
+        docs = sorted(d.path for d in progress)
+        return {
+            "doc_ids": {d.path: d.id for d in progress},
+            "item": item,
+            "i": i,
+            "n": len(items),
+            "code": code,
+            "doc": doc,
+            "docs": docs,
+            "message": message,
+            "cue": highlight_cue(item.text, item.reason) if item else "",
+        }
+
+    async def queue(request: Request) -> Response:
+        if (r := _need_coder(request)) is not None:
+            return r
+        q = request.query_params
+        ctx = _queue_ctx(request, q.get("code", ""), q.get("doc", ""), int(q.get("i", "0") or 0))
+        template = "queue_item.html" if request.headers.get("hx-request") else "queue.html"
+        return ws.page(request, template, **ctx)
+
+    async def decide(request: Request) -> Response:
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        seg, code = str(form.get("segment_id", "")), str(form.get("code_id", ""))
+        status = str(form.get("decision", ""))
+        if status not in decisions.REASONS:
+            return PlainTextResponse("400: decision is accepted or rejected", status_code=400)
+        try:
+            ws.writer.write(lambda s: decisions.decide(s, coder, seg, code, status))
+        except StoreBusy as exc:
+            return PlainTextResponse(f"503: {exc}", status_code=503)
+        qcode, qdoc = str(form.get("q_code", "")), str(form.get("q_doc", ""))
+        i = int(str(form.get("i", "0")) or 0)
+        if request.headers.get("hx-request"):
+            ctx = _queue_ctx(request, qcode, qdoc, i, message=f"{status}: {code}")
+            return ws.page(request, "queue_item.html", **ctx)
+        return RedirectResponse(
+            "/queue?" + urlencode({"code": qcode, "doc": qdoc, "i": i}), status_code=303
+        )
+
+    def _matrix_data() -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
+        docs = {d.id: d for d in ws.writer.read(workspace.document_progress)}
+        cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        cases = sorted({_case_of(d.attributes, d.path) for d in docs.values()})
+        for d in docs.values():
+            found = ws.writer.read(partial(codings_store.document_codings, document_id=d.id))
+            for c in found:
+                if not c.counts or c.status == "rejected":
+                    continue
+                cells[(c.code_id, _case_of(d.attributes, d.path))].append(
+                    {"segment_id": c.segment_id, "doc": d, "coding": c}
+                )
+        return cases, cells
+
+    async def matrix(request: Request) -> Response:
+        if (r := _need_coder(request)) is not None:
+            return r
+        cases, cells = _matrix_data()
+        table: dict[tuple[str, str], tuple[int, int, int]] = {}
+        top = 1
+        for key, found in cells.items():
+            conf = len({f["segment_id"] for f in found if f["coding"].status == "accepted"})
+            unrev = len({f["segment_id"] for f in found if f["coding"].status == "suggested"})
+            top = max(top, conf + unrev)
+            table[key] = (conf, unrev, 0)
+        heat = {k: (v[0], v[1], min(5, (v[0] + v[1]) * 5 // top)) for k, v in table.items()}
+        return ws.page(request, "matrix.html", cases=cases, heat=heat)
+
+    async def matrix_cell(request: Request) -> Response:
+        code, case = request.query_params.get("code", ""), request.query_params.get("case", "")
+        _, cells = _matrix_data()
+        found = cells.get((code, case), [])
+        turns: dict[int, dict[str, workspace.ReaderTurn]] = {}
+        passages = []
+        seen: set[str] = set()
+        for f in found:
+            if f["segment_id"] in seen:
+                continue
+            seen.add(f["segment_id"])
+            d = f["doc"]
+            if d.id not in turns:
+                turns[d.id] = {
+                    t.id: t
+                    for t in ws.writer.read(partial(workspace.reader_turns, document_id=d.id))
+                }
+            t = turns[d.id].get(f["segment_id"])
+            if t is None:
+                continue
+            c = f["coding"]
+            text = t.text
+            if c.span_start is not None and c.span_end is not None:
+                text = t.text[c.span_start - t.start : c.span_end - t.start]
+            passages.append({"doc": d, "turn": t, "text": text, "coding": c})
+        return ws.page(request, "matrix_cell.html", code=code, case=case, passages=passages)
+
+    async def codebook_page(request: Request) -> Response:
+        if (r := _need_coder(request)) is not None:
+            return r
+        return ws.page(request, "codebook.html")
+
+    async def codes_css(request: Request) -> Response:
+        lines = [
+            f".{c.css} {{ --code: {c.color}; }}" for c in ws.codes().values()
+        ]  # colours checked against _HEX: no text from data reaches the stylesheet otherwise
+        return Response("\n".join(lines) + "\n", media_type="text/css")
+
+    routes = [
+        Route("/", overview),
+        Route("/coder", coder_form, methods=["GET", "POST"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/doc/{doc_id:int}", reader),
+        Route("/code-span", code_span, methods=["POST"]),
+        Route("/remove", remove, methods=["POST"]),
+        Route("/memo", add_memo, methods=["POST"]),
+        Route("/queue", queue),
+        Route("/decide", decide, methods=["POST"]),
+        Route("/matrix", matrix),
+        Route("/matrix/cell", matrix_cell),
+        Route("/codebook", codebook_page),
+        Route("/codes.css", codes_css),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.add_middleware(SecurityMiddleware, secrets_=secrets_)
+    app.state.workspace = ws
+    return app
+
+
+__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_turn"]

@@ -1,0 +1,70 @@
+"""Start the workspace: check the address, open the project, print the URL, run uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from themegrid.errors import MissingDependency, ProjectError, WebError
+from themegrid.project import Project
+from themegrid.store import users
+from themegrid.store.connection import Store
+
+# A web write waits this long for a busy store before its retries (see web/decisions.py).
+BUSY_TIMEOUT = 1.0
+
+
+def _require_web() -> None:
+    for module, package in (
+        ("starlette", "starlette"),
+        ("jinja2", "jinja2"),
+        ("uvicorn", "uvicorn"),
+    ):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise MissingDependency("themegrid serve", package, "web") from exc
+
+
+def build(project: Project, *, host: str = "127.0.0.1") -> tuple[Any, Any, Store]:
+    """The ASGI app, its secrets and its store, for ``project``; refuses a public address."""
+    _require_web()
+    from themegrid.web.app import create_app
+    from themegrid.web.security import Secrets, is_local
+
+    if not project.store_path.exists():
+        raise ProjectError(f"{project.root}: nothing coded yet; run 'themegrid code' first")
+    codebook = project.load_codebook()
+    store = Store(project.store_path, busy_timeout=BUSY_TIMEOUT)
+    local = is_local(host)
+    if not local and users.user_count(store) == 0:
+        store.close()
+        raise WebError(
+            f"--host {host}: serving beyond this computer needs user accounts; add one with "
+            "'themegrid user add NAME', or use --host 127.0.0.1 (the default)"
+        )
+    secrets_ = Secrets(accounts=not local)
+    app = create_app(store, codebook, secrets_=secrets_, name=project.root.resolve().name)
+    return app, secrets_, store
+
+
+def serve(
+    project: Project, *, host: str, port: int, announce: Callable[[str], None] = print
+) -> None:
+    """Run the workspace until interrupted; ``announce`` gets the one line with the URL."""
+    _require_web()
+    import uvicorn
+
+    app, secrets_, store = build(project, host=host)
+    if secrets_.accounts:
+        url = f"http://{host}:{port}/login (log in with an account from 'themegrid user add')"
+    else:
+        url = f"http://{host}:{port}/?token={secrets_.token}"
+    announce(f"themegrid workspace for {project.root.resolve()}: open {url}")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        store.close()
+
+
+__all__ = ["build", "serve"]

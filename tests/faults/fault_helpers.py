@@ -1,0 +1,71 @@
+"""A coded project with human decisions, and a snapshot of those decisions, for the fault tests."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner, Result
+
+from conftest import write_project
+from themegrid.cli import app
+from themegrid.project import Project
+
+
+def cli(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def reviewed_project(root: Path, *, coder: str = "Ana") -> Project:
+    """A project coded by the rules, with every suggestion in a review sheet accepted by ``coder``."""
+    project = write_project(root)
+    coded = cli("code", "--no-model", "--project", project.root)
+    assert coded.exit_code == 0, coded.output
+    sheet = fill_review(project)
+    done = cli("review", "import", sheet, "--coder", coder, "--project", project.root)
+    assert done.exit_code == 0, done.output
+    return project
+
+
+def fill_review(project: Project, decision: str = "accept", note: str = "seen") -> Path:
+    out = project.reports_dir / "review.xlsx"
+    exported = cli("review", "export", out, "--project", project.root)
+    assert exported.exit_code == 0, exported.output
+    book = openpyxl.load_workbook(out)
+    sheet = book["Review"]
+    header = [c.value for c in sheet[1]]
+    col_decision, col_note = header.index("Decision") + 1, header.index("Note") + 1
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, col_decision, decision)
+        sheet.cell(row, col_note, note)
+    book.save(out)
+    return out
+
+
+def human_decisions(store_path: Path) -> list[tuple[object, ...]]:
+    """Every human coding and every state it passed through (read without migrating)."""
+    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT 'c', id, segment_id, code_id, coder, status, reason, note, updated_at "
+            "FROM codings WHERE source = 'human' UNION ALL "
+            "SELECT 'h', id, segment_id, code_id, coder, status, reason, note, at "
+            "FROM coding_history WHERE source = 'human' ORDER BY 1, 2"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [tuple(r) for r in rows]
+
+
+def integrity(store_path: Path) -> str:
+    conn = sqlite3.connect(store_path)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,146 @@
+"""The model gate: a code's model suggests only when cross-validation says it has earned it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from coded_collection import CODEBOOK_YAML, build, make_text, view
+from conftest import write_project
+from factories import add_coding, add_document
+from themegrid.codebook import load_codebook
+from themegrid.models import MODEL_CODER
+from themegrid.pipeline.coding import run_coding
+from themegrid.pipeline.status import project_status
+from themegrid.store import codings as store_codings
+from themegrid.store.connection import Store, now
+from themegrid.tag.model import _predictions, suggest_with_model, train_and_gate
+
+NOISE = """\
+  - id: noise
+    name: Noise
+    definition: Applied at random by a careless coder.
+"""
+
+
+@pytest.fixture
+def gated(tmp_path: Path):
+    """Funding/staffing coded consistently; 'noise' accepted on 20 random segments."""
+    store = Store(tmp_path / "themegrid.sqlite")
+    truth = build(store, n_docs=6, per_doc=12)
+    rng = random.Random(3)
+    for seg in rng.sample(sorted(truth), 20):
+        add_coding(store, seg, "noise", source="human", coder="alice", status="accepted")
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "codebook.yaml").write_text(CODEBOOK_YAML + NOISE, encoding="utf-8")
+    book = load_codebook(folder)
+    rng = random.Random(11)
+    new_ids = add_document(
+        store,
+        "interviews/new.txt",
+        [("R", make_text(rng, c)) for c in ["funding", "staffing", None, "funding"] * 4],
+    )
+    return store, book, new_ids
+
+
+def live_model_rows(store: Store) -> dict[tuple[str, str], str]:
+    return {
+        k: v.reason
+        for k, v in store_codings.machine_suggestions(store, "model", MODEL_CODER).items()
+        if v.status == "suggested"
+    }
+
+
+def test_gate_states_and_figures(gated) -> None:
+    store, book, _ = gated
+    _, gates = train_and_gate(store, book)
+    by = {g.code_id: g for g in gates}
+    floor = book.settings.model_precision_floor
+    assert by["funding"].state == "active" and by["funding"].precision >= floor
+    assert by["noise"].state == "off" and by["noise"].positives == 20
+    assert "precision" in by["noise"].reason or "needed to estimate" in by["noise"].reason
+    rare = by["rare"]
+    assert rare.state == "learning" and rare.positives == 1 and rare.decisions == 72
+    # 9 more positives at the rate seen so far (1 in 72 decisions).
+    assert rare.needs == 9 * 72
+
+
+def test_closed_gate_means_no_model_suggestion(gated) -> None:
+    store, book, new_ids = gated
+    model, gates = train_and_gate(store, book)
+    assert model is not None
+    ungated = _predictions(
+        model,
+        [i for _, i in sorted(_inputs(store, new_ids).items())],
+        sorted(new_ids),
+        set(),
+    )
+    assert any(code == "noise" for _, code in ungated)  # the model alone would suggest it
+    summary = suggest_with_model(store, book, model, None, gates=gates)
+    rows = live_model_rows(store)
+    assert rows and all(code != "noise" for _, code in rows)
+    assert any(code == "funding" for _, code in rows)
+    assert "noise" not in summary["codes_active"]
+
+
+def _inputs(store: Store, ids):
+    from themegrid.tag.model import segment_inputs
+
+    return {k: v[1] for k, v in segment_inputs(store, ids).items()}
+
+
+def test_closing_gate_retires_live_suggestions_everywhere(gated) -> None:
+    store, book, _ = gated
+    model, gates = train_and_gate(store, book)
+    suggest_with_model(store, book, model, None)  # no gate: noise is suggested
+    noise = [k for k in live_model_rows(store) if k[1] == "noise"]
+    assert noise
+    view(store, noise[0][0], "bob")  # a human has since looked at one of them
+    summary = suggest_with_model(store, book, model, None, gates=gates)
+    rows = live_model_rows(store)
+    assert not [k for k in rows if k[1] == "noise"]
+    retired = store_codings.machine_suggestions(store, "model", MODEL_CODER)
+    for key in noise:
+        assert retired[key].status == "retired"
+        assert retired[key].reason.startswith("retired: model off (")
+    assert summary["retired"] >= len(noise)
+
+
+def test_no_model_retires_model_suggestions_and_status_shows_gates(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "study")
+    book = project.load_codebook()
+    with project.open_store() as store:
+        first = run_coding(project, store, book)
+        assert {g["state"] for g in first.model["gates"]} == {"learning"}
+        assert list(project_status(store).model_gates) == first.model["gates"]
+        seg = store.scalar("SELECT id FROM segments WHERE codable = 1 LIMIT 1")
+        code_id = book.codable[0].id
+        with store.transaction():
+            store_codings.record_suggestions(
+                store,
+                "model",
+                MODEL_CODER,
+                [store_codings.Suggestion(seg, code_id, 0.9, "model p=0.90")],
+                run_id=None,
+                at=now(),
+            )
+        summary = run_coding(project, store, book, use_model=False)
+        row = store_codings.machine_suggestions(store, "model", MODEL_CODER)[(seg, code_id)]
+        assert row.status == "retired" and "--no-model" in row.reason
+        assert summary.model["retired"] == 1
+        assert row_run(store, seg, code_id) == summary.run_id  # recorded in the run
+        gates = list(project_status(store).model_gates)
+        assert gates and {g["state"] for g in gates} == {"off"}
+        assert summary.awaiting_review[code_id]["model"] == 0
+
+
+def row_run(store: Store, seg: str, code_id: str) -> int:
+    return int(
+        store.scalar(
+            "SELECT run_id FROM codings WHERE segment_id = ? AND code_id = ? AND source = 'model'",
+            (seg, code_id),
+        )
+    )

@@ -1,0 +1,280 @@
+"""Reports people look at: print layout, parents, charts, the HTML report, the --by choice,
+"did you mean" for metadata paths, confirmed and unreviewed counts apart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+import report_fixtures as fx
+from factories import add_coding, add_document
+from themegrid.aggregate import matrix as mx
+from themegrid.cli import app
+from themegrid.export import workbook as wbmod
+from themegrid.export.html import write_html
+from themegrid.pipeline.ingest import discover
+from themegrid.project import init_project, open_project
+from themegrid.read.metadata import closest_path, read_metadata
+from themegrid.store.connection import Store
+
+PARENTS = {c.parent_id for c in fx.CODEBOOK.codes if c.parent_id}
+
+
+@pytest.fixture
+def built() -> fx.Built:
+    return fx.build_store(Store(":memory:"))
+
+
+@pytest.fixture
+def xlsx(built: fx.Built, tmp_path: Path) -> Path:
+    out = tmp_path / "theme_matrix.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    return out
+
+
+def code_rows(ws) -> dict[str, list[int]]:
+    """{code id: [row numbers]} (a code appears once per block)."""
+    known = {c.id for c in fx.CODEBOOK.codes}
+    out: dict[str, list[int]] = {}
+    for row in range(2, ws.max_row + 1):
+        value = ws.cell(row, 1).value
+        if value in known:
+            out.setdefault(value, []).append(row)
+    return out
+
+
+# --- workbook layout -----------------------------------------------------------------------
+
+
+def test_framework_labels_are_top_aligned_with_their_quotes(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Framework"]
+    rows = code_rows(ws)
+    assert rows
+    for code, [row] in rows.items():
+        assert ws.cell(row, 1).alignment.vertical == "top", code
+        assert ws.cell(row, 2).alignment.vertical == "top", code
+        for col in range(3, ws.max_column + 1):
+            if ws.cell(row, col).value:
+                assert ws.cell(row, col).alignment.vertical == "top"
+
+
+def test_parent_rows_bold_and_colour_scale_over_leaf_codes_only(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Matrix"]
+    rows = code_rows(ws)
+    scaled: set[int] = set()
+    for rule_range in ws.conditional_formatting:
+        for cell_range in rule_range.sqref.ranges:
+            scaled.update(range(cell_range.min_row, cell_range.max_row + 1))
+    for code, found in rows.items():
+        assert len(found) == 2, code  # confirmed and unreviewed blocks
+        for row in found:
+            parent = code in PARENTS
+            assert bool(ws.cell(row, 2).font.b) is parent, code
+            assert bool(ws.cell(row, 3).font.b) is parent, code
+            assert (row in scaled) is not parent, code
+            assert ws.row_dimensions[row].outline_level == fx.CODEBOOK.depth(code)
+
+
+def test_print_setup_per_sheet(built: fx.Built, tmp_path: Path) -> None:
+    out = tmp_path / "p.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    for name in ("Matrix", "Respondents", "Co-occurrence", "Framework", "Codebook", "Codings"):
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape", name
+        assert ws.print_title_rows == "$1:$1", name
+    # Narrow sheets are fitted to the page width; the code names repeat on each page.
+    matrix = wb["Matrix"]
+    assert matrix.sheet_properties.pageSetUpPr.fitToPage and matrix.page_setup.fitToWidth == 1
+    assert matrix.print_title_cols == "$B:$B"
+    # Framework (45-character quote columns) is wider than a page: pages of whole cases.
+    framework = wb["Framework"]
+    assert not (framework.sheet_properties.pageSetUpPr or object()).__dict__.get("fitToPage")
+    widths = [
+        framework.column_dimensions[openpyxl.utils.get_column_letter(i)].width
+        for i in range(2, framework.max_column + 1)
+    ]
+    breaks = [b.id for b in framework.col_breaks.brk]
+    assert breaks, "a wide Framework is split into pages of cases"
+    start = 3
+    for brk in [*breaks, framework.max_column]:
+        page = widths[0] + sum(widths[start - 2 : brk - 1])
+        assert page <= wbmod.PAGE_CHARS, (start, brk)
+        start = brk + 1
+    # Codings: only the header row prints, with a note at the top of the page.
+    codings = wb["Codings"]
+    assert codings.print_area == "'Codings'!$A$1:$C$1"
+    assert "left out of the printout" in codings.oddHeader.left.text
+
+
+def test_charts_reference_the_matrix_rows(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    charts = wb["Charts"]._charts
+    matrix = wb["Matrix"]
+    rows = code_rows(matrix)
+    header = [c.value for c in matrix[1]]
+    last = openpyxl.utils.get_column_letter(header.index(mx.TOTAL))  # cases only
+    counts = mx.count_matrix(
+        mx.load_codings(fx.build_store(Store(":memory:")).store, fx.CODEBOOK), "state"
+    )
+    leaves = [c for c in counts.index if c not in PARENTS]
+    top = counts.loc[leaves, mx.TOTAL].sort_values(ascending=False, kind="stable").head(5)
+    top = [c for c in top.index if top[c] > 0]
+    assert len(charts) == 1 + len(top)
+    clustered, stacked = charts[0], charts[1:]
+    assert clustered.grouping == "clustered"
+    refs = [s.val.numRef.f for s in clustered.series]
+    assert refs == [f"'Matrix'!$C${rows[c][0]}:${last}${rows[c][0]}" for c in top]
+    for chart in charts:
+        for series in chart.series:
+            cat = series.cat.numRef or series.cat.strRef
+            assert cat.f == f"'Matrix'!$C$1:${last}$1"  # the case names
+    for chart, code in zip(stacked, top, strict=True):
+        assert chart.grouping == "stacked"
+        confirmed_row, unreviewed_row = rows[code]
+        assert [s.val.numRef.f for s in chart.series] == [
+            f"'Matrix'!$C${confirmed_row}:${last}${confirmed_row}",
+            f"'Matrix'!$C${unreviewed_row}:${last}${unreviewed_row}",
+        ]
+        assert [s.tx.v for s in chart.series] == ["Confirmed", "Unreviewed"]
+
+
+# --- confirmed and unreviewed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("roll_up", [True, False])
+def test_confirmed_plus_unreviewed_is_all(built: fx.Built, roll_up: bool) -> None:
+    cf = mx.load_codings(built.store, fx.CODEBOOK)
+    for fn in (mx.count_matrix, mx.document_matrix):
+        parts = [fn(cf, "state", roll_up=roll_up, which=w) for w in mx.WHICH]
+        assert (parts[1] + parts[2]).equals(parts[0]), fn.__name__
+        assert parts[2].to_numpy().sum() > 0 and parts[1].to_numpy().sum() > 0
+    co = [mx.cooccurrence_matrix(cf, roll_up=roll_up, which=w) for w in mx.WHICH]
+    assert (co[1] + co[2]).equals(co[0]) and (co[2].to_numpy() >= 0).all()
+    accepted = mx.load_codings(built.store, fx.CODEBOOK, include="accepted")
+    confirmed = mx.count_matrix(cf, "state", roll_up=roll_up, which="confirmed")
+    assert confirmed.equals(mx.count_matrix(accepted, "state", roll_up=roll_up))
+
+
+def test_accepted_only_workbook_has_no_unreviewed_block(built: fx.Built, tmp_path: Path) -> None:
+    out = tmp_path / "a.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out, include="accepted")
+    wb = openpyxl.load_workbook(out)
+    for name in ("Matrix", "Respondents", "Co-occurrence", "Source types"):
+        labels = [r[0] for r in wb[name].iter_rows(values_only=True)]
+        assert "Confirmed" in labels and "Unreviewed" not in labels, name
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def test_html_report_has_every_case_and_code_and_no_external_resource(
+    built: fx.Built, tmp_path: Path
+) -> None:
+    [seg] = add_document(
+        built.store,
+        "x.txt",
+        [("Eve", 'Quote with <script>alert("x")</script> & more.')],
+        {"state": "<b>Ohio</b>"},
+    )
+    add_coding(built.store, seg, "pilots", source="human", coder="ann", status="accepted")
+    cf = mx.load_codings(built.store, fx.CODEBOOK)
+    report = wbmod.compute_report(cf, fx.CODEBOOK, ("state",), True, 3)
+    path = write_html(
+        report, tmp_path / "r.html", project_name="demo <&>", facts=[("Documents", 9)]
+    )
+    text = path.read_text(encoding="utf-8")
+    for case in [*fx.documents_per_state(), "<b>Ohio</b>"]:
+        assert (case if case != "<b>Ohio</b>" else "&lt;b&gt;Ohio&lt;/b&gt;") in text
+    for code in fx.CODEBOOK.codes:
+        assert f"<td>{code.id}</td>" in text and code.name in text
+    assert "<b>Ohio</b>" not in text and "<script>alert" not in text
+    assert "demo &lt;&amp;&gt;" in text
+    # Self-contained: no script, stylesheet, image or font fetched from anywhere.
+    assert not re.search(r"<script[^>]*\bsrc=", text)
+    assert not re.search(r"<link\b", text)
+    assert not re.search(r"<(img|iframe|embed|object|source)\b", text)
+    # The first script is Plotly's bundle, exactly as the installed wheel ships it (its
+    # text names URLs, e.g. map tile servers, that these charts never load); nothing
+    # else in the page names any URL.
+    from plotly.offline import get_plotlyjs
+
+    start = text.index("<script>") + len("<script>")
+    end = text.index("</script>", start)
+    assert text[start:end] == get_plotlyjs()
+    rest = text[:start] + text[end:]
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", rest, re.IGNORECASE)
+    assert "@import" not in rest and "url(" not in rest
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _project_with(tmp_path: Path, attrs: list[dict[str, str]], header: str | None) -> Path:
+    proj, _ = init_project(tmp_path / "study")
+    if header is not None:
+        (proj.root / "corpus" / "metadata.csv").write_text(header + "\n", encoding="utf-8")
+    else:
+        (proj.root / "corpus" / "metadata.csv").unlink()
+    with Store(proj.root / "themegrid.sqlite") as store:
+        for i, a in enumerate(attrs):
+            [seg] = add_document(store, f"d{i}.txt", [("Ann", "Money ran out.")], a)
+            add_coding(store, seg, "barriers.funding")
+    return proj.root
+
+
+@pytest.mark.parametrize(
+    ("attrs", "header", "args", "expect"),
+    [
+        ([{"state": "Ohio", "district": "D1"}], "file,district,state", [], "'state' (the default)"),
+        (
+            [
+                {"source_type": "interview", "district": "D1"},
+                {"source_type": "review", "district": "D2"},
+            ],
+            "file,source_type,district",
+            [],
+            "'source_type', the first case attribute in corpus/metadata.csv",
+        ),
+        ([{"district": "D1", "role": "t"}], None, [], "'district' (no document has 'state'"),
+        ([{"district": "D1", "role": "t"}], None, ["--by", "role"], "as given with --by"),
+    ],
+)
+def test_report_by_fallback(tmp_path: Path, attrs, header, args, expect) -> None:
+    root = _project_with(tmp_path, attrs, header)
+    result = CliRunner().invoke(app, ["report", "-p", str(root), *args])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    assert f"cases by {expect}" in result.output
+    by = expect.split("'")[1] if "'" in expect else "role"
+    assert f"cases by {by};" in result.output
+
+
+def test_metadata_typo_gets_did_you_mean(tmp_path: Path) -> None:
+    proj, _ = init_project(tmp_path / "study")
+    corpus = proj.root / "corpus"
+    for stale in corpus.rglob("*.txt"):
+        stale.unlink()
+    (corpus / "interviews").mkdir(exist_ok=True)
+    (corpus / "interviews" / "az_district_leader_01.txt").write_text("Q: hi\nA: yes\n")
+    (corpus / "metadata.csv").write_text(
+        "file,state\ninterviews/az_distrct_leader_01.txt,Arizona\n", encoding="utf-8"
+    )
+    project = open_project(proj.root, need=())
+    plan = discover(project, read_metadata(project.metadata_path))
+    joined = "\n".join(plan.warnings)
+    assert (
+        "corpus/metadata.csv:2: names 'interviews/az_distrct_leader_01.txt', which is not in "
+        "corpus/; did you mean 'interviews/az_district_leader_01.txt'?"
+    ) in joined
+    assert "did you mean the row for 'interviews/az_distrct_leader_01.txt' (line 2)?" in joined
+
+
+def test_closest_path() -> None:
+    files = ["interviews/az_01.txt", "interviews/nv_01.txt", "docs/az_plan.pdf"]
+    assert closest_path("interviews/AZ_01.txt", files) == "interviews/az_01.txt"
+    assert closest_path("az_01.txt", files) == "interviews/az_01.txt"  # other folder
+    assert closest_path("completely_else.docx", files) is None

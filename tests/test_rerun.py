@@ -1,0 +1,182 @@
+"""Fast re-runs and parallel tagging: a no-change run loads nothing heavy; workers change nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_project
+from themegrid.pipeline import coding as coding_module
+from themegrid.pipeline.coding import run_coding
+from themegrid.pipeline.fingerprint import META_KEY
+from themegrid.pipeline.ingest import ingest
+from themegrid.project import Project
+from themegrid.store.codings import HumanDecision, record_human_codings
+from themegrid.store.connection import Store, now
+from themegrid.tag import parallel
+
+WARM_PROBE = """
+import json, sys
+from themegrid.cli import main
+sys.argv = ["themegrid", "code", "--project", sys.argv[1]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"exit": code, "spacy": "spacy" in sys.modules, "sklearn": "sklearn" in sys.modules}))
+"""
+
+
+def run(project: Project, **kw: object) -> coding_module.CodingSummary:
+    with project.open_store() as store:
+        return run_coding(project, store, project.load_codebook(), **kw)  # type: ignore[arg-type]
+
+
+def report(summary: coding_module.CodingSummary) -> dict[str, object]:
+    out = summary.to_dict()
+    out.pop("run_id")
+    return out
+
+
+def test_warm_rerun_imports_neither_spacy_nor_sklearn(bundled_project: Project) -> None:
+    run(bundled_project, workers=1)
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_PROBE, str(bundled_project.root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe == {"exit": 0, "spacy": False, "sklearn": False}, out.stdout + out.stderr
+    assert "Nothing changed since the last run" in out.stdout
+
+
+def test_replayed_report_equals_a_full_rerun(bundled_project: Project) -> None:
+    run(bundled_project, workers=1)
+    with bundled_project.open_store() as store:
+        runs_before = store.scalar("SELECT COUNT(*) FROM runs")
+    replayed = run(bundled_project)
+    with bundled_project.open_store() as store:
+        assert store.scalar("SELECT COUNT(*) FROM runs") == runs_before + 1  # still recorded
+        with store.transaction():
+            store.set_meta(META_KEY, "")  # forget: the next run does all the work
+    full = run(bundled_project)
+    assert replayed.did_nothing and full.did_nothing
+    assert report(replayed) == report(full)
+
+
+def test_changed_inputs_or_store_mean_a_full_run(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_runs: list[int] = []
+    real_ingest = coding_module.ingest
+
+    def counting(*args, **kw):  # type: ignore[no-untyped-def]
+        full_runs.append(1)
+        return real_ingest(*args, **kw)
+
+    monkeypatch.setattr(coding_module, "ingest", counting)
+
+    def is_full(**kw: object) -> bool:
+        before = len(full_runs)
+        run(project, use_model=False, **kw)
+        return len(full_runs) > before
+
+    assert is_full()
+    assert not is_full()
+    az = project.corpus_dir / "interviews" / "az.txt"
+    edited = az.read_text(encoding="utf-8") + "Respondent: We started a pilot with the budget.\n"
+    az.write_text(edited, encoding="utf-8")
+    assert is_full()  # a corpus file changed
+    assert not is_full()
+
+    # Another command changes the store behind code's back: the file goes, ingest marks it
+    # missing, the file comes back. The inputs equal the last run's; the store does not.
+    az.unlink()
+    with project.open_store() as store:
+        ingest(project, store)
+    az.write_text(edited, encoding="utf-8")
+    assert is_full()
+    with project.open_store() as store:
+        assert store.scalar("SELECT COUNT(*) FROM documents WHERE status = 'missing'") == 0
+
+    with project.open_store() as store, store.transaction():  # a human decision
+        seg = store.scalar("SELECT id FROM segments WHERE codable = 1 LIMIT 1")
+        code_id = project.load_codebook().codable[0].id
+        record_human_codings(
+            store, "ana", [HumanDecision(seg, code_id, "accepted", "t")], run_id=None, at=now()
+        )
+    assert is_full()
+    assert not is_full()
+    assert is_full(include_interviewers=True)  # an option
+    project.metadata_path.write_text(  # the metadata
+        project.metadata_path.read_text(encoding="utf-8").replace("Nevada", "Ohio"),
+        encoding="utf-8",
+    )
+    assert is_full()
+
+
+def suggestion_table(store: Store) -> str:
+    rows = store.query(
+        "SELECT c.segment_id, c.code_id, c.source, c.coder, c.status, c.confidence, c.reason"
+        " FROM codings c ORDER BY c.segment_id, c.code_id, c.source, c.coder"
+    )
+    return "\n".join("\t".join(map(str, tuple(r))) for r in rows)
+
+
+def generated_project(root: Path, source: Project, n_files: int = 12) -> Project:
+    """Interviews made of the bundled example's segments, shuffled with a fixed seed."""
+    run(source, use_model=False, workers=1)
+    with source.open_store() as store:
+        texts = [r[0] for r in store.query("SELECT text FROM segments WHERE codable = 1")]
+    rng = random.Random(3)
+    files = {}
+    for i in range(n_files):
+        turns = [f"Respondent: {' '.join(rng.sample(texts, 3))}" for _ in range(12)]
+        files[f"interviews/gen_{i:03d}.txt"] = "\n".join(turns) + "\n"
+    project = write_project(root, files)
+    shutil.rmtree(project.codebook_dir)
+    shutil.copytree(source.codebook_dir, project.codebook_dir)
+    return project
+
+
+@pytest.mark.parametrize("corpus", ["bundled", "generated"])
+def test_workers_give_identical_suggestion_tables(
+    corpus: str, bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small chunks, no minimum: the worker pool is used and results cross many chunk borders.
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    base = (
+        bundled_project
+        if corpus == "bundled"
+        else generated_project(tmp_path / "gen", bundled_project)
+    )
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    for target in (one, two):
+        shutil.copytree(base.root, target, ignore=shutil.ignore_patterns("themegrid.sqlite*"))
+    used: list[int] = []
+    real = parallel.ParallelTagger.tag_many
+
+    def spy(self: parallel.ParallelTagger, texts):  # type: ignore[no-untyped-def]
+        used.append(self.workers)
+        return real(self, texts)
+
+    monkeypatch.setattr(parallel.ParallelTagger, "tag_many", spy)
+    a = run(Project(one), workers=1, use_model=False)
+    b = run(Project(two), workers=2, use_model=False)
+    assert used == [2]
+    assert a.segments_tagged == b.segments_tagged > 0
+    with Project(one).open_store() as s1, Project(two).open_store() as s2:
+        table = suggestion_table(s1)
+        assert table.count("\n") > 10
+        assert table == suggestion_table(s2)

@@ -1,0 +1,365 @@
+"""The browser workspace through Starlette's TestClient: access, CSRF, escaping, writes."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import INTERVIEW_AZ, INTERVIEW_NV, write_project
+from themegrid.errors import WebError
+from themegrid.exchange.refi.qdpx import export_qdpx
+from themegrid.store import codings as codings_store
+from themegrid.store import workspace
+from themegrid.store.connection import Store
+from themegrid.web.server import build
+from web_helpers import Served, code_project, serve
+
+SCRIPT_TURN = "Respondent: <script>document.title='pwned'</script> the budget & the grant money.\n"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Served:
+    project = write_project(
+        tmp_path / "study",
+        {
+            "interviews/az.txt": INTERVIEW_AZ,
+            "interviews/nv.txt": INTERVIEW_NV + SCRIPT_TURN,
+        },
+    )
+    code_project(project)
+    s = serve(project)
+    yield s
+    s.store.close()
+
+
+def _doc_id(s: Served, path: str) -> int:
+    return next(d.id for d in workspace.document_progress(s.store) if d.path == path)
+
+
+def _human_rows(s: Served) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in s.store.query(
+            "SELECT segment_id, code_id, coder, status, reason, span_start, span_end"
+            " FROM codings WHERE source = 'human' ORDER BY id"
+        )
+    ]
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def test_request_without_token_is_refused(served: Served) -> None:
+    from starlette.testclient import TestClient
+
+    c = TestClient(served.app)
+    for path in ("/", "/doc/1", "/queue", "/matrix", "/static/htmx.min.js"):
+        assert c.get(path).status_code == 403, path
+    assert c.get("/?token=wrong").status_code == 403
+    r = c.get(f"/?token={served.secrets.token}", follow_redirects=False)
+    assert r.status_code == 303 and "token" not in r.headers["location"]
+    assert c.get("/static/htmx.min.js").status_code == 200  # the cookie now carries the token
+
+
+def test_first_visit_asks_for_the_coder_name(served: Served) -> None:
+    c = served.client(coder=None)
+    r = c.get("/queue", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/coder")
+    r = c.post("/coder", data={"coder": "themegrid:rules", "csrf": served.secrets.csrf})
+    assert r.status_code == 400  # a machine name is not a coder
+    c.post("/coder", data={"coder": "Bo Lee", "next": "/queue", "csrf": served.secrets.csrf})
+    assert "Bo Lee" in c.get("/queue").text
+
+
+def test_security_headers(served: Served) -> None:
+    r = served.client().get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in re.sub(r'<script src="/static/[a-z.]+" defer></script>', "", r.text)
+
+
+def test_post_without_csrf_is_refused_and_stores_nothing(served: Served) -> None:
+    c = served.client()
+    item = codings_store.pending_suggestions(served.store)[0]
+    form = {"segment_id": item.segment_id, "code_id": item.code_id, "decision": "accepted"}
+    assert c.post("/decide", data=form).status_code == 403
+    assert c.post("/decide", data={**form, "csrf": "guess"}).status_code == 403
+    assert _human_rows(served) == []
+    assert c.post("/decide", data={**form, "csrf": served.secrets.csrf}).status_code == 200
+    assert [r[:4] for r in _human_rows(served)] == [
+        (item.segment_id, item.code_id, "Ana", "accepted")
+    ]
+
+
+def test_public_address_needs_accounts(served: Served) -> None:
+    with pytest.raises(WebError, match=r"127\.0\.0\.1"):
+        build(served.project, host="0.0.0.0")
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+
+def test_script_in_a_transcript_is_shown_as_text(served: Served) -> None:
+    c = served.client()
+    html = c.get(f"/doc/{_doc_id(served, 'interviews/nv.txt')}").text
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
+    assert "<script>document.title" not in html
+
+
+# --- reader: coding a passage -------------------------------------------------------------
+
+
+def test_coding_a_passage_stores_its_exact_offsets(served: Served) -> None:
+    c = served.client()
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    start = text.index("substitute teachers")
+    end = start + len("substitute teachers")
+    code = "barriers.staffing"
+    r = c.post(
+        "/code-span",
+        data={
+            "document_id": doc,
+            "start": start,
+            "end": end,
+            "code_id": code,
+            "csrf": served.secrets.csrf,
+        },
+    )
+    assert r.status_code == 200
+    rows = _human_rows(served)
+    assert len(rows) == 1
+    seg, code_id, coder, status, _reason, s0, s1 = rows[0]
+    assert (code_id, coder, status, s0, s1) == (code, "Ana", "accepted", start, end)
+    turn = next(t for t in workspace.reader_turns(served.store, doc) if t.id == seg)
+    assert turn.start <= start < end <= turn.end  # counted for the turn it falls in
+    assert text[s0:s1] == "substitute teachers"
+    history = served.store.query(
+        "SELECT span_start, span_end FROM coding_history WHERE source = 'human'"
+    )
+    assert [tuple(h) for h in history] == [(start, end)]
+    # the reader shows it as a human mark in the code's colour
+    page = c.get(f"/doc/{doc}").text
+    assert re.search(r'<mark class="span code-\d+ human"[^>]*>substitute teachers</mark>', page)
+
+
+def test_a_passage_across_two_turns_is_refused(served: Served) -> None:
+    c = served.client()
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    start = text.index("rethink")
+    end = text.index("And staffing") + 5
+    r = c.post(
+        "/code-span",
+        data={
+            "document_id": doc,
+            "start": start,
+            "end": end,
+            "code_id": "barriers.staffing",
+            "csrf": served.secrets.csrf,
+        },
+    )
+    assert "not inside one turn" in r.text
+    assert _human_rows(served) == []
+
+
+def test_remove_your_own_coding_only(served: Served) -> None:
+    ana, bo = served.client("Ana"), served.client("Bo")
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    start = text.index("budget")
+    form = {"document_id": doc, "start": start, "end": start + 6, "code_id": "barriers.staffing"}
+    ana.post("/code-span", data={**form, "csrf": served.secrets.csrf})
+    seg = _human_rows(served)[0][0]
+    gone = {"segment_id": seg, "code_id": "barriers.staffing", "csrf": served.secrets.csrf}
+    assert bo.post("/remove", data=gone).status_code == 400
+    assert ana.post("/remove", data=gone).status_code == 200
+    (row,) = _human_rows(served)
+    assert row[2:4] == ("Ana", "rejected")
+    statuses = [
+        r[0]
+        for r in served.store.query(
+            "SELECT status FROM coding_history WHERE source = 'human' ORDER BY id"
+        )
+    ]
+    assert statuses == ["accepted", "rejected"]  # the withdrawn coding stays in the history
+
+
+# --- review queue -------------------------------------------------------------------------
+
+
+def test_two_coders_deciding_one_suggestion_both_kept_latest_counts(served: Served) -> None:
+    ana, bo = served.client("Ana"), served.client("Bo")
+    item = codings_store.pending_suggestions(served.store)[0]
+    base = {"segment_id": item.segment_id, "code_id": item.code_id, "csrf": served.secrets.csrf}
+    ana.post("/decide", data={**base, "decision": "accepted"})
+    bo.post("/decide", data={**base, "decision": "rejected"})
+    history = served.store.query(
+        "SELECT coder, status, reason FROM coding_history WHERE source = 'human' ORDER BY id"
+    )
+    assert [tuple(h) for h in history] == [
+        ("Ana", "accepted", "accepted in the browser"),
+        ("Bo", "rejected", "rejected in the browser"),
+    ]
+    counts = codings_store.effective_coding(served.store, item.segment_id, item.code_id)
+    assert counts is not None and (counts.coder, counts.status) == ("Bo", "rejected")
+
+
+def test_queue_shows_one_suggestion_with_context_and_cue(served: Served) -> None:
+    html = served.client().get("/queue").text
+    assert html.count('id="decide-form"') == 1
+    assert '<mark class="cue">' in html
+    assert "Suggestion 1 of" in html
+
+
+def test_a_busy_store_refuses_with_503_and_stores_nothing(served: Served) -> None:
+    c = served.client()
+    item = codings_store.pending_suggestions(served.store)[0]
+    form = {
+        "segment_id": item.segment_id,
+        "code_id": item.code_id,
+        "decision": "accepted",
+        "csrf": served.secrets.csrf,
+    }
+    served.app.state.workspace.writer.attempts = 2
+    other = Store(served.project.store_path)
+    other.conn.execute("BEGIN IMMEDIATE")  # another command writing
+    try:
+        r = c.post("/decide", data=form)
+        assert r.status_code == 503 and "another themegrid command" in r.text
+    finally:
+        other.conn.rollback()
+        other.close()
+    assert _human_rows(served) == []
+    assert c.post("/decide", data=form).status_code == 200  # the page's resend lands
+    assert len(_human_rows(served)) == 1
+
+
+# --- matrix -------------------------------------------------------------------------------
+
+
+def test_matrix_cell_lists_the_passages_behind_it(served: Served) -> None:
+    c = served.client()
+    html = c.get("/matrix").text
+    cells = re.findall(r'href="(/matrix/cell\?[^"]+)"', html)
+    assert cells
+    link = cells[0].replace("&amp;", "&")
+    drill = c.get(link).text
+    opened = re.findall(r'href="(/doc/\d+#seg-[^"]+)"', drill)
+    assert opened
+    shown = re.search(r"(\d+) passage\(s\)", drill)
+    assert shown and int(shown.group(1)) == len(opened)
+    assert c.get(opened[0].split("#")[0]).status_code == 200
+
+
+# --- REFI-QDA export of a span -------------------------------------------------------------
+
+
+def test_refi_export_writes_the_exact_span(served: Served) -> None:
+    pytest.importorskip("lxml")
+    c = served.client()
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    start = text.index("grant money")
+    end = start + len("grant money")
+    c.post(
+        "/code-span",
+        data={
+            "document_id": doc,
+            "start": start,
+            "end": end,
+            "code_id": "barriers.staffing",
+            "csrf": served.secrets.csrf,
+        },
+    )
+    buf = io.BytesIO()
+    export_qdpx(served.project, buf)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+        xml = zf.read("project.qde").decode()
+    assert f'startPosition="{start}"' in xml and f'endPosition="{end}"' in xml
+
+
+def test_names_from_people_and_files_are_escaped(served: Served) -> None:
+    c = served.client(coder="<img src=x onerror=alert(1)>")
+    html = c.get("/").text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_serve_command_refuses_a_public_address_and_a_missing_extra(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from themegrid.cli import app
+
+    runner = CliRunner()
+    root = str(served.project.root)
+    r = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--project", root])
+    assert r.exit_code == 1 and "needs user accounts" in r.output
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    r = runner.invoke(app, ["serve", "--project", root])
+    assert r.exit_code == 1 and "pip install 'themegrid[web]'" in r.output
+
+
+def test_public_address_with_accounts_needs_a_login_and_attributes_to_the_user(
+    served: Served,
+) -> None:
+    from starlette.testclient import TestClient
+
+    from themegrid.web.accounts import add_user
+
+    with pytest.raises(WebError, match="at least 10"):
+        add_user(served.project, "Dee", "short")
+    add_user(served.project, "Dee", "a long enough passphrase")
+    with pytest.raises(WebError, match="exists already"):
+        add_user(served.project, "Dee", "another long passphrase")
+    stored = served.store.scalar("SELECT password FROM users WHERE name = 'Dee'")
+    assert stored.startswith("scrypt$") and "passphrase" not in stored
+    app, secrets_, store = build(served.project, host="0.0.0.0")
+    try:
+        c = TestClient(app)
+        assert (
+            c.get(f"/?token={secrets_.token}", follow_redirects=False).headers["location"]
+            == "/login"
+        )
+        item = codings_store.pending_suggestions(store)[0]
+        form = {
+            "segment_id": item.segment_id,
+            "code_id": item.code_id,
+            "decision": "accepted",
+            "csrf": secrets_.csrf,
+        }
+        assert c.post("/decide", data=form).status_code == 403
+        bad = {"name": "Dee", "password": "wrong password!", "csrf": secrets_.csrf}
+        assert c.post("/login", data=bad).status_code == 403
+        assert (
+            c.post("/login", data={**bad, "password": "a long enough passphrase"}).status_code
+            == 200
+        )
+        c.cookies.set("tg_coder", "Someone Else")  # a chosen name does not count with accounts
+        assert c.post("/decide", data=form).status_code == 200
+        assert store.scalar("SELECT coder FROM codings WHERE source = 'human'") == "Dee"
+    finally:
+        store.close()
+
+
+def test_memo_on_a_document_is_kept_and_escaped(served: Served) -> None:
+    c = served.client("Ana")
+    doc = _doc_id(served, "interviews/az.txt")
+    memo = {"kind": "document", "target": str(doc), "text": "Budget <b>first</b>, staffing second."}
+    assert c.post("/memo", data=memo).status_code == 403  # no CSRF token
+    assert c.post("/memo", data={**memo, "csrf": served.secrets.csrf}).status_code == 200
+    html = c.get(f"/doc/{doc}").text
+    assert "Budget &lt;b&gt;first&lt;/b&gt;, staffing second." in html
+    rows = served.store.query("SELECT target_kind, target_id, coder, text FROM memos")
+    assert [tuple(r) for r in rows] == [("document", str(doc), "Ana", memo["text"])]
+    with pytest.raises(Exception, match="never deleted"):
+        served.store.execute("DELETE FROM memos")

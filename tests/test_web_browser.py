@@ -1,0 +1,323 @@
+"""The workspace in a real browser: Playwright driving Debian's Chromium on the bundled example.
+
+Nothing is downloaded: the tests use /usr/bin/chromium (``.ci/run`` installs
+Debian's ``chromium`` package) and skip where it or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip(
+    "starlette", reason="the web extra is not installed (pip install 'themegrid[web]')"
+)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed")
+
+from conftest import REPO  # noqa: E402
+from themegrid.project import Project  # noqa: E402
+from themegrid.store import codings as codings_store  # noqa: E402
+from themegrid.store import workspace  # noqa: E402
+from themegrid.store.connection import Store  # noqa: E402
+from web_helpers import Served, code_project, serve  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCRIPT_FILE = "interviews/zz_script_test.txt"
+SCRIPT_TEXT = (
+    "Interviewer: Anything else?\n"
+    "Respondent: <script>window.__pwned = 1; document.title = 'pwned'</script>"
+    ' <img src=x onerror="window.__pwned = 2"> Our budget was cut twice.\n'
+)
+SHOTS = Path(__file__).resolve().parents[1] / "benchmarks" / "_work" / "screenshots"
+
+# About 40 s in all (a coded copy of the bundled example, a browser): run by
+# `make test-all` and by .ci/run after `make test`; `make test` runs tests/test_web.py.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str]]:
+    root = tmp_path_factory.mktemp("browser") / "example"
+    root.mkdir()
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    (root / "corpus" / SCRIPT_FILE).write_text(SCRIPT_TEXT, encoding="utf-8")
+    project = Project(root)
+    code_project(project)
+    served = serve(project)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(served.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield served, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+    served.store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser: Any, site: tuple[Served, str], coder: str) -> Any:
+    served, base = site
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{base}/?token={served.secrets.token}")
+    page.fill("#coder-input", coder)
+    page.click("#coder-save")
+    page.wait_for_selector("#coder-name")
+    return page
+
+
+def _fresh(store_path: str) -> Store:
+    return Store(store_path)
+
+
+def test_without_token_refused_and_post_without_csrf_refused(
+    browser: Any, site: tuple[Served, str]
+) -> None:
+    served, base = site
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(f"{base}/queue")
+    assert response is not None and response.status == 403
+    page = _open(browser, site, "Csrf Tester")
+    item = codings_store.pending_suggestions(served.store)[0]
+    form = {"segment_id": item.segment_id, "code_id": item.code_id, "decision": "accepted"}
+    r = page.request.post(f"{base}/decide", form=form)
+    assert r.status == 403
+    with _fresh(served.store.path) as s:
+        assert s.scalar("SELECT COUNT(*) FROM codings WHERE coder = 'Csrf Tester'") == 0
+
+
+def test_code_a_selected_passage(browser: Any, site: tuple[Served, str]) -> None:
+    served, _ = site
+    page = _open(browser, site, "Ana Ruiz")
+    doc = next(
+        d
+        for d in workspace.document_progress(served.store)
+        if d.path.startswith("interviews/az_district")
+    )
+    page.goto(page.url.rsplit("/", 1)[0] + f"/doc/{doc.id}")
+    text = workspace.reader_document(served.store, doc.id).text
+    turn = next(
+        t
+        for t in workspace.reader_turns(served.store, doc.id)
+        if t.speaker and not t.is_interviewer and len(t.text) > 60
+    )
+    phrase = turn.text[10:50]
+    # select 40 characters inside the turn, as a mouse drag would
+    page.evaluate(
+        """([id, a, b]) => {
+            const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
+            const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+            let node, seen = 0, range = document.createRange(), started = false;
+            while ((node = walker.nextNode())) {
+                const n = node.data.length;
+                if (!started && a < seen + n) { range.setStart(node, a - seen); started = true; }
+                if (started && b <= seen + n) { range.setEnd(node, b - seen); break; }
+                seen += n;
+            }
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        }""",
+        [turn.id, 10, 50],
+    )
+    page.locator("#span-apply:not([disabled])").wait_for()
+    code = next(c.id for c in served.app.state.workspace.codebook.codable)
+    page.select_option("#span-code", code)
+    page.click("#span-apply")
+    page.wait_for_selector("mark.span.human")
+    with _fresh(served.store.path) as s:
+        row = s.query(
+            "SELECT segment_id, code_id, span_start, span_end FROM codings"
+            " WHERE coder = 'Ana Ruiz' AND span_start IS NOT NULL"
+        )
+    assert len(row) == 1
+    seg, code_id, start, end = tuple(row[0])
+    assert (seg, code_id) == (turn.id, code)
+    assert (start, end) == (turn.start + 10, turn.start + 50)
+    assert text[start:end] == phrase
+    assert page.inner_text("mark.span.human") == phrase
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate(
+        "([id]) => { document.getElementById('seg-' + id).scrollIntoView();"
+        " window.scrollBy(0, -140); }",
+        [turn.id],
+    )
+    page.screenshot(path=str(SHOTS / "reader.png"))
+
+
+def test_accept_and_reject_with_the_keyboard(browser: Any, site: tuple[Served, str]) -> None:
+    served, _ = site
+    page = _open(browser, site, "Kim Keys")
+    page.goto(page.url.rsplit("/", 1)[0] + "/queue")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "queue.png"))
+    first = (
+        page.get_attribute("#decide-form input[name=segment_id]", "value"),
+        page.get_attribute("#decide-form input[name=code_id]", "value"),
+    )
+    page.keyboard.press("a")
+    page.wait_for_selector("p.flash")
+    second = (
+        page.get_attribute("#decide-form input[name=segment_id]", "value"),
+        page.get_attribute("#decide-form input[name=code_id]", "value"),
+    )
+    assert second != first
+    page.keyboard.press("r")
+    page.locator("p.flash", has_text="rejected").wait_for()
+    with _fresh(served.store.path) as s:
+        rows = [
+            tuple(r)
+            for r in s.query(
+                "SELECT segment_id, code_id, status FROM codings WHERE coder = 'Kim Keys' ORDER BY id"
+            )
+        ]
+    assert rows == [(*first, "accepted"), (*second, "rejected")]
+    # j / k move through the queue without deciding
+    before = page.inner_text(".position")
+    page.keyboard.press("j")
+    page.wait_for_url("**/queue?i=1")
+    assert page.inner_text(".position") != before
+    page.keyboard.press("k")
+    page.wait_for_url("**/queue?i=0")
+
+
+def test_drill_from_a_matrix_cell_to_a_passage(browser: Any, site: tuple[Served, str]) -> None:
+    page = _open(browser, site, "Mo Matrix")
+    page.goto(page.url.rsplit("/", 1)[0] + "/matrix")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    cell = page.locator("a.drill").first
+    label = cell.inner_text()
+    cell.click()
+    page.wait_for_selector("#passages blockquote")
+    page.screenshot(path=str(SHOTS / "matrix.png"), full_page=False)
+    n_conf, n_unrev = (int(x) for x in label.split("/"))
+    assert page.locator("#passages blockquote").count() == n_conf + n_unrev
+    link = page.locator("#passages a.open").first
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_load_state()
+    seg = href.split("#", 1)[1]
+    assert page.locator(f"#{seg}").count() == 1
+    assert page.url.endswith(href)
+
+
+def test_script_in_a_transcript_renders_inert(browser: Any, site: tuple[Served, str]) -> None:
+    served, _ = site
+    page = _open(browser, site, "Sam Safe")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text))
+    doc = next(d for d in workspace.document_progress(served.store) if d.path == SCRIPT_FILE)
+    page.goto(page.url.rsplit("/", 1)[0] + f"/doc/{doc.id}")
+    assert page.evaluate("window.__pwned") is None
+    assert page.title() != "pwned"
+    assert "<script>window.__pwned = 1;" in page.inner_text("#reader")
+    assert page.locator("#reader img").count() == 0
+
+
+def test_two_coders_decide_the_same_suggestion(browser: Any, site: tuple[Served, str]) -> None:
+    served, _ = site
+    item = codings_store.pending_suggestions(served.store)[-1]
+    path = next(
+        d.path for d in workspace.document_progress(served.store) if d.id == item.document_id
+    )
+    one, two = _open(browser, site, "Coder One"), _open(browser, site, "Coder Two")
+    from urllib.parse import urlencode
+
+    for page in (one, two):
+        page.goto(
+            page.url.rsplit("/", 1)[0] + "/queue?" + urlencode({"code": item.code_id, "doc": path})
+        )
+    target = (item.segment_id, item.code_id)
+    for page in (one, two):  # both see the same suggestion first
+        assert (
+            page.get_attribute("#decide-form input[name=segment_id]", "value"),
+            page.get_attribute("#decide-form input[name=code_id]", "value"),
+        ) == target or pytest.fail("the filtered queue did not start at the chosen suggestion")
+    one.click("#btn-accept")
+    one.wait_for_selector("p.flash")
+    two.click("#btn-reject")
+    two.wait_for_selector("p.flash")
+    with _fresh(served.store.path) as s:
+        history = [
+            tuple(r)
+            for r in s.query(
+                "SELECT coder, status FROM coding_history WHERE segment_id = ? AND code_id = ?"
+                " AND source = 'human' ORDER BY id",
+                target,
+            )
+        ]
+        counts = codings_store.effective_coding(s, *target)
+    assert history == [("Coder One", "accepted"), ("Coder Two", "rejected")]
+    assert counts is not None and (counts.coder, counts.status) == ("Coder Two", "rejected")
+
+
+def test_a_decision_meeting_a_busy_store_is_kept_and_resent(
+    browser: Any, site: tuple[Served, str]
+) -> None:
+    served, _ = site
+    page = _open(browser, site, "Busy Bee")
+    page.goto(page.url.rsplit("/", 1)[0] + "/queue")
+    target = (
+        page.get_attribute("#decide-form input[name=segment_id]", "value"),
+        page.get_attribute("#decide-form input[name=code_id]", "value"),
+    )
+    other = Store(served.store.path)
+    other.conn.execute("BEGIN IMMEDIATE")  # a `themegrid code` writing
+    try:
+        page.keyboard.press("a")
+        page.locator("#busy-banner", has_text="not stored yet").wait_for(timeout=20000)
+        assert (
+            page.evaluate("JSON.parse(localStorage.getItem('themegrid-pending-decisions')).length")
+            == 1
+        )
+        with _fresh(served.store.path) as s:
+            assert s.scalar("SELECT COUNT(*) FROM codings WHERE coder = 'Busy Bee'") == 0
+    finally:
+        other.conn.rollback()
+        other.close()
+    page.locator("#busy-banner").wait_for(state="hidden", timeout=20000)  # resent by itself
+    with _fresh(served.store.path) as s:
+        rows = [
+            tuple(r)
+            for r in s.query(
+                "SELECT segment_id, code_id, status FROM codings WHERE coder = 'Busy Bee'"
+            )
+        ]
+    assert rows == [(*target, "accepted")]
