@@ -250,7 +250,7 @@ def test_add_codes_creates_them_in_the_store(
         (segment_of(store, "R_2"), "barriers.transport_costs"),
         (segment_of(store, "R_2"), "transport.bus_routes"),
     }
-    assert "  - id: transport.bus_routes" in codes_as_yaml(summary.codes_created)
+    assert "- id: transport.bus_routes" in codes_as_yaml(summary.codes_created)
     # a later import knows the created codes without --add-codes
     later = qualtrics(tmp_path / "later.csv", [("R_1", "buses", ["Bus routes"])])
     again = import_coded(store, [later], coder="Ben", codebook=codebook, rows_are_documents=True)
@@ -468,7 +468,9 @@ def test_cli(tmp_path: Path) -> None:
         ]
     )
     assert result.exit_code == 0, error_text(result)
-    assert "Created 1 code(s)" in result.output and "- id: transport" in result.output
+    written = root / "codebook" / "imported_ana.yaml"
+    assert "Created 1 code(s)" in result.output and str(written) in result.output
+    assert "transport" in {c.id for c in load_codebook(root / "codebook").codes}
     result = run_cli(["import-coded", str(path), "--coder", "", "-p", str(root)])
     assert result.exit_code == 1 and "--coder" in error_text(result)
 

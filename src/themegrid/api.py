@@ -30,12 +30,15 @@ if TYPE_CHECKING:
     from themegrid.codebook.check import CheckReport
     from themegrid.exchange.coded import ImportSummary as CodedImportSummary
     from themegrid.exchange.coded import Layout
+    from themegrid.exchange.qualcoder import QualcoderSummary
     from themegrid.exchange.refi import ImportSummary as RefiImportSummary
     from themegrid.exchange.refi import QdcExport, QdpxExport
     from themegrid.exchange.review import ExportSummary, ReviewImportSummary
+    from themegrid.exchange.taguette import TaguetteSummary
     from themegrid.export.report import ReportResult
     from themegrid.pipeline.coding import CodingSummary
     from themegrid.pipeline.ingest import IngestSummary, ProgressFn
+    from themegrid.pipeline.merge import MergeSummary, UnmergeSummary
     from themegrid.pipeline.status import ProjectStatus
     from themegrid.store.backup import RestorePlan
 
@@ -300,8 +303,14 @@ def import_coded(
     document_name: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
+    skip_bad_rows: bool = False,
+    code_map: Path | str | None = None,
 ) -> CodedImportSummary:
-    """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings."""
+    """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings.
+
+    Skipped rows are listed in ``reports/``; codes created by ``add_codes`` are written
+    to ``codebook/imported_<coder>.yaml``.
+    """
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.coded import import_coded as run_import
 
@@ -317,6 +326,10 @@ def import_coded(
             document_name=document_name,
             add_codes=add_codes,
             sheet=sheet,
+            skip_bad_rows=skip_bad_rows,
+            report_dir=proj.reports_dir,
+            codebook_dir=proj.codebook_dir,
+            code_map=Path(code_map) if code_map is not None else None,
         )
 
 
@@ -354,6 +367,44 @@ def import_qdpx(
     from themegrid.exchange.refi import import_qdpx as run_import
 
     return run_import(project_of(project), file, coder_prefix=coder_prefix)
+
+
+def import_taguette(
+    project: ProjectLike, file: Path | str, *, coder_prefix: str = ""
+) -> TaguetteSummary:
+    """``themegrid import taguette``: a Taguette project database, read-only."""
+    from themegrid.exchange.taguette import import_taguette as run_import
+
+    return run_import(project_of(project), file, coder_prefix=coder_prefix)
+
+
+def import_qualcoder(
+    project: ProjectLike, path: Path | str, *, coder_prefix: str = ""
+) -> QualcoderSummary:
+    """``themegrid import qualcoder``: a QualCoder project (``.qda`` folder or ``data.qda``)."""
+    from themegrid.exchange.qualcoder import import_qualcoder as run_import
+
+    return run_import(project_of(project), path, coder_prefix=coder_prefix)
+
+
+def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:
+    """``themegrid codebook merge``: every coding of ``sources`` onto ``into``, one run."""
+    from themegrid.pipeline.merge import merge_codes as run_merge
+
+    proj = project_of(project)
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_merge(store, proj.load_codebook(), list(sources), into)
+
+
+def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
+    """``themegrid codebook unmerge``: undo a merge run from the history."""
+    from themegrid.pipeline.merge import unmerge as run_unmerge
+
+    proj = project_of(project)
+    _need_store(proj)
+    with proj.open_store() as store:
+        return run_unmerge(store, run_id)
 
 
 # --- backups --------------------------------------------------------------------------------

@@ -148,3 +148,15 @@ class YamlLimit(ThemegridError):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class CodesNotInCodebook(ThemegridError):
+    """A coder's codes are missing from the codebook, so scoring against them would mislead."""
+
+
+class ForeignProjectError(InputFileError):
+    """Another tool's project file (Taguette, QualCoder) that cannot be read."""
+
+
+class MergeError(ThemegridError):
+    """A code merge (or its undo) that cannot be done as asked."""

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from themegrid.codebook import Codebook, load_codebook
+from themegrid.codebook.files import EMPTY_CODEBOOK
 from themegrid.errors import ProjectError
 from themegrid.store.connection import STORE_NAME, Store
 
@@ -96,8 +97,12 @@ TEMPLATE_FILES = (
 )
 
 
-def init_project(root: Path | str) -> tuple[Project, list[Path]]:
-    """Create a project scaffold in ``root`` (which may exist but must not hold a project)."""
+def init_project(root: Path | str, *, empty_codebook: bool = False) -> tuple[Project, list[Path]]:
+    """Create a project scaffold in ``root`` (which may exist but must not hold a project).
+
+    ``empty_codebook``: codebook/codebook.yaml holds only the header, no example codes
+    (for projects whose codes come from an import).
+    """
     project = Project(Path(root).resolve())
     if project.codebook_dir.exists() or project.store_path.exists():
         raise ProjectError(
@@ -109,8 +114,9 @@ def init_project(root: Path | str) -> tuple[Project, list[Path]]:
     for rel in TEMPLATE_FILES:
         target = project.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            (templates / rel.replace("/", "__")).read_text(encoding="utf-8"), encoding="utf-8"
-        )
+        text = (templates / rel.replace("/", "__")).read_text(encoding="utf-8")
+        if empty_codebook and rel == "codebook/codebook.yaml":
+            text = EMPTY_CODEBOOK
+        target.write_text(text, encoding="utf-8")
         written.append(target)
     return project, written

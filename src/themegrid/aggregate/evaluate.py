@@ -39,7 +39,7 @@ from sklearn.model_selection import GroupKFold
 
 from themegrid.aggregate.agreement import check_coders
 from themegrid.codebook import Codebook
-from themegrid.errors import ThemegridError
+from themegrid.errors import CodesNotInCodebook, ThemegridError
 from themegrid.store import views
 from themegrid.store.connection import Store
 from themegrid.tag.model import UNKNOWN, LabelledSet, SuggestionModel, human_labels, labelled_set
@@ -156,7 +156,9 @@ def evaluate(
     started = time.perf_counter()
     check_coders(store, [coder])
     say = progress or (lambda _msg: None)
-    data = labelled_set(store, codebook, human_labels(store, coder), include_examples=False)
+    labels = human_labels(store, coder)
+    missing = _codes_missing(codebook, coder, labels)
+    data = labelled_set(store, codebook, labels, include_examples=False)
     examples = labelled_set(store, codebook, {}, include_examples=True)
     splits = _splits(store, data, folds, coder)
     texts = [i.text for i in data.inputs]
@@ -197,7 +199,7 @@ def evaluate(
     predictions["rules+model"] = np.maximum(predictions["rules"], predictions["model"])
     names = METHODS if baseline else METHODS[:-1]
     methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in names}
-    notes = (*_notes(data, fold_info), *_selection_note(store, data, coder))
+    notes = (*_notes(data, fold_info), *_selection_note(store, data, coder), *missing)
     return EvaluationReport(
         coder,
         len(data),
@@ -208,6 +210,32 @@ def evaluate(
         mode,
         time.perf_counter() - started,
         notes,
+    )
+
+
+def _codes_missing(
+    codebook: Codebook, coder: str, labels: Mapping[str, set[str]]
+) -> tuple[str, ...]:
+    """A note naming the coder's codes the codebook lacks; raises when it has none of them."""
+    applied = {c for codes in labels.values() for c in codes}
+    codable = {c.id for c in codebook.codable}
+    missing = sorted(applied - codable)
+    if not missing:
+        return ()
+    shown = ", ".join(missing[:10]) + (
+        f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    )
+    how = (
+        "add them to codebook/ (import-coded --add-codes writes codebook/imported_<coder>.yaml "
+        "for codes it creates)"
+    )
+    if not applied & codable:
+        raise CodesNotInCodebook(
+            f"none of the {len(applied)} code(s) {coder} applied is a codable code of the codebook "
+            f"(missing: {shown}), so there is nothing to score; {how}"
+        )
+    return (
+        f"{len(missing)} code(s) {coder} applied are not in the codebook and not scored: {shown}; {how}",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -99,3 +99,59 @@ def _verdict(report: CheckReport) -> str:
     if not report.examples_total and not report.counterexamples_total:
         return "no examples to test: add examples and counterexamples to each code."
     return "all codebook tests pass." if report.examples_ok else "some codebook tests fail."
+
+
+@codebook_app.command("merge")
+def merge_cmd(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Codes to merge away (ids or names).", metavar="SOURCE", show_default=False
+        ),
+    ] = None,
+    into: Annotated[
+        str | None, typer.Option("--into", help="The code that remains.", metavar="TARGET")
+    ] = None,
+    undo: Annotated[
+        int | None, typer.Option("--undo", help="Undo the merge run RUN instead.", metavar="RUN")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Move every coding (human and machine) of SOURCE codes onto TARGET, in one undoable run."""
+    from themegrid.api import merge_codes, unmerge
+
+    if undo is not None:
+        result: Any = unmerge(project, undo)
+    else:
+        result = merge_codes(project, list(sources or []), into or "")
+    if as_json:
+        typer.echo(json.dumps(result.to_dict()))
+    elif undo is not None:
+        typer.echo(
+            f"Undid merge run {result.undone_run} (run {result.run_id}): {result.restored} coding(s) "
+            "restored"
+            + (f"; {len(result.left)} changed again since, left as they are" if result.left else "")
+        )
+    else:
+        typer.echo(
+            f"Merged {', '.join(result.sources)} into {result.target} (run {result.run_id}): "
+            f"{result.moved} coding(s) moved, {result.combined} human decision(s) folded into the "
+            f"coder's decision on {result.target}, {result.retired} machine suggestion(s) retired. "
+            f"Undo with: themegrid codebook unmerge {result.run_id}"
+        )
+        if result.in_codebook:
+            typer.echo(
+                f"Remove {', '.join(result.in_codebook)} from the codebook files (or the machine may "
+                "suggest them again)."
+            )
+
+
+@codebook_app.command("unmerge")
+def unmerge_cmd(
+    run: Annotated[int, typer.Argument(help="The merge run to undo.", metavar="RUN")],
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Undo a 'codebook merge' run: every coding it changed goes back to its earlier state."""
+    merge_cmd(None, None, run, project, as_json)

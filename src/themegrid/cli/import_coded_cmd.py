@@ -61,7 +61,42 @@ def import_coded_cmd(
     ] = None,
     add_codes: Annotated[
         bool,
-        typer.Option("--add-codes", help="Create codes missing from the codebook (in the store)."),
+        typer.Option(
+            "--add-codes",
+            help="Create codes missing from the codebook and write them to "
+            "codebook/imported_<coder>.yaml.",
+        ),
+    ] = False,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-rows",
+            help="Import every valid row; list each bad row (file, row, reason) in a CSV in reports/.",
+        ),
+    ] = False,
+    no_code_marker: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--no-code-marker",
+            help="A code cell value meaning 'no code' (repeatable; replaces the defaults: "
+            "'not codable', 'not codeable', 'not answered', '-', 'n/a', 'none').",
+        ),
+    ] = None,
+    code_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="A two-column CSV/XLSX (label, code id): labels to read as those codes.",
+            metavar="FILE",
+        ),
+    ] = None,
+    long: Annotated[
+        bool,
+        typer.Option(
+            "--long",
+            help="Long format: rows repeating a text are one segment with all their codes, even "
+            "without an id column (rows repeating an id and text always are).",
+        ),
     ] = False,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")
@@ -75,7 +110,7 @@ def import_coded_cmd(
     Rows with text but no codes count as seen and left uncoded. Nothing is
     written unless every file, column and code is valid.
     """
-    from themegrid.exchange.coded import Layout, codes_as_yaml, import_coded
+    from themegrid.exchange.coded import NO_CODE_MARKERS, Layout, import_coded
 
     columns = [*(code_columns or []), *([code_column] if code_column else [])]
     layout = Layout(
@@ -85,6 +120,8 @@ def import_coded_cmd(
         attribute_columns=tuple(attribute_column or ()),
         code_columns=tuple(columns),
         delimiter=delimiter,
+        no_code_markers=tuple(no_code_marker) if no_code_marker else NO_CODE_MARKERS,
+        long=long,
     )
     proj = open_project(project)
     with proj.open_store() as store:
@@ -98,6 +135,10 @@ def import_coded_cmd(
             document_name=document_name,
             add_codes=add_codes,
             sheet=sheet,
+            skip_bad_rows=skip_bad_rows,
+            report_dir=proj.reports_dir,
+            codebook_dir=proj.codebook_dir,
+            code_map=code_map,
         )
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
@@ -116,9 +157,34 @@ def import_coded_cmd(
         f"codings {summary.codings_added} added, {summary.codings_unchanged} unchanged, "
         f"{summary.codings_replaced} replaced, {summary.codings_withdrawn} withdrawn (run {summary.run_id})"
     )
+    if summary.rows_merged:
+        typer.echo(
+            f"{summary.rows_merged} row(s) repeated an earlier row's id and text (long format) "
+            "and were merged into it."
+        )
+    if summary.no_code_cells:
+        typer.echo(f"{summary.no_code_cells} code cell(s) held a 'no code' marker (not codes).")
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if summary.skipped:
+        typer.echo(
+            f"Skipped {len(summary.skipped)} bad row(s); listed with file, row and reason in "
+            f"{summary.skipped_report}"
+        )
+    if summary.template_replaced:
+        typer.echo(
+            "The codebook was still the untouched template: its example codes were removed "
+            "(codebook/codebook.yaml now holds only the header)."
+        )
+    if summary.merge_candidates:
+        typer.echo(
+            f"{len(summary.merge_candidates)} group(s) of near-duplicate codes (same leading number "
+            "or nearly the same name); to merge one, run:"
+        )
+        for command in summary.merge_candidates:
+            typer.echo(f"  {command}")
     if summary.codes_created:
         typer.echo(
-            f"Created {len(summary.codes_created)} code(s) in the project store. To keep them in the "
-            "codebook, paste these lines into a file in codebook/ and fill in the definitions:"
+            f"Created {len(summary.codes_created)} code(s); written to {summary.codebook_file}. "
+            "Write their definitions there."
         )
-        typer.echo(codes_as_yaml(summary.codes_created))

@@ -31,9 +31,16 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the new project (created if missing).", metavar="DIR")
     ],
+    empty_codebook: Annotated[
+        bool,
+        typer.Option(
+            "--empty-codebook",
+            help="A codebook with no example codes (e.g. when import-coded --add-codes brings them).",
+        ),
+    ] = False,
 ) -> None:
     """Create a new project: a codebook template, corpus/ with a metadata.csv template, reports/."""
-    project, written = init_project(directory)
+    project, written = init_project(directory, empty_codebook=empty_codebook)
     for path in written:
         typer.echo(f"wrote {path.relative_to(project.root)}")
     typer.echo(

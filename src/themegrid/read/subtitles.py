@@ -177,4 +177,12 @@ def _document(request: ReadRequest, fmt: str, cues: list[Cue], notes: list[str])
     )
 
 
-__all__ = ["Cue", "parse_srt", "read_srt", "read_vtt"]
+def document_from_cues(
+    request: ReadRequest, fmt: str, cues: list[Cue], notes: list[str] | None = None
+) -> RawDocument:
+    """A document from timed cues (any transcript format): consecutive cues of one speaker
+    are one turn; ``Speaker: `` prefixes are written into the text, outside the units."""
+    return _document(request, fmt, cues, list(notes or []))
+
+
+__all__ = ["Cue", "document_from_cues", "parse_srt", "read_srt", "read_vtt"]

@@ -30,7 +30,7 @@ from themegrid.segment.lexicon import (
 )
 from themegrid.segment.paragraphs import block_spans, paragraph_units, stripped_unit
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TS = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"  # not the tail of a longer number
 _BR_TS = rf"\[{_TS}\]|\({_TS}\)"
 _WORD0 = r"[^\W\d_][\w.'’\-]*"
 _WORD = r"[^\W_][\w.'’\-]*"
@@ -53,6 +53,7 @@ _INLINE_RE = re.compile(
 _INLINE_CJK_RE = re.compile(r"^[ \t]*(?P<name>[^\W\d_]{1,6})[ \t]*：[ \t]*", re.M)
 _OWN_LINE_RE = re.compile(
     rf"""^[ \t]*
+    (?:\#{{1,6}}[ \t]+)?  # a Markdown heading as the label (``### Maria Lopez``)
     (?:(?P<pre_ts>{_BR_TS}|{_TS})[ \t]+(?:[-–—][ \t]*)?)?
     (?:{_BOLD})?
     (?:\[(?P<bracket_name>{_NAME})\]|(?P<name>{_NAME})|(?P<sorted_name>{_WORD0},[ \t]+{_NAME}))

@@ -519,3 +519,125 @@ __all__ = [
     "segments_seen_by_humans",
     "span_decision",
 ]
+
+
+# --- merging codes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    moved: int  # codings moved in place from a source code to the target
+    combined: int  # human decisions folded into the same coder's decision on the target
+    retired: int  # machine suggestions dropped because the target already had one
+
+
+def merge_codings(
+    store: Store, sources: Sequence[str], target: str, *, run_id: int, at: str, note: str
+) -> MergeCounts:
+    """Move every coding (human and machine) of ``sources`` onto ``target``, in place.
+
+    Rows are updated, never deleted, so ``coding_history`` keeps each earlier state:
+    ``note`` (e.g. "merged in run 7") is appended to each changed row's reason, and a
+    change of reason is what the history trigger records (it does not watch code_id). Per segment and coder (and machine source):
+
+    * no row on ``target`` yet: the latest source row moves to ``target``;
+    * humans: one decision remains on ``target``, the latest of that coder's decisions
+      on the segment winning (each coder's own latest, for that coder; other coders'
+      rows are never touched); every other source row of the coder becomes a
+      rejection of its merged-away code;
+    * machine: the other source suggestions are retired.
+    """
+    sources = [s for s in dict.fromkeys(sources) if s != target]
+    if not sources:
+        return MergeCounts(0, 0, 0)
+    marks = ",".join("?" * len(sources))
+    rows = store.conn.execute(
+        "SELECT id, segment_id, code_id, source, coder, status, reason, updated_at FROM codings"
+        f" WHERE code_id IN ({marks}, ?) AND status != 'retired'"
+        " ORDER BY segment_id, source, coder, updated_at, id",
+        (*sources, target),
+    ).fetchall()
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for r in rows:
+        groups.setdefault((r["segment_id"], r["source"], r["coder"]), []).append(r)
+    moved = combined = retired = 0
+
+    def update(row: Any, **values: Any) -> None:
+        values |= {
+            "reason": f"{row['reason']} [{note}]".strip(),
+            "run_id": run_id,
+            "updated_at": at,
+        }
+        sets = ", ".join(f"{k} = ?" for k in values)
+        store.conn.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*values.values(), row["id"]))
+
+    for (_, source, _), group in groups.items():
+        on_target = next((r for r in group if r["code_id"] == target), None)
+        others = [r for r in group if r["code_id"] != target]
+        if not others:
+            continue
+        latest = max(group, key=lambda r: (r["updated_at"], r["id"]))  # rows are in time order
+        if on_target is None:
+            keep = latest if source == "human" else others[-1]
+            update(keep, code_id=target)
+            moved += 1
+            others = [r for r in others if r["id"] != keep["id"]]
+        elif (
+            source == "human"
+            and latest["id"] != on_target["id"]
+            and latest["status"] != on_target["status"]
+        ):
+            update(on_target, status=latest["status"])
+        for r in others:
+            if source == "human":
+                update(r, status="rejected")
+                combined += 1
+            else:
+                update(r, status="retired")
+                retired += 1
+    return MergeCounts(moved, combined, retired)
+
+
+def undo_run_codings(
+    store: Store, run_id: int, *, undo_run_id: int, at: str
+) -> tuple[int, list[int]]:
+    """Put every coding a run changed back to its state before that run (from the history).
+
+    Returns (codings restored, coding ids left alone because a later run changed them
+    again). The restore is itself an update, so the history keeps the run and its undo.
+    """
+    restored, later = 0, []
+    ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT coding_id FROM coding_history WHERE run_id = ? ORDER BY coding_id",
+            (run_id,),
+        )
+    ]
+    for cid in ids:
+        history = store.conn.execute(
+            "SELECT id, code_id, status, confidence, reason, note, run_id FROM coding_history"
+            " WHERE coding_id = ? ORDER BY id",
+            (cid,),
+        ).fetchall()
+        first = next(i for i, h in enumerate(history) if h["run_id"] == run_id)
+        if any(h["run_id"] != run_id for h in history[first + 1 :]) or first == 0:
+            later.append(cid)  # changed again since, or created by the run: left as it is
+            continue
+        before = history[first - 1]
+        store.conn.execute(
+            "UPDATE codings SET code_id = ?, status = ?, confidence = ?, reason = ?, note = ?,"
+            " run_id = ?, updated_at = ? WHERE id = ?",
+            (
+                before["code_id"],
+                before["status"],
+                before["confidence"],
+                before["reason"],
+                before["note"],
+                undo_run_id,
+                at,
+                cid,
+            ),
+        )
+        restored += 1
+    return restored, later

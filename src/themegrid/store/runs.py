@@ -125,3 +125,27 @@ def latest_run_of(store: Store, command: str) -> RunRecord | None:
 def run_count(store: Store) -> int:
     """How many runs the store records."""
     return int(store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def run_record(store: Store, run_id: int) -> RunRecord | None:
+    """The run with this id, or None."""
+    rows = store.conn.execute(
+        "SELECT id, command, started_at, finished_at, tool_version, codebook_name,"
+        " codebook_version, codebook_hash, cue_hash, input_hashes, summary"
+        " FROM runs WHERE id = ?",
+        (run_id,),
+    ).fetchall()
+    return RunRecord(*rows[0]) if rows else None
+
+
+def runs_by_command(store: Store, command: str) -> list[RunRecord]:
+    """Every run of ``command``, oldest first."""
+    return [
+        RunRecord(*r)
+        for r in store.conn.execute(
+            "SELECT id, command, started_at, finished_at, tool_version, codebook_name,"
+            " codebook_version, codebook_hash, cue_hash, input_hashes, summary"
+            " FROM runs WHERE command = ? ORDER BY id",
+            (command,),
+        )
+    ]

@@ -434,3 +434,45 @@ def segment_counts(store: Store) -> tuple[int, int]:
 
 
 # --- codes (the codes table; store-codings may move these to store/codes.py) -----------------
+
+
+@dataclass(frozen=True)
+class CorpusFigures:
+    """What the data tour (scripts/try_devdata.py) prints for one project."""
+
+    documents: int
+    segments: int
+    with_speaker: int  # active segments with a speaker label
+    human_codings: int  # accepted human codings
+    coded_segments: int  # segments carrying an accepted human coding
+    exact_quotes: int  # of those, segments whose text equals the document text at their offsets
+
+
+def corpus_figures(store: Store) -> CorpusFigures:
+    """Documents, segments, speaker share, human codings and exact quotes of present documents."""
+    present = "FROM segments s JOIN documents d ON d.id = s.document_id WHERE d.status = 'present'"
+    coded = (
+        " AND s.id IN (SELECT segment_id FROM codings WHERE source = 'human'"
+        " AND status = 'accepted')"
+    )
+    return CorpusFigures(
+        documents=int(_one(store, "SELECT COUNT(*) FROM documents WHERE status = 'present'")),
+        segments=int(_one(store, f"SELECT COUNT(*) {present} AND s.active = 1")),
+        with_speaker=int(
+            _one(store, f"SELECT COUNT(*) {present} AND s.active = 1 AND s.speaker IS NOT NULL")
+        ),
+        human_codings=int(
+            _one(
+                store,
+                "SELECT COUNT(*) FROM codings WHERE source = 'human' AND status = 'accepted'",
+            )
+        ),
+        coded_segments=int(_one(store, f"SELECT COUNT(*) {present}{coded}")),
+        exact_quotes=int(
+            _one(
+                store,
+                f"SELECT COUNT(*) {present}{coded}"
+                ' AND substr(d.text, s.start + 1, s."end" - s.start) = s.text',
+            )
+        ),
+    )

@@ -12,7 +12,8 @@ whitespace; ``parent->child``, ``parent/child``, ``parent > child`` and
 anything is written; the writes land in one transaction recorded as a run.
 
 A second coder's file of the same segments attaches to the same segments: by the
-id column when one is given (also across file names, for ids found exactly once),
+id column when one is given (also across file names, for ids found exactly once
+with the same text: a respondent number repeats across a survey's questions),
 else by document and text (a whole-file document whose text equals an earlier
 import is the same document).
 
@@ -24,7 +25,7 @@ segments to create or match), ``importer`` (validate, then write once).
 from __future__ import annotations
 
 from themegrid.exchange.coded.codes import codes_as_yaml, create_code
-from themegrid.exchange.coded.columns import Layout
+from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Layout
 from themegrid.exchange.coded.importer import ImportSummary, import_coded
 from themegrid.exchange.labels import (
     CodeIndex,
@@ -36,6 +37,7 @@ from themegrid.exchange.labels import (
 )
 
 __all__ = [
+    "NO_CODE_MARKERS",
     "CodeIndex",
     "ImportSummary",
     "InvalidCoder",

@@ -7,21 +7,40 @@ created into codebook entries to paste.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import itertools
 import re
-from collections import defaultdict
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
+from themegrid.codebook.files import dump_codes
 from themegrid.errors import Problem, ValidationError
-from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row
+from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row, SkippedRow
 from themegrid.exchange.labels import CodeIndex, KnownCode, Resolution, loose, norm, split_path
-from themegrid.read.table import Table
-from themegrid.store.connection import dumps
+from themegrid.read.table import Table, read_table
+
+#: A code name's leading number ("8 - Press for Accuracy" -> 8).
+LEADING_NUMBER = re.compile(r"^\s*(\d+)\b")
+#: Above this many codes, names are not compared pairwise (only leading numbers).
+MAX_COMPARED = 1500
 
 
 def resolve_row_codes(
-    index: CodeIndex, parsed: list[tuple[Table, list[Row], dict[str, str]]], add_codes: bool
+    index: CodeIndex,
+    parsed: list[tuple[Table, list[Row], dict[str, str]]],
+    add_codes: bool,
+    skip: list[SkippedRow] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode]]:
-    """Each row's code ids; unknown labels either created (add_codes) or reported all at once."""
+    """Each row's code ids; unknown labels created (add_codes), else reported all at once.
+
+    With ``skip`` (a list), a row naming an unknown code is left out of the result
+    and appended to ``skip`` instead of failing the import. ``mapping`` (label as
+    :func:`norm` gives it -> code id, from ``--map``) is applied before any matching.
+    """
     cache: dict[str, Resolution] = {}
     unknown: dict[tuple[str, ...], list[str]] = defaultdict(list)
     spellings: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -33,11 +52,19 @@ def resolve_row_codes(
             ids: list[str] = []
             for label, column in row.labels:
                 key = norm(label)
-                res = cache.get(key) or index.resolve(label)
+                mapped = (mapping or {}).get(key)
+                res = cache.get(key) or index.resolve(mapped or label)
+                if mapped and res.code_id is None and not res.problem:
+                    res = Resolution(
+                        None, f"--map sends '{label}' to '{mapped}', which is not a code"
+                    )
                 if res.code_id is None and add_codes and not res.problem:
                     created += create_code(index, label)
                     res = index.resolve(label)
                 cache[key] = res
+                if res.code_id is None and skip is not None:
+                    skip.append(SkippedRow(table.name, row.number, _skip_reason(label, res, index)))
+                    break
                 if res.code_id is None:
                     group = tuple(loose(p) for p in split_path(label)) or (key,)
                     unknown[group].append(f"{table.name} row {row.number} column {column}")
@@ -46,7 +73,8 @@ def resolve_row_codes(
                     reasons.setdefault(group, res.problem)
                 elif res.code_id not in ids:
                     ids.append(res.code_id)
-            out[(row.file, row.number)] = ids
+            else:
+                out[(row.file, row.number)] = ids
     if unknown:
         raise ValidationError(
             [
@@ -54,9 +82,17 @@ def resolve_row_codes(
                 for g, where in unknown.items()
             ],
             f"{len(unknown)} code(s) not in the codebook; nothing was imported. Fix the cells, "
-            "add the codes to the codebook, or rerun with --add-codes",
+            "add the codes to the codebook, rerun with --add-codes, or rerun with --skip-bad-rows "
+            "to import every other row and list these in reports/",
         )
     return out, created
+
+
+def _skip_reason(label: str, res: Resolution, index: CodeIndex) -> str:
+    if res.problem:
+        return res.problem
+    hint = index.suggest(label)
+    return f"unknown code '{label}'" + (f"; did you mean {hint}?" if hint else "")
 
 
 def _unknown_problem(labels: list[str], where: list[str], reason: str, index: CodeIndex) -> Problem:
@@ -72,8 +108,15 @@ def _unknown_problem(labels: list[str], where: list[str], reason: str, index: Co
 
 
 def slug(text: str) -> str:
-    out = re.sub(r"[^a-z0-9]+", "_", norm(text)).strip("_")
-    return out or "code"
+    """An id part the codebook accepts (``ID_RE``) from any label: accents dropped
+    ("Évaluation" → evaluation), other scripts kept as a short hash of the label,
+    numbers kept ("8 - Press for Accuracy" → 8_press_for_accuracy, "1" → 1)."""
+    plain = unicodedata.normalize("NFKD", norm(text)).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+    if out and len(out) * 2 >= len(re.sub(r"[\W_]+", "", norm(text))):
+        return out
+    digest = hashlib.sha1(norm(text).encode()).hexdigest()[:8]
+    return f"{out}_{digest}" if out else f"code_{digest}"
 
 
 def create_code(index: CodeIndex, label: str) -> list[KnownCode]:
@@ -106,15 +149,79 @@ def _unique(ids: list[str]) -> str | None:
     return ids[0] if len(ids) == 1 else None
 
 
-def codes_as_yaml(codes: Sequence[KnownCode]) -> str:
-    """YAML lines to paste into the codebook so codes created by an import become permanent."""
-    lines = ["codes:"]
+def codes_as_yaml(codes: Sequence[KnownCode], source: str = "an import") -> str:
+    """Codebook YAML (a ``codes:`` list) for codes created by an import.
+
+    Ids and names are always quoted, so an id like ``1`` stays a string.
+    """
+    entries = []
     for code in codes:
-        lines.append(f"  - id: {code.id}")
-        lines.append(f"    name: {dumps(code.name)}")
+        entry: dict[str, object] = {"id": code.id, "name": code.name}
         if code.parent_id:
-            lines.append(f"    parent: {code.parent_id}")
+            entry["parent"] = code.parent_id
         if not code.codable:
-            lines.append("    codable: false")
-        lines.append("    definition: TODO")
-    return "\n".join(lines)
+            entry["codable"] = False
+        entry["definition"] = f"Imported from {source}; write a definition."
+        entries.append(entry)
+    return dump_codes(entries)
+
+
+def read_code_map(path: Path) -> dict[str, str]:
+    """``--map FILE``: a two-column table (label, code id; a header row is optional)."""
+    table = read_table(path)
+    rows = [table.header, *(cells for _, cells in table.rows)] if table.header else []
+    out: dict[str, str] = {}
+    problems = []
+    for number, cells in enumerate(rows, 1):
+        cells = tuple(c.strip() for c in cells)
+        if number == 1 and [norm(c) for c in cells[:2]] in (
+            ["label", "code"],
+            ["label", "code id"],
+        ):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            if any(cells):
+                problems.append(
+                    Problem("needs a label and a code id; fill both cells", str(path), number)
+                )
+            continue
+        out[norm(cells[0])] = cells[1]
+    if problems:
+        raise ValidationError(problems, f"{len(problems)} problem(s) in the --map file")
+    return out
+
+
+def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Groups of near-duplicate codes among ``used`` (code id -> rows): the same leading
+    number, or names alike once case, spacing and punctuation are ignored (difflib ratio
+    0.85 or more). Each group as (the most used code, the others)."""
+    ids = sorted(used)
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    names = {i: loose(index.codes[i].name) if i in index.codes else loose(i) for i in ids}
+    numbers = {
+        i: m.group(1)
+        for i in ids
+        if (m := LEADING_NUMBER.match(index.codes[i].name if i in index.codes else i))
+    }
+    pairs = itertools.combinations(ids, 2) if len(ids) <= MAX_COMPARED else ()
+    for a, b in pairs:
+        alike = numbers.get(a) is not None and numbers.get(a) == numbers.get(b)
+        if not alike:
+            alike = difflib.SequenceMatcher(None, names[a], names[b]).ratio() >= 0.85
+        if alike:
+            parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for i in ids:
+        groups[root(i)].append(i)
+    out = []
+    for members in groups.values():
+        if len(members) > 1:
+            keep = max(members, key=lambda i: (used[i], -len(i)))
+            out.append((keep, tuple(m for m in members if m != keep)))
+    return sorted(out)

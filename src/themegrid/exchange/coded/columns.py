@@ -9,8 +9,8 @@ from themegrid.errors import Problem
 from themegrid.exchange.labels import norm
 from themegrid.read.table import Table
 
-CODE_COLUMN_RE = re.compile(r"^(codes?|themes?)[\s_\-]*\d*$", re.I)
-ID_NAMES = {"responseid", "id", "segmentid", "rowid", "respondentid", "turnid"}
+CODE_COLUMN_RE = re.compile(r"^(codes?|themes?|tags?)[\s_\-]*\d*$", re.I)
+ID_NAMES = {"responseid", "id", "segmentid", "rowid", "respondentid", "turnid", "lfdn"}
 TEXT_NAMES = {
     "text",
     "segment",
@@ -23,6 +23,15 @@ TEXT_NAMES = {
     "utterance",
 }
 SPEAKER_NAMES = {"speaker"}
+#: Cell values that mean "this row has no code" (compared ignoring case, spaces and punctuation).
+NO_CODE_MARKERS = (
+    "not codable",
+    "not codeable",
+    "not answered",
+    "-",
+    "n/a",
+    "none",
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,8 @@ class Layout:
     ``code_columns`` entries may be ranges like ``"Code 1..Code 8"``. Left empty,
     the id, text, speaker and code columns are detected from their headers.
     ``attribute_columns`` entries may rename: ``"state=Q2"`` stores column Q2 as
-    the case attribute ``state``.
+    the case attribute ``state``. Code cells equal to one of ``no_code_markers``
+    (ignoring case, spaces and punctuation) are no code.
     """
 
     id_column: str | None = None
@@ -41,6 +51,8 @@ class Layout:
     attribute_columns: tuple[str, ...] = ()
     code_columns: tuple[str, ...] = ()
     delimiter: str = ";"
+    no_code_markers: tuple[str, ...] = NO_CODE_MARKERS
+    long: bool = False  # fold rows repeating a text even without an id column
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,27 @@ segments, attribute values of matched documents, and the coder's decisions
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from themegrid.codebook.files import is_untouched_template
 from themegrid.codebook.model import Codebook
 from themegrid.errors import Problem, ValidationError
-from themegrid.exchange.coded.codes import resolve_row_codes
+from themegrid.exchange.coded.codes import merge_candidates, read_code_map, resolve_row_codes
 from themegrid.exchange.coded.columns import Columns, Layout, find_columns
+from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.coded.plan import Plan, plan_import
-from themegrid.exchange.coded.rows import Row, constant_attributes, parse_rows, read_coded_table
+from themegrid.exchange.coded.rows import (
+    Row,
+    RowNotes,
+    SkippedRow,
+    constant_attributes,
+    parse_rows,
+    read_coded_table,
+    row_of,
+)
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes
 from themegrid.read.table import Table
 from themegrid.store import codes as store_codes
@@ -47,10 +58,25 @@ class ImportSummary:
     codes_created: tuple[KnownCode, ...] = ()
     rows_are_documents: bool = False
     documents_updated: int = 0  # existing documents given new attribute values
+    rows_merged: int = 0  # rows folded into an earlier row with the same id and text
+    no_code_cells: int = 0  # code cells holding a "no code" marker
+    warnings: tuple[str, ...] = ()  # rows repeating an id with a different text
+    skipped: tuple[SkippedRow, ...] = ()  # rows left out by skip_bad_rows
+    skipped_report: str | None = None  # the CSV listing them
+    codebook_file: str | None = None  # imported_<name>.yaml written for created codes
+    template_replaced: bool = False  # the untouched template codebook was emptied
+    merge_candidates: tuple[str, ...] = ()  # commands merging near-duplicate codes
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "codes_created"}
+        out: dict[str, object] = {
+            k: v for k, v in self.__dict__.items() if k not in ("codes_created", "skipped")
+        }
         out["codes_created"] = [c.id for c in self.codes_created]
+        # the full lists are in the skipped-rows CSV and the command's output
+        out["skipped"] = len(self.skipped)
+        out["skipped_first"] = [s.__dict__ for s in self.skipped[:20]]
+        out["warnings"] = list(self.warnings[:20])
+        out["warnings_total"] = len(self.warnings)
         return out
 
 
@@ -65,11 +91,20 @@ def import_coded(
     document_name: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
+    skip_bad_rows: bool = False,
+    report_dir: Path | None = None,
+    codebook_dir: Path | None = None,
+    code_map: Path | None = None,
 ) -> ImportSummary:
     """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once.
 
     ``rows_are_documents`` None: rows are documents unless a file has a speaker
-    column or ``document_name`` is given.
+    column or ``document_name`` is given. ``skip_bad_rows``: a problem confined to
+    one row leaves that row out instead of refusing the import; the skipped rows
+    are listed in a CSV in ``report_dir``. ``codebook_dir`` with ``add_codes``:
+    the created codes are written to ``imported_<coder>.yaml`` there after the store
+    commits (replacing the packaged template codebook when it is untouched).
+    ``code_map``: a two-column table (label, code id) applied before matching labels.
     """
     coder = check_coder(coder)
     if not files:
@@ -91,21 +126,36 @@ def import_coded(
             c.speaker is None for _, c in found_columns
         )
     parsed: list[tuple[Table, list[Row], dict[str, str]]] = []
+    notes = RowNotes()
+    skipped: list[SkippedRow] | None = [] if skip_bad_rows else None
     for table, cols in found_columns:
-        rows = parse_rows(table, cols, layout.delimiter, problems)
+        rows = parse_rows(
+            table,
+            cols,
+            layout.delimiter,
+            problems,
+            markers=layout.no_code_markers,
+            long=layout.long,
+            notes=notes,
+        )
         attrs = {} if rows_are_documents else constant_attributes(table, rows, problems)
         parsed.append((table, rows, attrs))
-    if problems:
-        raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
+    _refuse_or_skip(problems, skipped)
+    replacing = add_codes and codebook_dir is not None and is_untouched_template(codebook_dir)
+    if replacing:
+        codebook = replace(codebook, codes=())
+    mapping = read_code_map(code_map) if code_map is not None else None
     backup_before(store, "import-coded")
     with store.transaction():
         # Planned against the store inside the write transaction: two imports of one file
         # at once, or a concurrent 'code' run, cannot change what the plan matched.
         index = known_codes(store, codebook)
-        row_codes, created = resolve_row_codes(index, parsed, add_codes)
+        row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped, mapping)
+        parsed = [
+            (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
+        ]
         plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
-        if problems:
-            raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported")
+        _refuse_or_skip(problems, skipped)
         run_id = start_run(store, "import-coded", codebook)
         store_codes.sync_codebook(store, codebook)
         store_codes.add_codes(
@@ -127,10 +177,60 @@ def import_coded(
             codes_created=tuple(created),
             rows_are_documents=rows_are_documents,
             documents_updated=updated,
-            **counts,
+            rows_merged=notes.merged,
+            no_code_cells=notes.no_code,
+            warnings=tuple(notes.variants),
+            skipped=tuple(skipped or ()),
+            codings_added=counts["codings_added"],
+            codings_unchanged=counts["codings_unchanged"],
+            codings_replaced=counts["codings_replaced"],
+            codings_withdrawn=counts["codings_withdrawn"],
+            views_added=counts["views_added"],
         )
         finish_run(store, run_id, summary.to_dict(), {t.name: t.sha256 for t, _, _ in parsed})
-    return summary
+    written = write_outputs(
+        coder,
+        created,
+        summary.skipped,
+        codebook_dir=codebook_dir if add_codes else None,
+        report_dir=report_dir,
+        empty_template=replacing,
+        source=", ".join(t.name for t, _, _ in parsed[:3]) + (" ..." if len(parsed) > 3 else ""),
+    )
+    used = Counter(c for ids in row_codes.values() for c in ids)
+    return replace(
+        summary,
+        merge_candidates=tuple(
+            f"themegrid codebook merge {' '.join(rest)} --into {keep}"
+            for keep, rest in merge_candidates(index, used)
+        ),
+        skipped_report=written.skipped_report,
+        codebook_file=written.codebook_file,
+        template_replaced=written.template_replaced,
+    )
+
+
+def _refuse_or_skip(problems: list[Problem], skipped: list[SkippedRow] | None) -> None:
+    """Raise for the problems, or (skipping) move those confined to one row into ``skipped``."""
+    if skipped is not None:
+        rest = []
+        for p in problems:
+            row = row_of(p)
+            if row is None:
+                rest.append(p)
+            else:
+                skipped.append(SkippedRow(p.file or "", row, p.message))
+        problems[:] = rest
+    if not problems:
+        return
+    per_row = sum(1 for p in problems if row_of(p) is not None)
+    hint = (
+        f"; or rerun with --skip-bad-rows to import every valid row and list the {per_row} "
+        "bad one(s) in reports/"
+        if per_row and skipped is None
+        else ""
+    )
+    raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported{hint}")
 
 
 def _write_documents(store: Store, plan: Plan) -> None:

@@ -205,8 +205,10 @@ class _ImportedRows:
         self.by_path: dict[str, tuple[str, str]] = {}
         self.by_row_id: dict[str, list[str]] = defaultdict(list)
         self.document_of: dict[str, int] = {}
+        self.text_of: dict[str, str] = {}
         for r in segs_store.imported_row_segments(store):
             self.by_path[r.path] = (r.segment_id, _collapse(r.text))
+            self.text_of[r.segment_id] = _collapse(r.text)
             self.document_of[r.segment_id] = r.document_id
             if r.row_id:
                 self.by_row_id[r.row_id].append(r.segment_id)
@@ -247,7 +249,13 @@ def plan_rows(
             )
             continue
         elsewhere = known.by_row_id.get(row.row_id or "", [])
-        if row.row_id is not None and len(elsewhere) == 1:
+        # Another file's row with this id is the same response only with the same text
+        # (an id like a respondent number repeats across a survey's questions).
+        if (
+            row.row_id is not None
+            and len(elsewhere) == 1
+            and known.text_of[elsewhere[0]] == _collapse(row.text)
+        ):
             plan.row_segments.append((row, elsewhere[0]))
             plan.set_attributes(known.document_of[elsewhere[0]], row.attributes)
             plan.documents_matched += 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from themegrid.errors import InputFileError, Problem
-from themegrid.exchange.coded.columns import Columns
+from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns
 from themegrid.exchange.labels import norm
 from themegrid.read import table as table_reader
 from themegrid.read.table import Table
@@ -50,16 +51,74 @@ class Row:
     labels: tuple[tuple[str, str], ...]  # (label as written, column header)
 
 
-def parse_rows(table: Table, cols: Columns, delimiter: str, problems: list[Problem]) -> list[Row]:
+#: A row id given to the second, third, ... distinct text under one id: ``<id>~2``.
+VARIANT_SEP = "~"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", norm(text))
+
+
+def is_no_code(label: str, markers: tuple[str, ...]) -> bool:
+    """Whether a code cell value is a "no code" marker (``NotCodable`` matches "not codable")."""
+    if not label.strip():
+        return True
+    key, squashed = norm(label), _squash(label)
+    return any(key == norm(m) or (squashed and squashed == _squash(m)) for m in markers)
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out by ``--skip-bad-rows``, with why."""
+
+    file: str
+    row: int | None
+    reason: str
+
+
+def row_of(problem: Problem) -> int | None:
+    """The row a problem is confined to (its location starts ``row N``), else None."""
+    m = re.match(r"row (\d+)\b", problem.where or "")
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class RowNotes:
+    """What parsing noticed without refusing: merged long-format rows, id variants, markers."""
+
+    merged: int = 0  # rows folded into an earlier row (same id and text: long format)
+    variants: list[str] = field(default_factory=list)  # warnings: same id, different text
+    no_code: int = 0  # code cells holding a "no code" marker
+
+
+def parse_rows(
+    table: Table,
+    cols: Columns,
+    delimiter: str,
+    problems: list[Problem],
+    *,
+    markers: tuple[str, ...] = NO_CODE_MARKERS,
+    long: bool = False,
+    notes: RowNotes | None = None,
+) -> list[Row]:
+    """The rows of one table. A row repeating an id with the same text is folded into the
+    first (long format: one row per segment and code); with a different text it becomes a
+    separate segment with the id ``<id>~2`` (noted in ``notes.variants``). ``long`` also
+    folds rows without an id that repeat the text of an earlier row."""
+    notes = notes if notes is not None else RowNotes()
     out: list[Row] = []
-    seen_ids: dict[str, int] = {}
+    seen: dict[tuple[str | None, str], int] = {}  # (id, collapsed text) -> index in out
+    variants: dict[str, list[int]] = defaultdict(list)  # id -> row numbers of its texts
     for number, cells in table.rows:
-        labels = tuple(
-            (label.strip(), table.header[c])
-            for c in cols.codes
-            for label in (cells[c].split(delimiter) if delimiter else [cells[c]])
-            if label.strip()
-        )
+        labels: list[tuple[str, str]] = []
+        for c in cols.codes:
+            for label in cells[c].split(delimiter) if delimiter else [cells[c]]:
+                if not label.strip():
+                    continue
+                if is_no_code(label, markers):
+                    notes.no_code += 1
+                    continue
+                labels.append((label.strip(), table.header[c]))
         text = cells[cols.text].replace("\r\n", "\n").strip()
         if norm(text) == norm(table.header[cols.text]):
             continue  # Qualtrics repeats the question text in its second header row
@@ -74,19 +133,29 @@ def parse_rows(table: Table, cols: Columns, delimiter: str, problems: list[Probl
                     )
                 )
             continue
-        if row_id is not None:
-            if row_id in seen_ids:
-                problems.append(
-                    Problem(
-                        f"id {row_id!r} also on row {seen_ids[row_id]}; ids must be unique in a file",
-                        table.name,
-                        where=f"row {number}, column {table.header[cols.id]}",  # type: ignore[index]
-                    )
-                )
-            seen_ids[row_id] = number
         attrs = {key: cells[c] for key, c in cols.attributes if cells[c]}
+        key = (row_id, " ".join(text.split()))
+        if (row_id is not None or long) and key in seen:
+            first = out[seen[key]]
+            more = tuple(x for x in labels if x not in first.labels)
+            out[seen[key]] = replace(
+                first, labels=first.labels + more, attributes={**attrs, **first.attributes}
+            )
+            notes.merged += 1
+            continue
+        if row_id is not None:
+            earlier = list(variants[row_id])
+            variants[row_id].append(number)
+            if earlier:
+                new_id = f"{row_id}{VARIANT_SEP}{len(earlier) + 1}"
+                notes.variants.append(
+                    f"{table.name} row {number}: id {row_id!r} is also on row {earlier[0]} with a "
+                    f"different text; imported as a separate segment with id {new_id!r}"
+                )
+                row_id = new_id
+        seen[key] = len(out)
         speaker = (cells[cols.speaker] or None) if cols.speaker is not None else None
-        out.append(Row(table.name, number, row_id, text, speaker, attrs, labels))
+        out.append(Row(table.name, number, row_id, text, speaker, attrs, tuple(labels)))
     return out
 
 

@@ -77,6 +77,7 @@ class ImportPlan:
     users: Mapping[str, str] = field(default_factory=dict)  # GUID -> name
     skipped: tuple[str, ...] = ()
     input_hash: str = ""
+    folder: str = "refi"  # documents go to <folder>/<name>/... with format <folder>
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ class _Writer:
     def _documents(self) -> list[tuple[SourceText, str]]:
         out: list[tuple[SourceText, str]] = []
         used: set[str] = set()
-        base = "refi/" + _path_part(self.plan.name)
+        base = f"{self.plan.folder}/" + _path_part(self.plan.name)
         for source in self.plan.sources:
             stem = _path_part(re.sub(r"\.txt$", "", source.name, flags=re.IGNORECASE))
             path, n = f"{base}/{stem}.txt", 2
@@ -354,7 +355,7 @@ class _Writer:
         return docs_store.insert_document(
             self.store,
             path=path,
-            format="refi",
+            format=self.plan.folder,
             kind="document",
             content_hash=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
             text=source.text,

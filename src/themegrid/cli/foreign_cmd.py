@@ -1,0 +1,68 @@
+"""``themegrid import taguette`` and ``import qualcoder``: other QDA tools' own project files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from themegrid.cli.app import JsonOpt, ProjectOpt, import_app
+
+
+@import_app.command("taguette")
+def import_taguette_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(help="The Taguette project database (.sqlite3).", metavar="FILE"),
+    ],
+    project: ProjectOpt = Path("."),
+    coder_prefix: Annotated[
+        str,
+        typer.Option("--coder-prefix", help="Put this before every Taguette user name."),
+    ] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a Taguette project: documents, tags (as codes) and highlights (as human codings).
+
+    The file is opened read-only. Each highlight keeps its exact offsets; its
+    quote is checked against the text and a mismatch is listed, never shifted.
+    """
+    from themegrid.api import import_taguette
+
+    summary = import_taguette(project, file, coder_prefix=coder_prefix)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@import_app.command("qualcoder")
+def import_qualcoder_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The QualCoder project folder (NAME.qda) or its data.qda.", metavar="PROJECT"
+        ),
+    ],
+    project: ProjectOpt = Path("."),
+    coder_prefix: Annotated[
+        str,
+        typer.Option("--coder-prefix", help="Put this before every QualCoder coder name."),
+    ] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a QualCoder project (schema v6 to v14): codes, text sources, coded texts by coder.
+
+    The file is opened read-only; every quote is checked against the text.
+    """
+    from themegrid.api import import_qualcoder
+
+    summary = import_qualcoder(project, path, coder_prefix=coder_prefix)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    for line in summary.lines():
+        typer.echo(line)

@@ -1,0 +1,150 @@
+"""codebook merge: codings of several codes become one code's, per coder, in one undoable run."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from themegrid.cli import app
+from themegrid.codebook import load_codebook
+from themegrid.errors import MergeError
+from themegrid.exchange.coded import import_coded
+from themegrid.pipeline.merge import merge_codes, unmerge
+from themegrid.store import codings as store_codings
+from themegrid.store.connection import Store
+
+CODEBOOK = """\
+codebook: {name: talk moves, version: "1"}
+codes:
+  - {id: press, name: 8 - Press for Accuracy, definition: Asks for precision.}
+  - {id: press_typo, name: 8 - Prestudents for Accuracy, definition: The same move mistyped.}
+  - {id: revoice, name: Revoicing, definition: Repeats a student.}
+"""
+
+
+def state(store: Store) -> set[tuple[str, str, str, str, str]]:
+    rows = store.query(
+        "SELECT s.row_id, c.code_id, c.source, c.coder, c.status FROM codings c"
+        " JOIN segments s ON s.id = c.segment_id"
+    )
+    return {tuple(r) for r in rows}
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    (tmp_path / "cb").mkdir()
+    (tmp_path / "cb" / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    book = load_codebook(tmp_path / "cb")
+    path = tmp_path / "t.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(
+            [["id", "text", "code"], ["R1", "Say it exactly.", ""], ["R2", "Which one?", ""]]
+        )
+    store = Store(tmp_path / "s.sqlite")
+    import_coded(store, [path], coder="Ana", codebook=book)
+    import_coded(store, [path], coder="Ben", codebook=book)
+    seg = {r[0]: r[1] for r in store.query("SELECT row_id, id FROM segments")}
+    d = store_codings.HumanDecision
+    with store.transaction():
+        # Ana on R1: the typo code accepted first, then the target rejected later: rejected wins.
+        store_codings.record_human_codings(
+            store,
+            "Ana",
+            [d(seg["R1"], "press_typo", "accepted", "first")],
+            run_id=None,
+            at="2024-01-01",
+        )
+        store_codings.record_human_codings(
+            store, "Ana", [d(seg["R1"], "press", "rejected", "later")], run_id=None, at="2024-02-01"
+        )
+        # Ben on R1: target accepted first, the typo code rejected later: Ben's own latest wins.
+        store_codings.record_human_codings(
+            store, "Ben", [d(seg["R1"], "press", "accepted", "first")], run_id=None, at="2024-01-01"
+        )
+        store_codings.record_human_codings(
+            store,
+            "Ben",
+            [d(seg["R1"], "press_typo", "rejected", "later")],
+            run_id=None,
+            at="2024-03-01",
+        )
+        # Ben on R2: only the typo code: it moves.
+        store_codings.record_human_codings(
+            store,
+            "Ben",
+            [d(seg["R2"], "press_typo", "accepted", "x")],
+            run_id=None,
+            at="2024-01-01",
+        )
+        store_codings.record_suggestions(
+            store,
+            "rule",
+            "themegrid:rules",
+            [store_codings.Suggestion(seg["R2"], "press_typo", 0.9, "cue")],
+            run_id=None,
+            at="2024-01-01",
+        )
+    return store, book
+
+
+def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
+    store, book = setup
+    before = state(store)
+    history_before = store.scalar("SELECT COUNT(*) FROM coding_history")
+    summary = merge_codes(store, book, ["8 - Prestudents for Accuracy"], "press")
+    assert summary.sources == ("press_typo",) and summary.target == "press"
+    effective = {
+        (r[0], r[1], r[2]): r[3]
+        for r in store.query(
+            "SELECT s.row_id, c.coder, c.code_id, c.status FROM codings c JOIN segments s"
+            " ON s.id = c.segment_id WHERE c.source = 'human' AND c.status = 'accepted'"
+        )
+    }
+    assert ("R1", "Ana", "press") not in effective  # Ana's later rejection won
+    assert ("R1", "Ben", "press") not in effective  # Ben's later rejection (of the typo) won
+    assert effective[("R2", "Ben", "press")] == "accepted"
+    assert not any(code == "press_typo" for (_, _, code) in effective)
+    machine = store.query("SELECT code_id, status FROM codings WHERE source = 'rule'")
+    assert [tuple(r) for r in machine] == [("press", "suggested")]
+    assert store.scalar("SELECT COUNT(*) FROM coding_history") > history_before  # history kept
+    moved = store.scalar(
+        "SELECT c.id FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " WHERE s.row_id = 'R2' AND c.coder = 'Ben' AND c.source = 'human'"
+    )
+    trail = store.query(
+        "SELECT code_id, run_id FROM coding_history WHERE coding_id = ? ORDER BY id", (moved,)
+    )
+    assert [tuple(r) for r in trail][-2:] == [("press_typo", None), ("press", summary.run_id)]
+    assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 5  # none deleted
+    undone = unmerge(store, summary.run_id)
+    assert undone.restored > 0 and not undone.left
+    assert state(store) == before
+    with pytest.raises(MergeError, match="already undone"):
+        unmerge(store, summary.run_id)
+
+
+def test_merge_refuses_unknown_codes_and_non_merge_runs(setup) -> None:
+    store, book = setup
+    with pytest.raises(MergeError, match="'pres_for_acuracy'"):
+        merge_codes(store, book, ["pres_for_acuracy"], "press")
+    with pytest.raises(MergeError, match="not a 'codebook merge' run"):
+        unmerge(store, 1)
+
+
+def test_cli_merge_and_unmerge(setup, tmp_path: Path) -> None:
+    store, _ = setup
+    store.close()
+    root = tmp_path / "proj"
+    root.mkdir()
+    (tmp_path / "cb").rename(root / "codebook")
+    (tmp_path / "s.sqlite").rename(root / "themegrid.sqlite")
+    result = CliRunner().invoke(
+        app, ["codebook", "merge", "press_typo", "--into", "press", "-p", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    run = int(result.output.split("themegrid codebook unmerge ")[1].split()[0])
+    result = CliRunner().invoke(app, ["codebook", "unmerge", str(run), "-p", str(root)])
+    assert result.exit_code == 0 and f"Undid merge run {run}" in result.output
