@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from themegrid.cli.app import JsonOpt, ProjectOpt, app
-from themegrid.project import open_project
 
 
 @app.command("import-coded")
@@ -110,7 +109,8 @@ def import_coded_cmd(
     Rows with text but no codes count as seen and left uncoded. Nothing is
     written unless every file, column and code is valid.
     """
-    from themegrid.exchange.coded import NO_CODE_MARKERS, Layout, import_coded
+    from themegrid.api import import_coded
+    from themegrid.exchange.coded import NO_CODE_MARKERS, Layout
 
     columns = [*(code_columns or []), *([code_column] if code_column else [])]
     layout = Layout(
@@ -123,23 +123,18 @@ def import_coded_cmd(
         no_code_markers=tuple(no_code_marker) if no_code_marker else NO_CODE_MARKERS,
         long=long,
     )
-    proj = open_project(project)
-    with proj.open_store() as store:
-        summary = import_coded(
-            store,
-            files,
-            coder=coder,
-            codebook=proj.load_codebook(),
-            layout=layout,
-            rows_are_documents=rows_are_documents,
-            document_name=document_name,
-            add_codes=add_codes,
-            sheet=sheet,
-            skip_bad_rows=skip_bad_rows,
-            report_dir=proj.reports_dir,
-            codebook_dir=proj.codebook_dir,
-            code_map=code_map,
-        )
+    summary = import_coded(
+        project,
+        files,
+        coder=coder,
+        layout=layout,
+        rows_are_documents=rows_are_documents,
+        document_name=document_name,
+        add_codes=add_codes,
+        sheet=sheet,
+        skip_bad_rows=skip_bad_rows,
+        code_map=code_map,
+    )
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return
