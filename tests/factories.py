@@ -9,6 +9,24 @@ from collections.abc import Mapping, Sequence
 from themegrid.store.connection import Store, now
 from themegrid.store.segments import NewSegment, insert_segments
 
+#: A small codebook: one uncodable parent with two codable children.
+TWO_BARRIERS_CODEBOOK = """\
+codebook:
+  name: Test codebook
+  version: "1"
+codes:
+  - id: barriers
+    name: Barriers
+    codable: false
+    children:
+      - id: barriers.funding
+        name: Funding constraints
+        definition: Money limits.
+      - id: barriers.staffing
+        name: Staffing shortages
+        definition: Too few people.
+"""
+
 
 def add_document(
     store: Store,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import add_coding
+from factories import TWO_BARRIERS_CODEBOOK, add_coding
 from themegrid.aggregate.matrix import load_codings
 from themegrid.codebook import Codebook, load_codebook
 from themegrid.exchange.coded import import_coded
@@ -27,22 +27,7 @@ from themegrid.store import Store
 
 # --- 1. re-importing a coded spreadsheet keeps what reviewers added -------------------------
 
-CODEBOOK = """\
-codebook:
-  name: Guard test
-  version: "1"
-codes:
-  - id: barriers
-    name: Barriers
-    codable: false
-    children:
-      - id: barriers.funding
-        name: Funding constraints
-        definition: Money limits.
-      - id: barriers.staffing
-        name: Staffing shortages
-        definition: Too few people.
-"""
+CODEBOOK = TWO_BARRIERS_CODEBOOK
 ROWS = [
     ("R_1", "The budget was cut twice.", "Funding constraints"),
     ("R_2", "We could not hire anyone.", "Staffing shortages"),

@@ -13,25 +13,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import themegrid.read.table as table_module
+from factories import TWO_BARRIERS_CODEBOOK
 from themegrid.cli import app
 from themegrid.project import open_project
 
-CODEBOOK = """\
-codebook:
-  name: One reader
-  version: "1"
-codes:
-  - id: barriers
-    name: Barriers
-    codable: false
-    children:
-      - id: barriers.funding
-        name: Funding constraints
-        definition: Money limits.
-      - id: barriers.staffing
-        name: Staffing shortages
-        definition: Too few people.
-"""
+CODEBOOK = TWO_BARRIERS_CODEBOOK
 # Commas inside the answers: a comma-only reader would split these rows wrongly.
 ROWS = [
     ("r1", "Andalucía", "El café de la escuela cerró, y el niño lloró.", "Funding constraints"),

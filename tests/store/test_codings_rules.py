@@ -8,29 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from factories import add_document
+from factories import TWO_BARRIERS_CODEBOOK, add_document
 from themegrid.codebook import Codebook, load_codebook
 from themegrid.exchange.coded import import_coded
 from themegrid.store import codings as sc
 from themegrid.store.connection import Store
 from themegrid.tag.model import human_labels, suggest_with_model
 
-CODEBOOK = """\
-codebook:
-  name: Rules test
-  version: "1"
-codes:
-  - id: barriers
-    name: Barriers
-    codable: false
-    children:
-      - id: barriers.funding
-        name: Funding constraints
-        definition: Money limits.
-      - id: barriers.staffing
-        name: Staffing shortages
-        definition: Too few people.
-"""
+CODEBOOK = TWO_BARRIERS_CODEBOOK
 T1, T2, T3 = "2026-01-01T00:00:01", "2026-01-01T00:00:02", "2026-01-01T00:00:03"
 CODE = "barriers.funding"
 

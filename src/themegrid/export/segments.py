@@ -13,20 +13,8 @@ from themegrid.errors import ThemegridError
 from themegrid.store import views
 from themegrid.store.connection import Store, loads
 
-BASE_COLUMNS = [
-    "segment_id",
-    "document",
-    "format",
-    "kind",
-    "seq",
-    "speaker",
-    "is_interviewer",
-    "start",
-    "end",
-    "t_start",
-    "t_end",
-    "text",
-]
+#: The segment columns, before the case attributes.
+BASE_COLUMNS = [c for c in views.SEGMENT_TABLE_COLUMNS if c != "attributes"]
 
 PREFERRED_ATTRIBUTES = ("state", "district", "role", "date", "source_type")
 
