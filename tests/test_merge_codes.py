@@ -12,6 +12,7 @@ from themegrid.cli import app
 from themegrid.codebook import load_codebook
 from themegrid.errors import MergeError
 from themegrid.exchange.coded import import_coded
+from themegrid.exchange.labels import known_codes
 from themegrid.pipeline.merge import merge_codes, unmerge
 from themegrid.store import codings as store_codings
 from themegrid.store.connection import Store
@@ -94,8 +95,16 @@ def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
     store, book = setup
     before = state(store)
     history_before = store.scalar("SELECT COUNT(*) FROM coding_history")
-    summary = merge_codes(store, book, ["8 - Prestudents for Accuracy"], "press")
+    folder = Path(book.get("press").file).parent
+    before_text = (folder / "codebook.yaml").read_bytes()
+    summary = merge_codes(store, book, ["8 - Prestudents for Accuracy"], "press", folder)
     assert summary.sources == ("press_typo",) and summary.target == "press"
+    edited = load_codebook(folder)  # the codebook files now say what the store says
+    assert "press_typo" not in edited
+    assert edited.get("press").aliases == ("press_typo", "8 - Prestudents for Accuracy")
+    assert store.scalar("SELECT active FROM codes WHERE id = 'press_typo'") == 0
+    # a later import's label for the merged code finds the target
+    assert known_codes(store, edited).resolve("8 - Prestudents for Accuracy").code_id == "press"
     effective = {
         (r[0], r[1], r[2]): r[3]
         for r in store.query(
@@ -119,11 +128,14 @@ def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
     )
     assert [tuple(r) for r in trail][-2:] == [("press_typo", None), ("press", summary.run_id)]
     assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 5  # none deleted
-    undone = unmerge(store, summary.run_id)
+    undone = unmerge(store, summary.run_id, folder)
     assert undone.restored > 0 and not undone.left
     assert state(store) == before
+    assert (folder / "codebook.yaml").read_bytes() == before_text  # the files too
+    assert undone.files_restored and not undone.files_left
+    assert store.scalar("SELECT active FROM codes WHERE id = 'press_typo'") == 1
     with pytest.raises(MergeError, match="already undone"):
-        unmerge(store, summary.run_id)
+        unmerge(store, summary.run_id, folder)
 
 
 def test_merge_refuses_unknown_codes_and_non_merge_runs(setup) -> None:
@@ -132,6 +144,99 @@ def test_merge_refuses_unknown_codes_and_non_merge_runs(setup) -> None:
         merge_codes(store, book, ["pres_for_acuracy"], "press")
     with pytest.raises(MergeError, match="not a 'codebook merge' run"):
         unmerge(store, 1)
+
+
+BLOCK = """\
+codebook: {name: block, version: "1"}
+# Talk moves, one per block.
+codes:
+  - id: moves
+    name: Talk moves
+    codable: false
+    children:
+      # pressing
+      - id: moves.press
+        name: Press for accuracy
+        definition: >
+          Asks for precision.
+      - id: moves.press_typo
+        name: Prestudents for accuracy
+        definition: >
+          Mistyped.
+        examples:
+          - "Say it exactly."
+      # revoicing
+      - id: moves.revoice
+        name: Revoicing
+        definition: Repeats a student.
+"""
+OTHER = """\
+codes:
+  - id: stray
+    name: Stray
+    definition: Only code of its file.
+"""
+
+
+def test_merge_edits_only_the_merged_blocks_and_undo_restores_bytes(tmp_path: Path) -> None:
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "00.yaml").write_text(BLOCK, encoding="utf-8")
+    (folder / "10.yaml").write_text(OTHER, encoding="utf-8")
+    book = load_codebook(folder)
+    store = Store(tmp_path / "s.sqlite")
+    summary = merge_codes(store, book, ["moves.press_typo", "stray"], "moves.revoice", folder)
+    assert sorted(summary.files_edited) == ["00.yaml", "10.yaml"]
+    after = (folder / "00.yaml").read_text(encoding="utf-8").splitlines()
+    lines = BLOCK.splitlines()
+    first = lines.index("      - id: moves.press_typo")
+    last = lines.index('          - "Say it exactly."')
+    expected = lines[:first] + lines[last + 1 :]
+    at = expected.index("      - id: moves.revoice") + 1
+    alias = '        aliases: ["moves.press_typo", "Prestudents for accuracy", "stray", "Stray"]'
+    assert after == [*expected[:at], alias, *expected[at:]]  # comments and all else kept
+    assert "codes:" not in (folder / "10.yaml").read_text(encoding="utf-8")
+    edited = load_codebook(folder)
+    assert edited.get("moves.revoice").aliases == (
+        "moves.press_typo",
+        "Prestudents for accuracy",
+        "stray",
+        "Stray",
+    )
+    assert {c.id for c in edited.codes} == {"moves", "moves.press", "moves.revoice"}
+    assert edited.get("moves.press").definition == "Asks for precision."
+    unmerge(store, summary.run_id, folder)
+    assert (folder / "00.yaml").read_text(encoding="utf-8") == BLOCK
+    assert (folder / "10.yaml").read_text(encoding="utf-8") == OTHER
+
+
+def test_undo_leaves_a_file_edited_since_the_merge(tmp_path: Path) -> None:
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "00.yaml").write_text(BLOCK, encoding="utf-8")
+    store = Store(tmp_path / "s.sqlite")
+    run = merge_codes(
+        store, load_codebook(folder), ["moves.press_typo"], "moves.press", folder
+    ).run_id
+    edited = (folder / "00.yaml").read_text(encoding="utf-8") + "# my note\n"
+    (folder / "00.yaml").write_text(edited, encoding="utf-8")
+    undone = unmerge(store, run, folder)
+    assert (folder / "00.yaml").read_text(encoding="utf-8") == edited  # the researcher's edit
+    side = folder / f"_before_merge_{run}_00.yaml"
+    assert undone.files_left == (str(side),) and side.read_text(encoding="utf-8") == BLOCK
+    assert "moves.press_typo" not in load_codebook(folder)  # side file is not read
+
+
+def test_merge_refuses_what_the_files_cannot_say(tmp_path: Path) -> None:
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "00.yaml").write_text(BLOCK, encoding="utf-8")
+    store = Store(tmp_path / "s.sqlite")
+    book = load_codebook(folder)
+    with pytest.raises(MergeError, match="child codes"):
+        merge_codes(store, book, ["moves"], "moves.press", folder)
+    assert (folder / "00.yaml").read_text(encoding="utf-8") == BLOCK
+    assert store.scalar("SELECT COUNT(*) FROM runs") == 0
 
 
 def test_cli_merge_and_unmerge(setup, tmp_path: Path) -> None:
@@ -146,5 +251,8 @@ def test_cli_merge_and_unmerge(setup, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     run = int(result.output.split("themegrid codebook unmerge ")[1].split()[0])
+    assert "Codebook files edited: codebook.yaml (press_typo removed" in result.output
+    assert "press_typo" not in load_codebook(root / "codebook")
     result = CliRunner().invoke(app, ["codebook", "unmerge", str(run), "-p", str(root)])
     assert result.exit_code == 0 and f"Undid merge run {run}" in result.output
+    assert (root / "codebook" / "codebook.yaml").read_text(encoding="utf-8") == CODEBOOK

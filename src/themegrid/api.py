@@ -394,7 +394,7 @@ def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> Merg
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
-        return run_merge(store, proj.load_codebook(), list(sources), into)
+        return run_merge(store, proj.load_codebook(), list(sources), into, proj.codebook_dir)
 
 
 def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
@@ -404,7 +404,7 @@ def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
-        return run_unmerge(store, run_id)
+        return run_unmerge(store, run_id, proj.codebook_dir)
 
 
 # --- backups --------------------------------------------------------------------------------

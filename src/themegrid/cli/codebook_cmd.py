@@ -133,6 +133,13 @@ def merge_cmd(
             "restored"
             + (f"; {len(result.left)} changed again since, left as they are" if result.left else "")
         )
+        if result.files_restored:
+            typer.echo(f"Codebook files restored: {', '.join(result.files_restored)}")
+        for side in result.files_left:
+            typer.echo(
+                f"A codebook file was edited after the merge and is left as it is; its pre-merge "
+                f"text is in {side}"
+            )
     else:
         typer.echo(
             f"Merged {', '.join(result.sources)} into {result.target} (run {result.run_id}): "
@@ -140,10 +147,11 @@ def merge_cmd(
             f"coder's decision on {result.target}, {result.retired} machine suggestion(s) retired. "
             f"Undo with: themegrid codebook unmerge {result.run_id}"
         )
-        if result.in_codebook:
+        if result.files_edited:
             typer.echo(
-                f"Remove {', '.join(result.in_codebook)} from the codebook files (or the machine may "
-                "suggest them again)."
+                f"Codebook files edited: {', '.join(result.files_edited)} ("
+                + (f"{', '.join(result.in_codebook)} removed; " if result.in_codebook else "")
+                + f"their ids and names are now aliases of {result.target})."
             )
 
 

@@ -48,6 +48,7 @@ CODE_KEYS = (
     "examples",
     "counterexamples",
     "cues",
+    "aliases",
 )
 CUE_KEYS = ("phrases", "lemmas", "patterns", "veto")
 
@@ -599,6 +600,7 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
     examples = _str_list(data, "examples", file, where or "", problems)
     counterexamples = _str_list(data, "counterexamples", file, where or "", problems)
     cues = _parse_cues(data.get("cues"), file, data.key_lines.get("cues"), where or "", problems)
+    aliases = _str_list(data, "aliases", file, where or "", problems)
     if not id_ok:
         return None  # the code's other problems are reported above
     return Code(
@@ -613,6 +615,7 @@ def _build_code(raw: _RawCode, problems: list[Problem]) -> Code | None:
         examples=examples,
         counterexamples=counterexamples,
         cues=cues,
+        aliases=aliases,
         file=file,
         line=data.line,
     )

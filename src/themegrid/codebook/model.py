@@ -41,6 +41,8 @@ class Code:
     examples: tuple[str, ...] = ()
     counterexamples: tuple[str, ...] = ()
     cues: Cues = field(default_factory=Cues)
+    #: Ids and names of codes merged into this one (``codebook merge``); labels that name it.
+    aliases: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 
@@ -174,7 +176,7 @@ def _cues_dict(cues: Cues) -> dict[str, Any]:
 
 
 def _code_dict(c: Code) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "id": c.id,
         "name": c.name,
         "definition": c.definition,
@@ -187,3 +189,6 @@ def _code_dict(c: Code) -> dict[str, Any]:
         "counterexamples": list(c.counterexamples),
         "cues": _cues_dict(c.cues),
     }
+    if c.aliases:  # only when present: codebooks without aliases keep their hash
+        out["aliases"] = list(c.aliases)
+    return out

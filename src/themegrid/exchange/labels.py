@@ -54,6 +54,7 @@ class KnownCode:
     parent_id: str | None
     codable: bool
     origin: str = "codebook"
+    aliases: tuple[str, ...] = ()  # ids and names of codes merged into this one
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,12 @@ class CodeIndex:
 
     @staticmethod
     def _code_keys(code: KnownCode) -> set[str]:
-        return {norm(code.id), norm(code.name), norm(code.id.rsplit(".", 1)[-1])}
+        return {
+            norm(code.id),
+            norm(code.name),
+            norm(code.id.rsplit(".", 1)[-1]),
+            *(norm(a) for a in code.aliases),
+        }
 
     def _names(self, part: str, code_id: str) -> bool:
         """Whether ``part`` names this code (strictly or loosely)."""
@@ -172,7 +178,9 @@ def split_path(label: str) -> list[str]:
 
 def known_codes(store: Store, codebook: Codebook) -> CodeIndex:
     """The codebook's codes plus codes created in the store by imports (``origin`` not codebook)."""
-    codes = [KnownCode(c.id, c.name, c.parent_id, c.codable) for c in codebook.codes]
+    codes = [
+        KnownCode(c.id, c.name, c.parent_id, c.codable, aliases=c.aliases) for c in codebook.codes
+    ]
     codes += [
         KnownCode(c.id, c.name, c.parent_id, c.codable, c.origin)
         for c in store_codes.imported_codes(store)

@@ -4,16 +4,28 @@ Every coding of the source codes, human and machine, moves onto the target
 (:func:`themegrid.store.codings.merge_codings` says what happens where a coder
 already decided on the target). The run's summary names the codes, so
 ``codebook unmerge RUN`` puts every coding the run changed back from the
-history. The codebook files are not edited: the summary says which source codes
-to remove from them (else the machine may suggest them again).
+history.
+
+The codebook files say what the store says: each source code defined in them is
+removed from its file and every source's id and name become ``aliases`` of the
+target (:mod:`themegrid.codebook.edit`; other lines and comments untouched), so
+labels naming a merged code still find the target and the machine no longer
+suggests it. The merged codes are retired (inactive) in the store. The files are
+written atomically once the store has committed; the run's summary keeps each
+file's text before and after, and the undo writes the "before" text back to every
+file still as the merge left it (a file edited since is left alone, its pre-merge
+text saved beside it as ``_before_merge_<run>_<file>``).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+from themegrid.atomic import atomic_path
 from themegrid.codebook import Codebook
+from themegrid.codebook.edit import FileEdit, plan_merge_edits
 from themegrid.errors import MergeError
 from themegrid.exchange.labels import known_codes
 from themegrid.store import codes as store_codes
@@ -33,13 +45,15 @@ class MergeSummary:
     moved: int
     combined: int
     retired: int
-    in_codebook: tuple[str, ...]  # source codes still defined in codebook files
+    in_codebook: tuple[str, ...]  # source codes that were defined in codebook files
+    files_edited: tuple[str, ...] = ()  # codebook files rewritten (sources out, aliases in)
 
     def to_dict(self) -> dict[str, object]:
         return {
             **self.__dict__,
             "sources": list(self.sources),
             "in_codebook": list(self.in_codebook),
+            "files_edited": list(self.files_edited),
         }
 
 
@@ -49,13 +63,27 @@ class UnmergeSummary:
     undone_run: int
     restored: int
     left: tuple[int, ...]  # coding ids changed again after the merge, left as they are
+    files_restored: tuple[str, ...] = ()
+    files_left: tuple[str, ...] = ()  # edited since the merge: pre-merge text saved beside them
 
     def to_dict(self) -> dict[str, object]:
-        return {**self.__dict__, "left": list(self.left)}
+        return {
+            **self.__dict__,
+            "left": list(self.left),
+            "files_restored": list(self.files_restored),
+            "files_left": list(self.files_left),
+        }
 
 
-def merge_codes(store: Store, codebook: Codebook, sources: list[str], target: str) -> MergeSummary:
-    """Move every coding of ``sources`` onto ``target`` in one run (see module doc)."""
+def merge_codes(
+    store: Store,
+    codebook: Codebook,
+    sources: list[str],
+    target: str,
+    codebook_dir: Path | None = None,
+) -> MergeSummary:
+    """Move every coding of ``sources`` onto ``target`` in one run, and edit the codebook
+    files in ``codebook_dir`` to match (see module doc)."""
     if not target.strip():
         raise MergeError("name the code that remains with --into TARGET")
     index = known_codes(store, codebook)
@@ -87,11 +115,15 @@ def merge_codes(store: Store, codebook: Codebook, sources: list[str], target: st
         raise MergeError(f"{into} is both a source and the target; leave it out of the sources")
     if not ids:
         raise MergeError("name at least one code to merge, e.g. codebook merge a b --into c")
+    names = {c.id: c.name for c in store_codes.all_codes(store)}
+    edits = plan_merge_edits(codebook_dir, codebook, ids, into, names) if codebook_dir else []
+    root = codebook_dir.resolve() if codebook_dir else None
     with store.transaction():
         run_id = start_run(store, COMMAND, codebook)
         counts = store_codings.merge_codings(
             store, ids, into, run_id=run_id, at=now(), note=f"merged into {into} in run {run_id}"
         )
+        retired_codes = store_codes.set_active(store, ids, False)
         summary = MergeSummary(
             run_id,
             tuple(ids),
@@ -100,13 +132,44 @@ def merge_codes(store: Store, codebook: Codebook, sources: list[str], target: st
             counts.combined,
             counts.retired,
             tuple(i for i in ids if i in codebook),
+            tuple(str(e.path.relative_to(root)) for e in edits) if root else (),
         )
-        finish_run(store, run_id, summary.to_dict())
+        finish_run(
+            store,
+            run_id,
+            {
+                **summary.to_dict(),
+                "codes_retired": retired_codes,
+                "codebook_edits": [
+                    {"file": str(e.path.relative_to(root)), "before": e.before, "after": e.after}
+                    for e in edits
+                ]
+                if root
+                else [],
+            },
+        )
+    # Written once the store has committed, like every import's codebook file.
+    _write_files(edits, run_id)
     return summary
 
 
-def unmerge(store: Store, run_id: int) -> UnmergeSummary:
-    """Undo the merge run ``run_id``: each coding it changed goes back to its earlier state."""
+def _write_files(edits: list[FileEdit], run_id: int) -> None:
+    for edit in edits:
+        try:
+            with atomic_path(edit.path) as tmp:
+                tmp.write_text(edit.after, encoding="utf-8")
+        except OSError as exc:
+            raise MergeError(
+                f"{edit.path}: cannot be written ({exc.strerror}); the store merge (run {run_id}) "
+                f"is committed: fix the file's permissions and undo with "
+                f"'themegrid codebook unmerge {run_id}', then merge again"
+            ) from exc
+
+
+def unmerge(store: Store, run_id: int, codebook_dir: Path | None = None) -> UnmergeSummary:
+    """Undo the merge run ``run_id``: each coding it changed goes back to its earlier state,
+    its retired codes become active again, and the codebook files it edited get their
+    pre-merge text back (see module doc)."""
     record = run_record(store, run_id)
     if record is None or record.command != COMMAND:
         what = "no run" if record is None else f"run {run_id} is '{record.command}'"
@@ -116,11 +179,48 @@ def unmerge(store: Store, run_id: int) -> UnmergeSummary:
     for undo in runs_by_command(store, UNDO_COMMAND):
         if json.loads(undo.summary or "{}").get("undone_run") == run_id:
             raise MergeError(f"run {run_id} was already undone by run {undo.id}")
+    merged = json.loads(record.summary or "{}")
+    edits = merged.get("codebook_edits") or []
+    if edits and codebook_dir is None:
+        raise MergeError(
+            f"run {run_id} edited codebook files; undo it from the project (themegrid codebook "
+            "unmerge) so they are restored too"
+        )
     with store.transaction():
         undo_id = start_run(store, UNDO_COMMAND, None)
         restored, left = store_codings.undo_run_codings(
             store, run_id, undo_run_id=undo_id, at=now()
         )
-        summary = UnmergeSummary(undo_id, run_id, restored, tuple(left))
+        store_codes.set_active(store, merged.get("codes_retired") or [], True)
+        back, kept = _restore_plan(codebook_dir, edits, run_id) if codebook_dir else ([], [])
+        summary = UnmergeSummary(
+            undo_id,
+            run_id,
+            restored,
+            tuple(left),
+            tuple(str(p) for p, _ in back),
+            tuple(str(p) for p, _ in kept),
+        )
         finish_run(store, undo_id, summary.to_dict())
+    for path, text in back + kept:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     return summary
+
+
+def _restore_plan(
+    folder: Path, edits: list[dict[str, str]], run_id: int
+) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """(file, pre-merge text) to write back, and (side file, pre-merge text) for files
+    edited since the merge (left as they are)."""
+    back: list[tuple[Path, str]] = []
+    kept: list[tuple[Path, str]] = []
+    for edit in edits:
+        path = folder / edit["file"]
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == edit["after"]:
+            back.append((path, edit["before"]))
+        elif current != edit["before"]:
+            side = path.with_name(f"_before_merge_{run_id}_{path.name}")
+            kept.append((side, edit["before"]))
+    return back, kept

@@ -72,6 +72,20 @@ def sync_codebook(store: Store, codebook: Codebook) -> None:
     )
 
 
+def set_active(store: Store, ids: Sequence[str], active: bool) -> list[str]:
+    """Mark codes active or inactive; the ids whose flag changed (``codebook merge`` retires
+    merged codes so label matching stops offering them, its undo brings them back)."""
+    changed = []
+    for code_id in ids:
+        cur = store.conn.execute(
+            "UPDATE codes SET active = ? WHERE id = ? AND active != ?",
+            (int(active), code_id, int(active)),
+        )
+        if cur.rowcount:
+            changed.append(code_id)
+    return changed
+
+
 def code_ids(store: Store) -> set[str]:
     """Every code id in the store, active or not, whatever its origin."""
     return {r[0] for r in store.conn.execute("SELECT id FROM codes")}
