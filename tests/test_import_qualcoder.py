@@ -105,3 +105,13 @@ def test_an_unknown_schema_version_is_named(tmp_path: Path) -> None:
     sqlite3.connect(other).executescript("CREATE TABLE t (a);")
     with pytest.raises(ForeignProjectError, match="not a QualCoder project"):
         plan_qualcoder(other)
+
+
+def test_a_fresh_template_project_gets_the_projects_codes(tmp_path: Path) -> None:
+    project, _ = init_project(tmp_path / "proj")  # the packaged template, untouched
+    template_ids = {c.id for c in load_codebook(project.codebook_dir).codes}
+    summary = import_qualcoder(project, make_project(tmp_path / "study.qda"))
+    assert summary.imported.template_replaced
+    assert any("untouched template" in line for line in summary.lines())
+    ids = {c.id for c in load_codebook(project.codebook_dir).codes}
+    assert "barriers.resources.money" in ids and not (template_ids - {"barriers"}) & ids

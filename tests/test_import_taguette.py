@@ -155,3 +155,29 @@ def test_the_real_taguette_project(tmp_path: Path) -> None:
     with Store(project.store_path) as store:
         assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == links
         assert store.scalar("SELECT COUNT(*) FROM documents") == documents
+
+
+def test_a_fresh_template_project_gets_the_files_codes_not_the_examples(tmp_path: Path) -> None:
+    project, _ = init_project(tmp_path / "proj")  # the packaged template, untouched
+    template = load_codebook(project.codebook_dir)
+    summary = import_taguette(project, make_db(tmp_path / "t.sqlite3"))
+    assert summary.imported.template_replaced
+    assert any("untouched template" in line for line in summary.lines())
+    book = load_codebook(project.codebook_dir)
+    assert {c.id for c in book.codes} == {"talk", "barriers", "barriers.money", "barriers.people"}
+    examples = {c.id for c in template.codes} - {"barriers"}  # 'barriers' is also a tag path
+    assert examples and not examples & {c.id for c in book.codes}
+    with Store(project.store_path) as store:
+        active = {r[0] for r in store.query("SELECT id FROM codes WHERE active = 1")}
+    assert active == {c.id for c in book.codes}
+
+
+def test_an_edited_codebook_is_never_replaced(tmp_path: Path) -> None:
+    project, _ = init_project(tmp_path / "proj")
+    main = project.codebook_dir / "codebook.yaml"
+    main.write_text(main.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    before = main.read_bytes()
+    summary = import_taguette(project, make_db(tmp_path / "t.sqlite3"))
+    assert not summary.imported.template_replaced and main.read_bytes() == before
+    book = load_codebook(project.codebook_dir)
+    assert "barriers.funding" in book and "barriers.money" in book

@@ -14,6 +14,7 @@ files the researcher put there and re-ingesting them would duplicate them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 import yaml
 
 from themegrid.codebook import Codebook, codebook_files, load_codebook
+from themegrid.codebook import files as template_files
 from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
@@ -92,6 +94,7 @@ class ImportSummary:
     coders: tuple[str, ...]
     skipped: tuple[str, ...]
     run_id: int | None
+    template_replaced: bool = False  # the untouched template codebook was emptied
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +108,7 @@ class ImportSummary:
             "coders": list(self.coders),
             "skipped": list(self.skipped),
             "run_id": self.run_id,
+            "template_replaced": self.template_replaced,
         }
 
     def lines(self) -> list[str]:
@@ -128,6 +132,12 @@ class ImportSummary:
                 f"  codings: {self.codings} human accepted codings on {self.segments} segments"
                 + (f" by {', '.join(self.coders)}" if self.coders else "")
             )
+        if self.template_replaced:
+            out.append(
+                "  The codebook was still the untouched template: its example codes were removed "
+                f"({template_files.TEMPLATE_NAME} now holds only the header), so only the "
+                "imported codes are scored and exported."
+            )
         for reason in self.skipped:
             out.append(f"  skipped: {reason}")
         if self.codes_added:
@@ -138,10 +148,22 @@ class ImportSummary:
 
 
 def apply_import(project: Project, plan: ImportPlan, *, coder_prefix: str = "") -> ImportSummary:
-    """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing."""
+    """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing.
+
+    A project whose codebook is still the untouched template gets its example codes
+    removed (the template replaced by the empty codebook) when the file brings codes of
+    its own; an edited codebook is never changed, only extended by the imported file.
+    """
     codebook = _current_codebook(project)
+    replacing = (
+        codebook is not None
+        and bool(plan.codes)
+        and template_files.is_untouched_template(project.codebook_dir)
+    )
+    if replacing and codebook is not None:
+        codebook = dataclasses.replace(codebook, codes=())
     with project.open_store() as store:
-        return _Writer(project, store, codebook, plan, coder_prefix).run()
+        return _Writer(project, store, codebook, plan, coder_prefix, replacing).run()
 
 
 def _current_codebook(project: Project) -> Codebook | None:
@@ -164,9 +186,11 @@ class _Writer:
         codebook: Codebook | None,
         plan: ImportPlan,
         coder_prefix: str,
+        replacing_template: bool = False,
     ) -> None:
         self.project, self.store, self.codebook, self.plan = project, store, codebook, plan
         self.coder_prefix = coder_prefix
+        self.replacing_template = replacing_template
         self.skipped = list(plan.skipped)
 
     # --- checks ---------------------------------------------------------------------------
@@ -306,23 +330,33 @@ class _Writer:
                 coders=tuple(sorted(coders)),
                 skipped=tuple(self.skipped),
                 run_id=run_id,
+                template_replaced=self.replacing_template,
             )
+            if self.replacing_template:
+                store_codes.sync_codebook(self.store, book)  # the template's codes retire
             store_runs.finish_run(self.store, run_id, summary.to_dict(), codebook=book)
         # Written only once the codes are committed: a kill before COMMIT leaves neither.
+        if self.replacing_template:
+            template_files.replace_template(self.project.codebook_dir)
         if yaml_path is not None and yaml_text is not None:
             write_output(yaml_path, yaml_text.encode("utf-8"))
         return summary
 
     def _codebook_with(self, yaml_path: Path | None, yaml_text: str | None) -> Codebook:
         """The project's codebook as it will be with the imported file, read from a copy."""
-        if yaml_path is None or yaml_text is None:
+        if (yaml_path is None or yaml_text is None) and not self.replacing_template:
             return self.project.load_codebook()
         with tempfile.TemporaryDirectory(prefix="themegrid-import-") as tmp:
             folder = Path(tmp)
             if self.project.codebook_dir.is_dir():
                 for file in codebook_files(self.project.codebook_dir):
                     shutil.copyfile(file, folder / file.name)
-            (folder / yaml_path.name).write_text(yaml_text, encoding="utf-8")
+            if self.replacing_template:
+                (folder / template_files.TEMPLATE_NAME).write_text(
+                    template_files.EMPTY_CODEBOOK, encoding="utf-8"
+                )
+            if yaml_path is not None and yaml_text is not None:
+                (folder / yaml_path.name).write_text(yaml_text, encoding="utf-8")
             return load_codebook(folder)
 
     def _insert_codes(
