@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import sqlite3
 from pathlib import Path
 
@@ -21,23 +23,41 @@ DEVDATA = Path(
     "SERDIF_P2_ThematicAnalysis.sqlite3"
 )
 
-# The tables of Taguette's schema (revision 09c662cd9483) that an import reads.
+# Taguette's schema at revision 09c662cd9483 (Taguette 1.x), as in the devdata project's file:
+# the tables, columns, keys and constraints an import reads.
 SCHEMA = """
-CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL,
-  created DATETIME NOT NULL);
-CREATE TABLE project_members (project_id INTEGER, user_login TEXT, privileges TEXT);
-CREATE TABLE documents (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL,
-  filename TEXT NOT NULL, created DATETIME NOT NULL, project_id INTEGER NOT NULL,
-  text_direction TEXT NOT NULL, contents TEXT NOT NULL);
-CREATE TABLE commands (id INTEGER PRIMARY KEY, date DATETIME NOT NULL, user_login TEXT NOT NULL,
-  project_id INTEGER NOT NULL, document_id INTEGER, payload TEXT NOT NULL);
-CREATE TABLE tags (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, path TEXT NOT NULL,
-  description TEXT NOT NULL);
-CREATE TABLE highlights (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL,
-  start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL, snippet TEXT NOT NULL);
-CREATE TABLE highlight_tags (highlight_id INTEGER NOT NULL, tag_id INTEGER NOT NULL);
-CREATE TABLE alembic_version (version_num TEXT NOT NULL);
+CREATE TABLE users (login VARCHAR(30) NOT NULL, created DATETIME NOT NULL,
+  hashed_password VARCHAR(120), password_set_date DATETIME, language VARCHAR(10),
+  email VARCHAR(256), email_sent DATETIME, CONSTRAINT pk_users PRIMARY KEY (login));
+CREATE TABLE projects (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL,
+  description TEXT NOT NULL, created DATETIME NOT NULL);
+CREATE TABLE project_members (project_id INTEGER NOT NULL, user_login VARCHAR(30) NOT NULL,
+  privileges VARCHAR(11) NOT NULL, CONSTRAINT pk_project_members PRIMARY KEY (project_id, user_login),
+  FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE,
+  FOREIGN KEY(user_login) REFERENCES users (login) ON DELETE CASCADE ON UPDATE CASCADE);
+CREATE TABLE documents (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(200) NOT NULL,
+  description TEXT NOT NULL, filename VARCHAR(200) NOT NULL, created DATETIME NOT NULL,
+  project_id INTEGER NOT NULL, text_direction VARCHAR(13) NOT NULL, contents TEXT NOT NULL,
+  FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE);
+CREATE TABLE commands (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, date DATETIME NOT NULL,
+  user_login VARCHAR(30) NOT NULL, project_id INTEGER NOT NULL, document_id INTEGER,
+  payload TEXT NOT NULL, FOREIGN KEY(user_login) REFERENCES users (login) ON UPDATE CASCADE,
+  FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE);
+CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL,
+  path VARCHAR(200) NOT NULL, description TEXT NOT NULL,
+  CONSTRAINT uq_tags_project_id UNIQUE (project_id, path),
+  FOREIGN KEY(project_id) REFERENCES projects (id) ON DELETE CASCADE);
+CREATE TABLE highlights (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+  document_id INTEGER NOT NULL, start_offset INTEGER NOT NULL, end_offset INTEGER NOT NULL,
+  snippet TEXT NOT NULL, FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE);
+CREATE TABLE highlight_tags (highlight_id INTEGER NOT NULL, tag_id INTEGER NOT NULL,
+  CONSTRAINT pk_highlight_tags PRIMARY KEY (highlight_id, tag_id),
+  FOREIGN KEY(highlight_id) REFERENCES highlights (id) ON DELETE CASCADE,
+  FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE);
+CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL,
+  CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 INSERT INTO alembic_version VALUES ('09c662cd9483');
+INSERT INTO users (login, created) VALUES ('ana', '2022-01-01'), ('ben', '2022-01-01');
 INSERT INTO projects VALUES (1, 'Pilot', '', '2022-01-01');
 INSERT INTO project_members VALUES (1, 'ana', 'ADMIN'), (1, 'ben', 'ADMIN');
 """
@@ -138,6 +158,55 @@ def test_a_file_that_is_not_a_taguette_database(tmp_path: Path) -> None:
     assert result.exit_code == 1
 
 
+def counted_in_file(db: Path) -> tuple[dict[int, str], int]:
+    """Straight from the file with sqlite3: each tagged highlight's quote (its snippet without
+    tags and entities) and the number of highlight-tag links."""
+    src = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+    quotes = {
+        hid: html.unescape(re.sub(r"<[^>]*>", "", snippet))
+        for hid, snippet in src.execute(
+            "SELECT id, snippet FROM highlights WHERE id IN (SELECT highlight_id FROM highlight_tags)"
+        )
+    }
+    links = src.execute("SELECT COUNT(*) FROM highlight_tags").fetchone()[0]
+    src.close()
+    return quotes, links
+
+
+def counted_in_store(store: Store) -> tuple[dict[int, set[str]], int]:
+    """From the store: the segment texts each Taguette highlight's codings sit on (the coding
+    reason names its highlights), and the number of highlight-tag links those codings carry."""
+    quotes: dict[int, set[str]] = {}
+    links = 0
+    for text, reason in store.query(
+        "SELECT s.text, c.reason FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " WHERE c.source = 'human'"
+    ):
+        for hid in re.findall(r"Taguette highlight (\d+)", reason):
+            quotes.setdefault(int(hid), set()).add(text)
+            links += 1
+    return quotes, links
+
+
+def test_highlights_and_tag_links_in_the_store_equal_the_files(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "t.sqlite3")
+    conn = sqlite3.connect(db)  # a third highlight on the same span as the second, another tag
+    start, end = byte_span(TEXT, "budget & staff")
+    conn.execute("INSERT INTO highlights VALUES (3, 1, ?, ?, 'budget &amp; staff')", (start, end))
+    conn.execute("INSERT INTO highlight_tags VALUES (3, 1)")
+    conn.commit()
+    conn.close()
+    project, _ = init_project(tmp_path / "proj", empty_codebook=True)
+    import_taguette(project, db)
+    quotes, links = counted_in_file(db)
+    assert len(quotes) == 3 and links == 4
+    with Store(project.store_path) as store:
+        stored, stored_links = counted_in_store(store)
+        assert store.scalar("SELECT COUNT(*) FROM segments") == 2  # one span, one segment
+    assert stored_links == links
+    assert stored == {hid: {quote} for hid, quote in quotes.items()}
+
+
 @pytest.mark.skipif(
     not DEVDATA.exists(), reason="../shared/devdata (the real Taguette project) is absent"
 )
@@ -152,9 +221,18 @@ def test_the_real_taguette_project(tmp_path: Path) -> None:
     documents = src.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     src.close()
     assert summary.highlights == highlights and summary.quotes_matching == highlights
+    quotes, file_links = counted_in_file(DEVDATA)
     with Store(project.store_path) as store:
         assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == links
         assert store.scalar("SELECT COUNT(*) FROM documents") == documents
+        stored, stored_links = counted_in_store(store)
+    assert stored_links == file_links == links
+    assert len(stored) == len(quotes)  # every tagged highlight, by its id
+    untagged = highlights - len(quotes)  # the file has highlights without a tag: listed, not coded
+    assert not untagged or f"{untagged} highlight(s) without a tag" in "".join(
+        summary.imported.skipped
+    )
+    assert stored == {hid: {quote} for hid, quote in quotes.items()}  # every quote identical
 
 
 def test_a_fresh_template_project_gets_the_files_codes_not_the_examples(tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ def plan_qualcoder(path: Path | str) -> tuple[ImportPlan, int, int, str]:
                 ct.start,
                 ct.end,
                 ((code_guids[ct.code_id], ct.owner or None),),
+                f"QualCoder coded text {ct.id}",
             )
         )
     sources = tuple(

@@ -150,6 +150,7 @@ def plan_taguette(path: Path | str) -> tuple[ImportPlan, list[QuoteCheck]]:
                     check.start,
                     check.end,
                     tuple((tag_guids[t], user) for t in h.tag_ids if t in tag_guids),
+                    f"Taguette highlight {h.id}",
                 )
             )
         notes = (f"Taguette description: {doc.description}",) if doc.description else ()

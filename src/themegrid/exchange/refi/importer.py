@@ -55,6 +55,9 @@ class Selection:
     start: int
     end: int
     codings: tuple[tuple[str, str | None], ...]  # (code GUID, user GUID or None)
+    #: How the source tool names this stretch ("Taguette highlight 12"); kept in each
+    #: coding's reason, so every highlight can be traced and counted in the store.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -253,9 +256,12 @@ class _Writer:
             return None
         return self.coder_prefix + name
 
-    def _codings(self, ids: Mapping[str, str]) -> dict[tuple[str, int, int], set[tuple[str, str]]]:
-        """(source GUID, start, end) -> {(code id, coder)}; unknown codes and machine rows skipped."""
-        out: dict[tuple[str, int, int], set[tuple[str, str]]] = {}
+    def _codings(
+        self, ids: Mapping[str, str]
+    ) -> dict[tuple[str, int, int], dict[tuple[str, str], list[str]]]:
+        """(source GUID, start, end) -> {(code id, coder): selection labels}; unknown codes and
+        machine rows skipped."""
+        out: dict[tuple[str, int, int], dict[tuple[str, str], list[str]]] = {}
         unknown = machine = 0
         for source in self.plan.sources:
             for sel in source.selections:
@@ -267,9 +273,11 @@ class _Writer:
                     if coder is None:
                         machine += 1
                         continue
-                    out.setdefault((source.guid, sel.start, sel.end), set()).add(
-                        (ids[code_ref], coder)
+                    labels = out.setdefault((source.guid, sel.start, sel.end), {}).setdefault(
+                        (ids[code_ref], coder), []
                     )
+                    if sel.label:
+                        labels.append(sel.label)
         if unknown:
             self.skipped.append(
                 f"{unknown} coding(s) refer to a code the file's codebook does not define"
@@ -289,7 +297,7 @@ class _Writer:
         matched: tuple[str, ...],
         yaml_path: Path | None,
         documents: list[tuple[SourceText, str]],
-        codings: dict[tuple[str, int, int], set[tuple[str, str]]],
+        codings: dict[tuple[str, int, int], dict[tuple[str, str], list[str]]],
     ) -> ImportSummary:
         started = now()
         n_segments = n_codings = 0
@@ -313,8 +321,8 @@ class _Writer:
                     seg_id = imported_segment_id(source.guid, *sel)
                     self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
                     n_segments += 1
-                    for code_id, coder in sorted(pairs):
-                        self._insert_coding(conn, seg_id, code_id, coder, run_id)
+                    for (code_id, coder), labels in sorted(pairs.items()):
+                        self._insert_coding(conn, seg_id, code_id, coder, run_id, labels)
                         coders.add(coder)
                         n_codings += 1
             yaml_text = self._yaml(ids, new_codes) if yaml_path is not None else None
@@ -410,16 +418,17 @@ class _Writer:
             self.store, [segs_store.NewSegment(seg_id, doc_id, seq, start, end, text[start:end])]
         )
 
-    def _insert_coding(self, conn: Any, seg_id: str, code_id: str, coder: str, run_id: int) -> None:
+    def _insert_coding(
+        self, conn: Any, seg_id: str, code_id: str, coder: str, run_id: int, labels: list[str]
+    ) -> None:
         stamp = now()
+        reason = f"imported from {Path(self.plan.file).name}"
+        if labels:
+            reason += f" ({', '.join(labels)})"
         store_codings.record_human_codings(
             self.store,
             coder,
-            [
-                store_codings.HumanDecision(
-                    seg_id, code_id, "accepted", f"imported from {Path(self.plan.file).name}"
-                )
-            ],
+            [store_codings.HumanDecision(seg_id, code_id, "accepted", reason)],
             run_id=run_id,
             at=stamp,
         )
