@@ -8,10 +8,16 @@ Two repairs make the text usable:
   the line break). Without evidence the text is left as it is.
 * pypdf rarely emits blank lines, so a paragraph break is inferred after a
   line that ends a sentence and is clearly shorter than the page's full lines.
+
+A margin column of numbers (MAXQDA prints paragraph numbers beside the text) comes
+out of pypdf as one block of lines ``1``, ``2``, ``3`` ... at the end (or start) of the
+page; a block of at least :data:`NUMBER_COLUMN_MIN` lines that each hold only a number,
+counting up by one, is dropped and the repair noted.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from typing import Any
@@ -24,12 +30,30 @@ from themegrid.read.text import document_from_text
 _HYPHEN_RE = re.compile(r"(\w*[^\W\d_])-[ \t]*\n[ \t]*([^\W\d_A-Z]\w*)")
 _WORD_RE = re.compile(r"\w+(?:-\w+)*")
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", ")")
+#: The fewest lines of counting numbers taken for a margin column, not for text.
+NUMBER_COLUMN_MIN = 5
 
 
 @register(".pdf")
 def read_pdf(request: ReadRequest) -> RawDocument:
     reader = _open(request)
     pages = [tabs_as_spaces(_page_text(request, page)) for page in reader.pages]
+    dropped = [without_number_column(p) for p in pages]
+    pages = [p for p, _ in dropped]
+    numbers = sum(n for _, n in dropped)
+    notes = (
+        [
+            f"removed a margin column of {numbers} paragraph numbers on "
+            f"{sum(1 for _, n in dropped if n)} page(s)"
+        ]
+        if numbers
+        else []
+    )
+    pages, headers, repeats = without_page_furniture(pages)
+    if headers:
+        notes.append(f"removed {headers} page header(s) of the form 'page/pages'")
+    if repeats:
+        notes.append(f"removed {repeats} line(s) repeated at the top of the next page")
     if not any(p.strip() for p in pages):
         raise InputFileError(
             request.display_path,
@@ -38,7 +62,55 @@ def read_pdf(request: ReadRequest) -> RawDocument:
         )
     text = "".join(_page_with_breaks(p.replace("\r\n", "\n")) for p in pages if p.strip())
     text = text.replace("\u00ad\n", "").replace("\u00ad", "")
-    return document_from_text(request, repair_hyphenation(text), "pdf")
+    return document_from_text(request, repair_hyphenation(text), "pdf", notes)
+
+
+def without_page_furniture(pages: list[str]) -> tuple[list[str], int, int]:
+    """Pages without a first line ``i/n`` (page i of n), and without the first lines that
+    repeat the previous page's last lines word for word (MAXQDA's PDF export repeats the
+    start of a paragraph cut by the page break); how many headers and repeated lines were
+    dropped."""
+    out: list[str] = []
+    headers = repeats = 0
+    for i, page in enumerate(pages):
+        lines = page.split("\n")
+        first = next((k for k, line in enumerate(lines) if line.strip()), None)
+        if first is not None and lines[first].strip() == f"{i + 1}/{len(pages)}":
+            del lines[first]
+            headers += 1
+        if out:
+            before = [line.strip() for line in out[-1].split("\n") if line.strip()]
+            where = [k for k, line in enumerate(lines) if line.strip()]
+            now = [lines[k].strip() for k in where]
+            for n in range(min(len(before), len(now), 20), 0, -1):
+                if before[-n:] == now[:n] and sum(len(t.split()) for t in now[:n]) >= 5:
+                    del lines[: where[n - 1] + 1]
+                    repeats += n
+                    break
+        out.append("\n".join(lines))
+    return out, headers, repeats
+
+
+def without_number_column(page: str) -> tuple[str, int]:
+    """The page without a block of counting-number lines at its end or start (a margin
+    column of paragraph numbers), and how many numbers were dropped."""
+    lines = page.split("\n")
+    dropped = 0
+    for from_end in (True, False):
+        seq = list(reversed(lines)) if from_end else lines
+        i = 0
+        while i < len(seq) and not seq[i].strip():
+            i += 1
+        run = i
+        while run < len(seq) and seq[run].strip().isdigit():
+            run += 1
+        values = [int(v.strip()) for v in seq[i:run]]
+        counting = all(b == a + (-1 if from_end else 1) for a, b in itertools.pairwise(values))
+        if len(values) >= NUMBER_COLUMN_MIN and counting:
+            seq = seq[run:]
+            lines = list(reversed(seq)) if from_end else seq
+            dropped += len(values)
+    return "\n".join(lines), dropped
 
 
 def _open(request: ReadRequest) -> Any:
