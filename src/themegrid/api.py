@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from themegrid.exchange.coded import ImportSummary as CodedImportSummary
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.qualcoder import QualcoderSummary
+    from themegrid.exchange.quotes import QuotesSummary
     from themegrid.exchange.refi import ImportSummary as RefiImportSummary
     from themegrid.exchange.refi import QdcExport, QdpxExport
     from themegrid.exchange.review import ExportSummary, ReviewImportSummary
@@ -385,6 +386,17 @@ def import_qualcoder(
     from themegrid.exchange.qualcoder import import_qualcoder as run_import
 
     return run_import(project_of(project), path, coder_prefix=coder_prefix)
+
+
+def import_quotes(
+    project: ProjectLike, file: Path | str, *, coder: str, add_codes: bool = False
+) -> QuotesSummary:
+    """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents."""
+    from themegrid.exchange.quotes import import_quotes as run_import
+
+    proj = project_of(project)
+    _need_store(proj)
+    return run_import(proj, file, coder=coder, add_codes=add_codes)
 
 
 def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:

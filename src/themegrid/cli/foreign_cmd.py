@@ -66,3 +66,39 @@ def import_qualcoder_cmd(
         return
     for line in summary.lines():
         typer.echo(line)
+
+
+@import_app.command("quotes")
+def import_quotes_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A coded-quotes table: MAXQDA's Coded Segments export (.pdf, .xlsx or .csv).",
+            metavar="FILE",
+        ),
+    ],
+    coder: Annotated[
+        str, typer.Option("--coder", help="Whose codings these are.", show_default=False)
+    ],
+    project: ProjectOpt = Path("."),
+    add_codes: Annotated[
+        bool,
+        typer.Option(
+            "--add-codes", help="Create unknown codes (written to codebook/imported_<coder>.yaml)."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import coded quotes (Document name, Code, Segment) into documents already ingested.
+
+    Each quote is found in its document's text and keeps its exact offsets; a quote
+    found nowhere, or more than once, is listed and left out, never guessed.
+    """
+    from themegrid.api import import_quotes
+
+    summary = import_quotes(project, file, coder=coder, add_codes=add_codes)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    for line in summary.lines():
+        typer.echo(line)

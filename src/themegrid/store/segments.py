@@ -289,6 +289,17 @@ def segments_of_document(store: Store, doc_id: int) -> list[StoredSegment]:
     ]
 
 
+def active_spans(store: Store, doc_id: int) -> list[tuple[str, int, int]]:
+    """(id, start, end) of a document's active segments, in order."""
+    return [
+        (r[0], int(r[1]), int(r[2]))
+        for r in store.query(
+            'SELECT id, start, "end" FROM segments WHERE document_id = ? AND active = 1 ORDER BY seq',
+            (doc_id,),
+        )
+    ]
+
+
 def active_turns(store: Store, doc_id: int) -> list[Turn]:
     """A document's active segments in order."""
     return [

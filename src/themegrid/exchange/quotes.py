@@ -1,0 +1,369 @@
+"""Coded quotes: a table of document, code and quote, anchored in documents already ingested.
+
+QDA tools export their coding as such a table; MAXQDA's "Coded Segments" export has
+the columns *Document name*, *Code* (a path, ``Parent > Child``) and *Segment* (the
+coded text). ``themegrid import quotes FILE --coder NAME`` reads it from a PDF
+(each text piece goes to the column whose header it stands under; wrapped lines
+continue the row above)
+or from ``.xlsx``/``.csv`` through the one table reader.
+
+Each row's document is found by name among the project's documents (``P4`` names
+``P4.pdf``); its quote is searched in that document's stored text, comparing with runs
+of whitespace as one space and a line-break hyphen ("pre- computed") as the hyphen
+alone, because the export wraps lines where the transcript does not. A quote found
+exactly once gets its exact character offsets; one found nowhere, or more than once,
+is listed and left out, never guessed. The coding lands on every segment the quote
+overlaps, as a human accepted coding by the coder whose span is the part of the
+quote inside that segment (two quotes of one code in one segment: one coding covering
+both). All writes are one transaction; ``--add-codes`` creates unknown codes (their
+path's parents as groupings) and writes them to ``codebook/imported_<coder>.yaml``,
+replacing an untouched template codebook as ``import-coded`` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from themegrid.codebook.files import is_untouched_template
+from themegrid.errors import InputFileError, MissingDependency, Problem, ValidationError
+from themegrid.exchange.coded.codes import create_code
+from themegrid.exchange.coded.outputs import write_outputs
+from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
+from themegrid.project import Project
+from themegrid.read.table import read_table
+from themegrid.store import codes as store_codes
+from themegrid.store import codings as store_codings
+from themegrid.store import documents as docs_store
+from themegrid.store import segments as segs_store
+from themegrid.store.backup import backup_before
+from themegrid.store.connection import now
+from themegrid.store.runs import finish_run, start_run
+
+COMMAND = "import quotes"
+#: The columns of a coded-quotes table (MAXQDA's names), matched ignoring case.
+COLUMNS = ("Document name", "Code", "Segment")
+#: How many left-out quotes a summary names before "and N more".
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class QuoteRow:
+    number: int  # the table row (PDF: the n-th row of the table)
+    document: str
+    code: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class QuotesSummary:
+    file: str
+    coder: str
+    rows: int
+    quotes_found: int  # rows whose quote was found exactly once in their document
+    codings: int
+    segments: int
+    documents: tuple[str, ...]
+    codes_added: tuple[str, ...]
+    not_found: tuple[str, ...]  # "row N (document): why", every left-out row
+    codebook_file: str | None
+    template_replaced: bool
+    run_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.__dict__,
+            "documents": list(self.documents),
+            "codes_added": list(self.codes_added),
+            "not_found": list(self.not_found),
+        }
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Imported {self.file} as {self.coder}'s codings (run {self.run_id}):",
+            f"  {self.rows} coded quote(s); {self.quotes_found} found exactly once in their "
+            f"document's text, {len(self.not_found)} left out (listed below, not guessed)",
+            f"  {self.codings} human accepted coding(s) on {self.segments} segment(s) of "
+            f"{len(self.documents)} document(s), each with the quote's exact offsets",
+        ]
+        if self.codes_added:
+            out.append(
+                f"  codes: {len(self.codes_added)} added to {self.codebook_file} (no cues yet)"
+            )
+        if self.template_replaced:
+            out.append(
+                "  The codebook was still the untouched template: its example codes were removed."
+            )
+        out += [f"  left out: {r}" for r in self.not_found[:SHOWN]]
+        if len(self.not_found) > SHOWN:
+            out.append(f"  ... and {len(self.not_found) - SHOWN} more")
+        return out
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_quote_rows(path: Path) -> list[QuoteRow]:
+    """The rows of a coded-quotes table (PDF, .xlsx or .csv)."""
+    if path.suffix.lower() == ".pdf":
+        return _pdf_rows(path)
+    table = read_table(path)
+    wanted = [norm(c) for c in COLUMNS]
+    have = [norm(h) for h in table.header]
+    missing = [c for c, w in zip(COLUMNS, wanted, strict=True) if w not in have]
+    if missing:
+        raise InputFileError(
+            str(path),
+            f"has no column {', '.join(repr(m) for m in missing)} (columns: "
+            f"{', '.join(table.header)}); export MAXQDA's Coded Segments with these columns",
+        )
+    at = [have.index(w) for w in wanted]
+    return [
+        QuoteRow(number, cells[at[0]].strip(), cells[at[1]].strip(), cells[at[2]])
+        for number, cells in table.rows
+        if cells[at[2]].strip()
+    ]
+
+
+def _pdf_rows(path: Path) -> list[QuoteRow]:
+    """The table's rows from the PDF's text pieces and where they stand: a piece under
+    the *Document name* header starts a row, one under *Code* or *Segment* continues
+    that cell of the row above (wrapped lines)."""
+    try:
+        import pypdf
+    except ImportError as exc:
+        raise MissingDependency("Reading coded quotes from .pdf", "pypdf", "pdf") from exc
+    pieces: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            pieces.append((tm[4] * cm[0] + cm[4], text))
+
+    try:
+        reader = pypdf.PdfReader(str(path))
+        for page in reader.pages:
+            page.extract_text(visitor_text=visit)
+    except Exception as exc:
+        raise InputFileError(
+            str(path), f"is not a readable PDF ({type(exc).__name__}); re-export it"
+        ) from exc
+    names = [p.strip() for _, p in pieces]
+    head = next(
+        (i for i in range(len(names) - 2) if names[i : i + 3] == list(COLUMNS)),
+        None,
+    )
+    if head is None:
+        raise InputFileError(
+            str(path),
+            "has no table with the columns 'Document name', 'Code' and 'Segment'; export "
+            "MAXQDA's Coded Segments table (or pass it as .xlsx)",
+        )
+    code_x, seg_x = pieces[head + 1][0], pieces[head + 2][0]
+    rows: list[list[str]] = []  # [document, code, quote pieces...]
+    for x, text in pieces[head + 3 :]:
+        if x < code_x - 2:
+            rows.append([text.strip(), ""])
+        elif not rows:
+            continue
+        elif x < seg_x - 2:
+            rows[-1][1] += " " + text
+        else:
+            rows[-1].append(text)
+    return [
+        QuoteRow(n, r[0], " ".join(r[1].split()), "\n".join(p.strip() for p in r[2:]))
+        for n, r in enumerate(rows, 1)
+    ]
+
+
+# --- anchoring -----------------------------------------------------------------------------
+
+
+def _keyed(text: str) -> tuple[str, list[int]]:
+    """``text`` with whitespace runs as one space and none after a hyphen, and the
+    offset in ``text`` of each character kept."""
+    out: list[str] = []
+    pos: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            if out and out[-1] != "-" and j < n:
+                out.append(" ")
+                pos.append(i)
+            i = j
+            continue
+        out.append(text[i])
+        pos.append(i)
+        i += 1
+    return "".join(out), pos
+
+
+def anchor(text: str | tuple[str, list[int]], quote: str) -> tuple[int, int] | str:
+    """The quote's (start, end) in ``text`` (or in its :func:`_keyed` form), or why it has none."""
+    key, pos = _keyed(text) if isinstance(text, str) else text
+    want, _ = _keyed(quote)
+    if not want:
+        return "the quote is empty"
+    at = key.find(want)
+    if at < 0:
+        return "its quote is not in the document's text"
+    again = key.find(want, at + 1)
+    if again >= 0:
+        return f"its quote occurs {key.count(want)} times in the document; which one is unknown"
+    return pos[at], pos[at + len(want) - 1] + 1
+
+
+# --- importing -----------------------------------------------------------------------------
+
+
+def import_quotes(
+    project: Project, path: Path | str, *, coder: str, add_codes: bool = False
+) -> QuotesSummary:
+    """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc)."""
+    path = Path(path)
+    coder = check_coder(coder)
+    rows = read_quote_rows(path)
+    if not rows:
+        raise InputFileError(str(path), "has no coded quotes; check that it is the right export")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    codebook = project.load_codebook()
+    replacing = add_codes and is_untouched_template(project.codebook_dir)
+    if replacing:
+        codebook = dataclasses.replace(codebook, codes=())
+    with project.open_store() as store:
+        stored = {
+            key: d.path
+            for d in docs_store.list_documents(store)
+            if d.status == "present"
+            for key in {norm(d.path), norm(Path(d.path).name), norm(Path(d.path).stem)}
+        }
+        unknown = [r for r in rows if norm(r.document) not in stored]
+        if unknown:
+            names = sorted({r.document for r in unknown})
+            raise InputFileError(
+                str(path),
+                f"row {unknown[0].number}: document {names[0]!r}"
+                + (f" (and {len(names) - 1} other name(s))" if len(names) > 1 else "")
+                + " is not in the project; put it in corpus/ and run 'themegrid ingest' first",
+            )
+        backup_before(store, COMMAND)
+        with store.transaction():
+            index = known_codes(store, codebook)
+            created: list[KnownCode] = []
+            code_of: dict[str, str] = {}
+            problems: list[Problem] = []
+            for row in rows:
+                if row.code in code_of:
+                    continue
+                res = index.resolve(row.code)
+                if res.code_id is None and add_codes and not res.problem:
+                    created += create_code(index, row.code)
+                    res = index.resolve(row.code)
+                if res.code_id is None:
+                    hint = "" if add_codes else "; pass --add-codes to create it"
+                    problems.append(
+                        Problem(
+                            (res.problem or f"unknown code {row.code!r}") + hint,
+                            str(path),
+                            None,
+                            f"row {row.number}",
+                        )
+                    )
+                    code_of[row.code] = ""
+                else:
+                    code_of[row.code] = res.code_id
+            if problems:
+                raise ValidationError(problems, "no quote was imported")
+            run_id = start_run(store, COMMAND, codebook, input_hashes={str(path): digest})
+            store_codes.sync_codebook(store, codebook)
+            store_codes.add_codes(
+                store,
+                [
+                    store_codes.NewCode(c.id, c.name, c.parent_id, c.codable, "import")
+                    for c in created
+                ],
+            )
+            spans: dict[tuple[str, str], tuple[int, int, list[int]]] = {}
+            seen: set[str] = set()
+            documents: set[str] = set()
+            not_found: list[str] = []
+            found = 0
+            texts: dict[str, tuple[int, tuple[str, list[int]], list[tuple[str, int, int]]]] = {}
+            for row in rows:
+                doc_path = stored[norm(row.document)]
+                if doc_path not in texts:
+                    doc = docs_store.document_by_path(store, doc_path)
+                    assert doc is not None  # listed above, in this transaction
+                    texts[doc_path] = (
+                        doc.id,
+                        _keyed(doc.text),
+                        segs_store.active_spans(store, doc.id),
+                    )
+                _, keyed, segments = texts[doc_path]
+                where = anchor(keyed, row.quote)
+                if isinstance(where, str):
+                    not_found.append(f"row {row.number} ({row.document}): {where}")
+                    continue
+                found += 1
+                start, end = where
+                documents.add(doc_path)
+                seen.update(s for s, _, _ in segments)
+                for seg, s_start, s_end in segments:
+                    lo, hi = max(start, s_start), min(end, s_end)
+                    if lo >= hi:
+                        continue
+                    key = (seg, code_of[row.code])
+                    if key in spans:
+                        a, b, numbers = spans[key]
+                        spans[key] = (min(a, lo), max(b, hi), [*numbers, row.number])
+                    else:
+                        spans[key] = (lo, hi, [row.number])
+            stamp = now()
+            store_codings.record_human_codings(
+                store,
+                coder,
+                [
+                    store_codings.HumanDecision(
+                        seg,
+                        code,
+                        "accepted",
+                        f"imported from {path.name} row(s) {', '.join(map(str, numbers))}",
+                        span_start=a,
+                        span_end=b,
+                    )
+                    for (seg, code), (a, b, numbers) in spans.items()
+                ],
+                run_id=run_id,
+                at=stamp,
+            )
+            segs_store.mark_seen(store, sorted(seen), coder, "quotes", at=stamp)
+            summary = QuotesSummary(
+                file=str(path),
+                coder=coder,
+                rows=len(rows),
+                quotes_found=found,
+                codings=len(spans),
+                segments=len({seg for seg, _ in spans}),
+                documents=tuple(sorted(documents)),
+                codes_added=tuple(c.id for c in created),
+                not_found=tuple(not_found),
+                codebook_file=None,
+                template_replaced=replacing and bool(created),
+                run_id=run_id,
+            )
+            finish_run(store, run_id, summary.to_dict())
+    # The codebook file is written once the codes are committed (as import-coded does).
+    written = write_outputs(
+        coder,
+        created,
+        [],
+        codebook_dir=project.codebook_dir,
+        report_dir=None,
+        empty_template=replacing,
+        source=path.name,
+    )
+    return dataclasses.replace(summary, codebook_file=written.codebook_file)
