@@ -23,6 +23,7 @@ from pathlib import Path
 
 from themegrid.errors import ThemegridError
 from themegrid.exchange.coded import Layout, import_coded
+from themegrid.exchange.quotes import import_quotes
 from themegrid.exchange.taguette import import_taguette
 from themegrid.pipeline.ingest import ingest
 from themegrid.project import Project, init_project
@@ -157,10 +158,25 @@ def by_suffix(*patterns: str) -> Callable[[Path, Project, Outcome], None]:
     return run
 
 
+def pdpilot(root: Path, project: Project, out: Outcome) -> None:
+    """The MAXQDA transcripts, then their Coded Segments export anchored in them."""
+    results = root / "results"
+    ingest_files(project, sorted((results / "transcripts").glob("*.pdf")), out)
+    table = results / "coded-segments.pdf"
+    summary = import_quotes(project, table, coder="pdpilot authors", add_codes=True)
+    out.files += 1
+    out.notes.append(
+        f"coded-segments.pdf: {summary.rows} rows, {summary.quotes_found} quotes found exactly "
+        f"once in their transcript, {len(summary.not_found)} left out; {summary.codings} "
+        f"codings on {summary.segments} segments; {len(summary.codes_added)} codes"
+    )
+    out.errors += list(summary.not_found)
+
+
 SETS: dict[str, Callable[[Path, Project, Outcome], None]] = {
     "napire2018_coded_survey": napire,
     "ncd_federal_education_reports": by_suffix("markdown/*.md", "pdf_docx/*"),
-    "pdpilot_maxqda_interviews": by_suffix("results/transcripts/*.pdf"),
+    "pdpilot_maxqda_interviews": pdpilot,
     "podcast_transcript_formats": by_suffix("example.*"),
     "qabstracts_two_coder_irr": qabstracts,
     "serdif_usability_taguette": serdif,
