@@ -95,6 +95,24 @@ def _code_infos(store: Store, codebook: Codebook) -> dict[str, CodeInfo]:
     return out
 
 
+_NOT_CASE = ("note", "source")  # metadata columns that describe a file, not its case
+
+
+def _pick_code(infos: dict[str, CodeInfo], code_id: str, query: str) -> str | None:
+    """The codable code a quick-add names: its id, else the first whose name or id
+    contains the typed text (codebook order)."""
+    codable = [c for c in infos.values() if c.codable]
+    if code_id:
+        return code_id if any(c.id == code_id for c in codable) else None
+    q = query.strip().casefold()
+    if not q:
+        return None
+    for c in codable:
+        if q in (c.id.casefold(), c.name.casefold()):
+            return c.id
+    return next((c.id for c in codable if q in c.name.casefold() or q in c.id.casefold()), None)
+
+
 def _case_of(attributes: dict[str, Any], path: str) -> str:
     value = attributes.get("state") or attributes.get("case")
     return str(value) if value else path
@@ -197,6 +215,11 @@ class Workspace:
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
         ctx.setdefault("coder", _coder(request) or "")
         ctx.setdefault("codes", self.codes())
+        ctx.setdefault(
+            "code_memos", self.writer.read(partial(memos_store.memos_by_target, kind="code"))
+        )
+        query = f"?{request.url.query}" if request.url.query else ""
+        ctx.setdefault("here", request.url.path + query)
         html = self.env.get_template(template).render(**ctx)
         return HTMLResponse(html, status_code=status)
 
@@ -221,6 +244,11 @@ def _need_coder(request: Request) -> Response | None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/coder?" + urlencode({"next": back}), status_code=303)
     return None
+
+
+def _local(url: str) -> str:
+    """``url`` if it is a path on this server (never another site), else ""."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else ""
 
 
 def _busy(ws: Workspace, request: Request, exc: StoreBusy) -> Response:
@@ -301,10 +329,17 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
             rows.append((t, render_turn(t, spans, info), cs))
         memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
+        on_passages = ws.writer.read(lambda s: memos_store.passage_memos(s, doc_id))
+        by_turn: dict[str, list[memos_store.Memo]] = defaultdict(list)
+        for pm in on_passages:
+            if pm.active:
+                by_turn[pm.segment_id].append(pm.memo)
         return ws.page(
             request,
             "reader.html",
             memos=memos,
+            turn_memos=by_turn,
+            retired_memos=[pm for pm in on_passages if not pm.active],
             doc=doc,
             rows=rows,
             show_rejected=show_rejected,
@@ -342,18 +377,31 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
         form = await request.form()
         kind, target, text = (str(form.get(k, "")) for k in ("kind", "target", "text"))
-        if kind != "document" or not text.strip():
-            return PlainTextResponse("400: a memo needs a document and some text", 400)
-        doc_id = int(target) if target.isdigit() else -1
-        if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
-            return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+        if kind not in memos_store.KINDS or not text.strip():
+            return PlainTextResponse(
+                "400: a memo is on a document, a code or a passage, and needs some text", 400
+            )
+        if kind == "document":
+            doc_id = int(target) if target.isdigit() else -1
+            if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
+                return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+            back = f"/doc/{doc_id}#memos"
+        elif kind == "segment":
+            seg_doc = ws.writer.read(lambda s: workspace.segment_document(s, target))
+            if seg_doc is None:
+                return PlainTextResponse(f"400: no passage (segment) {target!r}", status_code=400)
+            back = f"/doc/{seg_doc}#seg-{target}"
+        else:
+            if target not in ws.codes():
+                return PlainTextResponse(f"400: {target!r} is not a code id", status_code=400)
+            back = (_local(str(form.get("next", ""))) or "/codebook") + f"#code-{target}"
         try:
             ws.writer.write(
                 lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now())
             )
         except StoreBusy as exc:
             return _busy(ws, request, exc)
-        return RedirectResponse(f"/doc/{doc_id}#memos", status_code=303)
+        return RedirectResponse(back, status_code=303)
 
     async def remove(request: Request) -> Response:
         coder = _coder(request)
@@ -373,21 +421,42 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return _busy(ws, request, exc)
         return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
 
-    def _queue_items(code: str, doc: str) -> list[ReviewItem]:
+    def _queue_items(code: str, doc: str, attr: str) -> tuple[list[ReviewItem], list[str]]:
+        """The pending suggestions the filters keep, in review-sheet order, and the
+        ``key=value`` case attributes found on all pending suggestions (for the filter)."""
         items = ws.writer.read(lambda s: pending_suggestions(s, ws.codebook))
+        found = sorted(
+            {f"{k}={v}" for i in items for k, v in i.attributes.items() if k not in _NOT_CASE}
+        )
+        key, _, value = attr.partition("=")
         items = [
-            i for i in items if (not code or i.code_id == code) and (not doc or i.document == doc)
+            i
+            for i in items
+            if (not code or i.code_id == code)
+            and (not doc or i.document == doc)
+            and (not attr or i.attributes.get(key) == value)
         ]
-        return review_order(items)
+        return review_order(items), found
 
     def _queue_ctx(
-        request: Request, code: str, doc: str, i: int, message: str = ""
+        request: Request, code: str, doc: str, attr: str, i: int, message: str = ""
     ) -> dict[str, Any]:
-        items = _queue_items(code, doc)
+        items, attrs = _queue_items(code, doc, attr)
         i = max(0, min(i, len(items) - 1)) if items else 0
         item = items[i] if items else None
         progress = ws.writer.read(workspace.document_progress)
         docs = sorted(d.path for d in progress)
+        here: list[codings_store.DocumentCoding] = []
+        item_memos: list[memos_store.Memo] = []
+        if item is not None:
+            seg = item.segment_id
+            item_memos = ws.writer.read(lambda s: memos_store.memos_on(s, "segment", seg))
+            doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
+            if doc_id is not None:
+                found = ws.writer.read(partial(codings_store.document_codings, document_id=doc_id))
+                here = [
+                    c for c in found if c.segment_id == seg and c.source == "human" and c.counts
+                ]
         return {
             "doc_ids": {d.path: d.id for d in progress},
             "item": item,
@@ -395,8 +464,12 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             "n": len(items),
             "code": code,
             "doc": doc,
+            "attr": attr,
+            "attrs": attrs,
             "docs": docs,
             "message": message,
+            "item_memos": item_memos,
+            "item_human": here,
             "cue": highlight_cue(item.text, item.reason) if item else "",
         }
 
@@ -404,9 +477,19 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if (r := _need_coder(request)) is not None:
             return r
         q = request.query_params
-        ctx = _queue_ctx(request, q.get("code", ""), q.get("doc", ""), int(q.get("i", "0") or 0))
+        code, doc, attr = (q.get(k, "") for k in ("code", "doc", "attr"))
+        ctx = _queue_ctx(request, code, doc, attr, int(q.get("i", "0") or 0))
         template = "queue_item.html" if request.headers.get("hx-request") else "queue.html"
         return ws.page(request, template, **ctx)
+
+    def _after_decision(request: Request, form: Any, message: str) -> Response:
+        code, doc, attr = (str(form.get(f"q_{k}", "")) for k in ("code", "doc", "attr"))
+        i = int(str(form.get("i", "0")) or 0)
+        if request.headers.get("hx-request"):
+            ctx = _queue_ctx(request, code, doc, attr, i, message=message)
+            return ws.page(request, "queue_item.html", **ctx)
+        query = {"code": code, "doc": doc, "attr": attr, "i": i}
+        return RedirectResponse("/queue?" + urlencode(query), status_code=303)
 
     async def decide(request: Request) -> Response:
         coder = _coder(request)
@@ -421,14 +504,28 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             ws.writer.write(lambda s: decisions.decide(s, coder, seg, code, status))
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
-        qcode, qdoc = str(form.get("q_code", "")), str(form.get("q_doc", ""))
-        i = int(str(form.get("i", "0")) or 0)
-        if request.headers.get("hx-request"):
-            ctx = _queue_ctx(request, qcode, qdoc, i, message=f"{status}: {code}")
-            return ws.page(request, "queue_item.html", **ctx)
-        return RedirectResponse(
-            "/queue?" + urlencode({"code": qcode, "doc": qdoc, "i": i}), status_code=303
-        )
+        return _after_decision(request, form, f"{status}: {code}")
+
+    async def add_code(request: Request) -> Response:
+        """The queue's quick add: ``coder`` codes the turn under review with another code."""
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        seg = str(form.get("segment_id", ""))
+        infos = ws.codes()
+        code = _pick_code(infos, str(form.get("code_id", "")), str(form.get("code_query", "")))
+        if code is None:
+            return PlainTextResponse(
+                "400: no codable code matches; type part of a code's name or id", status_code=400
+            )
+        if ws.writer.read(lambda s: workspace.segment_document(s, seg)) is None:
+            return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
+        try:
+            ws.writer.write(lambda s: decisions.add_code(s, coder, seg, code))
+        except StoreBusy as exc:
+            return PlainTextResponse(f"503: {exc}", status_code=503)
+        return _after_decision(request, form, f"added: {infos[code].name}")
 
     def _matrix_data() -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
         docs = {d.id: d for d in ws.writer.read(workspace.document_progress)}
@@ -506,6 +603,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/memo", add_memo, methods=["POST"]),
         Route("/queue", queue),
         Route("/decide", decide, methods=["POST"]),
+        Route("/add-code", add_code, methods=["POST"]),
         Route("/matrix", matrix),
         Route("/matrix/cell", matrix_cell),
         Route("/codebook", codebook_page),

@@ -25,6 +25,7 @@ T = TypeVar("T")
 REASONS = {"accepted": "accepted in the browser", "rejected": "rejected in the browser"}
 SPAN_REASON = "coded in the browser"
 REMOVED_REASON = "removed in the browser"
+ADDED_REASON = "added in the browser review queue"
 
 
 class Writer:
@@ -67,6 +68,13 @@ def remove(store: Store, coder: str, segment_id: str, code_id: str) -> dict[str,
     return apply_decisions(store, [decision], {segment_id}, coder, None)
 
 
+def add_code(store: Store, coder: str, segment_id: str, code_id: str) -> dict[str, int]:
+    """``coder`` codes a whole segment with ``code_id`` from the review queue (an added code,
+    as a review sheet's added-code column is stored)."""
+    decision = Decision(segment_id, code_id, "accepted", ADDED_REASON, "", 0)
+    return apply_decisions(store, [decision], {segment_id}, coder, None)
+
+
 def code_span(
     store: Store, coder: str, document_id: int, start: int, end: int, code_id: str
 ) -> str:
@@ -78,4 +86,4 @@ def code_span(
     return decision.segment_id
 
 
-__all__ = ["REASONS", "Writer", "code_span", "decide", "remove"]
+__all__ = ["REASONS", "Writer", "add_code", "code_span", "decide", "remove"]
