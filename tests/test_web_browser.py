@@ -6,8 +6,10 @@ Debian's ``chromium`` package) and skip where it or Playwright is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +47,10 @@ SCRIPT_TEXT = (
     "Respondent: <script>window.__pwned = 1; document.title = 'pwned'</script>"
     ' <img src=x onerror="window.__pwned = 2"> Our budget was cut twice.\n'
 )
-SHOTS = Path(__file__).resolve().parents[1] / "benchmarks" / "_work" / "screenshots"
+# Screenshots of the reader, the queue and the matrix, to look at (never committed).
+SHOTS = Path(
+    os.environ.get("THEMEGRID_SCREENSHOTS", Path(tempfile.gettempdir()) / "themegrid-shots")
+)
 
 # About 40 s in all (a coded copy of the bundled example, a browser): run by
 # `make test-all` and by .ci/run after `make test`; `make test` runs tests/test_web.py.

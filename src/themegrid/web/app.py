@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
+from html import escape as _esc
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def _case_of(attributes: dict[str, Any], path: str) -> str:
 
 def _piece(text: str, marks: list[codings_store.DocumentCoding], info: dict[str, CodeInfo]) -> str:
     if not marks:
-        return str(escape(text))
+        return _esc(text)
     first = marks[0]
     css = info[first.code_id].css if first.code_id in info else "code-x"
     kinds = {"human" if m.source == "human" else "machine" for m in marks}
@@ -145,7 +146,7 @@ def render_turn(
 ) -> Markup:
     """The turn's text, HTML-escaped, with each span coding as a ``<mark>`` of its code's colour."""
     if not spans:
-        return Markup(escape(turn.text))
+        return Markup(_esc(turn.text))
     cuts = {0, len(turn.text)}
     for s in spans:
         assert s.span_start is not None and s.span_end is not None
@@ -165,6 +166,70 @@ def render_turn(
         ]
         out.append(_piece(turn.text[a:b], covering, info))
     return Markup("".join(out))
+
+
+def render_article(
+    turn: workspace.ReaderTurn,
+    text_html: Markup,
+    codings: list[codings_store.DocumentCoding],
+    memos: list[memos_store.Memo],
+    info: dict[str, CodeInfo],
+    me: str | None,
+    csrf_input: str,
+) -> str:
+    """One turn of the reader as HTML: speaker, text with its marks, memos, codings (each
+    with its reason on hover or focus, and a remove button on the reader's own codings).
+
+    Written out here rather than in the template: a 2,000-turn transcript renders
+    several times faster this way. Every value from data goes through ``_esc``.
+    """
+    tid = _esc(turn.id)
+    out = [
+        f'<article class="turn{" interviewer" if turn.is_interviewer else ""}" id="seg-{tid}">'
+        '<div class="speaker">'
+        f"{'<span class=tag>interviewer</span> ' if turn.is_interviewer else ''}"
+        f"{_esc(turn.speaker or '')}</div>"
+        f'<div class="text" data-start="{turn.start}" data-end="{turn.end}">{text_html}</div>'
+    ]
+    if memos:
+        out.append('<div class="memos passage-memos">')
+        for m in memos:
+            out.append(
+                f'<blockquote class="memo"><p>{_esc(m.text)}</p><footer>memo · {_esc(m.coder)},'
+                f" {_esc(m.created_at[:16])}</footer></blockquote>"
+            )
+        out.append("</div>")
+    if codings:
+        out.append('<ul class="codings">')
+        for c in codings:
+            ci = info.get(c.code_id)
+            css = ci.css if ci else ""
+            kind = "human" if c.source == "human" else "machine"
+            who = (
+                f"{_esc(c.coder)} · {_esc(c.status)}"
+                if c.source == "human"
+                else f"suggested ({_esc(c.source)})"
+            )
+            if c.span_start is not None:
+                who += f" · passage {c.span_start}–{c.span_end}"
+            reason = _esc(c.reason)
+            out.append(
+                f'<li class="coding {css} {kind} {_esc(c.status)}" tabindex="0" title="{reason}">'
+                f'<span class="swatch {css}"></span>{_esc(ci.name if ci else c.code_id)}'
+                f' <small>{who}</small> <span class="reason">{reason}</span>'
+            )
+            if c.source == "human" and c.coder == me and c.status == "accepted":
+                out.append(
+                    f'<form method="post" action="/remove" class="inline">{csrf_input}'
+                    f'<input type="hidden" name="segment_id" value="{tid}">'
+                    f'<input type="hidden" name="code_id" value="{_esc(c.code_id)}">'
+                    '<button type="submit" class="remove" title="remove my coding">remove</button>'
+                    "</form>"
+                )
+            out.append("</li>")
+        out.append("</ul>")
+    out.append("</article>\n")
+    return "".join(out)
 
 
 def highlight_cue(text: str, reason: str) -> Markup:
@@ -204,6 +269,8 @@ class Workspace:
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
+        for template in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(template)  # compiled now, not on a researcher's first visit
 
     @property
     def store(self) -> Store:
@@ -214,7 +281,8 @@ class Workspace:
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
         ctx.setdefault("coder", _coder(request) or "")
-        ctx.setdefault("codes", self.codes())
+        if "codes" not in ctx:
+            ctx["codes"] = self.codes()
         ctx.setdefault(
             "code_memos", self.writer.read(partial(memos_store.memos_by_target, kind="code"))
         )
@@ -323,27 +391,32 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             if c.source != "human" and not c.counts:
                 continue  # a machine guess a human decided on shows as the human's decision
             by_seg[c.segment_id].append(c)
-        rows = []
-        for t in turns:
-            cs = by_seg.get(t.id, [])
-            spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
-            rows.append((t, render_turn(t, spans, info), cs))
         memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
         on_passages = ws.writer.read(lambda s: memos_store.passage_memos(s, doc_id))
         by_turn: dict[str, list[memos_store.Memo]] = defaultdict(list)
         for pm in on_passages:
             if pm.active:
                 by_turn[pm.segment_id].append(pm.memo)
+        me = _coder(request)
+        csrf_input = f'<input type="hidden" name="{CSRF_FIELD}" value="{_esc(ws.secrets.csrf)}">'
+        articles = []
+        for t in turns:
+            cs = by_seg.get(t.id, [])
+            spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
+            articles.append(
+                render_article(
+                    t, render_turn(t, spans, info), cs, by_turn.get(t.id, []), info, me, csrf_input
+                )
+            )
         return ws.page(
             request,
             "reader.html",
+            codes=info,
             memos=memos,
-            turn_memos=by_turn,
             retired_memos=[pm for pm in on_passages if not pm.active],
             doc=doc,
-            rows=rows,
+            turns_html=Markup("".join(articles)),
             show_rejected=show_rejected,
-            me=_coder(request),
             error=request.query_params.get("error", ""),
         )
 
@@ -412,7 +485,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
         if doc_id is None:
             return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
-        mine = ws.writer.read(lambda s: codings_store.human_codings(s, coder))
+        mine = ws.writer.read(lambda s: codings_store.human_codings(s, coder, [seg]))
         if (seg, code) not in mine:
             return PlainTextResponse("400: you can remove only your own codings", 400)
         try:
@@ -616,4 +689,4 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
     return app
 
 
-__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_turn"]
+__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_article", "render_turn"]
