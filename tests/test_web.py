@@ -517,3 +517,28 @@ def test_reader_counts_the_coding_the_store_counts(served: Served) -> None:
                 expected = eff is not None and eff.status == "suggested"
             assert c.counts == expected, c
     assert checked[True] >= 2 and checked[False] >= 1  # both sides of the rule were seen
+
+
+def test_agreement_view_puts_two_coders_disagreements_side_by_side(served: Served) -> None:
+    ana, bo = served.client("Ana"), served.client("Bo")
+    assert 'id="agreement-none"' in ana.get("/agreement").text  # nobody has decided yet
+    csrf = served.secrets.csrf
+    pending = codings_store.pending_suggestions(served.store)
+    same, differ = pending[0], pending[1]
+    for who in (ana, bo):
+        who.post("/decide", data={"segment_id": same.segment_id, "code_id": same.code_id,
+                                  "decision": "accepted", "csrf": csrf})  # fmt: skip
+    ana.post("/decide", data={"segment_id": differ.segment_id, "code_id": differ.code_id,
+                              "decision": "accepted", "csrf": csrf})  # fmt: skip
+    bo.post("/decide", data={"segment_id": differ.segment_id, "code_id": differ.code_id,
+                             "decision": "rejected", "csrf": csrf})  # fmt: skip
+    html = ana.get("/agreement", params={"a": "Ana", "b": "Bo"}).text
+    table = html[html.index('id="disagreements"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", table, flags=re.S)
+    assert len(rows) == 1  # the passage they agree on is not listed
+    cells = rows[0].split("<td>")
+    name = served.app.state.workspace.codes()[differ.code_id].name
+    assert name in cells[1] and name not in cells[2]  # only Ana applied it
+    assert f"#seg-{differ.segment_id}" in rows[0]
+    assert "2 segment(s) both have seen" in html

@@ -655,6 +655,32 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             passages.append({"doc": d, "turn": t, "text": text, "coding": c})
         return ws.page(request, "matrix_cell.html", code=code, case=case, passages=passages)
 
+    async def agreement_page(request: Request) -> Response:
+        """Two coders side by side on the segments both have seen: figures per code, then
+        each passage where one applied a code the other did not."""
+        if (r := _need_coder(request)) is not None:
+            return r
+        from themegrid.aggregate import agreement  # numpy: only when the page is asked for
+
+        known = ws.writer.read(agreement.known_coders)
+        a = request.query_params.get("a") or (known[0] if known else "")
+        b = request.query_params.get("b") or next((k for k in known if k != a), "")
+        ctx: dict[str, Any] = {"known": known, "a": a, "b": b, "report": None, "rows": []}
+        if a in known and b in known and a != b:
+            report = ws.writer.read(lambda s: agreement.compute_agreement(s, [a, b]))
+            by_seg: dict[str, dict[str, Any]] = {}
+            for d in report.disagreements:
+                row = by_seg.setdefault(
+                    d.segment_id,
+                    {"d": d, "a": [], "b": [], "doc_id": None},
+                )
+                row["a" if a in d.applied_by else "b"].append(d.code_id)
+            docs = {p.path: p.id for p in ws.writer.read(workspace.document_progress)}
+            for row in by_seg.values():
+                row["doc_id"] = docs.get(row["d"].document)
+            ctx.update(report=report, rows=list(by_seg.values()))
+        return ws.page(request, "agreement.html", **ctx)
+
     async def codebook_page(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
@@ -679,6 +705,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/add-code", add_code, methods=["POST"]),
         Route("/matrix", matrix),
         Route("/matrix/cell", matrix_cell),
+        Route("/agreement", agreement_page),
         Route("/codebook", codebook_page),
         Route("/codes.css", codes_css),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
