@@ -400,6 +400,8 @@ def test_memo_on_a_selected_passage(browser: Any, site: tuple[Served, str]) -> N
     page.click("#passage-memo-save")
     page.locator(f"#seg-{turn.id} blockquote.memo").wait_for()
     assert "Check this against the district plan." in page.inner_text(f"#seg-{turn.id}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "reader_memo.png"))
     with _fresh(served.store.path) as s:
         rows = [tuple(r) for r in s.query("SELECT target_kind, target_id, coder FROM memos")]
     assert rows == [("segment", turn.id, "Mia Memo")]

@@ -623,9 +623,13 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         for key, found in cells.items():
             conf = len({f["segment_id"] for f in found if f["coding"].status == "accepted"})
             unrev = len({f["segment_id"] for f in found if f["coding"].status == "suggested"})
-            top = max(top, conf + unrev)
+            top = max(top, conf)
             table[key] = (conf, unrev, 0)
-        heat = {k: (v[0], v[1], min(5, (v[0] + v[1]) * 5 // top)) for k, v in table.items()}
+        # The colour shows what humans confirmed only: a machine guess is never a finding.
+        heat = {
+            k: (v[0], v[1], 0 if v[0] == 0 else max(1, min(5, v[0] * 5 // top)))
+            for k, v in table.items()
+        }
         return ws.page(request, "matrix.html", cases=cases, heat=heat)
 
     async def matrix_cell(request: Request) -> Response:
