@@ -7,6 +7,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,6 +170,35 @@ def test_a_passage_across_two_turns_is_refused(served: Served) -> None:
     )
     assert "not inside one turn" in r.text
     assert _human_rows(served) == []
+
+
+def test_a_second_passage_with_the_same_code_in_one_turn_is_refused(served: Served) -> None:
+    """One coding per coder, code and turn: a second passage would silently replace the first."""
+    c = served.client()
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    csrf = served.secrets.csrf
+
+    def code(phrase: str, code_id: str = "barriers.staffing") -> Any:
+        start = text.index(phrase)
+        form = {"document_id": doc, "start": start, "end": start + len(phrase), "code_id": code_id}
+        return c.post("/code-span", data={**form, "csrf": csrf})
+
+    code("substitute teachers")
+    r = code("turnover hurt")  # same turn, same code
+    assert "already coded the passage" in r.text and "remove that coding first" in r.text
+    assert code("release time", "barriers.funding").status_code == 200  # another code is fine
+    spans = {(row[1], text[row[5] : row[6]]) for row in _human_rows(served)}
+    assert spans == {
+        ("barriers.staffing", "substitute teachers"),
+        ("barriers.funding", "release time"),
+    }
+    seg = _human_rows(served)[0][0]
+    c.post("/remove", data={"segment_id": seg, "code_id": "barriers.staffing", "csrf": csrf})
+    assert code("turnover hurt").status_code == 200  # after removing, the new passage is taken
+    assert ("barriers.staffing", "turnover hurt", "accepted") in {
+        (row[1], text[row[5] : row[6]], row[3]) for row in _human_rows(served)
+    }
 
 
 def test_remove_your_own_coding_only(served: Served) -> None:

@@ -203,6 +203,8 @@ class HumanCoding:
     status: str
     reason: str
     note: str
+    span_start: int | None = None  # the passage, when the coding is on part of the segment
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,8 +228,8 @@ def human_codings(
     """``coder``'s own decisions, by (segment, code); ``segment_ids`` limits the answer to
     those segments (``None``: every segment), so one decision does not read them all."""
     sql = (
-        "SELECT id, segment_id, code_id, coder, status, reason, note FROM codings"
-        " WHERE source = 'human' AND coder = ?"
+        "SELECT id, segment_id, code_id, coder, status, reason, note, span_start, span_end"
+        " FROM codings WHERE source = 'human' AND coder = ?"
     )
     if segment_ids is None:
         found = store.conn.execute(sql, (coder,)).fetchall()
