@@ -6,8 +6,10 @@ Debian's ``chromium`` package) and skip where it or Playwright is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +47,10 @@ SCRIPT_TEXT = (
     "Respondent: <script>window.__pwned = 1; document.title = 'pwned'</script>"
     ' <img src=x onerror="window.__pwned = 2"> Our budget was cut twice.\n'
 )
-SHOTS = Path(__file__).resolve().parents[1] / "benchmarks" / "_work" / "screenshots"
+# Screenshots of the reader, the queue and the matrix, to look at (never committed).
+SHOTS = Path(
+    os.environ.get("THEMEGRID_SCREENSHOTS", Path(tempfile.gettempdir()) / "themegrid-shots")
+)
 
 # About 40 s in all (a coded copy of the bundled example, a browser): run by
 # `make test-all` and by .ci/run after `make test`; `make test` runs tests/test_web.py.
@@ -321,3 +326,82 @@ def test_a_decision_meeting_a_busy_store_is_kept_and_resent(
             )
         ]
     assert rows == [(*target, "accepted")]
+
+
+def _shown(page: Any) -> tuple[str | None, str | None]:
+    return (
+        page.get_attribute("#decide-form input[name=segment_id]", "value"),
+        page.get_attribute("#decide-form input[name=code_id]", "value"),
+    )
+
+
+def test_add_a_code_in_the_queue_with_a_digit_and_the_quick_filter(
+    browser: Any, site: tuple[Served, str]
+) -> None:
+    served, _ = site
+    page = _open(browser, site, "Dee Digits")
+    page.goto(page.url.rsplit("/", 1)[0] + "/queue")
+    target = _shown(page)
+    codable = [c for c in served.app.state.workspace.codes().values() if c.codable]
+    page.keyboard.press("1")  # the first numbered code
+    page.locator("p.flash", has_text=f"added: {codable[0].name}").wait_for()
+    assert _shown(page) == target  # the suggestion is still there to decide
+    wanted = codable[-1]
+    page.keyboard.press("/")
+    page.keyboard.type(wanted.name[:12])
+    assert page.locator("#code-choices li:not([hidden])").count() >= 1
+    assert page.inner_text("#code-choices li:not([hidden]) kbd.key >> nth=0") == "1"
+    page.keyboard.press("Enter")
+    page.locator("p.flash", has_text="added: ").last.wait_for()
+    with _fresh(served.store.path) as s:
+        for _ in range(50):  # the second add is posted by the page: wait for it to land
+            if s.scalar("SELECT COUNT(*) FROM codings WHERE coder = 'Dee Digits'") == 2:
+                break
+            time.sleep(0.1)
+    with _fresh(served.store.path) as s:
+        rows = [
+            tuple(r)
+            for r in s.query(
+                "SELECT segment_id, code_id, status, reason FROM codings"
+                " WHERE coder = 'Dee Digits' ORDER BY id"
+            )
+        ]
+    first_match = next(
+        c.id for c in codable if wanted.name[:12].strip().lower() in f"{c.name} {c.id}".lower()
+    )
+    added = "added in the browser review queue"
+    assert rows == [
+        (target[0], codable[0].id, "accepted", added),
+        (target[0], first_match, "accepted", added),
+    ]
+    assert _shown(page) == target
+
+
+def test_memo_on_a_selected_passage(browser: Any, site: tuple[Served, str]) -> None:
+    served, _ = site
+    page = _open(browser, site, "Mia Memo")
+    doc = next(
+        d for d in workspace.document_progress(served.store) if d.path.startswith("interviews/nv_")
+    )
+    page.goto(page.url.rsplit("/", 1)[0] + f"/doc/{doc.id}")
+    turn = next(
+        t for t in workspace.reader_turns(served.store, doc.id) if not t.is_interviewer and t.text
+    )
+    page.evaluate(
+        """([id]) => {
+            const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
+            const range = document.createRange(); range.selectNodeContents(box);
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        }""",
+        [turn.id],
+    )
+    page.locator("#passage-memo-save:not([disabled])").wait_for()
+    page.fill("#passage-memo-text", "Check this against the district plan.")
+    page.click("#passage-memo-save")
+    page.locator(f"#seg-{turn.id} blockquote.memo").wait_for()
+    assert "Check this against the district plan." in page.inner_text(f"#seg-{turn.id}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "reader_memo.png"))
+    with _fresh(served.store.path) as s:
+        rows = [tuple(r) for r in s.query("SELECT target_kind, target_id, coder FROM memos")]
+    assert rows == [("segment", turn.id, "Mia Memo")]

@@ -589,7 +589,7 @@ def apply_decisions(
     Decisions equal to the coder's stored ones are counted ``unchanged`` and not rewritten.
     """
     stamp = now()
-    existing = store_codings.human_codings(store, coder)
+    existing = store_codings.human_codings(store, coder, sorted({d.segment_id for d in decisions}))
     counts = {"accepted": 0, "rejected": 0, "added": 0, "unchanged": 0}
     changed = []
     for d in decisions:

@@ -203,6 +203,8 @@ class HumanCoding:
     status: str
     reason: str
     note: str
+    span_start: int | None = None  # the passage, when the coding is on part of the segment
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,18 +222,25 @@ class HumanDecision:
     span_end: int | None = None
 
 
-def human_codings(store: Store, coder: str) -> dict[tuple[str, str], HumanCoding]:
-    """``coder``'s own decisions, by (segment, code)."""
-    return {
-        (r["segment_id"], r["code_id"]): HumanCoding(
-            r["id"], r["segment_id"], r["code_id"], r["coder"], r["status"], r["reason"], r["note"]
-        )
-        for r in store.conn.execute(
-            "SELECT id, segment_id, code_id, coder, status, reason, note FROM codings"
-            " WHERE source = 'human' AND coder = ?",
-            (coder,),
-        )
-    }
+def human_codings(
+    store: Store, coder: str, segment_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], HumanCoding]:
+    """``coder``'s own decisions, by (segment, code); ``segment_ids`` limits the answer to
+    those segments (``None``: every segment), so one decision does not read them all."""
+    sql = (
+        "SELECT id, segment_id, code_id, coder, status, reason, note, span_start, span_end"
+        " FROM codings WHERE source = 'human' AND coder = ?"
+    )
+    if segment_ids is None:
+        found = store.conn.execute(sql, (coder,)).fetchall()
+    else:
+        found = []
+        for chunk in _chunks(list(segment_ids)):
+            marks = ",".join("?" * len(chunk))
+            found += store.conn.execute(
+                f"{sql} AND segment_id IN ({marks})", (coder, *chunk)
+            ).fetchall()
+    return {(r[1], r[2]): HumanCoding(*r) for r in map(tuple, found)}
 
 
 def record_human_codings(
@@ -328,35 +337,40 @@ class DocumentCoding:
 
 
 def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
-    """Every live coding on a document's active segments (not retired), in document order."""
+    """Every live coding on a document's active segments (not retired), in document order.
+
+    ``counts`` follows the rule of the ``effective_codings`` view (the latest human
+    decision on a (segment, code), else its live machine suggestion), worked out
+    from this document's rows alone: the view spans the whole store, which a page
+    of one document need not pay for.
+    """
     rows = store.conn.execute(
         "SELECT c.segment_id, c.code_id, c.source, c.coder, c.status, c.reason, c.span_start,"
-        " c.span_end, e.status AS e_status, e.source AS e_source, e.coder AS e_coder"
+        " c.span_end, c.updated_at, c.id"
         " FROM codings c JOIN segments s ON s.id = c.segment_id"
-        " LEFT JOIN effective_codings e ON e.segment_id = c.segment_id AND e.code_id = c.code_id"
-        " WHERE s.document_id = ? AND s.active = 1 AND c.status != 'retired'"
+        " WHERE s.document_id = ? AND s.active = 1"
         " ORDER BY s.seq, COALESCE(c.span_start, s.start), c.code_id, c.id",
         (document_id,),
-    )
+    ).fetchall()
+    latest: dict[tuple[str, str], tuple[str, int, str]] = {}  # pair -> (updated_at, id, coder)
+    suggested: set[tuple[str, str]] = set()
+    for seg, code, source, coder, status, _r, _s, _e, updated, row_id in rows:
+        if source == "human":
+            key = (updated, row_id, coder)
+            if (seg, code) not in latest or key[:2] > latest[seg, code][:2]:
+                latest[seg, code] = key
+        elif status == "suggested" and source in ("rule", "model"):
+            suggested.add((seg, code))
     out = []
-    for r in rows:
-        if r["source"] == "human":
-            counts = r["e_source"] == "human" and r["e_coder"] == r["coder"]
+    for seg, code, source, coder, status, reason, s0, s1, _u, _i in rows:
+        if status == "retired":
+            continue
+        top = latest.get((seg, code))
+        if source == "human":
+            counts = top is not None and top[2] == coder
         else:
-            counts = r["e_status"] == "suggested"
-        out.append(
-            DocumentCoding(
-                r["segment_id"],
-                r["code_id"],
-                r["source"],
-                r["coder"],
-                r["status"],
-                r["reason"],
-                r["span_start"],
-                r["span_end"],
-                counts,
-            )
-        )
+            counts = top is None and (seg, code) in suggested
+        out.append(DocumentCoding(seg, code, source, coder, status, reason, s0, s1, counts))
     return out
 
 

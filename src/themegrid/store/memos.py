@@ -42,4 +42,48 @@ def memos_on(store: Store, kind: str, target_id: str) -> list[Memo]:
     ]
 
 
-__all__ = ["KINDS", "Memo", "add_memo", "memos_on"]
+@dataclass(frozen=True)
+class PassageMemo:
+    """A memo on a segment of a document, with the segment's text and whether it is active
+    (an edited file can retire the segment; its memos stay and are shown as such)."""
+
+    memo: Memo
+    segment_id: str
+    segment_text: str
+    active: bool
+
+
+def memos_by_target(store: Store, kind: str) -> dict[str, list[Memo]]:
+    """Every memo of one kind (e.g. all memos on codes), by target id, oldest first."""
+    out: dict[str, list[Memo]] = {}
+    for r in store.conn.execute(
+        "SELECT id, target_kind, target_id, coder, text, created_at FROM memos"
+        " WHERE target_kind = ? ORDER BY id",
+        (kind,),
+    ):
+        out.setdefault(r[2], []).append(Memo(*r))
+    return out
+
+
+def passage_memos(store: Store, document_id: int) -> list[PassageMemo]:
+    """The memos on a document's segments, active or not, in document order then oldest first."""
+    return [
+        PassageMemo(Memo(*r[:6]), r[2], r[6], bool(r[7]))
+        for r in store.conn.execute(
+            "SELECT m.id, m.target_kind, m.target_id, m.coder, m.text, m.created_at, s.text,"
+            " s.active FROM memos m JOIN segments s ON s.id = m.target_id"
+            " WHERE m.target_kind = 'segment' AND s.document_id = ? ORDER BY s.seq, m.id",
+            (document_id,),
+        )
+    ]
+
+
+__all__ = [
+    "KINDS",
+    "Memo",
+    "PassageMemo",
+    "add_memo",
+    "memos_by_target",
+    "memos_on",
+    "passage_memos",
+]

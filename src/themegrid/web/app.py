@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
+from html import escape as _esc
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,24 @@ def _code_infos(store: Store, codebook: Codebook) -> dict[str, CodeInfo]:
     return out
 
 
+_NOT_CASE = ("note", "source")  # metadata columns that describe a file, not its case
+
+
+def _pick_code(infos: dict[str, CodeInfo], code_id: str, query: str) -> str | None:
+    """The codable code a quick-add names: its id, else the first whose name or id
+    contains the typed text (codebook order)."""
+    codable = [c for c in infos.values() if c.codable]
+    if code_id:
+        return code_id if any(c.id == code_id for c in codable) else None
+    q = query.strip().casefold()
+    if not q:
+        return None
+    for c in codable:
+        if q in (c.id.casefold(), c.name.casefold()):
+            return c.id
+    return next((c.id for c in codable if q in c.name.casefold() or q in c.id.casefold()), None)
+
+
 def _case_of(attributes: dict[str, Any], path: str) -> str:
     value = attributes.get("state") or attributes.get("case")
     return str(value) if value else path
@@ -105,7 +124,7 @@ def _case_of(attributes: dict[str, Any], path: str) -> str:
 
 def _piece(text: str, marks: list[codings_store.DocumentCoding], info: dict[str, CodeInfo]) -> str:
     if not marks:
-        return str(escape(text))
+        return _esc(text)
     first = marks[0]
     css = info[first.code_id].css if first.code_id in info else "code-x"
     kinds = {"human" if m.source == "human" else "machine" for m in marks}
@@ -127,7 +146,7 @@ def render_turn(
 ) -> Markup:
     """The turn's text, HTML-escaped, with each span coding as a ``<mark>`` of its code's colour."""
     if not spans:
-        return Markup(escape(turn.text))
+        return Markup(_esc(turn.text))
     cuts = {0, len(turn.text)}
     for s in spans:
         assert s.span_start is not None and s.span_end is not None
@@ -147,6 +166,70 @@ def render_turn(
         ]
         out.append(_piece(turn.text[a:b], covering, info))
     return Markup("".join(out))
+
+
+def render_article(
+    turn: workspace.ReaderTurn,
+    text_html: Markup,
+    codings: list[codings_store.DocumentCoding],
+    memos: list[memos_store.Memo],
+    info: dict[str, CodeInfo],
+    me: str | None,
+    csrf_input: str,
+) -> str:
+    """One turn of the reader as HTML: speaker, text with its marks, memos, codings (each
+    with its reason on hover or focus, and a remove button on the reader's own codings).
+
+    Written out here rather than in the template: a 2,000-turn transcript renders
+    several times faster this way. Every value from data goes through ``_esc``.
+    """
+    tid = _esc(turn.id)
+    out = [
+        f'<article class="turn{" interviewer" if turn.is_interviewer else ""}" id="seg-{tid}">'
+        '<div class="speaker">'
+        f"{'<span class=tag>interviewer</span> ' if turn.is_interviewer else ''}"
+        f"{_esc(turn.speaker or '')}</div>"
+        f'<div class="text" data-start="{turn.start}" data-end="{turn.end}">{text_html}</div>'
+    ]
+    if memos:
+        out.append('<div class="memos passage-memos">')
+        for m in memos:
+            out.append(
+                f'<blockquote class="memo"><p>{_esc(m.text)}</p><footer>memo · {_esc(m.coder)},'
+                f" {_esc(m.created_at[:16])}</footer></blockquote>"
+            )
+        out.append("</div>")
+    if codings:
+        out.append('<ul class="codings">')
+        for c in codings:
+            ci = info.get(c.code_id)
+            css = ci.css if ci else ""
+            kind = "human" if c.source == "human" else "machine"
+            who = (
+                f"{_esc(c.coder)} · {_esc(c.status)}"
+                if c.source == "human"
+                else f"suggested ({_esc(c.source)})"
+            )
+            if c.span_start is not None:
+                who += f" · passage {c.span_start}–{c.span_end}"
+            reason = _esc(c.reason)
+            out.append(
+                f'<li class="coding {css} {kind} {_esc(c.status)}" tabindex="0" title="{reason}">'
+                f'<span class="swatch {css}"></span>{_esc(ci.name if ci else c.code_id)}'
+                f' <small>{who}</small> <span class="reason">{reason}</span>'
+            )
+            if c.source == "human" and c.coder == me and c.status == "accepted":
+                out.append(
+                    f'<form method="post" action="/remove" class="inline">{csrf_input}'
+                    f'<input type="hidden" name="segment_id" value="{tid}">'
+                    f'<input type="hidden" name="code_id" value="{_esc(c.code_id)}">'
+                    '<button type="submit" class="remove" title="remove my coding">remove</button>'
+                    "</form>"
+                )
+            out.append("</li>")
+        out.append("</ul>")
+    out.append("</article>\n")
+    return "".join(out)
 
 
 def highlight_cue(text: str, reason: str) -> Markup:
@@ -186,6 +269,8 @@ class Workspace:
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
+        for template in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(template)  # compiled now, not on a researcher's first visit
 
     @property
     def store(self) -> Store:
@@ -196,7 +281,13 @@ class Workspace:
 
     def page(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
         ctx.setdefault("coder", _coder(request) or "")
-        ctx.setdefault("codes", self.codes())
+        if "codes" not in ctx:
+            ctx["codes"] = self.codes()
+        ctx.setdefault(
+            "code_memos", self.writer.read(partial(memos_store.memos_by_target, kind="code"))
+        )
+        query = f"?{request.url.query}" if request.url.query else ""
+        ctx.setdefault("here", request.url.path + query)
         html = self.env.get_template(template).render(**ctx)
         return HTMLResponse(html, status_code=status)
 
@@ -221,6 +312,11 @@ def _need_coder(request: Request) -> Response | None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/coder?" + urlencode({"next": back}), status_code=303)
     return None
+
+
+def _local(url: str) -> str:
+    """``url`` if it is a path on this server (never another site), else ""."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else ""
 
 
 def _busy(ws: Workspace, request: Request, exc: StoreBusy) -> Response:
@@ -295,20 +391,32 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             if c.source != "human" and not c.counts:
                 continue  # a machine guess a human decided on shows as the human's decision
             by_seg[c.segment_id].append(c)
-        rows = []
+        memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
+        on_passages = ws.writer.read(lambda s: memos_store.passage_memos(s, doc_id))
+        by_turn: dict[str, list[memos_store.Memo]] = defaultdict(list)
+        for pm in on_passages:
+            if pm.active:
+                by_turn[pm.segment_id].append(pm.memo)
+        me = _coder(request)
+        csrf_input = f'<input type="hidden" name="{CSRF_FIELD}" value="{_esc(ws.secrets.csrf)}">'
+        articles = []
         for t in turns:
             cs = by_seg.get(t.id, [])
             spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
-            rows.append((t, render_turn(t, spans, info), cs))
-        memos = ws.writer.read(lambda s: memos_store.memos_on(s, "document", str(doc_id)))
+            articles.append(
+                render_article(
+                    t, render_turn(t, spans, info), cs, by_turn.get(t.id, []), info, me, csrf_input
+                )
+            )
         return ws.page(
             request,
             "reader.html",
+            codes=info,
             memos=memos,
+            retired_memos=[pm for pm in on_passages if not pm.active],
             doc=doc,
-            rows=rows,
+            turns_html=Markup("".join(articles)),
             show_rejected=show_rejected,
-            me=_coder(request),
             error=request.query_params.get("error", ""),
         )
 
@@ -342,18 +450,31 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
         form = await request.form()
         kind, target, text = (str(form.get(k, "")) for k in ("kind", "target", "text"))
-        if kind != "document" or not text.strip():
-            return PlainTextResponse("400: a memo needs a document and some text", 400)
-        doc_id = int(target) if target.isdigit() else -1
-        if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
-            return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+        if kind not in memos_store.KINDS or not text.strip():
+            return PlainTextResponse(
+                "400: a memo is on a document, a code or a passage, and needs some text", 400
+            )
+        if kind == "document":
+            doc_id = int(target) if target.isdigit() else -1
+            if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
+                return PlainTextResponse(f"400: no document {target!r}", status_code=400)
+            back = f"/doc/{doc_id}#memos"
+        elif kind == "segment":
+            seg_doc = ws.writer.read(lambda s: workspace.segment_document(s, target))
+            if seg_doc is None:
+                return PlainTextResponse(f"400: no passage (segment) {target!r}", status_code=400)
+            back = f"/doc/{seg_doc}#seg-{target}"
+        else:
+            if target not in ws.codes():
+                return PlainTextResponse(f"400: {target!r} is not a code id", status_code=400)
+            back = (_local(str(form.get("next", ""))) or "/codebook") + f"#code-{target}"
         try:
             ws.writer.write(
                 lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now())
             )
         except StoreBusy as exc:
             return _busy(ws, request, exc)
-        return RedirectResponse(f"/doc/{doc_id}#memos", status_code=303)
+        return RedirectResponse(back, status_code=303)
 
     async def remove(request: Request) -> Response:
         coder = _coder(request)
@@ -364,7 +485,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
         if doc_id is None:
             return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
-        mine = ws.writer.read(lambda s: codings_store.human_codings(s, coder))
+        mine = ws.writer.read(lambda s: codings_store.human_codings(s, coder, [seg]))
         if (seg, code) not in mine:
             return PlainTextResponse("400: you can remove only your own codings", 400)
         try:
@@ -373,21 +494,42 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return _busy(ws, request, exc)
         return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
 
-    def _queue_items(code: str, doc: str) -> list[ReviewItem]:
+    def _queue_items(code: str, doc: str, attr: str) -> tuple[list[ReviewItem], list[str]]:
+        """The pending suggestions the filters keep, in review-sheet order, and the
+        ``key=value`` case attributes found on all pending suggestions (for the filter)."""
         items = ws.writer.read(lambda s: pending_suggestions(s, ws.codebook))
+        found = sorted(
+            {f"{k}={v}" for i in items for k, v in i.attributes.items() if k not in _NOT_CASE}
+        )
+        key, _, value = attr.partition("=")
         items = [
-            i for i in items if (not code or i.code_id == code) and (not doc or i.document == doc)
+            i
+            for i in items
+            if (not code or i.code_id == code)
+            and (not doc or i.document == doc)
+            and (not attr or i.attributes.get(key) == value)
         ]
-        return review_order(items)
+        return review_order(items), found
 
     def _queue_ctx(
-        request: Request, code: str, doc: str, i: int, message: str = ""
+        request: Request, code: str, doc: str, attr: str, i: int, message: str = ""
     ) -> dict[str, Any]:
-        items = _queue_items(code, doc)
+        items, attrs = _queue_items(code, doc, attr)
         i = max(0, min(i, len(items) - 1)) if items else 0
         item = items[i] if items else None
         progress = ws.writer.read(workspace.document_progress)
         docs = sorted(d.path for d in progress)
+        here: list[codings_store.DocumentCoding] = []
+        item_memos: list[memos_store.Memo] = []
+        if item is not None:
+            seg = item.segment_id
+            item_memos = ws.writer.read(lambda s: memos_store.memos_on(s, "segment", seg))
+            doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
+            if doc_id is not None:
+                found = ws.writer.read(partial(codings_store.document_codings, document_id=doc_id))
+                here = [
+                    c for c in found if c.segment_id == seg and c.source == "human" and c.counts
+                ]
         return {
             "doc_ids": {d.path: d.id for d in progress},
             "item": item,
@@ -395,8 +537,12 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             "n": len(items),
             "code": code,
             "doc": doc,
+            "attr": attr,
+            "attrs": attrs,
             "docs": docs,
             "message": message,
+            "item_memos": item_memos,
+            "item_human": here,
             "cue": highlight_cue(item.text, item.reason) if item else "",
         }
 
@@ -404,9 +550,19 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if (r := _need_coder(request)) is not None:
             return r
         q = request.query_params
-        ctx = _queue_ctx(request, q.get("code", ""), q.get("doc", ""), int(q.get("i", "0") or 0))
+        code, doc, attr = (q.get(k, "") for k in ("code", "doc", "attr"))
+        ctx = _queue_ctx(request, code, doc, attr, int(q.get("i", "0") or 0))
         template = "queue_item.html" if request.headers.get("hx-request") else "queue.html"
         return ws.page(request, template, **ctx)
+
+    def _after_decision(request: Request, form: Any, message: str) -> Response:
+        code, doc, attr = (str(form.get(f"q_{k}", "")) for k in ("code", "doc", "attr"))
+        i = int(str(form.get("i", "0")) or 0)
+        if request.headers.get("hx-request"):
+            ctx = _queue_ctx(request, code, doc, attr, i, message=message)
+            return ws.page(request, "queue_item.html", **ctx)
+        query = {"code": code, "doc": doc, "attr": attr, "i": i}
+        return RedirectResponse("/queue?" + urlencode(query), status_code=303)
 
     async def decide(request: Request) -> Response:
         coder = _coder(request)
@@ -421,14 +577,28 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             ws.writer.write(lambda s: decisions.decide(s, coder, seg, code, status))
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
-        qcode, qdoc = str(form.get("q_code", "")), str(form.get("q_doc", ""))
-        i = int(str(form.get("i", "0")) or 0)
-        if request.headers.get("hx-request"):
-            ctx = _queue_ctx(request, qcode, qdoc, i, message=f"{status}: {code}")
-            return ws.page(request, "queue_item.html", **ctx)
-        return RedirectResponse(
-            "/queue?" + urlencode({"code": qcode, "doc": qdoc, "i": i}), status_code=303
-        )
+        return _after_decision(request, form, f"{status}: {code}")
+
+    async def add_code(request: Request) -> Response:
+        """The queue's quick add: ``coder`` codes the turn under review with another code."""
+        coder = _coder(request)
+        if coder is None:
+            return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
+        form = await request.form()
+        seg = str(form.get("segment_id", ""))
+        infos = ws.codes()
+        code = _pick_code(infos, str(form.get("code_id", "")), str(form.get("code_query", "")))
+        if code is None:
+            return PlainTextResponse(
+                "400: no codable code matches; type part of a code's name or id", status_code=400
+            )
+        if ws.writer.read(lambda s: workspace.segment_document(s, seg)) is None:
+            return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
+        try:
+            ws.writer.write(lambda s: decisions.add_code(s, coder, seg, code))
+        except StoreBusy as exc:
+            return PlainTextResponse(f"503: {exc}", status_code=503)
+        return _after_decision(request, form, f"added: {infos[code].name}")
 
     def _matrix_data() -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
         docs = {d.id: d for d in ws.writer.read(workspace.document_progress)}
@@ -453,9 +623,13 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         for key, found in cells.items():
             conf = len({f["segment_id"] for f in found if f["coding"].status == "accepted"})
             unrev = len({f["segment_id"] for f in found if f["coding"].status == "suggested"})
-            top = max(top, conf + unrev)
+            top = max(top, conf)
             table[key] = (conf, unrev, 0)
-        heat = {k: (v[0], v[1], min(5, (v[0] + v[1]) * 5 // top)) for k, v in table.items()}
+        # The colour shows what humans confirmed only: a machine guess is never a finding.
+        heat = {
+            k: (v[0], v[1], 0 if v[0] == 0 else max(1, min(5, v[0] * 5 // top)))
+            for k, v in table.items()
+        }
         return ws.page(request, "matrix.html", cases=cases, heat=heat)
 
     async def matrix_cell(request: Request) -> Response:
@@ -485,6 +659,32 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             passages.append({"doc": d, "turn": t, "text": text, "coding": c})
         return ws.page(request, "matrix_cell.html", code=code, case=case, passages=passages)
 
+    async def agreement_page(request: Request) -> Response:
+        """Two coders side by side on the segments both have seen: figures per code, then
+        each passage where one applied a code the other did not."""
+        if (r := _need_coder(request)) is not None:
+            return r
+        from themegrid.aggregate import agreement  # numpy: only when the page is asked for
+
+        known = ws.writer.read(agreement.known_coders)
+        a = request.query_params.get("a") or (known[0] if known else "")
+        b = request.query_params.get("b") or next((k for k in known if k != a), "")
+        ctx: dict[str, Any] = {"known": known, "a": a, "b": b, "report": None, "rows": []}
+        if a in known and b in known and a != b:
+            report = ws.writer.read(lambda s: agreement.compute_agreement(s, [a, b]))
+            by_seg: dict[str, dict[str, Any]] = {}
+            for d in report.disagreements:
+                row = by_seg.setdefault(
+                    d.segment_id,
+                    {"d": d, "a": [], "b": [], "doc_id": None},
+                )
+                row["a" if a in d.applied_by else "b"].append(d.code_id)
+            docs = {p.path: p.id for p in ws.writer.read(workspace.document_progress)}
+            for row in by_seg.values():
+                row["doc_id"] = docs.get(row["d"].document)
+            ctx.update(report=report, rows=list(by_seg.values()))
+        return ws.page(request, "agreement.html", **ctx)
+
     async def codebook_page(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
@@ -506,8 +706,10 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/memo", add_memo, methods=["POST"]),
         Route("/queue", queue),
         Route("/decide", decide, methods=["POST"]),
+        Route("/add-code", add_code, methods=["POST"]),
         Route("/matrix", matrix),
         Route("/matrix/cell", matrix_cell),
+        Route("/agreement", agreement_page),
         Route("/codebook", codebook_page),
         Route("/codes.css", codes_css),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -518,4 +720,4 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
     return app
 
 
-__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_turn"]
+__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_article", "render_turn"]

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from themegrid.errors import StoreBusy
+from themegrid.errors import SpanError, StoreBusy
 from themegrid.exchange.review import Decision, apply_decisions
 from themegrid.store import codings, segments
 from themegrid.store.connection import Store, now
@@ -25,6 +25,7 @@ T = TypeVar("T")
 REASONS = {"accepted": "accepted in the browser", "rejected": "rejected in the browser"}
 SPAN_REASON = "coded in the browser"
 REMOVED_REASON = "removed in the browser"
+ADDED_REASON = "added in the browser review queue"
 
 
 class Writer:
@@ -67,15 +68,39 @@ def remove(store: Store, coder: str, segment_id: str, code_id: str) -> dict[str,
     return apply_decisions(store, [decision], {segment_id}, coder, None)
 
 
+def add_code(store: Store, coder: str, segment_id: str, code_id: str) -> dict[str, int]:
+    """``coder`` codes a whole segment with ``code_id`` from the review queue (an added code,
+    as a review sheet's added-code column is stored)."""
+    decision = Decision(segment_id, code_id, "accepted", ADDED_REASON, "", 0)
+    return apply_decisions(store, [decision], {segment_id}, coder, None)
+
+
 def code_span(
     store: Store, coder: str, document_id: int, start: int, end: int, code_id: str
 ) -> str:
     """``coder`` applies ``code_id`` to the passage ``start:end``; returns its segment id."""
     decision = codings.span_decision(store, document_id, start, end, code_id, SPAN_REASON)
+    mine = codings.human_codings(store, coder, [decision.segment_id])
+    old = mine.get((decision.segment_id, code_id))
+    if (
+        old is not None
+        and old.status == "accepted"
+        and (old.span_start, old.span_end) != (start, end)
+    ):
+        # one coding per coder, code and turn: a second passage would replace the first
+        where = (
+            f"the passage {old.span_start}..{old.span_end}"
+            if old.span_start is not None
+            else "the whole turn"
+        )
+        raise SpanError(
+            f"you already coded {where} of this turn with {code_id}; remove that coding first"
+            " (its 'remove' button), or select one passage that covers both"
+        )
     stamp = now()
     codings.record_human_codings(store, coder, [decision], run_id=None, at=stamp)
     segments.mark_seen(store, [decision.segment_id], coder, "browser", at=stamp)
     return decision.segment_id
 
 
-__all__ = ["REASONS", "Writer", "code_span", "decide", "remove"]
+__all__ = ["REASONS", "Writer", "add_code", "code_span", "decide", "remove"]

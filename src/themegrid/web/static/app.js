@@ -25,8 +25,10 @@
     banner(n ? n + " decision(s) not stored yet: the project store is busy (another themegrid " +
       "command is writing). They are kept in this browser and sent again every few seconds." : "");
   }
-  async function post(body) {
-    return fetch("/decide", {
+  // a pending entry is {url, body}; older entries (a bare body) were decisions
+  const entry = (e) => (typeof e === "string" ? {url: "/decide", body: e} : e);
+  async function post(url, body) {
+    return fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf(),
                 "HX-Request": "true"},
@@ -37,7 +39,8 @@
     let list = pending();
     while (list.length) {
       let resp;
-      try { resp = await post(list[0]); } catch (e) { break; }
+      const e = entry(list[0]);
+      try { resp = await post(e.url, e.body); } catch (err) { break; }
       if (resp.status === 503) break;
       list.shift();
       savePending(list);
@@ -53,33 +56,68 @@
     const fresh = tpl.content.getElementById("queue-item");
     if (fresh) item.replaceWith(fresh);
   }
-  async function decide(form, value) {
+  async function send(url, form, name, value) {
     const data = new URLSearchParams(new FormData(form));
-    data.set("decision", value);
+    data.set(name, value);
     const body = data.toString();
     let resp;
-    try { resp = await post(body); } catch (e) { resp = null; }
+    try { resp = await post(url, body); } catch (e) { resp = null; }
     if (!resp || resp.status === 503) {
-      const list = pending(); list.push(body); savePending(list); showPending();
+      const list = pending(); list.push({url: url, body: body}); savePending(list); showPending();
       return;
     }
     if (resp.ok) swapItem(await resp.text());
     else banner("The decision was refused: " + (await resp.text()));
   }
+  const decide = (form, value) => send("/decide", form, "decision", value);
+  // --- adding a code from the queue: digits pick a numbered code, "/" filters them ---
+  function choices() {
+    return Array.from(document.querySelectorAll("#code-choices button.choice"))
+      .filter((b) => !b.parentNode.hidden);
+  }
+  function renumber() {
+    const q = ((document.getElementById("code-filter") || {}).value || "").trim().toLowerCase();
+    let n = 0;
+    document.querySelectorAll("#code-choices button.choice").forEach((b) => {
+      const show = !q || b.dataset.match.includes(q);
+      b.parentNode.hidden = !show;
+      b.querySelector(".key").textContent = show && n < 9 ? String(++n) : "";
+    });
+  }
+  function addCode(button) {
+    const form = document.getElementById("add-code-form");
+    if (form && button) send("/add-code", form, "code_id", button.value);
+  }
+  document.addEventListener("input", (evt) => { if (evt.target.id === "code-filter") renumber(); });
   document.addEventListener("submit", (evt) => {
     const form = evt.target;
-    if (form.id !== "decide-form") return;
-    evt.preventDefault();
-    const value = evt.submitter ? evt.submitter.value : "accepted";
-    decide(form, value);
+    if (form.id === "decide-form") {
+      evt.preventDefault();
+      decide(form, evt.submitter ? evt.submitter.value : "accepted");
+    } else if (form.id === "add-code-form") {
+      evt.preventDefault();
+      const b = evt.submitter && evt.submitter.value ? evt.submitter : choices()[0];
+      if (b) addCode(b);
+    }
   });
   document.addEventListener("keydown", (evt) => {
+    if (evt.target.id === "code-filter") {  // Enter adds the first match, Escape leaves the box
+      if (evt.key === "Enter") { evt.preventDefault(); addCode(choices()[0]); }
+      else if (evt.key === "Escape") evt.target.blur();
+      return;
+    }
     const tag = (evt.target.tagName || "").toLowerCase();
     if (["input", "select", "textarea"].includes(tag) || evt.ctrlKey || evt.metaKey || evt.altKey) return;
     const form = document.getElementById("decide-form");
     if (evt.key === "a" && form) { evt.preventDefault(); decide(form, "accepted"); }
     else if (evt.key === "r" && form) { evt.preventDefault(); decide(form, "rejected"); }
-    else if (evt.key === "j" || evt.key === "k") {
+    else if (/^[1-9]$/.test(evt.key) && document.getElementById("add-code-form")) {
+      evt.preventDefault();
+      addCode(choices()[parseInt(evt.key, 10) - 1]);
+    } else if (evt.key === "/" && document.getElementById("code-filter")) {
+      evt.preventDefault();
+      document.getElementById("code-filter").focus();
+    } else if (evt.key === "j" || evt.key === "k") {
       const link = document.getElementById(evt.key === "j" ? "next" : "prev");
       if (link) { evt.preventDefault(); window.location.href = link.href; }
     }
@@ -100,13 +138,27 @@
     r.setEnd(node, offset);
     return codePoints(r.toString());
   }
+  function memoTarget(box) {
+    // a memo on a passage goes on the turn (segment) the caret or selection is in
+    const turn = box && box.closest("article.turn");
+    const target = document.getElementById("passage-memo-target");
+    if (!turn || !target) return;
+    target.value = turn.id.replace(/^seg-/, "");
+    const who = turn.querySelector(".speaker");
+    const where = document.getElementById("passage-memo-where");
+    where.textContent = "Memo on the turn " + (who && who.textContent.trim() ? "of " +
+      who.textContent.trim() + " " : "") + "\u201c" + box.textContent.slice(0, 50) + "\u2026\u201d";
+    document.getElementById("passage-memo-save").disabled = false;
+  }
   document.addEventListener("selectionchange", () => {
     const form = document.getElementById("span-form");
     if (!form) return;
     const sel = window.getSelection();
     const button = document.getElementById("span-apply");
     const preview = document.getElementById("span-preview");
-    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
+    if (!sel || sel.rangeCount === 0) return;
+    if (textBox(sel.anchorNode)) memoTarget(textBox(sel.anchorNode));
+    if (sel.isCollapsed) return;
     const range = sel.getRangeAt(0);
     const box = textBox(range.startContainer);
     if (!box || box !== textBox(range.endContainer)) {
