@@ -15,6 +15,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 import report_fixtures as fx  # noqa: E402
+from factories import add_coding, add_document  # noqa: E402
 from themegrid.aggregate import matrix as mx  # noqa: E402
 from themegrid.export import workbook as wbmod  # noqa: E402
 from themegrid.export.html import write_html  # noqa: E402
@@ -109,7 +110,36 @@ def test_every_chart_draws_with_no_network(page: tuple[Any, list[str]]) -> None:
     assert len(plots) == 5
     for svgs, traces, marks in plots:
         assert svgs >= 1 and traces >= 1 and marks >= 1
+    assert len(_scales(pg)) == 6  # two traces (leaves, parents) per matrix, one per co-occurrence
     assert fetched == []
+
+
+def _scales(pg: Any) -> list[list[float]]:
+    return pg.evaluate(
+        """() => [...document.querySelectorAll('.plotly-graph-div')].flatMap(gd =>
+            (gd._fullData || []).filter(t => t.type === 'heatmap').map(t => [t.zmin, t.zmax]))"""
+    )
+
+
+def test_a_matrix_of_zeros_is_drawn_white(tmp_path: Path) -> None:
+    """No human decision yet: the confirmed heatmaps hold only zeros; their scale still runs
+    from 0 (white) to at least 1, instead of painting every cell the scale's middle colour."""
+    store = Store(":memory:")
+    [seg] = add_document(store, "a.txt", [("Ann", "Pilots in three schools.")], {"state": "Ohio"})
+    add_coding(store, seg, "pilots")
+    report = wbmod.compute_report(
+        mx.load_codings(store, fx.CODEBOOK), fx.CODEBOOK, ("state",), True, 3
+    )
+    out = write_html(report, tmp_path / "r.html", project_name="zeros", facts=[])
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_context(offline=True).new_page()
+        pg.goto(out.as_uri())
+        pg.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length > 0")
+        scales = _scales(pg)
+        browser.close()
+    assert len(scales) == 6
+    assert all(zmin == 0 and zmax >= 1 for zmin, zmax in scales), scales
 
 
 def test_clicking_a_matrix_cell_shows_its_quotes(page: tuple[Any, list[str]]) -> None:
