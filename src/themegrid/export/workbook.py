@@ -882,7 +882,19 @@ def _matrix_sheet(
     else:
         ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
-    top = {"alignment": Alignment(vertical="top")} if name_width is not None else {}
+    # Rows whose code name wraps onto two lines: their counts top-aligned beside it (only
+    # those rows: a style on every cell of a 100-code co-occurrence costs about a second).
+    codes = report.cf.codes
+    wrapped = (
+        {
+            c
+            for c in codes.index
+            if len(str(codes.at[c, "name"])) + 2 * int(codes.at[c, "depth"]) + 2 > name_width
+        }
+        if name_width is not None
+        else set()
+    )
+    top = {"alignment": Alignment(vertical="top")}
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
         ws.append(_block_title(ws, kind, len(table.columns)))
         first = min(where.rows.values(), default=0)
@@ -890,7 +902,8 @@ def _matrix_sheet(
         for head, code_id, vals in zip(
             _code_rows(report, ws, block, first, wrap=name_width), block.index, values, strict=True
         ):
-            ws.append([*head, *_value_cells(ws, vals, code_id not in leaves, **top)])
+            style = top if code_id in wrapped else {}
+            ws.append([*head, *_value_cells(ws, vals, code_id not in leaves, **style)])
         if totals is not None:
             series = totals[0] if kind == "confirmed" else totals[1]
             label = f"{total_label} ({BLOCKS[kind][0].lower()})"
@@ -1071,14 +1084,19 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
         if split.unreviewed is not None
         else None
     )
+    n_confirmed = confirmed.to_numpy().tolist()
+    n_unreviewed = (
+        unreviewed.to_numpy().tolist()
+        if unreviewed is not None
+        else [[None] * len(cases)] * len(table)
+    )
     rows: list[list[str]] = []
-    for code_id, quotes in zip(table.index, table.to_numpy().tolist(), strict=True):
+    for quotes, cs, us in zip(table.to_numpy().tolist(), n_confirmed, n_unreviewed, strict=True):
         row = []
-        for case, quote in zip(cases, quotes, strict=True):
-            c = int(confirmed.at[code_id, case])
-            u = int(unreviewed.at[code_id, case]) if unreviewed is not None else None
-            counted = c + (u or 0)
-            row.append(f"{count_line(c, u)}\n{quote}" if counted or quote else "")
+        for quote, c, u in zip(quotes, cs, us, strict=True):
+            u = None if u is None else int(u)
+            counted = int(c) + (u or 0)
+            row.append(f"{count_line(int(c), u)}\n{quote}" if counted or quote else "")
         rows.append(row)
     coded_c, coded_u = report.split_coded
     totals = [
