@@ -54,6 +54,7 @@ HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+RIGHT_TOP = Alignment(vertical="top", horizontal="right")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
 UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
@@ -89,7 +90,7 @@ CODE_NAME_PRINT = 34
 #: Framework: quote columns (two cases side by side on a printed page) and the code column.
 QUOTE_WIDTH = 56
 #: Wrapped text: characters a line per unit of column width, and points a line (see _row_height).
-CHARS_PER_WIDTH = 1.3
+CHARS_PER_WIDTH = 1.2
 LINE_PT = 14.0
 #: Upright header text: points of row height per character.
 UPRIGHT_PT_PER_CHAR = 5.5
@@ -842,8 +843,9 @@ def _matrix_sheet(
     extra = 1 if totals is not None else 0
     n_rows = 1 + sum(len(b) + 2 + extra for _k, b in split.blocks()) + 2
     code_widths = _code_widths(report)
-    if name_width is not None:
-        code_widths = [code_widths[0], min(code_widths[1], name_width)]
+    # Names longer than the column wrap onto a second line (they were cut off in print).
+    name_width = min(code_widths[1], name_width) if name_width is not None else code_widths[1]
+    code_widths = [code_widths[0], name_width]
     _prepare_grid(ws, table.columns, code_widths, n_rows, COOC_WIDTH if upright_header else None)
     n_scaled = (
         scale_columns
@@ -962,7 +964,11 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
-    chart.title = "Most frequent codes by case: confirmed segments"
+    n_confirmed = int((report.cf.codings["status"] == "accepted").sum())
+    chart.title = "Most frequent codes by case: confirmed segments" + (
+        "" if n_confirmed else " (none confirmed yet)"
+    )
+    chart.legend.position = "b"
     chart.y_axis.title = "segments"
     chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
     for code_id in top.index:
@@ -992,6 +998,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
             series.graphicalProperties.solidFill = colour
             series.tx = SeriesLabel(v=BLOCKS[where.kind][0])
         stacked.set_categories(cats)
+        stacked.legend.position = "b"
         slot = i + 1
         ws.add_chart(stacked, f"A{2 + slot * CHART_ROWS}")
         if slot % 2 == 0:  # two charts a printed page, never one cut in half
@@ -1056,7 +1063,16 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
         n_of = [
             f"{n} of {size}" for n, size in zip(found.reindex(table.columns), sizes, strict=True)
         ]
-        ws.append(_header(ws, ["", f"Documents with any code ({BLOCKS[kind][0].lower()})", *n_of]))
+        label = f"Documents with any code ({BLOCKS[kind][0].lower()})"
+        ws.append(
+            [
+                *_header(ws, ["", label]),
+                *(
+                    _cell(ws, v, font=HEADER_FONT, fill=HEADER_FILL, alignment=RIGHT_TOP)
+                    for v in n_of
+                ),
+            ]
+        )
         ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
         ws.append([])
         row += len(block) + 4
@@ -1129,9 +1145,9 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
 def _row_height(texts: Sequence[Any], width: float) -> float:
     """Points for wrapped text in columns ``width`` characters wide (Excel's 409 max).
 
-    Calibri / Carlito 11 pt fits about 1.5 characters of prose per unit of column width
-    (the unit is a digit's width) and 13.4 points a line in the rendered pages; the
-    estimate (:data:`CHARS_PER_WIDTH`, :data:`LINE_PT`) keeps a margin so that no line is
+    In LibreOffice's rendered pages Calibri / Carlito 11 pt fitted 1.3 to 1.6 characters
+    of prose per unit of column width (the unit is a digit's width) and 13.4 points a
+    line; the estimate (:data:`CHARS_PER_WIDTH`, :data:`LINE_PT`) keeps a margin so that no line is
     cut off where the words wrap early.
     """
     chars_per_line = max(width * CHARS_PER_WIDTH, 1)
