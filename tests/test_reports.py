@@ -278,3 +278,107 @@ def test_closest_path() -> None:
     assert closest_path("interviews/AZ_01.txt", files) == "interviews/az_01.txt"
     assert closest_path("az_01.txt", files) == "interviews/az_01.txt"  # other folder
     assert closest_path("completely_else.docx", files) is None
+
+
+# --- every count sheet: confirmed and unreviewed apart, with a total for each -------------------
+
+
+def _label_rows(ws) -> dict[str, dict[str, object]]:
+    """{row label in column B: {column header: value}} for the rows without a code id."""
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    return {
+        str(r[1]): dict(zip(header[2:], r[2:], strict=False)) for r in rows[1:] if not r[0] and r[1]
+    }
+
+
+def _any_code(unit: str, case=fx.state_of) -> dict[str, dict[str, int]]:
+    """{"confirmed"/"unreviewed": {case: segments or documents with any counted code}}, from
+    the fixture's rules: a segment (document) is confirmed when a human accepted a code on it."""
+    confirmed = {(p, i) for p, i, _c in fx.counted_pairs("accepted")}
+    units: dict[object, tuple[str, bool]] = {}
+    for p, i, _c in fx.counted_pairs():
+        key = (p, i) if unit == "segment" else p
+        was = units.get(key, (case(p), False))[1]
+        units[key] = (case(p), was or (p, i) in confirmed)
+    out: dict[str, dict[str, int]] = {"confirmed": {}, "unreviewed": {}}
+    for where, is_confirmed in units.values():
+        kind = "confirmed" if is_confirmed else "unreviewed"
+        out[kind][where] = out[kind].get(where, 0) + 1
+    return out
+
+
+def test_every_count_sheet_has_confirmed_and_unreviewed_totals(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    states = sorted({fx.state_of(p) for p, _i, _c in fx.counted_pairs()} - {"(none)"})
+    states.append("(none)")
+    # Framework: each cell opens with its two counts; the last row gives each case's totals.
+    confirmed, everything = fx.expected_counts("accepted"), fx.expected_counts()
+    framework = wb["Framework"]
+    header = [c.value for c in framework[1]]
+    checked = 0
+    for row in framework.iter_rows(min_row=2, values_only=True):
+        if row[0] not in {c.id for c in fx.CODEBOOK.codes}:
+            continue
+        for case, value in zip(header[2:], row[2:], strict=True):
+            c = confirmed.get((row[0], case), 0)
+            u = everything.get((row[0], case), 0) - c
+            if c + u:
+                assert value.split("\n")[0] == f"{c} confirmed, {u} unreviewed segments"
+                checked += 1
+            else:
+                assert not value, (row[0], case)
+    assert checked >= 10
+    segments = _any_code("segment")
+    totals = _label_rows(framework)["Segments with any code"]
+    for state in states:
+        c, u = segments["confirmed"].get(state, 0), segments["unreviewed"].get(state, 0)
+        assert totals[state] == f"{c} confirmed, {u} unreviewed segments", state
+    # Respondents: documents with any code, n of N, in each block.
+    documents = _any_code("document")
+    sizes = fx.documents_per_state()
+    respondents = _label_rows(wb["Respondents"])
+    for kind in ("confirmed", "unreviewed"):
+        row = respondents[f"Documents with any code ({kind})"]
+        for state in states:
+            assert row[state] == f"{documents[kind].get(state, 0)} of {sizes[state]}", state
+    # Co-occurrence: each block's total row is its diagonal.
+    co = wb["Co-occurrence"]
+    labels = _label_rows(co)
+    for kind in ("Confirmed", "Unreviewed"):
+        block = wbmod_blocks(co)[kind]
+        row = labels[f"Segments with the column code ({kind.lower()})"]
+        for code in (c.id for c in fx.CODEBOOK.codes):
+            assert row[code] == block.get((code, code), 0), (kind, code)
+        assert sum(row.values()) > 0
+    # Source types: segments with any code per source type.
+    by_type = _any_code("segment", case=lambda p: fx.DOCUMENTS[p][0]["source_type"])
+    source = _label_rows(wb["Source types"])
+    for kind in ("confirmed", "unreviewed"):
+        row = source[f"Segments with any code ({kind})"]
+        assert {k: v for k, v in row.items() if v and k != mx.TOTAL} == by_type[kind]
+        assert row[mx.TOTAL] == sum(by_type[kind].values())
+
+
+def wbmod_blocks(ws) -> dict[str, dict[tuple[str, str], object]]:
+    """{"Confirmed"/"Unreviewed": {(row code id, column header): value}}."""
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    out: dict[str, dict[tuple[str, str], object]] = {}
+    current = None
+    for row in rows[1:]:
+        if row[0] in ("Confirmed", "Unreviewed"):
+            current = out.setdefault(row[0], {})
+        elif row[0] and current is not None:
+            current.update({(row[0], h): v for h, v in zip(header[2:], row[2:], strict=False)})
+    return out
+
+
+def test_codebook_prints_its_text_columns_fitted_to_the_page(xlsx: Path) -> None:
+    ws = openpyxl.load_workbook(xlsx)["Codebook"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["Code id", "Name", "Definition", "Include", "Exclude", "Examples"]
+    assert ws.print_area == f"'Codebook'!$B$1:$F${len(fx.CODEBOOK.codes) + 1}"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(2, 7)]
+    assert sum(widths) <= wbmod.FIT_CHARS

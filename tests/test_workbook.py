@@ -144,7 +144,7 @@ def test_matrix_keeps_confirmed_and_unreviewed_apart(xlsx: Path) -> None:
     source = grid(wb["Source types"], "Confirmed")
     expected = fx.expected_counts("accepted", case=lambda p: fx.DOCUMENTS[p][0]["source_type"])
     assert {k: v for k, v in source.items() if v and k[1] != TOTAL} == expected
-    quotes = [v for v in grid(wb["Framework"]).values() if v]
+    quotes = [v.split("\n", 1)[1] for v in grid(wb["Framework"]).values() if v]
     assert quotes and all(
         q.startswith(("[confirmed] ", "[unreviewed suggestion] ")) for q in quotes
     )
@@ -249,7 +249,7 @@ def test_framework_and_cooccurrence_sheets(xlsx: Path) -> None:
     assert ws.column_dimensions["C"].width == wbmod.QUOTE_WIDTH
     cells = grid(ws)
     assert cells[("pilots", "Arizona")].startswith(
-        "[confirmed] \u201cWe piloted it in three schools."
+        "1 confirmed, 1 unreviewed segments\n[confirmed] \u201cWe piloted it in three schools."
     )
     assert ws.cell(2, 3).alignment.wrap_text
     co = grid(wb["Co-occurrence"])

@@ -140,6 +140,8 @@ def write_html(
                 x=case_text,
                 y=code_ids,
                 colorscale=scale,
+                **_zero_based(leaf_z),
+                texttemplate="%{z}",
                 name="codes",
                 hovertemplate="%{y}<br>%{x}: %{z} segments<extra></extra>",
                 colorbar={"title": {"text": "segments"}},
@@ -151,6 +153,8 @@ def write_html(
                 x=case_text,
                 y=code_ids,
                 colorscale=PARENT_SCALE,
+                **_zero_based(parent_z),
+                texttemplate="%{z}",
                 showscale=False,
                 name="parent codes",
                 hovertemplate="%{y} (parent)<br>%{x}: %{z} segments<extra></extra>",
@@ -193,12 +197,14 @@ def write_html(
     ):
         if table is None:
             continue
+        z = table.loc[raw_ids, raw_ids].to_numpy().tolist()
         fig = go.Figure(
             go.Heatmap(
-                z=table.loc[raw_ids, raw_ids].to_numpy().tolist(),
+                z=z,
                 x=code_ids,
                 y=code_ids,
                 colorscale=scale,
+                **_zero_based(z),
                 hovertemplate="%{y} and %{x}: %{z} segments<extra></extra>",
             )
         )
@@ -269,6 +275,13 @@ def write_html(
             f"{path}: cannot write the HTML report ({exc.strerror or exc}); choose another --html path"
         ) from exc
     return path
+
+
+def _zero_based(z: list[list[Any]]) -> dict[str, int]:
+    """The colour scale from 0 (white) to the largest count (at least 1): a matrix of zeros
+    stays white instead of taking the middle colour of a scale that has no range."""
+    top = max((v for row in z for v in row if v is not None), default=0)
+    return {"zmin": 0, "zmax": max(int(top), 1)}
 
 
 def _code_axis(

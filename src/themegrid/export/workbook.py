@@ -33,6 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import SheetFormatProperties
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
@@ -53,6 +54,7 @@ HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+RIGHT_TOP = Alignment(vertical="top", horizontal="right")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
 UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
@@ -72,15 +74,27 @@ BLOCKS = {
     ),
 }
 #: Print: sheets whose printed columns add up to at most FIT_CHARS characters of width
-#: are fitted to the page width (about 70 % or more); wider ones print at PRINT_SCALE %
-#: in pages of PAGE_CHARS (kept below the ~150 that fit, for wider fallback fonts).
+#: are fitted to the page width (about 75 % or more); wider ones print at PRINT_SCALE %
+#: in pages of PAGE_CHARS (a landscape Letter page with half-inch side margins holds
+#: about 160 at 85 %; kept below that for wider fallback fonts).
 FIT_CHARS = 190
-PAGE_CHARS = 120
+PAGE_CHARS = 140
 PRINT_SCALE = 85
-#: Co-occurrence: narrow code columns with their header turned upright.
+#: Page margins in inches (left/right, top/bottom): narrower than Excel's 0.75 / 1.
+SIDE_MARGIN = 0.5
+TOP_MARGIN = 0.6
+#: Co-occurrence: narrow code columns with their header turned upright, and the code
+#: names (repeated at the left of each printed page) wrapped at CODE_NAME_PRINT.
 COOC_WIDTH = 6
-#: Framework: quote columns (two cases side by side on a printed page).
-QUOTE_WIDTH = 45
+CODE_NAME_PRINT = 34
+#: Framework: quote columns (two cases side by side on a printed page) and the code column.
+QUOTE_WIDTH = 56
+#: Wrapped text: characters a line per unit of column width, and points a line (see _row_height).
+CHARS_PER_WIDTH = 1.2
+LINE_PT = 14.0
+#: Upright header text: points of row height per character.
+UPRIGHT_PT_PER_CHAR = 5.5
+FRAMEWORK_NAME_WIDTH = 26
 TOP_CODES = 5
 CHARTS_SHEET = "Charts"
 #: Charts: height (cm) and rows between anchors (15-point rows), two to a landscape page.
@@ -254,7 +268,14 @@ def write_report_workbook(
     _respondents_sheet(wb, report)
     _framework_sheet(wb, report)
     _cooccurrence_sheet(wb, report)
-    _matrix_sheet(wb, "Source types", report, report.split_source_types, None, "")
+    _matrix_sheet(
+        wb,
+        "Source types",
+        report,
+        report.split_source_types,
+        with_any_code(report, ("source_type",), "segment_id", strict=False),
+        "Segments with any code",
+    )
     codings = _codings_sheet(wb, report)
     _codebook_sheet(wb, report)
     _agreement_sheet(wb, store)
@@ -639,11 +660,17 @@ def _project_name(store: Store) -> str:
 
 
 def _code_rows(
-    report: _Report, ws: Any, table: pd.DataFrame, first_row: int, wrap: bool = False
+    report: _Report,
+    ws: Any,
+    table: pd.DataFrame,
+    first_row: int,
+    wrap: bool | float | None = False,
 ) -> Iterator[list[Any]]:
     """Code id and indented name cells, setting each row's outline level (children under parents).
 
     Top-aligned (beside tall quote cells the label stays level with its quotes); parents bold.
+    ``wrap``: wrap the names; a width (characters) also gives rows whose name is longer
+    the height of its lines (LibreOffice does not grow rows by itself).
     """
     codes = report.cf.codes
     leaves = report.leaf_codes
@@ -651,11 +678,15 @@ def _code_rows(
         depth = int(codes.at[code_id, "depth"])
         if depth:
             ws.row_dimensions[first_row + offset].outline_level = min(depth, MAX_OUTLINE)
+        if not isinstance(wrap, bool) and wrap:
+            label = "  " * depth + str(codes.at[code_id, "name"])
+            if len(label) + 2 > wrap:
+                ws.row_dimensions[first_row + offset].height = _row_height([label], wrap - 2)
         bold = {} if code_id in leaves else {"font": PARENT_FONT}
         name = _cell(
             ws,
             codes.at[code_id, "name"],
-            alignment=Alignment(indent=depth, vertical="top", wrap_text=wrap),
+            alignment=Alignment(indent=depth, vertical="top", wrap_text=bool(wrap)),
             **bold,
         )
         yield [_cell(ws, code_id, alignment=Alignment(vertical="top"), **bold), name]
@@ -699,10 +730,22 @@ def _prepare_grid(
 def _landscape(ws: Any) -> None:
     """Print landscape, fitted to the page width, with the header row on every page."""
     ws.page_setup.orientation = "landscape"
+    ws.page_margins = _margins()
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:1"
+
+
+def _margins() -> PageMargins:
+    return PageMargins(
+        left=SIDE_MARGIN,
+        right=SIDE_MARGIN,
+        top=TOP_MARGIN,
+        bottom=TOP_MARGIN,
+        header=0.3,
+        footer=0.3,
+    )
 
 
 def _print_setup(
@@ -718,6 +761,7 @@ def _print_setup(
     """
     printed = list(widths[1:]) if names_column else list(widths)
     ws.page_setup.orientation = "landscape"
+    ws.page_margins = _margins()
     ws.print_title_rows = "1:1"
     if names_column:
         ws.print_title_cols = "B:B"
@@ -787,16 +831,22 @@ def _matrix_sheet(
     total_label: str,
     scale_columns: int | None = None,
     upright_header: bool = False,
+    name_width: float | None = None,
 ) -> tuple[Any, list[BlockRows]]:
     """A code × column count sheet in two blocks, confirmed then unreviewed, each with its
-    own total row; the colour scale over leaf-code rows only (parents are bold, unshaded)."""
+    own total row; the colour scale over leaf-code rows only (parents are bold, unshaded).
+
+    ``name_width``: wrap the code names at this width (a wide sheet's printed pages keep
+    more room for the count columns)."""
     ws = wb.create_sheet(title)
     table = split.confirmed
     extra = 1 if totals is not None else 0
     n_rows = 1 + sum(len(b) + 2 + extra for _k, b in split.blocks()) + 2
-    _prepare_grid(
-        ws, table.columns, _code_widths(report), n_rows, COOC_WIDTH if upright_header else None
-    )
+    code_widths = _code_widths(report)
+    # Names longer than the column wrap onto a second line (they were cut off in print).
+    name_width = min(code_widths[1], name_width) if name_width is not None else code_widths[1]
+    code_widths = [code_widths[0], name_width]
+    _prepare_grid(ws, table.columns, code_widths, n_rows, COOC_WIDTH if upright_header else None)
     n_scaled = (
         scale_columns
         if scale_columns is not None
@@ -823,7 +873,7 @@ def _matrix_sheet(
         row = first + len(block) + (1 if totals is not None else 0) + 1
     if upright_header:
         longest = max((len(str(c)) for c in table.columns), default=4)
-        ws.row_dimensions[1].height = min(7.0 * longest + 10, 300)
+        ws.row_dimensions[1].height = min(UPRIGHT_PT_PER_CHAR * longest + 12, 300)
         upright = Alignment(text_rotation=90, horizontal="center", vertical="bottom")
         head = _header(ws, ["Code id", "Code"])
         head += [
@@ -834,14 +884,28 @@ def _matrix_sheet(
     else:
         ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
+    # Rows whose code name wraps onto two lines: their counts top-aligned beside it (only
+    # those rows: a style on every cell of a 100-code co-occurrence costs about a second).
+    codes = report.cf.codes
+    wrapped = (
+        {
+            c
+            for c in codes.index
+            if len(str(codes.at[c, "name"])) + 2 * int(codes.at[c, "depth"]) + 2 > name_width
+        }
+        if name_width is not None
+        else set()
+    )
+    top = {"alignment": Alignment(vertical="top")}
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
         ws.append(_block_title(ws, kind, len(table.columns)))
         first = min(where.rows.values(), default=0)
         values = block.to_numpy().tolist()
         for head, code_id, vals in zip(
-            _code_rows(report, ws, block, first), block.index, values, strict=True
+            _code_rows(report, ws, block, first, wrap=name_width), block.index, values, strict=True
         ):
-            ws.append([*head, *_value_cells(ws, vals, code_id not in leaves)])
+            style = top if code_id in wrapped else {}
+            ws.append([*head, *_value_cells(ws, vals, code_id not in leaves, **style)])
         if totals is not None:
             series = totals[0] if kind == "confirmed" else totals[1]
             label = f"{total_label} ({BLOCKS[kind][0].lower()})"
@@ -900,7 +964,11 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
-    chart.title = "Most frequent codes by case: confirmed segments"
+    n_confirmed = int((report.cf.codings["status"] == "accepted").sum())
+    chart.title = "Most frequent codes by case: confirmed segments" + (
+        "" if n_confirmed else " (none confirmed yet)"
+    )
+    chart.legend.position = "b"
     chart.y_axis.title = "segments"
     chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
     for code_id in top.index:
@@ -930,17 +998,50 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
             series.graphicalProperties.solidFill = colour
             series.tx = SeriesLabel(v=BLOCKS[where.kind][0])
         stacked.set_categories(cats)
+        stacked.legend.position = "b"
         slot = i + 1
         ws.add_chart(stacked, f"A{2 + slot * CHART_ROWS}")
         if slot % 2 == 0:  # two charts a printed page, never one cut in half
             ws.row_breaks.append(Break(id=1 + slot * CHART_ROWS))
 
 
+def with_any_code(
+    report: _Report, by: Sequence[str], unit: str, *, strict: bool = True
+) -> tuple[pd.Series, pd.Series | None]:
+    """Segments (``unit="segment_id"``) or documents (``"document_id"``) with any counted
+    code, per case and in Total: confirmed (a human accepted a code on it) and unreviewed
+    (only unreviewed machine suggestions; None with ``--accepted-only``)."""
+    cf = report.cf
+    codings = cf.codings
+    labels = mx.case_labels(cf, by, strict=strict)
+    frame = pd.DataFrame(
+        {
+            "unit": codings[unit].to_numpy(),
+            "document_id": codings["document_id"].to_numpy(),
+            "confirmed": codings["status"].eq("accepted").to_numpy(),
+        }
+    )
+    per = frame.groupby("unit", sort=False).agg(
+        document_id=("document_id", "first"), confirmed=("confirmed", "any")
+    )
+    per["case"] = per["document_id"].map(labels)
+    order = mx.case_order(labels)
+
+    def count(mask: pd.Series) -> pd.Series:
+        found = per[mask].groupby("case").size().reindex(order, fill_value=0).astype("int64")
+        found[mx.TOTAL] = int(found.sum())
+        return found
+
+    unreviewed = count(~per["confirmed"]) if cf.include == "suggested" else None
+    return count(per["confirmed"]), unreviewed
+
+
 def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Respondents")
     split = report.split_respondents
     table = split.confirmed
-    n_rows = 1 + sum(len(b) + 3 for _k, b in split.blocks()) + 2
+    any_code = with_any_code(report, report.by, "document_id")
+    n_rows = 1 + sum(len(b) + 4 for _k, b in split.blocks()) + 2
     _prepare_grid(ws, table.columns, _code_widths(report), n_rows)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
@@ -957,54 +1058,132 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
         for head, code_id, values in rows:
             right = Alignment(horizontal="right")
             ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
+        found = any_code[0] if kind == "confirmed" else any_code[1]
+        assert found is not None  # an unreviewed block only when they are counted
+        n_of = [
+            f"{n} of {size}" for n, size in zip(found.reindex(table.columns), sizes, strict=True)
+        ]
+        label = f"Documents with any code ({BLOCKS[kind][0].lower()})"
+        ws.append(
+            [
+                *_header(ws, ["", label]),
+                *(
+                    _cell(ws, v, font=HEADER_FONT, fill=HEADER_FILL, alignment=RIGHT_TOP)
+                    for v in n_of
+                ),
+            ]
+        )
         ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
         ws.append([])
-        row += len(block) + 3
+        row += len(block) + 4
     _note(ws, table, report)
 
 
+def count_line(confirmed: int, unreviewed: int | None, unit: str = "segments") -> str:
+    """``"2 confirmed, 5 unreviewed segments"`` (``"2 confirmed segments"`` with
+    ``--accepted-only``, where no unreviewed suggestion is counted)."""
+    if unreviewed is None:
+        return f"{confirmed:,} confirmed {unit}"
+    return f"{confirmed:,} confirmed, {unreviewed:,} unreviewed {unit}"
+
+
 def _framework_sheet(wb: Workbook, report: _Report) -> None:
+    """Quotes per code and case; each cell opens with its confirmed and unreviewed counts,
+    and a last row gives each case's segments with any code, confirmed and unreviewed."""
     ws = wb.create_sheet("Framework")
     table = report.framework
+    cases = list(table.columns)
+    split = report.split_counts
+    confirmed = split.confirmed.reindex(index=table.index, columns=cases, fill_value=0)
+    unreviewed = (
+        split.unreviewed.reindex(index=table.index, columns=cases, fill_value=0)
+        if split.unreviewed is not None
+        else None
+    )
+    n_confirmed = confirmed.to_numpy().tolist()
+    n_unreviewed = (
+        unreviewed.to_numpy().tolist()
+        if unreviewed is not None
+        else [[None] * len(cases)] * len(table)
+    )
+    rows: list[list[str]] = []
+    for quotes, cs, us in zip(table.to_numpy().tolist(), n_confirmed, n_unreviewed, strict=True):
+        row = []
+        for quote, c, u in zip(quotes, cs, us, strict=True):
+            u = None if u is None else int(u)
+            counted = int(c) + (u or 0)
+            row.append(f"{count_line(int(c), u)}\n{quote}" if counted or quote else "")
+        rows.append(row)
+    coded_c, coded_u = report.split_coded
+    totals = [
+        count_line(
+            int(coded_c.get(case, 0)), None if coded_u is None else int(coded_u.get(case, 0))
+        )
+        for case in cases
+    ]
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    widths = [_code_widths(report)[0], 30, *([QUOTE_WIDTH] * len(table.columns))]
+    widths = [_code_widths(report)[0], FRAMEWORK_NAME_WIDTH, *([QUOTE_WIDTH] * len(cases))]
     _widths(ws, widths)
     _print_setup(ws, widths, names_column=True, n_rows=len(table) + 3)
-    for offset, row in enumerate(table.to_numpy().tolist()):
-        ws.row_dimensions[offset + 2].height = _row_height(row, QUOTE_WIDTH)
-    ws.append(_header(ws, ["Code id", "Code", *table.columns]))
+    names = report.cf.codes["name"]
+    for offset, (code_id, row) in enumerate(zip(table.index, rows, strict=True)):
+        label = "  " * int(report.cf.codes.at[code_id, "depth"]) + str(names.get(code_id, ""))
+        height = max(_row_height(row, QUOTE_WIDTH), _row_height([label], FRAMEWORK_NAME_WIDTH))
+        ws.row_dimensions[offset + 2].height = height
+    ws.row_dimensions[len(table) + 2].height = _row_height(totals, QUOTE_WIDTH)
+    ws.append(_header(ws, ["Code id", "Code", *cases]))
     leaves = report.leaf_codes
-    rows = zip(
-        _code_rows(report, ws, table, 2), table.index, table.to_numpy().tolist(), strict=True
-    )
-    for head, code_id, values in rows:
+    for head, code_id, values in zip(
+        _code_rows(report, ws, table, 2, wrap=True), table.index, rows, strict=True
+    ):
         ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
+    ws.append(_header(ws, ["", "Segments with any code", *totals]))
     _note(ws, table, report)
 
 
 def _row_height(texts: Sequence[Any], width: float) -> float:
-    """Points for wrapped text in columns ``width`` characters wide (15 per line, Excel's 409 max)."""
-    chars_per_line = max(width * 1.1, 1)
+    """Points for wrapped text in columns ``width`` characters wide (Excel's 409 max).
+
+    In LibreOffice's rendered pages Calibri / Carlito 11 pt fitted 1.3 to 1.6 characters
+    of prose per unit of column width (the unit is a digit's width) and 13.4 points a
+    line; the estimate (:data:`CHARS_PER_WIDTH`, :data:`LINE_PT`) keeps a margin so that no line is
+    cut off where the words wrap early.
+    """
+    chars_per_line = max(width * CHARS_PER_WIDTH, 1)
     lines = 1
     for text in texts:
         if isinstance(text, str) and text:
             n = sum(max(1, math.ceil(len(part) / chars_per_line)) for part in text.split("\n"))
             lines = max(lines, n)
-    return float(min(15 * lines, 409))
+    return float(min(LINE_PT * lines + 2, 409))
 
 
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
+    """Code × code in two blocks; each block's total row is its diagonal (the segments
+    with the column code), the denominator a reader compares each pair against."""
     split = report.split_cooccurrence
+
+    def diagonal(table: pd.DataFrame | None) -> pd.Series | None:
+        if table is None:
+            return None
+        return pd.Series(
+            [int(table.at[c, c]) if c in table.index else 0 for c in table.columns],
+            index=table.columns,
+        )
+
+    confirmed = diagonal(split.confirmed)
+    assert confirmed is not None
     _matrix_sheet(
         wb,
         "Co-occurrence",
         report,
         split,
-        None,
-        "",
+        (confirmed, diagonal(split.unreviewed)),
+        "Segments with the column code",
         scale_columns=len(split.confirmed.columns),
         upright_header=True,
+        name_width=CODE_NAME_PRINT,
     )
 
 
@@ -1097,25 +1276,52 @@ def _agreement_sheet(wb: Workbook, store: Store) -> None:
             ws.append([_cell(ws, v) for v in row])
 
 
+#: Codebook: the printed columns (Name to Examples, fitted to the page width) first; the
+#: parent (shown by the indent of the name), level, codable and origin after them, on screen.
+CODEBOOK_COLUMNS = (
+    ("Code id", 24),
+    ("Name", 26),
+    ("Definition", 40),
+    ("Include", 32),
+    ("Exclude", 32),
+    ("Examples", 40),
+    ("Parent", 20),
+    ("Level", 7),
+    ("Codable", 9),
+    ("Origin", 11),
+)
+CODEBOOK_PRINTED = 6
+
+
 def _codebook_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet("Codebook")
-    headers = ["Code id", "Name", "Parent", "Level", "Codable", "Definition", "Include", "Exclude"]
-    headers += ["Examples", "Origin"]
-    widths = [24, 32, 20, 7, 9, 60, 45, 45, 60, 11]
+    headers = [h for h, _w in CODEBOOK_COLUMNS]
+    widths = [w for _h, w in CODEBOOK_COLUMNS]
     _widths(ws, widths)
-    ws.freeze_panes = "B2"
-    _print_setup(ws, widths, names_column=True, n_rows=len(report.cf.codes) + 1)
+    ws.freeze_panes = "C2"
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
+    _print_setup(ws, widths[:CODEBOOK_PRINTED], names_column=True, n_rows=len(report.cf.codes) + 1)
     book = report.codebook
     rows = []
     for code_id, rec in report.cf.codes.iterrows():
         examples = "\n".join(book.get(code_id).examples) if book and code_id in book else ""
-        row = [code_id, rec["name"], rec["parent_id"], int(rec["depth"]), bool(rec["codable"])]
-        row += [rec["definition"], rec["include"], rec["exclude"], examples, rec["origin"]]
+        row = [code_id, rec["name"], rec["definition"], rec["include"], rec["exclude"], examples]
+        row += [rec["parent_id"], int(rec["depth"]), bool(rec["codable"]), rec["origin"]]
         rows.append(row)
     # Write-only rows take their heights first (LibreOffice does not grow wrapped rows).
     for offset, row in enumerate(rows):
-        height = max(_row_height([v], w) for v, w in zip(row, widths, strict=True))
+        height = max(
+            _row_height([v], w - 2 * (i == 1) * row[7])
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        )
         ws.row_dimensions[offset + 2].height = height
     ws.append(_header(ws, headers))
+    leaves = report.leaf_codes
     for row in rows:
-        ws.append([_cell(ws, v, alignment=WRAP_TOP) for v in row])
+        depth, parent = int(row[7]), row[0] not in leaves
+        font = {"font": PARENT_FONT} if parent else {}
+        cells_ = [_cell(ws, v, alignment=WRAP_TOP, **font) for v in row]
+        cells_[1] = _cell(
+            ws, row[1], alignment=Alignment(indent=depth, vertical="top", wrap_text=True), **font
+        )
+        ws.append(cells_)
