@@ -42,4 +42,16 @@ def memos_on(store: Store, kind: str, target_id: str) -> list[Memo]:
     ]
 
 
-__all__ = ["KINDS", "Memo", "add_memo", "memos_on"]
+__all__ = ["KINDS", "Memo", "add_memo", "memos_on", "memos_on_document"]
+
+
+def memos_on_document(store: Store, doc_id: int) -> int:
+    """How many memos are on a document or on one of its segments."""
+    return int(
+        store.conn.execute(
+            "SELECT COUNT(*) FROM memos WHERE (target_kind = 'document' AND target_id = ?)"
+            " OR (target_kind = 'segment' AND target_id IN"
+            " (SELECT id FROM segments WHERE document_id = ?))",
+            (str(doc_id), doc_id),
+        ).fetchone()[0]
+    )
