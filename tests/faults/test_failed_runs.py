@@ -3,6 +3,7 @@ run history records the failed run (command, when, why) in a transaction of its 
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from fault_helpers import cli, human_decisions, reviewed_project
 
 from themegrid import api
 from themegrid.pipeline import coding
+from themegrid.project import Project
 from themegrid.store import Store
 from themegrid.store import runs as store_runs
 
@@ -27,11 +29,16 @@ def _dump(store: Path) -> list[tuple[object, ...]]:
         conn.close()
 
 
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return reviewed_project(tmp_path_factory.mktemp("failed") / "study").root
+
+
 @pytest.mark.parametrize("fault", [RuntimeError("injected"), KeyboardInterrupt()])
 def test_a_failed_code_run_is_recorded_without_any_of_its_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: BaseException
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: BaseException
 ) -> None:
-    project = reviewed_project(tmp_path / "study")
+    project = Project(shutil.copytree(base, tmp_path / "study"))
     (project.corpus_dir / "interviews" / "az.txt").write_text(
         "Interviewer: And funding?\nDana: The budget was cut and turnover was high.\n",
         encoding="utf-8",
@@ -61,8 +68,8 @@ def test_a_failed_code_run_is_recorded_without_any_of_its_data(
     assert cli("code", "--no-model", "--project", project.root).exit_code == 0
 
 
-def test_a_failure_before_the_run_started_records_nothing(tmp_path: Path) -> None:
-    project = reviewed_project(tmp_path / "study")
+def test_a_failure_before_the_run_started_records_nothing(base: Path, tmp_path: Path) -> None:
+    project = Project(shutil.copytree(base, tmp_path / "study"))
     sheet = project.reports_dir / "bad.csv"
     sheet.write_text("nonsense\n", encoding="utf-8")
     assert cli("review", "import", sheet, "--coder", "Ben", "--project", project.root).exit_code

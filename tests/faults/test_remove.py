@@ -41,9 +41,15 @@ def _move_out(project: Project, rel: str) -> Path:
     return aside
 
 
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return reviewed_project(tmp_path_factory.mktemp("remove") / "study").root
+
+
 @pytest.fixture
-def reviewed(tmp_path: Path) -> Project:
-    return reviewed_project(tmp_path / "study")
+def reviewed(base: Path, tmp_path: Path) -> Project:
+    """A fresh copy of a project whose every suggestion Ana accepted."""
+    return Project(shutil.copytree(base, tmp_path / "study"))
 
 
 def test_refused_without_force_names_the_decisions_and_the_fix(reviewed: Project) -> None:
@@ -107,8 +113,8 @@ def test_a_returned_file_gets_its_decisions_back(reviewed: Project) -> None:
     assert _humans_on(store, "interviews/az.txt") == humans
 
 
-def test_a_document_no_human_touched_is_deleted(tmp_path: Path) -> None:
-    project = reviewed_project(tmp_path / "study")
+def test_a_document_no_human_touched_is_deleted(reviewed: Project) -> None:
+    project = reviewed
     store = project.store_path
     (project.corpus_dir / "extra.txt").write_text(
         "Interviewer: Any funding news?\nDana: The budget was cut again.\n", encoding="utf-8"
