@@ -63,10 +63,11 @@ def snapshot(project) -> tuple:
     if not project.store_path.exists():
         return files, None
     with Store(project.store_path) as store:
-        counts = tuple(
-            store.scalar(f"SELECT COUNT(*) FROM {t}")
-            for t in ("codes", "documents", "segments", "codings", "segment_views")
-        ) + (store.scalar("SELECT COUNT(*) FROM runs WHERE failed IS NULL"),)
+        tables = ("codes", "documents", "segments", "codings", "segment_views")
+        counts = (
+            *(store.scalar(f"SELECT COUNT(*) FROM {t}") for t in tables),
+            store.scalar("SELECT COUNT(*) FROM runs WHERE failed IS NULL"),
+        )
     return files, counts
 
 
