@@ -2,8 +2,8 @@
 
 A transcript, speaker names, codebook text, case attributes, a file name and an
 imported spreadsheet all full of text that Excel would run (=, +, -, @, tab, CR);
-after ingest, code, import-coded, review export, report (with --csv) and export
-segments (.csv and .xlsx), no cell of any .xlsx has a formula data type (nor an
+after ingest, code, import-coded (and its skipped-rows report), review export, report
+(with --csv) and export segments (.csv and .xlsx), no cell of any .xlsx has a formula data type (nor an
 ``<f>`` element in its XML), no CSV cell begins with = + - @ tab CR, and the text a
 researcher sees is the original.
 """
@@ -42,6 +42,8 @@ IMPORTED = [
     ("@Ann", "@the grant money ran out", "barriers.funding"),
 ]
 FILE_NAME = "=az.txt"
+SKIPPED_TEXT = '=HYPERLINK("http://evil.example","a row with an unknown code")'
+SKIPPED_FILE = "=bad.csv"  # the skipped-rows report names the file in its first column
 
 
 def _project(tmp_path: Path) -> Path:
@@ -82,6 +84,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]
         writer.writerow(["Speaker", "Text", "Codes"])
         writer.writerows(IMPORTED)
     _run("import-coded", str(coded), "--coder", "Ana", "--document-name", "=doc.csv", *p)
+    bad = tmp_path / SKIPPED_FILE
+    with bad.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Speaker", "Text", "Codes"])
+        writer.writerows([*IMPORTED[:1], ("=Eve", SKIPPED_TEXT, "=no.such.code")])
+    _run("import-coded", str(bad), "--coder", "Bo", "--skip-bad-rows", *p)
     out = tmp_path / "out"
     files = [root / "reports" / "review.xlsx", root / "reports" / "theme_matrix.xlsx"]
     _run("review", "export", *p)
@@ -90,6 +98,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]
         _run("export", "segments", str(out / name), *p)
         files.append(out / name)
     files += sorted((out / "report_csv").glob("*.csv"))
+    skipped = sorted((root / "reports").glob("skipped_rows_*.csv"))
+    assert len(skipped) == 1, "the skipped-rows report is among the files checked"
+    files += skipped
     return root, files
 
 
@@ -145,6 +156,7 @@ def test_no_csv_cell_starts_like_a_formula_and_the_text_is_kept(written) -> None
     shown = {c[1:] if c.startswith("'") else c for c in cells}
     for text in _originals() - {DEFINITION}:  # the codebook text is not in these tables
         assert any(text in s for s in shown), text
+    assert SKIPPED_FILE in shown  # in the skipped-rows report: quoted, otherwise intact
 
 
 def test_raw_csv_keeps_cells_as_stored(written, tmp_path: Path) -> None:

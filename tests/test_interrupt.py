@@ -162,13 +162,24 @@ def test_sigint_to_a_running_code_command_leaves_the_store_unchanged(tmp_path: P
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert not write_lock_held(project.store_path)
-    assert snapshot(project.store_path) == before
+    # Everything the run wrote is gone; the same connection, after the Ctrl-C, then wrote
+    # the failed run's record in a transaction of its own, and that record persisted. Were the
+    # interrupted transaction left open (no rollback on KeyboardInterrupt), the record would
+    # be swallowed by it and lost when the process ended.
+    after_interrupt = snapshot(project.store_path)
+    assert after_interrupt == {**before, "runs": before["runs"] + 1}  # type: ignore[operator]
+    with Store(project.store_path) as store:
+        failed = [
+            tuple(r)
+            for r in store.query("SELECT command, failed FROM runs WHERE failed IS NOT NULL")
+        ]
+    assert failed == [("code", "interrupted (Ctrl-C); everything it wrote was rolled back")]
 
     second = themegrid("code", "--project", str(project.root), "--no-model")
     assert second.returncode == 0, second.stderr
     after = snapshot(project.store_path)
     assert after["documents"] == before["documents"] + len(extra)  # type: ignore[operator]
-    assert after["runs"] == before["runs"] + 1  # type: ignore[operator]
+    assert after["runs"] == before["runs"] + 2  # type: ignore[operator]
     with Store(project.store_path) as store:
         paths = {r[0] for r in store.query("SELECT path FROM documents WHERE status = 'present'")}
     assert set(extra) <= paths

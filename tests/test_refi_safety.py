@@ -63,9 +63,10 @@ def snapshot(project) -> tuple:
     if not project.store_path.exists():
         return files, None
     with Store(project.store_path) as store:
-        counts = tuple(
-            store.scalar(f"SELECT COUNT(*) FROM {t}")
-            for t in ("codes", "documents", "segments", "codings", "segment_views", "runs")
+        tables = ("codes", "documents", "segments", "codings", "segment_views")
+        counts = (
+            *(store.scalar(f"SELECT COUNT(*) FROM {t}") for t in tables),
+            store.scalar("SELECT COUNT(*) FROM runs WHERE failed IS NULL"),
         )
     return files, counts
 
@@ -227,6 +228,12 @@ def test_failure_while_writing_rolls_everything_back(project, tmp_path: Path, mo
     with pytest.raises(RuntimeError):
         import_qdpx(project, path)
     assert snapshot(project) == before
+    with Store(project.store_path) as store:  # only the record that the run failed
+        failed = [
+            tuple(r)
+            for r in store.query("SELECT command, failed FROM runs WHERE failed IS NOT NULL")
+        ]
+    assert failed == [("import qdpx", "RuntimeError: disk full")]
 
 
 def test_cli_reports_bad_input_in_one_line(project, tmp_path: Path) -> None:

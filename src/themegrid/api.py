@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from themegrid.pipeline.coding import CodingSummary
     from themegrid.pipeline.ingest import IngestSummary, ProgressFn
     from themegrid.pipeline.merge import MergeSummary, UnmergeSummary
+    from themegrid.pipeline.remove import RemoveSummary
     from themegrid.pipeline.status import ProjectStatus
     from themegrid.store.backup import RestorePlan
 
@@ -417,6 +418,17 @@ def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
     _need_store(proj)
     with proj.open_store() as store:
         return run_unmerge(store, run_id, proj.codebook_dir)
+
+
+def remove(project: ProjectLike, document: str, *, force: bool = False) -> RemoveSummary:
+    """``themegrid remove``: take a document out of the project (``force``: keep its human
+    decisions as orphaned codings)."""
+    from themegrid.pipeline.remove import remove_document
+
+    proj = project_of(project, need=())
+    _need_store(proj, "no project store yet")
+    with proj.open_store() as store:
+        return remove_document(proj, store, document, force=force)
 
 
 # --- backups --------------------------------------------------------------------------------

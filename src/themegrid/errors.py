@@ -160,3 +160,7 @@ class ForeignProjectError(InputFileError):
 
 class MergeError(ThemegridError):
     """A code merge (or its undo) that cannot be done as asked."""
+
+
+class RemoveError(ThemegridError):
+    """A document that ``themegrid remove`` cannot remove as asked."""

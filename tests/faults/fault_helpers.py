@@ -69,3 +69,15 @@ def integrity(store_path: Path) -> str:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def patch_everywhere(monkeypatch: object, module: object, name: str, fake: object) -> None:
+    """Replace a function in its module and wherever it was imported by name."""
+    import sys
+
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, fake)  # type: ignore[attr-defined]
+    for mod in list(sys.modules.values()):
+        themegrid_module = mod is not None and getattr(mod, "__name__", "").startswith("themegrid")
+        if themegrid_module and mod is not module and getattr(mod, name, None) is original:
+            monkeypatch.setattr(mod, name, fake)  # type: ignore[attr-defined]

@@ -4,6 +4,10 @@ clearly with nothing changed; review import validates inside its write transacti
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +66,92 @@ def test_review_import_validates_inside_its_transaction(
     ):
         review.import_review(store, sheet, coder="Ben", codebook=project.load_codebook())
     assert human_decisions(project.store_path) == []
+
+
+def _coded_csv(path: Path, rows: int) -> Path:
+    codes = ("barriers.funding", "barriers.staffing")
+    path.write_text(
+        "id,Text,Code\n"
+        + "".join(
+            f"r{i},Respondent {i} said the budget was cut in year {i}.,{codes[i % 2]}\n"
+            for i in range(rows)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("coders", [("Ana", "Ben"), ("Cy", "Cy")])
+def test_two_import_coded_processes_at_once_both_end_well(
+    tmp_path: Path, coders: tuple[str, str]
+) -> None:
+    """The double-coding workflow: two imports of one file start while a third program holds
+    the write lock; both say they wait, then both finish, one after the other: no error, no
+    decision lost, the store intact."""
+    project = write_project(tmp_path / "study")
+    assert cli("code", "--no-model", "--project", project.root).exit_code == 0
+    sheet = _coded_csv(tmp_path / "coded.csv", 120)
+    holder = sqlite3.connect(project.store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "themegrid",
+                "import-coded",
+                str(sheet),
+                "--coder",
+                coder,
+                "--project",
+                str(project.root),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for coder in coders
+    ]
+    errors: list[list[str]] = [[], []]
+    readers = [
+        threading.Thread(target=lambda p=p, e=e: e.extend(p.stderr), daemon=True)
+        for p, e in zip(procs, errors, strict=True)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+            any("Waiting up to" in line for line in e) for e in errors
+        ):
+            assert all(p.poll() is None for p in procs), errors
+            time.sleep(0.1)
+        holder.execute("ROLLBACK")  # the third program is done: the two now take turns
+        codes = [p.wait(180) for p in procs]
+    finally:
+        holder.close()
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for reader in readers:
+        reader.join(10)
+    for code, err in zip(codes, errors, strict=True):
+        text = "".join(err)
+        assert "Traceback" not in text, text
+        assert code == 0, text
+        assert "Waiting up to" in text, text
+    conn = sqlite3.connect(project.store_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        by_coder = dict(
+            conn.execute(
+                "SELECT coder, COUNT(*) FROM codings WHERE source = 'human' GROUP BY coder"
+            ).fetchall()
+        )
+        runs = conn.execute(
+            "SELECT COUNT(*) FROM runs WHERE command = 'import-coded' AND failed IS NULL"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert by_coder == {c: 120 for c in set(coders)}
+    assert runs == 2

@@ -18,6 +18,13 @@ import pytest
 from fault_helpers import cli, human_decisions, integrity
 from fault_project import COMMANDS, build_base, command_args, copy_base
 
+# Each command's module is loaded before any patching: a module first imported under a
+# patch would keep the fault bound by name for the rest of the session.
+import themegrid.exchange.coded.importer
+import themegrid.exchange.refi.importer
+import themegrid.exchange.review
+import themegrid.pipeline.coding
+import themegrid.pipeline.merge  # noqa: F401
 from themegrid.store import codes, codings, documents, runs, segments
 
 WRITE_STEPS = {
@@ -44,13 +51,25 @@ TALLY: Counter[str] = Counter()
 
 
 def full_dump(store_path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """Every row of every table, but the failed runs' records (see :func:`failed_runs`)."""
     conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        where = {"runs": " WHERE failed IS NULL"}
         return [
-            (t, sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr))
+            (t, sorted(conn.execute(f'SELECT * FROM "{t}"{where.get(t, "")}').fetchall(), key=repr))
             for t in sorted(tables)
         ]
+    finally:
+        conn.close()
+
+
+def failed_runs(store_path: Path) -> list[tuple[str, str]]:
+    """(command, why) of each run the history records as failed (rolled back)."""
+    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT command, failed FROM runs WHERE failed IS NOT NULL ORDER BY id")
+        return [(str(r[0]), str(r[1])) for r in rows]
     finally:
         conn.close()
 
@@ -105,6 +124,12 @@ def run_injected(base: Path, tmp: Path, command: str, module: object, name: str,
     assert integrity(root / "themegrid.sqlite") == "ok"
     assert human_decisions(root / "themegrid.sqlite") == before_human
     assert full_dump(root / "themegrid.sqlite") == before, f"{command}: {name} left changes"
+    failed = failed_runs(root / "themegrid.sqlite")
+    assert len(failed) <= 1, failed
+    if failed:  # the run had started: the history says it failed, and why
+        assert failed[0][0] == command, failed
+        assert ("disk is full" if kind == "disk full" else "injected fault") in failed[0][1]
+        TALLY[f"{command} failed run recorded"] += 1
     again = cli(*command_args(command, root))
     assert again.exit_code == 0, again.output
     TALLY[f"{command} held"] += 1

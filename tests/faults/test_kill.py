@@ -48,7 +48,7 @@ def durations(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 def _runs(store: Path) -> int:
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        return int(conn.execute("SELECT COUNT(*) FROM runs WHERE failed IS NULL").fetchone()[0])
     finally:
         conn.close()
 

@@ -328,9 +328,62 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
             f"Last run: #{run['id']} {run['command']} at {run['finished_at'] or run['started_at']} "
             f"(codebook {run['codebook_name']} {run['codebook_version']}, themegrid {run['tool_version']})."
         )
+    if info["failed_runs"]:
+        last = info["failed_runs"][-1]
+        console.print(
+            f"Failed runs (rolled back, nothing kept): {len(info['failed_runs'])}; last: "
+            f"#{last['id']} {last['command']} at {last['finished_at']}: {last['failed']}",
+            style="yellow",
+        )
     if info["orphaned"]:
         console.print(f"{len(info['orphaned'])} orphaned human coding(s), kept:", style="yellow")
         for o in info["orphaned"]:
             console.print(
                 f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}"
             )
+
+
+@app.command("remove")
+def remove_cmd(
+    document: Annotated[
+        str,
+        typer.Argument(
+            help="The document as stored (e.g. interviews/az.txt, imported/..., or a spreadsheet "
+            "whose rows are documents).",
+            metavar="DOC",
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Remove it even though it carries human decisions; they are kept as orphaned "
+            "codings (listed by 'themegrid status'), after a backup of the store.",
+        ),
+    ] = False,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a document out of the project (its file must be gone from corpus/), in one run."""
+    from themegrid.api import remove
+
+    result = remove(project, document, force=force)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    for doc in result.documents:
+        if doc.action == "deleted":
+            typer.echo(
+                f"removed {doc.path}: {doc.segments} segment(s) and {doc.machine_codings} machine "
+                "suggestion(s) deleted"
+            )
+        else:
+            typer.echo(
+                f"removed {doc.path}: {doc.machine_codings} machine suggestion(s) deleted; "
+                f"{doc.human_codings} human coding(s) and {doc.memos} memo(s) kept as orphaned "
+                "(see 'themegrid status')"
+            )
+    typer.echo(
+        f"Run {result.run_id}."
+        + (f" The store before this run is backed up in {result.backup}." if result.backup else "")
+    )

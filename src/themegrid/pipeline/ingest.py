@@ -120,6 +120,14 @@ def discover(project: Project, metadata: Metadata) -> _Plan:
                     "skipped, not read (copy the file into corpus/ to ingest it)"
                 )
                 continue
+            if not _decodes(rel):
+                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                plan.warnings.append(
+                    f"corpus/{shown}: the file name is not valid UTF-8 (written by another "
+                    "system's encoding); skipped, not read: rename the file (for example "
+                    "'convmv -f latin1 -t utf-8 --notest FILE') and run the command again"
+                )
+                continue
             if any(ord(c) < 32 or ord(c) == 127 for c in rel):
                 plan.warnings.append(
                     f"corpus/{rel!r}: the file name holds a control character (newline, tab, ...); "
@@ -156,6 +164,15 @@ def discover(project: Project, metadata: Metadata) -> _Plan:
                 f"{hint}fix the path or add the file"
             )
     return plan
+
+
+def _decodes(name: str) -> bool:
+    """Whether a file name decoded to real text (undecodable bytes arrive as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _outside(path: Path, root: Path) -> bool:

@@ -34,6 +34,8 @@ class ProjectStatus:
     model_gates: tuple[dict[str, Any], ...] = ()
     #: reason -> {document path: segments} the machine did not code
     not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: runs that failed after they started: rolled back, recorded with why
+    failed_runs: tuple[store_runs.RunRecord, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class ProjectStatus:
             "orphaned": list(self.orphaned),
             "model_gates": list(self.model_gates),
             "not_machine_coded": self.not_machine_coded,
+            "failed_runs": [asdict(r) for r in self.failed_runs],
         }
 
 
@@ -74,6 +77,7 @@ def project_status(store: Store) -> ProjectStatus:
         orphaned=tuple(orphaned_codings(store)),
         model_gates=tuple(model_gates(store)),
         not_machine_coded=not_machine_coded(store),
+        failed_runs=tuple(store_runs.failed_runs(store)),
     )
 
 

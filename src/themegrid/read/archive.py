@@ -6,6 +6,10 @@ would inflate past ``max_total_bytes`` in all, or an entry larger than
 ``ratio_min_bytes`` compressed more than ``max_ratio``:1, is refused.
 Corpus files take their limits from ``THEMEGRID_MAX_UNZIPPED_BYTES`` and
 ``THEMEGRID_MAX_ZIP_RATIO``.
+
+An XML part of such a file that declares a DOCTYPE (entities that expand to
+gigabytes, or an external entity that reads another file) is refused too: Office
+and LibreOffice never write one. openpyxl also parses through defusedxml.
 """
 
 from __future__ import annotations
@@ -61,12 +65,64 @@ def zip_bomb_reason(entries: Iterable[zipfile.ZipInfo], limits: ZipLimits) -> st
 
 
 def corpus_zip_reason(path: Path) -> str | None:
-    """:func:`zip_bomb_reason` for a corpus file, naming the settings that raise the limits."""
+    """:func:`zip_bomb_reason` for a corpus file, naming the settings that raise the limits,
+    or :func:`xml_declaration_reason`."""
     try:
         with zipfile.ZipFile(path) as zf:
             reason = zip_bomb_reason(zf.infolist(), corpus_zip_limits())
-    except (zipfile.BadZipFile, OSError):
+            if reason is None:
+                return xml_declaration_reason(zf)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
         return None  # the reader reports a damaged archive in its own words
-    if reason is None:
-        return None
     return f"{reason}; if the file is genuine, raise {MAX_UNZIPPED_ENV} or {MAX_RATIO_ENV}"
+
+
+_CHUNK = 64 * 1024
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def xml_declaration_reason(zf: zipfile.ZipFile) -> str | None:
+    """Why an Office/ODF archive is refused for a DOCTYPE in one of its XML parts, or None.
+
+    A DOCTYPE may only stand in a document's prolog, so each part is read up to
+    its first element (a few bytes for the parts Office writes), never whole.
+    """
+    for info in zf.infolist():
+        if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
+            continue
+        if _prolog_declares_doctype(zf, info):
+            return (
+                f"zip entry '{info.filename}' declares an XML DOCTYPE (entities, which can expand "
+                "to gigabytes or read other files on this computer), which Excel, Word and "
+                "LibreOffice never write; refused as a possible XML bomb: open the file in its "
+                "program, save it again, and use that copy"
+            )
+    return None
+
+
+def _prolog_declares_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    seen = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return False
+            seen += chunk
+            text = (
+                seen.decode("utf-16", "ignore") if seen[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+            )
+            head = text.encode("utf-8", "replace") if text is not None else seen
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                return True
+            if _root_started(head) or len(seen) > 16 * _CHUNK:
+                return False
+
+
+def _root_started(head: bytes) -> bool:
+    """Whether the bytes reach the root element: a ``<`` not opening ``<?`` or ``<!``."""
+    at = head.find(b"<")
+    while at != -1 and at + 1 < len(head):
+        if head[at + 1 : at + 2] not in (b"?", b"!"):
+            return True
+        at = head.find(b"<", at + 1)
+    return False

@@ -16,6 +16,7 @@ from typing import Any
 from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument
 from themegrid.read import ReadRequest, register
+from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.text import document_from_text
 
 
@@ -32,6 +33,9 @@ def read_odt(request: ReadRequest) -> RawDocument:
             request.display_path,
             "is not a valid .odt (not a zip archive); open it in LibreOffice and save it as .odt",
         )
+    bomb = corpus_zip_reason(request.path)
+    if bomb:
+        raise InputFileError(request.display_path, f"{bomb}; not read")
     try:
         document: Any = load(str(request.path))
     except Exception as exc:

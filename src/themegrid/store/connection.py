@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ class Store:
     """A connection to a project's SQLite store, migrated to the current schema."""
 
     busy_timeout: float = 30.0  # seconds a writer waits for another
+    _after_rollback: list[Callable[[BaseException], None]]  # see on_rollback
 
     def __init__(self, path: Path | str, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
@@ -105,6 +106,8 @@ class Store:
         except BaseException as exc:
             with suppress(sqlite3.Error):
                 self.conn.rollback()
+            self._drop_writer_note()
+            self._rolled_back(exc)
             if isinstance(exc, sqlite3.Error):
                 explained = explain_database_error(exc, self.path, rolled_back=True)
                 if explained is not None:
@@ -116,9 +119,32 @@ class Store:
             except sqlite3.Error as exc:
                 with suppress(sqlite3.Error):
                     self.conn.rollback()
+                self._drop_writer_note()
+                self._rolled_back(exc)
                 raise (explain_database_error(exc, self.path, rolled_back=True) or exc) from exc
         finally:
+            self._callbacks().clear()
             self._drop_writer_note()
+
+    def on_rollback(self, callback: Callable[[BaseException], None]) -> None:
+        """Call ``callback(exc)`` once the current transaction has rolled back (a failed
+        run's record, written in a transaction of its own). Forgotten when it commits."""
+        self._callbacks().append(callback)
+
+    def _callbacks(self) -> list[Callable[[BaseException], None]]:
+        if "_after_rollback" not in self.__dict__:
+            self._after_rollback = []
+        return self._after_rollback
+
+    def _rolled_back(self, exc: BaseException) -> None:
+        callbacks = list(self._callbacks())
+        self._callbacks().clear()
+        if self.conn.in_transaction:
+            return  # the rollback itself failed: write nothing more
+        for callback in callbacks:
+            # best effort: recording a failure never hides the failure itself
+            with suppress(Exception):
+                callback(exc)
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE; if another command writes, say at once whom we wait for, then wait

@@ -218,3 +218,59 @@ def delete_document(store: Store, doc_id: int) -> None:
     store.execute(f"DELETE FROM segment_views WHERE segment_id IN ({seg_ids})", (doc_id,))
     store.execute("DELETE FROM segments WHERE document_id = ?", (doc_id,))
     store.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A stored document as ``themegrid remove`` sees it."""
+
+    id: int
+    path: str
+    status: str
+    segments: int
+
+
+def documents_named(store: Store, name: str) -> list[DocumentRow]:
+    """Documents stored at ``name``, or the response rows of the spreadsheet ``name``
+    (paths ``name#row=...``), in the order they were added."""
+    return [
+        DocumentRow(int(r["id"]), r["path"], r["status"], int(r["n"]))
+        for r in store.query(
+            "SELECT d.id, d.path, d.status,"
+            " (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id) AS n"
+            " FROM documents d WHERE d.path = ? OR substr(d.path, 1, ?) = ? ORDER BY d.id",
+            (name, len(name) + 5, f"{name}#row="),
+        )
+    ]
+
+
+def machine_codings_on_document(store: Store, doc_id: int) -> int:
+    """How many machine (rule or model) codings the document's segments carry."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.document_id = ? AND c.source != 'human'",
+            (doc_id,),
+        )
+    )
+
+
+def archive_document(store: Store, doc_id: int) -> None:
+    """Take a document out of the project but keep its human codings, as orphaned ones.
+
+    The document row stays (marked ``missing``) and its segments stay with
+    ``active = 0``, so every human coding keeps its segment, text and history and
+    is listed by ``themegrid status`` among the orphaned codings. Which coder saw
+    which segment (``segment_views``) is kept too; machine suggestions on it are
+    deleted. Writes ``codings`` too.
+    """
+    seg_ids = "SELECT id FROM segments WHERE document_id = ?"
+    store.execute(
+        f"DELETE FROM codings WHERE source != 'human' AND segment_id IN ({seg_ids})", (doc_id,)
+    )
+    store.execute("UPDATE segments SET active = 0 WHERE document_id = ?", (doc_id,))
+    # no content hash: should the file come back, ingest reads it again and re-attaches
+    store.execute(
+        "UPDATE documents SET status = 'missing', content_hash = '', updated_at = ? WHERE id = ?",
+        (now(), doc_id),
+    )

@@ -78,6 +78,18 @@ def passage_memos(store: Store, document_id: int) -> list[PassageMemo]:
     ]
 
 
+def memos_on_document(store: Store, doc_id: int) -> int:
+    """How many memos are on a document or on one of its segments."""
+    return int(
+        store.conn.execute(
+            "SELECT COUNT(*) FROM memos WHERE (target_kind = 'document' AND target_id = ?)"
+            " OR (target_kind = 'segment' AND target_id IN"
+            " (SELECT id FROM segments WHERE document_id = ?))",
+            (str(doc_id), doc_id),
+        ).fetchone()[0]
+    )
+
+
 __all__ = [
     "KINDS",
     "Memo",
@@ -85,5 +97,6 @@ __all__ = [
     "add_memo",
     "memos_by_target",
     "memos_on",
+    "memos_on_document",
     "passage_memos",
 ]

@@ -289,4 +289,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        "0009_runs_failed_reason",
+        """
+        -- A command that failed after its run started rolls back all it wrote, then
+        -- records the run again in a transaction of its own, with why it failed
+        -- (NULL: the run finished, or is still running).
+        ALTER TABLE runs ADD COLUMN failed TEXT;
+        """,
+    ),
 )
