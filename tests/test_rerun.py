@@ -13,6 +13,7 @@ import pytest
 
 from conftest import write_project
 from themegrid.pipeline import coding as coding_module
+from themegrid.pipeline import ingest as ingest_module
 from themegrid.pipeline.coding import run_coding
 from themegrid.pipeline.fingerprint import META_KEY
 from themegrid.pipeline.ingest import ingest
@@ -148,13 +149,26 @@ def generated_project(root: Path, source: Project, n_files: int = 12) -> Project
     return project
 
 
+def stored_table(store: Store) -> str:
+    """Documents and segments as stored (ids, offsets, texts, speakers, verdicts), in order."""
+    docs = store.query(
+        "SELECT id, path, content_hash, kind, text, attributes FROM documents ORDER BY id"
+    )
+    segs = store.query(
+        'SELECT id, document_id, seq, start, "end", text, speaker, is_interviewer, codable,'
+        " machine_skip, language FROM segments ORDER BY document_id, seq"
+    )
+    return "\n".join("\t".join(map(str, tuple(r))) for r in [*docs, *segs])
+
+
 @pytest.mark.parametrize("corpus", ["bundled", "generated"])
 def test_workers_give_identical_suggestion_tables(
     corpus: str, bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small chunks, no minimum: the worker pool is used and results cross many chunk borders.
+    # Small chunks, no minimum: the worker pools are used and results cross many chunk borders.
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(ingest_module, "MIN_PARALLEL_FILES", 0)
     base = (
         bundled_project
         if corpus == "bundled"
@@ -164,19 +178,29 @@ def test_workers_give_identical_suggestion_tables(
     two = tmp_path / "two"
     for target in (one, two):
         shutil.copytree(base.root, target, ignore=shutil.ignore_patterns("themegrid.sqlite*"))
-    used: list[int] = []
-    real = parallel.ParallelTagger.tag_many
+    used: list[str] = []
+    real_tag = parallel.ParallelTagger.examine_and_tag
+    real_map = parallel.ordered_map
 
-    def spy(self: parallel.ParallelTagger, texts):  # type: ignore[no-untyped-def]
-        used.append(self.workers)
-        return real(self, texts)
+    def spy_tag(self: parallel.ParallelTagger, items):  # type: ignore[no-untyped-def]
+        used.append(f"tag {self.workers}")
+        return real_tag(self, items)
 
-    monkeypatch.setattr(parallel.ParallelTagger, "tag_many", spy)
+    def spy_map(fn, items, workers):  # type: ignore[no-untyped-def]
+        used.append(f"read {workers}")
+        return real_map(fn, items, workers)
+
+    monkeypatch.setattr(parallel.ParallelTagger, "examine_and_tag", spy_tag)
+    monkeypatch.setattr(parallel, "ordered_map", spy_map)
     a = run(Project(one), workers=1, use_model=False)
     b = run(Project(two), workers=2, use_model=False)
-    assert used == [2]
+    assert used == ["read 2", "tag 2"]  # reading, segmenting and tagging ran in workers
     assert a.segments_tagged == b.segments_tagged > 0
+    assert a.to_dict()["ingest"] == b.to_dict()["ingest"]
     with Project(one).open_store() as s1, Project(two).open_store() as s2:
         table = suggestion_table(s1)
         assert table.count("\n") > 10
         assert table == suggestion_table(s2)
+        stored = stored_table(s1)
+        assert stored.count("\n") > 20
+        assert stored == stored_table(s2)

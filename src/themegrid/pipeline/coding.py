@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
@@ -117,7 +118,7 @@ def run_coding(
             return _replay(store, codebook, inputs, last, use_model)
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
-        ingested = ingest(project, store, prune=prune, progress=progress)
+        ingested = ingest(project, store, prune=prune, progress=progress, workers=workers)
         sync_codebook(store, codebook)
         retired = store_codings.retire_stale_suggestions(
             store,
@@ -332,26 +333,31 @@ def _tag(
     progress: ProgressFn | None,
 ) -> tuple[int, int, int, int]:
     """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
+    from themegrid.tag.parallel import examine_and_tag
+
     new = kept = skipped = retired = 0
-    verdicts = []
+    turns: list[bool] = []
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
         speakers = segs_store.speakers(store, [i for i, _ in chunk])
-        verdicts += [
-            machine_filter.examine(text, speaker_turn=speakers.get(i) is not None)
-            for i, text in chunk
-        ]
-    skips = [v.skip for v in verdicts]
-    # One stream over every text the machine codes, so parallel workers run ahead while
-    # batches are written.
-    stream = iter(
-        tagger.tag_many(t for (_, t), skip in zip(todo, skips, strict=True) if skip is None)
+        turns += [speakers.get(i) is not None for i, _ in chunk]
+    # One stream over every text: the machine filter and the tagger run there (in the
+    # workers when parallel, which run ahead while batches are written).
+    stream = examine_and_tag(
+        tagger, machine_filter, ((t, turn) for (_, t), turn in zip(todo, turns, strict=True))
     )
     for start in range(0, len(todo), BATCH):
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, stream, batch, skips[start : start + BATCH])
+        results = list(islice(stream, len(batch)))
+        verdicts = [v for v, _ in results]
+        changes = _diff_batch(
+            store,
+            (s for v, s in results if v.skip is None),
+            batch,
+            [v.skip for v in verdicts],
+        )
         stamp = now()
         store_codings.record_suggestions(
             store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
@@ -363,7 +369,7 @@ def _tag(
             store,
             (
                 segs_store.TagResult(i, v.skip, v.language)
-                for (i, _), v in zip(batch, verdicts[start : start + BATCH], strict=True)
+                for (i, _), v in zip(batch, verdicts, strict=True)
             ),
             cue_hash,
         )
