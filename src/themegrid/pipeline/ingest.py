@@ -39,7 +39,7 @@ ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
 #: Bump when readers or segmentation change what a file becomes: the next ingest then
 #: reads every file again (segment ids are stable, so human codings stay attached).
-READING_REVISION = 3  # 3: Otter "Name 12:00" headers, .odt
+READING_REVISION = 4  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**2
