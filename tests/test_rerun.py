@@ -204,3 +204,88 @@ def test_workers_give_identical_suggestion_tables(
         stored = stored_table(s1)
         assert stored.count("\n") > 20
         assert stored == stored_table(s2)
+
+
+def funding_project(root: Path) -> Project:
+    """Eight interviews about money and other things; no decisions yet."""
+    rng = random.Random(3)
+    money = [
+        "we ran short of dollars for the program",
+        "the district had no money left for stipends",
+        "our funds dried up after one year",
+        "state dollars paid for coaching",
+    ]
+    other = ["teachers liked the new rubric", "students presented portfolios"]
+    files = {
+        f"f{f}.txt": "".join(
+            f"Interviewer: Tell me more.\nRespondent: {rng.choice(money if t % 2 else other)}.\n"
+            for t in range(6)
+        )
+        for f in range(8)
+    }
+    return write_project(root, files)
+
+
+def decide_money(store: Store, coder: str, limit: int) -> None:
+    """``coder`` accepts barriers.funding on money turns, rejects it on others (first ``limit``)."""
+    rows = store.query(
+        "SELECT id, text FROM segments WHERE codable = 1 ORDER BY id LIMIT ?", (limit,)
+    )
+    decisions = [
+        HumanDecision(
+            seg_id,
+            "barriers.funding",
+            "accepted" if any(w in text for w in ("dollars", "money", "funds")) else "rejected",
+            "",
+        )
+        for seg_id, text in rows
+    ]
+    with store.transaction():
+        record_human_codings(store, coder, decisions, run_id=None, at=now())
+
+
+def test_a_new_file_reuses_the_trained_model_when_decisions_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from themegrid.tag import model as learn
+    from themegrid.tag import model_cache
+
+    project = funding_project(tmp_path / "p")
+    trained: list[int] = []
+    real_train = learn.train_and_gate
+
+    def spy(store, codebook, model=None):  # type: ignore[no-untyped-def]
+        trained.append(1)
+        return real_train(store, codebook, model)
+
+    monkeypatch.setattr(learn, "train_and_gate", spy)
+    run(project)
+    with project.open_store() as store:
+        decide_money(store, "ana", 16)
+    first = run(project)
+    assert first.model["trained"] and len(trained) == 2
+    cache = project.root / model_cache.CACHE_DIR
+    assert len(list(cache.glob("model-*.pickle"))) == 1
+
+    new = project.corpus_dir / "f_new.txt"
+    new.write_text("Respondent: our funds dried up after one year.\n", encoding="utf-8")
+    second = run(project)
+    assert second.ingest.paths("added") == ["f_new.txt"]
+    assert len(trained) == 2 and second.model["trained"] is False  # predicted, not trained
+    assert second.model["gates"] == first.model["gates"]
+
+    (project.corpus_dir / "f_new2.txt").write_text("Respondent: money left.\n", encoding="utf-8")
+    for pickled in cache.glob("model-*.pickle"):  # a file the store did not write is ignored
+        pickled.write_bytes(pickled.read_bytes() + b"x")
+    assert run(project).model["trained"] and len(trained) == 3
+
+    shutil.rmtree(cache)  # the folder may be deleted at any time: the next run trains
+    (project.corpus_dir / "f_new3.txt").write_text("Respondent: dollars.\n", encoding="utf-8")
+    assert run(project).model["trained"] and len(trained) == 4
+
+    with project.open_store() as store:  # the same decisions again by another coder: kept
+        decide_money(store, "ben", 16)
+    assert run(project).model["trained"] is False and len(trained) == 4
+    with project.open_store() as store:  # decisions on more segments: new labels, trained again
+        decide_money(store, "ben", 24)
+    assert run(project).model["trained"] and len(trained) == 5

@@ -235,7 +235,8 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     Each code's gate (``tag.model.gate_codes``) decides whether the model may
     suggest it; the gates are in the returned summary (stored with the run, read
     by ``status``). Unchanged decisions: nothing is retrained and the last gates
-    are carried over.
+    are carried over. Unchanged decisions but new or changed segments: the kept
+    model (``tag.model_cache``) suggests on them, without training again.
     """
     from themegrid.tag import model as learn
 
@@ -254,7 +255,15 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             "note": "no new human decisions: model suggestions unchanged",
             "gates": json.loads(store.get_meta("model_gates") or "[]"),
         }
-    model, gates = learn.train_and_gate(store, codebook)
+    from themegrid.tag import model_cache
+
+    key = model_cache.training_key(store, codebook)
+    cached = model_cache.load(store, key)
+    if cached is not None:  # same labels, codebook and cues: the same model (new files only)
+        model, gates = cached
+    else:
+        model, gates = learn.train_and_gate(store, codebook)
+        model_cache.save(store, key, model, gates)
     store.set_meta("model_fingerprint", fingerprint)
     result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
     gate_dicts = [g.to_dict() for g in gates]
@@ -265,12 +274,20 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         note = "not enough human-confirmed codings to train a model yet (rules only)"
     else:
         note = (
-            f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
+            ("kept from the last training (same human decisions); " if cached else "")
+            + f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
             f"(cross-validated precision >= {codebook.settings.model_precision_floor:.2f}); "
             f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
             "suggestions"
         )
-    return {"used": True, "changed": changed, "note": note, **result, "gates": gate_dicts}
+    return {
+        "used": True,
+        "changed": changed,
+        "note": note,
+        **result,
+        "trained": cached is None,
+        "gates": gate_dicts,
+    }
 
 
 def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
