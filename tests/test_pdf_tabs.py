@@ -24,7 +24,7 @@ def test_a_tab_laid_table_keeps_its_tabs() -> None:
 
 @pytest.mark.skipif(not DEVDATA.exists(), reason="../shared/devdata is absent")
 def test_the_maxqda_transcript_has_speakers_and_no_tabs() -> None:
-    pytest.importorskip("pypdf")
+    pytest.importorskip("pypdfium2")
     from themegrid.read import read_document
 
     doc = read_document(DEVDATA)

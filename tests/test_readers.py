@@ -266,14 +266,27 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
     assert "looks like a scanned PDF with no text layer; run OCR (e.g. ocrmypdf)" in message
 
 
+def test_password_protected_pdf(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.set_font("Helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Hidden text.")
+    pdf.output(str(tmp_path / "locked.pdf"))
+    message = error_message(tmp_path / "locked.pdf")
+    assert "locked.pdf" in message and "is password-protected" in message
+
+
 def test_corrupt_pdf(tmp_path: Path) -> None:
     message = error_message(write(tmp_path, "bad.pdf", b"%PDF-1.4\n garbage garbage"))
     assert "not a readable PDF" in message
 
 
-def test_missing_pypdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_pypdfium2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_pdf(tmp_path / "r.pdf", [["Hello."]])
-    monkeypatch.setitem(sys.modules, "pypdf", None)
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)
     with pytest.raises(MissingDependency, match=r"themegrid\[pdf\]"):
         read_document(path)
 

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import write_project
 from themegrid.pipeline import coding as coding_module
+from themegrid.pipeline import ingest as ingest_module
 from themegrid.pipeline.coding import run_coding
 from themegrid.pipeline.fingerprint import META_KEY
 from themegrid.pipeline.ingest import ingest
@@ -148,13 +149,26 @@ def generated_project(root: Path, source: Project, n_files: int = 12) -> Project
     return project
 
 
+def stored_table(store: Store) -> str:
+    """Documents and segments as stored (ids, offsets, texts, speakers, verdicts), in order."""
+    docs = store.query(
+        "SELECT id, path, content_hash, kind, text, attributes FROM documents ORDER BY id"
+    )
+    segs = store.query(
+        'SELECT id, document_id, seq, start, "end", text, speaker, is_interviewer, codable,'
+        " machine_skip, language FROM segments ORDER BY document_id, seq"
+    )
+    return "\n".join("\t".join(map(str, tuple(r))) for r in [*docs, *segs])
+
+
 @pytest.mark.parametrize("corpus", ["bundled", "generated"])
 def test_workers_give_identical_suggestion_tables(
     corpus: str, bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small chunks, no minimum: the worker pool is used and results cross many chunk borders.
+    # Small chunks, no minimum: the worker pools are used and results cross many chunk borders.
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(ingest_module, "MIN_PARALLEL_FILES", 0)
     base = (
         bundled_project
         if corpus == "bundled"
@@ -164,19 +178,114 @@ def test_workers_give_identical_suggestion_tables(
     two = tmp_path / "two"
     for target in (one, two):
         shutil.copytree(base.root, target, ignore=shutil.ignore_patterns("themegrid.sqlite*"))
-    used: list[int] = []
-    real = parallel.ParallelTagger.tag_many
+    used: list[str] = []
+    real_tag = parallel.ParallelTagger.examine_and_tag
+    real_map = parallel.ordered_map
 
-    def spy(self: parallel.ParallelTagger, texts):  # type: ignore[no-untyped-def]
-        used.append(self.workers)
-        return real(self, texts)
+    def spy_tag(self: parallel.ParallelTagger, items):  # type: ignore[no-untyped-def]
+        used.append(f"tag {self.workers}")
+        return real_tag(self, items)
 
-    monkeypatch.setattr(parallel.ParallelTagger, "tag_many", spy)
+    def spy_map(fn, items, workers):  # type: ignore[no-untyped-def]
+        used.append(f"read {workers}")
+        return real_map(fn, items, workers)
+
+    monkeypatch.setattr(parallel.ParallelTagger, "examine_and_tag", spy_tag)
+    monkeypatch.setattr(parallel, "ordered_map", spy_map)
     a = run(Project(one), workers=1, use_model=False)
     b = run(Project(two), workers=2, use_model=False)
-    assert used == [2]
+    assert used == ["read 2", "tag 2"]  # reading, segmenting and tagging ran in workers
     assert a.segments_tagged == b.segments_tagged > 0
+    assert a.to_dict()["ingest"] == b.to_dict()["ingest"]
     with Project(one).open_store() as s1, Project(two).open_store() as s2:
         table = suggestion_table(s1)
         assert table.count("\n") > 10
         assert table == suggestion_table(s2)
+        stored = stored_table(s1)
+        assert stored.count("\n") > 20
+        assert stored == stored_table(s2)
+
+
+def funding_project(root: Path) -> Project:
+    """Eight interviews about money and other things; no decisions yet."""
+    rng = random.Random(3)
+    money = [
+        "we ran short of dollars for the program",
+        "the district had no money left for stipends",
+        "our funds dried up after one year",
+        "state dollars paid for coaching",
+    ]
+    other = ["teachers liked the new rubric", "students presented portfolios"]
+    files = {
+        f"f{f}.txt": "".join(
+            f"Interviewer: Tell me more.\nRespondent: {rng.choice(money if t % 2 else other)}.\n"
+            for t in range(6)
+        )
+        for f in range(8)
+    }
+    return write_project(root, files)
+
+
+def decide_money(store: Store, coder: str, limit: int) -> None:
+    """``coder`` accepts barriers.funding on money turns, rejects it on others (first ``limit``)."""
+    rows = store.query(
+        "SELECT id, text FROM segments WHERE codable = 1 ORDER BY id LIMIT ?", (limit,)
+    )
+    decisions = [
+        HumanDecision(
+            seg_id,
+            "barriers.funding",
+            "accepted" if any(w in text for w in ("dollars", "money", "funds")) else "rejected",
+            "",
+        )
+        for seg_id, text in rows
+    ]
+    with store.transaction():
+        record_human_codings(store, coder, decisions, run_id=None, at=now())
+
+
+def test_a_new_file_reuses_the_trained_model_when_decisions_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from themegrid.tag import model as learn
+    from themegrid.tag import model_cache
+
+    project = funding_project(tmp_path / "p")
+    trained: list[int] = []
+    real_train = learn.train_and_gate
+
+    def spy(store, codebook, model=None):  # type: ignore[no-untyped-def]
+        trained.append(1)
+        return real_train(store, codebook, model)
+
+    monkeypatch.setattr(learn, "train_and_gate", spy)
+    run(project)
+    with project.open_store() as store:
+        decide_money(store, "ana", 16)
+    first = run(project)
+    assert first.model["trained"] and len(trained) == 2
+    cache = project.root / model_cache.CACHE_DIR
+    assert len(list(cache.glob("model-*.pickle"))) == 1
+
+    new = project.corpus_dir / "f_new.txt"
+    new.write_text("Respondent: our funds dried up after one year.\n", encoding="utf-8")
+    second = run(project)
+    assert second.ingest.paths("added") == ["f_new.txt"]
+    assert len(trained) == 2 and second.model["trained"] is False  # predicted, not trained
+    assert second.model["gates"] == first.model["gates"]
+
+    (project.corpus_dir / "f_new2.txt").write_text("Respondent: money left.\n", encoding="utf-8")
+    for pickled in cache.glob("model-*.pickle"):  # a file the store did not write is ignored
+        pickled.write_bytes(pickled.read_bytes() + b"x")
+    assert run(project).model["trained"] and len(trained) == 3
+
+    shutil.rmtree(cache)  # the folder may be deleted at any time: the next run trains
+    (project.corpus_dir / "f_new3.txt").write_text("Respondent: dollars.\n", encoding="utf-8")
+    assert run(project).model["trained"] and len(trained) == 4
+
+    with project.open_store() as store:  # the same decisions again by another coder: kept
+        decide_money(store, "ben", 16)
+    assert run(project).model["trained"] is False and len(trained) == 4
+    with project.open_store() as store:  # decisions on more segments: new labels, trained again
+        decide_money(store, "ben", 24)
+    assert run(project).model["trained"] and len(trained) == 5

@@ -41,7 +41,6 @@ from typing import Any
 import krippendorff
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 from themegrid.errors import ThemegridError, UnknownCoder
 from themegrid.store import codes as store_codes
@@ -163,6 +162,8 @@ def figures(ratings: np.ndarray) -> Figures:
     if n_coders == 2:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            from sklearn.metrics import cohen_kappa_score  # ~2 s to import: only when needed
+
             value = cohen_kappa_score(ratings[0], ratings[1], labels=[0, 1])
         kappa = None if math.isnan(value) else float(value)
     if len(np.unique(ratings)) < 2:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
@@ -117,7 +118,7 @@ def run_coding(
             return _replay(store, codebook, inputs, last, use_model)
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
-        ingested = ingest(project, store, prune=prune, progress=progress)
+        ingested = ingest(project, store, prune=prune, progress=progress, workers=workers)
         sync_codebook(store, codebook)
         retired = store_codings.retire_stale_suggestions(
             store,
@@ -234,7 +235,8 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     Each code's gate (``tag.model.gate_codes``) decides whether the model may
     suggest it; the gates are in the returned summary (stored with the run, read
     by ``status``). Unchanged decisions: nothing is retrained and the last gates
-    are carried over.
+    are carried over. Unchanged decisions but new or changed segments: the kept
+    model (``tag.model_cache``) suggests on them, without training again.
     """
     from themegrid.tag import model as learn
 
@@ -253,7 +255,15 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             "note": "no new human decisions: model suggestions unchanged",
             "gates": json.loads(store.get_meta("model_gates") or "[]"),
         }
-    model, gates = learn.train_and_gate(store, codebook)
+    from themegrid.tag import model_cache
+
+    key = model_cache.training_key(store, codebook)
+    cached = model_cache.load(store, key)
+    if cached is not None:  # same labels, codebook and cues: the same model (new files only)
+        model, gates = cached
+    else:
+        model, gates = learn.train_and_gate(store, codebook)
+        model_cache.save(store, key, model, gates)
     store.set_meta("model_fingerprint", fingerprint)
     result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
     gate_dicts = [g.to_dict() for g in gates]
@@ -264,12 +274,20 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         note = "not enough human-confirmed codings to train a model yet (rules only)"
     else:
         note = (
-            f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
+            ("kept from the last training (same human decisions); " if cached else "")
+            + f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
             f"(cross-validated precision >= {codebook.settings.model_precision_floor:.2f}); "
             f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
             "suggestions"
         )
-    return {"used": True, "changed": changed, "note": note, **result, "gates": gate_dicts}
+    return {
+        "used": True,
+        "changed": changed,
+        "note": note,
+        **result,
+        "trained": cached is None,
+        "gates": gate_dicts,
+    }
 
 
 def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
@@ -332,26 +350,31 @@ def _tag(
     progress: ProgressFn | None,
 ) -> tuple[int, int, int, int]:
     """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
+    from themegrid.tag.parallel import examine_and_tag
+
     new = kept = skipped = retired = 0
-    verdicts = []
+    turns: list[bool] = []
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
         speakers = segs_store.speakers(store, [i for i, _ in chunk])
-        verdicts += [
-            machine_filter.examine(text, speaker_turn=speakers.get(i) is not None)
-            for i, text in chunk
-        ]
-    skips = [v.skip for v in verdicts]
-    # One stream over every text the machine codes, so parallel workers run ahead while
-    # batches are written.
-    stream = iter(
-        tagger.tag_many(t for (_, t), skip in zip(todo, skips, strict=True) if skip is None)
+        turns += [speakers.get(i) is not None for i, _ in chunk]
+    # One stream over every text: the machine filter and the tagger run there (in the
+    # workers when parallel, which run ahead while batches are written).
+    stream = examine_and_tag(
+        tagger, machine_filter, ((t, turn) for (_, t), turn in zip(todo, turns, strict=True))
     )
     for start in range(0, len(todo), BATCH):
         if progress:
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
-        changes = _diff_batch(store, stream, batch, skips[start : start + BATCH])
+        results = list(islice(stream, len(batch)))
+        verdicts = [v for v, _ in results]
+        changes = _diff_batch(
+            store,
+            (s for v, s in results if v.skip is None),
+            batch,
+            [v.skip for v in verdicts],
+        )
         stamp = now()
         store_codings.record_suggestions(
             store, "rule", RULE_CODER, changes.suggest, run_id=run_id, at=stamp
@@ -363,7 +386,7 @@ def _tag(
             store,
             (
                 segs_store.TagResult(i, v.skip, v.language)
-                for (i, _), v in zip(batch, verdicts[start : start + BATCH], strict=True)
+                for (i, _), v in zip(batch, verdicts, strict=True)
             ),
             cue_hash,
         )

@@ -39,7 +39,7 @@ ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
 #: Bump when readers or segmentation change what a file becomes: the next ingest then
 #: reads every file again (segment ids are stable, so human codings stay attached).
-READING_REVISION = 3  # 3: Otter "Name 12:00" headers, .odt
+READING_REVISION = 4  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**2
@@ -196,16 +196,19 @@ def ingest(
     nlp: object | None = None,
     prune: bool = False,
     progress: ProgressFn | None = None,
+    workers: int | None = 1,
 ) -> IngestSummary:
     """Bring the store's documents and segments up to date with ``corpus/``.
 
-    Runs inside one transaction (joining the caller's if there is one).
+    Runs inside one transaction (joining the caller's if there is one). ``workers``:
+    processes that read and segment files (None: the machine's cores); this process
+    alone writes the store, in file order, so the result does not depend on it.
     """
     metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
     plan = discover(project, metadata)
     with store.transaction():
         reread = store.get_meta("reading_revision") != str(READING_REVISION)
-        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress, reread))
+        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress, reread, workers))
         store.set_meta("reading_revision", str(READING_REVISION))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
         orphaned = count_orphaned(store)
@@ -220,17 +223,23 @@ def _ingest_files(
     nlp: object | None,
     progress: ProgressFn | None,
     reread: bool = False,
+    workers: int | None = 1,
 ) -> Iterator[FileOutcome]:
-    """``reread``: read every file again, changed or not (after the readers changed)."""
+    """``reread``: read every file again, changed or not (after the readers changed).
+
+    First every file is hashed (unchanged ones are settled here); then the files to read
+    are read and segmented (:func:`read_file`, in worker processes when there are enough
+    of them) and stored in file order.
+    """
     existing = {d.path: d for d in docs_store.list_documents(store)}
+    settled: dict[int, FileOutcome] = {}
+    to_read: list[tuple[int, ReadJob]] = []
     for i, (rel, path) in enumerate(files):
-        if progress:
-            progress(i, len(files), rel)
         meta = metadata.get(rel) or FileMeta(rel)
         try:
             size = path.stat().st_size
             if size > max_file_bytes():
-                yield FileOutcome(
+                settled[i] = FileOutcome(
                     rel,
                     "rejected",
                     f"corpus/{rel}: {size} bytes is more than a corpus file may be "
@@ -239,7 +248,7 @@ def _ingest_files(
                 continue
             data = path.read_bytes()
         except OSError as exc:
-            yield FileOutcome(
+            settled[i] = FileOutcome(
                 rel,
                 "rejected",
                 f"corpus/{rel}: cannot be read ({exc.strerror}); skipped: make it readable "
@@ -249,14 +258,96 @@ def _ingest_files(
         digest = hashlib.sha256(data).hexdigest()
         stored = _stored_for_file(existing, rel)
         if not reread and stored and all(r.content_hash == digest for r in stored):
-            yield _refresh_attributes(store, stored, meta)
+            settled[i] = _refresh_attributes(store, stored, meta)
             continue
-        try:
-            yield _read_and_store(store, rel, path, digest, meta, existing, nlp)
-        except (InputFileError, MissingDependency) as exc:
-            yield FileOutcome(rel, "rejected", str(exc))
+        to_read.append((i, ReadJob(rel, path, digest, meta)))
+    reads = _read_files([job for _, job in to_read], nlp, workers)
+    for i, (rel, _) in enumerate(files):
+        if progress:
+            progress(i, len(files), rel)
+        if i in settled:
+            yield settled[i]
+            continue
+        read = next(reads)
+        if isinstance(read, FileOutcome):
+            yield read
+            continue
+        yield _store_read(store, read, existing)
     if progress:
         progress(len(files), len(files), "")
+
+
+#: Fewer files to read than this: reading in worker processes costs more than it saves.
+MIN_PARALLEL_FILES = 8
+
+
+def _read_files(
+    jobs: list[ReadJob], nlp: object | None, workers: int | None
+) -> Iterator[ReadFile | FileOutcome]:
+    """:func:`read_file` of each job, in order; in worker processes when worth it."""
+    from themegrid.tag.parallel import default_workers, ordered_map
+
+    n = default_workers() if workers is None else workers
+    if nlp is not None or n <= 1 or len(jobs) < max(MIN_PARALLEL_FILES, 2):
+        return (read_file(job, nlp) for job in jobs)
+    return ordered_map(read_file, jobs, min(n, len(jobs)))
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """One corpus file to read: its path, content hash and metadata row."""
+
+    rel: str
+    path: Path
+    digest: str
+    meta: FileMeta
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """A corpus file read and segmented: one part per stored document."""
+
+    job: ReadJob
+    raw: RawDocument
+    #: (document path, document, attributes, its segments)
+    parts: tuple[tuple[str, RawDocument, dict[str, str], list[Segment]], ...]
+
+
+def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome:
+    """Read and segment one file (no store): what a worker process does.
+
+    A file that cannot be read gives its "rejected" outcome instead.
+    """
+    from themegrid.tag.nlp import shared_nlp
+
+    rel, meta = job.rel, job.meta
+    table = TableOptions(
+        text_column=meta.text_column, id_column=meta.id_column, speaker_column=meta.speaker_column
+    )
+    try:
+        raw = read_document(
+            job.path,
+            display_path=f"corpus/{rel}",
+            table=table,
+            interviewer_labels=meta.interviewers,
+        )
+        raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
+        if _rows_are_documents(raw, meta):
+            parts = list(_split_rows(raw, rel, meta))
+        else:
+            parts = [(rel, raw, {**raw.header_attributes, **meta.attributes})]
+        segmented = tuple(
+            (
+                doc_path,
+                doc,
+                attributes,
+                segment_document(doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers),
+            )
+            for doc_path, doc, attributes in parts
+        )
+    except (InputFileError, MissingDependency) as exc:
+        return FileOutcome(rel, "rejected", str(exc))
+    return ReadFile(job, raw, segmented)
 
 
 def row_document_path(rel: str, row_id: str | None) -> str:
@@ -319,36 +410,14 @@ def _split_rows(
         yield path, doc, {**meta.attributes, **{k: v for k, v in unit.attributes.items() if v}}
 
 
-def _read_and_store(
-    store: Store,
-    rel: str,
-    path: Path,
-    digest: str,
-    meta: FileMeta,
-    existing: dict[str, StoredDocument],
-    nlp: object | None,
-) -> FileOutcome:
-    from themegrid.tag.nlp import shared_nlp
-
-    table = TableOptions(
-        text_column=meta.text_column, id_column=meta.id_column, speaker_column=meta.speaker_column
-    )
-    raw = read_document(
-        path, display_path=f"corpus/{rel}", table=table, interviewer_labels=meta.interviewers
-    )
-    raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
-    if _rows_are_documents(raw, meta):
-        parts = list(_split_rows(raw, rel, meta))
-    else:
-        parts = [(rel, raw, {**raw.header_attributes, **meta.attributes})]
+def _store_read(store: Store, read: ReadFile, existing: dict[str, StoredDocument]) -> FileOutcome:
+    """Write one read file's documents and segments; its outcome."""
+    rel, raw, digest = read.job.rel, read.raw, read.job.digest
     stored_before = _stored_for_file(existing, rel)
     seen: set[str] = set()
     segments: list[Segment] = []
     reattached = 0
-    for doc_path, doc, attributes in parts:
-        doc_segments = segment_document(
-            doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers
-        )
+    for doc_path, doc, attributes, doc_segments in read.parts:
         doc_id = _upsert_document(store, doc_path, doc, digest, attributes, existing.get(doc_path))
         reattached += _store_segments(store, doc_id, doc_segments, doc.kind)
         segments.extend(doc_segments)
@@ -362,6 +431,7 @@ def _read_and_store(
         message = "; ".join(
             filter(None, [f"{reattached} human coding(s) followed their edited segment", message])
         )
+    parts = read.parts
     if len(parts) > 1 or parts[0][0] != rel:
         message = "; ".join(
             filter(None, [f"{len(parts)} responses, each stored as a document", message])

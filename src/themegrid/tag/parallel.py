@@ -1,11 +1,14 @@
-"""Tagging in parallel processes: ``themegrid code --workers N``.
+"""Reading, segmenting and tagging in parallel processes: ``themegrid code --workers N``.
 
-Each worker process builds its own spaCy pipeline and :class:`CueRuler` from
-the codebook, tags chunks of texts and sends the suggestions back; the parent
-receives them in the order it sent the texts and alone writes the store. The
-results are the same objects ``RuleTagger.tag_many`` gives in one process
-(the matches depend only on the text and the codebook), so ``--workers 1`` and
-``--workers N`` write identical suggestion tables.
+Two pools, one after the other. Ingest maps a top-level reading function over
+the files to read (:func:`ordered_map`): each worker reads and segments whole
+files. Tagging (:func:`examine_and_tag`): each worker builds its own spaCy
+pipeline, :class:`CueRuler` and machine filter from the codebook, judges and
+tags chunks of segment texts and sends verdicts and suggestions back. The
+parent receives results in the order it sent the inputs and alone writes the
+store. The results are the same objects one process computes (they depend only
+on the file, the text and the codebook), so ``--workers 1`` and ``--workers N``
+write identical tables.
 
 On Linux workers are forked, so they start with spaCy already imported (a
 fresh interpreter per worker costs seconds). The parent's only other thread is
@@ -20,15 +23,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from themegrid.codebook import Codebook
+from themegrid.codebook.model import MachineSettings
 from themegrid.errors import CodebookError
+from themegrid.tag.codable import MachineFilter, Verdict
 
 if TYPE_CHECKING:
     from themegrid.tag.tagger import RuleTagger, Suggestion
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Texts per task sent to a worker: large enough that pickling overhead is small,
 #: small enough that both workers stay busy to the end.
@@ -63,18 +71,75 @@ def make_tagger(codebook: Codebook, workers: int | None, n_texts: int) -> Tagger
     return ParallelTagger(codebook, n)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` over ``workers`` processes, results in input order, one item a task.
+
+    ``fn`` must be a module-level function (workers find it by name). Used by ingest to
+    read and segment files in parallel; the caller alone writes the store.
+    """
+    pool = _context().Pool(workers)
+    try:
+        yield from pool.imap(fn, items, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def examine_and_tag(
+    tagger: Tagger, machine_filter: MachineFilter, items: Iterable[tuple[str, bool]]
+) -> Iterator[tuple[Verdict, list[Suggestion]]]:
+    """Per (text, is a speaker turn): the machine filter's verdict and the rule suggestions.
+
+    A text the filter skips is not tagged (no suggestions). With a :class:`ParallelTagger`
+    both run in its workers; otherwise here, chunk by chunk.
+    """
+    if isinstance(tagger, ParallelTagger):
+        yield from tagger.examine_and_tag(items)
+        return
+    for chunk in _chunks(items, CHUNK):
+        yield from _examine_and_tag_here(tagger, machine_filter, chunk)
+
+
+def _examine_and_tag_here(
+    tagger: Tagger, machine_filter: MachineFilter, chunk: list[tuple[str, bool]]
+) -> list[tuple[Verdict, list[Suggestion]]]:
+    verdicts = [machine_filter.examine(text, speaker_turn=turn) for text, turn in chunk]
+    tagged = iter(
+        tagger.tag_many(t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
+    )
+    return [(v, next(tagged) if v.skip is None else []) for v in verdicts]
+
+
 class ParallelTagger:
-    """``tag_many`` over a pool of worker processes, results in input order."""
+    """``tag_many`` (and :func:`examine_and_tag`) over worker processes, results in input order."""
 
     def __init__(self, codebook: Codebook, workers: int) -> None:
         self.codebook = codebook
         self.workers = workers
 
     def tag_many(self, texts: Iterable[str]) -> Iterator[list[Suggestion]]:
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        pool = ctx.Pool(self.workers, initializer=_init_worker, initargs=(self.codebook,))
+        for _verdict, suggestions in self._run(_tag_chunk, _chunks(texts, CHUNK)):
+            yield suggestions
+
+    def examine_and_tag(
+        self, items: Iterable[tuple[str, bool]]
+    ) -> Iterator[tuple[Verdict, list[Suggestion]]]:
+        yield from self._run(_examine_and_tag_chunk, _chunks(items, CHUNK))
+
+    def _run(
+        self,
+        task: Callable[[list[T]], list[tuple[Verdict, list[Suggestion]]]],
+        chunks: Iterable[list[T]],
+    ) -> Iterator[tuple[Verdict, list[Suggestion]]]:
+        initargs = (self.codebook, self.codebook.settings)
+        pool = _context().Pool(self.workers, initializer=_init_worker, initargs=initargs)
         try:
-            for chunk in pool.imap(_tag_chunk, _chunks(texts, CHUNK)):
+            for chunk in pool.imap(task, chunks):
                 yield from chunk
             pool.close()
         finally:
@@ -82,7 +147,7 @@ class ParallelTagger:
             pool.join()
 
 
-def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+def _chunks(texts: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(texts)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -91,19 +156,34 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(codebook: Codebook) -> None:
+def _init_worker(codebook: Codebook, settings: MachineSettings) -> None:
     # An exception escaping a Pool initializer makes the pool restart the worker forever:
     # keep it and raise it from the first task instead, which the parent then sees.
     from themegrid.tag.tagger import RuleTagger
 
     try:
         _WORKER["tagger"] = RuleTagger(codebook)
-    except Exception as exc:  # re-raised by _tag_chunk
+        _WORKER["filter"] = MachineFilter(settings)
+    except Exception as exc:  # re-raised by the first task
         _WORKER["error"] = RuntimeError(f"a tagging worker could not start: {exc}")
 
 
-def _tag_chunk(texts: list[str]) -> list[list[Suggestion]]:
+def _worker_tagger() -> RuleTagger:
     if "error" in _WORKER:
         raise _WORKER["error"]  # type: ignore[misc]
-    tagger: RuleTagger = _WORKER["tagger"]  # type: ignore[assignment]
-    return list(tagger.tag_many(texts))
+    return _WORKER["tagger"]  # type: ignore[return-value]
+
+
+_NO_VERDICT = Verdict(None, None, 0)
+
+
+def _tag_chunk(texts: list[str]) -> list[tuple[Verdict, list[Suggestion]]]:
+    return [(_NO_VERDICT, s) for s in _worker_tagger().tag_many(texts)]
+
+
+def _examine_and_tag_chunk(
+    items: list[tuple[str, bool]],
+) -> list[tuple[Verdict, list[Suggestion]]]:
+    tagger = _worker_tagger()
+    machine_filter: MachineFilter = _WORKER["filter"]  # type: ignore[assignment]
+    return _examine_and_tag_here(tagger, machine_filter, items)
