@@ -13,17 +13,25 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import html
+import json
 import re
+import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
+from themegrid.aggregate.evaluate import LearningCurve, evaluate, learning_curve
 from themegrid.exchange.coded import Layout, import_coded
 from themegrid.project import Project, init_project
+from themegrid.store import codings as store_codings
+from themegrid.tag.model import human_labels
 
 DEVDATA = Path("../shared/devdata")
 MIN_USES = 20
@@ -126,3 +134,132 @@ def qabstracts_project(tmp: Path) -> tuple[Project, dict[str, Any]]:
                 report_dir=project.reports_dir,
             )
     return project, {"abstracts": len(kept), "of": len(names), "codes": len(codes)}
+
+
+def b_vs_a(project: Project) -> dict[str, float | None]:
+    """Per code: Cohen's kappa of coder B against coder A on the sentences both coded."""
+    from sklearn.metrics import cohen_kappa_score
+
+    with project.open_store() as store:
+        a, b = human_labels(store, "coder_a"), human_labels(store, "coder_b")
+    shared = sorted(set(a) & set(b))
+    codes = [c.id for c in project.load_codebook().codable]
+    out: dict[str, float | None] = {}
+    for code in codes:
+        ya = [int(code in a[s]) for s in shared]
+        yb = [int(code in b[s]) for s in shared]
+        out[code] = float(cohen_kappa_score(ya, yb)) if any(ya) or any(yb) else None
+    return out
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def print_curve(curve: LearningCurve) -> None:
+    methods = list(curve.points[0].methods)
+    print("| decisions | " + " | ".join(methods) + " |")
+    print("|---:|" + "---:|" * len(methods))
+    for p in curve.points:
+        cells = " | ".join(fmt(p.methods[m].macro_kappa) for m in methods)
+        print(f"| {p.decisions} | {cells} |")
+    last = curve.points[-1]
+    opened = ", ".join(f"{c} {n}/{curve.n_folds}" for c, n in last.gate_open.items() if n)
+    print(f"\ngates open at {last.decisions} decisions: {opened or 'none'}")
+    for note in curve.notes:
+        print(f"note: {note}")
+
+
+def gate_honesty(curve: LearningCurve) -> None:
+    """Held-out precision of the gated model per size (what the gate promised: >= floor)."""
+    print("\n| decisions | codes suggested | held-out precision of the gated model (min, mean) |")
+    print("|---:|---:|---|")
+    for p in curve.points:
+        scored = [c for c in p.methods["gated model"].per_code if c.predicted]
+        if not scored:
+            print(f"| {p.decisions} | 0 | - |")
+            continue
+        precisions = [c.precision for c in scored]
+        print(
+            f"| {p.decisions} | {len(scored)} | {min(precisions):.2f}, "
+            f"{float(np.mean(precisions)):.2f} |"
+        )
+
+
+def measure_qabstracts(tmp: Path, sizes: list[int], folds: int) -> dict[str, Any]:
+    project, info = qabstracts_project(tmp)
+    print(f"\n## qabstracts: {info['abstracts']} of {info['of']} abstracts, {info['codes']} codes")
+    book = project.load_codebook()
+    kappa_b = b_vs_a(project)
+    with project.open_store() as store:
+        auto = evaluate(store, book, "coder_a", folds=folds, n_jobs=1)
+        plain = evaluate(store, book, "coder_a", folds=folds, n_jobs=1, feature_sets=None)
+    methods = {
+        "rules+model (per-code features)": auto.methods["rules+model"],
+        "model (per-code features)": auto.methods["model"],
+        "model (TF-IDF only)": plain.methods["model"],
+        "semantic": auto.methods["semantic"],
+        "baseline": auto.methods["baseline"],
+    }
+    print(f"\nKappa against coder A ({auto.n_segments} sentences, {folds} folds by abstract)\n")
+    print("| code | support | coder B | " + " | ".join(methods) + " |")
+    print("|---|---:|---:|" + "---:|" * len(methods))
+    per = {name: {c.code_id: c for c in m.per_code} for name, m in methods.items()}
+    for code in auto.codes:
+        support = per["baseline"][code].support
+        cells = " | ".join(fmt(per[name][code].kappa) for name in methods)
+        print(f"| {code} | {support} | {fmt(kappa_b[code])} | {cells} |")
+    defined = [v for v in kappa_b.values() if v is not None]
+    macro = " | ".join(fmt(m.macro_kappa) for m in methods.values())
+    print(f"| (macro) | | {fmt(float(np.mean(defined)))} | {macro} |")
+    for note in auto.notes:
+        print(f"note: {note}")
+    with project.open_store() as store:
+        curve = learning_curve(store, book, "coder_a", folds=folds, sizes=sizes, n_jobs=1)
+    print(f"\nLearning curve against coder A (macro kappa, {folds} folds by abstract)\n")
+    print_curve(curve)
+    gate_honesty(curve)
+    return {"evaluate": auto.to_dict(), "plain": plain.to_dict(), "curve": curve.to_dict()}
+
+
+def measure_napire(tmp: Path, sizes: list[int], folds: int) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from try_devdata import Outcome, napire
+
+    project, _ = init_project(tmp / "napire", empty_codebook=True)
+    napire(DEVDATA / "napire2018_coded_survey", project, Outcome())
+    book = project.load_codebook()
+    with project.open_store() as store:
+        n = len(human_labels(store, "napire"))
+        curve = learning_curve(store, book, "napire", folds=folds, sizes=sizes, n_jobs=1)
+        decided = store_codings.human_accepted(store, "napire")
+    print(f"\n## napire2018: {n} answers, {len({c for _, c in decided})} codes applied\n")
+    print_curve(curve)
+    gate_honesty(curve)
+    return {"curve": curve.to_dict()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("qabstracts", "napire"))
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--sizes", default="25,50,100,200,400,800,1600,100000")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not DEVDATA.is_dir():
+        print(f"skipped: {DEVDATA} is absent (the shared devdata sits beside the clone)")
+        return 0
+    sizes = [int(x) for x in args.sizes.split(",")]
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only in (None, "qabstracts"):
+            results["qabstracts"] = measure_qabstracts(Path(tmp), sizes, args.folds)
+        if args.only in (None, "napire"):
+            results["napire"] = measure_napire(Path(tmp), sizes, args.folds)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

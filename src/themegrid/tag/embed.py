@@ -52,6 +52,7 @@ class Embedder:
         out = np.asarray(self.model.embed(cut, norm=True, batch_size=batch_size))
         out = out.astype(np.float32, copy=False)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[[not (t or "").strip() for t in texts]] = 0.0
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
