@@ -10,11 +10,33 @@ import pytest
 from themegrid.tag import embed
 from themegrid.tag.model import SegmentInput, SuggestionModel, repeated_share
 
-WORDS = (
-    "river lantern orchard pebble meadow violin harbor candle thunder velvet "
-    "canyon saddle marble falcon garden ribbon glacier copper willow tunnel "
-    "beacon quartz timber anchor prairie"
-).split()
+WORDS = [
+    "river",
+    "lantern",
+    "orchard",
+    "pebble",
+    "meadow",
+    "violin",
+    "harbor",
+    "candle",
+    "thunder",
+    "velvet",
+    "canyon",
+    "saddle",
+    "marble",
+    "falcon",
+    "garden",
+    "ribbon",
+    "glacier",
+    "copper",
+    "willow",
+    "tunnel",
+    "beacon",
+    "quartz",
+    "timber",
+    "anchor",
+    "prairie",
+]
 SETS = ("tfidf", "tfidf+embedding+context")
 
 

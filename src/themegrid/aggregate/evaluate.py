@@ -150,7 +150,7 @@ def evaluate(
     n_jobs: int | None = None,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
-    feature_sets: Sequence[str] | None | str = "auto",
+    feature_sets: Sequence[str] | str | None = "auto",
 ) -> EvaluationReport:
     """Cross-validate rules, model, both and a baseline against ``coder`` (see module doc).
 
@@ -285,7 +285,7 @@ def _rule_matrix(codebook: Codebook, texts: Sequence[str], code_ids: Sequence[st
     return out
 
 
-def _feature_sets(wanted: Sequence[str] | None | str) -> Sequence[str] | None:
+def _feature_sets(wanted: Sequence[str] | str | None) -> Sequence[str] | None:
     if wanted == "auto":
         from themegrid.tag.model import auto_feature_sets
 
@@ -507,7 +507,7 @@ def learning_curve(
     n_jobs: int | None = None,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
-    feature_sets: Sequence[str] | None | str = "auto",
+    feature_sets: Sequence[str] | str | None = "auto",
 ) -> LearningCurve:
     """Scores after 25, 50, 100, 200, ... of ``coder``'s decisions, on folds grouped by document.
 

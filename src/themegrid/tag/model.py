@@ -318,7 +318,7 @@ class SuggestionModel(BaseEstimator):
                         words = self.previous_vectorizer_.fit_transform(previous)
                     except ValueError:  # no word seen twice: fall back to every word
                         self.previous_vectorizer_.set_params(min_df=1)
-                        words = self.previous_vectorizer_.fit_transform(previous + ["x"])[:-1]
+                        words = self.previous_vectorizer_.fit_transform([*previous, "x"])[:-1]
                 else:
                     words = self.previous_vectorizer_.transform(previous)
                 share = np.array(
