@@ -85,3 +85,12 @@ def test_each_code_chooses_the_features_that_cross_validate_best() -> None:
     for j in range(2):
         agree = float((predicted[:, j] == Y_test[:, j]).mean())
         assert agree > 0.8, (j, agree)
+
+
+def test_context_set_works_without_any_previous_turn() -> None:
+    if embed.load_embedder() is None:
+        pytest.skip(embed.unavailable_reason())
+    inputs, Y, groups = corpus(120)
+    answers = [SegmentInput(i.text) for i in inputs]  # survey answers: no turn before
+    model = SuggestionModel(feature_sets=SETS).fit(answers, Y, groups=groups)
+    assert model.predict(answers).shape == Y.shape

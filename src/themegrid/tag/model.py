@@ -311,15 +311,16 @@ class SuggestionModel(BaseEstimator):
                 blocks[EMBEDDING] = sp.csr_matrix(both[: len(texts)].astype(np.float64))
             if CONTEXT in wanted:
                 if fit:
-                    self.previous_vectorizer_ = TfidfVectorizer(
-                        sublinear_tf=True, dtype=np.float32, min_df=2
+                    self.previous_vectorizer_: TfidfVectorizer | None = TfidfVectorizer(
+                        sublinear_tf=True, dtype=np.float32, min_df=1
                     )
                     try:
                         words = self.previous_vectorizer_.fit_transform(previous)
-                    except ValueError:  # no word seen twice: fall back to every word
-                        self.previous_vectorizer_.set_params(min_df=1)
-                        words = self.previous_vectorizer_.fit_transform([*previous, "x"])[:-1]
-                else:
+                    except ValueError:  # no previous turn has a word (survey answers)
+                        self.previous_vectorizer_ = None
+                if self.previous_vectorizer_ is None:
+                    words = sp.csr_matrix((len(inputs), 0), dtype=np.float64)
+                elif not fit:
                     words = self.previous_vectorizer_.transform(previous)
                 share = np.array(
                     [[repeated_share(i.text, i.before)] for i in inputs], dtype=np.float64
