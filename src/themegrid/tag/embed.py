@@ -34,6 +34,10 @@ DIMENSION = 256
 #: averages token vectors, so the rest of a very long paragraph only blurs it).
 MAX_CHARS = 2000
 
+#: Texts per call of the model: with texts sorted by length, small batches pad least
+#: (5,000 sentences: 0.4 s at 32, 0.7 s at 64, 3.8 s at 4,096 on a loaded 2-core machine).
+BATCH = 32
+
 _failure: list[str] = []
 
 
@@ -44,13 +48,21 @@ class Embedder:
     model: Any
     source: str
 
-    def embed(self, texts: Sequence[str], batch_size: int = 4096) -> np.ndarray:
-        """One unit-length row per text (a zero row for an empty text)."""
+    def embed(self, texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
+        """One unit-length row per text (a zero row for an empty text).
+
+        Texts are embedded in order of length, so that a batch pads its token
+        matrix to a length close to each of its texts' (one long text in a batch of
+        short ones would otherwise multiply the work)."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         cut = [t[:MAX_CHARS] if t else " " for t in texts]
-        out = np.asarray(self.model.embed(cut, norm=True, batch_size=batch_size))
-        out = out.astype(np.float32, copy=False)
+        order = np.argsort([len(t) for t in cut], kind="stable")
+        vectors = np.asarray(
+            self.model.embed([cut[i] for i in order], norm=True, batch_size=batch_size)
+        )
+        out = np.empty_like(vectors, dtype=np.float32)
+        out[order] = vectors
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[[not (t or "").strip() for t in texts]] = 0.0
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
