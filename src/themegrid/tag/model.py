@@ -61,7 +61,8 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
   folds adds a little optimism; the gate's Wilson lower bound (one-sided 90%,
   :mod:`themegrid.tag.gate`) and the per-fold thresholds absorb it (measured in
   ``scripts/measure_suggestions.py``). ``feature_set_`` says which set each code
-  uses. Without the embedder only ``tfidf`` and ``tfidf+context`` compete.
+  uses. Without the embedder only ``tfidf`` and ``tfidf+context`` compete. Codes
+  with fewer than :data:`SELECT_MIN_POSITIVE` positives use ``tfidf`` only.
 
 The store side: :func:`train_from_store` builds the labelled set from human
 decisions and the codebook's examples, and :func:`suggest_with_model` writes
@@ -105,6 +106,9 @@ UNKNOWN = -1
 #: A richer feature set replaces a simpler one only when its out-of-fold average
 #: precision is higher by at least this much (selection on noise otherwise).
 RICHER_BY = 0.01
+#: Codes with fewer positive examples use TF-IDF only: they cannot pass the gate yet
+#: (``model_min_positives``, default 10), and choosing among sets on so few is noise.
+SELECT_MIN_POSITIVE = 10
 TFIDF, EMBEDDING, CONTEXT = "tfidf", "embedding", "context"
 
 
@@ -517,9 +521,12 @@ class _CodeFitter:
         """Fit on each candidate feature set; keep the one with the best out-of-fold
         average precision (a later, richer set must beat the kept one by ``RICHER_BY``).
         Returns (index of the set, each set's score, :meth:`fit_code`'s result)."""
-        if len(candidates) == 1:
+        if len(candidates) == 1 or int((y_all == 1).sum()) < SELECT_MIN_POSITIVE:
             return 0, [float("nan")], self.fit_code(candidates[0], y_all, groups)
-        fits = [self.fit_code(c, y_all, groups) for c in candidates]
+        rows = np.flatnonzero(y_all != UNKNOWN)
+        y = (y_all[rows] == 1).astype(np.int8)
+        folds = self.folds(y, None if groups is None else groups[rows])  # the same for every set
+        fits = [self.fit_code(c, y_all, groups, folds) for c in candidates]
         scores = [_average_precision(f[4]) for f in fits]
         best = 0
         for k in range(1, len(fits)):
@@ -528,7 +535,11 @@ class _CodeFitter:
         return best, scores, fits[best]
 
     def fit_code(
-        self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
+        self,
+        features: sp.csr_matrix,
+        y_all: np.ndarray,
+        groups: np.ndarray | None,
+        folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> tuple[
         Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray
     ]:
@@ -539,7 +550,7 @@ class _CodeFitter:
         oof = np.zeros(len(y), dtype=np.float64)
         seen = np.zeros(len(y), dtype=bool)
         fold_of = np.full(len(y), -1, dtype=np.int64)
-        for k, (train, test) in enumerate(self.folds(y, g)):
+        for k, (train, test) in enumerate(folds if folds is not None else self.folds(y, g)):
             if len(np.unique(y[train])) < 2:
                 continue
             clf = self.fit_one(X[train], y[train])
