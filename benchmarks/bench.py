@@ -408,6 +408,15 @@ def print_table(results: list[dict]) -> None:
     print(json.dumps(results), file=sys.stderr)
 
 
+def bench_semantic_figures(sizes: str) -> None:
+    """Embedding throughput and the model's and semantic suggestions' cost in ``code``
+    at the largest size (benchmarks/bench_semantic.py)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_semantic import bench_semantic
+
+    bench_semantic(max(int(s) for s in sizes.split(",")), 40_000, 400)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -442,6 +451,7 @@ def main() -> None:
             f"report --html (workbook + HTML, one computation): {wb['report_html_s']:.1f} s wall,"
             f" {wb['report_html_cpu_s']:.1f} s CPU, HTML {wb['html_mb']} MB  [target < 15 s]"
         )
+    bench_semantic_figures(args.sizes)
     print(
         "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"
         " python benchmarks/bench_learn.py (evaluate, 5 folds, ~200,000 rows; learned model vs baseline)."

@@ -142,7 +142,12 @@ def test_cli_context_without_baseline(project) -> None:
     ]
     result = CliRunner().invoke(app, [*args, "-p", str(root)])
     assert result.exit_code == 0, result.output
-    assert set(json.loads(result.output)["methods"]) == {"rules+model", "rules", "model"}
+    assert set(json.loads(result.output)["methods"]) == {
+        "rules+model",
+        "rules",
+        "model",
+        "semantic",
+    }
 
 
 def test_selection_bias_note_when_the_coder_only_judged_flagged_segments(tmp_path: Path) -> None:

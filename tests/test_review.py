@@ -378,3 +378,36 @@ def test_cli_round_trip(tmp_path: Path, tagger: RuleTagger) -> None:
         app, ["review", "import", str(bad), "--coder", "Ana", "--project", str(root)]
     )
     assert result.exit_code == 1 and f"{bad}: not an Excel workbook" in error_text(result)
+
+
+def test_order_puts_back_channel_after_every_substantive_suggestion(codebook: Codebook) -> None:
+    s = Store(":memory:")
+    texts = [
+        ("Okay. Perfect.", 0.30),
+        ("Yeah, yeah.", 0.31),
+        ("The grant money ran out, so the district cut the summer training.", 0.80),
+        ("Budget cuts meant no substitute teachers for release time this year.", 0.85),
+    ]
+    ids = add_document(s, "AZ.txt", [("R", t) for t, _ in texts], {"state": "AZ"})
+    for seg, (_, conf) in zip(ids, texts, strict=True):
+        add_coding(s, seg, "barriers.funding", confidence=conf)
+    order = [i.text for i in review_order(pending_suggestions(s, codebook))]
+    # least certain would put the back-channel turns first; they come last
+    assert order[2:] == ["Okay. Perfect.", "Yeah, yeah."]
+
+
+def test_order_spreads_the_uncertain_in_embedding_space(codebook: Codebook) -> None:
+    from themegrid.tag.embed import load_embedder, unavailable_reason
+
+    if load_embedder() is None:
+        pytest.skip(unavailable_reason())
+    s = Store(":memory:")
+    same = "The grant money ran out and the budget for training was cut"
+    texts = [(f"{same} in year {n}.", 0.50 + n / 100) for n in range(1, 6)]
+    texts.append(("Our coaches kept leaving, and turnover meant starting over.", 0.57))
+    ids = add_document(s, "AZ.txt", [("R", t) for t, _ in texts], {"state": "AZ"})
+    for seg, (_, conf) in zip(ids, texts, strict=True):
+        add_coding(s, seg, "barriers.funding", confidence=conf)
+    order = [i.text for i in review_order(pending_suggestions(s, codebook))]
+    assert order[0] == texts[0][0]  # the least certain first
+    assert order[1] == texts[-1][0]  # then the most different of the uncertain

@@ -83,8 +83,11 @@ def code(
     prune: bool = False,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    semantic: bool | None = None,
 ) -> CodingSummary:
-    """``themegrid code``: ingest, then suggest codes for every codable segment (one run)."""
+    """``themegrid code``: ingest, then suggest codes for every codable segment (one run).
+
+    ``semantic``: semantic suggestions on/off (None: the codebook's ``semantic:`` setting)."""
     from themegrid.pipeline.coding import run_coding
 
     proj = project_of(project, need=("codebook", "corpus"))
@@ -99,6 +102,7 @@ def code(
             prune=prune,
             progress=progress,
             workers=workers,
+            semantic=semantic,
         )
 
 

@@ -17,6 +17,8 @@ DocumentKind = Literal["interview", "document", "table"]
 #: Coder names the machine uses for its own suggestions.
 RULE_CODER = "themegrid:rules"
 MODEL_CODER = "themegrid:model"
+#: Semantic suggestions (tag/semantic.py) are model-source rows of this coder.
+SEMANTIC_CODER = "themegrid:semantic"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ segments plus the codebook's examples; the rules need no training. Scored are
 
 * ``rules+model`` — the union, which is what ``themegrid code`` suggests;
 * ``rules`` and ``model`` alone;
+* ``semantic`` — semantic suggestions (:mod:`themegrid.tag.semantic`: similarity
+  to each code's definition and examples at the codebook's
+  ``semantic_threshold``; no training, so the same on every fold; all zeros, with
+  a note, when the embedder is unavailable);
 * ``baseline`` — plain TF-IDF word 1–2-grams and ``LogisticRegression`` per
   code with the default 0.5 threshold, trained on the same folds (codebook
   examples as positives of their code and negatives of the others), so the
@@ -45,7 +49,7 @@ from themegrid.store.connection import Store
 from themegrid.tag.model import UNKNOWN, LabelledSet, SuggestionModel, human_labels, labelled_set
 from themegrid.tag.tagger import RuleTagger
 
-METHODS = ("rules+model", "rules", "model", "baseline")
+METHODS = ("rules+model", "rules", "model", "semantic", "baseline")
 
 
 @dataclass(frozen=True)
@@ -146,12 +150,15 @@ def evaluate(
     n_jobs: int | None = None,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
+    feature_sets: Sequence[str] | str | None = "auto",
 ) -> EvaluationReport:
     """Cross-validate rules, model, both and a baseline against ``coder`` (see module doc).
 
     ``n_jobs`` processes train codes in parallel (-1: all cores); ``model_factory``
     makes the learned model for each fold (default ``SuggestionModel(n_jobs=n_jobs)``).
     ``baseline=False`` skips the baseline (on large data it takes as long as the rest).
+    ``feature_sets``: the candidate sets each code chooses from (``"auto"``: what
+    ``themegrid code`` uses; None: TF-IDF only).
     """
     started = time.perf_counter()
     check_coders(store, [coder])
@@ -165,12 +172,18 @@ def evaluate(
     say(f"rules on {len(texts)} segments")
     predictions = {m: np.zeros_like(data.Y) for m in METHODS}
     predictions["rules"] = _rule_matrix(codebook, texts, data.code_ids)
+    semantic, semantic_note = _semantic_matrix(codebook, texts, data.code_ids)
+    predictions["semantic"] = semantic
     fold_info = []
     mode = ""
     groups = np.asarray(data.groups)
     for k, (train, test) in enumerate(splits, 1):
         say(f"fold {k}/{len(splits)}: training on {len(train)} segments")
-        model = model_factory() if model_factory else SuggestionModel(n_jobs=n_jobs)
+        model = (
+            model_factory()
+            if model_factory
+            else SuggestionModel(n_jobs=n_jobs, feature_sets=_feature_sets(feature_sets))
+        )
         X_train = [data.inputs[i] for i in train] + list(examples.inputs)
         Y_train = np.vstack([data.Y[train], examples.Y])
         g_train = [data.groups[i] for i in train] + list(examples.groups)
@@ -199,7 +212,12 @@ def evaluate(
     predictions["rules+model"] = np.maximum(predictions["rules"], predictions["model"])
     names = METHODS if baseline else METHODS[:-1]
     methods = {m: score(data.Y, predictions[m], data.code_ids, m) for m in names}
-    notes = (*_notes(data, fold_info), *_selection_note(store, data, coder), *missing)
+    notes = (
+        *_notes(data, fold_info),
+        *_selection_note(store, data, coder),
+        *missing,
+        *semantic_note,
+    )
     return EvaluationReport(
         coder,
         len(data),
@@ -265,6 +283,37 @@ def _rule_matrix(codebook: Codebook, texts: Sequence[str], code_ids: Sequence[st
             if s.code_id in col:
                 out[i, col[s.code_id]] = 1
     return out
+
+
+def _feature_sets(wanted: Sequence[str] | str | None) -> Sequence[str] | None:
+    if wanted == "auto":
+        from themegrid.tag.model import auto_feature_sets
+
+        return auto_feature_sets()
+    return None if wanted is None else tuple(wanted)
+
+
+def _semantic_matrix(
+    codebook: Codebook, texts: Sequence[str], code_ids: Sequence[str]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Semantic suggestions on ``texts`` (0/1 per code), or zeros and a note when the
+    embedder is unavailable."""
+    from themegrid.tag import semantic as sem
+    from themegrid.tag.embed import load_embedder, unavailable_reason
+
+    out = np.zeros((len(texts), len(code_ids)), dtype=np.int8)
+    embedder = load_embedder()
+    if embedder is None:
+        return out, (f"semantic suggestions not scored: {unavailable_reason()}",)
+    protos = sem.prototypes(codebook, embedder)
+    chosen = sem.predict(
+        sem.score(protos, embedder.embed(list(texts))), codebook.settings.semantic_threshold
+    )
+    col = {c: j for j, c in enumerate(protos.code_ids)}
+    for j, code in enumerate(code_ids):
+        if code in col:
+            out[:, j] = chosen[:, col[code]]
+    return out, ()
 
 
 def _baseline(
@@ -381,7 +430,15 @@ def _notes(data: LabelledSet, folds: Sequence[Fold]) -> tuple[str, ...]:
 
 # --- the learning curve -------------------------------------------------------------------
 
-CURVE_METHODS = ("rules", "model", "gated model", "rules+gated model", "baseline")
+CURVE_METHODS = (
+    "rules",
+    "model",
+    "gated model",
+    "rules+gated model",
+    "semantic",
+    "rules+model+semantic",
+    "baseline",
+)
 
 
 @dataclass(frozen=True)
@@ -407,10 +464,12 @@ class LearningCurve:
     min_positives: int
     points: tuple[CurvePoint, ...]
     seconds: float
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "coder": self.coder,
+            "notes": list(self.notes),
             "n_segments": self.n_segments,
             "n_documents": self.n_documents,
             "n_folds": self.n_folds,
@@ -448,6 +507,7 @@ def learning_curve(
     n_jobs: int | None = None,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
+    feature_sets: Sequence[str] | str | None = "auto",
 ) -> LearningCurve:
     """Scores after 25, 50, 100, 200, ... of ``coder``'s decisions, on folds grouped by document.
 
@@ -458,7 +518,10 @@ def learning_curve(
     code`` does (the codebook's ``model_precision_floor`` and
     ``model_min_positives``), and scores on the fold's test documents: rules,
     the model alone, the gated model (what ``code`` would suggest), rules plus
-    the gated model, and the TF-IDF + logistic regression baseline trained on
+    the gated model, semantic suggestions (no training: the same at every size),
+    ``rules+model+semantic`` (rules, the gated model, and semantic suggestions for
+    the codes whose gate is closed: what ``code`` suggests with semantic
+    suggestions on), and the TF-IDF + logistic regression baseline trained on
     the same decisions. The test folds are the same for every size and method.
     """
     from themegrid.tag.gate import ACTIVE, gate_codes
@@ -472,6 +535,7 @@ def learning_curve(
     splits = _splits(store, data, folds, coder)
     texts = [i.text for i in data.inputs]
     rules = _rule_matrix(codebook, texts, data.code_ids)
+    semantic, semantic_note = _semantic_matrix(codebook, texts, data.code_ids)
     groups = np.asarray(data.groups)
     rng = np.random.default_rng(seed)
     orders = []
@@ -483,6 +547,7 @@ def learning_curve(
     max_train = min(len(t) for t, _ in splits)
     wanted = sorted({min(int(n), max_train) for n in (sizes or curve_sizes(max_train))})
     methods = CURVE_METHODS if baseline else CURVE_METHODS[:-1]
+    candidate_sets = _feature_sets(feature_sets)
     points = []
     for n in wanted:
         predictions = {m: np.zeros_like(data.Y) for m in methods}
@@ -494,7 +559,11 @@ def learning_curve(
             Y_train = np.vstack([data.Y[chosen], examples.Y])
             g_train = tuple(int(data.groups[i]) for i in chosen) + examples.groups
             X_test = [data.inputs[i] for i in test]
-            model = SuggestionModel(n_jobs=n_jobs, precision_floor=settings.model_precision_floor)
+            model = SuggestionModel(
+                n_jobs=n_jobs,
+                precision_floor=settings.model_precision_floor,
+                feature_sets=candidate_sets,
+            )
             model.fit(X_train, Y_train, groups=list(g_train), code_ids=data.code_ids)
             fitted = LabelledSet(
                 tuple(str(i) for i in range(len(X_train))),
@@ -517,6 +586,10 @@ def learning_curve(
             predictions["gated model"][test] = raw * active
             predictions["rules"][test] = rules[test]
             predictions["rules+gated model"][test] = np.maximum(rules[test], raw * active)
+            predictions["semantic"][test] = semantic[test]
+            predictions["rules+model+semantic"][test] = np.maximum(
+                np.maximum(rules[test], raw * active), semantic[test] * ~active
+            )
             if baseline:
                 predictions["baseline"][test] = _baseline(
                     [texts[i] for i in chosen] + [i.text for i in examples.inputs],
@@ -541,4 +614,5 @@ def learning_curve(
         settings.model_min_positives,
         tuple(points),
         time.perf_counter() - started,
+        semantic_note,
     )

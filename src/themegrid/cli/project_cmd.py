@@ -168,6 +168,14 @@ def code_cmd(
             help="Processes that tag in parallel (default: the machine's cores; 1: no extra process).",
         ),
     ] = None,
+    semantic: Annotated[
+        bool | None,
+        typer.Option(
+            "--semantic/--no-semantic",
+            help="Semantic suggestions (similarity to each code's definition and examples) on or "
+            "off for this run (default: the codebook's 'semantic:' setting).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest new or changed files, then suggest codes for every codable segment, as one recorded run.
@@ -188,6 +196,7 @@ def code_cmd(
             prune=prune,
             workers=workers,
             progress=update,
+            semantic=semantic,
         )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
@@ -212,6 +221,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         )
     if s.model.get("note"):
         console.print(f"Model: {s.model['note']}")
+    if s.semantic.get("note"):
+        console.print(f"Semantic suggestions: {s.semantic['note']}")
     _print_gates(console, s.model.get("gates", []), s.awaiting_review)
     _print_not_machine_coded(console, s.not_machine_coded)
     table = Table(

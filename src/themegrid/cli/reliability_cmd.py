@@ -240,7 +240,6 @@ def _print_curve(curve: LearningCurve) -> None:
             )
         table.add_row(str(p.decisions), *cells)
     console.print(table)
-    console.print(
-        "Per-code precision and recall of every method at every size: --json. "
-        "Semantic suggestions are not measured (not built)."
-    )
+    for note in curve.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
+    console.print("Per-code precision and recall of every method at every size: --json.")

@@ -32,6 +32,8 @@ HEADER_KEYS = (
     "min_content_words",
     "model_precision_floor",
     "model_min_positives",
+    "semantic",
+    "semantic_threshold",
 )
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 TOP_KEYS = ("codebook", "codes")
@@ -312,6 +314,15 @@ def _settings(parts: _Parts, problems: list[Problem]) -> MachineSettings:
             return value
         return got
 
+    def switch(key: str, value: bool) -> bool:
+        if key not in header:
+            return value
+        raw = header[key]
+        if not isinstance(raw, bool):
+            problem(key, f"{raw!r} must be true or false")
+            return value
+        return raw
+
     return MachineSettings(
         languages=languages,
         min_content_words=number("min_content_words", int, 0, 50, default.min_content_words),
@@ -320,6 +331,10 @@ def _settings(parts: _Parts, problems: list[Problem]) -> MachineSettings:
         ),
         model_min_positives=number(
             "model_min_positives", int, 1, 10_000, default.model_min_positives
+        ),
+        semantic=switch("semantic", default.semantic),
+        semantic_threshold=number(
+            "semantic_threshold", float, -1.0, 1.0, default.semantic_threshold
         ),
     )
 

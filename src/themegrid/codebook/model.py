@@ -65,12 +65,17 @@ class MachineSettings:
     ``model_precision_floor`` and ``model_min_positives``: the learned model
     suggests a code only when its cross-validated precision on human decisions
     is at least the floor and at least this many human decisions accepted it.
+    ``semantic`` and ``semantic_threshold``: whether segments are suggested codes
+    by their similarity to a code's definition and examples
+    (:mod:`themegrid.tag.semantic`), and the cosine similarity they need.
     """
 
     languages: tuple[str, ...] = ("en",)
     min_content_words: int = 2
     model_precision_floor: float = 0.6
     model_min_positives: int = 10
+    semantic: bool = False
+    semantic_threshold: float = 0.4
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +83,8 @@ class MachineSettings:
             "min_content_words": self.min_content_words,
             "model_precision_floor": self.model_precision_floor,
             "model_min_positives": self.model_min_positives,
+            "semantic": self.semantic,
+            "semantic_threshold": self.semantic_threshold,
         }
 
 

@@ -1,8 +1,9 @@
 """Reviewing machine suggestions in Excel: export a review sheet, import the coder's decisions.
 
 The sheet has one row per pending suggestion (no human decision yet on that
-segment and code), ordered so the first rows are the least certain, spread
-across codes and cases. The coder fills Decision (accept/reject), Add codes and
+segment and code), ordered so the first rows teach the most (:func:`review_order`:
+back-channel last; least certain first, then diverse in embedding space; spread
+across codes and cases). The coder fills Decision (accept/reject), Add codes and
 Note; :func:`import_review` validates every cell before it applies anything,
 then writes the decisions as that coder's human codings in one transaction.
 """
@@ -201,14 +202,80 @@ def _round_robin(groups: Iterable[list[ReviewItem]]) -> list[ReviewItem]:
     return out
 
 
+#: A segment with fewer content words (see :func:`_content_words`) is reviewed last.
+MIN_CONTENT_WORDS = 2
+#: Diversity picks among this many of the least certain suggestions left (per code and case).
+DIVERSITY_WINDOW = 20
+
+
+def _content_words(text: str) -> int:
+    """Words of three or more letters that are not fillers ("okay", "yeah", "perfect")."""
+    from themegrid.segment.lexicon import word_set
+    from themegrid.tag.codable import WORD_RE
+
+    fillers = word_set("filler_words")
+    return sum(1 for w in WORD_RE.findall(text) if len(w) >= 3 and w.lower() not in fillers)
+
+
+def _diverse(queue: list[ReviewItem], vectors: dict[str, Any] | None) -> list[ReviewItem]:
+    """Uncertainty first, then diversity among the uncertain: from the
+    :data:`DIVERSITY_WINDOW` least certain items left, take the one farthest (cosine)
+    from every item already taken (greedy max-min), so near-duplicates do not come
+    one after another."""
+    if vectors is None or len(queue) < 3:
+        return queue
+    import numpy as np
+
+    left = list(queue)
+    out = [left.pop(0)]
+    nearest = np.full(len(queue), np.inf)  # per item of ``queue``: distance to the taken
+    index = {id(item): k for k, item in enumerate(queue)}
+    while left:
+        last = vectors[out[-1].segment_id]
+        window = left[:DIVERSITY_WINDOW]
+        for item in window:
+            k = index[id(item)]
+            nearest[k] = min(nearest[k], 1.0 - float(vectors[item.segment_id] @ last))
+        best = max(range(len(window)), key=lambda w: (nearest[index[id(window[w])]], -w))
+        out.append(left.pop(best))
+    return out
+
+
+def _vectors(items: Sequence[ReviewItem]) -> dict[str, Any] | None:
+    """Segment id -> unit embedding (None when the embedder is unavailable)."""
+    from themegrid.tag.embed import load_embedder
+
+    embedder = load_embedder()
+    if embedder is None or not items:
+        return None
+    ids = list(dict.fromkeys(i.segment_id for i in items))
+    text = {i.segment_id: i.text for i in items}
+    return dict(zip(ids, embedder.embed([text[i] for i in ids]), strict=True))
+
+
 def review_order(items: Sequence[ReviewItem], *, by_segment: bool = False) -> list[ReviewItem]:
-    """Least certain first, interleaved across codes and, within a code, across cases."""
+    """What to review first, so that early decisions teach the most.
+
+    Segments with fewer than :data:`MIN_CONTENT_WORDS` content words (back-channel,
+    fragments) come after all others. Within each code and case, least certain
+    first, then diversity among the uncertain (:func:`_diverse`, in embedding space);
+    the queues are interleaved across codes and, within a code, across cases.
+    The review sheet and the web queue both use this order.
+    """
     if by_segment:
         return sorted(items, key=lambda i: (i.document, i.seq, i.code_id))
-    per_code: dict[str, dict[str, list[ReviewItem]]] = defaultdict(lambda: defaultdict(list))
-    for item in sorted(items, key=lambda i: (_certainty(i), i.document, i.seq)):
-        per_code[item.code_id][item.case].append(item)
-    return _round_robin(_round_robin(cases.values()) for cases in per_code.values())
+    substantive = [i for i in items if _content_words(i.text) >= MIN_CONTENT_WORDS]
+    thin = [i for i in items if _content_words(i.text) < MIN_CONTENT_WORDS]
+    vectors = _vectors(substantive) if len(substantive) >= 3 else None
+    out: list[ReviewItem] = []
+    for group, vecs in ((substantive, vectors), (thin, None)):
+        per_code: dict[str, dict[str, list[ReviewItem]]] = defaultdict(lambda: defaultdict(list))
+        for item in sorted(group, key=lambda i: (_certainty(i), i.document, i.seq)):
+            per_code[item.code_id][item.case].append(item)
+        out += _round_robin(
+            _round_robin(_diverse(q, vecs) for q in cases.values()) for cases in per_code.values()
+        )
+    return out
 
 
 def export_review(

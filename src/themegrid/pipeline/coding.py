@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,8 @@ class CodingSummary:
     #: the codebook the run used
     codebook_name: str = ""
     codebook_version: str = ""
+    #: semantic suggestions (tag/semantic.py): what this run did
+    semantic: dict[str, Any] = field(default_factory=dict)
 
     @property
     def did_nothing(self) -> bool:
@@ -70,6 +72,7 @@ class CodingSummary:
             and not self.segments_tagged
             and not self.suggestions_retired
             and not self.model.get("changed")
+            and not self.semantic.get("changed")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +89,7 @@ class CodingSummary:
             "model": self.model,
             "not_machine_coded": self.not_machine_coded,
             "awaiting_review_per_code": self.awaiting_review,
+            "semantic": self.semantic,
         }
 
 
@@ -100,22 +104,29 @@ def run_coding(
     progress: ProgressFn | None = None,
     tagger_factory: Callable[[Codebook], RuleTagger] | None = None,
     workers: int | None = None,
+    semantic: bool | None = None,
 ) -> CodingSummary:
     """Ingest and tag in one transaction, recorded as one run. See the module docstring.
 
     ``workers``: processes that tag in parallel (default: the machine's cores).
+    ``semantic``: semantic suggestions on or off (None: the codebook's ``semantic:``).
     """
+    semantic_on = codebook.settings.semantic if semantic is None else semantic
     inputs = code_inputs(
         project,
         codebook,
         include_interviewers=include_interviewers,
         use_model=use_model,
         prune=prune,
+        **({"semantic": semantic_on} if semantic_on else {}),
     )
     with store.transaction():
         last = last_run_if_unchanged(store, inputs)
         if last is not None:
-            return _replay(store, codebook, inputs, last, use_model)
+            summary = _replay(store, codebook, inputs, last, use_model)
+            if semantic_on:  # a replay changes nothing, semantic suggestions included
+                summary = replace(summary, semantic=dict(_SEMANTIC_UNCHANGED))
+            return summary
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
         ingested = ingest(project, store, prune=prune, progress=progress, workers=workers)
@@ -145,6 +156,9 @@ def run_coding(
             model_summary = _run_model(store, codebook, run_id)
         else:
             model_summary = _model_off(store, codebook, run_id)
+        semantic_summary = run_semantic(
+            store, codebook, run_id, semantic_on, model_summary.get("gates", [])
+        )
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -160,6 +174,7 @@ def run_coding(
             awaiting_review=awaiting_review_per_code(store, codebook),
             codebook_name=codebook.name,
             codebook_version=codebook.version,
+            semantic=semantic_summary,
         )
         finish_run(store, run_id, summary.to_dict(), docs_store.present_content_hashes(store))
         record_run(
@@ -191,6 +206,13 @@ _MODEL_UNCHANGED: dict[str, Any] = {
     "used": True,
     "changed": False,
     "note": "no new human decisions: model suggestions unchanged",
+}
+
+
+_SEMANTIC_UNCHANGED: dict[str, Any] = {
+    "used": True,
+    "changed": False,
+    "note": "nothing changed: semantic suggestions unchanged",
 }
 
 
@@ -311,6 +333,37 @@ def _model_off(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         "note": note,
         "gates": gate_dicts,
     }
+
+
+def run_semantic(
+    store: Store, codebook: Codebook, run_id: int, on: bool, gates: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Semantic suggestions (tag/semantic.py) when ``on``; otherwise, or when the embedder is
+    unavailable, every live one is retired, recorded in this run."""
+    from themegrid.tag import semantic as sem
+
+    why_off = "" if on else "switched off (codebook 'semantic: false' or --no-semantic)"
+    embedder = None
+    if on:
+        from themegrid.tag.embed import load_embedder, unavailable_reason
+
+        embedder = load_embedder()
+        why_off = "" if embedder is not None else unavailable_reason()
+    if embedder is None:
+        retired = sem.retire_semantic(store, f"retired: semantic suggestions {why_off}", run_id)
+        if not on and not retired:
+            return {}  # off, as by default, and nothing to withdraw: nothing to report
+        note = why_off + (f"; {retired} live semantic suggestion(s) retired" if retired else "")
+        return {"used": False, "changed": bool(retired), "retired": retired, "note": note}
+    active = [str(g["code"]) for g in gates if g.get("state") == "active"]
+    result = sem.suggest_semantic(store, codebook, embedder, run_id, model_active=active)
+    changed = bool(result["new"] or result["updated"] or result["retired"])
+    note = (
+        f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
+        f"(similarity >= {codebook.settings.semantic_threshold:.2f} to a code's definition "
+        "or examples)"
+    )
+    return {"used": True, "changed": changed, "note": note, **result}
 
 
 def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:

@@ -47,6 +47,23 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
   cores. The vectorisers are fitted once on all training texts (labels are
   not used, so the inner folds share them).
 
+* **Feature sets chosen per code.** With ``feature_sets`` (what ``themegrid
+  code`` uses: :func:`auto_feature_sets`), each code's inner cross-validation
+  (grouped by document) is run once per candidate set: ``tfidf`` (the above),
+  ``tfidf+embedding`` (adds the segment's ``wordllama`` sentence embedding,
+  :mod:`themegrid.tag.embed`) and ``tfidf+embedding+context`` (adds the
+  previous turn's words, its embedding, and the share of the previous turn's
+  words the segment repeats: codes such as "restating" depend on what the
+  previous speaker said). The set with the highest out-of-fold average
+  precision is kept, a richer set only when it beats the simpler one by
+  :data:`RICHER_BY`; calibration, threshold and the gate's figures then come
+  from that set's out-of-fold scores. Choosing among three sets on the same
+  folds adds a little optimism; the gate's Wilson lower bound (one-sided 90%,
+  :mod:`themegrid.tag.gate`) and the per-fold thresholds absorb it (measured in
+  ``scripts/measure_suggestions.py``). ``feature_set_`` says which set each code
+  uses. Without the embedder only ``tfidf`` and ``tfidf+context`` compete. Codes
+  with fewer than :data:`SELECT_MIN_POSITIVE` positives use ``tfidf`` only.
+
 The store side: :func:`train_from_store` builds the labelled set from human
 decisions and the codebook's examples, and :func:`suggest_with_model` writes
 ``model`` suggestions for segments no human has looked at yet. Nothing is
@@ -55,6 +72,7 @@ pickled: the model is retrained on every run (seconds for ~1,000 segments).
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -85,6 +103,33 @@ from themegrid.tag.gate import (
 )
 
 UNKNOWN = -1
+#: A richer feature set replaces a simpler one only when its out-of-fold average
+#: precision is higher by at least this much (selection on noise otherwise).
+RICHER_BY = 0.01
+#: Codes with fewer positive examples use TF-IDF only: they cannot pass the gate yet
+#: (``model_min_positives``, default 10), and choosing among sets on so few is noise.
+SELECT_MIN_POSITIVE = 10
+TFIDF, EMBEDDING, CONTEXT = "tfidf", "embedding", "context"
+
+
+def auto_feature_sets() -> tuple[str, ...]:
+    """The candidate sets ``themegrid code`` lets each code choose from."""
+    from themegrid.tag.embed import load_embedder
+
+    if load_embedder() is None:
+        return (TFIDF, f"{TFIDF}+{CONTEXT}")
+    return (TFIDF, f"{TFIDF}+{EMBEDDING}", f"{TFIDF}+{EMBEDDING}+{CONTEXT}")
+
+
+def repeated_share(current: str, previous: str) -> float:
+    """Share of the previous turn's distinct words that the current segment repeats."""
+    before = set(_WORDS.findall(previous.lower()))
+    if not before:
+        return 0.0
+    return len(before & set(_WORDS.findall(current.lower()))) / len(before)
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -129,6 +174,8 @@ class SuggestionModel(BaseEstimator):
     random_state: seed for fold shuffling and SGD.
     precision_floor: when given, each code's threshold maximises out-of-fold F1 among
         the thresholds whose out-of-fold precision reaches the floor (where one does).
+    feature_sets: candidate feature sets each code chooses from by grouped inner
+        cross-validation (see the module docstring); None: ``tfidf`` only.
 
     Learned attributes: ``code_ids_``, ``mode_``, ``vectorizers_``, ``estimators_``
     and ``calibrators_`` (per modelled code), ``thresholds_``, ``oof_f1_`` and
@@ -153,6 +200,7 @@ class SuggestionModel(BaseEstimator):
         n_jobs: int | None = None,
         random_state: int = 0,
         precision_floor: float | None = None,
+        feature_sets: Sequence[str] | None = None,
     ) -> None:
         self.min_positive = min_positive
         self.threshold_cv = threshold_cv
@@ -165,6 +213,7 @@ class SuggestionModel(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.precision_floor = precision_floor
+        self.feature_sets = feature_sets
 
     # --- fitting --------------------------------------------------------------------
 
@@ -188,7 +237,9 @@ class SuggestionModel(BaseEstimator):
         self.mode_ = self._mode(len(inputs))
         self.code_ids_ = tuple(code_ids)
         self.vectorizers_ = self._make_vectorizers()
+        self.sets_ = self._sets()
         features = self._fit_features(inputs)
+        candidates = self._candidates(features, inputs, fit=True)
         groups_arr = None if groups is None else np.asarray(groups)
         self.skipped_: dict[str, str] = {}
         todo = []
@@ -207,7 +258,7 @@ class SuggestionModel(BaseEstimator):
             self.precision_floor,
         )
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(fitter.fit_code)(features, Y[:, j], groups_arr) for j in todo
+            delayed(fitter.choose_and_fit)(candidates, Y[:, j], groups_arr) for j in todo
         )
         self.estimators_: dict[str, Any] = {}
         self.calibrators_: dict[str, LogisticRegression] = {}
@@ -216,10 +267,13 @@ class SuggestionModel(BaseEstimator):
         self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.oof_rows_: dict[str, np.ndarray] = {}
         self.oof_suggested_: dict[str, np.ndarray] = {}
-        for j, (clf, calibrator, threshold, f1, oof, oof_rows, honest) in zip(
-            todo, results, strict=True
-        ):
+        self.feature_set_: dict[str, str] = {}
+        self.set_scores_: dict[str, dict[str, float]] = {}
+        for j, (chosen, set_scores, fitted) in zip(todo, results, strict=True):
+            clf, calibrator, threshold, f1, oof, oof_rows, honest = fitted
             code = self.code_ids_[j]
+            self.feature_set_[code] = self.sets_[chosen]
+            self.set_scores_[code] = {self.sets_[k]: round(v, 4) for k, v in enumerate(set_scores)}
             self.estimators_[code] = clf
             self.calibrators_[code] = calibrator
             self.thresholds_[code] = threshold
@@ -230,6 +284,68 @@ class SuggestionModel(BaseEstimator):
         self.n_features_ = features.shape[1]
         self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
+
+    def _sets(self) -> tuple[str, ...]:
+        sets = tuple(self.feature_sets or (TFIDF,))
+        for name in sets:
+            parts = name.split("+")
+            if parts[0] != TFIDF or not set(parts[1:]) <= {EMBEDDING, CONTEXT}:
+                raise ValueError(
+                    f"feature set {name!r}: 'tfidf' optionally followed by '+embedding' "
+                    "and/or '+context'"
+                )
+        return sets
+
+    def _candidates(
+        self, text_block: sp.csr_matrix, inputs: list[SegmentInput], *, fit: bool
+    ) -> list[sp.csr_matrix]:
+        """One feature matrix per candidate set; every set starts with the TF-IDF block
+        (so the word coefficients come first, as :meth:`top_terms` reads them)."""
+        wanted = {part for name in self.sets_ for part in name.split("+")[1:]}
+        blocks: dict[str, sp.csr_matrix] = {}
+        if EMBEDDING in wanted or CONTEXT in wanted:
+            from themegrid.tag.embed import embed_texts
+
+            texts = [i.text for i in inputs]
+            previous = [i.before for i in inputs]
+            both = embed_texts(texts + previous)
+            if both is None:
+                raise ValueError("feature sets with embeddings need the embedder (wordllama)")
+            if EMBEDDING in wanted:
+                blocks[EMBEDDING] = sp.csr_matrix(both[: len(texts)].astype(np.float64))
+            if CONTEXT in wanted:
+                if fit:
+                    self.previous_vectorizer_: TfidfVectorizer | None = TfidfVectorizer(
+                        sublinear_tf=True, dtype=np.float32, min_df=1
+                    )
+                    try:
+                        words = self.previous_vectorizer_.fit_transform(previous)
+                    except ValueError:  # no previous turn has a word (survey answers)
+                        self.previous_vectorizer_ = None
+                if self.previous_vectorizer_ is None:
+                    words = sp.csr_matrix((len(inputs), 0), dtype=np.float64)
+                elif not fit:
+                    words = self.previous_vectorizer_.transform(previous)
+                share = np.array(
+                    [[repeated_share(i.text, i.before)] for i in inputs], dtype=np.float64
+                )
+                blocks[CONTEXT] = sp.hstack(
+                    [
+                        words * self.context_weight,
+                        sp.csr_matrix(both[len(texts) :].astype(np.float64) * self.context_weight),
+                        sp.csr_matrix(share),
+                    ],
+                    format="csr",
+                )
+        out = []
+        for name in self.sets_:
+            parts = [text_block, *(blocks[p] for p in name.split("+")[1:])]
+            matrix = (
+                sp.hstack(parts, format="csr", dtype=np.float64) if len(parts) > 1 else text_block
+            )
+            matrix.sort_indices()
+            out.append(matrix)
+        return out
 
     def _mode(self, n: int) -> str:
         if self.size not in ("auto", "small", "large"):
@@ -307,12 +423,23 @@ class SuggestionModel(BaseEstimator):
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
         """Calibrated probabilities, shape (n_samples, n_codes); 0 for skipped codes."""
         check_is_fitted(self, "estimators_")
-        features = self._features(_as_inputs(X))
-        out = np.zeros((features.shape[0], len(self.code_ids_)), dtype=np.float64)
+        inputs = _as_inputs(X)
+        text_block = self._features(inputs)
+        out = np.zeros((text_block.shape[0], len(self.code_ids_)), dtype=np.float64)
+        if text_block.shape[0] == 0 or not self.estimators_:
+            return out
+        used = set(self.feature_set_.values())
+        if used == {TFIDF}:
+            by_set = {TFIDF: text_block}
+        else:
+            by_set = dict(
+                zip(self.sets_, self._candidates(text_block, inputs, fit=False), strict=True)
+            )
         for j, code in enumerate(self.code_ids_):
             clf = self.estimators_.get(code)
-            if clf is None or features.shape[0] == 0:
+            if clf is None:
                 continue
+            features = by_set[self.feature_set_[code]]
             scores = clf.decision_function(features).reshape(-1, 1)
             out[:, j] = self.calibrators_[code].predict_proba(scores)[:, 1]
         return out
@@ -388,8 +515,31 @@ class _CodeFitter:
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros(len(y)), y))
 
+    def choose_and_fit(
+        self, candidates: list[sp.csr_matrix], y_all: np.ndarray, groups: np.ndarray | None
+    ) -> tuple[int, list[float], Any]:
+        """Fit on each candidate feature set; keep the one with the best out-of-fold
+        average precision (a later, richer set must beat the kept one by ``RICHER_BY``).
+        Returns (index of the set, each set's score, :meth:`fit_code`'s result)."""
+        if len(candidates) == 1 or int((y_all == 1).sum()) < SELECT_MIN_POSITIVE:
+            return 0, [float("nan")], self.fit_code(candidates[0], y_all, groups)
+        rows = np.flatnonzero(y_all != UNKNOWN)
+        y = (y_all[rows] == 1).astype(np.int8)
+        folds = self.folds(y, None if groups is None else groups[rows])  # the same for every set
+        fits = [self.fit_code(c, y_all, groups, folds) for c in candidates]
+        scores = [_average_precision(f[4]) for f in fits]
+        best = 0
+        for k in range(1, len(fits)):
+            if scores[k] >= scores[best] + RICHER_BY:
+                best = k
+        return best, scores, fits[best]
+
     def fit_code(
-        self, features: sp.csr_matrix, y_all: np.ndarray, groups: np.ndarray | None
+        self,
+        features: sp.csr_matrix,
+        y_all: np.ndarray,
+        groups: np.ndarray | None,
+        folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> tuple[
         Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray
     ]:
@@ -400,7 +550,7 @@ class _CodeFitter:
         oof = np.zeros(len(y), dtype=np.float64)
         seen = np.zeros(len(y), dtype=bool)
         fold_of = np.full(len(y), -1, dtype=np.int64)
-        for k, (train, test) in enumerate(self.folds(y, g)):
+        for k, (train, test) in enumerate(folds if folds is not None else self.folds(y, g)):
             if len(np.unique(y[train])) < 2:
                 continue
             clf = self.fit_one(X[train], y[train])
@@ -423,6 +573,16 @@ class _CodeFitter:
             honest = np.zeros(0, dtype=np.int8)
         final = self.fit_one(X, y)
         return final, calibrator, threshold, f1, oof_pair, oof_rows, honest
+
+
+def _average_precision(oof: tuple[np.ndarray, np.ndarray]) -> float:
+    """Average precision of out-of-fold probabilities (-1 when undefined)."""
+    from sklearn.metrics import average_precision_score
+
+    y, probs = oof
+    if len(y) == 0 or len(np.unique(y)) < 2:
+        return -1.0
+    return float(average_precision_score(y, probs))
 
 
 def _honest_suggestions(
@@ -574,7 +734,7 @@ def train_and_gate(
     data = labelled_set(store, codebook, labels)
     fitted: SuggestionModel | None = None
     if labels:
-        fitted = model if model is not None else SuggestionModel()
+        fitted = model if model is not None else SuggestionModel(feature_sets=auto_feature_sets())
         if fitted.precision_floor is None:
             fitted.set_params(precision_floor=settings.model_precision_floor)
         fitted.fit(list(data.inputs), data.Y, groups=list(data.groups), code_ids=data.code_ids)
@@ -620,6 +780,7 @@ def suggest_with_model(
     else:
         summary["codes_modelled"] = list(model.modelled_codes)
         summary["codes_skipped"] = dict(model.skipped_)
+        summary["feature_sets"] = dict(model.feature_set_)
     closed = {g.code_id: g for g in gates or () if g.state != ACTIVE}
     summary["codes_active"] = (
         [c for c in summary["codes_modelled"] if c not in closed] if gates is not None else None

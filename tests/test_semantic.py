@@ -1,0 +1,212 @@
+"""Semantic suggestions and the offline embedder (tag/embed.py, tag/semantic.py)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import write_project
+from themegrid.models import SEMANTIC_CODER
+from themegrid.pipeline.coding import run_coding
+from themegrid.project import Project
+from themegrid.tag import embed
+from themegrid.tag import semantic as sem
+
+FRENCH = (
+    "Le budget de notre école a été réduit cette année et les enseignants sont partis "
+    "parce que nous ne pouvions plus payer les formations."
+)
+ENGLISH = "Once the grant money ran out we had to rethink the whole summer program."
+FILLER = "Okay, right, yeah, perfect."
+WEATHER = "Mostly we talked about the weather and the new school building downtown."
+INTERVIEW = f"""\
+Interviewer: What about the money side?
+Respondent: {ENGLISH}
+Respondent: {FILLER}
+Respondent: {FRENCH}
+Respondent: {WEATHER}
+"""
+# Examples equal to the filler and French turns: only the machine filter keeps them uncoded.
+CODEBOOK = f"""\
+codebook:
+  name: Semantic test
+  version: "1"
+  description: One code with examples.
+  semantic: true
+  semantic_threshold: 0.5
+codes:
+  - id: funding
+    name: Funding
+    definition: Money, budgets or grants limiting the work.
+    examples:
+      - "{ENGLISH}"
+      - "{FILLER}"
+      - "{FRENCH}"
+"""
+
+
+def needs_embedder() -> None:
+    if embed.load_embedder() is None:
+        pytest.skip(embed.unavailable_reason())
+
+
+@pytest.fixture
+def semantic_project(tmp_path: Path) -> Project:
+    project = write_project(tmp_path / "study", {"interviews/az.txt": INTERVIEW})
+    for f in project.codebook_dir.glob("*.yaml"):
+        f.unlink()
+    (project.codebook_dir / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return project
+
+
+def run(project: Project, **kw: object) -> object:
+    with project.open_store() as store:
+        return run_coding(project, store, project.load_codebook(), workers=1, **kw)  # type: ignore[arg-type]
+
+
+def semantic_rows(project: Project) -> dict[str, tuple[str, str, int | None]]:
+    """Segment text -> (status, reason, run id) of its semantic suggestion."""
+    with project.open_store() as store:
+        rows = store.query(
+            "SELECT s.text, c.status, c.reason, c.run_id FROM codings c"
+            " JOIN segments s ON s.id = c.segment_id WHERE c.source = 'model' AND c.coder = ?",
+            (SEMANTIC_CODER,),
+        )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def test_embedder_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("network access while loading the embedder")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    embed.load_embedder.cache_clear()
+    try:
+        embedder = embed.load_embedder()
+        assert embedder is not None, embed.unavailable_reason()
+        vectors = embedder.embed(["The grant money ran out.", "", "Budgets were cut."])
+    finally:
+        embed.load_embedder.cache_clear()
+    assert vectors.shape == (3, embed.DIMENSION)
+    norms = np.linalg.norm(vectors, axis=1)
+    assert norms[0] == pytest.approx(1, abs=1e-4) and norms[2] == pytest.approx(1, abs=1e-4)
+
+
+def test_missing_wordllama_degrades_with_one_line(
+    semantic_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "wordllama", None)
+    embed.load_embedder.cache_clear()
+    try:
+        summary = run(semantic_project, use_model=False)
+        assert embed.load_embedder() is None
+        reason = embed.unavailable_reason()
+    finally:
+        embed.load_embedder.cache_clear()
+    assert "wordllama is not installed" in reason and "\n" not in reason
+    assert summary.semantic["used"] is False  # type: ignore[attr-defined]
+    assert "not installed" in summary.semantic["note"]  # type: ignore[attr-defined]
+    assert semantic_rows(semantic_project) == {}
+
+
+def test_semantic_suggestion_quotes_the_nearest_example(semantic_project: Project) -> None:
+    needs_embedder()
+    summary = run(semantic_project, use_model=False)
+    rows = semantic_rows(semantic_project)
+    status, reason, run_id = rows[ENGLISH]
+    assert status == "suggested" and run_id == summary.run_id  # type: ignore[attr-defined]
+    assert reason.startswith("semantic similarity 1.00; nearest example:")
+    assert ENGLISH[:40] in reason
+    assert WEATHER not in rows  # far from the code's definition and examples
+
+
+def test_no_semantic_suggestion_on_filler_or_other_language(semantic_project: Project) -> None:
+    needs_embedder()
+    run(semantic_project, use_model=False)
+    rows = semantic_rows(semantic_project)
+    assert ENGLISH in rows  # the same code is suggested where the machine codes
+    assert FILLER not in rows  # identical to an example, but a back-channel turn
+    assert FRENCH not in rows  # identical to an example, but not the codebook's language
+
+
+def test_switching_semantic_off_retires_its_suggestions(semantic_project: Project) -> None:
+    needs_embedder()
+    run(semantic_project, use_model=False)
+    off = run(semantic_project, use_model=False, semantic=False)
+    status, reason, run_id = semantic_rows(semantic_project)[ENGLISH]
+    assert status == "retired" and run_id == off.run_id  # type: ignore[attr-defined]
+    assert "switched off" in reason
+    assert off.semantic["retired"] == 1  # type: ignore[attr-defined]
+
+
+def test_a_code_the_model_speaks_for_gets_no_semantic_suggestion(
+    semantic_project: Project,
+) -> None:
+    needs_embedder()
+    run(semantic_project, use_model=False)
+    embedder = embed.load_embedder()
+    assert embedder is not None
+    with semantic_project.open_store() as store, store.transaction():
+        out = sem.suggest_semantic(
+            store, semantic_project.load_codebook(), embedder, None, model_active=["funding"]
+        )
+    status, reason, _ = semantic_rows(semantic_project)[ENGLISH]
+    assert out["retired"] == 1 and status == "retired" and "learned model" in reason
+
+
+def test_counterexample_nearest_blocks_and_margin_limits() -> None:
+    protos = sem.Prototypes(
+        ("a", "b", "c"),
+        np.array([0, 1, 1, 2]),
+        (sem.DEFINITION, sem.EXAMPLE, sem.COUNTER, sem.EXAMPLE),
+        ("def a", "ex b", "counter b", "ex c"),
+        np.eye(4, dtype=np.float32),
+    )
+    segments = np.array(
+        [
+            [0.9, 0.0, 0.0, 0.0],  # near a only
+            [0.0, 0.6, 0.8, 0.0],  # nearest prototype is b's counterexample
+            [0.7, 0.0, 0.0, 0.69],  # a and c within the margin
+            [0.7, 0.0, 0.0, 0.3],  # c above threshold? no; a clearly best
+        ],
+        dtype=np.float32,
+    )
+    scores = sem.score(protos, segments)
+    chosen = sem.predict(scores, threshold=0.25, margin=0.02)
+    assert chosen.tolist() == [[1, 0, 0], [0, 0, 0], [1, 0, 1], [1, 0, 0]]
+    assert scores.nearest[2, 2] == 3 and scores.blocked[1, 1]
+
+
+WARM_PROBE = """
+import json, sys
+from themegrid.cli import main
+sys.argv = ["themegrid", "code", "--project", sys.argv[1]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("spacy", "sklearn", "wordllama", "themegrid.tag.embed", "themegrid.tag.semantic")
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
+"""
+
+
+def test_warm_rerun_with_semantic_on_imports_no_embedder(semantic_project: Project) -> None:
+    needs_embedder()
+    run(semantic_project)
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_PROBE, str(semantic_project.root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [], out.stdout + out.stderr
+    assert "Nothing changed since the last run" in out.stdout
