@@ -161,6 +161,7 @@ def stored_table(store: Store) -> str:
     return "\n".join("\t".join(map(str, tuple(r))) for r in [*docs, *segs])
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("corpus", ["bundled", "generated"])
 def test_workers_give_identical_suggestion_tables(
     corpus: str, bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -81,6 +81,7 @@ def _coded_csv(path: Path, rows: int) -> Path:
     return path
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("coders", [("Ana", "Ben"), ("Cy", "Cy")])
 def test_two_import_coded_processes_at_once_both_end_well(
     tmp_path: Path, coders: tuple[str, str]

@@ -101,6 +101,7 @@ def _delays(name: str, n: int, total: float) -> list[float]:
     return [rng.uniform(0.0, total * 1.05) for _ in range(n)]
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("name", ["review import", "import qdpx"])
 def test_kill_9_fast_subset(base: Path, tmp_path: Path, name: str) -> None:
     [delay] = _delays(f"fast-{name}", 1, 3.0)

@@ -304,6 +304,7 @@ def _delays(name: str, n: int, total: float) -> list[float]:
     return [rng.uniform(0.0, total) for _ in range(n)]
 
 
+@pytest.mark.processes
 def test_kill_9_fast_subset(base: Path, tmp_path: Path) -> None:
     [d1] = _delays("merge-fast", 1, 1.5)
     _kill_merge_once(base, tmp_path / "m", d1)
