@@ -104,6 +104,11 @@ def test_predictions_and_top_terms_make_sense() -> None:
     )
     assert set(" ".join(terms).split()) & {"grant", "money", "fiscal", "budget", "year"}
     assert model.top_terms(new[0], "rare") == []
+    # Reasons for many segments come from one transform; each row's terms are the same.
+    words = model.word_matrix(new + texts[:20])
+    for i, text in enumerate(new + texts[:20]):
+        for code in ("funding", "staffing"):
+            assert model.top_terms_in(words, i, code) == model.top_terms(text, code)
 
 
 def test_context_inputs_are_accepted() -> None:

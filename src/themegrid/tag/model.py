@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -450,19 +450,28 @@ class SuggestionModel(BaseEstimator):
         thresholds = np.array([self.thresholds_.get(c, np.inf) for c in self.code_ids_])
         return (proba >= thresholds).astype(np.int8)
 
+    def word_matrix(self, texts: Sequence[str]) -> Any:
+        """The word TF-IDF rows of ``texts`` (CSR), transformed once for many reasons."""
+        check_is_fitted(self, "estimators_")
+        return self.vectorizers_["word"].transform(list(texts)).tocsr()
+
     def top_terms(self, text: str, code: str, k: int = 5) -> list[str]:
         """The words/bigrams of ``text`` that push ``code`` up most (for the reason string)."""
+        return self.top_terms_in(self.word_matrix([text]), 0, code, k)
+
+    def top_terms_in(self, words: Any, row: int, code: str, k: int = 5) -> list[str]:
+        """:meth:`top_terms` of row ``row`` of a :meth:`word_matrix` result."""
         check_is_fitted(self, "estimators_")
         clf = self.estimators_.get(code)
         if clf is None:
             return []
-        vec = self.vectorizers_["word"]
-        x = vec.transform([text]).tocoo()
+        start, end = words.indptr[row], words.indptr[row + 1]
+        cols = words.indices[start:end]
         coef = np.ravel(clf.coef_)[: len(self.word_names_)]  # the word block comes first
-        contrib = x.data * coef[x.col]
+        contrib = words.data[start:end] * coef[cols]
         names = self.word_names_
         order = np.argsort(-contrib)
-        return [str(names[x.col[i]]) for i in order[:k] if contrib[i] > 0]
+        return [str(names[cols[i]]) for i in order[:k] if contrib[i] > 0]
 
     @property
     def modelled_codes(self) -> tuple[str, ...]:
@@ -792,8 +801,9 @@ def suggest_with_model(
     candidates = sorted(k for k in inputs if k in active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:
-        wanted = _predictions(model, [inputs[k][1] for k in candidates], candidates, rejected)
-        wanted = {key: v for key, v in wanted.items() if key[1] not in closed}
+        wanted = _predictions(
+            model, [inputs[k][1] for k in candidates], candidates, rejected, skip=set(closed)
+        )
     summary["segments_scored"] = len(candidates)
     existing = store_codings.machine_suggestions(store, "model", MODEL_CODER)
     stamp = now()
@@ -832,19 +842,23 @@ def _predictions(
     inputs: list[SegmentInput],
     segment_ids: list[str],
     rejected: set[tuple[str, str]],
+    skip: Set[str] = frozenset(),
 ) -> dict[tuple[str, str], tuple[float, str]]:
+    """The model's suggestions above each code's threshold, with their reasons, leaving out
+    the codes in ``skip`` (gate closed) and the pairs a human rejected."""
     proba = model.predict_proba(inputs)
+    words = model.word_matrix([x.text for x in inputs])
     out = {}
     for j, code in enumerate(model.code_ids_):
         threshold = model.thresholds_.get(code)
-        if threshold is None:
+        if threshold is None or code in skip:
             continue
         for i in np.flatnonzero(proba[:, j] >= threshold):
             key = (segment_ids[i], code)
             if key in rejected:
                 continue
             p = round(float(proba[i, j]), 2)
-            terms = model.top_terms(inputs[i].text, code)
+            terms = model.top_terms_in(words, int(i), code)
             reason = f"model p={p:.2f}" + (f"; terms: {', '.join(terms)}" if terms else "")
             out[key] = (p, reason)
     return out
