@@ -236,3 +236,24 @@ def test_reimport_withdraws_only_the_coders_own_imported_codes(
     assert ana[(seg, "barriers.staffing")].status == "accepted"
     assert ana[(r2, "barriers.funding")].status == "accepted"  # her own review addition stays
     assert sc.human_codings(store, "Ben")[(seg, "barriers.funding")].status == "accepted"
+
+
+def test_pending_counts_per_code_equal_the_pending_list(store: Store) -> None:
+    """The counts a re-run prints come from SQL; they must be those of the pending list:
+    suggestions a human decided do not count, model ones are counted apart."""
+    segs = add_document(
+        store,
+        "b.txt",
+        [("Respondent", "the budget was cut"), ("Respondent", "we lost staff"), ("R", "money")],
+    )
+    suggest(store, segs[0])
+    suggest(store, segs[1], source="model")
+    suggest(store, segs[2])
+    suggest(store, segs[2], "barriers.staffing", source="model")
+    decide(store, segs[2], "ana", "accepted", T2)
+    expected: dict[str, tuple[int, int]] = {}
+    for p in sc.pending_suggestions(store):
+        total, model = expected.get(p.code_id, (0, 0))
+        expected[p.code_id] = (total + 1, model + ("model" in p.source))
+    assert sc.pending_counts_per_code(store) == expected
+    assert expected[CODE] == (2, 1)

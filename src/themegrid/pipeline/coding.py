@@ -369,10 +369,8 @@ def run_semantic(
 def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
     """Code id -> live machine suggestions no human decided: total and how many from the model."""
     out: dict[str, dict[str, int]] = {c.id: {"total": 0, "model": 0} for c in codebook.codable}
-    for p in store_codings.pending_suggestions(store):
-        row = out.setdefault(p.code_id, {"total": 0, "model": 0})
-        row["total"] += 1
-        row["model"] += "model" in p.source
+    for code_id, (total, model) in store_codings.pending_counts_per_code(store).items():
+        out[code_id] = {"total": total, "model": model}
     return out
 
 

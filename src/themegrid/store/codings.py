@@ -189,6 +189,17 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
     ]
 
 
+def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
+    """Code id -> (pending suggestions, how many of them from the model): the counts of
+    :func:`pending_suggestions` per code, worked out by SQLite (a re-run prints them)."""
+    rows = store.conn.execute(
+        "SELECT e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
+        " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+        " WHERE e.status = 'suggested' AND s.active = 1 GROUP BY e.code_id"
+    )
+    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+
+
 # --- human codings -----------------------------------------------------------------------
 
 
@@ -525,6 +536,7 @@ __all__ = [
     "human_decisions_fingerprint",
     "human_rejected",
     "machine_suggestions",
+    "pending_counts_per_code",
     "pending_suggestions",
     "record_human_codings",
     "record_suggestions",
