@@ -270,7 +270,7 @@ class SuggestionModel(BaseEstimator):
         self.feature_set_: dict[str, str] = {}
         self.set_scores_: dict[str, dict[str, float]] = {}
         for j, (chosen, set_scores, fitted) in zip(todo, results, strict=True):
-            clf, calibrator, threshold, f1, oof, oof_rows, honest = fitted
+            clf, calibrator, threshold, f1, oof, oof_rows, honest, _folds = fitted
             code = self.code_ids_[j]
             self.feature_set_[code] = self.sets_[chosen]
             self.set_scores_[code] = {self.sets_[k]: round(v, 4) for k, v in enumerate(set_scores)}
@@ -528,11 +528,17 @@ class _CodeFitter:
         folds = self.folds(y, None if groups is None else groups[rows])  # the same for every set
         fits = [self.fit_code(c, y_all, groups, folds) for c in candidates]
         scores = [_average_precision(f[4]) for f in fits]
-        best = 0
-        for k in range(1, len(fits)):
-            if scores[k] >= scores[best] + RICHER_BY:
-                best = k
-        return best, scores, fits[best]
+        best = _pick(scores)
+        # The gate's figures: each inner fold's suggestions come from the set chosen on
+        # the other folds (as its threshold is), so choosing the set is part of what
+        # is estimated instead of a selection on the very rows that are scored.
+        fold_of = fits[best][7]
+        honest = fits[best][6].copy()
+        for k in np.unique(fold_of):
+            rest = fold_of != k
+            chosen = _pick([_average_precision((f[4][0][rest], f[4][1][rest])) for f in fits])
+            honest[~rest] = fits[chosen][6][~rest]
+        return best, scores, (*fits[best][:6], honest, fold_of)
 
     def fit_code(
         self,
@@ -541,7 +547,14 @@ class _CodeFitter:
         groups: np.ndarray | None,
         folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> tuple[
-        Any, LogisticRegression, float, float, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray
+        Any,
+        LogisticRegression,
+        float,
+        float,
+        tuple[np.ndarray, np.ndarray],
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
     ]:
         rows = np.flatnonzero(y_all != UNKNOWN)
         X = features[rows]
@@ -550,6 +563,7 @@ class _CodeFitter:
         oof = np.zeros(len(y), dtype=np.float64)
         seen = np.zeros(len(y), dtype=bool)
         fold_of = np.full(len(y), -1, dtype=np.int64)
+        fold_models = []
         for k, (train, test) in enumerate(folds if folds is not None else self.folds(y, g)):
             if len(np.unique(y[train])) < 2:
                 continue
@@ -557,6 +571,7 @@ class _CodeFitter:
             oof[test] = clf.decision_function(X[test])
             seen[test] = True
             fold_of[test] = k
+            fold_models.append(clf)
         calibrator = LogisticRegression(C=1e4, solver="newton-cholesky")
         if seen.any() and len(np.unique(y[seen])) == 2:
             calibrator.fit(oof[seen].reshape(-1, 1), y[seen])
@@ -565,14 +580,39 @@ class _CodeFitter:
             oof_pair = (y[seen], probs)
             oof_rows = rows[seen]
             honest = _honest_suggestions(y[seen], probs, fold_of[seen], self.precision_floor)
+            final = _averaged(fold_models)
+            folds_seen = fold_of[seen]
         else:  # too few rows for cross-validation: identity-like sigmoid, threshold 0.5
             calibrator.fit(np.array([[-1.0], [1.0]]), np.array([0, 1]))
             threshold, f1 = 0.5, float("nan")
             oof_pair = (y[:0], np.zeros(0))
             oof_rows = rows[:0]
             honest = np.zeros(0, dtype=np.int8)
-        final = self.fit_one(X, y)
-        return final, calibrator, threshold, f1, oof_pair, oof_rows, honest
+            final = self.fit_one(X, y)
+            folds_seen = fold_of[:0]
+        return final, calibrator, threshold, f1, oof_pair, oof_rows, honest, folds_seen
+
+
+def _pick(scores: list[float]) -> int:
+    """The simplest set unless a richer one's score is higher by :data:`RICHER_BY`."""
+    best = 0
+    for k in range(1, len(scores)):
+        if scores[k] >= scores[best] + RICHER_BY:
+            best = k
+    return best
+
+
+def _averaged(models: list[Any]) -> Any:
+    """One linear classifier whose decision score is the mean of ``models``' scores
+    (the mean of their coefficients and intercepts): the inner-fold models the gate's
+    figures were measured on, not a refit on all rows, whose scores are more extreme
+    than those the calibration and threshold were fitted to (more of them cross the
+    threshold on new documents, at a lower precision than the gate measured)."""
+    first = models[0]
+    if len(models) > 1:
+        first.coef_ = np.mean([m.coef_ for m in models], axis=0)
+        first.intercept_ = np.mean([m.intercept_ for m in models], axis=0)
+    return first
 
 
 def _average_precision(oof: tuple[np.ndarray, np.ndarray]) -> float:
