@@ -79,7 +79,9 @@ class CodeGate:
     but its cross-validated precision is below the floor, or it was switched off).
     ``precision``/``recall``: out-of-fold (folds grouped by document) on the
     human-decided segments, at ``threshold``; ``precision_low``: the Wilson lower
-    bound of that precision (one-sided 90%), which is what must reach the floor.
+    bound of that precision (one-sided 90%) over the effective number of
+    suggestions once their clustering in documents is allowed for
+    (:func:`clustered_lower_bound`), which is what must reach the floor.
     """
 
     code_id: str
@@ -131,10 +133,10 @@ def gate_codes(
     codebook's examples) count towards decisions, positives and precision.
     Precision and recall are those of ``oof_suggested_``: out-of-fold scores,
     each inner fold (grouped by document) cut at the threshold chosen on the
-    other folds, so choosing the threshold is part of what is estimated (the
-    threshold used is chosen on all of them). Precision is estimated over at
-    least :data:`MIN_SUPPORT` suggestions, and its Wilson lower bound must reach
-    the floor.
+    other folds (as is its feature set), so choosing them is part of what is
+    estimated (the threshold used is chosen on all of them). Precision is
+    estimated over at least :data:`MIN_SUPPORT` suggestions, and its lower bound
+    (:func:`clustered_lower_bound`, by document) must reach the floor.
     """
     groups = np.asarray(data.groups, dtype=np.int64)
     human = groups >= 0
@@ -205,6 +207,7 @@ __all__ = [
     "MIN_SUPPORT",
     "OFF",
     "CodeGate",
+    "clustered_lower_bound",
     "gate_codes",
     "precision_lower_bound",
     "retire_model_suggestions",

@@ -36,6 +36,13 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
   the synthetic collection: 0.0257 calibrated vs 0.0269 raw at 6,000
   segments, 0.0236 vs 0.0249 at 40,000). The per-code threshold maximises
   F1 on those out-of-fold probabilities.
+* **The classifier used is the mean of the inner-fold ones** (their coefficients
+  averaged), not a refit on all rows: the calibration, the threshold and the
+  gate's precision were measured on the inner-fold models' scores, and a refit
+  on more rows scores new documents more extremely, so more of them cross the
+  threshold, at a lower precision than measured (on the qabstracts learning
+  curve the refit suggested up to three times the out-of-fold share). It also
+  saves one fit per code and feature set.
 * **Codes with too little evidence are skipped**: fewer than ``min_positive``
   positive (or fewer than 2 negative) examples. ``skipped_`` says which and
   why; they are never predicted.
@@ -57,11 +64,11 @@ predicting before ``fit`` raises ``NotFittedError``; only public sklearn APIs).
   previous speaker said). The set with the highest out-of-fold average
   precision is kept, a richer set only when it beats the simpler one by
   :data:`RICHER_BY`; calibration, threshold and the gate's figures then come
-  from that set's out-of-fold scores. Choosing among three sets on the same
-  folds adds a little optimism; the gate's Wilson lower bound (one-sided 90%,
-  :mod:`themegrid.tag.gate`) and the per-fold thresholds absorb it (measured in
-  ``scripts/measure_suggestions.py``). ``feature_set_`` says which set each code
-  uses. Without the embedder only ``tfidf`` and ``tfidf+context`` compete. Codes
+  from that set's out-of-fold scores. The gate's figures do not come from that
+  choice: each inner fold's suggestions are those of the set (and threshold)
+  chosen on the other folds, so the estimate includes the choosing (choosing on
+  the scored rows made codes look more precise than they were on new documents).
+  ``feature_set_`` says which set each code uses. Without the embedder only ``tfidf`` and ``tfidf+context`` compete. Codes
   with fewer than :data:`SELECT_MIN_POSITIVE` positives use ``tfidf`` only.
 
 The store side: :func:`train_from_store` builds the labelled set from human
