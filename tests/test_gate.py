@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coded_collection import CODEBOOK_YAML, build, make_text, view
@@ -16,7 +17,15 @@ from themegrid.pipeline.coding import run_coding
 from themegrid.pipeline.status import project_status
 from themegrid.store import codings as store_codings
 from themegrid.store.connection import Store, now
-from themegrid.tag.model import _predictions, suggest_with_model, train_and_gate
+from themegrid.tag.gate import gate_codes
+from themegrid.tag.model import (
+    LabelledSet,
+    SegmentInput,
+    SuggestionModel,
+    _predictions,
+    suggest_with_model,
+    train_and_gate,
+)
 
 NOISE = """\
   - id: noise
@@ -144,3 +153,39 @@ def row_run(store: Store, seg: str, code_id: str) -> int:
             (seg, code_id),
         )
     )
+
+
+def documents_coded_at_random(
+    seed: int, n_docs: int = 16, per_doc: int = 12, styles: int = 4
+) -> tuple[list[SegmentInput], np.ndarray, list[int]]:
+    """A coder who applies a code to whole documents at random (nine in ten segments of
+    a chosen document, one in ten of the others), in documents written in one of a few
+    styles (shared words): among the few documents seen, a style's words go with the
+    code by chance, so on them the model looks precise; on new documents it is not."""
+    rng = np.random.default_rng(seed)
+    inputs, labels, groups = [], [], []
+    for doc in range(n_docs):
+        rate = 0.9 if rng.random() < 0.5 else 0.1
+        style = [f"style{doc % styles}word{k}" for k in range(8)]
+        for _ in range(per_doc):
+            words = [*rng.choice([f"w{k}" for k in range(400)], 12), *rng.choice(style, 3)]
+            inputs.append(SegmentInput(" ".join(words)))
+            labels.append([int(rng.random() < rate)])
+            groups.append(doc)
+    return inputs, np.array(labels, dtype=np.int8), groups
+
+
+def test_gate_stays_closed_when_precision_holds_only_in_the_documents_seen() -> None:
+    floor = 0.6
+    new_inputs, new_Y, _ = documents_coded_at_random(100, n_docs=64)
+    for seed in range(6):
+        inputs, Y, groups = documents_coded_at_random(seed)
+        model = SuggestionModel(precision_floor=floor).fit(inputs, Y, groups=groups, code_ids=["c"])
+        data = LabelledSet(
+            tuple(map(str, range(len(inputs)))), tuple(inputs), tuple(groups), ("c",), Y
+        )
+        predicted = model.predict(new_inputs)[:, 0] == 1
+        hits = int((predicted & (new_Y[:, 0] == 1)).sum())
+        assert hits < floor * int(predicted.sum())  # on new documents it is not precise ...
+        (gate,) = gate_codes(model, data, floor=floor, min_positives=10)
+        assert gate.state == "off", (seed, gate.reason)  # ... so it must not suggest

@@ -36,6 +36,36 @@ def precision_lower_bound(hits: Any, n: Any, z: float = PRECISION_Z) -> Any:
     return np.where(n > 0, low, 0.0)
 
 
+def clustered_lower_bound(hits: Any, clusters: Any, z: float = PRECISION_Z) -> float:
+    """Wilson lower bound of the share of ``hits`` (0/1 per suggestion), over the
+    effective number of suggestions when they are clustered in documents.
+
+    A document's segments share its topic and its coder's habits, so its suggestions
+    are right or wrong together, and precision varies from one set of documents to
+    another more than independent draws would (which the plain Wilson bound assumes).
+    The cluster-robust (ratio-estimator) variance over documents gives the design
+    effect ``deff`` = clustered variance / binomial variance (at least 1); the bound is
+    Wilson's over ``n / deff`` suggestions. Suggestions from a single document count
+    as one."""
+    hits = np.asarray(hits, dtype=np.float64)
+    clusters = np.asarray(clusters)
+    n = len(hits)
+    if n == 0:
+        return 0.0
+    p = float(hits.mean())
+    _, index = np.unique(clusters, return_inverse=True)
+    n_clusters = int(index.max()) + 1
+    if n_clusters < 2:
+        n_eff = 1.0
+    else:
+        residual = np.bincount(index, weights=hits - p, minlength=n_clusters)
+        clustered = n_clusters / (n_clusters - 1) * float((residual**2).sum()) / (n * n)
+        binomial = p * (1 - p) / n
+        deff = max(1.0, clustered / binomial) if binomial > 0 else 1.0
+        n_eff = n / deff
+    return float(precision_lower_bound(p * n_eff, n_eff, z))
+
+
 ACTIVE, LEARNING, OFF = "active", "learning", "off"
 
 
@@ -49,7 +79,9 @@ class CodeGate:
     but its cross-validated precision is below the floor, or it was switched off).
     ``precision``/``recall``: out-of-fold (folds grouped by document) on the
     human-decided segments, at ``threshold``; ``precision_low``: the Wilson lower
-    bound of that precision (one-sided 90%), which is what must reach the floor.
+    bound of that precision (one-sided 90%) over the effective number of
+    suggestions once their clustering in documents is allowed for
+    (:func:`clustered_lower_bound`), which is what must reach the floor.
     """
 
     code_id: str
@@ -101,10 +133,10 @@ def gate_codes(
     codebook's examples) count towards decisions, positives and precision.
     Precision and recall are those of ``oof_suggested_``: out-of-fold scores,
     each inner fold (grouped by document) cut at the threshold chosen on the
-    other folds, so choosing the threshold is part of what is estimated (the
-    threshold used is chosen on all of them). Precision is estimated over at
-    least :data:`MIN_SUPPORT` suggestions, and its Wilson lower bound must reach
-    the floor.
+    other folds (as is its feature set), so choosing them is part of what is
+    estimated (the threshold used is chosen on all of them). Precision is
+    estimated over at least :data:`MIN_SUPPORT` suggestions, and its lower bound
+    (:func:`clustered_lower_bound`, by document) must reach the floor.
     """
     groups = np.asarray(data.groups, dtype=np.int64)
     human = groups >= 0
@@ -141,7 +173,7 @@ def gate_codes(
             continue
         n_suggested = int(predicted.sum())
         precision = true_pos / n_suggested
-        low = float(precision_lower_bound(true_pos, n_suggested))
+        low = clustered_lower_bound((y_h[predicted] == 1), groups[rows][keep][predicted])
         figures = f"at least {low:.2f} over {n_suggested} suggestions"
         if low >= floor:
             state, why = ACTIVE, f"precision {figures} >= floor {floor:.2f}"
@@ -175,6 +207,7 @@ __all__ = [
     "MIN_SUPPORT",
     "OFF",
     "CodeGate",
+    "clustered_lower_bound",
     "gate_codes",
     "precision_lower_bound",
     "retire_model_suggestions",
