@@ -45,6 +45,7 @@ from typing import Any
 
 from themegrid import api
 from themegrid.exchange.quotes import QuoteRow, import_quotes, read_quote_rows
+from themegrid.models import MODEL_CODER, SEMANTIC_CODER
 from themegrid.project import Project, init_project
 from themegrid.store import codings as store_codings
 from themegrid.store.views import segments_table
@@ -333,12 +334,25 @@ def measure(root: Path, decisions: int, seed: int, extra: bool, via: str) -> dic
         decided = store_codings.human_accepted(store, CODER)
         seen = store_codings.segments_seen_by_humans(store, CODER)
         pending = store_codings.pending_suggestions(store)
+        learned = store_codings.machine_suggestions(store, "model", MODEL_CODER)
+        semantic = store_codings.machine_suggestions(store, "model", SEMANTIC_CODER)
         seg = segments_table(store)
     gates = [dict(g) for g in summary.model_gates]
     state = {g["code"]: g for g in gates}
-    model = [p for p in pending if "model" in p.source]
+
+    # the learned model's live suggestions (semantic ones are stored as source 'model' too,
+    # by their own coder, and are not gated by the model gate: they are counted apart)
+    def live(rows: dict[tuple[str, str], Any]) -> list[Any]:
+        keys = {k for k, r in rows.items() if r.status == "suggested"}
+        return [p for p in pending if (p.segment_id, p.code_id) in keys]
+
+    model = live(learned)
+    per_semantic = Counter(p.code_id for p in live(semantic))
     per_code = Counter(p.code_id for p in model)
-    right = Counter(p.code_id for p in model if (p.segment_id, p.code_id) in gold)
+    # precision against the authors' whole export: only on their 7 transcripts
+    on_pdpilot = [p for p in model if p.path.endswith(".pdf")]
+    pd_count = Counter(p.code_id for p in on_pdpilot)
+    right = Counter(p.code_id for p in on_pdpilot if (p.segment_id, p.code_id) in gold)
     awaiting = Counter(p.code_id for p in pending)
     positives = Counter(code for _, code in decided)
     seg_text = dict(zip(seg["segment_id"], seg["text"], strict=True)) if len(seg) else {}
@@ -364,7 +378,8 @@ def measure(root: Path, decisions: int, seed: int, extra: bool, via: str) -> dic
                 g.get("precision_low", "-"),
                 g.get("recall", "-"),
                 per_code.get(cid, 0),
-                f"{right[cid] / per_code[cid]:.2f}" if per_code.get(cid) else "-",
+                f"{right[cid]}/{pd_count[cid]}" if pd_count.get(cid) else "-",
+                per_semantic.get(cid, 0),
                 awaiting.get(cid, 0),
             )
         )
@@ -387,7 +402,8 @@ def measure(root: Path, decisions: int, seed: int, extra: bool, via: str) -> dic
                 "precision low",
                 "cv recall",
                 "model sugg.",
-                "vs authors",
+                "right/on P1-P7 (authors)",
+                "semantic sugg.",
                 "awaiting review",
             ),
             rows_out,
@@ -426,6 +442,7 @@ def measure(root: Path, decisions: int, seed: int, extra: bool, via: str) -> dic
         "segments": len(seg_text),
         "gates": gates,
         "model_per_code": dict(per_code),
+        "semantic_per_code": dict(per_semantic),
         "awaiting_per_code": dict(awaiting),
         "on_closed": on_closed,
         "on_back_channel": len(bc),
