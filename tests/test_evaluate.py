@@ -166,3 +166,27 @@ def test_selection_bias_note_when_the_coder_only_judged_flagged_segments(tmp_pat
     assert note.startswith(
         f"{len(truth)} of the {len(truth)} segments alice judged carried a machine suggestion"
     )
+
+
+def test_binary_kappa_equals_scikit_learns_cohen_kappa() -> None:
+    import math
+    import warnings
+
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    from themegrid.aggregate.evaluate import binary_kappa
+
+    rng = np.random.default_rng(7)
+    cases = [rng.integers(0, 2, size=(2, n)) for n in (1, 2, 5, 40, 300) for _ in range(20)]
+    cases += [np.array([[0, 0, 0], [0, 0, 0]]), np.array([[1, 1], [1, 1]])]
+    cases += [np.array([[1, 0, 0, 0], [0, 0, 0, 0]]), np.array([[1, 1, 0], [0, 0, 1]])]
+    for a, b in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cohen_kappa_score(a, b, labels=[0, 1])
+        got = binary_kappa(a, b)
+        if math.isnan(expected):
+            assert got is None, (a, b)
+        else:
+            assert got is not None and math.isclose(got, expected, abs_tol=1e-12), (a, b, got)

@@ -21,15 +21,13 @@ segments plus the codebook's examples; the rules need no training. Scored are
 
 Predictions are pooled over the folds, then per code precision, recall, F1
 (``precision_recall_fscore_support``) and Cohen's kappa
-(``cohen_kappa_score``) are computed; macro means are over the codes the
-coder applied at least once (support > 0).
+(:func:`binary_kappa`, the value of ``cohen_kappa_score``) are computed; macro means
+are over the codes the coder applied at least once (support > 0).
 """
 
 from __future__ import annotations
 
-import math
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +36,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from themegrid.aggregate.agreement import check_coders
@@ -387,10 +385,29 @@ def score(
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = cohen_kappa_score(a, b, labels=[0, 1])
-    return None if math.isnan(value) else float(value)
+    return binary_kappa(a, b)
+
+
+def binary_kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Cohen's kappa of two 0/1 vectors (None where it is undefined), from their 2x2 table.
+
+    The value scikit-learn's ``cohen_kappa_score(a, b, labels=[0, 1])`` gives, without its
+    input validation, which cost ~27 ms a call: the learning curve makes one call per code,
+    method and size (napire: 496 codes x 7 methods x 8 sizes)."""
+    x = np.asarray(a).astype(bool)
+    y = np.asarray(b).astype(bool)
+    n = x.size
+    if n == 0:
+        return None
+    both, only_x, only_y = int(np.sum(x & y)), int(np.sum(x & ~y)), int(np.sum(~x & y))
+    neither = n - both - only_x - only_y
+    observed = (only_x + only_y) / n  # disagreements
+    expected = ((both + only_x) * (neither + only_x) + (both + only_y) * (neither + only_y)) / (
+        n * n
+    )
+    if expected == 0:
+        return None
+    return float(1 - observed / expected)
 
 
 def _selection_note(store: Store, data: LabelledSet, coder: str) -> tuple[str, ...]:
