@@ -272,7 +272,7 @@ def gold_codings(base: Path, rows: list[QuoteRow], where: Path) -> set[tuple[str
     shutil.copytree(base, where)
     table = where / "all_rows.csv"
     write_rows(rows, table)
-    import_quotes(Project(where), table, coder=CODER)
+    import_quotes(Project(where), table, coder=CODER, complete=True)
     with Project(where).open_store() as store:
         return store_codings.human_accepted(store, CODER)
 

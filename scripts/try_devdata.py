@@ -163,7 +163,7 @@ def pdpilot(root: Path, project: Project, out: Outcome) -> None:
     results = root / "results"
     ingest_files(project, sorted((results / "transcripts").glob("*.pdf")), out)
     table = results / "coded-segments.pdf"
-    summary = import_quotes(project, table, coder="pdpilot authors", add_codes=True)
+    summary = import_quotes(project, table, coder="pdpilot authors", add_codes=True, complete=True)
     out.files += 1
     out.notes.append(
         f"coded-segments.pdf: {summary.rows} rows, {summary.quotes_found} quotes found exactly "

@@ -115,3 +115,24 @@ def test_the_real_maxqda_coded_segments(tmp_path: Path) -> None:
     assert len(read_quote_rows(table)) == counted
     summary = import_quotes(project, table, coder="Kerrigan", add_codes=True)
     assert summary.rows == counted and summary.quotes_found == counted, summary.not_found
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_only_a_complete_table_makes_uncoded_segments_negatives(
+    project, tmp_path: Path, complete: bool
+) -> None:
+    """An export filtered to a few codes must not teach the model that every other segment
+    of its documents lacks every code: only ``--complete`` marks the whole document seen."""
+    table = write_rows(
+        tmp_path / "coded.csv", [["P1", "Reporting", "Then we report the trend to the business."]]
+    )
+    summary = import_quotes(project, table, coder="Ana", add_codes=True, complete=complete)
+    assert summary.complete is complete
+    with Store(project.store_path) as store:
+        seen = store.scalar("SELECT COUNT(*) FROM segment_views WHERE coder = 'Ana'")
+        in_doc = store.scalar(
+            "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
+            " WHERE d.path LIKE '%P1%' AND s.active = 1"
+        )
+    assert in_doc > 1
+    assert seen == (in_doc if complete else 1)

@@ -394,14 +394,19 @@ def import_qualcoder(
 
 
 def import_quotes(
-    project: ProjectLike, file: Path | str, *, coder: str, add_codes: bool = False
+    project: ProjectLike,
+    file: Path | str,
+    *,
+    coder: str,
+    add_codes: bool = False,
+    complete: bool = False,
 ) -> QuotesSummary:
     """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents."""
     from themegrid.exchange.quotes import import_quotes as run_import
 
     proj = project_of(project)
     _need_store(proj)
-    return run_import(proj, file, coder=coder, add_codes=add_codes)
+    return run_import(proj, file, coder=coder, add_codes=add_codes, complete=complete)
 
 
 def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:

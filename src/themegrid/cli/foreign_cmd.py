@@ -87,6 +87,14 @@ def import_quotes_cmd(
             "--add-codes", help="Create unknown codes (written to codebook/imported_<coder>.yaml)."
         ),
     ] = False,
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="The table holds every coding of its documents (not filtered by code): their"
+            " uncoded segments count as seen, i.e. as negatives for the model and evaluate.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import coded quotes (Document name, Code, Segment) into documents already ingested.
@@ -96,7 +104,7 @@ def import_quotes_cmd(
     """
     from themegrid.api import import_quotes
 
-    summary = import_quotes(project, file, coder=coder, add_codes=add_codes)
+    summary = import_quotes(project, file, coder=coder, add_codes=add_codes, complete=complete)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -71,6 +71,7 @@ class QuotesSummary:
     codebook_file: str | None
     template_replaced: bool
     run_id: int
+    complete: bool = False  # the table holds every coding of its documents (--complete)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,6 +97,14 @@ class QuotesSummary:
             out.append(
                 "  The codebook was still the untouched template: its example codes were removed."
             )
+        out.append(
+            "  --complete: every segment of these documents counts as seen by the coder (an"
+            " uncoded one is a negative for the model and evaluate)"
+            if self.complete
+            else "  only the coded segments count as seen by the coder; if the table holds every"
+            " coding of its documents (not an export filtered by code), re-import with --complete"
+            " so their uncoded segments teach the model too"
+        )
         out += [f"  left out: {r}" for r in self.not_found[:SHOWN]]
         if len(self.not_found) > SHOWN:
             out.append(f"  ... and {len(self.not_found) - SHOWN} more")
@@ -221,7 +230,12 @@ def anchor(text: str | tuple[str, list[int]], quote: str) -> tuple[int, int] | s
 
 
 def import_quotes(
-    project: Project, path: Path | str, *, coder: str, add_codes: bool = False
+    project: Project,
+    path: Path | str,
+    *,
+    coder: str,
+    add_codes: bool = False,
+    complete: bool = False,
 ) -> QuotesSummary:
     """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc)."""
     path = Path(path)
@@ -311,11 +325,13 @@ def import_quotes(
                 found += 1
                 start, end = where
                 documents.add(doc_path)
-                seen.update(s for s, _, _ in segments)
+                if complete:  # the coder read the whole document: uncoded = not this code
+                    seen.update(s for s, _, _ in segments)
                 for seg, s_start, s_end in segments:
                     lo, hi = max(start, s_start), min(end, s_end)
                     if lo >= hi:
                         continue
+                    seen.add(seg)
                     key = (seg, code_of[row.code])
                     if key in spans:
                         a, b, numbers = spans[key]
@@ -353,6 +369,7 @@ def import_quotes(
                 not_found=tuple(not_found),
                 codebook_file=None,
                 template_replaced=replacing and bool(created),
+                complete=complete,
                 run_id=run_id,
             )
             finish_run(store, run_id, summary.to_dict())
