@@ -163,13 +163,21 @@ class PendingSuggestion:
     attributes: dict[str, Any]
 
 
+#: What "pending" means, in one place: a suggestion that counts (no human decision yet) on
+#: an active segment. The conditions sit in the inner join's ON (same rows as a WHERE), so a
+#: caller can join more tables after it.
+_PENDING = (
+    "FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+    " AND e.status = 'suggested' AND s.active = 1"
+)
+
+
 def pending_suggestions(store: Store) -> list[PendingSuggestion]:
     """Suggestions that count (no human decision yet) on active segments, in document order."""
     rows = store.conn.execute(
         "SELECT e.segment_id, e.code_id, e.source, e.confidence, e.reason, s.seq, s.speaker, s.text,"
-        " s.document_id, d.path, d.attributes FROM effective_codings e"
-        " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
-        " WHERE e.status = 'suggested' AND s.active = 1 ORDER BY d.path, s.seq, e.code_id"
+        f" s.document_id, d.path, d.attributes {_PENDING}"
+        " JOIN documents d ON d.id = s.document_id ORDER BY d.path, s.seq, e.code_id"
     )
     return [
         PendingSuggestion(
@@ -194,8 +202,7 @@ def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
     :func:`pending_suggestions` per code, worked out by SQLite (a re-run prints them)."""
     rows = store.conn.execute(
         "SELECT e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
-        " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        " WHERE e.status = 'suggested' AND s.active = 1 GROUP BY e.code_id"
+        f" {_PENDING} GROUP BY e.code_id"
     )
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
 

@@ -893,6 +893,8 @@ def _predictions(
 ) -> dict[tuple[str, str], tuple[float, str]]:
     """The model's suggestions above each code's threshold, with their reasons, leaving out
     the codes in ``skip`` (gate closed) and the pairs a human rejected."""
+    if all(code in skip or model.thresholds_.get(code) is None for code in model.code_ids_):
+        return {}  # every gate closed: nothing to score or explain
     proba = model.predict_proba(inputs)
     words = model.word_matrix([x.text for x in inputs])
     out = {}
