@@ -447,6 +447,48 @@ def test_memo_on_a_passage_shows_under_its_turn_and_in_the_queue(served: Served)
     assert served.store.scalar("SELECT COUNT(*) FROM memos") == 1
 
 
+def test_memo_on_a_selected_passage_keeps_its_offsets_and_is_marked_where_it_is(
+    served: Served,
+) -> None:
+    c = served.client("Ana")
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    turn = next(t for t in workspace.reader_turns(served.store, doc) if "substitute" in t.text)
+    start = text.index("substitute teachers")
+    memo = {
+        "kind": "segment",
+        "target": turn.id,
+        "start": str(start),
+        "end": str(start + len("substitute teachers")),
+        "text": "Staffing <em>again</em>.",
+        "csrf": served.secrets.csrf,
+    }
+    r = c.post("/memo", data=memo, follow_redirects=False)
+    assert r.headers["location"] == f"/doc/{doc}#seg-{turn.id}"
+    rows = served.store.query("SELECT target_id, coder, span_start, span_end, text FROM memos")
+    assert [tuple(r) for r in rows] == [
+        (turn.id, "Ana", start, start + 19, "Staffing <em>again</em>.")
+    ]
+    html = c.get(f"/doc/{doc}").text
+    article = html[html.index(f'id="seg-{turn.id}"') :]
+    article = article[: article.index("</article>")]
+    marked = re.search(r'<span class="memo-span" title="([^"]*)"[^>]*>([^<]*)</span>', article)
+    assert marked and marked.group(2) == "substitute teachers"
+    assert "Staffing &lt;em&gt;again&lt;/em&gt;." in marked.group(1)
+    assert "on “substitute teachers”" in article  # the memo under its turn quotes its passage
+    # a passage reaching past its turn, or empty, or not numbers: refused, nothing stored
+    for bad in (
+        {"start": str(turn.start), "end": str(turn.end + 5)},
+        {"start": str(start), "end": str(start)},
+        {"start": "x", "end": "3"},
+    ):
+        r = c.post("/memo", data={**memo, **bad}, follow_redirects=False)
+        assert r.status_code in (303, 400), bad
+        if r.status_code == 303:
+            assert "error=" in r.headers["location"]
+    assert served.store.scalar("SELECT COUNT(*) FROM memos") == 1
+
+
 def test_memo_on_a_passage_whose_text_is_edited_away_stays_on_the_page(served: Served) -> None:
     c = served.client("Ana")
     doc = _doc_id(served, "interviews/az.txt")

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -29,6 +30,7 @@ from themegrid.project import Project  # noqa: E402
 from themegrid.store import codings as codings_store  # noqa: E402
 from themegrid.store import workspace  # noqa: E402
 from themegrid.store.connection import Store  # noqa: E402
+from themegrid.web import decisions  # noqa: E402
 from web_helpers import Served, code_project, serve  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,7 +73,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str
     (root / "corpus" / SCRIPT_FILE).write_text(SCRIPT_TEXT, encoding="utf-8")
     project = Project(root)
     code_project(project)
-    served = serve(project)
+    yield from _running(serve(project))
+
+
+def _running(served: Served) -> Iterator[tuple[Served, str]]:
+    """Serve ``served`` on a free local port in a thread; yields it with its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -113,6 +119,25 @@ def _fresh(store_path: str) -> Store:
     return Store(store_path)
 
 
+def _select(page: Any, segment_id: str, a: int, b: int) -> None:
+    """Select characters a..b of a turn's text in the reader, as a mouse drag would."""
+    page.evaluate(
+        """([id, a, b]) => {
+            const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
+            const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+            let node, seen = 0, range = document.createRange(), started = false;
+            while ((node = walker.nextNode())) {
+                const n = node.data.length;
+                if (!started && a < seen + n) { range.setStart(node, a - seen); started = true; }
+                if (started && b <= seen + n) { range.setEnd(node, b - seen); break; }
+                seen += n;
+            }
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        }""",
+        [segment_id, a, b],
+    )
+
+
 def test_without_token_refused_and_post_without_csrf_refused(
     browser: Any, site: tuple[Served, str]
 ) -> None:
@@ -146,22 +171,7 @@ def test_code_a_selected_passage(browser: Any, site: tuple[Served, str]) -> None
         if t.speaker and not t.is_interviewer and len(t.text) > 60
     )
     phrase = turn.text[10:50]
-    # select 40 characters inside the turn, as a mouse drag would
-    page.evaluate(
-        """([id, a, b]) => {
-            const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
-            const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
-            let node, seen = 0, range = document.createRange(), started = false;
-            while ((node = walker.nextNode())) {
-                const n = node.data.length;
-                if (!started && a < seen + n) { range.setStart(node, a - seen); started = true; }
-                if (started && b <= seen + n) { range.setEnd(node, b - seen); break; }
-                seen += n;
-            }
-            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-        }""",
-        [turn.id, 10, 50],
-    )
+    _select(page, turn.id, 10, 50)  # 40 characters inside the turn, as a mouse drag would
     page.locator("#span-apply:not([disabled])").wait_for()
     code = next(c.id for c in served.app.state.workspace.codebook.codable)
     page.select_option("#span-code", code)
@@ -384,24 +394,139 @@ def test_memo_on_a_selected_passage(browser: Any, site: tuple[Served, str]) -> N
         d for d in workspace.document_progress(served.store) if d.path.startswith("interviews/nv_")
     )
     page.goto(page.url.rsplit("/", 1)[0] + f"/doc/{doc.id}")
+    text = workspace.reader_document(served.store, doc.id).text
     turn = next(
-        t for t in workspace.reader_turns(served.store, doc.id) if not t.is_interviewer and t.text
+        t
+        for t in workspace.reader_turns(served.store, doc.id)
+        if not t.is_interviewer and len(t.text) > 60
     )
-    page.evaluate(
-        """([id]) => {
-            const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
-            const range = document.createRange(); range.selectNodeContents(box);
-            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-        }""",
-        [turn.id],
-    )
+    _select(page, turn.id, 5, 45)
     page.locator("#passage-memo-save:not([disabled])").wait_for()
+    assert "Memo on the passage" in page.inner_text("#passage-memo-where")
     page.fill("#passage-memo-text", "Check this against the district plan.")
     page.click("#passage-memo-save")
     page.locator(f"#seg-{turn.id} blockquote.memo").wait_for()
     assert "Check this against the district plan." in page.inner_text(f"#seg-{turn.id}")
+    # the passage itself is marked in the turn, the memo on hover
+    marked = page.locator(f"#seg-{turn.id} .text .memo-span")
+    assert marked.inner_text() == turn.text[5:45]
+    assert "Check this against the district plan." in (marked.get_attribute("title") or "")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate(
+        "([id]) => { document.getElementById('seg-' + id).scrollIntoView();"
+        " window.scrollBy(0, -140); }",
+        [turn.id],
+    )
     page.screenshot(path=str(SHOTS / "reader_memo.png"))
     with _fresh(served.store.path) as s:
-        rows = [tuple(r) for r in s.query("SELECT target_kind, target_id, coder FROM memos")]
-    assert rows == [("segment", turn.id, "Mia Memo")]
+        rows = [
+            tuple(r)
+            for r in s.query(
+                "SELECT target_kind, target_id, coder, span_start, span_end FROM memos"
+                " WHERE coder = 'Mia Memo'"
+            )
+        ]
+    assert rows == [("segment", turn.id, "Mia Memo", turn.start + 5, turn.start + 45)]
+    assert text[rows[0][3] : rows[0][4]] == turn.text[5:45]
+    # a click in the turn (a collapsed selection) puts the next memo on the whole turn
+    page.evaluate(
+        """([id]) => { const box = document.querySelector('#seg-' + CSS.escape(id) + ' .text');
+            const sel = window.getSelection(); sel.removeAllRanges();
+            const r = document.createRange(); r.setStart(box.lastChild, 0); r.collapse(true);
+            sel.addRange(r); }""",
+        [turn.id],
+    )
+    page.locator("#passage-memo-where", has_text="Memo on the turn").wait_for()
+    page.fill("#passage-memo-text", "The whole answer is hedged.")
+    page.click("#passage-memo-save")
+    page.locator(f"#seg-{turn.id} blockquote.memo >> nth=1").wait_for()
+    with _fresh(served.store.path) as s:
+        last = tuple(
+            s.query(
+                "SELECT target_id, span_start, span_end FROM memos WHERE coder = 'Mia Memo'"
+                " ORDER BY id DESC LIMIT 1"
+            )[0]
+        )
+    assert last == (turn.id, None, None)
+
+
+# --- agreement: two coders' decisions, the figures the page shows against the library's ---
+
+CODER_A, CODER_B = "Ann Able", "Ben Baker"
+
+
+@pytest.fixture(scope="module")
+def two_coders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str]]:
+    """The bundled example coded by the machine, then by two coders over the same 40
+    suggestions: A accepts all, B rejects every third and adds a code to one passage."""
+    root = tmp_path_factory.mktemp("agreement") / "example"
+    root.mkdir()
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    project = Project(root)
+    code_project(project)
+    served = serve(project)
+    items = codings_store.pending_suggestions(served.store)[:40]
+    other = next(c.id for c in project.load_codebook().codable if c.id != items[0].code_id)
+    with served.store.transaction():
+        for n, item in enumerate(items):
+            decisions.decide(served.store, CODER_A, item.segment_id, item.code_id, "accepted")
+            status = "rejected" if n % 3 == 0 else "accepted"
+            decisions.decide(served.store, CODER_B, item.segment_id, item.code_id, status)
+        decisions.add_code(served.store, CODER_B, items[1].segment_id, other)
+    yield from _running(served)
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "–" if value is None else pattern % value
+
+
+def test_agreement_view_shows_the_library_figures(
+    browser: Any, two_coders: tuple[Served, str]
+) -> None:
+    from themegrid.aggregate.agreement import compute_agreement
+
+    served, _ = two_coders
+    report = compute_agreement(served.store, [CODER_A, CODER_B])
+    page = _open(browser, two_coders, CODER_A)
+    page.goto(page.url.rsplit("/", 1)[0] + "/agreement?" + urlencode({"a": CODER_A, "b": CODER_B}))
+    page.wait_for_selector("#agreement-codes")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "agreement.png"), full_page=True)
+    summary = page.inner_text("#agreement-summary")
+    assert f"On the {report.n_segments} segment(s) both have seen" in summary
+    assert report.pooled.percent is not None and report.pooled.kappa is not None
+    assert f"agreement {report.pooled.percent:.0f}%" in summary
+    assert f"Cohen's kappa {report.pooled.kappa:.2f}" in summary
+    names = {c.id: c.name for c in served.app.state.workspace.codes().values()}
+    shown = [
+        [cell.strip() for cell in row.split("\t")]
+        for row in page.locator("#agreement-codes tbody tr").all_inner_texts()
+    ]
+    expected = [
+        [
+            names.get(c.code_id, c.code_id),
+            str(c.applied.get(CODER_A, 0)),
+            str(c.applied.get(CODER_B, 0)),
+            _fmt(c.figures.kappa, "%.2f"),
+            _fmt(c.figures.alpha, "%.2f"),
+        ]
+        for c in report.per_code
+    ]
+    assert shown == expected
+    # one row per passage where they differ, each code on the side of the coder who applied it
+    by_seg: dict[str, tuple[set[str], set[str]]] = {}
+    for d in report.disagreements:
+        side = by_seg.setdefault(d.segment_id, (set(), set()))
+        side[0 if CODER_A in d.applied_by else 1].add(names.get(d.code_id, d.code_id))
+    rows = page.locator("#disagreements tbody tr")
+    assert rows.count() == len(by_seg) > 0
+    for i, (only_a, only_b) in enumerate(by_seg.values()):
+        cells = rows.nth(i).locator("td")
+        assert set(cells.nth(1).locator("div").all_inner_texts()) == only_a
+        assert set(cells.nth(2).locator("div").all_inner_texts()) == only_b
+    # a disagreement opens its passage in the reader
+    first = report.disagreements[0]
+    rows.nth(0).locator("a").click()
+    page.wait_for_selector(f"#seg-{first.segment_id}")
+    assert page.url.endswith(f"#seg-{first.segment_id}")

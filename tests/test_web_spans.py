@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import INTERVIEW_AZ, INTERVIEW_NV, write_project
+from themegrid.errors import SpanError
 from themegrid.pipeline.coding import run_coding
 from themegrid.store import codings as codings_store
+from themegrid.store import memos as memos_store
 from themegrid.store import workspace
 from themegrid.store.connection import Store, now
 
@@ -73,3 +77,88 @@ def test_passages_follow_their_text_through_a_rerun_and_an_edit(tmp_path: Path) 
     assert found[1] == ("time, money, and trust", True)  # shifted with its unchanged turn
     assert found[2][1] is False  # its text is gone: orphaned on the old segment
     assert n_human == 3  # never dropped
+
+
+# --- memos on a passage: like span codings, they follow their text or are orphaned ---------
+
+
+def _memo(store: Store, doc_id: int, phrase: str | None, text: str, within: str = "") -> None:
+    """A memo on ``phrase`` (None: on the whole turn holding ``within``)."""
+    doc_text = workspace.reader_document(store, doc_id).text
+    at = doc_text.index(phrase or within)
+    turn = next(t for t in workspace.reader_turns(store, doc_id) if t.start <= at < t.end)
+    span = (at, at + len(phrase)) if phrase else None
+    with store.transaction():
+        memos_store.add_memo(store, "segment", turn.id, "Ana", text, now(), span)
+
+
+def _memos(store: Store) -> list[tuple[str, str, bool]]:
+    """Each memo, in the order made: its text, what it is on (the passage its offsets point
+    at in its segment's text, or the whole turn) and whether its segment is active."""
+    return [
+        (r[0], r[4][r[1] - r[5] : r[2] - r[5]] if r[1] is not None else r[4], bool(r[3]))
+        for r in store.query(
+            "SELECT m.text, m.span_start, m.span_end, s.active, s.text, s.start FROM memos m"
+            " JOIN segments s ON s.id = m.target_id ORDER BY m.id"
+        )
+    ]
+
+
+def test_passage_memos_follow_their_text_through_a_rerun_and_an_edit(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p", {"interviews/az.txt": INTERVIEW_AZ, "interviews/nv.txt": INTERVIEW_NV}
+    )
+    _code(project)
+    with Store(project.store_path) as store:
+        doc = next(
+            d.id for d in workspace.document_progress(store) if d.path == "interviews/az.txt"
+        )
+        _memo(store, doc, "substitute teachers", "m1: in a turn we will edit")
+        _memo(store, doc, "time, money, and trust", "m2: in a turn left as is")
+        _memo(store, doc, "grant money ran out", "m3: its text will be deleted")
+        _memo(store, doc, None, "m4: on the whole edited turn", within="substitute teachers")
+        before = _memos(store)
+    assert [m[1] for m in before[:3]] == [
+        "substitute teachers",
+        "time, money, and trust",
+        "grant money ran out",
+    ]
+    _code(project)  # a re-run changes nothing
+    with Store(project.store_path) as store:
+        assert _memos(store) == before
+    edited = "Interviewer: A new first question was added.\n" + INTERVIEW_AZ.replace(
+        "We could not find", "Honestly, we could not find"
+    ).replace(
+        "Once the grant money ran out we had to rethink everything.",
+        "We had to rethink everything.",
+    )
+    (project.corpus_dir / "interviews" / "az.txt").write_text(edited, encoding="utf-8")
+    _code(project)
+    with Store(project.store_path) as store:
+        found = _memos(store)
+        notes = [r[0] for r in store.query("SELECT note FROM memos ORDER BY id")]
+    assert len(found) == 4  # never dropped
+    assert found[0] == ("m1: in a turn we will edit", "substitute teachers", True)  # followed
+    assert found[1] == ("m2: in a turn left as is", "time, money, and trust", True)  # shifted
+    assert found[2][0] == "m3: its text will be deleted" and found[2][2] is False  # orphaned
+    assert found[2][1] == "grant money ran out"  # still on its text in the old turn
+    assert found[3][0] == "m4: on the whole edited turn" and found[3][2] is True
+    assert found[3][1].startswith("Honestly, we could not find enough substitute teachers")
+    assert "re-attached" in notes[0] and "re-attached" in notes[3] and notes[1] == ""
+    with Store(project.store_path) as store:  # the live passages' offsets index the edited file
+        doc_text = workspace.reader_document(store, doc).text
+        spans = store.query("SELECT span_start, span_end FROM memos ORDER BY id LIMIT 2")
+    assert [doc_text[a:b] for a, b in spans] == ["substitute teachers", "time, money, and trust"]
+
+
+def test_a_passage_memo_outside_its_turn_is_refused(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", {"interviews/az.txt": INTERVIEW_AZ})
+    _code(project)
+    with Store(project.store_path) as store:
+        doc = workspace.document_progress(store)[0].id
+        first, second = workspace.reader_turns(store, doc)[:2]
+        with store.transaction():
+            for span in ((first.start, second.start + 3), (first.start + 4, first.start + 4)):
+                with pytest.raises(SpanError):
+                    memos_store.add_memo(store, "segment", first.id, "Ana", "x", now(), span)
+        assert store.scalar("SELECT COUNT(*) FROM memos") == 0

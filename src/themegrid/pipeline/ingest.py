@@ -31,6 +31,7 @@ from themegrid.read.metadata import (
 )
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
+from themegrid.store import memos as memos_store
 from themegrid.store import segments as segs_store
 from themegrid.store.connection import Store
 from themegrid.store.documents import StoredDocument
@@ -523,17 +524,20 @@ REATTACH_SIMILARITY = 0.8
 
 
 def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
-    """Move human codings from vanished segments to their edited versions.
+    """Move human codings and memos from vanished segments to their edited versions.
 
     An edited version is a new segment of the same document by the same speaker
     whose text is at least :data:`REATTACH_SIMILARITY` alike (difflib ratio); each
     new segment takes at most one old one. The move is recorded in the coding's
     note and, by trigger, in its history. Codings with no such match stay on the
     inactive segment: orphaned, listed by ``themegrid status``, never dropped.
+    Memos on those segments move the same way (:func:`themegrid.store.memos.move_memos`).
     """
     if not added:
         return 0
     coded = segs_store.human_coded_segments(store, gone)
+    with_codings = {c.id for c in coded}
+    coded += [c for c in memos_store.memo_segments(store, gone) if c.id not in with_codings]
     free = list(added)
     moved = 0
     for old_id, old_text, speaker in ((c.id, c.text, c.speaker) for c in coded):
@@ -552,6 +556,7 @@ def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
         free.remove(best)
         note = f"re-attached after the segment was edited (was: {old_text[:80]!r})"
         moved += segs_store.move_human_codings(store, old_id, best.id, note)
+        memos_store.move_memos(store, old_id, best.id, note)
         segs_store.move_views(store, old_id, best.id)
     return moved
 

@@ -298,4 +298,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE runs ADD COLUMN failed TEXT;
         """,
     ),
+    Migration(
+        "0010_memo_passages",
+        """
+        -- A memo on a segment may be on a passage inside it: span_start/span_end are
+        -- code-point offsets into the document text (NULL: the whole segment), as on
+        -- codings. note says where the memo came from when an edited file moved it to
+        -- the edited version of its turn.
+        ALTER TABLE memos ADD COLUMN span_start INTEGER
+            CHECK (span_start IS NULL OR span_start >= 0);
+        ALTER TABLE memos ADD COLUMN span_end INTEGER;
+        ALTER TABLE memos ADD COLUMN note TEXT NOT NULL DEFAULT '';
+        -- A segment whose text stays but moves within its edited file takes the
+        -- passages of its memos along, as it does its codings' passages.
+        CREATE TRIGGER segments_move_memo_spans AFTER UPDATE OF start ON segments
+        WHEN NEW.start IS NOT OLD.start BEGIN
+            UPDATE memos SET span_start = span_start + NEW.start - OLD.start,
+                             span_end = span_end + NEW.start - OLD.start
+            WHERE target_kind = 'segment' AND target_id = NEW.id AND span_start IS NOT NULL;
+        END;
+        """,
+    ),
 )

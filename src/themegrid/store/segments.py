@@ -233,7 +233,7 @@ def move_human_codings(store: Store, old_id: str, new_id: str, note: str) -> int
         if old is None or new is None:
             continue
         rel = span_start - old[0]
-        found = _nearest(new[1], old[1][rel : rel + span_end - span_start], rel)
+        found = nearest_occurrence(new[1], old[1][rel : rel + span_end - span_start], rel)
         if found is None:
             continue
         cur = store.execute(
@@ -258,7 +258,7 @@ def move_human_codings(store: Store, old_id: str, new_id: str, note: str) -> int
     return moved + int(cur.rowcount)
 
 
-def _nearest(text: str, passage: str, near: int) -> int | None:
+def nearest_occurrence(text: str, passage: str, near: int) -> int | None:
     """Where ``passage`` occurs in ``text``, the occurrence nearest ``near``; None if absent."""
     if not passage:
         return None

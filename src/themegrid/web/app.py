@@ -139,19 +139,32 @@ def _piece(text: str, marks: list[codings_store.DocumentCoding], info: dict[str,
     )
 
 
+def _memo_piece(piece: str, memos: list[memos_store.Memo]) -> str:
+    tip = "; ".join(f"memo ({m.coder}): {m.text}" for m in memos)
+    ids = " ".join(f"memo-{m.id}" for m in memos)
+    return f'<span class="memo-span" title="{_esc(tip)}" data-memos="{ids}">{piece}</span>'
+
+
 def render_turn(
     turn: workspace.ReaderTurn,
     spans: list[codings_store.DocumentCoding],
     info: dict[str, CodeInfo],
+    memos: list[memos_store.Memo] | None = None,
 ) -> Markup:
-    """The turn's text, HTML-escaped, with each span coding as a ``<mark>`` of its code's colour."""
-    if not spans:
+    """The turn's text, HTML-escaped, with each span coding as a ``<mark>`` of its code's colour
+    and each passage a memo is on underlined (the memo on hover)."""
+    on_passages = [m for m in memos or () if m.span_start is not None and m.span_end is not None]
+    if not spans and not on_passages:
         return Markup(_esc(turn.text))
     cuts = {0, len(turn.text)}
     for s in spans:
         assert s.span_start is not None and s.span_end is not None
         cuts.add(max(0, min(len(turn.text), s.span_start - turn.start)))
         cuts.add(max(0, min(len(turn.text), s.span_end - turn.start)))
+    for m in on_passages:
+        assert m.span_start is not None and m.span_end is not None
+        cuts.add(max(0, min(len(turn.text), m.span_start - turn.start)))
+        cuts.add(max(0, min(len(turn.text), m.span_end - turn.start)))
     points = sorted(cuts)
     out = []
     for a, b in pairwise(points):
@@ -164,7 +177,16 @@ def render_turn(
             and s.span_start <= lo
             and hi <= s.span_end
         ]
-        out.append(_piece(turn.text[a:b], covering, info))
+        piece = _piece(turn.text[a:b], covering, info)
+        noted = [
+            m
+            for m in on_passages
+            if m.span_start is not None
+            and m.span_end is not None
+            and m.span_start <= lo
+            and hi <= m.span_end
+        ]
+        out.append(_memo_piece(piece, noted) if noted else piece)
     return Markup("".join(out))
 
 
@@ -194,9 +216,14 @@ def render_article(
     if memos:
         out.append('<div class="memos passage-memos">')
         for m in memos:
+            on = ""
+            if m.span_start is not None and m.span_end is not None:
+                quote = turn.text[m.span_start - turn.start : m.span_end - turn.start]
+                on = f" on “{_esc(quote)}” <small>({m.span_start}–{m.span_end})</small>"
             out.append(
-                f'<blockquote class="memo"><p>{_esc(m.text)}</p><footer>memo · {_esc(m.coder)},'
-                f" {_esc(m.created_at[:16])}</footer></blockquote>"
+                f'<blockquote class="memo" id="memo-{m.id}"><p>{_esc(m.text)}</p>'
+                f"<footer>memo{on} · {_esc(m.coder)}, {_esc(m.created_at[:16])}"
+                f"</footer></blockquote>"
             )
         out.append("</div>")
     if codings:
@@ -405,7 +432,13 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             spans = [c for c in cs if c.span_start is not None and c.status == "accepted"]
             articles.append(
                 render_article(
-                    t, render_turn(t, spans, info), cs, by_turn.get(t.id, []), info, me, csrf_input
+                    t,
+                    render_turn(t, spans, info, by_turn.get(t.id)),
+                    cs,
+                    by_turn.get(t.id, []),
+                    info,
+                    me,
+                    csrf_input,
                 )
             )
         return ws.page(
@@ -450,6 +483,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse("400: choose your coder name first (/coder)", status_code=400)
         form = await request.form()
         kind, target, text = (str(form.get(k, "")) for k in ("kind", "target", "text"))
+        span: tuple[int, int] | None = None
         if kind not in memos_store.KINDS or not text.strip():
             return PlainTextResponse(
                 "400: a memo is on a document, a code or a passage, and needs some text", 400
@@ -464,14 +498,22 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             if seg_doc is None:
                 return PlainTextResponse(f"400: no passage (segment) {target!r}", status_code=400)
             back = f"/doc/{seg_doc}#seg-{target}"
+            start, end = str(form.get("start", "")), str(form.get("end", ""))
+            if start or end:
+                if not (start.isdigit() and end.isdigit()):
+                    return PlainTextResponse("400: a passage's start and end are numbers", 400)
+                span = (int(start), int(end))
         else:
             if target not in ws.codes():
                 return PlainTextResponse(f"400: {target!r} is not a code id", status_code=400)
             back = (_local(str(form.get("next", ""))) or "/codebook") + f"#code-{target}"
         try:
             ws.writer.write(
-                lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now())
+                lambda s: memos_store.add_memo(s, kind, target, coder, text.strip(), now(), span)
             )
+        except SpanError as exc:  # the reader shows why, above the turns
+            page = back.partition("#")[0]
+            return RedirectResponse(page + "?" + urlencode({"error": str(exc)}), status_code=303)
         except StoreBusy as exc:
             return _busy(ws, request, exc)
         return RedirectResponse(back, status_code=303)

@@ -138,16 +138,23 @@
     r.setEnd(node, offset);
     return codePoints(r.toString());
   }
-  function memoTarget(box) {
-    // a memo on a passage goes on the turn (segment) the caret or selection is in
+  function memoTarget(box, start, end, text) {
+    // a memo goes on the selected passage (its offsets), or on the whole turn the caret is in
     const turn = box && box.closest("article.turn");
     const target = document.getElementById("passage-memo-target");
     if (!turn || !target) return;
     target.value = turn.id.replace(/^seg-/, "");
+    document.getElementById("passage-memo-start").value = text ? String(start) : "";
+    document.getElementById("passage-memo-end").value = text ? String(end) : "";
     const who = turn.querySelector(".speaker");
     const where = document.getElementById("passage-memo-where");
-    where.textContent = "Memo on the turn " + (who && who.textContent.trim() ? "of " +
-      who.textContent.trim() + " " : "") + "\u201c" + box.textContent.slice(0, 50) + "\u2026\u201d";
+    if (text) {
+      where.textContent = "Memo on the passage \u201c" +
+        (text.length > 50 ? text.slice(0, 50) + "\u2026" : text) + "\u201d";
+    } else {
+      where.textContent = "Memo on the turn " + (who && who.textContent.trim() ? "of " +
+        who.textContent.trim() + " " : "") + "\u201c" + box.textContent.slice(0, 50) + "\u2026\u201d";
+    }
     document.getElementById("passage-memo-save").disabled = false;
   }
   document.addEventListener("selectionchange", () => {
@@ -157,12 +164,15 @@
     const button = document.getElementById("span-apply");
     const preview = document.getElementById("span-preview");
     if (!sel || sel.rangeCount === 0) return;
-    if (textBox(sel.anchorNode)) memoTarget(textBox(sel.anchorNode));
-    if (sel.isCollapsed) return;
+    if (sel.isCollapsed) {
+      if (textBox(sel.anchorNode)) memoTarget(textBox(sel.anchorNode), 0, 0, "");
+      return;
+    }
     const range = sel.getRangeAt(0);
     const box = textBox(range.startContainer);
     if (!box || box !== textBox(range.endContainer)) {
       button.disabled = true;
+      document.getElementById("passage-memo-save").disabled = true;
       preview.textContent = "Select text within one turn.";
       return;
     }
@@ -173,6 +183,7 @@
     document.getElementById("span-start").value = String(start);
     document.getElementById("span-end").value = String(end);
     const text = range.toString();
+    memoTarget(box, start, end, text);
     preview.textContent = "Selected: \u201c" + (text.length > 80 ? text.slice(0, 80) + "\u2026" : text) + "\u201d";
     button.disabled = false;
   });
