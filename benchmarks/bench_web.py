@@ -1,7 +1,7 @@
 """Workspace figures (not a test): the reader page for a 2,000-turn transcript, and
 10,000 decisions posted back to back.
 
-    .venv/bin/python benchmarks/bench_web.py [--turns 2000] [--decisions 10000]
+    .venv/bin/python benchmarks/bench_web.py [--turns 2000] [--decisions 10000] [--no-freeze]
 
 Builds a project in benchmarks/_work/web/ from the bundled codebook and a transcript
 made of the example interviews' turns repeated, codes it (rules only), then times
@@ -36,7 +36,7 @@ from themegrid.project import Project  # noqa: E402
 from themegrid.store import codings as codings_store  # noqa: E402
 from themegrid.store import workspace  # noqa: E402
 from themegrid.store.connection import Store  # noqa: E402
-from themegrid.web.server import build  # noqa: E402
+from themegrid.web.server import build, freeze_startup_heap  # noqa: E402
 
 WORK = REPO / "benchmarks" / "_work" / "web"
 
@@ -110,13 +110,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=2000)
     ap.add_argument("--decisions", type=int, default=10000)
-    ap.add_argument("--reader-runs", type=int, default=20)
+    ap.add_argument("--reader-runs", type=int, default=50)
+    ap.add_argument(
+        "--no-freeze", action="store_true", help="leave the start-up heap to the collector"
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
     project = make_project(args.turns)
     print(f"set-up: {args.turns}-turn transcript coded in {time.perf_counter() - t0:.1f} s")
     app, secrets_, store = build(project)
+    if not args.no_freeze:
+        freeze_startup_heap()  # as `themegrid serve` does before it serves
     clock = ServerClock(app)
     client = TestClient(clock)
     client.get(f"/?token={secrets_.token}")
