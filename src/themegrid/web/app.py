@@ -724,7 +724,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             docs = {p.path: p.id for p in ws.writer.read(workspace.document_progress)}
             for row in by_seg.values():
                 row["doc_id"] = docs.get(row["d"].document)
-            ctx.update(report=report, rows=list(by_seg.values()))
+            order = {code: n for n, code in enumerate(ws.codes())}  # codebook order
+            per_code = sorted(report.per_code, key=lambda c: order.get(c.code_id, len(order)))
+            ctx.update(report=report, per_code=per_code, rows=list(by_seg.values()))
         return ws.page(request, "agreement.html", **ctx)
 
     async def codebook_page(request: Request) -> Response:
