@@ -614,3 +614,16 @@ def test_agreement_view_puts_two_coders_disagreements_side_by_side(served: Serve
     assert name in cells[1] and name not in cells[2]  # only Ana applied it
     assert f"#seg-{differ.segment_id}" in rows[0]
     assert "2 segment(s) both have seen" in html
+
+
+def test_agreement_percent_is_rounded_down_so_only_full_agreement_reads_100() -> None:
+    from themegrid.web.app import percent_shown
+
+    assert [percent_shown(v) for v in (99.9438, 99.96, 100.0, 0.0, 66.66, 0.57 * 100)] == [
+        "99.9",
+        "99.9",
+        "100.0",
+        "0.0",
+        "66.6",
+        "57.0",
+    ]

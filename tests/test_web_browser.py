@@ -485,6 +485,7 @@ def test_agreement_view_shows_the_library_figures(
     browser: Any, two_coders: tuple[Served, str]
 ) -> None:
     from themegrid.aggregate.agreement import compute_agreement
+    from themegrid.web.app import percent_shown
 
     served, _ = two_coders
     report = compute_agreement(served.store, [CODER_A, CODER_B])
@@ -496,7 +497,7 @@ def test_agreement_view_shows_the_library_figures(
     summary = page.inner_text("#agreement-summary")
     assert f"On the {report.n_segments} segment(s) both have seen" in summary
     assert report.pooled.percent is not None and report.pooled.kappa is not None
-    assert f"agreement {report.pooled.percent:.0f}%" in summary
+    assert f"agreement {percent_shown(report.pooled.percent)}%" in summary
     assert f"Cohen's kappa {report.pooled.kappa:.2f}" in summary
     names = {c.id: c.name for c in served.app.state.workspace.codes().values()}
     shown = [

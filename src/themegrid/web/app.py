@@ -7,6 +7,7 @@ every write goes through :mod:`themegrid.web.decisions`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -112,6 +113,12 @@ def _pick_code(infos: dict[str, CodeInfo], code_id: str, query: str) -> str | No
         if q in (c.id.casefold(), c.name.casefold()):
             return c.id
     return next((c.id for c in codable if q in c.name.casefold() or q in c.id.casefold()), None)
+
+
+def percent_shown(value: float) -> str:
+    """A percentage to one decimal, rounded down: 99.96% of segments agreeing reads 99.9%,
+    never 100% beside a list of disagreements."""
+    return f"{math.floor(round(value * 10, 6)) / 10:.1f}"  # round first: 0.57 * 100 is 56.99…
 
 
 def _case_of(attributes: dict[str, Any], path: str) -> str:
@@ -293,6 +300,7 @@ class Workspace:
         self.env.globals["csrf"] = secrets_.csrf
         self.env.globals["csrf_field"] = CSRF_FIELD
         self.env.globals["project_name"] = name
+        self.env.filters["percent"] = percent_shown
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
@@ -764,4 +772,12 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
     return app
 
 
-__all__ = ["CodeInfo", "Workspace", "create_app", "highlight_cue", "render_article", "render_turn"]
+__all__ = [
+    "CodeInfo",
+    "Workspace",
+    "create_app",
+    "highlight_cue",
+    "percent_shown",
+    "render_article",
+    "render_turn",
+]
