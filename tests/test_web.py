@@ -511,6 +511,26 @@ def test_memo_on_a_passage_whose_text_is_edited_away_stays_on_the_page(served: S
     assert "Ask about the grant." in kept and "grant money ran out" in kept
 
 
+def test_passage_memo_on_text_an_edit_removed_is_listed_with_its_passage(
+    served: Served,
+) -> None:
+    c = served.client("Ana")
+    doc = _doc_id(served, "interviews/az.txt")
+    text = workspace.reader_document(served.store, doc).text
+    turn = next(t for t in workspace.reader_turns(served.store, doc) if "grant money" in t.text)
+    start = text.index("grant money ran out")
+    memo = {"kind": "segment", "target": turn.id, "text": "Which grant?"}
+    span = {"start": str(start), "end": str(start + len("grant money ran out"))}
+    c.post("/memo", data={**memo, **span, "csrf": served.secrets.csrf})
+    edited = INTERVIEW_AZ.replace("Once the grant money ran out we had", "Then we had")
+    (served.project.corpus_dir / "interviews" / "az.txt").write_text(edited, encoding="utf-8")
+    code_project(served.project)
+    html = c.get(f"/doc/{doc}").text
+    kept = html[html.index("Memos on passages no longer in the file") :]
+    assert "Which grant?" in kept and "on the passage “grant money ran out”" in kept
+    assert served.store.scalar("SELECT COUNT(*) FROM memos") == 1
+
+
 # --- review queue: adding a code, filtering by case attribute -------------------------------
 
 
