@@ -489,6 +489,20 @@ def test_memo_on_a_selected_passage_keeps_its_offsets_and_is_marked_where_it_is(
     assert served.store.scalar("SELECT COUNT(*) FROM memos") == 1
 
 
+def test_the_queue_shows_a_passage_memo_with_its_passage(served: Served) -> None:
+    c = served.client("Ana")
+    html = c.get("/queue").text
+    shown = re.search(r'name="segment_id" value="([^"]+)"', html)
+    assert shown
+    seg = shown.group(1)
+    doc = workspace.segment_document(served.store, seg)
+    turn = next(t for t in workspace.reader_turns(served.store, doc) if t.id == seg)
+    memo = {"kind": "segment", "target": seg, "text": "Hedged claim.", "csrf": served.secrets.csrf}
+    c.post("/memo", data={**memo, "start": str(turn.start + 2), "end": str(turn.start + 14)})
+    html = c.get("/queue").text
+    assert "Hedged claim." in html and f"memo on “{turn.text[2:14]}” in this turn" in html
+
+
 def test_memo_on_a_passage_whose_text_is_edited_away_stays_on_the_page(served: Served) -> None:
     c = served.client("Ana")
     doc = _doc_id(served, "interviews/az.txt")

@@ -570,12 +570,13 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         progress = ws.writer.read(workspace.document_progress)
         docs = sorted(d.path for d in progress)
         here: list[codings_store.DocumentCoding] = []
-        item_memos: list[memos_store.Memo] = []
+        item_memos: list[memos_store.PassageMemo] = []
         if item is not None:
             seg = item.segment_id
-            item_memos = ws.writer.read(lambda s: memos_store.memos_on(s, "segment", seg))
             doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
             if doc_id is not None:
+                on_doc = ws.writer.read(partial(memos_store.passage_memos, document_id=doc_id))
+                item_memos = [pm for pm in on_doc if pm.segment_id == seg]
                 found = ws.writer.read(partial(codings_store.document_codings, document_id=doc_id))
                 here = [
                     c for c in found if c.segment_id == seg and c.source == "human" and c.counts
