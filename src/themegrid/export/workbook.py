@@ -10,10 +10,13 @@ workbook, and the previous one stays until the new one is complete.
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import math
 import os
 import warnings
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from typing import Any, BinaryIO
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -48,6 +52,8 @@ from themegrid.store import views
 from themegrid.store.connection import Store
 
 MAX_CELL = 32_767
+#: zlib level of the saved workbook: 1 is 3 to 4 times faster than 6 on the Codings text.
+ZIP_LEVEL = 1
 CODINGS_SHEET = "Codings"
 MAX_OUTLINE = 7
 HEADER_FONT = Font(name="Calibri", size=11, bold=True)
@@ -55,6 +61,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 RIGHT_TOP = Alignment(vertical="top", horizontal="right")
+TOP = Alignment(vertical="top")
+RIGHT = Alignment(horizontal="right")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
 UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
@@ -361,35 +369,77 @@ def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Pa
 #
 # openpyxl spends ~20 µs per cell; the Codings sheet has ~2 million cells for 100,000
 # codings. openpyxl writes the sheet with its header row, widths, frozen pane and table;
-# its data rows are then written here as plain OOXML rows (numbers, booleans and inline
-# strings) into the copy of the package, just before ``</sheetData>``.
+# its data rows are then written here as plain OOXML rows (numbers, booleans, and text as
+# indexes into a shared-strings part added to the package: each distinct text is stored
+# once, a third of the bytes of inline strings to format and compress) into the copy of
+# the package, just before ``</sheetData>``.
 
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
 def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataFrame) -> None:
     with zipfile.ZipFile(skeleton) as zin:
         part = _sheet_part(zin, sheet)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        # openpyxl's write-only cells are inline strings; if a version writes a shared-strings
+        # part of its own, the rows keep inline strings rather than renumber it.
+        strings: dict[str, int] | None = None if SHARED_STRINGS in zin.namelist() else {}
+        # Entries are named by string so that they take the archive's level (a ZipInfo
+        # passed in keeps zlib's default level 6: 3 to 4 times slower on the Codings text).
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zout:
             for info in zin.infolist():
                 if info.filename != part:
-                    zout.writestr(info, zin.read(info), zipfile.ZIP_DEFLATED)
                     continue
                 xml = zin.read(info)
                 cut = xml.rfind(b"</sheetData>")
                 if cut < 0:
                     raise WorkbookError(f"internal error: no sheetData in {part}")
-                entry = zipfile.ZipInfo(info.filename, info.date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                with zout.open(entry, "w", force_zip64=True) as sink:
+                with zout.open(info.filename, "w", force_zip64=True) as sink:
                     sink.write(xml[:cut])
-                    for chunk in _rows_xml(data, first_row=2):
+                    for chunk in _rows_xml(data, first_row=2, strings=strings):
                         sink.write(chunk)
                     sink.write(xml[cut:])
+            for info in zin.infolist():
+                if info.filename == part:
+                    continue
+                body = zin.read(info)
+                if strings:
+                    body = _with_shared_strings(info.filename, body)
+                zout.writestr(info.filename, body)
+            if strings:
+                zout.writestr(SHARED_STRINGS, _shared_strings_xml(strings))
+
+
+def _with_shared_strings(name: str, body: bytes) -> bytes:
+    """The content types and the workbook's relationships, naming the shared-strings part."""
+    if name == "[Content_Types].xml":
+        entry = f'<Override PartName="/{SHARED_STRINGS}" ContentType="{_SST_TYPE}"/>'
+        return body.replace(b"</Types>", entry.encode() + b"</Types>")
+    if name == "xl/_rels/workbook.xml.rels":
+        entry = (
+            f'<Relationship Id="rIdThemegridStrings" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+        )
+        return body.replace(b"</Relationships>", entry.encode() + b"</Relationships>")
+    return body
+
+
+def _shared_strings_xml(strings: dict[str, int]) -> bytes:
+    """The shared-strings part: each text once, in index order (dicts keep insertion order)."""
+    items = []
+    for text in strings:
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        items.append(f"<si><t{space}>{escape(text)}</t></si>")
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="{_NS["m"]}" uniqueCount="{len(strings)}">'
+    )
+    return (head + "".join(items) + "</sst>").encode("utf-8")
 
 
 def codings_print_note(n_rows: int) -> str:
@@ -420,15 +470,24 @@ def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _rows_xml(data: pd.DataFrame, first_row: int, chunk: int = 2000) -> Iterator[bytes]:
-    """The rows as XML, a chunk of rows at a time; each distinct value is rendered once."""
+def _rows_xml(
+    data: pd.DataFrame,
+    first_row: int,
+    chunk: int = 2000,
+    *,
+    strings: dict[str, int] | None = None,
+) -> Iterator[bytes]:
+    """The rows as XML, a chunk of rows at a time; each distinct value is rendered once.
+
+    ``strings``: text -> shared-string index, filled here (None: inline strings).
+    """
     letters = [get_column_letter(i) for i in range(1, len(data.columns) + 1)]
     template = (
         '<row r="{0}">'
         + "".join(f'<c r="{letter}{{0}}"{{{i}}}' for i, letter in enumerate(letters, start=1))
         + "</row>"
     )
-    columns = [_column_fragments(data[c].tolist()) for c in data.columns]
+    columns = [_column_fragments(data[c], strings) for c in data.columns]
     lines: list[str] = []
     for offset, row in enumerate(zip(*columns, strict=True)):
         lines.append(template.format(first_row + offset, *row))
@@ -439,20 +498,33 @@ def _rows_xml(data: pd.DataFrame, first_row: int, chunk: int = 2000) -> Iterator
         yield "".join(lines).encode("utf-8")
 
 
-def _column_fragments(values: list[Any]) -> list[str]:
+def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) -> list[str]:
+    """Each value's cell XML (see :func:`_fragment`), each distinct value rendered once.
+
+    Columns of one type (text, numbers) are factorised by pandas; a column mixing types
+    (``1``, ``1.0`` and ``True`` are equal keys there) is rendered value by value.
+    """
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("string", "integer", "floating", "boolean", "empty"):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        fragments = np.array([*(_fragment(u, strings) for u in uniques), "/>"], dtype=object)
+        return list(fragments[codes])  # code -1 (missing) takes the last entry: "/>"
     cache: dict[tuple[type, Any], str] = {}
     out = []
-    for value in values:
+    for value in column.tolist():
         key = (type(value), value)
         frag = cache.get(key)
         if frag is None:
-            frag = cache[key] = _fragment(value)
+            frag = cache[key] = _fragment(value, strings)
         out.append(frag)
     return out
 
 
-def _fragment(value: Any) -> str:
-    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty."""
+def _fragment(value: Any, strings: dict[str, int] | None = None) -> str:
+    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty.
+
+    Text is an index into ``strings`` (added when new), or inline when it is None.
+    """
     value = clean(value)
     if value is None:
         return "/>"
@@ -460,8 +532,11 @@ def _fragment(value: Any) -> str:
         return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return f"><v>{value!r}</v></c>"
-    text = escape(str(value))
-    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    text = str(value)
+    if strings is not None:
+        index = strings.setdefault(text, len(strings))
+        return f' t="s"><v>{index}</v></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def write_csv(report: _Report, folder: Path, *, raw: bool = False) -> tuple[Path, ...]:
@@ -519,9 +594,30 @@ def clean(value: Any) -> Any:
     return value
 
 
+#: Per workbook: style objects (by identity, kept alive here) -> the style array openpyxl
+#: made for the first cell with them. openpyxl hashes every font, fill and alignment
+#: each time one is set (about 40 µs a cell); a report styles tens of thousands of cells.
+_STYLES: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _cell(ws: Any, value: Any, **style: Any) -> Any:
-    """A cleaned cell; text is always text, never a formula (see :mod:`themegrid.cells`)."""
-    return cells.cell(ws, clean(value), **style)
+    """A cleaned cell; text is always text, never a formula (see :mod:`themegrid.cells`).
+
+    A style already used in the workbook is copied from the first cell that had it.
+    """
+    value = clean(value)
+    if not style:
+        return cells.cell(ws, value)
+    known = _STYLES.setdefault(ws.parent, {})
+    key = tuple(id(v) for v in style.values()) + tuple(map(hash, style))
+    found = known.get(key)
+    if found is not None:
+        return cells.cell(ws, value, _style=copy.copy(found[1]))
+    made = cells.cell(ws, value, **style)
+    known[key] = (tuple(style.values()), copy.copy(made._style))
+    return made
 
 
 def _row(ws: Any, values: Iterable[Any]) -> list[Any]:
@@ -686,10 +782,16 @@ def _code_rows(
         name = _cell(
             ws,
             codes.at[code_id, "name"],
-            alignment=Alignment(indent=depth, vertical="top", wrap_text=bool(wrap)),
+            alignment=_indented(depth, bool(wrap)),
             **bold,
         )
-        yield [_cell(ws, code_id, alignment=Alignment(vertical="top"), **bold), name]
+        yield [_cell(ws, code_id, alignment=TOP, **bold), name]
+
+
+@functools.cache
+def _indented(depth: int, wrap: bool) -> Alignment:
+    """A code name's alignment: indented by its depth, top-aligned (one object per kind)."""
+    return Alignment(indent=depth, vertical="top", wrap_text=wrap)
 
 
 def _value_cells(ws: Any, values: Sequence[Any], parent: bool, **style: Any) -> list[Any]:
@@ -896,7 +998,7 @@ def _matrix_sheet(
         if name_width is not None
         else set()
     )
-    top = {"alignment": Alignment(vertical="top")}
+    top = {"alignment": TOP}
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
         ws.append(_block_title(ws, kind, len(table.columns)))
         first = min(where.rows.values(), default=0)
@@ -1056,7 +1158,7 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
             strict=True,
         )
         for head, code_id, values in rows:
-            right = Alignment(horizontal="right")
+            right = RIGHT
             ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
         found = any_code[0] if kind == "confirmed" else any_code[1]
         assert found is not None  # an unreviewed block only when they are counted
@@ -1321,7 +1423,5 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
         depth, parent = int(row[7]), row[0] not in leaves
         font = {"font": PARENT_FONT} if parent else {}
         cells_ = [_cell(ws, v, alignment=WRAP_TOP, **font) for v in row]
-        cells_[1] = _cell(
-            ws, row[1], alignment=Alignment(indent=depth, vertical="top", wrap_text=True), **font
-        )
+        cells_[1] = _cell(ws, row[1], alignment=_indented(depth, True), **font)
         ws.append(cells_)
