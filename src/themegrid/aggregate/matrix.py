@@ -507,27 +507,27 @@ def framework_matrix(
     k: int = 3,
     roll_up: bool = True,
     labels: bool = False,
+    quotes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Case × code cells with up to ``k`` strongest quotes, each from a different document.
 
     Ranking: human-accepted first, then confidence, then closeness of the length to
     20–80 words. Each quote reads ``[confirmed] "text" — Speaker, path`` (or
     ``[unreviewed suggestion] ...`` for a live machine suggestion), with ``labels``.
+    ``quotes``: :func:`framework_quotes` already computed with the same arguments.
     """
     by = normalise_by(by)
-    ranked = _ranked_quotes(cf, by, roll_up)
-    best = ranked.drop_duplicates(["code_id", "case", "document_id"])
-    best = best.groupby(["code_id", "case"], sort=False).head(k)
-    quotes = [
+    best = quotes if quotes is not None else framework_quotes(cf, by, k=k, roll_up=roll_up)
+    texts = [
         format_quote(t, s, d)
         for t, s, d in zip(best["text"], best["speaker"], best["document"], strict=True)
     ]
     if labels:
-        quotes = [
-            f"{QUOTE_LABELS[not unreviewed]} {q}"
-            for q, unreviewed in zip(quotes, best["_human"], strict=True)
+        texts = [
+            f"{QUOTE_LABELS[confirmed]} {q}"
+            for q, confirmed in zip(texts, best["confirmed"], strict=True)
         ]
-    cells = best.assign(quote=quotes).groupby(["code_id", "case"], sort=False)["quote"]
+    cells = best.assign(quote=texts).groupby(["code_id", "case"], sort=False)["quote"]
     cells = cells.agg("\n\n".join)
     table = cells.unstack("case") if len(cells) else pd.DataFrame()
     cases = case_order(case_labels(cf, by))
@@ -535,6 +535,19 @@ def framework_matrix(
     table = table.where(table.notna(), "")
     table.columns.name = "case"
     return _stamp(table, cf, by=by, roll_up=roll_up, measure=f"up to {k} quotes")
+
+
+def framework_quotes(
+    cf: CodingFrame, by: str | Sequence[str] = ("state",), *, k: int = 3, roll_up: bool = True
+) -> pd.DataFrame:
+    """The quotes of :func:`framework_matrix`, one row each, best first within a cell:
+    ``code_id``, ``case``, ``text``, ``speaker``, ``document``, ``confirmed`` (a human
+    accepted the code on the segment)."""
+    ranked = _ranked_quotes(cf, normalise_by(by), roll_up)
+    best = ranked.drop_duplicates(["code_id", "case", "document_id"])
+    best = best.groupby(["code_id", "case"], sort=False).head(k)
+    out = best[["code_id", "case", "text", "speaker", "document"]]
+    return out.assign(confirmed=~best["_human"].to_numpy(dtype=bool)).reset_index(drop=True)
 
 
 def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.DataFrame:
@@ -558,10 +571,12 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
     return _with_cases(cf, keys.drop_duplicates(["segment_id", "code_id"]), by)
 
 
-def format_quote(text: str, speaker: str | None, document: str) -> str:
-    """``"text" — Speaker, path`` (the text shortened to 120 words with "…")."""
+def format_quote(
+    text: str, speaker: str | None, document: str, max_words: int = QUOTE_MAX_WORDS
+) -> str:
+    """``"text" — Speaker, path`` (the text shortened to ``max_words`` words with "…")."""
     words = " ".join(str(text).split()).split(" ")
-    body = " ".join(words[:QUOTE_MAX_WORDS]) + (" …" if len(words) > QUOTE_MAX_WORDS else "")
+    body = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
     who = f"{speaker}, {document}" if isinstance(speaker, str) and speaker else document
     return f"\u201c{body}\u201d \u2014 {who}"
 

@@ -95,8 +95,13 @@ TOP_MARGIN = 0.6
 #: names (repeated at the left of each printed page) wrapped at CODE_NAME_PRINT.
 COOC_WIDTH = 6
 CODE_NAME_PRINT = 34
-#: Framework: quote columns (two cases side by side on a printed page) and the code column.
-QUOTE_WIDTH = 56
+#: Framework: quote columns (three cases side by side on a printed page) and the code column.
+QUOTE_WIDTH = 38
+#: Framework: quotes a cell shows, and words a quote keeps (with "…"); the rest of the
+#: cell's segments are counted in a "+N more" line pointing to the Codings sheet.
+FRAMEWORK_QUOTES = 2
+FRAMEWORK_WORDS = 20
+MORE_NOTE = "see the Codings sheet"
 #: Wrapped text: characters a line per unit of column width, and points a line (see _row_height).
 CHARS_PER_WIDTH = 1.2
 LINE_PT = 14.0
@@ -125,10 +130,13 @@ SHEET_HELP = {
     "documents) in the case carry the code, out of all documents in the case. 'Confirmed': "
     "a human accepted the code in the document; 'Unreviewed': the code is there only as "
     "unreviewed machine suggestions.",
-    "Framework": "For each case and code, up to three of the strongest quotes, each from a "
-    "different document: human-accepted codings first, then higher confidence, then "
-    "quotes of 20 to 80 words. Each quote says whether it is [confirmed] by a human or an "
-    "[unreviewed suggestion] of the machine.",
+    "Framework": "For each case and code, the confirmed and unreviewed counts, then up to two "
+    "of the strongest quotes, each from a different document (human-accepted codings "
+    "first, then higher confidence, then quotes of 20 to 80 words), shortened to 20 words "
+    "so that the sheet prints; a last line counts the cell's other segments, every one of "
+    "them on the Codings sheet. Each quote says whether it is [confirmed] by a human or an "
+    "[unreviewed suggestion] of the machine. The HTML report (--html) and framework.csv "
+    "(--csv) keep three quotes per cell, whole.",
     "Co-occurrence": "Segments coded with both the row code and the column code; the "
     "diagonal is the segments with the code. Parent codes are not rolled up here. "
     "'Confirmed': both codes accepted by a human on the segment; 'Unreviewed': at least one "
@@ -203,6 +211,7 @@ class _Report:
     sizes: pd.Series
     respondents: pd.DataFrame
     framework: pd.DataFrame
+    quotes: pd.DataFrame
     cooccurrence: pd.DataFrame
     source_types: pd.DataFrame
     split_counts: Split
@@ -311,6 +320,7 @@ def compute_report(
 ) -> _Report:
     """Every matrix the workbook and the HTML report show, computed once."""
     unreviewed = cf.include == "suggested"
+    quotes = mx.framework_quotes(cf, by, k=k, roll_up=roll_up)
 
     def split(fn: Any, *args: Any, **kwargs: Any) -> Split:
         return Split(
@@ -328,7 +338,8 @@ def compute_report(
         documents=mx.document_matrix(cf, by, roll_up=roll_up),
         sizes=mx.case_sizes(cf, by),
         respondents=mx.respondent_matrix(cf, by, roll_up=roll_up),
-        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True),
+        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True, quotes=quotes),
+        quotes=quotes,
         cooccurrence=mx.cooccurrence_matrix(cf),
         source_types=mx.source_type_matrix(cf, roll_up=roll_up),
         split_counts=split(mx.count_matrix, cf, by, roll_up=roll_up),
@@ -833,10 +844,17 @@ def _landscape(ws: Any) -> None:
     """Print landscape, fitted to the page width, with the header row on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_margins = _margins()
+    _footer(ws)
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:1"
+
+
+def _footer(ws: Any) -> None:
+    """Each printed page names its sheet and page: "Framework, page 3 of 12"."""
+    ws.oddFooter.center.text = "&A, page &P of &N"
+    ws.oddFooter.center.size = 9
 
 
 def _margins() -> PageMargins:
@@ -864,6 +882,7 @@ def _print_setup(
     printed = list(widths[1:]) if names_column else list(widths)
     ws.page_setup.orientation = "landscape"
     ws.page_margins = _margins()
+    _footer(ws)
     ws.print_title_rows = "1:1"
     if names_column:
         ws.print_title_cols = "B:B"
@@ -1038,6 +1057,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     """
     ws = wb.create_sheet(CHARTS_SHEET)
     ws.page_setup.orientation = "landscape"
+    _footer(ws)
     # Rows of a known height, so that two charts fill a page and none is cut in half.
     ws.sheet_format = SheetFormatProperties(defaultRowHeight=15, customHeight=True)
     cases = [c for c in report.counts.columns if c != mx.TOTAL]
@@ -1208,13 +1228,23 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
         if unreviewed is not None
         else [[None] * len(cases)] * len(table)
     )
+    printed = _printed_quotes(report)
     rows: list[list[str]] = []
-    for quotes, cs, us in zip(table.to_numpy().tolist(), n_confirmed, n_unreviewed, strict=True):
+    for code_id, cs, us in zip(table.index, n_confirmed, n_unreviewed, strict=True):
         row = []
-        for quote, c, u in zip(quotes, cs, us, strict=True):
+        for case, c, u in zip(cases, cs, us, strict=True):
             u = None if u is None else int(u)
             counted = int(c) + (u or 0)
-            row.append(f"{count_line(int(c), u)}\n{quote}" if counted or quote else "")
+            shown = printed.get((code_id, case), [])
+            if not counted and not shown:
+                row.append("")
+                continue
+            text = count_line(int(c), u) + "".join(
+                f"\n{q}" if i == 0 else f"\n\n{q}" for i, q in enumerate(shown)
+            )
+            if counted > len(shown):
+                text += f"\n+{counted - len(shown)} more: {MORE_NOTE}"
+            row.append(text)
         rows.append(row)
     coded_c, coded_u = report.split_coded
     totals = [
@@ -1242,6 +1272,29 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
         ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
     ws.append(_header(ws, ["", "Segments with any code", *totals]))
     _note(ws, table, report)
+
+
+def _printed_quotes(report: _Report) -> dict[tuple[str, str], list[str]]:
+    """(code id, case) -> the Framework sheet's quotes: the best :data:`FRAMEWORK_QUOTES`,
+    each shortened to :data:`FRAMEWORK_WORDS` words, with its [confirmed] or [unreviewed
+    suggestion] label (the HTML report and framework.csv keep them whole)."""
+    quotes = report.quotes
+    best = quotes.groupby(["code_id", "case"], sort=False).head(FRAMEWORK_QUOTES)
+    out: dict[tuple[str, str], list[str]] = {}
+    for code_id, case, text, speaker, document, confirmed in zip(
+        best["code_id"],
+        best["case"],
+        best["text"],
+        best["speaker"],
+        best["document"],
+        best["confirmed"],
+        strict=True,
+    ):
+        # The file name, not its folders: the Codings sheet has the whole path.
+        name = str(document).rsplit("/", 1)[-1]
+        quote = mx.format_quote(text, speaker, name, max_words=FRAMEWORK_WORDS)
+        out.setdefault((code_id, case), []).append(f"{mx.QUOTE_LABELS[bool(confirmed)]} {quote}")
+    return out
 
 
 def _row_height(texts: Sequence[Any], width: float) -> float:
@@ -1317,6 +1370,7 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
     ws.print_area = "A1:C1"
+    _footer(ws)
     ws.oddHeader.left.text = codings_print_note(len(data))
     ws.oddHeader.left.size = 11
     ws.append(_header(ws, data.columns))
