@@ -1037,13 +1037,9 @@ def _matrix_sheet(
     return ws, layout
 
 
-def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
-    ws.append(
-        _row(
-            ws,
-            ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."],
-        )
-    )
+def _note(ws: Any, table: pd.DataFrame, report: _Report, measure: str | None = None) -> None:
+    measure = measure if measure is not None else table.attrs.get("measure", "")
+    ws.append(_row(ws, ["", f"Counts: {measure}; codings counted: {report.cf.basis}."]))
     if report.cf.include == "accepted":
         ws.append(_row(ws, ["", "Unreviewed machine suggestions are left out (--accepted-only)."]))
 
@@ -1271,7 +1267,7 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     ):
         ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
     ws.append(_header(ws, ["", "Segments with any code", *totals]))
-    _note(ws, table, report)
+    _note(ws, table, report, f"segments; up to {FRAMEWORK_QUOTES} quotes a cell")
 
 
 def _printed_quotes(report: _Report) -> dict[tuple[str, str], list[str]]:
