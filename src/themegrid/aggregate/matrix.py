@@ -41,7 +41,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from themegrid.codebook import Codebook
 from themegrid.errors import MatrixError
@@ -593,23 +592,27 @@ def cooccurrence_matrix(
     _check_which(which)
     codes = _code_index(cf)
     pairs = _pairs(cf, roll_up)
-    seg_codes = pd.Categorical(pairs["code_id"], categories=codes)
-    seg_ids = pd.Categorical(pairs["segment_id"])
-    shape = (len(seg_ids.categories), len(codes))
+    frame = pd.DataFrame(
+        {
+            "segment": pd.factorize(pairs["segment_id"])[0],
+            "code": pd.Categorical(pairs["code_id"], categories=codes).codes.astype(np.int64),
+            "confirmed": pairs["confirmed"].to_numpy(dtype=bool),
+        }
+    )
 
-    def indicator(mask: np.ndarray) -> sparse.csr_matrix:
-        return sparse.csr_matrix(
-            (mask.astype(np.int64), (seg_ids.codes, seg_codes.codes)), shape=shape
-        )
+    def both_codes(part: pd.DataFrame) -> np.ndarray:
+        """codes x codes: segments of ``part`` carrying both (each (segment, code) once)."""
+        joined = part.merge(part, on="segment")  # every pair of codes on a segment
+        cell = joined["code_x"].to_numpy() * len(codes) + joined["code_y"].to_numpy()
+        return np.bincount(cell, minlength=len(codes) ** 2).reshape(len(codes), len(codes))
 
-    every = indicator(np.ones(len(pairs), dtype=bool))
-    confirmed = indicator(pairs["confirmed"].to_numpy(dtype=bool))
+    confirmed = both_codes(frame[frame["confirmed"]])
     if which == "confirmed":
-        both = (confirmed.T @ confirmed).toarray()
+        both = confirmed
     else:
-        both = (every.T @ every).toarray()
+        both = both_codes(frame)
         if which == "unreviewed":
-            both = both - (confirmed.T @ confirmed).toarray()
+            both = both - confirmed
     table = pd.DataFrame(both, index=codes, columns=pd.Index(codes, name="code"))
     return _stamp(table, cf, roll_up=roll_up, measure="segments with both codes", which=which)
 
