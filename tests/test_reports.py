@@ -440,3 +440,24 @@ def test_codebook_prints_its_text_columns_fitted_to_the_page(xlsx: Path) -> None
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(2, 7)]
     assert sum(widths) <= wbmod.FIT_CHARS
+
+
+def test_report_imports_no_modelling_or_plotting_library(tmp_path: Path) -> None:
+    """`themegrid report` (no --html) loads neither spaCy, scikit-learn, SciPy nor Plotly:
+    each costs start-up time the command does not need."""
+    import subprocess
+    import sys
+
+    root = _project_with(tmp_path, [{"state": "Ohio"}, {"state": "Iowa"}], "file,state")
+    code = (
+        "import sys\n"
+        "from themegrid.cli import main\n"
+        f"sys.argv = ['themegrid', 'report', '--project', {str(root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'spacy', 'sklearn', 'scipy', 'plotly'})\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (root / "reports" / "theme_matrix.xlsx").exists()
+    assert "LOADED []" in done.stdout, done.stdout + done.stderr
