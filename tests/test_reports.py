@@ -62,6 +62,51 @@ def test_framework_labels_are_top_aligned_with_their_quotes(xlsx: Path) -> None:
                 assert ws.cell(row, col).alignment.vertical == "top"
 
 
+@pytest.mark.parametrize("k", [1, 2])
+def test_framework_prints_short_quotes_and_counts_the_rest(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, k: int
+) -> None:
+    """Each Framework cell: its counts, at most FRAMEWORK_QUOTES quotes of at most
+    FRAMEWORK_WORDS words (the file name, not its folders), and "+N more" for the cell's
+    other segments, every one of them on the Codings sheet."""
+    monkeypatch.setattr(wbmod, "FRAMEWORK_QUOTES", k)
+    monkeypatch.setattr(wbmod, "FRAMEWORK_WORDS", 4)
+    out = tmp_path / "f.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Framework"]
+    header = [c.value for c in ws[1]]
+    codings = [r for r in wb["Codings"].iter_rows(min_row=2, values_only=True)]
+    heads = [c.value for c in wb["Codings"][1]]
+    code_col, case_col = heads.index("Code id"), heads.index("Case")
+    everything, more_seen = fx.expected_counts(), 0
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] not in {c.id for c in fx.CODEBOOK.codes}:
+            continue
+        for case, value in zip(header[2:], row[2:], strict=True):
+            counted = everything.get((row[0], case), 0)
+            if not counted:
+                continue
+            lines = [line for line in value.split("\n") if line]
+            quotes = [
+                q for q in lines if q.startswith(("[confirmed] ", "[unreviewed suggestion] "))
+            ]
+            assert 1 <= len(quotes) <= k, (row[0], case, value)
+            for quote in quotes:
+                body = quote.split("\u201c", 1)[1].rsplit("\u201d", 1)[0]
+                assert len(body.replace(" \u2026", "").split()) <= 4, quote
+                assert "/" not in quote.rsplit("\u2014", 1)[1], quote  # file name only
+            if counted > len(quotes):
+                assert lines[-1] == f"+{counted - len(quotes)} more: {wbmod.MORE_NOTE}"
+                more_seen += 1
+            else:
+                assert not lines[-1].startswith("+"), value
+            # The Codings sheet has a row for each (roll-up: each child's) coding of the cell.
+            own = [r for r in codings if r[case_col] == case and r[code_col] == row[0]]
+            assert len(own) <= counted
+    assert more_seen, "some cell has more segments than quotes shown"
+
+
 def test_parent_rows_bold_and_colour_scale_over_leaf_codes_only(xlsx: Path) -> None:
     ws = openpyxl.load_workbook(xlsx)["Matrix"]
     rows = code_rows(ws)
@@ -79,7 +124,12 @@ def test_parent_rows_bold_and_colour_scale_over_leaf_codes_only(xlsx: Path) -> N
             assert ws.row_dimensions[row].outline_level == fx.CODEBOOK.depth(code)
 
 
-def test_print_setup_per_sheet(built: fx.Built, tmp_path: Path) -> None:
+@pytest.mark.parametrize("quote_width", [None, 60])
+def test_print_setup_per_sheet(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quote_width: int | None
+) -> None:
+    if quote_width is not None:  # wider quote columns than a page holds for these cases
+        monkeypatch.setattr(wbmod, "QUOTE_WIDTH", quote_width)
     out = tmp_path / "p.xlsx"
     wbmod.write_workbook(built.store, fx.CODEBOOK, out)
     wb = openpyxl.load_workbook(out)
@@ -87,24 +137,32 @@ def test_print_setup_per_sheet(built: fx.Built, tmp_path: Path) -> None:
         ws = wb[name]
         assert ws.page_setup.orientation == "landscape", name
         assert ws.print_title_rows == "$1:$1", name
+        assert ws.oddFooter.center.text == "&A, page &P of &N", name
     # Narrow sheets are fitted to the page width; the code names repeat on each page.
     matrix = wb["Matrix"]
     assert matrix.sheet_properties.pageSetUpPr.fitToPage and matrix.page_setup.fitToWidth == 1
     assert matrix.print_title_cols == "$B:$B"
-    # Framework (45-character quote columns) is wider than a page: pages of whole cases.
+    # Framework: fitted to the page width when its printed columns fit, else pages of
+    # whole cases, each at most PAGE_CHARS wide.
     framework = wb["Framework"]
-    assert not (framework.sheet_properties.pageSetUpPr or object()).__dict__.get("fitToPage")
     widths = [
         framework.column_dimensions[openpyxl.utils.get_column_letter(i)].width
         for i in range(2, framework.max_column + 1)
     ]
+    fitted = (framework.sheet_properties.pageSetUpPr or object()).__dict__.get("fitToPage")
     breaks = [b.id for b in framework.col_breaks.brk]
-    assert breaks, "a wide Framework is split into pages of cases"
-    start = 3
-    for brk in [*breaks, framework.max_column]:
-        page = widths[0] + sum(widths[start - 2 : brk - 1])
-        assert page <= wbmod.PAGE_CHARS, (start, brk)
-        start = brk + 1
+    if sum(widths) <= wbmod.FIT_CHARS:
+        assert quote_width is None
+        assert fitted and framework.page_setup.fitToWidth == 1 and not breaks
+    else:
+        assert quote_width == 60
+        assert not fitted
+        assert breaks, "a wide Framework is split into pages of cases"
+        start = 3
+        for brk in [*breaks, framework.max_column]:
+            page = widths[0] + sum(widths[start - 2 : brk - 1])
+            assert page <= wbmod.PAGE_CHARS, (start, brk)
+            start = brk + 1
     # Codings: only the header row prints, with a note at the top of the page.
     codings = wb["Codings"]
     assert codings.print_area == "'Codings'!$A$1:$C$1"
@@ -382,3 +440,24 @@ def test_codebook_prints_its_text_columns_fitted_to_the_page(xlsx: Path) -> None
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(2, 7)]
     assert sum(widths) <= wbmod.FIT_CHARS
+
+
+def test_report_imports_no_modelling_or_plotting_library(tmp_path: Path) -> None:
+    """`themegrid report` (no --html) loads neither spaCy, scikit-learn, SciPy nor Plotly:
+    each costs start-up time the command does not need."""
+    import subprocess
+    import sys
+
+    root = _project_with(tmp_path, [{"state": "Ohio"}, {"state": "Iowa"}], "file,state")
+    code = (
+        "import sys\n"
+        "from themegrid.cli import main\n"
+        f"sys.argv = ['themegrid', 'report', '--project', {str(root)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'spacy', 'sklearn', 'scipy', 'plotly'})\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (root / "reports" / "theme_matrix.xlsx").exists()
+    assert "LOADED []" in done.stdout, done.stdout + done.stderr

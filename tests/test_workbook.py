@@ -321,7 +321,7 @@ def test_atomic_write_keeps_the_old_workbook(
 ) -> None:
     before = xlsx.read_bytes()
 
-    def broken_rows(data, first_row, chunk=2000):
+    def broken_rows(data, first_row, chunk=2000, **kwargs):
         yield b"<row r='2'>"
         raise RuntimeError("disk full")
 

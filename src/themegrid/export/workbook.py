@@ -10,10 +10,13 @@ workbook, and the previous one stays until the new one is complete.
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import math
 import os
 import warnings
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from typing import Any, BinaryIO
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -48,6 +52,8 @@ from themegrid.store import views
 from themegrid.store.connection import Store
 
 MAX_CELL = 32_767
+#: zlib level of the saved workbook: 1 is 3 to 4 times faster than 6 on the Codings text.
+ZIP_LEVEL = 1
 CODINGS_SHEET = "Codings"
 MAX_OUTLINE = 7
 HEADER_FONT = Font(name="Calibri", size=11, bold=True)
@@ -55,6 +61,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
 RIGHT_TOP = Alignment(vertical="top", horizontal="right")
+TOP = Alignment(vertical="top")
+RIGHT = Alignment(horizontal="right")
 SCALE = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="5B9BD5")
 UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
@@ -87,8 +95,13 @@ TOP_MARGIN = 0.6
 #: names (repeated at the left of each printed page) wrapped at CODE_NAME_PRINT.
 COOC_WIDTH = 6
 CODE_NAME_PRINT = 34
-#: Framework: quote columns (two cases side by side on a printed page) and the code column.
-QUOTE_WIDTH = 56
+#: Framework: quote columns (three cases side by side on a printed page) and the code column.
+QUOTE_WIDTH = 38
+#: Framework: quotes a cell shows, and words a quote keeps (with "…"); the rest of the
+#: cell's segments are counted in a "+N more" line pointing to the Codings sheet.
+FRAMEWORK_QUOTES = 2
+FRAMEWORK_WORDS = 20
+MORE_NOTE = "see the Codings sheet"
 #: Wrapped text: characters a line per unit of column width, and points a line (see _row_height).
 CHARS_PER_WIDTH = 1.2
 LINE_PT = 14.0
@@ -117,10 +130,13 @@ SHEET_HELP = {
     "documents) in the case carry the code, out of all documents in the case. 'Confirmed': "
     "a human accepted the code in the document; 'Unreviewed': the code is there only as "
     "unreviewed machine suggestions.",
-    "Framework": "For each case and code, up to three of the strongest quotes, each from a "
-    "different document: human-accepted codings first, then higher confidence, then "
-    "quotes of 20 to 80 words. Each quote says whether it is [confirmed] by a human or an "
-    "[unreviewed suggestion] of the machine.",
+    "Framework": "For each case and code, the confirmed and unreviewed counts, then up to two "
+    "of the strongest quotes, each from a different document (human-accepted codings "
+    "first, then higher confidence, then quotes of 20 to 80 words), shortened to 20 words "
+    "so that the sheet prints; a last line counts the cell's other segments, every one of "
+    "them on the Codings sheet. Each quote says whether it is [confirmed] by a human or an "
+    "[unreviewed suggestion] of the machine. The HTML report (--html) and framework.csv "
+    "(--csv) keep three quotes per cell, whole.",
     "Co-occurrence": "Segments coded with both the row code and the column code; the "
     "diagonal is the segments with the code. Parent codes are not rolled up here. "
     "'Confirmed': both codes accepted by a human on the segment; 'Unreviewed': at least one "
@@ -195,6 +211,7 @@ class _Report:
     sizes: pd.Series
     respondents: pd.DataFrame
     framework: pd.DataFrame
+    quotes: pd.DataFrame
     cooccurrence: pd.DataFrame
     source_types: pd.DataFrame
     split_counts: Split
@@ -303,6 +320,7 @@ def compute_report(
 ) -> _Report:
     """Every matrix the workbook and the HTML report show, computed once."""
     unreviewed = cf.include == "suggested"
+    quotes = mx.framework_quotes(cf, by, k=k, roll_up=roll_up)
 
     def split(fn: Any, *args: Any, **kwargs: Any) -> Split:
         return Split(
@@ -320,7 +338,8 @@ def compute_report(
         documents=mx.document_matrix(cf, by, roll_up=roll_up),
         sizes=mx.case_sizes(cf, by),
         respondents=mx.respondent_matrix(cf, by, roll_up=roll_up),
-        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True),
+        framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True, quotes=quotes),
+        quotes=quotes,
         cooccurrence=mx.cooccurrence_matrix(cf),
         source_types=mx.source_type_matrix(cf, roll_up=roll_up),
         split_counts=split(mx.count_matrix, cf, by, roll_up=roll_up),
@@ -361,35 +380,77 @@ def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Pa
 #
 # openpyxl spends ~20 µs per cell; the Codings sheet has ~2 million cells for 100,000
 # codings. openpyxl writes the sheet with its header row, widths, frozen pane and table;
-# its data rows are then written here as plain OOXML rows (numbers, booleans and inline
-# strings) into the copy of the package, just before ``</sheetData>``.
+# its data rows are then written here as plain OOXML rows (numbers, booleans, and text as
+# indexes into a shared-strings part added to the package: each distinct text is stored
+# once, a third of the bytes of inline strings to format and compress) into the copy of
+# the package, just before ``</sheetData>``.
 
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
 def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataFrame) -> None:
     with zipfile.ZipFile(skeleton) as zin:
         part = _sheet_part(zin, sheet)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        # openpyxl's write-only cells are inline strings; if a version writes a shared-strings
+        # part of its own, the rows keep inline strings rather than renumber it.
+        strings: dict[str, int] | None = None if SHARED_STRINGS in zin.namelist() else {}
+        # Entries are named by string so that they take the archive's level (a ZipInfo
+        # passed in keeps zlib's default level 6: 3 to 4 times slower on the Codings text).
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zout:
             for info in zin.infolist():
                 if info.filename != part:
-                    zout.writestr(info, zin.read(info), zipfile.ZIP_DEFLATED)
                     continue
                 xml = zin.read(info)
                 cut = xml.rfind(b"</sheetData>")
                 if cut < 0:
                     raise WorkbookError(f"internal error: no sheetData in {part}")
-                entry = zipfile.ZipInfo(info.filename, info.date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                with zout.open(entry, "w", force_zip64=True) as sink:
+                with zout.open(info.filename, "w", force_zip64=True) as sink:
                     sink.write(xml[:cut])
-                    for chunk in _rows_xml(data, first_row=2):
+                    for chunk in _rows_xml(data, first_row=2, strings=strings):
                         sink.write(chunk)
                     sink.write(xml[cut:])
+            for info in zin.infolist():
+                if info.filename == part:
+                    continue
+                body = zin.read(info)
+                if strings:
+                    body = _with_shared_strings(info.filename, body)
+                zout.writestr(info.filename, body)
+            if strings:
+                zout.writestr(SHARED_STRINGS, _shared_strings_xml(strings))
+
+
+def _with_shared_strings(name: str, body: bytes) -> bytes:
+    """The content types and the workbook's relationships, naming the shared-strings part."""
+    if name == "[Content_Types].xml":
+        entry = f'<Override PartName="/{SHARED_STRINGS}" ContentType="{_SST_TYPE}"/>'
+        return body.replace(b"</Types>", entry.encode() + b"</Types>")
+    if name == "xl/_rels/workbook.xml.rels":
+        entry = (
+            f'<Relationship Id="rIdThemegridStrings" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+        )
+        return body.replace(b"</Relationships>", entry.encode() + b"</Relationships>")
+    return body
+
+
+def _shared_strings_xml(strings: dict[str, int]) -> bytes:
+    """The shared-strings part: each text once, in index order (dicts keep insertion order)."""
+    items = []
+    for text in strings:
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        items.append(f"<si><t{space}>{escape(text)}</t></si>")
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="{_NS["m"]}" uniqueCount="{len(strings)}">'
+    )
+    return (head + "".join(items) + "</sst>").encode("utf-8")
 
 
 def codings_print_note(n_rows: int) -> str:
@@ -420,15 +481,24 @@ def _sheet_part(zin: zipfile.ZipFile, sheet: str) -> str:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _rows_xml(data: pd.DataFrame, first_row: int, chunk: int = 2000) -> Iterator[bytes]:
-    """The rows as XML, a chunk of rows at a time; each distinct value is rendered once."""
+def _rows_xml(
+    data: pd.DataFrame,
+    first_row: int,
+    chunk: int = 2000,
+    *,
+    strings: dict[str, int] | None = None,
+) -> Iterator[bytes]:
+    """The rows as XML, a chunk of rows at a time; each distinct value is rendered once.
+
+    ``strings``: text -> shared-string index, filled here (None: inline strings).
+    """
     letters = [get_column_letter(i) for i in range(1, len(data.columns) + 1)]
     template = (
         '<row r="{0}">'
         + "".join(f'<c r="{letter}{{0}}"{{{i}}}' for i, letter in enumerate(letters, start=1))
         + "</row>"
     )
-    columns = [_column_fragments(data[c].tolist()) for c in data.columns]
+    columns = [_column_fragments(data[c], strings) for c in data.columns]
     lines: list[str] = []
     for offset, row in enumerate(zip(*columns, strict=True)):
         lines.append(template.format(first_row + offset, *row))
@@ -439,20 +509,33 @@ def _rows_xml(data: pd.DataFrame, first_row: int, chunk: int = 2000) -> Iterator
         yield "".join(lines).encode("utf-8")
 
 
-def _column_fragments(values: list[Any]) -> list[str]:
+def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) -> list[str]:
+    """Each value's cell XML (see :func:`_fragment`), each distinct value rendered once.
+
+    Columns of one type (text, numbers) are factorised by pandas; a column mixing types
+    (``1``, ``1.0`` and ``True`` are equal keys there) is rendered value by value.
+    """
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("string", "integer", "floating", "boolean", "empty"):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        fragments = np.array([*(_fragment(u, strings) for u in uniques), "/>"], dtype=object)
+        return list(fragments[codes])  # code -1 (missing) takes the last entry: "/>"
     cache: dict[tuple[type, Any], str] = {}
     out = []
-    for value in values:
+    for value in column.tolist():
         key = (type(value), value)
         frag = cache.get(key)
         if frag is None:
-            frag = cache[key] = _fragment(value)
+            frag = cache[key] = _fragment(value, strings)
         out.append(frag)
     return out
 
 
-def _fragment(value: Any) -> str:
-    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty."""
+def _fragment(value: Any, strings: dict[str, int] | None = None) -> str:
+    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty.
+
+    Text is an index into ``strings`` (added when new), or inline when it is None.
+    """
     value = clean(value)
     if value is None:
         return "/>"
@@ -460,8 +543,11 @@ def _fragment(value: Any) -> str:
         return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return f"><v>{value!r}</v></c>"
-    text = escape(str(value))
-    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    text = str(value)
+    if strings is not None:
+        index = strings.setdefault(text, len(strings))
+        return f' t="s"><v>{index}</v></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def write_csv(report: _Report, folder: Path, *, raw: bool = False) -> tuple[Path, ...]:
@@ -519,9 +605,30 @@ def clean(value: Any) -> Any:
     return value
 
 
+#: Per workbook: style objects (by identity, kept alive here) -> the style array openpyxl
+#: made for the first cell with them. openpyxl hashes every font, fill and alignment
+#: each time one is set (about 40 µs a cell); a report styles tens of thousands of cells.
+_STYLES: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], tuple[Any, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _cell(ws: Any, value: Any, **style: Any) -> Any:
-    """A cleaned cell; text is always text, never a formula (see :mod:`themegrid.cells`)."""
-    return cells.cell(ws, clean(value), **style)
+    """A cleaned cell; text is always text, never a formula (see :mod:`themegrid.cells`).
+
+    A style already used in the workbook is copied from the first cell that had it.
+    """
+    value = clean(value)
+    if not style:
+        return cells.cell(ws, value)
+    known = _STYLES.setdefault(ws.parent, {})
+    key = tuple(id(v) for v in style.values()) + tuple(map(hash, style))
+    found = known.get(key)
+    if found is not None:
+        return cells.cell(ws, value, _style=copy.copy(found[1]))
+    made = cells.cell(ws, value, **style)
+    known[key] = (tuple(style.values()), copy.copy(made._style))
+    return made
 
 
 def _row(ws: Any, values: Iterable[Any]) -> list[Any]:
@@ -686,10 +793,16 @@ def _code_rows(
         name = _cell(
             ws,
             codes.at[code_id, "name"],
-            alignment=Alignment(indent=depth, vertical="top", wrap_text=bool(wrap)),
+            alignment=_indented(depth, bool(wrap)),
             **bold,
         )
-        yield [_cell(ws, code_id, alignment=Alignment(vertical="top"), **bold), name]
+        yield [_cell(ws, code_id, alignment=TOP, **bold), name]
+
+
+@functools.cache
+def _indented(depth: int, wrap: bool) -> Alignment:
+    """A code name's alignment: indented by its depth, top-aligned (one object per kind)."""
+    return Alignment(indent=depth, vertical="top", wrap_text=wrap)
 
 
 def _value_cells(ws: Any, values: Sequence[Any], parent: bool, **style: Any) -> list[Any]:
@@ -731,10 +844,17 @@ def _landscape(ws: Any) -> None:
     """Print landscape, fitted to the page width, with the header row on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_margins = _margins()
+    _footer(ws)
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = "1:1"
+
+
+def _footer(ws: Any) -> None:
+    """Each printed page names its sheet and page: "Framework, page 3 of 12"."""
+    ws.oddFooter.center.text = "&A, page &P of &N"
+    ws.oddFooter.center.size = 9
 
 
 def _margins() -> PageMargins:
@@ -762,6 +882,7 @@ def _print_setup(
     printed = list(widths[1:]) if names_column else list(widths)
     ws.page_setup.orientation = "landscape"
     ws.page_margins = _margins()
+    _footer(ws)
     ws.print_title_rows = "1:1"
     if names_column:
         ws.print_title_cols = "B:B"
@@ -896,7 +1017,7 @@ def _matrix_sheet(
         if name_width is not None
         else set()
     )
-    top = {"alignment": Alignment(vertical="top")}
+    top = {"alignment": TOP}
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
         ws.append(_block_title(ws, kind, len(table.columns)))
         first = min(where.rows.values(), default=0)
@@ -916,13 +1037,9 @@ def _matrix_sheet(
     return ws, layout
 
 
-def _note(ws: Any, table: pd.DataFrame, report: _Report) -> None:
-    ws.append(
-        _row(
-            ws,
-            ["", f"Counts: {table.attrs.get('measure', '')}; codings counted: {report.cf.basis}."],
-        )
-    )
+def _note(ws: Any, table: pd.DataFrame, report: _Report, measure: str | None = None) -> None:
+    measure = measure if measure is not None else table.attrs.get("measure", "")
+    ws.append(_row(ws, ["", f"Counts: {measure}; codings counted: {report.cf.basis}."]))
     if report.cf.include == "accepted":
         ws.append(_row(ws, ["", "Unreviewed machine suggestions are left out (--accepted-only)."]))
 
@@ -936,6 +1053,7 @@ def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[Block
     """
     ws = wb.create_sheet(CHARTS_SHEET)
     ws.page_setup.orientation = "landscape"
+    _footer(ws)
     # Rows of a known height, so that two charts fill a page and none is cut in half.
     ws.sheet_format = SheetFormatProperties(defaultRowHeight=15, customHeight=True)
     cases = [c for c in report.counts.columns if c != mx.TOTAL]
@@ -1056,7 +1174,7 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
             strict=True,
         )
         for head, code_id, values in rows:
-            right = Alignment(horizontal="right")
+            right = RIGHT
             ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
         found = any_code[0] if kind == "confirmed" else any_code[1]
         assert found is not None  # an unreviewed block only when they are counted
@@ -1106,13 +1224,23 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
         if unreviewed is not None
         else [[None] * len(cases)] * len(table)
     )
+    printed = _printed_quotes(report)
     rows: list[list[str]] = []
-    for quotes, cs, us in zip(table.to_numpy().tolist(), n_confirmed, n_unreviewed, strict=True):
+    for code_id, cs, us in zip(table.index, n_confirmed, n_unreviewed, strict=True):
         row = []
-        for quote, c, u in zip(quotes, cs, us, strict=True):
+        for case, c, u in zip(cases, cs, us, strict=True):
             u = None if u is None else int(u)
             counted = int(c) + (u or 0)
-            row.append(f"{count_line(int(c), u)}\n{quote}" if counted or quote else "")
+            shown = printed.get((code_id, case), [])
+            if not counted and not shown:
+                row.append("")
+                continue
+            text = count_line(int(c), u) + "".join(
+                f"\n{q}" if i == 0 else f"\n\n{q}" for i, q in enumerate(shown)
+            )
+            if counted > len(shown):
+                text += f"\n+{counted - len(shown)} more: {MORE_NOTE}"
+            row.append(text)
         rows.append(row)
     coded_c, coded_u = report.split_coded
     totals = [
@@ -1139,7 +1267,30 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     ):
         ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
     ws.append(_header(ws, ["", "Segments with any code", *totals]))
-    _note(ws, table, report)
+    _note(ws, table, report, f"segments; up to {FRAMEWORK_QUOTES} quotes a cell")
+
+
+def _printed_quotes(report: _Report) -> dict[tuple[str, str], list[str]]:
+    """(code id, case) -> the Framework sheet's quotes: the best :data:`FRAMEWORK_QUOTES`,
+    each shortened to :data:`FRAMEWORK_WORDS` words, with its [confirmed] or [unreviewed
+    suggestion] label (the HTML report and framework.csv keep them whole)."""
+    quotes = report.quotes
+    best = quotes.groupby(["code_id", "case"], sort=False).head(FRAMEWORK_QUOTES)
+    out: dict[tuple[str, str], list[str]] = {}
+    for code_id, case, text, speaker, document, confirmed in zip(
+        best["code_id"],
+        best["case"],
+        best["text"],
+        best["speaker"],
+        best["document"],
+        best["confirmed"],
+        strict=True,
+    ):
+        # The file name, not its folders: the Codings sheet has the whole path.
+        name = str(document).rsplit("/", 1)[-1]
+        quote = mx.format_quote(text, speaker, name, max_words=FRAMEWORK_WORDS)
+        out.setdefault((code_id, case), []).append(f"{mx.QUOTE_LABELS[bool(confirmed)]} {quote}")
+    return out
 
 
 def _row_height(texts: Sequence[Any], width: float) -> float:
@@ -1215,6 +1366,7 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
     ws.print_area = "A1:C1"
+    _footer(ws)
     ws.oddHeader.left.text = codings_print_note(len(data))
     ws.oddHeader.left.size = 11
     ws.append(_header(ws, data.columns))
@@ -1321,7 +1473,5 @@ def _codebook_sheet(wb: Workbook, report: _Report) -> None:
         depth, parent = int(row[7]), row[0] not in leaves
         font = {"font": PARENT_FONT} if parent else {}
         cells_ = [_cell(ws, v, alignment=WRAP_TOP, **font) for v in row]
-        cells_[1] = _cell(
-            ws, row[1], alignment=Alignment(indent=depth, vertical="top", wrap_text=True), **font
-        )
+        cells_[1] = _cell(ws, row[1], alignment=_indented(depth, True), **font)
         ws.append(cells_)
