@@ -508,7 +508,13 @@ class _CodeFitter:
                 tol=None,
                 random_state=self.random_state,
             )
-        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True)
+        return LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=self.random_state,  # liblinear shuffles: the same fit on every run
+        )
 
     def fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> Any:
         with warnings.catch_warnings():
