@@ -189,3 +189,17 @@ def test_gate_stays_closed_when_precision_holds_only_in_the_documents_seen() -> 
         assert hits < floor * int(predicted.sum())  # on new documents it is not precise ...
         (gate,) = gate_codes(model, data, floor=floor, min_positives=10)
         assert gate.state == "off", (seed, gate.reason)  # ... so it must not suggest
+
+
+def test_precision_measured_on_few_documents_does_not_open_the_gate() -> None:
+    """31 of 36 suggestions right, from three documents (12/12, 11/12, 8/12): the spread
+    between documents is estimated from three of them, so the bound (t quantile with two
+    degrees of freedom) stays under the floor; the same pattern over twelve documents
+    reaches it."""
+    from themegrid.tag.gate import clustered_lower_bound
+
+    per_doc = [[1] * 12, [1] * 11 + [0], [1] * 8 + [0] * 4]
+    hits = np.concatenate([np.array(h) for h in per_doc])
+    assert clustered_lower_bound(hits, np.repeat([0, 1, 2], 12)) < 0.6
+    many = np.tile(hits, 4)
+    assert clustered_lower_bound(many, np.repeat(np.arange(12), 12)) >= 0.6
