@@ -203,3 +203,19 @@ def test_precision_measured_on_few_documents_does_not_open_the_gate() -> None:
     assert clustered_lower_bound(hits, np.repeat([0, 1, 2], 12)) < 0.6
     many = np.tile(hits, 4)
     assert clustered_lower_bound(many, np.repeat(np.arange(12), 12)) >= 0.6
+
+
+def test_no_model_suggestion_on_an_interviewer_turn(gated) -> None:
+    """The learned model obeys the codable rules cue suggestions obey: an interviewer's turn
+    gets no suggestion, however much it reads like an answer the model has learned."""
+    store, book, _ = gated
+    rng = random.Random(5)
+    turns = [("Interviewer", make_text(rng, "funding")) for _ in range(4)]
+    asked = add_document(store, "interviews/asked.txt", turns)
+    model, gates = train_and_gate(store, book)
+    assert model is not None
+    inputs = _inputs(store, asked)
+    would = _predictions(model, [inputs[k] for k in sorted(asked)], sorted(asked), set())
+    assert any(code == "funding" for _, code in would)  # the model alone would suggest it
+    suggest_with_model(store, book, model, None, gates=gates)
+    assert not [k for k in live_model_rows(store) if k[0] in set(asked)]
