@@ -219,3 +219,37 @@ def test_no_model_suggestion_on_an_interviewer_turn(gated) -> None:
     assert any(code == "funding" for _, code in would)  # the model alone would suggest it
     suggest_with_model(store, book, model, None, gates=gates)
     assert not [k for k in live_model_rows(store) if k[0] in set(asked)]
+
+
+def test_no_model_suggestion_in_a_source_type_no_human_decided(gated) -> None:
+    """Decisions were made in documents without a source type; the gate's figures say
+    nothing about observer notes, so the model suggests in a new untyped document and not
+    in the notes (and a live suggestion there is retired)."""
+    store, book, new_ids = gated
+    rng = random.Random(7)
+    notes = add_document(
+        store,
+        "notes/observer.txt",
+        [(None, make_text(rng, "funding")) for _ in range(6)],
+        {"source_type": "observer notes"},
+    )
+    model, gates = train_and_gate(store, book)
+    assert model is not None
+    inputs = _inputs(store, notes)
+    would = _predictions(model, [inputs[k] for k in sorted(notes)], sorted(notes), set())
+    assert any(code == "funding" for _, code in would)  # the model alone would suggest it
+    with store.transaction():  # a live suggestion in the notes from an earlier run
+        store_codings.record_suggestions(
+            store,
+            "model",
+            MODEL_CODER,
+            [store_codings.Suggestion(notes[0], "funding", 0.9, "model p=0.90")],
+            run_id=None,
+            at=now(),
+        )
+    suggest_with_model(store, book, model, None, gates=gates)
+    rows = live_model_rows(store)
+    assert any(k[0] in set(new_ids) and k[1] == "funding" for k in rows)
+    assert not [k for k in rows if k[0] in set(notes)]
+    old = store_codings.machine_suggestions(store, "model", MODEL_CODER)[(notes[0], "funding")]
+    assert old.status == "retired" and "observer notes" in old.reason

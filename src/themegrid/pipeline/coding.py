@@ -302,6 +302,11 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
             "suggestions"
         )
+        if result.get("source_types_not_suggested"):
+            where = ", ".join(
+                f"{k!r} ({n})" for k, n in result["source_types_not_suggested"].items()
+            )
+            note += f"; none in source types with no human decision yet: {where}"
     return {
         "used": True,
         "changed": changed,
