@@ -189,3 +189,67 @@ def test_gate_stays_closed_when_precision_holds_only_in_the_documents_seen() -> 
         assert hits < floor * int(predicted.sum())  # on new documents it is not precise ...
         (gate,) = gate_codes(model, data, floor=floor, min_positives=10)
         assert gate.state == "off", (seed, gate.reason)  # ... so it must not suggest
+
+
+def test_precision_measured_on_few_documents_does_not_open_the_gate() -> None:
+    """31 of 36 suggestions right, from three documents (12/12, 11/12, 8/12): the spread
+    between documents is estimated from three of them, so the bound (t quantile with two
+    degrees of freedom) stays under the floor; the same pattern over twelve documents
+    reaches it."""
+    from themegrid.tag.gate import clustered_lower_bound
+
+    per_doc = [[1] * 12, [1] * 11 + [0], [1] * 8 + [0] * 4]
+    hits = np.concatenate([np.array(h) for h in per_doc])
+    assert clustered_lower_bound(hits, np.repeat([0, 1, 2], 12)) < 0.6
+    many = np.tile(hits, 4)
+    assert clustered_lower_bound(many, np.repeat(np.arange(12), 12)) >= 0.6
+
+
+def test_no_model_suggestion_on_an_interviewer_turn(gated) -> None:
+    """The learned model obeys the codable rules cue suggestions obey: an interviewer's turn
+    gets no suggestion, however much it reads like an answer the model has learned."""
+    store, book, _ = gated
+    rng = random.Random(5)
+    turns = [("Interviewer", make_text(rng, "funding")) for _ in range(4)]
+    asked = add_document(store, "interviews/asked.txt", turns)
+    model, gates = train_and_gate(store, book)
+    assert model is not None
+    inputs = _inputs(store, asked)
+    would = _predictions(model, [inputs[k] for k in sorted(asked)], sorted(asked), set())
+    assert any(code == "funding" for _, code in would)  # the model alone would suggest it
+    suggest_with_model(store, book, model, None, gates=gates)
+    assert not [k for k in live_model_rows(store) if k[0] in set(asked)]
+
+
+def test_no_model_suggestion_in_a_source_type_no_human_decided(gated) -> None:
+    """Decisions were made in documents without a source type; the gate's figures say
+    nothing about observer notes, so the model suggests in a new untyped document and not
+    in the notes (and a live suggestion there is retired)."""
+    store, book, new_ids = gated
+    rng = random.Random(7)
+    notes = add_document(
+        store,
+        "notes/observer.txt",
+        [(None, make_text(rng, "funding")) for _ in range(6)],
+        {"source_type": "observer notes"},
+    )
+    model, gates = train_and_gate(store, book)
+    assert model is not None
+    inputs = _inputs(store, notes)
+    would = _predictions(model, [inputs[k] for k in sorted(notes)], sorted(notes), set())
+    assert any(code == "funding" for _, code in would)  # the model alone would suggest it
+    with store.transaction():  # a live suggestion in the notes from an earlier run
+        store_codings.record_suggestions(
+            store,
+            "model",
+            MODEL_CODER,
+            [store_codings.Suggestion(notes[0], "funding", 0.9, "model p=0.90")],
+            run_id=None,
+            at=now(),
+        )
+    suggest_with_model(store, book, model, None, gates=gates)
+    rows = live_model_rows(store)
+    assert any(k[0] in set(new_ids) and k[1] == "funding" for k in rows)
+    assert not [k for k in rows if k[0] in set(notes)]
+    old = store_codings.machine_suggestions(store, "model", MODEL_CODER)[(notes[0], "funding")]
+    assert old.status == "retired" and "observer notes" in old.reason

@@ -210,3 +210,33 @@ def test_warm_rerun_with_semantic_on_imports_no_embedder(semantic_project: Proje
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [], out.stdout + out.stderr
     assert "Nothing changed since the last run" in out.stdout
+
+
+def test_semantic_suggestions_are_counted_apart_from_the_learned_model(
+    semantic_project: Project,
+) -> None:
+    """Both are stored as source 'model'; the tables of 'code' and 'status' tell them apart."""
+    needs_embedder()
+    summary = run(semantic_project, use_model=False)
+    live = [r for r in semantic_rows(semantic_project).values() if r[0] == "suggested"]
+    assert live
+    counts = summary.awaiting_review["funding"]  # type: ignore[attr-defined]
+    assert counts == {"total": len(live), "model": 0, "semantic": len(live)}
+    from themegrid.pipeline.status import project_status
+
+    with semantic_project.open_store() as store:
+        rows = project_status(store).suggesters
+    model_rows = {(r["suggester"], r["status"]): r["n"] for r in rows if r["source"] == "model"}
+    assert model_rows == {("semantic", "suggested"): len(live)}
+
+
+def test_no_semantic_suggestion_on_an_interviewer_turn(semantic_project: Project) -> None:
+    """The interviewer's question, identical to an example, gets none (as cue suggestions)."""
+    needs_embedder()
+    book = semantic_project.codebook_dir / "codebook.yaml"
+    question = "What about the money side?"
+    book.write_text(book.read_text(encoding="utf-8") + f'      - "{question}"\n', encoding="utf-8")
+    run(semantic_project, use_model=False)
+    rows = semantic_rows(semantic_project)
+    assert ENGLISH in rows
+    assert question not in rows

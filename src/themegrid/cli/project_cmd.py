@@ -255,7 +255,7 @@ def _print_gates(
     columns += ["threshold"]
     columns += ["more decisions needed", "why"]
     if awaiting is not None:
-        columns += ["awaiting review", "of them model"]
+        columns += ["awaiting review", "of them learned model", "of them semantic"]
     for col in columns:
         table.add_column(col)
     by_code = {str(g["code"]): g for g in gates}
@@ -276,7 +276,7 @@ def _print_gates(
         ]
         if awaiting is not None:
             counts = awaiting.get(code, {})
-            row += [str(counts.get("total", 0)), str(counts.get("model", 0))]
+            row += [str(counts.get(k, 0)) for k in ("total", "model", "semantic")]
         table.add_row(*row)
     console.print(table)
     console.print(
@@ -316,10 +316,13 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
         f"{info['segments']['inactive']} no longer in their file."
     )
     table = Table(title="Codings")
-    for col in ("source", "status", "count"):
+    for col in ("source", "suggester", "status", "count"):
         table.add_column(col)
     for row in info["codings"]:
-        table.add_row(row["source"], row["status"], str(row["n"]))
+        if row["source"] == "human":
+            table.add_row(row["source"], "", row["status"], str(row["n"]))
+    for row in info["suggesters"]:
+        table.add_row(row["source"], row["suggester"], row["status"], str(row["n"]))
     console.print(table)
     review = info["review"]
     console.print(

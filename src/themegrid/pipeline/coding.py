@@ -17,7 +17,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from themegrid.codebook import Codebook
-from themegrid.models import RULE_CODER
+from themegrid.models import RULE_CODER, SEMANTIC_CODER
 from themegrid.pipeline.fingerprint import (
     CodeInputs,
     LastRun,
@@ -302,6 +302,11 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
             f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
             "suggestions"
         )
+        if result.get("source_types_not_suggested"):
+            where = ", ".join(
+                f"{k!r} ({n})" for k, n in result["source_types_not_suggested"].items()
+            )
+            note += f"; none in source types with no human decision yet: {where}"
     return {
         "used": True,
         "changed": changed,
@@ -367,10 +372,13 @@ def run_semantic(
 
 
 def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
-    """Code id -> live machine suggestions no human decided: total and how many from the model."""
-    out: dict[str, dict[str, int]] = {c.id: {"total": 0, "model": 0} for c in codebook.codable}
+    """Code id -> live machine suggestions no human decided: total, how many from the learned
+    model and how many semantic only (both are source 'model'; told apart by coder)."""
+    out = {c.id: {"total": 0, "model": 0, "semantic": 0} for c in codebook.codable}
+    semantic = store_codings.pending_only_by_coder_per_code(store, "model", SEMANTIC_CODER)
     for code_id, (total, model) in store_codings.pending_counts_per_code(store).items():
-        out[code_id] = {"total": total, "model": model}
+        n_sem = semantic.get(code_id, 0)
+        out[code_id] = {"total": total, "model": model - n_sem, "semantic": n_sem}
     return out
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from themegrid.models import Coding, Source, Status
+from themegrid.models import MODEL_CODER, SEMANTIC_CODER, Coding, Source, Status
 from themegrid.pipeline.ingest import orphaned_codings
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as store_segments
@@ -36,6 +36,9 @@ class ProjectStatus:
     not_machine_coded: dict[str, dict[str, int]] = field(default_factory=dict)
     #: runs that failed after they started: rolled back, recorded with why
     failed_runs: tuple[store_runs.RunRecord, ...] = ()
+    #: machine coding rows per (source, suggester, status): the learned model and semantic
+    #: suggestions are both source 'model', shown apart by their coder
+    suggesters: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +49,7 @@ class ProjectStatus:
             },
             "segments": {"active": self.segments_active, "inactive": self.segments_inactive},
             "codings": [{"source": c.source, "status": c.status, "n": c.n} for c in self.codings],
+            "suggesters": list(self.suggesters),
             "coders": [{"coder": coder, "n": n} for coder, n in self.coders],
             "review": {"pending": self.pending, "decided_suggestions": self.decided_suggestions},
             "runs": self.runs,
@@ -78,7 +82,28 @@ def project_status(store: Store) -> ProjectStatus:
         model_gates=tuple(model_gates(store)),
         not_machine_coded=not_machine_coded(store),
         failed_runs=tuple(store_runs.failed_runs(store)),
+        suggesters=tuple(suggester_counts(store)),
     )
+
+
+#: What a machine coder's rows are called in tables (source 'model' holds two suggesters).
+SUGGESTER_NAMES = {MODEL_CODER: "learned model", SEMANTIC_CODER: "semantic"}
+
+
+def suggester_counts(store: Store) -> list[dict[str, Any]]:
+    """Machine coding rows per (source, suggester, status); the suggester is named from the
+    coder (``themegrid:model``: learned model, ``themegrid:semantic``: semantic), so
+    semantic suggestions are never counted as the learned model's."""
+    return [
+        {
+            "source": source,
+            "suggester": SUGGESTER_NAMES.get(coder, source if source == "rule" else coder),
+            "coder": coder,
+            "status": status,
+            "n": n,
+        }
+        for source, coder, status, n in views.coding_counts_by_coder(store)
+    ]
 
 
 def model_gates(store: Store) -> list[dict[str, Any]]:

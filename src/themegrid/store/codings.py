@@ -207,6 +207,22 @@ def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
 
 
+def pending_only_by_coder_per_code(store: Store, source: str, coder: str) -> dict[str, int]:
+    """Code id -> pending suggestions (as :func:`pending_counts_per_code` counts them) whose
+    only live ``source`` row is by ``coder``: semantic suggestions are model-source rows of
+    their own coder, and a table shows them apart from the learned model's."""
+    rows = store.conn.execute(
+        f"SELECT e.code_id, COUNT(*) {_PENDING}"
+        " WHERE EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = e.segment_id"
+        " AND c.code_id = e.code_id AND c.source = ? AND c.status = 'suggested' AND c.coder = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = e.segment_id"
+        " AND c.code_id = e.code_id AND c.source = ? AND c.status = 'suggested' AND c.coder != ?)"
+        " GROUP BY e.code_id",
+        (source, coder, source, coder),
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
 # --- human codings -----------------------------------------------------------------------
 
 
@@ -544,6 +560,7 @@ __all__ = [
     "human_rejected",
     "machine_suggestions",
     "pending_counts_per_code",
+    "pending_only_by_coder_per_code",
     "pending_suggestions",
     "record_human_codings",
     "record_suggestions",

@@ -215,6 +215,20 @@ def coding_counts(store: Store) -> list[CodingCount]:
     return [CodingCount(*r) for r in rows]
 
 
+def coding_counts_by_coder(store: Store) -> list[tuple[str, str, str, int]]:
+    """Coding rows per (source, coder, status) for the machine sources (rule, model),
+    sorted: which suggester wrote them (the learned model and semantic suggestions are
+    both source 'model', told apart by their coder)."""
+    return [
+        (str(r[0]), str(r[1]), str(r[2]), int(r[3]))
+        for r in _tuples(
+            store,
+            "SELECT source, coder, status, COUNT(*) FROM codings WHERE source != 'human'"
+            " GROUP BY source, coder, status ORDER BY source, coder, status",
+        )
+    ]
+
+
 def list_codings(
     store: Store,
     *,

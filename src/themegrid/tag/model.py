@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,7 @@ from sklearn.utils.validation import check_is_fitted
 from themegrid.codebook import Codebook
 from themegrid.models import MODEL_CODER
 from themegrid.store import codings as store_codings
+from themegrid.store import documents as store_documents
 from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
 from themegrid.tag.gate import (
@@ -508,7 +510,13 @@ class _CodeFitter:
                 tol=None,
                 random_state=self.random_state,
             )
-        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", dual=True)
+        return LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=self.random_state,  # liblinear shuffles: the same fit on every run
+        )
 
     def fit_one(self, X: sp.csr_matrix, y: np.ndarray) -> Any:
         with warnings.catch_warnings():
@@ -820,7 +828,10 @@ def suggest_with_model(
     on segments a human has since decided are left as they were (the human
     decision already counts). With ``gates``, only codes whose gate is
     ``active`` are suggested, and every live model suggestion of any other code
-    is retired, saying why. Call inside the command's transaction.
+    is retired, saying why. Nothing is suggested in documents whose ``source_type``
+    attribute no human decision was made in (their live model suggestions are retired):
+    the gate's figures describe the source types decided. Call inside the command's
+    transaction.
     Returns a summary for the run record.
     """
     summary: dict[str, Any] = {
@@ -843,9 +854,19 @@ def suggest_with_model(
     )
     decided = set(human_labels(store))
     rejected = store_codings.human_rejected(store)
-    inputs = {k: v for k, v in segment_inputs(store).items() if k not in decided}
+    every = segment_inputs(store)
+    inputs = {k: v for k, v in every.items() if k not in decided}
     active = store_segments.codable_segment_ids(store)
-    candidates = sorted(k for k in inputs if k in active)
+    unfamiliar = (
+        _unfamiliar_source_types(store, {every[k][0] for k in decided if k in every})
+        if decided
+        else {}
+    )
+    elsewhere = {k for k, (doc, _) in inputs.items() if doc in unfamiliar}
+    summary["source_types_not_suggested"] = dict(
+        sorted(Counter(unfamiliar[inputs[k][0]] for k in elsewhere if k in active).items())
+    )
+    candidates = sorted(k for k in inputs if k in active and k not in elsewhere)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     if model is not None and candidates:
         wanted = _predictions(
@@ -871,6 +892,10 @@ def suggest_with_model(
             gate = closed[key[1]]
             retire.append((key[0], key[1], f"retired: model {gate.state} ({gate.reason})"))
             summary["retired"] += 1
+        elif key[0] in elsewhere:
+            why = unfamiliar[inputs[key[0]][0]]
+            retire.append((key[0], key[1], f"retired: no human decision in source type {why!r}"))
+            summary["retired"] += 1
         elif key[0] in candidate_set or key in rejected or key[0] not in active:
             retire.append((key[0], key[1], None))
             summary["retired"] += 1
@@ -882,6 +907,20 @@ def suggest_with_model(
             store, "model", MODEL_CODER, retire, run_id=run_id, at=stamp
         )
     return summary
+
+
+def _unfamiliar_source_types(store: Store, decided_documents: Set[int]) -> dict[int, str]:
+    """Document id -> its ``source_type`` attribute, for the present documents whose source
+    type has no human decision: the gate's figures were measured on the types decided, and
+    say nothing about the model's precision on others (observer notes, another study's
+    documents), so it does not suggest there. Documents without the attribute are one type
+    ('' here), so a project without source types is not restricted."""
+    docs = store_documents.list_documents(store)
+    kind = {d.id: str(d.attributes.get("source_type") or "").strip() for d in docs}
+    decided_kinds = {kind.get(d, "") for d in decided_documents}
+    return {
+        d.id: kind[d.id] for d in docs if d.status == "present" and kind[d.id] not in decided_kinds
+    }
 
 
 def _predictions(
