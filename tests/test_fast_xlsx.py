@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -117,3 +119,31 @@ def test_a_value_count_that_differs_from_the_xml_declines(tmp_path: Path) -> Non
                 )
             dst.writestr(info, data)
     assert cells.fast_xlsx_rows(out, None) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
+def test_a_declared_dimension_bomb_is_read_in_little_memory(tmp_path: Path) -> None:
+    """A sheet declaring A1:XFD1048576 over two rows: calamine sizes by the real cells."""
+    book = openpyxl.Workbook()
+    book.active.append(["id", "text"])
+    book.active.append(["R1", "x"])
+    book.save(tmp_path / "small.xlsx")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(tmp_path / "small.xlsx") as src, zipfile.ZipFile(bomb, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data
+                )
+                assert b"A1:XFD1048576" in data
+            dst.writestr(info, data)
+    code = (
+        "import resource, sys; from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))\n"
+        "from themegrid.cells import fast_xlsx_rows\n"
+        f"print(fast_xlsx_rows(Path({str(bomb)!r}), None))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "[['id', 'text'], ['R1', 'x']]"
