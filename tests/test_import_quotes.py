@@ -136,3 +136,165 @@ def test_only_a_complete_table_makes_uncoded_segments_negatives(
         )
     assert in_doc > 1
     assert seen == (in_doc if complete else 1)
+
+
+# MAXQDA's Coded Segments table as exported to Excel. The three columns themegrid reads
+# carry the names of the pdpilot devdata export (Document name, Code, Segment); the others
+# are the further columns MAXQDA writes beside them, with numbers, dates and empty cells.
+MAXQDA_HEADER = [
+    "Color", "Document group", "Document name", "Code", "Beginning", "End", "Weight score",
+    "Segment", "Comment", "Created by", "Created", "Area", "Coverage %",
+]  # fmt: skip
+
+
+def maxqda_xlsx(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Coded Segments"
+    sheet.append(MAXQDA_HEADER)
+    for n, (doc, code, quote) in enumerate(rows):
+        sheet.append(
+            [
+                None,  # colour is a cell fill in MAXQDA, the value empty
+                "Interviews",
+                doc,
+                code,
+                n + 1,  # paragraph numbers, as numbers
+                n + 2,
+                0,
+                quote,
+                None,
+                "Kim",
+                datetime.datetime(2023, 5, 4, 10, 30),
+                len(quote),
+                12.5,
+            ]
+        )
+    book.save(path)
+    return path
+
+
+def test_a_maxqda_xlsx_export_imports_with_exact_spans(project, tmp_path: Path) -> None:
+    table = maxqda_xlsx(
+        tmp_path / "Coded Segments.xlsx",
+        [
+            ("P1", "Techniques > Pre-computed plots", "the pre-\ncomputed plots first"),
+            ("P1", "Reporting", "Then we report the trend to the business."),
+            ("P1", "Reporting", ""),  # an image segment: no text, not a quote
+        ],
+    )
+    rows = read_quote_rows(table)
+    assert [(r.number, r.document, r.code) for r in rows] == [
+        (2, "P1", "Techniques > Pre-computed plots"),
+        (3, "P1", "Reporting"),
+    ]
+    summary = import_quotes(project, table, coder="Kim", add_codes=True)
+    assert (summary.rows, summary.quotes_found, summary.not_found) == (2, 2, ())
+    with Store(project.store_path) as store:
+        got = [
+            (r[0], r[1][r[2] : r[3]])
+            for r in store.query(
+                "SELECT c.code_id, d.text, c.span_start, c.span_end FROM codings c"
+                " JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+                " WHERE c.coder = 'Kim' ORDER BY c.span_start"
+            )
+        ]
+    assert got == [
+        ("techniques.pre_computed_plots", "the pre-computed plots first"),
+        ("reporting", "Then we report the trend to the business."),
+    ]
+
+
+def test_an_xlsx_without_maxqdas_columns_names_them(project, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Document", "Code", "Text"])
+    book.active.append(["P1", "Reporting", "Then we report"])
+    book.save(tmp_path / "x.xlsx")
+    with pytest.raises(InputFileError, match=r"no column 'Document name', 'Segment'"):
+        read_quote_rows(tmp_path / "x.xlsx")
+
+
+def coded_segments_pdf(path: Path, rows: list[tuple[str, list[str], list[str]]]) -> Path:
+    """A PDF laid out as MAXQDA prints its Coded Segments table: a title, the three column
+    headers, then per row the document name, the code (wrapped) and the segment (wrapped),
+    each piece at its column's left edge, rows continuing onto the next page."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=10)
+    columns = (15.0, 40.0, 95.0)
+    pdf.add_page()
+    pdf.text(15, 15, "Coded Segments")
+    for x, name in zip(columns, ("Document name", "Code", "Segment"), strict=True):
+        pdf.text(x, 25, name)
+    y = 35.0
+    for doc, code_lines, quote_lines in rows:
+        height = 6 * max(len(code_lines), len(quote_lines))
+        if y + height > 280:
+            pdf.add_page()
+            y = 20.0
+        pdf.text(columns[0], y, doc)
+        for i, line in enumerate(code_lines):
+            pdf.text(columns[1], y + 6 * i, line)
+        for i, line in enumerate(quote_lines):
+            pdf.text(columns[2], y + 6 * i, line)
+        y += height + 4
+    pdf.output(str(path))
+    return path
+
+
+def test_a_coded_segments_pdf_built_here_reads_and_imports(project, tmp_path: Path) -> None:
+    pytest.importorskip("fpdf")
+    filler = [("P1", ["Reporting"], ["Then we report the trend to the business."])] * 25
+    table = coded_segments_pdf(
+        tmp_path / "coded-segments.pdf",
+        [
+            ("P1", ["Techniques > Pre-", "computed plots"], ["We look at the pre-", "computed plots first"]),
+            ("P1", ["Techniques >", "Comparing"], ["and then we compare", "the clusters side by side."]),
+            *filler,  # pushes the last row onto a second page
+            ("P1", ["Dialogue"], ["Dan: Okay. Yeah."]),
+        ],
+    )  # fmt: skip
+    pypdf = pytest.importorskip("pypdf")
+    assert len(pypdf.PdfReader(str(table)).pages) == 2
+    rows = read_quote_rows(table)
+    assert len(rows) == 28
+    assert (rows[0].document, rows[0].code) == ("P1", "Techniques > Pre- computed plots")
+    assert rows[0].quote == "We look at the pre-\ncomputed plots first"
+    assert (rows[1].code, rows[1].quote) == (
+        "Techniques > Comparing",
+        "and then we compare\nthe clusters side by side.",
+    )
+    assert (rows[-1].number, rows[-1].code, rows[-1].quote) == (28, "Dialogue", "Dan: Okay. Yeah.")
+    summary = import_quotes(project, table, coder="Dan K", add_codes=True)
+    assert summary.quotes_found == 28, summary.not_found
+    with Store(project.store_path) as store:
+        quoted = {
+            r[0][r[1] : r[2]]
+            for r in store.query(
+                "SELECT d.text, c.span_start, c.span_end FROM codings c JOIN segments s"
+                " ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+                " WHERE c.coder = 'Dan K'"
+            )
+        }
+    assert "We look at the pre-computed plots first" in quoted
+    assert "and then we compare\nthe clusters side by side." in quoted
+
+
+def test_a_pdf_without_the_table_is_refused_by_name(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf")
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.text(15, 20, "Minutes of the board meeting")
+    pdf.output(str(tmp_path / "minutes.pdf"))
+    with pytest.raises(InputFileError, match=r"minutes\.pdf.*no table with the columns"):
+        read_quote_rows(tmp_path / "minutes.pdf")

@@ -231,12 +231,56 @@ def test_merge_refuses_what_the_files_cannot_say(tmp_path: Path) -> None:
     folder = tmp_path / "codebook"
     folder.mkdir()
     (folder / "00.yaml").write_text(BLOCK, encoding="utf-8")
+    (folder / "10.yaml").write_text(OTHER, encoding="utf-8")
     store = Store(tmp_path / "s.sqlite")
     book = load_codebook(folder)
-    with pytest.raises(MergeError, match="child codes"):
+    with pytest.raises(MergeError, match=r"--into moves\.press is inside moves"):
         merge_codes(store, book, ["moves"], "moves.press", folder)
+    with pytest.raises(MergeError, match="child codes") as caught:
+        merge_codes(store, book, ["moves", "moves.press"], "stray", folder)
+    # the message gives the command that merges the whole branch
+    assert (
+        "themegrid codebook merge moves moves.press moves.press_typo moves.revoice --into stray"
+        in str(caught.value)
+    )
     assert (folder / "00.yaml").read_text(encoding="utf-8") == BLOCK
     assert store.scalar("SELECT COUNT(*) FROM runs") == 0
+
+
+def test_a_whole_branch_merges_with_two_coders_decisions_and_undoes(tmp_path: Path) -> None:
+    folder = tmp_path / "codebook"
+    folder.mkdir()
+    (folder / "00.yaml").write_text(BLOCK, encoding="utf-8")
+    (folder / "10.yaml").write_text(OTHER, encoding="utf-8")
+    book = load_codebook(folder)
+    path = tmp_path / "t.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "text", "code"], ["R1", "Say it exactly.", ""]])
+    store = Store(tmp_path / "s.sqlite")
+    import_coded(store, [path], coder="Ana", codebook=book)
+    import_coded(store, [path], coder="Ben", codebook=book)
+    seg = store.scalar("SELECT id FROM segments")
+    d = store_codings.HumanDecision
+    with store.transaction():
+        store_codings.record_human_codings(
+            store, "Ana", [d(seg, "moves.press", "accepted", "a")], run_id=None, at="2024-01-01"
+        )
+        store_codings.record_human_codings(
+            store, "Ben", [d(seg, "moves.revoice", "accepted", "b")], run_id=None, at="2024-01-02"
+        )
+    before = state(store)
+    branch = ["moves", "moves.press", "moves.press_typo", "moves.revoice"]
+    summary = merge_codes(store, book, branch, "stray", folder)
+    assert {c.id for c in load_codebook(folder).codes} == {"stray"}
+    assert "codes:" not in (folder / "00.yaml").read_text(encoding="utf-8")
+    assert {(r[1], r[3], r[4]) for r in state(store) if r[2] == "human"} == {
+        ("stray", "Ana", "accepted"),
+        ("stray", "Ben", "accepted"),
+    }
+    unmerge(store, summary.run_id, folder)
+    assert state(store) == before
+    assert (folder / "00.yaml").read_text(encoding="utf-8") == BLOCK
+    assert (folder / "10.yaml").read_text(encoding="utf-8") == OTHER
 
 
 def test_cli_merge_and_unmerge(setup, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,41 @@ def test_not_an_odt(tmp_path: Path) -> None:
     bad.write_text("plain words", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"not a valid \.odt"):
         read_document(bad)
+
+
+def _with_entity(odt: Path, out: Path, doctype: str) -> Path:
+    """A copy of ``odt`` whose content.xml declares ``doctype`` and uses its entity ``&e;``."""
+    with zipfile.ZipFile(odt) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "content.xml":
+                text = data.decode("utf-8")
+                end = text.index("?>") + 2 if text.startswith("<?xml") else 0
+                text = text[:end] + doctype + text[end:].replace("Fine,", "&e;", 1)
+                data = text.encode("utf-8")
+            dst.writestr(info, data)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["entity", "bomb", "external"])
+def test_an_odt_declaring_a_doctype_is_refused_unread(tmp_path: Path, kind: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-ON-THIS-COMPUTER", encoding="utf-8")
+    doctype = {
+        "entity": '<!DOCTYPE office:document-content [<!ENTITY e "INJECTED-BY-ENTITY">]>',
+        "bomb": '<!DOCTYPE office:document-content [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(
+            f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcd", "bcde", strict=True)
+        )
+        + "]>",
+        "external": f'<!DOCTYPE office:document-content [<!ENTITY e SYSTEM "{secret.as_uri()}">]>',
+    }[kind]
+    plain = make_odt(tmp_path / "plain.odt")
+    assert "Fine," in read_document(plain).text  # the untouched copy reads
+    bad = _with_entity(plain, tmp_path / "bad.odt", doctype)
+    with pytest.raises(InputFileError, match=r"content\.xml' declares an XML DOCTYPE") as caught:
+        read_document(bad)
+    assert "bad.odt" in str(caught.value)
 
 
 @pytest.mark.skipif(not DEVDATA.is_dir(), reason="../shared/devdata is absent")

@@ -306,12 +306,47 @@ def test_commercial_style_qdpx_imports(tmp_path: Path) -> None:
         ):
             assert seg["doc"][seg["start"] : seg["end"]] == seg["text"]
     assert got == {(quote, code, "Maria") for code, (_, quote) in QUOTES.items()}
-    text_doc = docs["refi/State study/Interview 1.txt"]
+    # each source keeps its own name, nothing appended ("Interview 1", not "Interview 1.txt")
+    assert set(docs) == {f"refi/State study/{n}" for n in ("Interview 1", "State plan.pdf", "Memo")}
+    text_doc = docs["refi/State study/Interview 1"]
     assert text_doc["text"] == TEXT_CRLF.replace("\r\n", "\n")
     assert json.loads(text_doc["attributes"]) == {"State": "Nevada"}
-    assert docs["refi/State study/State plan.pdf.txt"]["text"] == PDF_TEXT
-    assert docs["refi/State study/Memo.txt"]["text"] == INLINE_TEXT
+    assert docs["refi/State study/State plan.pdf"]["text"] == PDF_TEXT
+    assert docs["refi/State study/Memo"]["text"] == INLINE_TEXT
     assert load_codebook(project.codebook_dir)  # codebook check keeps working
+
+
+def _source_names(data: bytes) -> dict[str, str]:
+    """Source name -> its plain text, from a .qdpx."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+        return {
+            s.get("name"): zf.read(
+                s.get("plainTextPath").replace("internal://", "sources/")
+            ).decode("utf-8")
+            for s in root.iter("{urn:QDA-XML:project:1.0}TextSource")
+        }
+
+
+def test_source_names_round_trip_through_an_export(tmp_path: Path) -> None:
+    path = tmp_path / "From NVivo.qdpx"
+    path.write_bytes(commercial_qdpx())
+    project = fresh_project(tmp_path / "p")
+    import_qdpx(project, path)
+    out = io.BytesIO()
+    export_qdpx(project, out)
+    assert _source_names(out.getvalue()) == {
+        "Interview 1": TEXT_CRLF.replace("\r\n", "\n"),
+        "State plan.pdf": PDF_TEXT,
+        "Memo": INLINE_TEXT,
+    }
+    # and that export imports into a third project under the same names again
+    (tmp_path / "again.qdpx").write_bytes(out.getvalue())
+    third = fresh_project(tmp_path / "third")
+    import_qdpx(third, tmp_path / "again.qdpx")
+    with Store(third.store_path) as store:
+        names = {r[0] for r in store.query("SELECT source_name FROM documents")}
+    assert names == {"Interview 1", "State plan.pdf", "Memo"}
 
 
 def test_normalise_newlines_maps_positions() -> None:

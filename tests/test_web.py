@@ -661,3 +661,25 @@ def test_agreement_percent_is_rounded_down_so_only_full_agreement_reads_100() ->
         "66.6",
         "57.0",
     ]
+
+
+def test_overview_marks_a_failed_run_with_its_reason(tmp_path: Path) -> None:
+    from themegrid.store.runs import start_run
+
+    project = write_project(tmp_path / "study")
+    code_project(project)
+    with Store(project.store_path) as store, pytest.raises(RuntimeError), store.transaction():
+        start_run(store, "import-coded", None)
+        raise RuntimeError("the disk went away")
+    s = serve(project)
+    try:
+        page = s.client().get("/").text
+    finally:
+        s.store.close()
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", page.split("Last runs", 1)[1], re.S)
+    failed = [r for r in rows if "import-coded" in r]
+    assert len(failed) == 1
+    assert 'class="run-failed"' in failed[0] and "<b>failed</b>" in failed[0]
+    assert "RuntimeError: the disk went away" in failed[0]
+    finished = [r for r in rows if ">code<" in r]
+    assert finished and not any("failed" in r for r in finished)

@@ -22,6 +22,8 @@ COMMANDS: dict[str, list[str]] = {
     "review import": ["review", "import", "{root}/reports/ben.xlsx", "--coder", "Ben"],
     "import-coded": ["import-coded", "{root}/reports/coded.csv", "--coder", "Cy"],
     "import qdpx": ["import", "qdpx", "{root}/reports/other.qdpx", "--coder-prefix", "x-"],
+    # az.txt carries Ana's decisions: --force archives it (see prepare)
+    "remove": ["remove", "interviews/az.txt", "--force"],
 }
 
 
@@ -66,8 +68,13 @@ def build_base(root: Path) -> Path:
     return root
 
 
-def copy_base(base: Path, dest: Path) -> Path:
+def copy_base(base: Path, dest: Path, command: str | None = None) -> Path:
+    """A copy of the base project, made ready for ``command``: for 'remove', the file of
+    the document to remove is moved out of corpus/ (remove refuses a file still there)."""
     shutil.copytree(base, dest, symlinks=True)
+    if command == "remove":
+        (dest / "aside").mkdir()
+        shutil.move(dest / "corpus" / "interviews" / "az.txt", dest / "aside" / "az.txt")
     return dest
 
 

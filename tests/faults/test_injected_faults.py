@@ -24,11 +24,19 @@ import themegrid.exchange.coded.importer
 import themegrid.exchange.refi.importer
 import themegrid.exchange.review
 import themegrid.pipeline.coding
-import themegrid.pipeline.merge  # noqa: F401
+import themegrid.pipeline.merge
+import themegrid.pipeline.remove  # noqa: F401
 from themegrid.store import codes, codings, documents, runs, segments
 
 WRITE_STEPS = {
-    documents: ("insert_document", "update_document", "set_attributes", "mark_missing"),
+    documents: (
+        "insert_document",
+        "update_document",
+        "set_attributes",
+        "mark_missing",
+        "archive_document",
+        "delete_document",
+    ),
     segments: (
         "insert_segments",
         "upsert_segments",
@@ -104,7 +112,7 @@ def _fault(kind: str):  # type: ignore[no-untyped-def]
 
 def run_injected(base: Path, tmp: Path, command: str, module: object, name: str, kind: str) -> str:
     """Returns 'not reached' when the command does not call this step, else 'held'."""
-    root = copy_base(base, tmp / "p")
+    root = copy_base(base, tmp / "p", command)
     before, before_human = (
         full_dump(root / "themegrid.sqlite"),
         human_decisions(root / "themegrid.sqlite"),

@@ -3,7 +3,7 @@ process: afterwards the store passes ``PRAGMA integrity_check``, every human dec
 existed before is present and unchanged, no temporary or half-imported file is left, and
 the same command then succeeds. The counts are printed (run with ``-s`` to see them).
 
-Fast subset: one kill of review import and of import qdpx; ``-m slow``: 30 kills and 3 SIGINTs per command.
+Fast subset: one kill of review import, import qdpx and remove; ``-m slow``: 30 kills and 3 SIGINTs per command.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def durations(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     """How long each command takes here, so kills land anywhere from start-up to the end."""
     out = {}
     for name in COMMANDS:
-        root = copy_base(base, tmp_path_factory.mktemp("timing") / "p")
+        root = copy_base(base, tmp_path_factory.mktemp("timing") / "p", name)
         start = time.monotonic()
         done = _run(name, root)
         assert done.wait(300) == 0, done.stderr.read() if done.stderr else ""
@@ -64,7 +64,7 @@ def _run(name: str, root: Path) -> subprocess.Popen[str]:
 
 
 def kill_once(base: Path, tmp: Path, name: str, delay: float, sig: int) -> str:
-    root = copy_base(base, tmp)
+    root = copy_base(base, tmp, name)
     store = root / "themegrid.sqlite"
     before = set(human_decisions(store))
     codebook_before = sorted(p.name for p in (root / "codebook").iterdir())
@@ -102,7 +102,7 @@ def _delays(name: str, n: int, total: float) -> list[float]:
 
 
 @pytest.mark.processes
-@pytest.mark.parametrize("name", ["review import", "import qdpx"])
+@pytest.mark.parametrize("name", ["review import", "import qdpx", "remove"])
 def test_kill_9_fast_subset(base: Path, tmp_path: Path, name: str) -> None:
     [delay] = _delays(f"fast-{name}", 1, 3.0)
     kill_once(base, tmp_path / "k", name, delay, signal.SIGKILL)

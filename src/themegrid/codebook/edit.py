@@ -146,19 +146,40 @@ def plan_merge_edits(
 
     Sources defined in the codebook are removed from their files; every source's id and
     name (``names``, for sources only the store knows) become ``aliases`` of the target.
-    Refused (MergeError, nothing changed) when a source has child codes, when codebook
+    A source's child codes must be sources too (a whole branch merges into the target).
+    Refused (MergeError, nothing changed) when a source has a child code that is not, when codebook
     sources would be merged into a code the codebook does not define, or when the edited
     codebook would not load.
     """
     folder = folder.resolve()
     in_book = [s for s in sources if s in book]
+
+    def depth(code_id: str) -> int:
+        parent = book.get(code_id).parent_id
+        return 0 if parent is None or parent not in book else 1 + depth(parent)
+
+    def ancestors(code_id: str) -> list[str]:
+        parent = book.get(code_id).parent_id if code_id in book else None
+        return [] if parent is None or parent not in book else [parent, *ancestors(parent)]
+
+    above = [s for s in ancestors(target) if s in sources]
+    if above:
+        raise MergeError(
+            f"--into {target} is inside {above[0]}, one of the codes to merge; merge "
+            f"{above[0]}'s branch into a code outside it, or leave {above[0]} out; nothing changed"
+        )
     for source in in_book:
-        children = [c.id for c in book.codes if c.parent_id == source]
-        if children:
+        left = [c.id for c in book.codes if source in ancestors(c.id) and c.id not in sources]
+        if left:
             raise MergeError(
-                f"{source} has child codes ({', '.join(children[:5])}); merge or move them "
-                "first; nothing changed"
+                f"{source} has child codes that the merge would leave without a parent "
+                f"({', '.join(left[:5])}{' ...' if len(left) > 5 else ''}); merge them too, in the "
+                f"same command: themegrid codebook merge {' '.join([*sources, *left])} --into "
+                f"{target}; or move them under another code in {book.get(source).file} first; "
+                "nothing changed"
             )
+    # children before their parents: removing a parent's item removes its children's text
+    in_book.sort(key=depth, reverse=True)
     if target not in book:
         if in_book:
             raise MergeError(

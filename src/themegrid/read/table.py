@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from themegrid.cells import read_rows
+from themegrid.cells import fast_xlsx_rows, read_rows
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
@@ -142,6 +142,9 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
     bomb = corpus_zip_reason(path)
     if bomb:
         raise InputFileError(shown, f"{bomb}; not read")
+    fast = fast_xlsx_rows(path, sheet)  # None: openpyxl reads it (see its doc)
+    if fast is not None:
+        return [[_cell(v) for v in row] for row in fast]
     from openpyxl import load_workbook
 
     try:

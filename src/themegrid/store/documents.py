@@ -114,13 +114,15 @@ def insert_document(
     repair_notes: Sequence[str] = (),
     warnings: Sequence[str] = (),
     at: str | None = None,
+    source_name: str | None = None,
 ) -> int:
-    """Add a present document; returns its id. ``at``: the time to record (default now)."""
+    """Add a present document; returns its id. ``at``: the time to record (default now);
+    ``source_name``: its name in the project file it was imported from, if any."""
     stamp = at or now()
     cur = store.execute(
         "INSERT INTO documents (format, kind, content_hash, text, attributes, repair_notes,"
-        " warnings, n_words, path, status, added_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?)",
+        " warnings, n_words, path, status, added_at, updated_at, source_name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'present', ?, ?, ?)",
         (
             format,
             kind,
@@ -133,9 +135,18 @@ def insert_document(
             path,
             stamp,
             stamp,
+            source_name,
         ),
     )
     return int(cur.lastrowid or 0)
+
+
+def source_names(store: Store) -> dict[int, str]:
+    """Document id -> the name it had in the project file it was imported from (REFI-QDA)."""
+    rows = store.conn.execute(
+        "SELECT id, source_name FROM documents WHERE source_name IS NOT NULL"
+    ).fetchall()
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def update_document(

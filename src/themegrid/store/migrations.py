@@ -319,4 +319,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        "0011_documents_refi_source_name",
+        """
+        -- The name a document had in the REFI-QDA project it was imported from (the
+        -- store path adds the project's folder), so an export gives it back unchanged.
+        -- NULL: a corpus file, or imported another way.
+        ALTER TABLE documents ADD COLUMN source_name TEXT;
+        """,
+    ),
 )

@@ -67,15 +67,17 @@ class RunLine:
     started_at: str
     finished_at: str | None
     summary: dict[str, Any]
+    failed: str | None = None  # why the run failed (rolled back); None: finished or running
 
 
 def recent_runs(store: Store, limit: int = 5) -> list[RunLine]:
-    """The latest runs, newest first."""
+    """The latest runs, newest first, failed ones with why they failed."""
     rows = store.conn.execute(
-        "SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?",
+        "SELECT id, command, started_at, finished_at, summary, failed FROM runs"
+        " ORDER BY id DESC LIMIT ?",
         (limit,),
     )
-    return [RunLine(int(r[0]), r[1], r[2], r[3], loads(r[4], {})) for r in rows]
+    return [RunLine(int(r[0]), r[1], r[2], r[3], loads(r[4], {}), r[5]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -63,8 +64,17 @@ def is_no_code(label: str, markers: tuple[str, ...]) -> bool:
     """Whether a code cell value is a "no code" marker (``NotCodable`` matches "not codable")."""
     if not label.strip():
         return True
-    key, squashed = norm(label), _squash(label)
-    return any(key == norm(m) or (squashed and squashed == _squash(m)) for m in markers)
+    keys, squashes = _marker_keys(markers)
+    if norm(label) in keys:
+        return True
+    squashed = _squash(label)
+    return bool(squashed) and squashed in squashes
+
+
+@functools.lru_cache(maxsize=32)
+def _marker_keys(markers: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The markers' normalised and squashed forms, computed once per marker list."""
+    return frozenset(norm(m) for m in markers), frozenset(_squash(m) for m in markers)
 
 
 @dataclass(frozen=True)

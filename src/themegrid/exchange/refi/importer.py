@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -233,10 +232,12 @@ class _Writer:
         used: set[str] = set()
         base = f"{self.plan.folder}/" + _path_part(self.plan.name)
         for source in self.plan.sources:
-            stem = _path_part(re.sub(r"\.txt$", "", source.name, flags=re.IGNORECASE))
-            path, n = f"{base}/{stem}.txt", 2
+            # the source's own name, with no suffix added ("Interview 1" stays so); the
+            # name itself is kept as source_name, which an export gives back
+            stem = _path_part(source.name)
+            path, n = f"{base}/{stem}", 2
             while path in used:
-                path, n = f"{base}/{stem}_{n}.txt", n + 1
+                path, n = f"{base}/{stem} ({n})", n + 1
             used.add(path)
             if docs_store.document_exists(self.store, path):
                 raise RefiError(
@@ -403,6 +404,7 @@ class _Writer:
             text=source.text,
             attributes=source.attributes,
             repair_notes=source.notes,
+            source_name=source.name,
         )
 
     def _insert_segment(

@@ -59,6 +59,7 @@ from themegrid.exchange.refi.safety import (
     write_output,
 )
 from themegrid.project import Project
+from themegrid.store import documents as store_documents
 from themegrid.store import runs as store_runs
 from themegrid.store import views
 from themegrid.store.connection import Store, loads
@@ -116,13 +117,14 @@ def export_qdpx(
     with Store(project.store_path) as store:
         codes = export_codes(codebook, store)
         docs = views.present_documents_with_text(store)
+        names = store_documents.source_names(store)
         rows, skipped = _coding_rows(
             store, {c.id for c in codes}, {d.id: d.text for d in docs}, include_suggestions
         )
         description = _description(
             store, codebook.name, codebook.version, codebook.hash, include_suggestions
         )
-    qde, n_selections = _project_xml(project.root.name, codes, docs, rows, description)
+    qde, n_selections = _project_xml(project.root.name, codes, docs, rows, description, names)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         _add(zf, "project.qde", qde)
@@ -205,7 +207,10 @@ def _project_xml(
     docs: list[views.DocumentText],
     rows: list[_Row],
     description: str,
+    names: Mapping[int, str],
 ) -> tuple[bytes, int]:
+    """The project.qde; a source is named by its store path, or by the name it had in the
+    REFI-QDA project it was imported from (``names``, by document id), so names round-trip."""
     etree = lxml_etree()
     ns = PROJECT_NS
 
@@ -250,7 +255,7 @@ def _project_xml(
                 sources,
                 "TextSource",
                 guid=guid,
-                name=doc.path,
+                name=names.get(doc.id, doc.path),
                 plainTextPath=f"internal://{guid}.txt",
             )
             n_selections += _selections(source, by_doc.get(doc.id, []), sub)
