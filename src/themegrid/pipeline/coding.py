@@ -129,7 +129,14 @@ def run_coding(
             return summary
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
-        ingested = ingest(project, store, prune=prune, progress=progress, workers=workers)
+        ingested = ingest(
+            project,
+            store,
+            prune=prune,
+            progress=progress,
+            workers=workers,
+            discovered=inputs.discovered,
+        )
         sync_codebook(store, codebook)
         retired = store_codings.retire_stale_suggestions(
             store,
@@ -184,6 +191,7 @@ def run_coding(
             ingested.orphaned,
             ingested.words,
             summary.per_theme,
+            summary.awaiting_review,
         )
     return summary
 
@@ -243,7 +251,11 @@ def _replay(
             else _model_off(store, codebook, run_id)
         ),
         not_machine_coded=not_machine_coded(store),
-        awaiting_review=awaiting_review_per_code(store, codebook),
+        awaiting_review=(
+            last.awaiting_review
+            if last.awaiting_review is not None
+            else awaiting_review_per_code(store, codebook)
+        ),
         codebook_name=codebook.name,
         codebook_version=codebook.version,
     )
