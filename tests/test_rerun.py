@@ -290,3 +290,41 @@ def test_a_new_file_reuses_the_trained_model_when_decisions_are_unchanged(
     with project.open_store() as store:  # decisions on more segments: new labels, trained again
         decide_money(store, "ben", 24)
     assert run(project).model["trained"] and len(trained) == 5
+
+
+def test_a_new_file_without_a_model_reports_what_scoring_every_segment_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from themegrid.tag import model as learn
+
+    project = funding_project(tmp_path / "p")
+    run(project)  # no human decisions: no model
+    scored: list[int] = []
+    real_suggest = learn.suggest_with_model
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        scored.append(1)
+        return real_suggest(*args, **kw)
+
+    monkeypatch.setattr(learn, "suggest_with_model", spy)
+    (project.corpus_dir / "f_new.txt").write_text("Respondent: funds.\n", encoding="utf-8")
+    fast = run(project)
+    assert fast.ingest.paths("added") == ["f_new.txt"] and fast.model["trained"] is False
+    assert not scored  # nothing to retire: the segments' texts were not read
+    with project.open_store() as store:
+        gates = learn.train_and_gate(store, project.load_codebook())[1]
+        full = real_suggest(store, project.load_codebook(), None, None, gates=gates)
+    assert {k: fast.model[k] for k in full} == full
+    assert full["segments_scored"] > 40
+
+    with project.open_store() as store, store.transaction():  # a live model suggestion left
+        seg = store.scalar("SELECT id FROM segments WHERE codable = 1 LIMIT 1")
+        store.conn.execute(
+            "INSERT INTO codings (segment_id, code_id, source, coder, status, created_at,"
+            " updated_at) VALUES (?, 'barriers.funding', 'model', 'themegrid:model',"
+            " 'suggested', 't', 't')",
+            (seg,),
+        )
+    (project.corpus_dir / "f_new2.txt").write_text("Respondent: money.\n", encoding="utf-8")
+    again = run(project)
+    assert scored == [1] and again.model["retired"] == 1  # the full path retires it

@@ -299,7 +299,9 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         model, gates = learn.train_and_gate(store, codebook)
         model_cache.save(store, key, model, gates)
     store.set_meta("model_fingerprint", fingerprint)
-    result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
+    result = _still_no_model(store) if cached is not None and cached[0] is None else None
+    if result is None:
+        result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
     gate_dicts = [g.to_dict() for g in gates]
     store.set_meta("model_gates", json.dumps(gate_dicts))
     changed = bool(result.get("new") or result.get("updated") or result.get("retired"))
@@ -321,6 +323,34 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         **result,
         "trained": cached is None,
         "gates": gate_dicts,
+    }
+
+
+def _still_no_model(store: Store) -> dict[str, Any] | None:
+    """What ``suggest_with_model`` returns with no model when it has nothing to retire.
+
+    Without a model it suggests nothing and retires every live model suggestion; the
+    last run had the same labels and no model either, so there is usually none left and
+    the only figure to work out is how many segments it would have looked at. That
+    takes two queries instead of reading every segment's text and neighbours (the
+    largest cost of coding one new file). None: there is something to retire.
+    """
+    from themegrid.models import MODEL_CODER
+    from themegrid.tag.model import human_labels
+
+    live = store_codings.machine_suggestions(store, "model", MODEL_CODER)
+    if any(row.status == "suggested" for row in live.values()):
+        return None
+    scored = segs_store.codable_segment_ids(store).difference(human_labels(store))
+    return {
+        "new": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "retired": 0,
+        "segments_scored": len(scored),
+        "codes_modelled": [],
+        "codes_skipped": {},
+        "codes_active": [],
     }
 
 
@@ -521,13 +551,20 @@ def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, in
     """
     tops = [c.id for c in codebook.children(None)]
     level = 0 if len(tops) >= 3 else 1
-    segments: dict[str, set[str]] = {}
-    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
+    theme_of: dict[str, str] = {}  # code id -> theme name, worked out once per code
+
+    def theme_name(code_id: str) -> str:
         chain = (
             [*reversed(codebook.ancestors(code_id)), code_id] if code_id in codebook else [code_id]
         )
         theme = chain[min(level, len(chain) - 1)]
-        name = codebook.get(theme).name if theme in codebook else theme
+        return codebook.get(theme).name if theme in codebook else theme
+
+    segments: dict[str, set[str]] = {}
+    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
+        name = theme_of.get(code_id)
+        if name is None:
+            name = theme_of[code_id] = theme_name(code_id)
         segments.setdefault(name, set()).add(seg_id)
     order = {c.name: i for i, c in enumerate(codebook.tree_order())}
     ranked = sorted(segments.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
