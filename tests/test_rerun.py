@@ -328,3 +328,28 @@ def test_a_new_file_without_a_model_reports_what_scoring_every_segment_would(
     (project.corpus_dir / "f_new2.txt").write_text("Respondent: money.\n", encoding="utf-8")
     again = run(project)
     assert scored == [1] and again.model["retired"] == 1  # the full path retires it
+
+
+@pytest.mark.processes
+def test_tagging_workers_inherit_the_tagger_the_parent_built(
+    bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from themegrid.tag import tagger as tagger_module
+
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    built = tmp_path / "built.txt"
+    real = tagger_module.RuleTagger
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kw):  # type: ignore[no-untyped-def]
+            with built.open("a", encoding="utf-8") as out:
+                out.write(f"{os.getpid()}\n")
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(tagger_module, "RuleTagger", Counting)
+    summary = run(bundled_project, workers=2, use_model=False)
+    assert summary.segments_tagged > 14  # more than two chunks: both workers tagged
+    assert built.read_text(encoding="utf-8").split() == [str(os.getpid())]

@@ -355,6 +355,9 @@ def _read_files(
     n = default_workers() if workers is None else workers
     if nlp is not None or n <= 1 or len(jobs) < max(MIN_PARALLEL_FILES, 2):
         return (read_file(job, nlp) for job in jobs)
+    from themegrid.tag.nlp import shared_nlp
+
+    shared_nlp()  # built once here, before the fork: the workers (and tagging's) inherit it
     return ordered_map(read_file, jobs, min(n, len(jobs)))
 
 
