@@ -353,3 +353,19 @@ def test_tagging_workers_inherit_the_tagger_the_parent_built(
     summary = run(bundled_project, workers=2, use_model=False)
     assert summary.segments_tagged > 14  # more than two chunks: both workers tagged
     assert built.read_text(encoding="utf-8").split() == [str(os.getpid())]
+
+
+def test_one_query_gives_the_applied_codings_and_pending_counts(tmp_path: Path) -> None:
+    from themegrid.store import codings as store_codings
+
+    project = funding_project(tmp_path / "p")
+    run(project)
+    with project.open_store() as store:
+        decide_money(store, "ana", 20)  # accepted and rejected human decisions
+    run(project)  # a model trained on them: model suggestions too
+    with project.open_store() as store:
+        applied, pending = store_codings.applied_and_pending_counts(store)
+        assert sorted(applied) == sorted(store_codings.applied_codings_on_present_segments(store))
+        assert pending == store_codings.pending_counts_per_code(store)
+        sources = {r[0] for r in store.query("SELECT DISTINCT source FROM codings")}
+    assert sources == {"rule", "model", "human"} and applied and pending

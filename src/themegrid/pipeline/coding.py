@@ -166,6 +166,7 @@ def run_coding(
         semantic_summary = run_semantic(
             store, codebook, run_id, semantic_on, model_summary.get("gates", [])
         )
+        applied, pending = store_codings.applied_and_pending_counts(store)
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -175,10 +176,10 @@ def run_coding(
             suggestions_retired=retired + tagged_retired,
             suggestions_kept=kept,
             skipped_rejected=skipped,
-            per_theme=live_suggestions_per_theme(store, codebook),
+            per_theme=live_suggestions_per_theme(store, codebook, applied),
             model=model_summary,
             not_machine_coded=not_machine_coded(store),
-            awaiting_review=awaiting_review_per_code(store, codebook),
+            awaiting_review=awaiting_review_per_code(store, codebook, pending),
             codebook_name=codebook.name,
             codebook_version=codebook.version,
             semantic=semantic_summary,
@@ -408,10 +409,16 @@ def run_semantic(
     return {"used": True, "changed": changed, "note": note, **result}
 
 
-def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
-    """Code id -> live machine suggestions no human decided: total and how many from the model."""
+def awaiting_review_per_code(
+    store: Store, codebook: Codebook, counts: dict[str, tuple[int, int]] | None = None
+) -> dict[str, dict[str, int]]:
+    """Code id -> live machine suggestions no human decided: total and how many from the model.
+
+    ``counts``: ``store_codings.pending_counts_per_code`` as the caller already has it.
+    """
     out: dict[str, dict[str, int]] = {c.id: {"total": 0, "model": 0} for c in codebook.codable}
-    for code_id, (total, model) in store_codings.pending_counts_per_code(store).items():
+    pending = store_codings.pending_counts_per_code(store) if counts is None else counts
+    for code_id, (total, model) in pending.items():
         out[code_id] = {"total": total, "model": model}
     return out
 
@@ -541,14 +548,19 @@ def _diff_batch(
     return out
 
 
-def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, int]:
+def live_suggestions_per_theme(
+    store: Store, codebook: Codebook, applied: Iterable[tuple[str, str]] | None = None
+) -> dict[str, int]:
     """Segments coded per theme, counted as the report's Matrix counts them.
 
     Accepted codings and unreviewed suggestions on present, active segments
     (machine suggestions only on codable ones); a segment counts once per theme.
     Themes are the top-level codes, or their children when the codebook has
-    fewer than three top-level codes.
+    fewer than three top-level codes. ``applied``: those (segment, code) pairs
+    (``store_codings.applied_codings_on_present_segments``) as the caller already has them.
     """
+    if applied is None:
+        applied = store_codings.applied_codings_on_present_segments(store)
     tops = [c.id for c in codebook.children(None)]
     level = 0 if len(tops) >= 3 else 1
     theme_of: dict[str, str] = {}  # code id -> theme name, worked out once per code
@@ -561,7 +573,7 @@ def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, in
         return codebook.get(theme).name if theme in codebook else theme
 
     segments: dict[str, set[str]] = {}
-    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
+    for seg_id, code_id in applied:
         name = theme_of.get(code_id)
         if name is None:
             name = theme_of[code_id] = theme_name(code_id)
