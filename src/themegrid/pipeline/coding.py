@@ -300,7 +300,7 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         model, gates = learn.train_and_gate(store, codebook)
         model_cache.save(store, key, model, gates)
     store.set_meta("model_fingerprint", fingerprint)
-    result = _still_no_model(store) if cached is not None and cached[0] is None else None
+    result = _still_no_model(store) if model is None else None
     if result is None:
         result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
     gate_dicts = [g.to_dict() for g in gates]
@@ -330,9 +330,9 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
 def _still_no_model(store: Store) -> dict[str, Any] | None:
     """What ``suggest_with_model`` returns with no model when it has nothing to retire.
 
-    Without a model it suggests nothing and retires every live model suggestion; the
-    last run had the same labels and no model either, so there is usually none left and
-    the only figure to work out is how many segments it would have looked at. That
+    Without a model (too few human decisions) it suggests nothing and retires every
+    live model suggestion; usually there is none (a run without a model retired them),
+    and the only figure to work out is how many segments it would have looked at. That
     takes two queries instead of reading every segment's text and neighbours (the
     largest cost of coding one new file). None: there is something to retire.
     """
