@@ -376,7 +376,8 @@ def print_table(results: list[dict]) -> None:
         [f"{r['cold_wn']['segments_tagged']} / {r['cold_wn']['suggestions']}" for r in results],
     )
     row(
-        "warm re-run, run_coding call s [< 0.5 s]", [f"{r['warm']['seconds']:.3f}" for r in results]
+        "warm re-run, run_coding call s (CPU) [< 0.5 s]",
+        [f"{r['warm']['seconds']:.3f} ({r['warm']['cpu']:.3f})" for r in results],
     )
     row(
         "  % of cold --workers N [< 5%]",
@@ -390,7 +391,10 @@ def print_table(results: list[dict]) -> None:
         "  spaCy / scikit-learn imported",
         [f"{r['warm']['spacy']} / {r['warm']['sklearn']}" for r in results],
     )
-    row("one new file, s", [f"{r['new_file']['seconds']:.2f}" for r in results])
+    row(
+        "one new file, s (CPU)",
+        [f"{r['new_file']['seconds']:.2f} ({r['new_file']['cpu']:.2f})" for r in results],
+    )
     row(
         "  % of cold --workers N [< 10%]",
         [f"{100 * r['new_file']['seconds'] / r['cold_wn']['seconds']:.1f}%" for r in results],

@@ -290,3 +290,82 @@ def test_a_new_file_reuses_the_trained_model_when_decisions_are_unchanged(
     with project.open_store() as store:  # decisions on more segments: new labels, trained again
         decide_money(store, "ben", 24)
     assert run(project).model["trained"] and len(trained) == 5
+
+
+def test_a_new_file_without_a_model_reports_what_scoring_every_segment_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from themegrid.tag import model as learn
+
+    project = funding_project(tmp_path / "p")
+    run(project)  # no human decisions: no model
+    scored: list[int] = []
+    real_suggest = learn.suggest_with_model
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        scored.append(1)
+        return real_suggest(*args, **kw)
+
+    monkeypatch.setattr(learn, "suggest_with_model", spy)
+    (project.corpus_dir / "f_new.txt").write_text("Respondent: funds.\n", encoding="utf-8")
+    fast = run(project)
+    assert fast.ingest.paths("added") == ["f_new.txt"] and fast.model["trained"] is False
+    assert not scored  # nothing to retire: the segments' texts were not read
+    with project.open_store() as store:
+        gates = learn.train_and_gate(store, project.load_codebook())[1]
+        full = real_suggest(store, project.load_codebook(), None, None, gates=gates)
+    assert {k: fast.model[k] for k in full} == full
+    assert full["segments_scored"] > 40
+
+    with project.open_store() as store, store.transaction():  # a live model suggestion left
+        seg = store.scalar("SELECT id FROM segments WHERE codable = 1 LIMIT 1")
+        store.conn.execute(
+            "INSERT INTO codings (segment_id, code_id, source, coder, status, created_at,"
+            " updated_at) VALUES (?, 'barriers.funding', 'model', 'themegrid:model',"
+            " 'suggested', 't', 't')",
+            (seg,),
+        )
+    (project.corpus_dir / "f_new2.txt").write_text("Respondent: money.\n", encoding="utf-8")
+    again = run(project)
+    assert scored == [1] and again.model["retired"] == 1  # the full path retires it
+
+
+@pytest.mark.processes
+def test_tagging_workers_inherit_the_tagger_the_parent_built(
+    bundled_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from themegrid.tag import tagger as tagger_module
+
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+    built = tmp_path / "built.txt"
+    real = tagger_module.RuleTagger
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kw):  # type: ignore[no-untyped-def]
+            with built.open("a", encoding="utf-8") as out:
+                out.write(f"{os.getpid()}\n")
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(tagger_module, "RuleTagger", Counting)
+    summary = run(bundled_project, workers=2, use_model=False)
+    assert summary.segments_tagged > 14  # more than two chunks: both workers tagged
+    assert built.read_text(encoding="utf-8").split() == [str(os.getpid())]
+
+
+def test_one_query_gives_the_applied_codings_and_pending_counts(tmp_path: Path) -> None:
+    from themegrid.store import codings as store_codings
+
+    project = funding_project(tmp_path / "p")
+    run(project)
+    with project.open_store() as store:
+        decide_money(store, "ana", 20)  # accepted and rejected human decisions
+    run(project)  # a model trained on them: model suggestions too
+    with project.open_store() as store:
+        applied, pending = store_codings.applied_and_pending_counts(store)
+        assert sorted(applied) == sorted(store_codings.applied_codings_on_present_segments(store))
+        assert pending == store_codings.pending_counts_per_code(store)
+        sources = {r[0] for r in store.query("SELECT DISTINCT source FROM codings")}
+    assert sources == {"rule", "model", "human"} and applied and pending

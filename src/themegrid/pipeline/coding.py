@@ -129,7 +129,14 @@ def run_coding(
             return summary
         previous_cues = store.get_meta("cue_hash")
         run_id = start_run(store, "code", codebook)
-        ingested = ingest(project, store, prune=prune, progress=progress, workers=workers)
+        ingested = ingest(
+            project,
+            store,
+            prune=prune,
+            progress=progress,
+            workers=workers,
+            discovered=inputs.discovered,
+        )
         sync_codebook(store, codebook)
         retired = store_codings.retire_stale_suggestions(
             store,
@@ -159,6 +166,7 @@ def run_coding(
         semantic_summary = run_semantic(
             store, codebook, run_id, semantic_on, model_summary.get("gates", [])
         )
+        applied, pending = store_codings.applied_and_pending_counts(store)
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -168,10 +176,10 @@ def run_coding(
             suggestions_retired=retired + tagged_retired,
             suggestions_kept=kept,
             skipped_rejected=skipped,
-            per_theme=live_suggestions_per_theme(store, codebook),
+            per_theme=live_suggestions_per_theme(store, codebook, applied),
             model=model_summary,
             not_machine_coded=not_machine_coded(store),
-            awaiting_review=awaiting_review_per_code(store, codebook),
+            awaiting_review=awaiting_review_per_code(store, codebook, pending),
             codebook_name=codebook.name,
             codebook_version=codebook.version,
             semantic=semantic_summary,
@@ -184,6 +192,7 @@ def run_coding(
             ingested.orphaned,
             ingested.words,
             summary.per_theme,
+            summary.awaiting_review,
         )
     return summary
 
@@ -243,7 +252,11 @@ def _replay(
             else _model_off(store, codebook, run_id)
         ),
         not_machine_coded=not_machine_coded(store),
-        awaiting_review=awaiting_review_per_code(store, codebook),
+        awaiting_review=(
+            last.awaiting_review
+            if last.awaiting_review is not None
+            else awaiting_review_per_code(store, codebook)
+        ),
         codebook_name=codebook.name,
         codebook_version=codebook.version,
     )
@@ -287,7 +300,9 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         model, gates = learn.train_and_gate(store, codebook)
         model_cache.save(store, key, model, gates)
     store.set_meta("model_fingerprint", fingerprint)
-    result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
+    result = _still_no_model(store) if model is None else None
+    if result is None:
+        result = learn.suggest_with_model(store, codebook, model, run_id, gates=gates)
     gate_dicts = [g.to_dict() for g in gates]
     store.set_meta("model_gates", json.dumps(gate_dicts))
     changed = bool(result.get("new") or result.get("updated") or result.get("retired"))
@@ -314,6 +329,34 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
         **result,
         "trained": cached is None,
         "gates": gate_dicts,
+    }
+
+
+def _still_no_model(store: Store) -> dict[str, Any] | None:
+    """What ``suggest_with_model`` returns with no model when it has nothing to retire.
+
+    Without a model (too few human decisions) it suggests nothing and retires every
+    live model suggestion; usually there is none (a run without a model retired them),
+    and the only figure to work out is how many segments it would have looked at. That
+    takes two queries instead of reading every segment's text and neighbours (the
+    largest cost of coding one new file). None: there is something to retire.
+    """
+    from themegrid.models import MODEL_CODER
+    from themegrid.tag.model import human_labels
+
+    live = store_codings.machine_suggestions(store, "model", MODEL_CODER)
+    if any(row.status == "suggested" for row in live.values()):
+        return None
+    scored = segs_store.codable_segment_ids(store).difference(human_labels(store))
+    return {
+        "new": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "retired": 0,
+        "segments_scored": len(scored),
+        "codes_modelled": [],
+        "codes_skipped": {},
+        "codes_active": [],
     }
 
 
@@ -371,12 +414,18 @@ def run_semantic(
     return {"used": True, "changed": changed, "note": note, **result}
 
 
-def awaiting_review_per_code(store: Store, codebook: Codebook) -> dict[str, dict[str, int]]:
+def awaiting_review_per_code(
+    store: Store, codebook: Codebook, counts: dict[str, tuple[int, int]] | None = None
+) -> dict[str, dict[str, int]]:
     """Code id -> live machine suggestions no human decided: total, how many from the learned
-    model and how many semantic only (both are source 'model'; told apart by coder)."""
+    model and how many semantic only (both are source 'model'; told apart by coder).
+
+    ``counts``: ``store_codings.pending_counts_per_code`` as the caller already has it.
+    """
     out = {c.id: {"total": 0, "model": 0, "semantic": 0} for c in codebook.codable}
     semantic = store_codings.pending_only_by_coder_per_code(store, "model", SEMANTIC_CODER)
-    for code_id, (total, model) in store_codings.pending_counts_per_code(store).items():
+    pending = store_codings.pending_counts_per_code(store) if counts is None else counts
+    for code_id, (total, model) in pending.items():
         n_sem = semantic.get(code_id, 0)
         out[code_id] = {"total": total, "model": model - n_sem, "semantic": n_sem}
     return out
@@ -507,23 +556,35 @@ def _diff_batch(
     return out
 
 
-def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, int]:
+def live_suggestions_per_theme(
+    store: Store, codebook: Codebook, applied: Iterable[tuple[str, str]] | None = None
+) -> dict[str, int]:
     """Segments coded per theme, counted as the report's Matrix counts them.
 
     Accepted codings and unreviewed suggestions on present, active segments
     (machine suggestions only on codable ones); a segment counts once per theme.
     Themes are the top-level codes, or their children when the codebook has
-    fewer than three top-level codes.
+    fewer than three top-level codes. ``applied``: those (segment, code) pairs
+    (``store_codings.applied_codings_on_present_segments``) as the caller already has them.
     """
+    if applied is None:
+        applied = store_codings.applied_codings_on_present_segments(store)
     tops = [c.id for c in codebook.children(None)]
     level = 0 if len(tops) >= 3 else 1
-    segments: dict[str, set[str]] = {}
-    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
+    theme_of: dict[str, str] = {}  # code id -> theme name, worked out once per code
+
+    def theme_name(code_id: str) -> str:
         chain = (
             [*reversed(codebook.ancestors(code_id)), code_id] if code_id in codebook else [code_id]
         )
         theme = chain[min(level, len(chain) - 1)]
-        name = codebook.get(theme).name if theme in codebook else theme
+        return codebook.get(theme).name if theme in codebook else theme
+
+    segments: dict[str, set[str]] = {}
+    for seg_id, code_id in applied:
+        name = theme_of.get(code_id)
+        if name is None:
+            name = theme_of[code_id] = theme_name(code_id)
         segments.setdefault(name, set()).add(seg_id)
     order = {c.name: i for i, c in enumerate(codebook.tree_order())}
     ranked = sorted(segments.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))

@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from themegrid import __version__
 from themegrid.codebook import Codebook
-from themegrid.pipeline.ingest import READING_REVISION, discover
+from themegrid.pipeline.ingest import READING_REVISION, Discovered, discover
 from themegrid.project import Project
 from themegrid.read.metadata import read_metadata
 from themegrid.store.codings import human_decisions_fingerprint
@@ -41,6 +41,8 @@ class CodeInputs:
     digest: str
     files: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: the corpus as listed and hashed here, handed to ingest so it does neither again
+    discovered: Discovered | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class LastRun:
     orphaned: int
     words: int
     per_theme: dict[str, int]
+    #: the run's pending-suggestion counts per code (None in a record from before they were kept)
+    awaiting_review: dict[str, dict[str, int]] | None = None
 
 
 def code_inputs(project: Project, codebook: Codebook, **options: object) -> CodeInputs:
@@ -69,13 +73,20 @@ def code_inputs(project: Project, codebook: Codebook, **options: object) -> Code
     meta_path = project.metadata_path
     if meta_path.is_file():
         digest.update(b"metadata\x00" + hashlib.sha256(meta_path.read_bytes()).digest())
+    hashes: dict[str, str] = {}
     for rel, path in plan.files:
         try:
             content = hashlib.sha256(path.read_bytes()).digest()
+            hashes[rel] = content.hex()
         except OSError:  # unreadable: ingest reports it; a fresh marker forces a full run
             content = os.urandom(32)
         digest.update(rel.encode() + b"\x00" + content)
-    return CodeInputs(digest.hexdigest(), tuple(rel for rel, _ in plan.files), tuple(plan.warnings))
+    return CodeInputs(
+        digest.hexdigest(),
+        tuple(rel for rel, _ in plan.files),
+        tuple(plan.warnings),
+        Discovered(metadata, plan, hashes),
+    )
 
 
 def _current(store: Store, inputs: CodeInputs) -> dict[str, Any]:
@@ -102,6 +113,7 @@ def last_run_if_unchanged(store: Store, inputs: CodeInputs) -> LastRun | None:
         orphaned=int(record["orphaned"]),
         words=int(record["words"]),
         per_theme={str(k): int(v) for k, v in record["per_theme"]},
+        awaiting_review=record.get("awaiting_review"),
     )
 
 
@@ -112,8 +124,14 @@ def record_run(
     orphaned: int,
     words: int,
     per_theme: dict[str, int],
+    awaiting_review: dict[str, dict[str, int]] | None = None,
 ) -> None:
-    """Remember this run (call last, inside its transaction); a run with a rejected file forgets."""
+    """Remember this run (call last, inside its transaction); a run with a rejected file forgets.
+
+    What the run reported from the store (``per_theme``, ``awaiting_review``) is kept so
+    that a replay, which runs only when the store is as this run left it, reports it
+    without querying every coding again.
+    """
     if any(action == "rejected" for _, action, _ in outcomes):
         store.set_meta(META_KEY, "")
         return
@@ -123,5 +141,6 @@ def record_run(
         "orphaned": orphaned,
         "words": words,
         "per_theme": [[k, v] for k, v in per_theme.items()],
+        "awaiting_review": awaiting_review,
     }
     store.set_meta(META_KEY, json.dumps(record))

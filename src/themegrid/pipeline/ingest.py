@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -97,25 +97,41 @@ class IngestSummary:
 
 
 @dataclass
-class _Plan:
+class CorpusPlan:
     files: list[tuple[str, Path]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def discover(project: Project, metadata: Metadata) -> _Plan:
+@dataclass(frozen=True)
+class Discovered:
+    """What a caller already worked out about ``corpus/`` (``themegrid code`` does, to
+    decide whether to run): ingest then neither lists the folder nor hashes the files again."""
+
+    metadata: Metadata
+    plan: CorpusPlan
+    #: corpus-relative path -> SHA-256 (hex) of the file's content
+    hashes: Mapping[str, str]
+
+
+def discover(project: Project, metadata: Metadata) -> CorpusPlan:
     """Corpus files to ingest, with warnings for undocumented and missing files."""
-    plan = _Plan(warnings=list(metadata.warnings))
+    plan = CorpusPlan(warnings=list(metadata.warnings))
     root = project.corpus_dir
     found: dict[str, Path] = {}
     if root.is_dir():
-        for path in sorted(root.rglob("*")):
-            rel = normalise_path(path.relative_to(root).as_posix())
+        project_root = project.root.resolve()
+        corpus_inside = root.resolve().is_relative_to(project_root)
+        for names, entry in _walk(root):
+            rel = normalise_path("/".join(names))
             parts = rel.split("/")
-            if any(p.startswith((".", "_", "~$")) for p in parts) or not path.is_file():
+            if any(p.startswith((".", "_", "~$")) for p in parts) or not _is_file(entry):
                 continue
-            if path.name.lower() in IGNORED_NAMES:
+            if entry.name.lower() in IGNORED_NAMES:
                 continue
-            if _outside(path, project.root):
+            path = root.joinpath(*names)
+            # Folders that are links are not entered (see _walk): only a file that is a
+            # link can resolve to somewhere other than the corpus folder's own place.
+            if not (_inside(path, project_root) if entry.is_symlink() else corpus_inside):
                 plan.warnings.append(
                     f"corpus/{rel}: a symbolic link to {path.resolve()}, outside the project; "
                     "skipped, not read (copy the file into corpus/ to ingest it)"
@@ -176,12 +192,51 @@ def _decodes(name: str) -> bool:
     return True
 
 
-def _outside(path: Path, root: Path) -> bool:
-    """Whether ``path`` (a link, or inside a linked folder) leads out of the project folder."""
+def _walk(root: Path) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+    """Every entry below ``root`` as (names from ``root``, entry), sorted as paths sort.
+
+    What ``sorted(root.rglob("*"))`` gives (folders that are symbolic links are not
+    entered), without a Path object per entry: on a corpus of a thousand files those
+    were a third of a re-run with nothing to do.
+    """
+    out: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
+    folders: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while folders:
+        folder, names = folders.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            here = (*names, entry.name)
+            out.append((here, entry))
+            if _is_dir(entry) and not entry.is_symlink():
+                folders.append((entry.path, here))
+    out.sort(key=lambda item: item[0])
+    return out
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
-        return not path.resolve().is_relative_to(root.resolve())
+        return entry.is_dir()
     except OSError:
-        return True
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _inside(path: Path, project_root: Path) -> bool:
+    """Whether ``path`` (a symbolic link) leads to a place inside the (resolved) project."""
+    try:
+        return path.resolve().is_relative_to(project_root)
+    except OSError:
+        return False
 
 
 def max_file_bytes() -> int:
@@ -198,18 +253,26 @@ def ingest(
     prune: bool = False,
     progress: ProgressFn | None = None,
     workers: int | None = 1,
+    discovered: Discovered | None = None,
 ) -> IngestSummary:
     """Bring the store's documents and segments up to date with ``corpus/``.
 
     Runs inside one transaction (joining the caller's if there is one). ``workers``:
     processes that read and segment files (None: the machine's cores); this process
     alone writes the store, in file order, so the result does not depend on it.
+    ``discovered``: the corpus as the caller just listed and hashed it.
     """
-    metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
-    plan = discover(project, metadata)
+    if discovered is None:
+        metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
+        discovered = Discovered(metadata, discover(project, metadata), {})
+    metadata, plan = discovered.metadata, discovered.plan
     with store.transaction():
         reread = store.get_meta("reading_revision") != str(READING_REVISION)
-        outcomes = list(_ingest_files(store, plan.files, metadata, nlp, progress, reread, workers))
+        outcomes = list(
+            _ingest_files(
+                store, plan.files, metadata, nlp, progress, reread, workers, discovered.hashes
+            )
+        )
         store.set_meta("reading_revision", str(READING_REVISION))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
         orphaned = count_orphaned(store)
@@ -225,13 +288,16 @@ def _ingest_files(
     progress: ProgressFn | None,
     reread: bool = False,
     workers: int | None = 1,
+    hashes: Mapping[str, str] | None = None,
 ) -> Iterator[FileOutcome]:
     """``reread``: read every file again, changed or not (after the readers changed).
 
-    First every file is hashed (unchanged ones are settled here); then the files to read
-    are read and segmented (:func:`read_file`, in worker processes when there are enough
-    of them) and stored in file order.
+    First every file is hashed (unchanged ones are settled here; ``hashes``: the ones the
+    caller already has); then the files to read are read and segmented
+    (:func:`read_file`, in worker processes when there are enough of them) and stored in
+    file order.
     """
+    hashes = hashes or {}
     existing = {d.path: d for d in docs_store.list_documents(store)}
     settled: dict[int, FileOutcome] = {}
     to_read: list[tuple[int, ReadJob]] = []
@@ -247,7 +313,7 @@ def _ingest_files(
                     f"({max_file_bytes()} bytes); split it, or raise {MAX_FILE_BYTES_ENV}",
                 )
                 continue
-            data = path.read_bytes()
+            digest = hashes.get(rel) or hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:
             settled[i] = FileOutcome(
                 rel,
@@ -256,7 +322,6 @@ def _ingest_files(
                 f"(chmod u+r) and run the command again",
             )
             continue
-        digest = hashlib.sha256(data).hexdigest()
         stored = _stored_for_file(existing, rel)
         if not reread and stored and all(r.content_hash == digest for r in stored):
             settled[i] = _refresh_attributes(store, stored, meta)
@@ -291,6 +356,9 @@ def _read_files(
     n = default_workers() if workers is None else workers
     if nlp is not None or n <= 1 or len(jobs) < max(MIN_PARALLEL_FILES, 2):
         return (read_file(job, nlp) for job in jobs)
+    from themegrid.tag.nlp import shared_nlp
+
+    shared_nlp()  # built once here, before the fork: the workers (and tagging's) inherit it
     return ordered_map(read_file, jobs, min(n, len(jobs)))
 
 

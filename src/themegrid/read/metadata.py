@@ -54,7 +54,11 @@ class Metadata:
 
 def normalise_path(text: str) -> str:
     """A metadata path as stored: forward slashes, no leading './'."""
-    return str(PurePosixPath(text.strip().replace("\\", "/"))).removeprefix("./")
+    path = text.strip().replace("\\", "/")
+    plain = path not in ("", ".") and "//" not in path and "/./" not in path
+    if plain and not path.startswith("./") and not path.endswith(("/", "/.")):
+        return path  # already as PurePosixPath writes it (the common case, taken fast)
+    return str(PurePosixPath(path)).removeprefix("./")
 
 
 def closest_path(name: str, candidates: Iterable[str]) -> str | None:

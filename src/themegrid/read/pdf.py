@@ -33,7 +33,9 @@ from themegrid.models import RawDocument
 from themegrid.read import ReadRequest, register
 from themegrid.read.text import document_from_text
 
-_HYPHEN_RE = re.compile(r"(\w*[^\W\d_])-[ \t]*\n[ \t]*([^\W\d_A-Z]\w*)")
+#: A word broken at a line end. ``(?<!\w)``: tried at word starts only, where every match
+#: starts anyway (trying each letter of each word made this most of reading a long PDF).
+_HYPHEN_RE = re.compile(r"(?<!\w)(\w*[^\W\d_])-[ \t]*\n[ \t]*([^\W\d_A-Z]\w*)")
 _WORD_RE = re.compile(r"\w+(?:-\w+)*")
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", ")")
 #: The fewest lines of counting numbers taken for a margin column, not for text.

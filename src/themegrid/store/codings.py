@@ -135,15 +135,16 @@ def applied_codings_on_present_segments(store: Store) -> list[tuple[str, str]]:
     Accepted human codings and unreviewed machine suggestions on active
     segments of present documents; machine suggestions only on codable segments.
     """
-    return [
-        (r[0], r[1])
-        for r in store.conn.execute(
-            "SELECT e.segment_id, e.code_id FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-            " JOIN documents d ON d.id = s.document_id"
-            " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
-            " AND (s.codable = 1 OR e.source = 'human')"
-        )
-    ]
+    return [(r[0], r[1]) for r in store.conn.execute(f"SELECT e.segment_id, e.code_id {_APPLIED}")]
+
+
+#: What "applied" means (see :func:`applied_codings_on_present_segments`), in one place.
+_APPLIED = (
+    "FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+    " JOIN documents d ON d.id = s.document_id"
+    " WHERE e.status IN ('suggested', 'accepted') AND s.active = 1 AND d.status = 'present'"
+    " AND (s.codable = 1 OR e.source = 'human')"
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,29 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
         )
         for r in rows
     ]
+
+
+def applied_and_pending_counts(
+    store: Store,
+) -> tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]:
+    """:func:`applied_codings_on_present_segments` and :func:`pending_counts_per_code` in one
+    query, which works the ``effective_codings`` view out once instead of twice (what a
+    ``code`` run reports; on a million words the view is most of each query's time)."""
+    once = "WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings) "
+    rows = store.conn.execute(
+        once
+        + f"SELECT e.segment_id, e.code_id, NULL, NULL {_APPLIED.replace('effective_codings', 'ec')}"
+        " UNION ALL SELECT NULL, e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
+        f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY e.code_id"
+    )
+    applied: list[tuple[str, str]] = []
+    pending: dict[str, tuple[int, int]] = {}
+    for seg, code, total, model in rows:
+        if seg is None:
+            pending[code] = (int(total), int(model or 0))
+        else:
+            applied.append((seg, code))
+    return applied, pending
 
 
 def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
@@ -551,6 +575,7 @@ __all__ = [
     "PendingSuggestion",
     "StoredSuggestion",
     "Suggestion",
+    "applied_and_pending_counts",
     "applied_codings_on_present_segments",
     "document_codings",
     "effective_coding",
