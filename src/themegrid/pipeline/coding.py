@@ -335,11 +335,12 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
 def _still_no_model(store: Store) -> dict[str, Any] | None:
     """What ``suggest_with_model`` returns with no model when it has nothing to retire.
 
-    Without a model (too few human decisions) it suggests nothing and retires every
+    Without any human decision there is no model: it suggests nothing and retires every
     live model suggestion; usually there is none (a run without a model retired them),
     and the only figure to work out is how many segments it would have looked at. That
-    takes two queries instead of reading every segment's text and neighbours (the
-    largest cost of coding one new file). None: there is something to retire.
+    takes a few queries instead of reading every segment's text and neighbours (the
+    largest cost of coding one new file). None: there is something to retire, or there
+    are human decisions (then which segments count depends on their source types).
     """
     from themegrid.models import MODEL_CODER
     from themegrid.tag.model import human_labels
@@ -347,7 +348,10 @@ def _still_no_model(store: Store) -> dict[str, Any] | None:
     live = store_codings.machine_suggestions(store, "model", MODEL_CODER)
     if any(row.status == "suggested" for row in live.values()):
         return None
-    scored = segs_store.codable_segment_ids(store).difference(human_labels(store))
+    decided = human_labels(store)
+    if decided:  # which segments it would score then depends on the decided source types
+        return None
+    scored = segs_store.codable_segment_ids(store)
     return {
         "new": 0,
         "updated": 0,
@@ -357,6 +361,7 @@ def _still_no_model(store: Store) -> dict[str, Any] | None:
         "codes_modelled": [],
         "codes_skipped": {},
         "codes_active": [],
+        "source_types_not_suggested": {},
     }
 
 
