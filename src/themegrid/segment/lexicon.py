@@ -18,6 +18,8 @@ file                        used for
 ``particles.txt``           particles inside a name (``Ana de la Cruz``)
 ``hearing_titles.txt``      titles of hearing-style labels (``Senator Lee.``)
 ``filler_words.txt``        back-channel and filler words (``tag/codable.py``)
+``english_function_words``  English-only function words (``tag/codable.py``;
+                            written by ``scripts/english_function_words.py``)
 ==========================  ====================================================
 """
 
