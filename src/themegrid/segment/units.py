@@ -4,6 +4,13 @@ One segment per turn, paragraph or row; a unit longer than ``max_chars`` is
 split at sentence boundaries (the spaCy pipeline is run on long units only).
 Offsets are exact: ``raw.text[seg.start:seg.end] == seg.text`` always.
 
+Tokenize once: the doc of each piece cut from a long unit is kept on
+:data:`PIECE_DOCS` for the tagger, which takes it instead of tokenizing the
+piece's text again. Only pieces whose both ends touch whitespace (or the unit's
+ends) are kept: spaCy's tokenizer splits the text at whitespace first and
+tokenizes each run on its own, so such a piece's tokens are exactly those of
+its text tokenized alone.
+
 Segment ids are stable (see :mod:`themegrid.segment.ids`): a hash of the
 document path, the speaker, the text with whitespace collapsed, and the
 ordinal of that same (speaker, text) among earlier segments of the document.
@@ -17,10 +24,47 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from spacy.tokens import Doc, Span
+
 from themegrid.models import RawDocument, Segment, Unit
 from themegrid.segment.ids import segment_id
 from themegrid.segment.interviewer import infer_interviewers
 from themegrid.segment.paragraphs import trim_span
+
+
+class DocShelf:
+    """Docs of pieces by text, for the tagger to take (at most ``max_tokens`` kept, oldest dropped)."""
+
+    def __init__(self, max_tokens: int = 2_000_000) -> None:
+        self.max_tokens = max_tokens
+        self._docs: dict[str, Doc] = {}
+        self._tokens = 0
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def put(self, text: str, doc: Doc) -> None:
+        if text in self._docs:
+            return
+        self._docs[text] = doc
+        self._tokens += len(doc)
+        while self._tokens > self.max_tokens and self._docs:
+            oldest = next(iter(self._docs))
+            self._tokens -= len(self._docs.pop(oldest))
+
+    def take(self, text: str) -> Doc | None:
+        doc = self._docs.pop(text, None)
+        if doc is not None:
+            self._tokens -= len(doc)
+        return doc
+
+    def clear(self) -> None:
+        self._docs.clear()
+        self._tokens = 0
+
+
+#: Docs of the pieces of long units segmented in this process (see the module docstring).
+PIECE_DOCS = DocShelf()
 
 
 @dataclass(frozen=True)
@@ -95,21 +139,48 @@ def _split_long(
 
     A single sentence longer than ``max_chars`` stays whole.
     """
+    spans, doc = _sentences(text[start:end], nlp)
+    chunks: list[tuple[int, int]] = []
     chunk_start: int | None = None
     chunk_end = start
-    for s_start, s_end in _sentences(text[start:end], nlp):
+    for s_start, s_end in spans:
         a, b = start + s_start, start + s_end
         if chunk_start is not None and b - chunk_start > max_chars:
-            yield trim_span(text, chunk_start, chunk_end)
+            chunks.append(trim_span(text, chunk_start, chunk_end))
             chunk_start = None
         if chunk_start is None:
             chunk_start = a
         chunk_end = b
     if chunk_start is not None:
-        yield trim_span(text, chunk_start, end)
+        chunks.append(trim_span(text, chunk_start, end))
+    for a, b in chunks:
+        if doc is not None and a < b:
+            _keep_piece(text, start, end, a, b, doc)
+        yield a, b
 
 
-def _sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
+def _keep_piece(text: str, start: int, end: int, a: int, b: int, doc: Doc) -> None:
+    """Put the piece ``text[a:b]`` of the unit ``text[start:end]`` (tokenized as ``doc``) on the shelf."""
+    if not (a == start or text[a - 1].isspace()) or not (b == end or text[b].isspace()):
+        return  # a piece cut inside a run of non-space characters: tokenized again
+    span = doc.char_span(a - start, b - start)
+    if span is not None and len(span):
+        PIECE_DOCS.put(text[a:b], _alone(span))
+
+
+def _alone(span: Span) -> Doc:
+    """The span as a doc of its own, as the tokenizer makes it from the span's text.
+
+    Tokens and their spacing only (``Span.as_doc`` would also copy the sentence starts,
+    which a pattern could test and a freshly tokenized text does not have).
+    """
+    spaces = [bool(t.whitespace_) for t in span]
+    spaces[-1] = False
+    return Doc(span.doc.vocab, words=[t.text for t in span], spaces=spaces)
+
+
+def _sentences(text: str, nlp: Any) -> tuple[list[tuple[int, int]], Doc | None]:
+    """Sentence spans of ``text``, and its doc (None when it was cut to fit spaCy's limit)."""
     limit = int(getattr(nlp, "max_length", 1_000_000))
     if len(text) > limit:  # spaCy refuses longer texts (E088): split at whitespace first
         spans: list[tuple[int, int]] = []
@@ -119,12 +190,12 @@ def _sentences(text: str, nlp: Any) -> list[tuple[int, int]]:
             if cut < len(text):
                 space = max(text.rfind(" ", pos + 1, cut), text.rfind("\n", pos + 1, cut))
                 cut = space if space > pos else cut
-            spans.extend((pos + a, pos + b) for a, b in _sentences(text[pos:cut], nlp))
+            spans.extend((pos + a, pos + b) for a, b in _sentences(text[pos:cut], nlp)[0])
             pos = cut
-        return spans
+        return spans, None
     if "sentencizer" in nlp.pipe_names:
         doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
     else:
         doc = nlp(text)
     spans = [(s.start_char, s.end_char) for s in doc.sents]
-    return spans or [(0, len(text))]
+    return spans or [(0, len(text))], doc

@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 from themegrid.codebook import Code, Codebook, load_codebook
 from themegrid.codebook.patterns import unknown_attribute_message
 from themegrid.errors import CodebookError, Problem
+from themegrid.segment.units import PIECE_DOCS
 from themegrid.tag.nlp import shared_nlp
 
 SPANS_KEY = "themegrid"
@@ -366,8 +367,22 @@ class RuleTagger:
         return self.ruler.suggest(self._make(text))
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 512) -> Iterator[list[Suggestion]]:
-        """Suggestions for each text, in order. Runs only tokenizer and lemmatizer."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
+        """Suggestions for each text, in order. Runs only tokenizer and lemmatizer.
+
+        A text segmentation already tokenized in this process (a piece of a long unit,
+        see :data:`themegrid.segment.units.PIECE_DOCS`) is not tokenized again.
+        """
+        if not len(PIECE_DOCS):
+            for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
+                yield self.ruler.suggest(doc)
+            return
+        tokenizer = self.nlp.tokenizer
+        steps = [proc for name, proc in self.nlp.pipeline if name != "sentencizer"]
+        for text in texts:
+            kept = PIECE_DOCS.take(text)
+            doc = kept if kept is not None and kept.vocab is self.nlp.vocab else tokenizer(text)
+            for proc in steps:
+                doc = proc(doc)
             yield self.ruler.suggest(doc)
 
     def _make(self, text: str) -> Doc:
