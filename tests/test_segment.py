@@ -193,7 +193,7 @@ def test_pieces_of_long_units_are_kept_as_their_text_tokenized_alone() -> None:
         segments = segment_document(raw, nlp, max_chars=300)
         pieces += len(segments)
         for seg in segments:
-            doc = PIECE_DOCS.take(seg.text)
+            doc = PIECE_DOCS.take(seg.text, nlp.vocab)
             if doc is None:
                 continue
             kept += 1

@@ -22,9 +22,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Doc, Span
+if TYPE_CHECKING:  # spaCy is imported only where a long unit is split (a warm run imports none)
+    import numpy
+    from spacy.tokens import Doc, Span
+    from spacy.vocab import Vocab
 
 from themegrid.models import RawDocument, Segment, Unit
 from themegrid.segment.ids import segment_id
@@ -33,33 +36,50 @@ from themegrid.segment.paragraphs import trim_span
 
 
 class DocShelf:
-    """Docs of pieces by text, for the tagger to take (at most ``max_tokens`` kept, oldest dropped)."""
+    """Pieces' tokens by text, for the tagger to take back as docs.
 
-    def __init__(self, max_tokens: int = 2_000_000) -> None:
+    Kept compact (token ``ORTH`` hashes and spacing, 16 bytes a token; a ``Doc`` costs
+    about 200) and bounded: at most ``max_tokens`` tokens, the oldest dropped first.
+    """
+
+    def __init__(self, max_tokens: int = 3_000_000) -> None:
         self.max_tokens = max_tokens
-        self._docs: dict[str, Doc] = {}
+        self._kept: dict[str, tuple[Vocab, numpy.ndarray]] = {}
         self._tokens = 0
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._kept)
 
-    def put(self, text: str, doc: Doc) -> None:
-        if text in self._docs:
+    def put(self, text: str, span: Span) -> None:
+        """Keep the tokens of ``span`` (whose text is ``text``) as a doc of its own."""
+        if text in self._kept or not len(span):
             return
-        self._docs[text] = doc
-        self._tokens += len(doc)
-        while self._tokens > self.max_tokens and self._docs:
-            oldest = next(iter(self._docs))
-            self._tokens -= len(self._docs.pop(oldest))
+        from spacy.attrs import ORTH, SPACY
 
-    def take(self, text: str) -> Doc | None:
-        doc = self._docs.pop(text, None)
-        if doc is not None:
-            self._tokens -= len(doc)
-        return doc
+        rows = span.doc.to_array([ORTH, SPACY])[span.start : span.end]
+        self._kept[text] = (span.doc.vocab, rows)
+        self._tokens += len(rows)
+        while self._tokens > self.max_tokens and self._kept:
+            oldest = next(iter(self._kept))
+            self._tokens -= len(self._kept.pop(oldest)[1])
+
+    def take(self, text: str, vocab: Vocab) -> Doc | None:
+        """The doc of ``text`` as its own text tokenized alone, if kept (and with ``vocab``)."""
+        kept = self._kept.pop(text, None)
+        if kept is None:
+            return None
+        self._tokens -= len(kept[1])
+        if kept[0] is not vocab:
+            return None
+        from spacy.tokens import Doc
+
+        strings = vocab.strings
+        orths, spaces = kept[1][:, 0].tolist(), kept[1][:, 1].astype(bool).tolist()
+        spaces[-1] = False  # the piece ends there: no trailing space
+        return Doc(vocab, words=[strings[o] for o in orths], spaces=spaces)
 
     def clear(self) -> None:
-        self._docs.clear()
+        self._kept.clear()
         self._tokens = 0
 
 
@@ -164,19 +184,8 @@ def _keep_piece(text: str, start: int, end: int, a: int, b: int, doc: Doc) -> No
     if not (a == start or text[a - 1].isspace()) or not (b == end or text[b].isspace()):
         return  # a piece cut inside a run of non-space characters: tokenized again
     span = doc.char_span(a - start, b - start)
-    if span is not None and len(span):
-        PIECE_DOCS.put(text[a:b], _alone(span))
-
-
-def _alone(span: Span) -> Doc:
-    """The span as a doc of its own, as the tokenizer makes it from the span's text.
-
-    Tokens and their spacing only (``Span.as_doc`` would also copy the sentence starts,
-    which a pattern could test and a freshly tokenized text does not have).
-    """
-    spaces = [bool(t.whitespace_) for t in span]
-    spaces[-1] = False
-    return Doc(span.doc.vocab, words=[t.text for t in span], spaces=spaces)
+    if span is not None:
+        PIECE_DOCS.put(text[a:b], span)
 
 
 def _sentences(text: str, nlp: Any) -> tuple[list[tuple[int, int]], Doc | None]:

@@ -61,8 +61,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from themegrid.codebook.model import MachineSettings
 from themegrid.segment.lexicon import word_set
 
@@ -104,7 +102,7 @@ class MachineFilter:
 
     def __init__(self, settings: MachineSettings) -> None:
         self.settings = settings
-        self._not_content = frozenset(STOP_WORDS) | word_set("filler_words")
+        self._not_content = _stop_words("en") | word_set("filler_words")
         self._english_only = word_set("english_function_words")
         self._english_first = "en" in settings.languages
         # Per distinct word as it is written: its base (lower-cased, contraction cut)
@@ -192,7 +190,9 @@ def _stop_words(language: str) -> frozenset[str]:
     builds its tokenizer rules (60 ms a language, seconds over the languages the
     classifier names for fragments); the stop-word modules import nothing.
     """
-    if language == "en":
+    if language == "en":  # imported here: a warm run that tags nothing imports no spaCy
+        from spacy.lang.en.stop_words import STOP_WORDS
+
         return frozenset(STOP_WORDS)
     import spacy.lang
 

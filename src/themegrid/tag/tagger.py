@@ -379,8 +379,7 @@ class RuleTagger:
         tokenizer = self.nlp.tokenizer
         steps = [proc for name, proc in self.nlp.pipeline if name != "sentencizer"]
         for text in texts:
-            kept = PIECE_DOCS.take(text)
-            doc = kept if kept is not None and kept.vocab is self.nlp.vocab else tokenizer(text)
+            doc = PIECE_DOCS.take(text, self.nlp.vocab) or tokenizer(text)
             for proc in steps:
                 doc = proc(doc)
             yield self.ruler.suggest(doc)
