@@ -50,13 +50,14 @@ class DocShelf:
     def __len__(self) -> int:
         return len(self._kept)
 
-    def put(self, text: str, span: Span) -> None:
-        """Keep the tokens of ``span`` (whose text is ``text``) as a doc of its own."""
+    def put(self, text: str, span: Span, rows: numpy.ndarray) -> None:
+        """Keep the tokens of ``span`` (whose text is ``text``) as a doc of its own.
+
+        ``rows``: the span's doc as ``to_array([ORTH, SPACY])``.
+        """
         if text in self._kept or not len(span):
             return
-        from spacy.attrs import ORTH, SPACY
-
-        rows = span.doc.to_array([ORTH, SPACY])[span.start : span.end]
+        rows = rows[span.start : span.end]
         self._kept[text] = (span.doc.vocab, rows)
         self._tokens += len(rows)
         while self._tokens > self.max_tokens and self._kept:
@@ -173,19 +174,25 @@ def _split_long(
         chunk_end = b
     if chunk_start is not None:
         chunks.append(trim_span(text, chunk_start, end))
-    for a, b in chunks:
-        if doc is not None and a < b:
-            _keep_piece(text, start, end, a, b, doc)
-        yield a, b
+    if doc is not None:
+        from spacy.attrs import ORTH, SPACY
+
+        rows = doc.to_array([ORTH, SPACY])
+        for a, b in chunks:
+            if a < b:
+                _keep_piece(text, start, end, a, b, doc, rows)
+    yield from chunks
 
 
-def _keep_piece(text: str, start: int, end: int, a: int, b: int, doc: Doc) -> None:
+def _keep_piece(
+    text: str, start: int, end: int, a: int, b: int, doc: Doc, rows: numpy.ndarray
+) -> None:
     """Put the piece ``text[a:b]`` of the unit ``text[start:end]`` (tokenized as ``doc``) on the shelf."""
     if not (a == start or text[a - 1].isspace()) or not (b == end or text[b].isspace()):
         return  # a piece cut inside a run of non-space characters: tokenized again
     span = doc.char_span(a - start, b - start)
     if span is not None:
-        PIECE_DOCS.put(text[a:b], span)
+        PIECE_DOCS.put(text[a:b], span, rows)
 
 
 def _sentences(text: str, nlp: Any) -> tuple[list[tuple[int, int]], Doc | None]:
