@@ -129,3 +129,92 @@ def test_bad_settings_name_the_header_line(study: Project) -> None:
         load_codebook(study.codebook_dir)
     text = str(err.value) + " ".join(str(p) for p in err.value.problems)
     assert "min_content_words" in text and "language" in text
+
+
+MOSTLY_SPANISH = (
+    "Pues el budget se redujo mucho cuando the grant ended y no teníamos professional development."
+)
+MOSTLY_SPANISH_2 = "Bueno, el superintendent nos dijo que el funding para los teachers se acabó."
+# Three English-only function words in 19: an accented letter sends it to the classifier.
+MOSTLY_SPANISH_3 = (
+    "Pues el budget se redujo cuando the grant from the state ended y no teníamos nada "
+    "para los maestros."
+)
+NAPIRE_NOTES = Path(
+    "../shared/devdata/napire2018_coded_survey/data/freetext_coded/"
+    "0 - Found Errors for Problem Coding (to be fixed).txt"
+)
+
+
+def machine_filter(languages: tuple[str, ...] = ("en",)):
+    from themegrid.codebook.model import MachineSettings
+    from themegrid.tag.codable import MachineFilter
+
+    return MachineFilter(MachineSettings(languages=languages))
+
+
+def test_a_turn_mostly_in_another_language_gets_no_english_cue_suggestion() -> None:
+    # The classifier is not sure (below the 0.95 it needs on its own), but the
+    # sentence is built of Spanish function words around a few English nouns.
+    f = machine_filter()
+    for text in (MOSTLY_SPANISH, MOSTLY_SPANISH_2, MOSTLY_SPANISH_3):
+        assert f.examine(text, speaker_turn=True).skip == "another language (es)", text
+    # English with one foreign word, and a list of English terms, stay English.
+    for text in (ENGLISH, "We talked to the principal and he said, you know, c'est la vie."):
+        assert f.examine(text, speaker_turn=True).skip is None, text
+    assert machine_filter(("en", "es")).examine(MOSTLY_SPANISH, speaker_turn=True).skip is None
+
+
+def test_real_mixed_german_notes_are_judged_by_their_grammar() -> None:
+    """A researcher's notes in German about English code names (NaPiRE 2018, CC BY 4.0)."""
+    if not NAPIRE_NOTES.exists():
+        pytest.skip("../shared/devdata (NaPiRE notes) is not beside the repository")
+    lines = NAPIRE_NOTES.read_text(encoding="latin-1").splitlines()
+    f = machine_filter()
+    verdicts = {line: f.examine(line, speaker_turn=False) for line in lines if line.strip()}
+    german = [line for line in verdicts if line.startswith("Ich denke es sollte")]
+    english = [line for line in verdicts if line.startswith(("-Tags: Documentation", ", changed"))]
+    assert german and len(english) == 2
+    assert all(verdicts[line].skip == "another language (de)" for line in german)
+    assert all(verdicts[line].skip is None for line in english)
+
+
+def test_plain_english_is_decided_without_loading_the_classifier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from themegrid.tag import codable
+
+    def no_classifier() -> None:
+        raise AssertionError("the language classifier was consulted")
+
+    monkeypatch.setattr(codable, "_identifier", no_classifier)
+    f = machine_filter()
+    verdict = f.examine(ENGLISH, speaker_turn=True)
+    assert verdict.skip is None and verdict.language == "en"
+    with pytest.raises(AssertionError):  # another language still goes to the classifier
+        f.examine(FRENCH, speaker_turn=True)
+    with pytest.raises(AssertionError):  # so does English when the codebook is not in English
+        machine_filter(("fr",)).examine(ENGLISH, speaker_turn=True)
+
+
+def test_the_english_shortcut_admits_no_sentence_of_another_language() -> None:
+    """spaCy's example sentences of every other language it ships never pass the shortcut."""
+    import importlib
+    import pkgutil
+
+    import spacy.lang
+
+    f = machine_filter()
+    checked = 0
+    for module in pkgutil.iter_modules(spacy.lang.__path__):
+        if not module.ispkg or module.name in ("en", "xx"):
+            continue
+        try:
+            sentences = importlib.import_module(f"spacy.lang.{module.name}.examples").sentences
+        except (ImportError, AttributeError):
+            continue
+        for sentence in sentences:
+            checked += 1
+            assert not f.english_by_function_words(sentence), (module.name, sentence)
+    assert checked > 300
+    assert f.english_by_function_words(ENGLISH)

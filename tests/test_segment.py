@@ -165,3 +165,53 @@ def test_offsets_exact_and_ids_stable(
 def test_unit_with_only_whitespace_is_skipped(nlp: spacy.language.Language) -> None:
     raw = RawDocument("a.txt", "txt", "a  \n  ", (Unit(0, 1), Unit(1, 6)), "document")
     assert [s.text for s in segment_document(raw, nlp)] == ["a"]
+
+
+REPORT = Path("../shared/devdata/ncd_federal_education_reports/markdown")
+
+
+def test_pieces_of_long_units_are_kept_as_their_text_tokenized_alone() -> None:
+    """Tokenize once: the tagger takes the pieces' docs, which equal a fresh tokenization."""
+    from themegrid.segment.units import PIECE_DOCS
+    from themegrid.tag.nlp import shared_nlp
+    from themegrid.tag.tagger import RuleTagger
+
+    nlp = shared_nlp()
+    tricky = (
+        'He said "we\'re done."Then the U.S. Dept. of Ed. stepped in!  Really?? (Yes.) '
+        "The pilot ended.Next year:\tmore districts\n\n- a list item; e.g. this one... "
+    )
+    texts = [tricky * 12]
+    if REPORT.is_dir():
+        texts += [p.read_text(encoding="utf-8")[:40_000] for p in sorted(REPORT.glob("*.md"))[:2]]
+    PIECE_DOCS.clear()
+    kept = pieces = 0
+    for text in texts:
+        raw = RawDocument(
+            path="d.md", format="md", text=text, units=(Unit(0, len(text)),), kind="document"
+        )
+        segments = segment_document(raw, nlp, max_chars=300)
+        pieces += len(segments)
+        for seg in segments:
+            doc = PIECE_DOCS.take(seg.text, nlp.vocab)
+            if doc is None:
+                continue
+            kept += 1
+            fresh = nlp.make_doc(seg.text)
+            assert doc.text == seg.text
+            assert [(t.text, t.whitespace_) for t in doc] == [
+                (t.text, t.whitespace_) for t in fresh
+            ]
+    assert pieces > 10 and kept > pieces // 2
+
+    from themegrid.codebook import load_codebook
+
+    tagger = RuleTagger(load_codebook(Path("codebook")))
+    raw = RawDocument(
+        path="d.md", format="md", text=texts[0], units=(Unit(0, len(texts[0])),), kind="document"
+    )
+    segments = segment_document(raw, nlp, max_chars=300)
+    assert len(PIECE_DOCS) > 0
+    reused = list(tagger.tag_many(s.text for s in segments))
+    assert len(PIECE_DOCS) == 0  # taken, not tokenized again
+    assert reused == list(tagger.tag_many(s.text for s in segments))

@@ -49,7 +49,7 @@ class Code:
 
 #: Bumped when the rule that decides which segments the machine codes changes
 #: (see :mod:`themegrid.tag.codable`): every segment is then re-examined.
-FILTER_REVISION = 1
+FILTER_REVISION = 2
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,21 @@ edited at run time. Words are compared with label keys from
 :func:`themegrid.segment.labels.normalise_speaker` (case-folded, spaces
 collapsed), so they are written in lower case.
 
-==========================  ====================================================
-file                        used for
-==========================  ====================================================
-``role_words.txt``          roles (interviewer, respondent, Q, A, ...)
-``interviewer_words.txt``   the interviewer's roles (interviewer, moderator, Q)
-``cjk_role_words.txt``      Chinese roles, matched against the whole key
-``the_roles.txt``           roles written with the article (``The CHAIRMAN.``)
-``stop_words.txt``          headings and speech before a colon (``Note:``)
-``titles.txt``              titles inside a name (``Dr. Lee``)
-``particles.txt``           particles inside a name (``Ana de la Cruz``)
-``hearing_titles.txt``      titles of hearing-style labels (``Senator Lee.``)
-``filler_words.txt``        back-channel and filler words (``tag/codable.py``)
-==========================  ====================================================
+==============================  ================================================
+file                            used for
+==============================  ================================================
+``role_words.txt``              roles (interviewer, respondent, Q, A, ...)
+``interviewer_words.txt``       the interviewer's roles (interviewer, moderator, Q)
+``cjk_role_words.txt``          Chinese roles, matched against the whole key
+``the_roles.txt``               roles written with the article (``The CHAIRMAN.``)
+``stop_words.txt``              headings and speech before a colon (``Note:``)
+``titles.txt``                  titles inside a name (``Dr. Lee``)
+``particles.txt``               particles inside a name (``Ana de la Cruz``)
+``hearing_titles.txt``          titles of hearing-style labels (``Senator Lee.``)
+``filler_words.txt``            back-channel and filler words (``tag/codable.py``)
+``english_function_words.txt``  English-only function words (``tag/codable.py``;
+                                written by ``scripts/english_function_words.py``)
+==============================  ================================================
 """
 
 from __future__ import annotations

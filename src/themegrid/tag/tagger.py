@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 from themegrid.codebook import Code, Codebook, load_codebook
 from themegrid.codebook.patterns import unknown_attribute_message
 from themegrid.errors import CodebookError, Problem
+from themegrid.segment.units import PIECE_DOCS
 from themegrid.tag.nlp import shared_nlp
 
 SPANS_KEY = "themegrid"
@@ -76,11 +77,10 @@ class CueRuler:
         self.vetoes = PhraseMatcher(vocab, attr="LEMMA")
         # Token patterns run only on docs where their anchor token occurs (see _anchor):
         # spaCy's Matcher tries every pattern at every token, with Python-level
-        # predicates for IN sets, which made it 90% of tagging time.
-        self.anchors = {
-            "LEMMA": PhraseMatcher(vocab, attr="LEMMA"),
-            "LOWER": PhraseMatcher(vocab, attr="LOWER"),
-        }
+        # predicates for IN sets, which made it 90% of tagging time. An anchor is one
+        # token, so "occurs" is set membership: anchor value (LEMMA or LOWER hash) ->
+        # the patterns it anchors.
+        self.anchors: dict[int, dict[int, list[str]]] = {LEMMA: {}, LOWER: {}}
         self.pattern_matchers: dict[str, Matcher] = {}
         self.pattern_lengths: dict[str, int | None] = {}
         self.pattern_needs: dict[str, list[tuple[int, frozenset[int]]]] = {}
@@ -89,14 +89,19 @@ class CueRuler:
         if problems:
             raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
         self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
+        # Hits at the same offsets are listed in the order their cues were compiled
+        # (codebook order; per code phrases, lemmas, patterns).
+        self._rank: dict[int, int] = {}
         for code in self.codes:
             self._add(code)
+        self.anchor_values = {attr: frozenset(index) for attr, index in self.anchors.items()}
         # Patterns with no anchor share one Matcher, run only on docs where one of them
         # can match: one whose required tokens include a ``LOWER`` regular expression
         # needs a token whose lower-cased text it finds (checked once per vocabulary entry).
         self.ungated_matcher: Matcher | None = None
         self.ungated_regexes: list[list[re.Pattern[str]]] = []
-        self._regex_seen: dict[re.Pattern[str], dict[int, bool]] = {}
+        # Per regular expression: the LOWER values it was tried on, and those it finds.
+        self._regex_seen: dict[re.Pattern[str], tuple[set[int], set[int]]] = {}
         if self.ungated:
             self.ungated_matcher = Matcher(vocab, validate=True)
             for code in self.codes:
@@ -104,19 +109,28 @@ class CueRuler:
                     key = f"{code.id}{_SEP}pattern cue #{i}"
                     if key in self.ungated:
                         self.ungated_matcher.add(key, [[dict(t) for t in pattern]])
-                        self.ungated_regexes.append(_required_regexes(pattern))
+                        regexes = _required_regexes(pattern)
+                        self.ungated_regexes.append(regexes)
+                        for regex in regexes:
+                            self._regex_seen.setdefault(regex, (set(), set()))
 
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
         return [self.nlp(t) for t in texts]
 
+    def _ranked(self, key: str) -> str:
+        self._rank.setdefault(self.nlp.vocab.strings.add(key), len(self._rank))
+        return key
+
     def _add(self, code: Code) -> None:
         cues = code.cues
         for phrase in cues.phrases:
-            self.phrases.add(f"{code.id}{_SEP}phrase cue '{phrase}'", [self.nlp.make_doc(phrase)])
+            key = self._ranked(f"{code.id}{_SEP}phrase cue '{phrase}'")
+            self.phrases.add(key, [self.nlp.make_doc(phrase)])
         for lemma in cues.lemmas:
-            self.lemmas.add(f"{code.id}{_SEP}lemma cue '{lemma}'", self._lemma_docs([lemma]))
+            key = self._ranked(f"{code.id}{_SEP}lemma cue '{lemma}'")
+            self.lemmas.add(key, self._lemma_docs([lemma]))
         for i, pattern in enumerate(cues.patterns, 1):
-            key = f"{code.id}{_SEP}pattern cue #{i}"
+            key = self._ranked(f"{code.id}{_SEP}pattern cue #{i}")
             matcher = Matcher(self.nlp.vocab, validate=True)
             matcher.add(key, [[dict(token) for token in pattern]])
             self.pattern_matchers[key] = matcher
@@ -133,9 +147,9 @@ class CueRuler:
                 self.ungated.append(key)
                 continue
             attr, values = anchor
-            self.anchors[attr].add(
-                key, [Doc(self.nlp.vocab, words=[v], lemmas=[v]) for v in values]
-            )
+            index = self.anchors[LEMMA if attr == "LEMMA" else LOWER]
+            for value in dict.fromkeys(values):
+                index.setdefault(self.nlp.vocab.strings.add(value), []).append(key)
         if cues.veto:
             self.vetoes.add(code.id, self._lemma_docs(cues.veto))
 
@@ -156,15 +170,17 @@ class CueRuler:
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         out: list[CueHit] = []
         matches = {*self.phrases(doc), *self.lemmas(doc)}
-        if self.ungated_matcher is not None and self._ungated_possible(doc):
+        columns = _Columns(doc)
+        if self.ungated_matcher is not None and self._ungated_possible(columns):
             matches.update(self.ungated_matcher(doc))
-        for key, windows in self._windows(doc).items():
+        for key, windows in self._windows(columns).items():
             for start, end in windows:
                 matches.update(
                     (m, start + s, start + e)
                     for m, s, e in self.pattern_matchers[key](doc[start:end])
                 )
-        for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2])):
+        rank = self._rank
+        for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
             code_id, cue = strings[m_id].split(_SEP, 1)
             if code_id in vetoed:
                 continue
@@ -172,70 +188,79 @@ class CueRuler:
             out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
         return out
 
-    def _ungated_possible(self, doc: Doc) -> bool:
-        """Whether any pattern without an anchor could match in ``doc`` (see ``__init__``)."""
-        lowers: set[int] | None = None
+    def _ungated_possible(self, columns: _Columns) -> bool:
+        """Whether any pattern without an anchor could match (see ``__init__``).
+
+        Each regular expression is tried once per vocabulary entry; a doc then costs
+        set operations only.
+        """
         strings = self.nlp.vocab.strings
         for regexes in self.ungated_regexes:
             if not regexes:
                 return True
-            if lowers is None:
-                lowers = set(doc.to_array(LOWER).tolist())
+            lowers = columns.sets[LOWER]
             for regex in regexes:
-                seen = self._regex_seen.setdefault(regex, {})
-                ok = False
-                for lower in lowers:
-                    found = seen.get(lower)
-                    if found is None:
-                        found = seen[lower] = bool(regex.search(strings[lower]))
-                    if found:
-                        ok = True
-                        break
-                if not ok:
+                tried, found = self._regex_seen[regex]
+                new = lowers - tried
+                if new:
+                    tried |= new
+                    found.update(v for v in new if regex.search(strings[v]))
+                if found.isdisjoint(lowers):
                     break
             else:
                 return True
         return False
 
-    def _windows(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+    def _windows(self, columns: _Columns) -> dict[str, list[tuple[int, int]]]:
         """For each pattern whose anchor occurs: the token windows where a match could lie.
 
-        A window is kept only when every token the pattern requires occurs inside it
-        (a match lies inside its window and contains its required tokens), so most
-        windows never reach the ``Matcher``.
+        A pattern is kept only when every token it requires occurs in the doc, and a
+        window only when they all occur inside it (a match lies inside its window and
+        contains its required tokens), so most anchors never reach the ``Matcher``.
         """
-        strings = self.nlp.vocab.strings
+        n, sets = columns.n, columns.sets
+        positions: dict[str, list[int]] = {}
+        for attr, index in self.anchors.items():
+            present = columns.sets[attr] & self.anchor_values[attr]
+            if not present:
+                continue
+            keys: dict[str, None] = {}
+            for value in present:
+                keys.update(dict.fromkeys(index[value]))
+            for key in keys:
+                needs = self.pattern_needs[key]
+                if all(not values.isdisjoint(sets[a]) for a, values in needs):
+                    positions.setdefault(key, [])
+            if not positions:
+                continue
+            column = columns.lists[attr]
+            for i, value in enumerate(column):
+                if value in present:
+                    for key in index[value]:
+                        if key in positions:
+                            positions[key].append(i)
         out: dict[str, list[tuple[int, int]]] = {}
-        n = len(doc)
-        for anchors in self.anchors.values():
-            for m_id, start, end in anchors(doc):
-                key = strings[m_id]
-                length = self.pattern_lengths[key]
+        for key, starts in positions.items():
+            length = self.pattern_lengths[key]
+            spans: list[tuple[int, int]] = []
+            for start in sorted(set(starts)):
                 window = (
                     (0, n)
                     if length is None
-                    else (max(0, start - length + 1), min(n, end + length - 1))
+                    else (max(0, start - length + 1), min(n, start + length))
                 )
-                spans = out.setdefault(key, [])
                 if spans and window[0] <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
                 else:
                     spans.append(window)
-        if not out:
-            return out
-        array = doc.to_array([LEMMA, LOWER])
-        columns = {LEMMA: array[:, 0].tolist(), LOWER: array[:, 1].tolist()}
-        for key in list(out):
-            needs = [(columns[attr], values) for attr, values in self.pattern_needs[key]]
+            required = [(columns.lists[a], values) for a, values in self.pattern_needs[key]]
             kept = [
                 (a, b)
-                for a, b in out[key]
-                if all(not values.isdisjoint(column[a:b]) for column, values in needs)
+                for a, b in spans
+                if all(not values.isdisjoint(column[a:b]) for column, values in required)
             ]
             if kept:
                 out[key] = kept
-            else:
-                del out[key]
         return out
 
     def suggest(self, doc: Doc) -> list[Suggestion]:
@@ -248,6 +273,18 @@ class CueRuler:
             out.append(Suggestion(code_id, _score(ordered), ordered))
         out.sort(key=lambda s: s.code_id)
         return out
+
+
+class _Columns:
+    """A doc's ``LEMMA`` and ``LOWER`` columns, as lists and as sets (by attribute id)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.n = len(doc)
+        rows = doc.to_array([LEMMA, LOWER]).tolist() if self.n else []
+        lemmas = [row[0] for row in rows]
+        lowers = [row[1] for row in rows]
+        self.lists = {LEMMA: lemmas, LOWER: lowers}
+        self.sets = {LEMMA: set(lemmas), LOWER: set(lowers)}
 
 
 def _max_length(pattern: tuple[Mapping[str, Any], ...]) -> int | None:
@@ -330,8 +367,21 @@ class RuleTagger:
         return self.ruler.suggest(self._make(text))
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 512) -> Iterator[list[Suggestion]]:
-        """Suggestions for each text, in order. Runs only tokenizer and lemmatizer."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
+        """Suggestions for each text, in order. Runs only tokenizer and lemmatizer.
+
+        A text segmentation already tokenized in this process (a piece of a long unit,
+        see :data:`themegrid.segment.units.PIECE_DOCS`) is not tokenized again.
+        """
+        if not len(PIECE_DOCS):
+            for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
+                yield self.ruler.suggest(doc)
+            return
+        tokenizer = self.nlp.tokenizer
+        steps = [proc for name, proc in self.nlp.pipeline if name != "sentencizer"]
+        for text in texts:
+            doc = PIECE_DOCS.take(text, self.nlp.vocab) or tokenizer(text)
+            for proc in steps:
+                doc = proc(doc)
             yield self.ruler.suggest(doc)
 
     def _make(self, text: str) -> Doc:
