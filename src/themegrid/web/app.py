@@ -152,6 +152,11 @@ def _memo_piece(piece: str, memos: list[memos_store.Memo]) -> str:
     return f'<span class="memo-span" title="{_esc(tip)}" data-memos="{ids}">{piece}</span>'
 
 
+def _covers(start: int | None, end: int | None, lo: int, hi: int) -> bool:
+    """Whether the passage ``start``-``end`` (None: none) covers ``lo``-``hi``."""
+    return start is not None and end is not None and start <= lo and hi <= end
+
+
 def render_turn(
     turn: workspace.ReaderTurn,
     spans: list[codings_store.DocumentCoding],
@@ -176,23 +181,9 @@ def render_turn(
     out = []
     for a, b in pairwise(points):
         lo, hi = a + turn.start, b + turn.start
-        covering = [
-            s
-            for s in spans
-            if s.span_start is not None
-            and s.span_end is not None
-            and s.span_start <= lo
-            and hi <= s.span_end
-        ]
+        covering = [s for s in spans if _covers(s.span_start, s.span_end, lo, hi)]
         piece = _piece(turn.text[a:b], covering, info)
-        noted = [
-            m
-            for m in on_passages
-            if m.span_start is not None
-            and m.span_end is not None
-            and m.span_start <= lo
-            and hi <= m.span_end
-        ]
+        noted = [m for m in on_passages if _covers(m.span_start, m.span_end, lo, hi)]
         out.append(_memo_piece(piece, noted) if noted else piece)
     return Markup("".join(out))
 
