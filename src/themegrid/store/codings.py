@@ -235,6 +235,12 @@ def pending_only_by_coder_per_code(store: Store, source: str, coder: str) -> dic
     """Code id -> pending suggestions (as :func:`pending_counts_per_code` counts them) whose
     only live ``source`` row is by ``coder``: semantic suggestions are model-source rows of
     their own coder, and a table shows them apart from the learned model's."""
+    live = store.conn.execute(  # none live by that coder (semantic off): none to count
+        "SELECT 1 FROM codings WHERE coder = ? AND source = ? AND status = 'suggested' LIMIT 1",
+        (coder, source),
+    ).fetchone()
+    if live is None:
+        return {}
     rows = store.conn.execute(
         f"SELECT e.code_id, COUNT(*) {_PENDING}"
         " WHERE EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = e.segment_id"
