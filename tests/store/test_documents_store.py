@@ -105,3 +105,22 @@ def test_delete_document_removes_machine_work_but_never_a_human_coding() -> None
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"), store.transaction():
         docs_store.delete_document(store, human)
     assert docs_store.human_codings_on_document(store, human) == 1
+
+
+def test_present_check_in_a_join_reads_an_index_not_the_document_text() -> None:
+    # status is stored after the whole text: a join that reads it from the row reads the
+    # document's text once per segment (most of a one-new-file code run on a million words)
+    store = Store(":memory:")
+    doc = _add(store, "a.txt", "one two three " * 5000)
+    with store.transaction():
+        segs_store.insert_segments(
+            store, [NewSegment(f"s{i}", doc, i, 0, 3, "one two three") for i in range(3)]
+        )
+    plan = [
+        row[-1]
+        for row in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT s.id FROM segments s JOIN documents d"
+            " ON d.id = s.document_id WHERE s.active = 1 AND d.status = 'present'"
+        )
+    ]
+    assert any("d USING COVERING INDEX" in step for step in plan), plan

@@ -351,13 +351,13 @@ def _still_no_model(store: Store) -> dict[str, Any] | None:
     decided = human_labels(store)
     if decided:  # which segments it would score then depends on the decided source types
         return None
-    scored = segs_store.codable_segment_ids(store)
+    scored = segs_store.count_codable_segments(store)
     return {
         "new": 0,
         "updated": 0,
         "unchanged": 0,
         "retired": 0,
-        "segments_scored": len(scored),
+        "segments_scored": scored,
         "codes_modelled": [],
         "codes_skipped": {},
         "codes_active": [],

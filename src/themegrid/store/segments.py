@@ -448,6 +448,18 @@ def codable_segment_ids(store: Store) -> set[str]:
     return {r[0] for r in rows}
 
 
+def count_codable_segments(store: Store) -> int:
+    """How many segments :func:`codable_segment_ids` lists."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id"
+            " WHERE s.active = 1 AND s.codable = 1 AND d.status = 'present'"
+            " AND s.machine_skip IS NULL"
+        )
+        or 0
+    )
+
+
 @dataclass(frozen=True)
 class SkippedCount:
     """Active segments of one present document the machine does not code, for one reason."""
