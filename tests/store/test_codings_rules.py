@@ -257,37 +257,3 @@ def test_pending_counts_per_code_equal_the_pending_list(store: Store) -> None:
         expected[p.code_id] = (total + 1, model + ("model" in p.source))
     assert sc.pending_counts_per_code(store) == expected
     assert expected[CODE] == (2, 1)
-
-
-def test_the_counts_a_code_run_reports_follow_the_effective_codings_view(store: Store) -> None:
-    """applied_and_pending_counts reads its own copy of the view's rules (for speed); on a
-    mix of rule, model and human rows it must give what the view's queries give."""
-    from themegrid.store import documents as docs_store
-
-    segs = add_document(
-        store,
-        "b.txt",
-        [("Respondent", "the budget was cut"), ("Respondent", "we lost staff"), ("R", "money")],
-    )
-    gone = add_document(store, "gone.txt", [("Respondent", "budget cuts")])
-    staffing = "barriers.staffing"
-    suggest(store, segs[0])
-    suggest(store, segs[0], source="model")  # rule and model on one pair
-    suggest(store, segs[1], source="model")
-    suggest(store, segs[1], staffing)
-    decide(store, segs[1], "ana", "accepted", T1, staffing)
-    decide(store, segs[1], "ben", "rejected", T2, staffing)  # the later decision counts
-    suggest(store, segs[2])
-    decide(store, segs[2], "ana", "rejected", T2)
-    decide(store, segs[2], "ben", "accepted", T3, staffing)  # a human coding, no suggestion
-    suggest(store, gone[0])
-    decide(store, gone[0], "ana", "accepted", T1, staffing)
-    with store.transaction():
-        docs_store.mark_missing(
-            store, store.scalar("SELECT id FROM documents WHERE path = ?", ("gone.txt",))
-        )
-    applied, pending = sc.applied_and_pending_counts(store)
-    assert sorted(applied) == sorted(sc.applied_codings_on_present_segments(store))
-    assert pending == sc.pending_counts_per_code(store)
-    assert sorted(applied) == sorted([(segs[0], CODE), (segs[1], CODE), (segs[2], staffing)])
-    assert pending[CODE] == (3, 2)  # pending counts active segments, file missing or not

@@ -198,33 +198,15 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
     ]
 
 
-#: ``ec``: the (segment_id, code_id, status, source) rows of the ``effective_codings`` view
-#: (migration 0002), by the same rules, without the columns the counts below never read
-#: (coder, confidence, reason, updated_at): joining every live suggestion's reasons is most
-#: of the view's time. tests/store/test_codings_rules.py checks that both give the same rows.
-_EFFECTIVE_STATUS = (
-    "WITH ec_human AS (SELECT segment_id, code_id, status FROM ("
-    "   SELECT segment_id, code_id, status, ROW_NUMBER() OVER (PARTITION BY segment_id, code_id"
-    "     ORDER BY updated_at DESC, id DESC) AS rn FROM codings WHERE source = 'human')"
-    "   WHERE rn = 1),"
-    " ec_machine AS (SELECT segment_id, code_id, GROUP_CONCAT(source, '+') AS sources"
-    "   FROM codings WHERE source IN ('rule', 'model') AND status = 'suggested'"
-    "   GROUP BY segment_id, code_id),"
-    " ec AS (SELECT segment_id, code_id, status, 'human' AS source FROM ec_human"
-    "   UNION ALL SELECT m.segment_id, m.code_id, 'suggested', m.sources FROM ec_machine m"
-    "   WHERE NOT EXISTS (SELECT 1 FROM ec_human h"
-    "     WHERE h.segment_id = m.segment_id AND h.code_id = m.code_id)) "
-)
-
-
 def applied_and_pending_counts(
     store: Store,
 ) -> tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]:
     """:func:`applied_codings_on_present_segments` and :func:`pending_counts_per_code` in one
     query, which works the ``effective_codings`` view out once instead of twice (what a
     ``code`` run reports; on a million words the view is most of each query's time)."""
+    once = "WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings) "
     rows = store.conn.execute(
-        _EFFECTIVE_STATUS
+        once
         + f"SELECT e.segment_id, e.code_id, NULL, NULL {_APPLIED.replace('effective_codings', 'ec')}"
         " UNION ALL SELECT NULL, e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
         f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY e.code_id"
