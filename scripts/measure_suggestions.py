@@ -33,35 +33,23 @@ from themegrid.project import Project, init_project
 from themegrid.store import codings as store_codings
 from themegrid.tag.model import human_labels
 
+sys.path.insert(0, str(Path(__file__).parent))
+from try_devdata import inline_blocks  # the data tour's parser: one copy
+
 DEVDATA = Path("../shared/devdata")
 MIN_USES = 20
-INLINE = re.compile(r"^\{\{(.*)\}\}\s*$")
 DECLARED = re.compile(r"^- code `([a-z][a-z-]*)[^`]*`:\s*(.*)$")
 
 
 def inline_rows(path: Path) -> list[tuple[str, str]]:
-    """(sentence, codes) of an inline-coded abstract: text lines, then a ``{{codes}}`` line."""
-    rows, lines = [], []
+    """(sentence, codes) of an inline-coded abstract, its text decoded as UTF-8 (else
+    cp1252) with HTML entities resolved; parsed as the data tour does."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252")
-    text = html.unescape(text)
-    for line in text.splitlines():
-        m = INLINE.match(line)
-        if m is None:
-            if not line.strip():
-                lines = []  # a blank line ends the title block
-            elif line.strip() != "---":
-                lines.append(line.strip())
-            continue
-        codes = [c.split(":")[0].strip() for c in m.group(1).split(",")]
-        codes = [c for c in codes if c and not c.startswith("-")]
-        if lines:
-            rows.append((" ".join(lines), ";".join(codes)))
-        lines = []
-    return rows
+    return inline_blocks(html.unescape(text))
 
 
 def definitions(codebook_md: Path) -> dict[str, str]:
@@ -273,7 +261,6 @@ def measure_qabstracts(
 
 
 def measure_napire(tmp: Path, sizes: list[int], folds: int) -> dict[str, Any]:
-    sys.path.insert(0, str(Path(__file__).parent))
     from try_devdata import Outcome, napire
 
     project, _ = init_project(tmp / "napire", empty_codebook=True)

@@ -91,10 +91,10 @@ def napire(root: Path, project: Project, out: Outcome) -> None:
 INLINE_CODES = re.compile(r"^\{\{(.*)\}\}\s*$")
 
 
-def inline_rows(path: Path) -> list[tuple[str, str, str]]:
-    """(id, sentence, codes) from an inline-coded abstract: text lines, then ``{{codes}}``."""
-    text = path.read_text(encoding="utf-8-sig")
-    rows, lines, n = [], [], 0
+def inline_blocks(text: str) -> list[tuple[str, str]]:
+    """(sentence, codes) of an inline-coded abstract: text lines, then a ``{{codes}}`` line."""
+    rows: list[tuple[str, str]] = []
+    lines: list[str] = []
     for line in text.splitlines():
         m = INLINE_CODES.match(line)
         if m is None:
@@ -106,10 +106,15 @@ def inline_rows(path: Path) -> list[tuple[str, str, str]]:
         codes = [c.split(":")[0].strip() for c in m.group(1).split(",")]
         codes = [c for c in codes if c and not c.startswith("-")]
         if lines:
-            n += 1
-            rows.append((f"{path.stem}#{n}", " ".join(lines), ";".join(codes)))
+            rows.append((" ".join(lines), ";".join(codes)))
         lines = []
     return rows
+
+
+def inline_rows(path: Path) -> list[tuple[str, str, str]]:
+    """(id, sentence, codes) from an inline-coded abstract (see :func:`inline_blocks`)."""
+    blocks = inline_blocks(path.read_text(encoding="utf-8-sig"))
+    return [(f"{path.stem}#{n}", sentence, codes) for n, (sentence, codes) in enumerate(blocks, 1)]
 
 
 def qabstracts(root: Path, project: Project, out: Outcome) -> None:
