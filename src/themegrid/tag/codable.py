@@ -173,13 +173,17 @@ class MachineFilter:
         theirs = _stop_words(language)
         if not theirs:
             return False
-        ours: frozenset[str] = frozenset().union(
-            *(_stop_words(lang) for lang in self.settings.languages)
-        )
+        ours = _declared_stop_words(self.settings.languages)
         bases = [self._bases[w] for w in words]
         foreign = sum(1 for b in bases if b in theirs and b not in ours)
         declared = sum(1 for b in bases if b in ours and b not in theirs)
         return foreign >= MIN_FUNCTION_WORDS and foreign > declared
+
+
+@cache
+def _declared_stop_words(languages: tuple[str, ...]) -> frozenset[str]:
+    """The stop words of all the codebook's languages (worked out once per codebook)."""
+    return frozenset().union(*(_stop_words(lang) for lang in languages))
 
 
 @cache
