@@ -42,8 +42,10 @@ def add_memo(
     text: str,
     at: str,
     span: tuple[int, int] | None = None,
+    note: str = "",
 ) -> int:
-    """Store a memo; returns its id (call inside a transaction).
+    """Store a memo; returns its id (call inside a transaction). ``note``: where it came
+    from when not typed here (e.g. "imported from project.qdpx").
 
     ``span``: (start, end) code-point offsets into the document text of a passage
     inside the segment ``target_id`` (kind ``segment`` only); one that is empty or
@@ -55,9 +57,10 @@ def add_memo(
         _check_span(store, kind, target_id, span)
     start, end = span if span is not None else (None, None)
     cur = store.conn.execute(
-        "INSERT INTO memos (target_kind, target_id, coder, text, created_at, span_start, span_end)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (kind, target_id, coder, text, at, start, end),
+        "INSERT INTO memos"
+        " (target_kind, target_id, coder, text, created_at, span_start, span_end, note)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (kind, target_id, coder, text, at, start, end, note),
     )
     return int(cur.lastrowid or 0)
 
@@ -191,6 +194,11 @@ def move_memos(store: Store, old_id: str, new_id: str, note: str) -> int:
     return moved
 
 
+def memo_count(store: Store) -> int:
+    """How many memos the project holds, on anything."""
+    return int(store.conn.execute("SELECT COUNT(*) FROM memos").fetchone()[0])
+
+
 def memos_on_document(store: Store, doc_id: int) -> int:
     """How many memos are on a document or on one of its segments."""
     return int(
@@ -208,6 +216,7 @@ __all__ = [
     "Memo",
     "PassageMemo",
     "add_memo",
+    "memo_count",
     "memo_segments",
     "memos_by_target",
     "memos_on",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,8 +153,17 @@ def tree_order(codes: Sequence[ExportCode]) -> list[ExportCode]:
     return out
 
 
-def add_code_elements(codes_el: Any, codes: Sequence[ExportCode], ns: str) -> None:
-    """Nested ``<Code>`` elements under ``codes_el`` (a ``<Codes>``), in tree order."""
+def add_code_elements(
+    codes_el: Any,
+    codes: Sequence[ExportCode],
+    ns: str,
+    note_refs: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """Nested ``<Code>`` elements under ``codes_el`` (a ``<Codes>``), in tree order.
+
+    ``note_refs``: code id -> GUIDs of the ``<Note>`` elements (memos) on that code,
+    written as ``<NoteRef>`` after the code's description, where the schema puts them.
+    """
     etree_sub = lxml_etree().SubElement
     by_id: dict[str, Any] = {}
     exported = {c.id for c in codes}
@@ -170,6 +179,8 @@ def add_code_elements(codes_el: Any, codes: Sequence[ExportCode], ns: str) -> No
         el = etree_sub(parent_el if parent_el is not None else codes_el, f"{{{ns}}}Code", attrs)
         if code.description:
             etree_sub(el, f"{{{ns}}}Description").text = code.description
+        for note in (note_refs or {}).get(code.id, ()):
+            etree_sub(el, f"{{{ns}}}NoteRef", {"targetGUID": note})
         by_id[code.id] = el
 
 

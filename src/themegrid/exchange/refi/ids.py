@@ -57,6 +57,16 @@ def coding_guid(segment_id: str, code_id: str, coder: str) -> str:
     return make_guid("coding", segment_id, code_id, coder)
 
 
+def memo_guid(kind: str, target: str, coder: str, created_at: str, text: str) -> str:
+    """A memo's Note: the same memo (target, coder, time, text) always gets the same GUID."""
+    return make_guid("memo", kind, target, coder, created_at, text)
+
+
+def memo_selection_guid(note_guid: str) -> str:
+    """The PlainTextSelection that carries a passage memo's NoteRef."""
+    return make_guid("memo-selection", note_guid)
+
+
 def project_guid(name: str) -> str:
     return make_guid("project", name)
 

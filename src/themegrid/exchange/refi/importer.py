@@ -36,6 +36,7 @@ from themegrid.segment.ids import imported_segment_id
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
+from themegrid.store import memos as memos_store
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as segs_store
 from themegrid.store.backup import backup_before
@@ -57,6 +58,17 @@ class Selection:
     #: How the source tool names this stretch ("Taguette highlight 12"); kept in each
     #: coding's reason, so every highlight can be traced and counted in the store.
     label: str = ""
+    memos: tuple[str, ...] = ()  # GUIDs of the Notes on this stretch (passage memos)
+
+
+@dataclass(frozen=True)
+class ImportedNote:
+    """A ``<Note>`` (a memo) read from a file; where it belongs is said by the NoteRefs."""
+
+    guid: str
+    text: str
+    user: str | None = None  # the creating user's GUID
+    created_at: str = ""  # as the file has it (ISO 8601), else the import's time
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,8 @@ class SourceText:
     text: str
     attributes: Mapping[str, str] = field(default_factory=dict)
     selections: tuple[Selection, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # repair notes (line endings converted, ...), not memos
+    memos: tuple[str, ...] = ()  # GUIDs of the Notes on the whole source (document memos)
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class ImportPlan:
     skipped: tuple[str, ...] = ()
     input_hash: str = ""
     folder: str = "refi"  # documents go to <folder>/<name>/... with format <folder>
+    notes: Mapping[str, ImportedNote] = field(default_factory=dict)  # Note GUID -> memo
+    code_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code GUID -> Notes
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,7 @@ class ImportSummary:
     skipped: tuple[str, ...]
     run_id: int | None
     template_replaced: bool = False  # the untouched template codebook was emptied
+    memos: int = 0  # memos on codes, documents and passages
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +127,7 @@ class ImportSummary:
             "skipped": list(self.skipped),
             "run_id": self.run_id,
             "template_replaced": self.template_replaced,
+            "memos": self.memos,
         }
 
     def lines(self) -> list[str]:
@@ -134,6 +151,8 @@ class ImportSummary:
                 f"  codings: {self.codings} human accepted codings on {self.segments} segments"
                 + (f" by {', '.join(self.coders)}" if self.coders else "")
             )
+        if self.memos:
+            out.append(f"  memos: {self.memos} (on codes, documents and passages)")
         if self.template_replaced:
             out.append(
                 "  The codebook was still the untouched template: its example codes were removed "
@@ -301,7 +320,7 @@ class _Writer:
         codings: dict[tuple[str, int, int], dict[tuple[str, str], list[str]]],
     ) -> ImportSummary:
         started = now()
-        n_segments = n_codings = 0
+        n_segments = n_codings = n_memos = 0
         coders: set[str] = set()
         backup_before(self.store, self.plan.command)
         with self.store.transaction() as conn:
@@ -313,19 +332,26 @@ class _Writer:
                 input_hashes={self.plan.file: self.plan.input_hash},
                 started_at=started,
             )
+            n_memos += self._insert_code_memos(ids)
             for source, path in documents:
                 doc_id = self._insert_document(conn, source, path)
-                for seq, sel in enumerate(sorted({(s.start, s.end) for s in source.selections})):
+                n_memos += self._insert_memos("document", str(doc_id), source.memos)
+                on_span: dict[tuple[int, int], list[str]] = {}
+                for s in source.selections:
+                    on_span.setdefault((s.start, s.end), []).extend(s.memos)
+                for seq, sel in enumerate(sorted(on_span)):
                     pairs = codings.get((source.guid, *sel))
-                    if not pairs:
+                    memo_refs = [g for g in on_span[sel] if g in self.plan.notes]
+                    if not pairs and not memo_refs:
                         continue
                     seg_id = imported_segment_id(source.guid, *sel)
                     self._insert_segment(conn, seg_id, doc_id, seq, sel, source.text)
                     n_segments += 1
-                    for (code_id, coder), labels in sorted(pairs.items()):
+                    for (code_id, coder), labels in sorted((pairs or {}).items()):
                         self._insert_coding(conn, seg_id, code_id, coder, run_id, labels)
                         coders.add(coder)
                         n_codings += 1
+                    n_memos += self._insert_memos("segment", seg_id, memo_refs)
             yaml_text = self._yaml(ids, new_codes) if yaml_path is not None else None
             book = self._codebook_with(yaml_path, yaml_text)
             summary = ImportSummary(
@@ -340,6 +366,7 @@ class _Writer:
                 skipped=tuple(self.skipped),
                 run_id=run_id,
                 template_replaced=self.replacing_template,
+                memos=n_memos,
             )
             if self.replacing_template:
                 store_codes.sync_codebook(self.store, book)  # the template's codes retire
@@ -435,6 +462,36 @@ class _Writer:
             at=stamp,
         )
         segs_store.mark_seen(self.store, [seg_id], coder, "refi", at=stamp)
+
+    def _insert_memos(self, kind: str, target: str, note_guids: Any) -> int:
+        """The Notes ``note_guids`` as memos on one target; returns how many were written.
+
+        A memo already on the target (same coder, time and text) is not written twice,
+        so a codebook's code memos imported again do not double."""
+        there = {
+            (m.coder, m.created_at, m.text) for m in memos_store.memos_on(self.store, kind, target)
+        }
+        written = 0
+        origin = f"imported from {Path(self.plan.file).name}"
+        for guid in note_guids:
+            note = self.plan.notes.get(guid)
+            if note is None:
+                continue
+            coder = self._coder(note.user) or self.coder_prefix + MACHINE_USER
+            at = note.created_at or now()
+            if (coder, at, note.text) in there:
+                continue
+            memos_store.add_memo(self.store, kind, target, coder, note.text, at, note=origin)
+            there.add((coder, at, note.text))
+            written += 1
+        return written
+
+    def _insert_code_memos(self, ids: Mapping[str, str]) -> int:
+        return sum(
+            self._insert_memos("code", ids[guid], refs)
+            for guid, refs in self.plan.code_notes.items()
+            if guid in ids
+        )
 
     def _yaml(self, ids: Mapping[str, str], new_codes: list[ImportedCode]) -> str:
         new_guids = {c.guid for c in new_codes}

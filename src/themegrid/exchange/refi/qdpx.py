@@ -15,7 +15,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ from themegrid.exchange.refi.ids import (
     case_guid,
     coding_guid,
     document_guid,
+    memo_guid,
+    memo_selection_guid,
     normalise_guid,
     selection_guid,
     user_guid,
@@ -38,6 +40,7 @@ from themegrid.exchange.refi.ids import (
 )
 from themegrid.exchange.refi.importer import (
     MACHINE_USER,
+    ImportedNote,
     ImportPlan,
     ImportSummary,
     Selection,
@@ -60,6 +63,7 @@ from themegrid.exchange.refi.safety import (
 )
 from themegrid.project import Project
 from themegrid.store import documents as store_documents
+from themegrid.store import memos as store_memos
 from themegrid.store import runs as store_runs
 from themegrid.store import views
 from themegrid.store.connection import Store, loads
@@ -76,11 +80,12 @@ class QdpxExport:
     codings: int
     users: tuple[str, ...]
     skipped: tuple[str, ...]
+    memos: int = 0  # written as <Note>s, each referred to from its code, source or passage
 
     def lines(self) -> list[str]:
         out = [
             f"wrote {self.path}: {self.codes} codes, {self.documents} documents, "
-            f"{self.codings} codings on {self.selections} selections",
+            f"{self.codings} codings on {self.selections} selections, {self.memos} memos",
             f"  users: {', '.join(self.users) if self.users else '(none)'}",
         ]
         out.extend(f"  skipped: {reason}" for reason in self.skipped)
@@ -100,10 +105,27 @@ class _Row:
     end: int
 
 
+@dataclass(frozen=True)
+class _Note:
+    """A memo on its way out: a ``<Note>``, and where its ``<NoteRef>`` goes."""
+
+    guid: str
+    kind: str  # document, code or segment (a passage: a selection of its own)
+    target: str  # the document id, code id or segment id
+    coder: str
+    created_at: str
+    text: str
+    document_id: int | None = None  # for document and passage memos
+    start: int = 0  # a passage memo's selection (document offsets)
+    end: int = 0
+
+
 def export_qdpx(
     project: Project, out: PathOrFile, *, include_suggestions: bool = False
 ) -> QdpxExport:
-    """Write the coded project as a ``.qdpx``: codebook, documents, human accepted codings.
+    """Write the coded project as a ``.qdpx``: codebook, documents, human accepted codings,
+    memos (each a ``<Note>``, referred to from its code, its source, or a selection of
+    the passage it is on).
 
     With ``include_suggestions`` unreviewed machine suggestions are added as codings
     by the user "themegrid (machine)". ``out`` is a path (written atomically) or a
@@ -121,19 +143,23 @@ def export_qdpx(
         rows, skipped = _coding_rows(
             store, {c.id for c in codes}, {d.id: d.text for d in docs}, include_suggestions
         )
+        notes, note_skips = _memo_notes(store, {c.id for c in codes}, docs)
+        skipped += note_skips
         description = _description(
             store, codebook.name, codebook.version, codebook.hash, include_suggestions
         )
-    qde, n_selections = _project_xml(project.root.name, codes, docs, rows, description, names)
+    qde, n_selections = _project_xml(
+        project.root.name, codes, docs, rows, description, names, notes
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         _add(zf, "project.qde", qde)
         for doc in docs:
             _add(zf, f"sources/{document_guid(doc.path)}.txt", doc.text.encode("utf-8"))
     written = write_output(out, buffer.getvalue())
-    users = tuple(sorted({r.coder for r in rows}))
+    users = tuple(sorted({r.coder for r in rows} | {n.coder for n in notes}))
     return QdpxExport(
-        written, len(codes), len(docs), n_selections, len(rows), users, tuple(skipped)
+        written, len(codes), len(docs), n_selections, len(rows), users, tuple(skipped), len(notes)
     )
 
 
@@ -176,6 +202,50 @@ def _coding_rows(
     return rows, [f"{n} {reasons[k]}" for k, n in counts.items() if n]
 
 
+def _memo_notes(
+    store: Store, code_ids: set[str], docs: list[views.DocumentText]
+) -> tuple[list[_Note], list[str]]:
+    """Every memo that has a place in the export, and reasons for the rest (never silent)."""
+    paths = {d.id: d.path for d in docs}
+    texts = {d.id: d.text for d in docs}
+    notes: list[_Note] = []
+    orphaned = unknown = 0
+
+    def note(m: store_memos.Memo, identity: str, **where: Any) -> _Note:
+        guid = memo_guid(m.target_kind, identity, m.coder, m.created_at, m.text)
+        return _Note(guid, m.target_kind, m.target_id, m.coder, m.created_at, m.text, **where)
+
+    on_docs = store_memos.memos_by_target(store, "document")
+    for doc in docs:
+        for m in on_docs.get(str(doc.id), ()):
+            notes.append(note(m, doc.path, document_id=doc.id))
+    for code_id, memos in store_memos.memos_by_target(store, "code").items():
+        for m in memos:
+            if code_id in code_ids:
+                notes.append(note(m, code_id))
+            else:
+                unknown += 1
+    for doc in docs:
+        for pm in store_memos.passage_memos(store, doc.id):
+            m = pm.memo
+            if m.span_start is not None and m.span_end is not None:
+                start, end = m.span_start, m.span_end
+            else:
+                start, end = pm.segment_start, pm.segment_start + len(pm.segment_text)
+            if not pm.active or texts[doc.id][start:end] != pm.passage:
+                orphaned += 1
+                continue
+            where = f"{paths[doc.id]}@{start}-{end}"
+            notes.append(note(m, where, document_id=doc.id, start=start, end=end))
+    missing = store_memos.memo_count(store) - len(notes) - orphaned - unknown
+    reasons = [
+        (missing, "memo(s) on documents no longer in corpus/"),
+        (orphaned, "memo(s) on passages no longer in their file (see 'themegrid status')"),
+        (unknown, "memo(s) on a code that is not in the codebook"),
+    ]
+    return notes, [f"{n} {why}" for n, why in reasons if n]
+
+
 def _description(store: Store, name: str, version: str, book_hash: str, suggestions: bool) -> str:
     lines = [
         f"Exported by themegrid {__version__}.",
@@ -208,6 +278,7 @@ def _project_xml(
     rows: list[_Row],
     description: str,
     names: Mapping[int, str],
+    notes: Sequence[_Note] = (),
 ) -> tuple[bytes, int]:
     """The project.qde; a source is named by its store path, or by the name it had in the
     REFI-QDA project it was imported from (``names``, by document id), so names round-trip."""
@@ -220,12 +291,21 @@ def _project_xml(
     root = etree.Element(
         f"{{{ns}}}Project", nsmap={None: ns}, name=name, origin=f"themegrid {__version__}"
     )
-    users = sorted({r.coder for r in rows})
+    users = sorted({r.coder for r in rows} | {n.coder for n in notes})
     if users:
         users_el = sub(root, "Users")
         for user in users:
             sub(users_el, "User", guid=user_guid(user), name=user)
-    add_code_elements(sub(sub(root, "CodeBook"), "Codes"), codes, ns)
+    code_notes: dict[str, list[str]] = {}
+    doc_notes: dict[int, list[_Note]] = {}
+    passage_notes: dict[int, list[_Note]] = {}
+    for n in notes:
+        if n.kind == "code":
+            code_notes.setdefault(n.target, []).append(n.guid)
+        elif n.document_id is not None:
+            into = doc_notes if n.kind == "document" else passage_notes
+            into.setdefault(n.document_id, []).append(n)
+    add_code_elements(sub(sub(root, "CodeBook"), "Codes"), codes, ns, code_notes)
     attributes = {d.id: {k: _text(v) for k, v in loads(d.attributes, {}).items()} for d in docs}
     keys = sorted({k for attrs in attributes.values() for k in attrs})
     if keys:
@@ -259,8 +339,32 @@ def _project_xml(
                 plainTextPath=f"internal://{guid}.txt",
             )
             n_selections += _selections(source, by_doc.get(doc.id, []), sub)
+            for n in passage_notes.get(doc.id, []):  # a selection of the passage, no coding
+                sel = sub(
+                    source,
+                    "PlainTextSelection",
+                    guid=memo_selection_guid(n.guid),
+                    startPosition=str(n.start),
+                    endPosition=str(n.end),
+                    creatingUser=user_guid(n.coder),
+                )
+                sub(sel, "NoteRef", targetGUID=n.guid)
+            for n in doc_notes.get(doc.id, []):
+                sub(source, "NoteRef", targetGUID=n.guid)
     else:
         n_selections = 0
+    if notes:
+        notes_el = sub(root, "Notes")
+        for n in notes:
+            note_el = sub(
+                notes_el,
+                "Note",
+                guid=n.guid,
+                name=f"memo by {n.coder}",
+                creatingUser=user_guid(n.coder),
+                creationDateTime=n.created_at,
+            )
+            sub(note_el, "PlainTextContent").text = n.text
     sub(root, "Description").text = description
     return etree.tostring(
         root, xml_declaration=True, encoding="UTF-8", pretty_print=True
@@ -366,7 +470,10 @@ class _Reader:
             for v in self.children(self.find(self.root, "Variables"), "Variable")
         }
         case_attrs = self._case_attributes(variables)
+        notes = self._notes()
+        code_notes = self._code_notes(codes_el)
         sources = self._sources(variables, case_attrs)
+        self._unplaced_notes(notes, code_notes, sources)
         raise_first(self.problems, self.xml_display)
         return ImportPlan(
             file=self.display,
@@ -377,7 +484,72 @@ class _Reader:
             users=users,
             skipped=tuple(self.skipped),
             input_hash=hashlib.sha256(self.data).hexdigest(),
+            notes=notes,
+            code_notes=code_notes,
         )
+
+    # --- notes (memos) ------------------------------------------------------------------------
+
+    def _note_refs(self, *elements: Any) -> tuple[str, ...]:
+        """The Note GUIDs an element's own ``<NoteRef>`` children point at."""
+        out: list[str] = []
+        for el in dict.fromkeys(elements):
+            for ref in self.children(el, "NoteRef"):
+                guid = normalise_guid(ref.get("targetGUID"))
+                if guid and guid not in out:
+                    out.append(guid)
+        return tuple(out)
+
+    def _notes(self) -> dict[str, ImportedNote]:
+        """Note GUID -> its text, creating user and time (text inline or in a sources/ file)."""
+        out: dict[str, ImportedNote] = {}
+        for el in self.children(self.find(self.root, "Notes"), "Note"):
+            guid = normalise_guid(el.get("guid"))
+            name = (el.get("name") or el.get("guid") or "").strip()
+            if guid is None:
+                self.skipped.append(f"note '{name}': guid {el.get('guid')!r} is not a GUID")
+                continue
+            loaded = self._load_text(el, "Note", name)
+            if loaded is None:
+                continue
+            text, _ = normalise_newlines(loaded[0])
+            out[guid] = ImportedNote(
+                guid,
+                text.strip(),
+                normalise_guid(el.get("creatingUser")),
+                (el.get("creationDateTime") or "").strip(),
+            )
+        return out
+
+    def _code_notes(self, codes_el: Any) -> dict[str, tuple[str, ...]]:
+        """Code GUID -> the Notes on it (memos on codes)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for el in codes_el.iter(f"{{{self.ns}}}Code") if codes_el is not None else ():
+            guid = normalise_guid(el.get("guid"))
+            refs = self._note_refs(el)
+            if guid and refs:
+                out[guid] = refs
+        return out
+
+    def _unplaced_notes(
+        self,
+        notes: Mapping[str, ImportedNote],
+        code_notes: Mapping[str, tuple[str, ...]],
+        sources: list[SourceText],
+    ) -> None:
+        """Say which Notes have no code, source or passage to go on, and which refs miss."""
+        refs = [g for gs in code_notes.values() for g in gs]
+        for source in sources:
+            refs += [*source.memos, *(g for s in source.selections for g in s.memos)]
+        dangling = sum(1 for g in refs if g not in notes)
+        unplaced = len(set(notes) - set(refs))
+        if dangling:
+            self.skipped.append(f"{dangling} NoteRef(s) point at a Note the file does not hold")
+        if unplaced:
+            self.skipped.append(
+                f"{unplaced} note(s) not on a code, source or passage (project notes are not"
+                " imported: themegrid keeps memos on those three)"
+            )
 
     # --- cases and variables ------------------------------------------------------------------
 
@@ -528,7 +700,8 @@ class _Reader:
         if empty:
             self.skipped.append(f"source '{name}': {empty} empty selection(s) (start = end)")
         kept = tuple(s for s in selections if s is not None and s.start < s.end)
-        return SourceText(guid, name, text, attrs, kept, tuple(notes))
+        memos = self._note_refs(el, text_el)
+        return SourceText(guid, name, text, attrs, kept, tuple(notes), memos)
 
     def _selection(
         self, el: Any, raw: str, convert: Callable[[int], int], source: str
@@ -565,6 +738,7 @@ class _Reader:
             convert(start),
             convert(end),
             tuple(self._codings(self.children(el, "Coding"), user)),
+            memos=self._note_refs(el),
         )
 
     def _codings(
