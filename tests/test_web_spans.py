@@ -162,3 +162,41 @@ def test_a_passage_memo_outside_its_turn_is_refused(tmp_path: Path) -> None:
                 with pytest.raises(SpanError):
                     memos_store.add_memo(store, "segment", first.id, "Ana", "x", now(), span)
         assert store.scalar("SELECT COUNT(*) FROM memos") == 0
+
+
+def test_orphaned_passage_memos_are_counted_in_status_and_the_overview(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from themegrid.api import status
+    from themegrid.cli import app
+    from web_helpers import serve
+
+    project = write_project(tmp_path / "p", {"interviews/az.txt": INTERVIEW_AZ})
+    _code(project)
+    with Store(project.store_path) as store:
+        doc = workspace.document_progress(store)[0].id
+        _memo(store, doc, "grant money ran out", "m3: its <i>text</i> will be deleted")
+        _memo(store, doc, "substitute teachers", "m1: its text stays")
+    assert status(project).orphaned_memos == ()
+    edited = INTERVIEW_AZ.replace(
+        "Once the grant money ran out we had to rethink everything.",
+        "We had to rethink everything.",
+    )
+    (project.corpus_dir / "interviews" / "az.txt").write_text(edited, encoding="utf-8")
+    _code(project)
+    found = status(project).orphaned_memos
+    assert [(m["text"], m["passage"], m["on_passage"]) for m in found] == [
+        ("m3: its <i>text</i> will be deleted", "grant money ran out", True)
+    ]
+    out = CliRunner().invoke(app, ["status", "--project", str(project.root)]).stdout
+    assert "1 memo(s) on passages no longer in their file, kept:" in out
+    assert "grant money ran out -- m3: its <i>text</i> will be deleted" in out
+    served = serve(project)
+    try:
+        page = served.client().get("/").text
+    finally:
+        served.store.close()
+    section = page[page.index('id="orphaned-memos"') :]
+    assert "1 memo(s) are on text an edited file no longer has" in section
+    assert "“grant money ran out”" in section and "m3: its &lt;i&gt;text&lt;/i&gt;" in section
+    assert "m1: its text stays" not in section  # followed its turn: not orphaned

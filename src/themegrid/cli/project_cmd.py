@@ -355,6 +355,15 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
             console.print(
                 f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}"
             )
+    if info["orphaned_memos"]:
+        console.print(
+            f"{len(info['orphaned_memos'])} memo(s) on passages no longer in their file, kept:",
+            style="yellow",
+        )
+        for m in info["orphaned_memos"]:
+            console.print(
+                f"  {m['path']}: memo by {m['coder']} on: {m['passage'][:60]} -- {m['text'][:60]}"
+            )
 
 
 @app.command("remove")

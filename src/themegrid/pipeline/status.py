@@ -8,6 +8,7 @@ from typing import Any
 
 from themegrid.models import MODEL_CODER, SEMANTIC_CODER, Coding, Source, Status
 from themegrid.pipeline.ingest import orphaned_codings
+from themegrid.store import memos as store_memos
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as store_segments
 from themegrid.store import views
@@ -39,6 +40,8 @@ class ProjectStatus:
     #: machine coding rows per (source, suggester, status): the learned model and semantic
     #: suggestions are both source 'model', shown apart by their coder
     suggesters: tuple[dict[str, Any], ...] = ()
+    #: memos on turns or passages an edited file no longer has (kept, never dropped)
+    orphaned_memos: tuple[dict[str, object], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class ProjectStatus:
             "runs": self.runs,
             "last_run": asdict(self.last_run) if self.last_run else None,
             "orphaned": list(self.orphaned),
+            "orphaned_memos": list(self.orphaned_memos),
             "model_gates": list(self.model_gates),
             "not_machine_coded": self.not_machine_coded,
             "failed_runs": [asdict(r) for r in self.failed_runs],
@@ -83,6 +87,7 @@ def project_status(store: Store) -> ProjectStatus:
         not_machine_coded=not_machine_coded(store),
         failed_runs=tuple(store_runs.failed_runs(store)),
         suggesters=tuple(suggester_counts(store)),
+        orphaned_memos=tuple(asdict(m) for m in store_memos.orphaned_memos(store)),
     )
 
 

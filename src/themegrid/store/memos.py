@@ -194,6 +194,38 @@ def move_memos(store: Store, old_id: str, new_id: str, note: str) -> int:
     return moved
 
 
+@dataclass(frozen=True)
+class OrphanedMemo:
+    """A memo on a turn (or a passage of one) that its edited file no longer has; kept."""
+
+    document_id: int
+    path: str
+    passage: str  # the text it was on: its passage, else the whole turn
+    on_passage: bool
+    coder: str
+    text: str
+    created_at: str
+
+
+def orphaned_memos(store: Store) -> list[OrphanedMemo]:
+    """Memos on inactive segments, by document and position, oldest first within a turn.
+
+    These are the memos :func:`move_memos` could not move (their passage's text left the
+    edited turn) or whose turn vanished with nothing to follow; never deleted."""
+    out: list[OrphanedMemo] = []
+    for doc_id, path, s_start, s_text, start, end, coder, text, at in store.conn.execute(
+        "SELECT d.id, d.path, s.start, s.text, m.span_start, m.span_end, m.coder, m.text,"
+        " m.created_at FROM memos m JOIN segments s ON s.id = m.target_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE m.target_kind = 'segment' AND s.active = 0"
+        " ORDER BY d.path, s.seq, COALESCE(m.span_start, s.start), m.id"
+    ):
+        on_passage = start is not None and end is not None
+        passage = s_text[start - s_start : end - s_start] if on_passage else s_text
+        out.append(OrphanedMemo(doc_id, path, passage, on_passage, coder, text, at))
+    return out
+
+
 def memo_count(store: Store) -> int:
     """How many memos the project holds, on anything."""
     return int(store.conn.execute("SELECT COUNT(*) FROM memos").fetchone()[0])
@@ -214,6 +246,7 @@ def memos_on_document(store: Store, doc_id: int) -> int:
 __all__ = [
     "KINDS",
     "Memo",
+    "OrphanedMemo",
     "PassageMemo",
     "add_memo",
     "memo_count",
@@ -222,5 +255,6 @@ __all__ = [
     "memos_on",
     "memos_on_document",
     "move_memos",
+    "orphaned_memos",
     "passage_memos",
 ]

@@ -359,9 +359,16 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         docs = ws.writer.read(workspace.document_progress)
         counts = ws.writer.read(workspace.code_counts)
         runs = ws.writer.read(workspace.recent_runs)
+        orphaned = ws.writer.read(memos_store.orphaned_memos)
         keys = sorted({k for d in docs for k in d.attributes})
         return ws.page(
-            request, "overview.html", docs=docs, counts=counts, runs=runs, attr_keys=keys
+            request,
+            "overview.html",
+            docs=docs,
+            counts=counts,
+            runs=runs,
+            attr_keys=keys,
+            orphaned_memos=orphaned,
         )
 
     async def login(request: Request) -> Response:
