@@ -3,6 +3,10 @@
 
     .venv/bin/python benchmarks/bench_web.py [--turns 2000] [--decisions 10000] [--no-freeze]
 
+Last, the agreement page's first visit in a fresh process, CPU time, as a server
+that did not warm up would serve it and as ``themegrid serve`` does (after
+:func:`~themegrid.web.server.warm_up`), with the warm-up's own CPU cost.
+
 Builds a project in benchmarks/_work/web/ from the bundled codebook and a transcript
 made of the example interviews' turns repeated, codes it (rules only), then times
 requests through the whole ASGI stack (security middleware, routing, templates,
@@ -21,6 +25,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,7 +41,7 @@ from themegrid.project import Project  # noqa: E402
 from themegrid.store import codings as codings_store  # noqa: E402
 from themegrid.store import workspace  # noqa: E402
 from themegrid.store.connection import Store  # noqa: E402
-from themegrid.web.server import build, freeze_startup_heap  # noqa: E402
+from themegrid.web.server import build, freeze_startup_heap, warm_up  # noqa: E402
 
 WORK = REPO / "benchmarks" / "_work" / "web"
 
@@ -106,6 +111,64 @@ def _figures(values: list[float]) -> str:
     )
 
 
+AGREEMENT_CODERS = ("Ana", "Ben")
+
+
+def two_coders(store: Store, pending: list[Any], n: int = 400) -> None:
+    """Two coders decide the same ``n`` suggestions, differing on every fifth."""
+    pending = pending[:n]
+    for k, coder in enumerate(AGREEMENT_CODERS):
+        decisions = [
+            codings_store.HumanDecision(
+                p.segment_id,
+                p.code_id,
+                "rejected" if (k == 1 and i % 5 == 0) or (i % 3 == 0) else "accepted",
+                "bench",
+            )
+            for i, p in enumerate(pending)
+        ]
+        with store.transaction():
+            codings_store.record_human_codings(
+                store, coder, decisions, run_id=None, at=f"2026-01-0{k + 1}T00:00:00+00:00"
+            )
+
+
+def first_agreement_visit(warm: bool) -> None:
+    """In this (fresh) process: serve the existing bench project, then time the first
+    visit to the agreement page; prints 'warm-up CPU s, first visit CPU s'."""
+    app, secrets_, store = build(Project(WORK))
+    t = time.process_time()
+    if warm:
+        warm_up()
+    warm_cpu = time.process_time() - t
+    freeze_startup_heap()
+    client = TestClient(app)
+    client.get(f"/?token={secrets_.token}")
+    client.post("/coder", data={"coder": "Bench", "next": "/", "csrf": secrets_.csrf})
+    a, b = AGREEMENT_CODERS
+    t = time.process_time()
+    r = client.get(f"/agreement?a={a}&b={b}")
+    visit_cpu = time.process_time() - t
+    assert r.status_code == 200 and "kappa" in r.text.lower(), r.status_code
+    store.close()
+    print(f"{warm_cpu:.3f} {visit_cpu:.3f}")
+
+
+def _agreement_figures() -> None:
+    print("agreement page, first visit in a fresh process (CPU time, all threads):")
+    for mode, label in (("cold", "without warm-up"), ("warm", "after warm_up() as serve does")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--first-visit", mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        print(
+            f"  {label}: first visit {float(out[-1]) * 1000:.0f} ms CPU"
+            f" (warm-up at start: {float(out[-2]) * 1000:.0f} ms CPU)"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=2000)
@@ -114,7 +177,11 @@ def main() -> None:
     ap.add_argument(
         "--no-freeze", action="store_true", help="leave the start-up heap to the collector"
     )
+    ap.add_argument("--first-visit", choices=("cold", "warm"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.first_visit:
+        first_agreement_visit(args.first_visit == "warm")
+        return
 
     t0 = time.perf_counter()
     project = make_project(args.turns)
@@ -172,11 +239,13 @@ def main() -> None:
     print(f"  server wall: {_figures(wall)}")
     print(f"  server CPU:  {_figures(cpu)}")
     print(f"  client round trip (wall): {_figures(trips)}")
+    two_coders(store, pending)
+    store.close()
+    _agreement_figures()
     print(
         f"load average over the last minute: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         " (wall-clock figures grow with it; CPU time does not)"
     )
-    store.close()
 
 
 if __name__ == "__main__":
