@@ -533,3 +533,47 @@ def test_agreement_view_shows_the_library_figures(
     rows.nth(0).locator("a").click()
     page.wait_for_selector(f"#seg-{first.segment_id}")
     assert page.url.endswith(f"#seg-{first.segment_id}")
+
+
+#: For each code chip of the queue's "add a code" list: is it laid out, inside the
+#: window's width, not clipped by its list, and the topmost thing at its left end, centre
+#: and right end once scrolled to (nothing drawn over it, such as the codebook panel on
+#: a narrow window)?
+_CHIPS_IN_VIEW = """() => {
+    const ol = document.getElementById('code-choices');
+    const out = {n: 0, clipped: ol.scrollHeight - ol.clientHeight, hidden: []};
+    for (const b of ol.querySelectorAll('button.choice')) {
+        out.n += 1;
+        b.scrollIntoView({block: 'center'});
+        const r = b.getBoundingClientRect();
+        const y = r.top + r.height / 2;
+        const seen = [r.left + 2, r.left + r.width / 2, r.right - 2].every(x => {
+            const top = document.elementFromPoint(x, y);
+            return top && b.contains(top);
+        });
+        if (r.width === 0 || r.right > document.documentElement.clientWidth + 1 || !seen)
+            out.hidden.push(b.value);
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_every_code_chip_in_the_queue_can_be_reached(
+    browser: Any, site: tuple[Served, str], width: int
+) -> None:
+    served, base = site
+    codable = [c.id for c in served.project.load_codebook().codes if c.codable]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base}/?token={served.secrets.token}")
+    page.fill("#coder-input", "Wide Narrow")
+    page.click("#coder-save")
+    page.goto(f"{base}/queue")
+    found = page.evaluate(_CHIPS_IN_VIEW)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"queue_chips_{width}.png"), full_page=True)
+    context.close()
+    assert found["n"] == len(codable) > 40  # the bundled codebook: 50 codable codes
+    assert found["clipped"] <= 1, "the chip list cuts codes off"
+    assert found["hidden"] == []
