@@ -46,10 +46,12 @@ from themegrid.web.security import (
 )
 
 HERE = Path(__file__).parent
+# Colours for codes the codebook gives none; no grey, which reads as "no colour" (#999 is the
+# fallback where a code is unknown).
 PALETTE = (
     "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
     "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#800000", "#aaffc3",
-    "#808000", "#ffd8b1", "#000075", "#a9a9a9",
+    "#808000", "#ffd8b1", "#000075", "#b8860b",
 )  # fmt: skip
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
