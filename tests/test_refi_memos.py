@@ -163,3 +163,14 @@ def test_import_names_notes_it_cannot_place(tmp_path: Path) -> None:
     assert len(plan.notes) == len(MEMOS)  # four of ours and the project note
     assert "1 NoteRef(s) point at a Note the file does not hold" in plan.skipped
     assert any(s.startswith("1 note(s) not on a code, source or passage") for s in plan.skipped)
+
+
+def test_a_memo_time_the_schema_does_not_accept_is_left_out_not_the_memo(tmp_path: Path) -> None:
+    project = build_project(tmp_path)
+    with Store(project.store_path) as store, store.transaction():
+        memos_store.add_memo(store, "code", "equity", "ana", "typed long ago", "12/03/2024 10:00")
+    root = _qde(_export_bytes(project))
+    schema("Project.xsd").assertValid(root)
+    (note,) = root.iter(f"{P}Note")
+    assert note.findtext(f"{P}PlainTextContent") == "typed long ago"
+    assert note.get("creationDateTime") is None

@@ -69,6 +69,8 @@ from themegrid.store import views
 from themegrid.store.connection import Store, loads
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so two exports of one project are byte-identical
+#: What the schema's xsd:dateTime accepts; a memo's time in any other form is left out.
+_XSD_DATETIME = re.compile(r"^-?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 
 
 @dataclass(frozen=True)
@@ -356,13 +358,14 @@ def _project_xml(
     if notes:
         notes_el = sub(root, "Notes")
         for n in notes:
+            when = {"creationDateTime": n.created_at} if _XSD_DATETIME.match(n.created_at) else {}
             note_el = sub(
                 notes_el,
                 "Note",
                 guid=n.guid,
                 name=f"memo by {n.coder}",
                 creatingUser=user_guid(n.coder),
-                creationDateTime=n.created_at,
+                **when,
             )
             sub(note_el, "PlainTextContent").text = n.text
     sub(root, "Description").text = description
