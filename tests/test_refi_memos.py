@@ -174,3 +174,16 @@ def test_a_memo_time_the_schema_does_not_accept_is_left_out_not_the_memo(tmp_pat
     (note,) = root.iter(f"{P}Note")
     assert note.findtext(f"{P}PlainTextContent") == "typed long ago"
     assert note.get("creationDateTime") is None
+
+
+def test_importing_a_project_back_does_not_double_its_code_memos(tmp_path: Path) -> None:
+    project = build_project(tmp_path / "p")
+    _add_memos(project)
+    (tmp_path / "p.qdpx").write_bytes(_export_bytes(project))
+    with Store(project.store_path) as store:
+        before = {k: len(v) for k, v in memos_store.memos_by_target(store, "code").items()}
+    summary = import_qdpx(project, tmp_path / "p.qdpx")  # its sources come in as new documents
+    with Store(project.store_path) as store:
+        after = {k: len(v) for k, v in memos_store.memos_by_target(store, "code").items()}
+    assert after == before == {"equity": 1, "barriers": 1}
+    assert summary.memos == len(MEMOS) - 2  # the document and passage memos, on the new copies
