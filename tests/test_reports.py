@@ -551,3 +551,30 @@ def _scale(ws) -> float:
         for i in range(2, ws.max_column + 1)
     ]
     return wbmod.printed_scale(widths)
+
+
+def test_long_code_names_wrap_on_the_count_sheets(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A code name longer than its column wraps onto more lines in a taller row, its counts
+    top-aligned beside it (Respondents printed such names cut off at the column's edge)."""
+    monkeypatch.setattr(wbmod, "_code_widths", lambda report: [10.0, 12.0])
+    out = tmp_path / "w.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    names = {c.id: c.name for c in fx.CODEBOOK.codes}
+    for sheet in ("Matrix", "Respondents", "Source types"):
+        ws = wb[sheet]
+        checked = 0
+        for code_id, rows in code_rows(ws).items():
+            long = len(names[code_id]) + 2 * (code_id.count(".")) + 2 > 12
+            for row in rows:
+                assert ws.cell(row, 2).alignment.wrap_text, (sheet, code_id)
+                height = ws.row_dimensions[row].height
+                if long:
+                    assert height and height > wbmod.DEFAULT_ROW_PT, (sheet, code_id)
+                    assert ws.cell(row, 3).alignment.vertical == "top", (sheet, code_id)
+                    checked += 1
+                else:
+                    assert not height, (sheet, code_id)
+        assert checked >= 4, sheet

@@ -1276,23 +1276,31 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     table = split.confirmed
     any_code = with_any_code(report, report.by, "document_id")
     n_rows = 1 + sum(len(b) + 4 for _k, b in split.blocks()) + 2
-    scale = _prepare_grid(ws, table.columns, _code_widths(report), n_rows)
+    code_widths = _code_widths(report)
+    scale = _prepare_grid(ws, table.columns, code_widths, n_rows)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
-    depth = report.cf.codes["depth"]
+    codes = report.cf.codes
+    depth = codes["depth"]
+    # Names longer than their column wrap (they were cut off in print), counts top-aligned.
+    wrapped = {
+        c
+        for c in codes.index
+        if len(str(codes.at[c, "name"])) + 2 * int(depth[c]) + 2 > code_widths[1]
+    }
     printed: list[tuple[int, int | None, bool]] = []
     row = 2
     sizes = report.sizes.reindex(table.columns).tolist()
     for kind, block in split.blocks():
         ws.append(_block_title(ws, kind, len(table.columns)))
         rows = zip(
-            _code_rows(report, ws, block, row + 1),
+            _code_rows(report, ws, block, row + 1, wrap=code_widths[1]),
             block.index,
             block.to_numpy().tolist(),
             strict=True,
         )
         for head, code_id, values in rows:
-            right = RIGHT
+            right = RIGHT_TOP if code_id in wrapped else RIGHT
             ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
         found = any_code[0] if kind == "confirmed" else any_code[1]
         assert found is not None  # an unreviewed block only when they are counted
