@@ -515,6 +515,9 @@ def test_count_sheets_break_pages_at_blocks_and_code_groups(
     }
     for name in ("Matrix", "Respondents", "Co-occurrence", "Source types"):
         ws = wb[name]
+        # Rows of Excel's height in LibreOffice too: the breaks assume DEFAULT_ROW_PT rows.
+        assert ws.sheet_format.defaultRowHeight == wbmod.DEFAULT_ROW_PT, name
+        assert ws.sheet_format.customHeight, name
         starts = _page_starts(ws)
         titles = [
             r
