@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -461,3 +462,122 @@ def test_report_imports_no_modelling_or_plotting_library(tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert (root / "reports" / "theme_matrix.xlsx").exists()
     assert "LOADED []" in done.stdout, done.stdout + done.stderr
+
+
+# --- page breaks ---------------------------------------------------------------------------
+
+
+def test_page_breaks_keep_a_code_group_on_one_page() -> None:
+    # Two groups of 4 rows (a parent at depth 0, children at depth 1), a page of 6 rows:
+    # the second group starts a new page rather than splitting after its first 2 rows.
+    depths = [0, 1, 1, 1, 0, 1, 1, 1]
+    assert wbmod.page_breaks([1.0] * 8, depths, 6) == [4]
+    # A group larger than a page is split where the page is full.
+    assert wbmod.page_breaks([1.0] * 8, [0, 1, 1, 1, 1, 1, 1, 1], 6) == [6]
+    # A page is not left mostly empty for a group: the group's start at row 1 of 6 is
+    # under PAGE_FILL of the page, so the page fills up and ends where it is full.
+    assert wbmod.page_breaks([1.0] * 8, [0, 0, 1, 1, 1, 1, 1, 1], 6) == [6]
+
+
+def test_page_breaks_start_blocks_on_a_new_page_and_keep_totals_with_them() -> None:
+    # A block title (forced) always starts a page; a total row (None) never does.
+    sizes = [1.0] * 10
+    depths: list[int | None] = [None, 0, 1, 1, None, None, 0, 1, 1, None]
+    assert wbmod.page_breaks(sizes, depths, 20, forced=[5]) == [5]
+    # Overflowing at the total row (index 4): the page ends before the last code that
+    # starts PAGE_FILL down the page, never before the total itself.
+    starts = wbmod.page_breaks(sizes, depths, 4, forced=[5])
+    assert 4 not in starts and starts[0] == 3 and 5 in starts
+    # Every page holds at most a page of rows.
+    for room in (3, 4, 5, 7):
+        edges = [0, *wbmod.page_breaks(sizes, depths, room, forced=[5]), len(sizes)]
+        assert all(sum(sizes[a:b]) <= room for a, b in itertools.pairwise(edges)), room
+
+
+def _page_starts(ws) -> list[int]:
+    """Rows that start a printed page after the first (a Break's id is the row above)."""
+    return [b.id + 1 for b in ws.row_breaks.brk]
+
+
+@pytest.mark.parametrize("page_rows", [None, 5])
+def test_count_sheets_break_pages_at_blocks_and_code_groups(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_rows: int | None
+) -> None:
+    if page_rows is not None:  # a page of about 5 rows: groups must be kept together
+        monkeypatch.setattr(wbmod, "PAGE_HEIGHT_PT", (page_rows + 1) * wbmod.DEFAULT_ROW_PT)
+        monkeypatch.setattr(wbmod, "UPRIGHT_PT_PER_CHAR", 1.0)  # a low co-occurrence header
+    out = tmp_path / "b.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    depth = {
+        c.id: 0 if c.parent_id is None else 1 + (fx.PARENT[c.parent_id] is not None)
+        for c in fx.CODEBOOK.codes
+    }
+    for name in ("Matrix", "Respondents", "Co-occurrence", "Source types"):
+        ws = wb[name]
+        # Rows of Excel's height in LibreOffice too: the breaks assume DEFAULT_ROW_PT rows.
+        assert ws.sheet_format.defaultRowHeight == wbmod.DEFAULT_ROW_PT, name
+        assert ws.sheet_format.customHeight, name
+        starts = _page_starts(ws)
+        titles = [
+            r
+            for r in range(2, ws.max_row + 1)
+            if ws.cell(r, 1).value in {"Confirmed", "Unreviewed"}
+        ]
+        assert len(titles) == 2, name
+        # The unreviewed block starts a page; every page starts with a block or a code
+        # (or, on a page of 5 rows, with the rows under the last block's codes).
+        assert titles[1] in starts, name
+        last_code = max(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value in depth)
+        for row in starts:
+            assert row in titles or ws.cell(row, 1).value in depth or row > last_code, (name, row)
+        if page_rows is None:
+            assert starts == [titles[1]], name  # the fixture's blocks fit a page each
+            continue
+        assert len(starts) > 1, name
+        # No page holds more rows than a page has room for (rows of DEFAULT_ROW_PT).
+        edges = [2, *starts, ws.max_row + 1]
+        for a, b in itertools.pairwise(edges):
+            height = sum(ws.row_dimensions[r].height or wbmod.DEFAULT_ROW_PT for r in range(a, b))
+            room = wbmod.PAGE_ROOM * wbmod.PAGE_HEIGHT_PT / _scale(ws) - (
+                ws.row_dimensions[1].height or wbmod.DEFAULT_ROW_PT
+            )
+            assert height <= room or b - a == 1, (name, a, b)
+
+
+def _scale(ws) -> float:
+    fitted = (ws.sheet_properties.pageSetUpPr or object()).__dict__.get("fitToPage")
+    if not fitted:
+        return ws.page_setup.scale / 100
+    widths = [
+        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width
+        for i in range(2, ws.max_column + 1)
+    ]
+    return wbmod.printed_scale(widths)
+
+
+def test_long_code_names_wrap_on_the_count_sheets(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A code name longer than its column wraps onto more lines in a taller row, its counts
+    top-aligned beside it (Respondents printed such names cut off at the column's edge)."""
+    monkeypatch.setattr(wbmod, "_code_widths", lambda report: [10.0, 12.0])
+    out = tmp_path / "w.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    names = {c.id: c.name for c in fx.CODEBOOK.codes}
+    for sheet in ("Matrix", "Respondents", "Source types"):
+        ws = wb[sheet]
+        checked = 0
+        for code_id, rows in code_rows(ws).items():
+            long = len(names[code_id]) + 2 * (code_id.count(".")) + 2 > 12
+            for row in rows:
+                assert ws.cell(row, 2).alignment.wrap_text, (sheet, code_id)
+                height = ws.row_dimensions[row].height
+                if long:
+                    assert height and height > wbmod.DEFAULT_ROW_PT, (sheet, code_id)
+                    assert ws.cell(row, 3).alignment.vertical == "top", (sheet, code_id)
+                    checked += 1
+                else:
+                    assert not height, (sheet, code_id)
+        assert checked >= 4, sheet

@@ -18,7 +18,7 @@ import os
 import warnings
 import weakref
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +91,15 @@ PRINT_SCALE = 85
 #: Page margins in inches (left/right, top/bottom): narrower than Excel's 0.75 / 1.
 SIDE_MARGIN = 0.5
 TOP_MARGIN = 0.6
+#: A landscape Letter page inside those margins, in points (11 x 8.5 inches less margins).
+PAGE_WIDTH_PT = (11 - 2 * SIDE_MARGIN) * 72
+PAGE_HEIGHT_PT = (8.5 - 2 * TOP_MARGIN) * 72
+#: Excel's height of a row with no height of its own (LibreOffice's is lower, 12.8).
+DEFAULT_ROW_PT = 15.0
+#: The share of a page's height the page breaks plan to fill (a margin for rounding).
+PAGE_ROOM = 0.97
+#: A page ends at a code group's start only once it is this full (see page_breaks).
+PAGE_FILL = 0.6
 #: Co-occurrence: narrow code columns with their header turned upright, and the code
 #: names (repeated at the left of each printed page) wrapped at CODE_NAME_PRINT.
 COOC_WIDTH = 6
@@ -827,17 +836,47 @@ def _prepare_grid(
     widths: Sequence[float],
     n_rows: int,
     column_width: float | None = None,
-) -> None:
-    """Outline with parents above children, frozen header and code columns, landscape print."""
+    column_depths: Sequence[int] | None = None,
+) -> float:
+    """Outline with parents above children, frozen header and code columns, landscape
+    print; returns the scale it prints at."""
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
+    # Rows of Excel's height in LibreOffice too, so that both end pages on the same rows.
+    ws.sheet_format = SheetFormatProperties(defaultRowHeight=DEFAULT_ROW_PT, customHeight=True)
     values = [
         column_width if column_width is not None else min(max(len(str(c)) + 3, 8), 24)
         for c in columns
     ]
     all_widths = [*widths, *values]
     _widths(ws, all_widths)
-    _print_setup(ws, all_widths, names_column=True, n_rows=n_rows)
+    return _print_setup(
+        ws, all_widths, names_column=True, n_rows=n_rows, column_depths=column_depths
+    )
+
+
+def _row_breaks(ws: Any, scale: float, rows: Sequence[tuple[int, int | None, bool]]) -> None:
+    """Page breaks for a count sheet's rows: each block on new pages, code groups kept on
+    one page where they fit (see :func:`page_breaks`).
+
+    ``rows``: (row number, depth of the code the row shows or None, whether the row
+    starts a page), for the rows below the header row, which repeats on every page.
+    Heights are Excel's (LibreOffice's rows are lower, so its pages end on the same rows
+    with room to spare)."""
+
+    def height(row: int) -> float:
+        dims = ws.row_dimensions.get(row)
+        return float(dims.height) if dims is not None and dims.height else DEFAULT_ROW_PT
+
+    room = PAGE_ROOM * PAGE_HEIGHT_PT / scale - height(1)
+    starts = page_breaks(
+        [height(r) for r, _d, _f in rows],
+        [d for _r, d, _f in rows],
+        room,
+        forced=[i for i, (_r, _d, f) in enumerate(rows) if f],
+    )
+    for i in starts:
+        ws.row_breaks.append(Break(id=rows[i][0] - 1))
 
 
 def _landscape(ws: Any) -> None:
@@ -869,15 +908,22 @@ def _margins() -> PageMargins:
 
 
 def _print_setup(
-    ws: Any, widths: Sequence[float], *, names_column: bool = False, n_rows: int | None = None
-) -> None:
+    ws: Any,
+    widths: Sequence[float],
+    *,
+    names_column: bool = False,
+    n_rows: int | None = None,
+    column_depths: Sequence[int] | None = None,
+) -> float:
     """Landscape, header row on every page, readable type.
 
     With ``names_column`` (code sheets: A = code id, B = code name) the printout starts at
     column B, the code names repeated at the left of every page; the ids stay on screen.
     Fitted to the page width only when the printed columns fit at about 70 % or more
     (:data:`FIT_CHARS`); wider sheets print at :data:`PRINT_SCALE` % in pages of whole
-    columns (:data:`PAGE_CHARS` each), one page of codes or cases after another.
+    columns (:data:`PAGE_CHARS` each), one page of codes or cases after another
+    (``column_depths``: the columns are codes of these depths, and pages split between
+    code groups, see :func:`page_breaks`). Returns the scale the sheet prints at.
     """
     printed = list(widths[1:]) if names_column else list(widths)
     ws.page_setup.orientation = "landscape"
@@ -892,17 +938,66 @@ def _print_setup(
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
-        return
+        return printed_scale(printed)
     ws.page_setup.scale = PRINT_SCALE
     first = 2 if names_column else 1
     room = PAGE_CHARS - (widths[1] if names_column else 0)
-    used = 0.0
-    for index in range(first + (1 if names_column else 0), len(widths) + 1):
-        width = widths[index - 1]
-        if used and used + width > room:
-            ws.col_breaks.append(Break(id=index - 1))
-            used = 0.0
-        used += width
+    start = first + (1 if names_column else 0)
+    depths = list(column_depths) if column_depths is not None else [0] * (len(widths) - start + 1)
+    for index in page_breaks(widths[start - 1 :], depths, room):
+        ws.col_breaks.append(Break(id=start - 1 + index))
+    return PRINT_SCALE / 100
+
+
+def printed_scale(widths: Sequence[float]) -> float:
+    """The scale a sheet fitted to the page width prints at (Excel's column pixels: a
+    unit is a 7-pixel digit plus 5 pixels of padding; 96 pixels an inch)."""
+    points = sum(0.75 * (7 * w + 5) for w in widths)
+    return min(1.0, PAGE_WIDTH_PT / points) if points else 1.0
+
+
+def page_breaks(
+    sizes: Sequence[float],
+    depths: Sequence[int | None],
+    room: float,
+    forced: Collection[int] = (),
+) -> list[int]:
+    """Where to start new pages in a run of rows (or columns): positions ``i`` such that
+    a page starts with item ``i``.
+
+    ``sizes``: each item's height (or width); ``room``: what a page holds. ``depths``:
+    the outline depth of the code an item starts (0 = a top-level code), None where no
+    page may start (a total row, which stays with its block). ``forced``: items that
+    always start a page (a block's title row). When an item does not fit, the page
+    ends before the shallowest code among the items that would start at least
+    :data:`PAGE_FILL` down the page, the latest of those: a code group stays on one
+    page when it fits on one, and a page is never left mostly empty for it.
+    With no code that far down, the page ends before its last code.
+    """
+    starts: list[int] = []
+    top, used = 0, 0.0
+    forced = set(forced)
+    for i, size in enumerate(sizes):
+        if i in forced and i > top:
+            starts.append(i)
+            top, used = i, 0.0
+        elif used + size > room and i > top:
+            filled = [sum(sizes[top:j]) for j in range(top + 1, i + 1)]
+            candidates = [
+                (depth, -j)
+                for j, depth, before in zip(
+                    range(top + 1, i + 1), depths[top + 1 : i + 1], filled, strict=True
+                )
+                if depth is not None and before >= PAGE_FILL * room
+            ]
+            codes = [j for j in range(top + 1, i + 1) if depths[j] is not None]
+            # No code far enough down: the page ends before its last code (a total row
+            # stays with the code above it), or, with no code at all, where it is full.
+            cut = -min(candidates)[1] if candidates else max(codes, default=i)
+            starts.append(cut)
+            top, used = cut, sum(sizes[cut:i])
+        used += size
+    return starts
 
 
 def _block_title(ws: Any, kind: str, n_columns: int) -> list[Any]:
@@ -967,7 +1062,17 @@ def _matrix_sheet(
     # Names longer than the column wrap onto a second line (they were cut off in print).
     name_width = min(code_widths[1], name_width) if name_width is not None else code_widths[1]
     code_widths = [code_widths[0], name_width]
-    _prepare_grid(ws, table.columns, code_widths, n_rows, COOC_WIDTH if upright_header else None)
+    codes = report.cf.codes
+    scale = _prepare_grid(
+        ws,
+        table.columns,
+        code_widths,
+        n_rows,
+        COOC_WIDTH if upright_header else None,
+        [int(codes.at[c, "depth"]) if c in codes.index else 0 for c in table.columns]
+        if upright_header
+        else None,
+    )
     n_scaled = (
         scale_columns
         if scale_columns is not None
@@ -1018,7 +1123,13 @@ def _matrix_sheet(
         else set()
     )
     top = {"alignment": TOP}
+    printed: list[tuple[int, int | None, bool]] = []
     for (kind, block), where in zip(split.blocks(), layout, strict=True):
+        first = min(where.rows.values(), default=0)
+        printed.append((first - 1, None, True))
+        printed += [(r, int(codes.at[c, "depth"]), False) for c, r in where.rows.items()]
+        tail = first + len(block)
+        printed += [(r, None, False) for r in range(tail, tail + 1 + (totals is not None))]
         ws.append(_block_title(ws, kind, len(table.columns)))
         first = min(where.rows.values(), default=0)
         values = block.to_numpy().tolist()
@@ -1033,15 +1144,20 @@ def _matrix_sheet(
             values_t = series.reindex(table.columns).tolist() if series is not None else []
             ws.append(_header(ws, ["", label, *values_t]))
         ws.append([])
-    _note(ws, table, report)
+    last = printed[-1][0]
+    printed += [(last + 1 + i, None, False) for i in range(_note(ws, table, report))]
+    _row_breaks(ws, scale, printed)
     return ws, layout
 
 
-def _note(ws: Any, table: pd.DataFrame, report: _Report, measure: str | None = None) -> None:
+def _note(ws: Any, table: pd.DataFrame, report: _Report, measure: str | None = None) -> int:
+    """The note under a sheet's counts; returns the number of rows it took."""
     measure = measure if measure is not None else table.attrs.get("measure", "")
     ws.append(_row(ws, ["", f"Counts: {measure}; codings counted: {report.cf.basis}."]))
     if report.cf.include == "accepted":
         ws.append(_row(ws, ["", "Unreviewed machine suggestions are left out (--accepted-only)."]))
+        return 2
+    return 1
 
 
 def _charts_sheet(wb: Workbook, report: _Report, matrix: Any, layout: list[BlockRows]) -> None:
@@ -1160,21 +1276,31 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
     table = split.confirmed
     any_code = with_any_code(report, report.by, "document_id")
     n_rows = 1 + sum(len(b) + 4 for _k, b in split.blocks()) + 2
-    _prepare_grid(ws, table.columns, _code_widths(report), n_rows)
+    code_widths = _code_widths(report)
+    scale = _prepare_grid(ws, table.columns, code_widths, n_rows)
     ws.append(_header(ws, ["Code id", "Code", *table.columns]))
     leaves = report.leaf_codes
+    codes = report.cf.codes
+    depth = codes["depth"]
+    # Names longer than their column wrap (they were cut off in print), counts top-aligned.
+    wrapped = {
+        c
+        for c in codes.index
+        if len(str(codes.at[c, "name"])) + 2 * int(depth[c]) + 2 > code_widths[1]
+    }
+    printed: list[tuple[int, int | None, bool]] = []
     row = 2
     sizes = report.sizes.reindex(table.columns).tolist()
     for kind, block in split.blocks():
         ws.append(_block_title(ws, kind, len(table.columns)))
         rows = zip(
-            _code_rows(report, ws, block, row + 1),
+            _code_rows(report, ws, block, row + 1, wrap=code_widths[1]),
             block.index,
             block.to_numpy().tolist(),
             strict=True,
         )
         for head, code_id, values in rows:
-            right = RIGHT
+            right = RIGHT_TOP if code_id in wrapped else RIGHT
             ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=right)])
         found = any_code[0] if kind == "confirmed" else any_code[1]
         assert found is not None  # an unreviewed block only when they are counted
@@ -1193,8 +1319,12 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
         )
         ws.append(_header(ws, ["", "Documents in the case (N)", *sizes]))
         ws.append([])
+        printed.append((row, None, True))
+        printed += [(row + 1 + i, int(depth[c]), False) for i, c in enumerate(block.index)]
+        printed += [(row + 1 + len(block) + i, None, False) for i in range(3)]
         row += len(block) + 4
-    _note(ws, table, report)
+    printed += [(row + i, None, False) for i in range(_note(ws, table, report))]
+    _row_breaks(ws, scale, printed)
 
 
 def count_line(confirmed: int, unreviewed: int | None, unit: str = "segments") -> str:
