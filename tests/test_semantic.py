@@ -101,6 +101,50 @@ def test_embedder_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None
     assert norms[0] == pytest.approx(1, abs=1e-4) and norms[2] == pytest.approx(1, abs=1e-4)
 
 
+#: Spaces in runs, at either end, tabs and newlines, the word mark itself, special tokens,
+#: other scripts, an over-long text, blanks and a repeat.
+AWKWARD = [
+    ENGLISH,
+    FRENCH,
+    "two  spaces and   three",
+    "  leading and trailing  ",
+    "tab\there, line\nbreak\r\nand more",
+    "the word mark \u2581 itself\u2581\u2581twice",
+    "<s> a special token, </s> and <unk> too",
+    "日本語の文と中文句子",
+    "émoji 😀 and ümlauts, naïve façade",
+    "Mm-hmm.",
+    "",
+    "   ",
+    "budget " * 400,
+    ENGLISH,
+]
+
+
+def wordllama_reference(embedder: embed.Embedder, texts: list[str]) -> np.ndarray:
+    """Each text alone through WordLlama.embed, then Embedder.embed's own normalisation."""
+    rows = [
+        np.asarray(embedder.model.embed([t[: embed.MAX_CHARS] or " "], norm=True))[0] for t in texts
+    ]
+    out = np.stack(rows).astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[[not t.strip() for t in texts]] = 0.0
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def test_word_by_word_embedding_equals_wordllamas_own() -> None:
+    """The fast path (tokens of each distinct word, pooled as wordllama does) gives the same
+    bits as WordLlama.embed, and so does the fallback through WordLlama.embed."""
+    needs_embedder()
+    embedder = embed.load_embedder()
+    assert embedder is not None and embedder.words is not None  # the fast path applies
+    want = wordllama_reference(embedder, AWKWARD)
+    assert np.array_equal(embedder.embed(AWKWARD), want)
+    assert "\u2581\u2581spaces" in embedder.words  # it went word by word ("two  spaces")
+    fallback = embed.Embedder(embedder.model, embedder.source, None)
+    assert np.array_equal(fallback.embed(AWKWARD), want)
+
+
 def test_missing_wordllama_degrades_with_one_line(
     semantic_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
