@@ -145,6 +145,65 @@ def test_word_by_word_embedding_equals_wordllamas_own() -> None:
     assert np.array_equal(fallback.embed(AWKWARD), want)
 
 
+def test_cached_embeddings_give_the_same_semantic_suggestions(
+    semantic_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold project whose .themegrid-cache kept the segments' vectors embeds no segment
+    again and stores the same suggestions, reasons and similarities as the fresh run."""
+    needs_embedder()
+    embedded: list[str] = []
+    real_embed = embed.Embedder.embed
+
+    def counting(self: embed.Embedder, texts: list[str], *a: object) -> np.ndarray:
+        embedded.extend(texts)
+        return real_embed(self, texts)
+
+    monkeypatch.setattr(embed.Embedder, "embed", counting)
+    run(semantic_project, use_model=False)
+    fresh = {t: (st, why) for t, (st, why, _) in semantic_rows(semantic_project).items()}
+    cache = semantic_project.root / ".themegrid-cache" / embed.CACHE_FILE
+    assert WEATHER in embedded and embed.text_digest(WEATHER) in embed.read_cache(cache)
+    for f in semantic_project.root.glob("themegrid.sqlite*"):
+        f.unlink()
+    embedded.clear()
+    run(semantic_project, use_model=False)
+    cached = {t: (st, why) for t, (st, why, _) in semantic_rows(semantic_project).items()}
+    assert WEATHER not in embedded  # a scored segment, not a prototype: it came from the cache
+    assert cached == fresh and fresh
+
+
+def test_a_corrupt_or_stale_embedding_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs_embedder()
+    embedder = embed.load_embedder()
+    assert embedder is not None
+    texts = [ENGLISH, WEATHER]
+    fresh = embedder.embed(texts)
+    path = tmp_path / ".themegrid-cache" / embed.CACHE_FILE
+    marker = np.full(embed.DIMENSION, 0.0625, dtype=np.float32)
+    digests = [embed.text_digest(t) for t in texts]
+    embed.write_cache(path, dict.fromkeys(digests, marker))
+    assert (embed.embed_cached(embedder, texts, path) == marker).all()  # a valid file is used
+    good = path.read_bytes()
+    for bad in (b"not a numpy archive", good[: len(good) // 2]):
+        path.write_bytes(bad)
+        assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+        assert set(embed.read_cache(path)) == set(digests)  # rewritten, valid again
+    with monkeypatch.context() as m:  # written for another wordllama version: stale
+        m.setattr(embed, "cache_key", lambda: "themegrid embeddings 1; wordllama 0.1")
+        embed.write_cache(path, dict.fromkeys(digests, marker))
+    assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+    with path.open("wb") as f:  # right key, wrong shape
+        np.savez(
+            f,
+            key=np.array(embed.cache_key()),
+            digests=np.array(digests, dtype="S16"),
+            vectors=np.ones((2, 3), dtype=np.float32),
+        )
+    assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+
+
 def test_missing_wordllama_degrades_with_one_line(
     semantic_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:

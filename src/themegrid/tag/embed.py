@@ -30,10 +30,21 @@ tokenizer is of that kind (normaliser, no pre-tokenizer, BPE without dropout
 or whole-word lookup, the vocabulary rule) and otherwise, or for a text that
 holds one of the tokenizer's special tokens (``<s>``), embeds through
 ``WordLlama.embed``. Each distinct text is embedded once.
+
+Kept between runs. :func:`embed_cached` keeps the vectors of the texts it was
+last asked for in ``.themegrid-cache/embeddings.npz`` beside the store, keyed
+by a hash of each text, so a re-run or one new file embeds only new text. The
+file is a numpy archive read with ``allow_pickle=False`` (loading it runs no
+code); it is used only when its key (this format, the wordllama version, the
+dimension, the character cut) matches and its arrays have the expected types
+and shapes, and is otherwise ignored and rewritten. Deleting the folder only
+costs one embedding of every text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -44,6 +55,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from themegrid.atomic import atomic_path
+from themegrid.errors import OutputError
 
 #: The model dimension used (wordllama's default 256; its matryoshka embedding allows
 #: truncation, which we do not use).
@@ -207,6 +221,74 @@ def load_embedder() -> Embedder | None:
     return Embedder(model, str(folder), words)
 
 
+#: The embeddings file beside the store (in the folder tag/model_cache.py uses).
+CACHE_FILE = "embeddings.npz"
+_CACHE_FORMAT = "themegrid embeddings 1"
+
+
+def cache_key() -> str:
+    """What the cached vectors depend on besides the text: change one, and the file is stale."""
+    from importlib.metadata import version
+
+    return f"{_CACHE_FORMAT}; wordllama {version('wordllama')}; {DIMENSION} dims; {MAX_CHARS} chars"
+
+
+def text_digest(text: str) -> bytes:
+    """The 16-byte hash a text's vector is kept under."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def read_cache(path: Path) -> dict[bytes, np.ndarray]:
+    """Text hash -> vector from ``path``; empty when the file is missing, stale or corrupt."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            key, digests, vectors = archive["key"], archive["digests"], archive["vectors"]
+            if (
+                str(key) != cache_key()
+                or digests.dtype != np.dtype("S16")
+                or digests.ndim != 1
+                or vectors.dtype != np.float32
+                or vectors.shape != (len(digests), DIMENSION)
+                or not np.isfinite(vectors).all()
+            ):
+                return {}
+    except Exception:  # unreadable in any way: embed again
+        return {}
+    return dict(zip(digests.tolist(), vectors, strict=True))
+
+
+def write_cache(path: Path, kept: dict[bytes, np.ndarray]) -> None:
+    """Replace ``path`` with ``kept``; a failure to write only costs embedding again."""
+    buffer = io.BytesIO()
+    digests = np.array(list(kept), dtype="S16")
+    vectors = np.array(list(kept.values()), dtype=np.float32).reshape(len(kept), DIMENSION)
+    np.savez(buffer, key=np.array(cache_key()), digests=digests, vectors=vectors)
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(buffer.getvalue())
+    except (OSError, OutputError):
+        return
+
+
+def embed_cached(embedder: Embedder, texts: Sequence[str], path: Path | None) -> np.ndarray:
+    """:meth:`Embedder.embed` of ``texts``, reusing the vectors kept in ``path`` (module doc)
+    and keeping those of ``texts`` there for the next run; ``path`` None: no cache."""
+    if path is None:
+        return embedder.embed(texts)
+    digests = [text_digest(t) for t in texts]
+    kept = read_cache(path)
+    wanted = {d: t for d, t in zip(digests, texts, strict=True) if d not in kept}
+    if wanted:
+        fresh = embedder.embed(list(wanted.values()))
+        kept.update(zip(wanted, fresh, strict=True))
+    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    for k, d in enumerate(digests):
+        out[k] = kept[d]
+    if wanted or len(kept) != len(set(digests)):
+        write_cache(path, {d: kept[d] for d in dict.fromkeys(digests)})
+    return out
+
+
 def unavailable_reason() -> str:
     """Why :func:`load_embedder` returned ``None`` (empty when it did not)."""
     return _failure[0] if _failure else ""
@@ -218,4 +300,16 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray | None:
     return None if embedder is None else embedder.embed(texts)
 
 
-__all__ = ["DIMENSION", "Embedder", "embed_texts", "load_embedder", "unavailable_reason"]
+__all__ = [
+    "CACHE_FILE",
+    "DIMENSION",
+    "Embedder",
+    "cache_key",
+    "embed_cached",
+    "embed_texts",
+    "load_embedder",
+    "read_cache",
+    "text_digest",
+    "unavailable_reason",
+    "write_cache",
+]

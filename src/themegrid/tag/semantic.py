@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,8 @@ from themegrid.models import SEMANTIC_CODER
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
-from themegrid.tag.embed import Embedder
+from themegrid.tag.embed import CACHE_FILE, Embedder, embed_cached
+from themegrid.tag.model_cache import CACHE_DIR
 
 #: A code is suggested only when its similarity is this close to the segment's best code's.
 MARGIN = 0.02
@@ -167,7 +169,8 @@ def suggest_semantic(
         if s.id in codable and s.id not in decided
     }
     ids = sorted(texts)
-    scores = score(protos, embedder.embed([texts[i] for i in ids]))
+    cache = None if store.path == ":memory:" else Path(store.path).parent / CACHE_DIR / CACHE_FILE
+    scores = score(protos, embed_cached(embedder, [texts[i] for i in ids], cache))
     chosen = predict(scores, threshold)
     taken_over = set(model_active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
