@@ -4,8 +4,9 @@ Called by ``make bench`` (benchmarks/bench.py) and runnable alone:
 
     python benchmarks/bench_semantic.py [--words 1000000] [--sentences 40000] [--decisions 400]
 
-* **Embedding throughput** (tag/embed.py, wordllama): load time, then sentences/s
-  and words/s over ``--sentences`` respondent sentences of the example interviews,
+* **Embedding throughput** (tag/embed.py, wordllama): load time, then texts/s
+  and words/s over ``--sentences`` distinct texts (a respondent sentence of the
+  example interviews and a number: the embedder embeds a repeated text once),
   in this process (imports excluded).
 * **At ``--words`` words**, on the generated corpus of bench.py and on the real
   one (the devdata files copied to that size, when ``../shared/devdata`` is
@@ -45,20 +46,21 @@ from bench import (
 def embedding_throughput(n_sentences: int) -> dict[str, Any]:
     from themegrid.tag import embed
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     embedder = embed.load_embedder()
-    load_s = time.perf_counter() - start
+    load_s, load_cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     if embedder is None:
         return {"unavailable": embed.unavailable_reason()}
     pool = respondent_sentences()
     rng = random.Random(3)
-    texts = [rng.choice(pool) for _ in range(n_sentences)]
+    texts = [f"{rng.choice(pool)} ({k})" for k in range(n_sentences)]
     words = sum(len(t.split()) for t in texts)
     wall, cpu = time.perf_counter(), cpu_seconds()
     embedder.embed(texts)
     seconds, cpu_s = time.perf_counter() - wall, cpu_seconds() - cpu
     return {
         "load_s": load_s,
+        "load_cpu": load_cpu,
         "sentences": n_sentences,
         "words": words,
         "seconds": seconds,
@@ -133,11 +135,12 @@ def print_semantic(tp: dict[str, Any], all_costs: list[dict[str, Any]]) -> None:
     if "unavailable" in tp:
         print(f"embedder unavailable: {tp['unavailable']}")
         return
-    print(f"load: {tp['load_s']:.2f} s")
+    print(f"load: {tp['load_cpu']:.2f} s CPU, {tp['load_s']:.2f} s wall")
     print(
-        f"embed {tp['sentences']:,} sentences ({tp['words']:,} words): {tp['seconds']:.2f} s wall, "
-        f"{tp['cpu']:.2f} s CPU; {tp['sentences_per_s']:,.0f} sentences/s, "
-        f"{tp['words_per_s']:,.0f} words/s"
+        f"embed {tp['sentences']:,} distinct texts ({tp['words']:,} words): "
+        f"{tp['cpu']:.2f} s CPU, {tp['seconds']:.2f} s wall; per CPU second "
+        f"{tp['sentences'] / tp['cpu']:,.0f} texts, {tp['words'] / tp['cpu']:,.0f} words; "
+        f"per wall second {tp['sentences_per_s']:,.0f} texts, {tp['words_per_s']:,.0f} words"
     )
     for c in all_costs:
         print(
@@ -146,9 +149,9 @@ def print_semantic(tp: dict[str, Any], all_costs: list[dict[str, Any]]) -> None:
             f"{c['segments_tagged']:,} segments"
         )
         # the embedder was loaded in this process before (throughput): add its load time
-        cpu, wall = c["semantic_cpu"] + tp["load_s"], c["semantic_s"] + tp["load_s"]
+        cpu, wall = c["semantic_cpu"] + tp["load_cpu"], c["semantic_s"] + tp["load_s"]
         print(
-            f"  semantic step, embedder load ({tp['load_s']:.2f} s) included: {cpu:.2f} s CPU, "
+            f"  semantic step, embedder load included: {cpu:.2f} s CPU, "
             f"{wall:.2f} s wall over {c['semantic_segments']:,} segments, "
             f"{c['semantic_suggestions']:,} suggestions; "
             f"{100 * cpu / c['cold_code_cpu']:.1f}% of the cold code's CPU, "

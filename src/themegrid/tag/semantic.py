@@ -26,6 +26,10 @@ suggestions are retired. Switching semantic suggestions off (``semantic:
 false`` in the codebook header or ``themegrid code --no-semantic``) retires
 every live one, recorded in the run.
 
+Segment vectors are kept between runs in ``.themegrid-cache/embeddings.npz``
+(:func:`themegrid.tag.embed.embed_cached`): a re-run or one new file embeds
+only text it has not embedded before.
+
 Stored as machine suggestions with source ``model`` and coder
 :data:`~themegrid.models.SEMANTIC_CODER` (the schema's sources are rule,
 model and human; the coder keeps them apart from the learned model's rows).
