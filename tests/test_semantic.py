@@ -264,6 +264,7 @@ def test_a_code_the_model_speaks_for_gets_no_semantic_suggestion(
         )
     status, reason, _ = semantic_rows(semantic_project)[ENGLISH]
     assert out["retired"] == 1 and status == "retired" and "learned model" in reason
+    assert out["segments_scored"] == 0  # its only code is the model's: nothing embedded
 
 
 def test_counterexample_nearest_blocks_and_margin_limits() -> None:

@@ -167,16 +167,18 @@ def suggest_semantic(
     decided = store_codings.segments_seen_by_humans(store)
     rejected = store_codings.human_rejected(store)
     codable = store_segments.codable_segment_ids(store)
+    taken_over = set(model_active)
+    # the learned model speaks for every code: no segment can get one, none is embedded
+    anything_open = not set(protos.code_ids) <= taken_over
     texts = {
         s.id: s.text
         for s in store_segments.segments_in_context(store)
-        if s.id in codable and s.id not in decided
+        if anything_open and s.id in codable and s.id not in decided
     }
     ids = sorted(texts)
     cache = None if store.path == ":memory:" else Path(store.path).parent / CACHE_DIR / CACHE_FILE
     scores = score(protos, embed_cached(embedder, [texts[i] for i in ids], cache))
     chosen = predict(scores, threshold)
-    taken_over = set(model_active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     for i, j in zip(*np.nonzero(chosen), strict=True):
         key = (ids[i], protos.code_ids[j])
