@@ -101,6 +101,109 @@ def test_embedder_loads_without_network(monkeypatch: pytest.MonkeyPatch) -> None
     assert norms[0] == pytest.approx(1, abs=1e-4) and norms[2] == pytest.approx(1, abs=1e-4)
 
 
+#: Spaces in runs, at either end, tabs and newlines, the word mark itself, special tokens,
+#: other scripts, an over-long text, blanks and a repeat.
+AWKWARD = [
+    ENGLISH,
+    FRENCH,
+    "two  spaces and   three",
+    "  leading and trailing  ",
+    "tab\there, line\nbreak\r\nand more",
+    "the word mark \u2581 itself\u2581\u2581twice",
+    "<s> a special token, </s> and <unk> too",
+    "日本語の文と中文句子",
+    "émoji 😀 and ümlauts, naïve façade",
+    "Mm-hmm.",
+    "",
+    "   ",
+    "budget " * 400,
+    ENGLISH,
+]
+
+
+def wordllama_reference(embedder: embed.Embedder, texts: list[str]) -> np.ndarray:
+    """Each text alone through WordLlama.embed, then Embedder.embed's own normalisation."""
+    rows = [
+        np.asarray(embedder.model.embed([t[: embed.MAX_CHARS] or " "], norm=True))[0] for t in texts
+    ]
+    out = np.stack(rows).astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[[not t.strip() for t in texts]] = 0.0
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+def test_word_by_word_embedding_equals_wordllamas_own() -> None:
+    """The fast path (tokens of each distinct word, pooled as wordllama does) gives the same
+    bits as WordLlama.embed, and so does the fallback through WordLlama.embed."""
+    needs_embedder()
+    embedder = embed.load_embedder()
+    assert embedder is not None and embedder.words is not None  # the fast path applies
+    want = wordllama_reference(embedder, AWKWARD)
+    assert np.array_equal(embedder.embed(AWKWARD), want)
+    assert "\u2581\u2581spaces" in embedder.words  # it went word by word ("two  spaces")
+    fallback = embed.Embedder(embedder.model, embedder.source, None)
+    assert np.array_equal(fallback.embed(AWKWARD), want)
+
+
+def test_cached_embeddings_give_the_same_semantic_suggestions(
+    semantic_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold project whose .themegrid-cache kept the segments' vectors embeds no segment
+    again and stores the same suggestions, reasons and similarities as the fresh run."""
+    needs_embedder()
+    embedded: list[str] = []
+    real_embed = embed.Embedder.embed
+
+    def counting(self: embed.Embedder, texts: list[str], *a: object) -> np.ndarray:
+        embedded.extend(texts)
+        return real_embed(self, texts)
+
+    monkeypatch.setattr(embed.Embedder, "embed", counting)
+    run(semantic_project, use_model=False)
+    fresh = {t: (st, why) for t, (st, why, _) in semantic_rows(semantic_project).items()}
+    cache = semantic_project.root / ".themegrid-cache" / embed.CACHE_FILE
+    assert WEATHER in embedded and embed.text_digest(WEATHER) in embed.read_cache(cache)
+    for f in semantic_project.root.glob("themegrid.sqlite*"):
+        f.unlink()
+    embedded.clear()
+    run(semantic_project, use_model=False)
+    cached = {t: (st, why) for t, (st, why, _) in semantic_rows(semantic_project).items()}
+    assert WEATHER not in embedded  # a scored segment, not a prototype: it came from the cache
+    assert cached == fresh and fresh
+
+
+def test_a_corrupt_or_stale_embedding_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs_embedder()
+    embedder = embed.load_embedder()
+    assert embedder is not None
+    texts = [ENGLISH, WEATHER]
+    fresh = embedder.embed(texts)
+    path = tmp_path / ".themegrid-cache" / embed.CACHE_FILE
+    marker = np.full(embed.DIMENSION, 0.0625, dtype=np.float32)
+    digests = [embed.text_digest(t) for t in texts]
+    embed.write_cache(path, dict.fromkeys(digests, marker))
+    assert (embed.embed_cached(embedder, texts, path) == marker).all()  # a valid file is used
+    good = path.read_bytes()
+    for bad in (b"not a numpy archive", good[: len(good) // 2]):
+        path.write_bytes(bad)
+        assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+        assert set(embed.read_cache(path)) == set(digests)  # rewritten, valid again
+    with monkeypatch.context() as m:  # written for another wordllama version: stale
+        m.setattr(embed, "cache_key", lambda: "themegrid embeddings 1; wordllama 0.1")
+        embed.write_cache(path, dict.fromkeys(digests, marker))
+    assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+    with path.open("wb") as f:  # right key, wrong shape
+        np.savez(
+            f,
+            key=np.array(embed.cache_key()),
+            digests=np.array(digests, dtype="S16"),
+            vectors=np.ones((2, 3), dtype=np.float32),
+        )
+    assert np.array_equal(embed.embed_cached(embedder, texts, path), fresh)
+
+
 def test_missing_wordllama_degrades_with_one_line(
     semantic_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,6 +264,7 @@ def test_a_code_the_model_speaks_for_gets_no_semantic_suggestion(
         )
     status, reason, _ = semantic_rows(semantic_project)[ENGLISH]
     assert out["retired"] == 1 and status == "retired" and "learned model" in reason
+    assert out["segments_scored"] == 0  # its only code is the model's: nothing embedded
 
 
 def test_counterexample_nearest_blocks_and_margin_limits() -> None:

@@ -26,6 +26,10 @@ suggestions are retired. Switching semantic suggestions off (``semantic:
 false`` in the codebook header or ``themegrid code --no-semantic``) retires
 every live one, recorded in the run.
 
+Segment vectors are kept between runs in ``.themegrid-cache/embeddings.npz``
+(:func:`themegrid.tag.embed.embed_cached`): a re-run or one new file embeds
+only text it has not embedded before.
+
 Stored as machine suggestions with source ``model`` and coder
 :data:`~themegrid.models.SEMANTIC_CODER` (the schema's sources are rule,
 model and human; the coder keeps them apart from the learned model's rows).
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +49,8 @@ from themegrid.models import SEMANTIC_CODER
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as store_segments
 from themegrid.store.connection import Store, now
-from themegrid.tag.embed import Embedder
+from themegrid.tag.embed import CACHE_FILE, Embedder, embed_cached
+from themegrid.tag.model_cache import CACHE_DIR
 
 #: A code is suggested only when its similarity is this close to the segment's best code's.
 MARGIN = 0.02
@@ -161,15 +167,18 @@ def suggest_semantic(
     decided = store_codings.segments_seen_by_humans(store)
     rejected = store_codings.human_rejected(store)
     codable = store_segments.codable_segment_ids(store)
+    taken_over = set(model_active)
+    # the learned model speaks for every code: no segment can get one, none is embedded
+    anything_open = not set(protos.code_ids) <= taken_over
     texts = {
         s.id: s.text
         for s in store_segments.segments_in_context(store)
-        if s.id in codable and s.id not in decided
+        if anything_open and s.id in codable and s.id not in decided
     }
     ids = sorted(texts)
-    scores = score(protos, embedder.embed([texts[i] for i in ids]))
+    cache = None if store.path == ":memory:" else Path(store.path).parent / CACHE_DIR / CACHE_FILE
+    scores = score(protos, embed_cached(embedder, [texts[i] for i in ids], cache))
     chosen = predict(scores, threshold)
-    taken_over = set(model_active)
     wanted: dict[tuple[str, str], tuple[float, str]] = {}
     for i, j in zip(*np.nonzero(chosen), strict=True):
         key = (ids[i], protos.code_ids[j])
