@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.attrs import LEMMA, LOWER
 from spacy.errors import MatchPatternError
@@ -58,6 +58,18 @@ class Suggestion:
             parts.append(f'{hit.cue} matched "{hit.text}" at {hit.start}-{hit.end}')
         more = f" (+{len(self.hits) - 3} more)" if len(self.hits) > 3 else ""
         return "; ".join(parts) + more
+
+    def row(self) -> SuggestionRow:
+        """What the store records of it (and what tagging workers send back: small to pickle)."""
+        return SuggestionRow(self.code_id, self.score, self.reason)
+
+
+class SuggestionRow(NamedTuple):
+    """A suggestion as recorded: code, score, reason (no hit objects)."""
+
+    code_id: str
+    score: float
+    reason: str
 
 
 def _score(hits: tuple[CueHit, ...]) -> float:
@@ -185,6 +197,13 @@ class CueRuler:
             self._key_masks[key] = mask
         self._need_masks = masks
         self._need_values = {attr: frozenset(m) for attr, m in masks.items()}
+        # Per gated pattern: how many tokens a match can have before and after its anchor.
+        self._reach: dict[str, tuple[int, int] | None] = {}
+        for code in self.codes:
+            for i, pattern in enumerate(code.cues.patterns, 1):
+                key = f"{code.id}{_SEP}pattern cue #{i}"
+                if key in self.pattern_matchers and key not in self.ungated:
+                    self._reach[key] = _reach(pattern)
         self._cue_names: dict[int, tuple[str, str]] = {}
         self._regex_tried: set[int] = set()
 
@@ -264,13 +283,13 @@ class CueRuler:
                         positions.setdefault(key, []).append(i)
         out: dict[str, list[tuple[int, int]]] = {}
         for key, starts in positions.items():
-            length = self.pattern_lengths[key]
+            reach = self._reach[key]
             spans: list[tuple[int, int]] = []
             for start in sorted(set(starts)):
                 window = (
                     (0, n)
-                    if length is None
-                    else (max(0, start - length + 1), min(n, start + length))
+                    if reach is None
+                    else (max(0, start - reach[0]), min(n, start + reach[1] + 1))
                 )
                 if spans and window[0] <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
@@ -327,6 +346,19 @@ def _max_length(pattern: tuple[Mapping[str, Any], ...]) -> int | None:
         else:
             return None
     return total
+
+
+def _reach(pattern: tuple[Mapping[str, Any], ...]) -> tuple[int, int] | None:
+    """The most tokens a match can have before and after the pattern's anchor token.
+
+    None when either is unbounded or the anchor itself may repeat (``+``).
+    """
+    anchor = _anchor(pattern)
+    for k, token in enumerate(pattern):
+        if token.get("OP") is None and anchor in _required((token,)):
+            before, after = _max_length(pattern[:k]), _max_length(pattern[k + 1 :])
+            return None if before is None or after is None else (before, after)
+    return None
 
 
 def _required(pattern: tuple[Mapping[str, Any], ...]) -> list[tuple[str, list[str]]]:
