@@ -4,16 +4,18 @@ Two pools, one after the other. Ingest maps a top-level reading function over
 the files to read (:func:`ordered_map`): each worker reads and segments whole
 files. Tagging (:func:`examine_and_tag`): each worker builds its own spaCy
 pipeline, :class:`CueRuler` and machine filter from the codebook, judges and
-tags chunks of segment texts and sends verdicts and suggestions back. The
-parent receives results in the order it sent the inputs and alone writes the
-store. The results are the same objects one process computes (they depend only
+tags chunks of segment texts and sends verdicts and suggestion rows (code, score,
+reason: strings, cheap to pickle) back. The parent receives results in the order
+it sent the inputs and alone writes the store. The results are the same objects one process computes (they depend only
 on the file, the text and the codebook), so ``--workers 1`` and ``--workers N``
 write identical tables.
 
 On Linux workers are forked, so they start with spaCy already imported (a
 fresh interpreter per worker costs seconds) and with the spaCy pipeline, cues and
 machine filter the parent built once (:func:`make_tagger`; ingest builds the
-pipeline before its pool starts), instead of building them again on every core. The parent's only other thread is
+pipeline before its pool starts), instead of building them again on every core;
+the language classifier too, and the inherited heap is frozen out of the workers'
+garbage collection (:func:`_pool`). The parent's only other thread is
 the progress bar's refresher, whose locks the workers never touch; workers
 never use the parent's SQLite connection. Elsewhere they are spawned, and a
 script that calls :func:`~themegrid.pipeline.coding.run_coding` then needs the
