@@ -38,7 +38,7 @@ from themegrid.tag.codable import MachineFilter
 
 if TYPE_CHECKING:  # spaCy loads only when there is something to tag
     from themegrid.tag.parallel import Tagger
-    from themegrid.tag.tagger import RuleTagger, Suggestion
+    from themegrid.tag.tagger import RuleTagger, SuggestionRow
 
 BATCH = 2000
 
@@ -512,7 +512,7 @@ def _tag(
 
 def _diff_batch(
     store: Store,
-    tagged: Iterable[list[Suggestion]],
+    tagged: Iterable[Sequence[SuggestionRow]],
     batch: list[tuple[str, str]],
     skips: Sequence[str | None] | None = None,
 ) -> _Changes:

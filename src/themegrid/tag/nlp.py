@@ -43,7 +43,7 @@ class LowercaseLookupLemmatizer:
         lowers = doc.to_array("LOWER").tolist()
         for lower in set(lowers).difference(cache):
             cache[lower] = self._lemma_of(lower)
-        lemmas = numpy.fromiter((cache[x] for x in lowers), dtype=numpy.uint64, count=len(lowers))
+        lemmas = numpy.array([cache[x] for x in lowers], dtype=numpy.uint64)
         doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 

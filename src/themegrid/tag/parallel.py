@@ -4,16 +4,18 @@ Two pools, one after the other. Ingest maps a top-level reading function over
 the files to read (:func:`ordered_map`): each worker reads and segments whole
 files. Tagging (:func:`examine_and_tag`): each worker builds its own spaCy
 pipeline, :class:`CueRuler` and machine filter from the codebook, judges and
-tags chunks of segment texts and sends verdicts and suggestions back. The
-parent receives results in the order it sent the inputs and alone writes the
-store. The results are the same objects one process computes (they depend only
+tags chunks of segment texts and sends verdicts and suggestion rows (code, score,
+reason: strings, cheap to pickle) back. The parent receives results in the order
+it sent the inputs and alone writes the store. The results are the same objects one process computes (they depend only
 on the file, the text and the codebook), so ``--workers 1`` and ``--workers N``
 write identical tables.
 
 On Linux workers are forked, so they start with spaCy already imported (a
 fresh interpreter per worker costs seconds) and with the spaCy pipeline, cues and
 machine filter the parent built once (:func:`make_tagger`; ingest builds the
-pipeline before its pool starts), instead of building them again on every core. The parent's only other thread is
+pipeline before its pool starts), instead of building them again on every core;
+the language classifier too, and the inherited heap is frozen out of the workers'
+garbage collection (:func:`_pool`). The parent's only other thread is
 the progress bar's refresher, whose locks the workers never touch; workers
 never use the parent's SQLite connection. Elsewhere they are spawned, and a
 script that calls :func:`~themegrid.pipeline.coding.run_coding` then needs the
@@ -22,19 +24,21 @@ usual ``if __name__ == "__main__":`` guard.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from themegrid.codebook import Codebook
 from themegrid.codebook.model import MachineSettings
 from themegrid.tag.codable import MachineFilter, Verdict
 
 if TYPE_CHECKING:
-    from themegrid.tag.tagger import RuleTagger, Suggestion
+    from themegrid.tag.tagger import RuleTagger, Suggestion, SuggestionRow
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,13 +71,35 @@ def make_tagger(codebook: Codebook, workers: int | None, n_texts: int) -> Tagger
         return tagger
     # Built once here: forked workers inherit it instead of each building its own (the
     # spaCy pipeline and the cues: about a second of CPU per worker, on every core).
+    machine_filter = MachineFilter(codebook.settings)
+    if _forks():
+        # Some segment of this many almost surely needs the language classifier: loaded
+        # here once, not once in every worker.
+        machine_filter.load_classifier()
     _INHERITED.clear()
-    _INHERITED.update(codebook=codebook, tagger=tagger, filter=MachineFilter(codebook.settings))
+    _INHERITED.update(codebook=codebook, tagger=tagger, filter=machine_filter)
     return ParallelTagger(codebook, n)
 
 
+def _forks() -> bool:
+    return sys.platform.startswith("linux")
+
+
 def _context() -> multiprocessing.context.BaseContext:
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    return multiprocessing.get_context("fork" if _forks() else "spawn")
+
+
+def _pool(workers: int, **kwargs: Any) -> multiprocessing.pool.Pool:
+    """A pool whose forked workers leave the parent's objects out of their garbage collection.
+
+    Frozen objects are never traversed by the collector: a worker neither spends CPU
+    walking the inherited heap (spaCy, the cues) nor copies the pages it would touch.
+    """
+    gc.freeze()
+    try:
+        return _context().Pool(workers, **kwargs)
+    finally:
+        gc.unfreeze()
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
@@ -82,7 +108,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
     ``fn`` must be a module-level function (workers find it by name). Used by ingest to
     read and segment files in parallel; the caller alone writes the store.
     """
-    pool = _context().Pool(workers)
+    pool = _pool(workers)
     try:
         yield from pool.imap(fn, items, chunksize=1)
         pool.close()
@@ -93,11 +119,13 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
 
 def examine_and_tag(
     tagger: Tagger, machine_filter: MachineFilter, items: Iterable[tuple[str, bool]]
-) -> Iterator[tuple[Verdict, list[Suggestion]]]:
+) -> Iterator[tuple[Verdict, list[SuggestionRow]]]:
     """Per (text, is a speaker turn): the machine filter's verdict and the rule suggestions.
 
     A text the filter skips is not tagged (no suggestions). With a :class:`ParallelTagger`
-    both run in its workers; otherwise here, chunk by chunk.
+    both run in its workers; otherwise here, chunk by chunk. Suggestions come as the rows
+    the store records (code, score, reason), worked out where the tagging ran: a worker
+    sends back strings, not hit objects the parent would unpickle and format.
     """
     if isinstance(tagger, ParallelTagger):
         yield from tagger.examine_and_tag(items)
@@ -108,12 +136,12 @@ def examine_and_tag(
 
 def _examine_and_tag_here(
     tagger: Tagger, machine_filter: MachineFilter, chunk: list[tuple[str, bool]]
-) -> list[tuple[Verdict, list[Suggestion]]]:
+) -> list[tuple[Verdict, list[SuggestionRow]]]:
     verdicts = [machine_filter.examine(text, speaker_turn=turn) for text, turn in chunk]
     tagged = iter(
         tagger.tag_many(t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
     )
-    return [(v, next(tagged) if v.skip is None else []) for v in verdicts]
+    return [(v, [s.row() for s in next(tagged)] if v.skip is None else []) for v in verdicts]
 
 
 class ParallelTagger:
@@ -124,24 +152,20 @@ class ParallelTagger:
         self.workers = workers
 
     def tag_many(self, texts: Iterable[str]) -> Iterator[list[Suggestion]]:
-        for _verdict, suggestions in self._run(_tag_chunk, _chunks(texts, CHUNK)):
-            yield suggestions
+        for chunk in self._run(_tag_chunk, _chunks(texts, CHUNK)):
+            yield from chunk
 
     def examine_and_tag(
         self, items: Iterable[tuple[str, bool]]
-    ) -> Iterator[tuple[Verdict, list[Suggestion]]]:
-        yield from self._run(_examine_and_tag_chunk, _chunks(items, CHUNK))
+    ) -> Iterator[tuple[Verdict, list[SuggestionRow]]]:
+        for chunk in self._run(_examine_and_tag_chunk, _chunks(items, CHUNK)):
+            yield from chunk
 
-    def _run(
-        self,
-        task: Callable[[list[T]], list[tuple[Verdict, list[Suggestion]]]],
-        chunks: Iterable[list[T]],
-    ) -> Iterator[tuple[Verdict, list[Suggestion]]]:
+    def _run(self, task: Callable[[list[T]], R], chunks: Iterable[list[T]]) -> Iterator[R]:
         initargs = (self.codebook, self.codebook.settings)
-        pool = _context().Pool(self.workers, initializer=_init_worker, initargs=initargs)
+        pool = _pool(self.workers, initializer=_init_worker, initargs=initargs)
         try:
-            for chunk in pool.imap(task, chunks):
-                yield from chunk
+            yield from pool.imap(task, chunks)
             pool.close()
         finally:
             pool.terminate()
@@ -181,16 +205,13 @@ def _worker_tagger() -> RuleTagger:
     return _WORKER["tagger"]  # type: ignore[return-value]
 
 
-_NO_VERDICT = Verdict(None, None, 0)
-
-
-def _tag_chunk(texts: list[str]) -> list[tuple[Verdict, list[Suggestion]]]:
-    return [(_NO_VERDICT, s) for s in _worker_tagger().tag_many(texts)]
+def _tag_chunk(texts: list[str]) -> list[list[Suggestion]]:
+    return list(_worker_tagger().tag_many(texts))
 
 
 def _examine_and_tag_chunk(
     items: list[tuple[str, bool]],
-) -> list[tuple[Verdict, list[Suggestion]]]:
+) -> list[tuple[Verdict, list[SuggestionRow]]]:
     tagger = _worker_tagger()
     machine_filter: MachineFilter = _WORKER["filter"]  # type: ignore[assignment]
     return _examine_and_tag_here(tagger, machine_filter, items)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.attrs import LEMMA, LOWER
 from spacy.errors import MatchPatternError
@@ -58,6 +58,18 @@ class Suggestion:
             parts.append(f'{hit.cue} matched "{hit.text}" at {hit.start}-{hit.end}')
         more = f" (+{len(self.hits) - 3} more)" if len(self.hits) > 3 else ""
         return "; ".join(parts) + more
+
+    def row(self) -> SuggestionRow:
+        """What the store records of it (and what tagging workers send back: small to pickle)."""
+        return SuggestionRow(self.code_id, self.score, self.reason)
+
+
+class SuggestionRow(NamedTuple):
+    """A suggestion as recorded: code, score, reason (no hit objects)."""
+
+    code_id: str
+    score: float
+    reason: str
 
 
 def _score(hits: tuple[CueHit, ...]) -> float:
@@ -113,6 +125,7 @@ class CueRuler:
                         self.ungated_regexes.append(regexes)
                         for regex in regexes:
                             self._regex_seen.setdefault(regex, (set(), set()))
+        self._index_needs()
 
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
         return [self.nlp(t) for t in texts]
@@ -164,28 +177,61 @@ class CueRuler:
         doc.spans[SPANS_KEY] = spans
         return doc
 
+    def _index_needs(self) -> None:
+        """Bit masks that make "does every token a pattern requires occur?" one integer test.
+
+        Each distinct (attribute, allowed values) requirement gets a bit; a value maps to
+        the bits of the requirements it satisfies, a pattern to the bits it needs. A doc's
+        satisfied bits are the union over the few of its values that any pattern requires.
+        """
+        bits: dict[tuple[int, frozenset[int]], int] = {}
+        masks: dict[int, dict[int, int]] = {LEMMA: {}, LOWER: {}}
+        self._key_masks: dict[str, int] = {}
+        for key, needs in self.pattern_needs.items():
+            mask = 0
+            for attr, values in needs:
+                bit = bits.setdefault((attr, values), 1 << len(bits))
+                mask |= bit
+                for value in values:
+                    masks[attr][value] = masks[attr].get(value, 0) | bit
+            self._key_masks[key] = mask
+        self._need_masks = masks
+        self._need_values = {attr: frozenset(m) for attr, m in masks.items()}
+        # Per gated pattern: how many tokens a match can have before and after its anchor.
+        self._reach: dict[str, tuple[int, int] | None] = {}
+        for code in self.codes:
+            for i, pattern in enumerate(code.cues.patterns, 1):
+                key = f"{code.id}{_SEP}pattern cue #{i}"
+                if key in self.pattern_matchers and key not in self.ungated:
+                    self._reach[key] = _reach(pattern)
+        self._cue_names: dict[int, tuple[str, str]] = {}
+        self._regex_tried: set[int] = set()
+
     def hits(self, doc: Doc) -> list[CueHit]:
         """Every cue match in ``doc`` whose code is not vetoed there."""
         strings = self.nlp.vocab.strings
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
-        out: list[CueHit] = []
         matches = {*self.phrases(doc), *self.lemmas(doc)}
         columns = _Columns(doc)
         if self.ungated_matcher is not None and self._ungated_possible(columns):
             matches.update(self.ungated_matcher(doc))
         for key, windows in self._windows(columns).items():
+            matcher = self.pattern_matchers[key]
             for start, end in windows:
-                matches.update(
-                    (m, start + s, start + e)
-                    for m, s, e in self.pattern_matchers[key](doc[start:end])
-                )
-        rank = self._rank
+                matches.update((m, start + s, start + e) for m, s, e in matcher(doc[start:end]))
+        if not matches:
+            return []
+        rank, names = self._rank, self._cue_names
+        out: list[CueHit] = []
         for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
-            code_id, cue = strings[m_id].split(_SEP, 1)
-            if code_id in vetoed:
+            name = names.get(m_id)
+            if name is None:
+                code_id, cue = strings[m_id].split(_SEP, 1)
+                name = names[m_id] = (code_id, cue)
+            if name[0] in vetoed:
                 continue
             span = doc[start:end]
-            out.append(CueHit(code_id, cue, span.start_char, span.end_char, span.text))
+            out.append(CueHit(name[0], name[1], span.start_char, span.end_char, span.text))
         return out
 
     def _ungated_possible(self, columns: _Columns) -> bool:
@@ -194,20 +240,15 @@ class CueRuler:
         Each regular expression is tried once per vocabulary entry; a doc then costs
         set operations only.
         """
-        strings = self.nlp.vocab.strings
+        lowers = columns.sets[LOWER]
+        new = lowers - self._regex_tried
+        if new:
+            strings = self.nlp.vocab.strings
+            self._regex_tried |= new
+            for regex, (_tried, found) in self._regex_seen.items():
+                found.update(v for v in new if regex.search(strings[v]))
         for regexes in self.ungated_regexes:
-            if not regexes:
-                return True
-            lowers = columns.sets[LOWER]
-            for regex in regexes:
-                tried, found = self._regex_seen[regex]
-                new = lowers - tried
-                if new:
-                    tried |= new
-                    found.update(v for v in new if regex.search(strings[v]))
-                if found.isdisjoint(lowers):
-                    break
-            else:
+            if all(not self._regex_seen[r][1].isdisjoint(lowers) for r in regexes):
                 return True
         return False
 
@@ -219,35 +260,36 @@ class CueRuler:
         contains its required tokens), so most anchors never reach the ``Matcher``.
         """
         n, sets = columns.n, columns.sets
+        satisfied = 0
+        for attr, need_masks in self._need_masks.items():
+            for value in sets[attr] & self._need_values[attr]:
+                satisfied |= need_masks[value]
+        key_masks = self._key_masks
         positions: dict[str, list[int]] = {}
         for attr, index in self.anchors.items():
-            present = columns.sets[attr] & self.anchor_values[attr]
+            present = sets[attr] & self.anchor_values[attr]
             if not present:
                 continue
-            keys: dict[str, None] = {}
+            kept_here: dict[int, list[str]] = {}
             for value in present:
-                keys.update(dict.fromkeys(index[value]))
-            for key in keys:
-                needs = self.pattern_needs[key]
-                if all(not values.isdisjoint(sets[a]) for a, values in needs):
-                    positions.setdefault(key, [])
-            if not positions:
+                keys = [k for k in index[value] if key_masks[k] & satisfied == key_masks[k]]
+                if keys:
+                    kept_here[value] = keys
+            if not kept_here:
                 continue
-            column = columns.lists[attr]
-            for i, value in enumerate(column):
-                if value in present:
-                    for key in index[value]:
-                        if key in positions:
-                            positions[key].append(i)
+            for i, value in enumerate(columns.lists[attr]):
+                if value in kept_here:
+                    for key in kept_here[value]:
+                        positions.setdefault(key, []).append(i)
         out: dict[str, list[tuple[int, int]]] = {}
         for key, starts in positions.items():
-            length = self.pattern_lengths[key]
+            reach = self._reach[key]
             spans: list[tuple[int, int]] = []
             for start in sorted(set(starts)):
                 window = (
                     (0, n)
-                    if length is None
-                    else (max(0, start - length + 1), min(n, start + length))
+                    if reach is None
+                    else (max(0, start - reach[0]), min(n, start + reach[1] + 1))
                 )
                 if spans and window[0] <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
@@ -280,9 +322,11 @@ class _Columns:
 
     def __init__(self, doc: Doc) -> None:
         self.n = len(doc)
-        rows = doc.to_array([LEMMA, LOWER]).tolist() if self.n else []
-        lemmas = [row[0] for row in rows]
-        lowers = [row[1] for row in rows]
+        if self.n:
+            array = doc.to_array([LEMMA, LOWER])
+            lemmas, lowers = array[:, 0].tolist(), array[:, 1].tolist()
+        else:
+            lemmas, lowers = [], []
         self.lists = {LEMMA: lemmas, LOWER: lowers}
         self.sets = {LEMMA: set(lemmas), LOWER: set(lowers)}
 
@@ -302,6 +346,19 @@ def _max_length(pattern: tuple[Mapping[str, Any], ...]) -> int | None:
         else:
             return None
     return total
+
+
+def _reach(pattern: tuple[Mapping[str, Any], ...]) -> tuple[int, int] | None:
+    """The most tokens a match can have before and after the pattern's anchor token.
+
+    None when either is unbounded or the anchor itself may repeat (``+``).
+    """
+    anchor = _anchor(pattern)
+    for k, token in enumerate(pattern):
+        if token.get("OP") is None and anchor in _required((token,)):
+            before, after = _max_length(pattern[:k]), _max_length(pattern[k + 1 :])
+            return None if before is None or after is None else (before, after)
+    return None
 
 
 def _required(pattern: tuple[Mapping[str, Any], ...]) -> list[tuple[str, list[str]]]:
