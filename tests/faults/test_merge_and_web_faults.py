@@ -412,7 +412,7 @@ def test_kill_9_fast_subset(base: Path, web_base: Path, tmp_path: Path) -> None:
     [d1] = _delays("merge-fast", 1, 1.5)
     _kill_merge_once(base, tmp_path / "m", d1)
     [d2] = _delays("web-fast", 1, 1.0)
-    _kill_web_once(base, tmp_path / "w", d2)
+    _kill_web_once(web_base, tmp_path / "w", d2)
     [w] = _delays("web-mid-write-fast", 1, 1.0)
     _kill_web_mid_write(web_base, tmp_path / "wm", w)
 
@@ -427,9 +427,10 @@ def test_kill_9_merge_thirty_times(base: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_decide_endpoint_thirty_times(base: Path, tmp_path: Path) -> None:
+def test_kill_9_decide_endpoint_thirty_times(web_base: Path, tmp_path: Path) -> None:
     outcomes = Counter(
-        _kill_web_once(base, tmp_path / f"w{i}", d) for i, d in enumerate(_delays("web", 30, 2.0))
+        _kill_web_once(web_base, tmp_path / f"w{i}", d)
+        for i, d in enumerate(_delays("web", 30, 2.0))
     )
     print(f"\nkill -9 POST /decide: 30 runs, {dict(outcomes)}")
 
