@@ -138,16 +138,35 @@ def test_only_a_complete_table_makes_uncoded_segments_negatives(
     assert seen == (in_doc if complete else 1)
 
 
-# MAXQDA's Coded Segments table as exported to Excel. The three columns themegrid reads
-# carry the names of the pdpilot devdata export (Document name, Code, Segment); the others
-# are the further columns MAXQDA writes beside them, with numbers, dates and empty cells.
+# MAXQDA's Coded Segments table as exported to Excel (MAXQDA 2022/24, English interface).
+# The three columns themegrid reads are those of the pdpilot devdata export (a PDF of the
+# same table); the further ones are those researchers' scripts read from or drop out of
+# real exports (Color, Document group, Beginning, End, Weight score, Modified by, Modified,
+# Created by, Created; plus Comment, Area, Coverage %). With document variables
+# in the export, they follow, the system variable 'Document name' repeating that column.
 MAXQDA_HEADER = [
-    "Color", "Document group", "Document name", "Code", "Beginning", "End", "Weight score",
-    "Segment", "Comment", "Created by", "Created", "Area", "Coverage %",
+    "Color", "Document group", "Document name", "Code", "Beginning", "End", "Segment",
+    "Modified by", "Modified", "Created by", "Created", "Weight score", "Comment", "Area",
+    "Coverage %",
 ]  # fmt: skip
+# The same export from MAXQDA's German interface: MAXQDA localises the headers ('Farbe',
+# 'Dokumentgruppe', 'Dokumentname', 'Erstellt am' are seen in real German exports; 'Code'
+# and 'Segment' stay).
+GERMAN_HEADER = [
+    "Farbe", "Dokumentgruppe", "Dokumentname", "Code", "Anfang", "Ende", "Segment",
+    "Geändert von", "Geändert am", "Erstellt von", "Erstellt am", "Gewicht", "Kommentar",
+    "Fläche", "Abdeckungsgrad %",
+]  # fmt: skip
+VARIABLES = {"english": ("Document name", "Interview date"), "german": ("Dokumentname", "Interview date")}  # fmt: skip
 
 
-def maxqda_xlsx(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+def maxqda_xlsx(
+    path: Path,
+    rows: list[tuple[str, str, str]],
+    header: list[str] = MAXQDA_HEADER,
+    variables: tuple[str, ...] = (),
+) -> Path:
+    """The export as MAXQDA writes it; ``variables``: document variables exported too."""
     import datetime
 
     import openpyxl
@@ -155,30 +174,43 @@ def maxqda_xlsx(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Coded Segments"
-    sheet.append(MAXQDA_HEADER)
+    sheet.append([*header, *variables])
     for n, (doc, code, quote) in enumerate(rows):
-        sheet.append(
-            [
-                None,  # colour is a cell fill in MAXQDA, the value empty
-                "Interviews",
-                doc,
-                code,
-                n + 1,  # paragraph numbers, as numbers
-                n + 2,
-                0,
-                quote,
-                None,
-                "Kim",
-                datetime.datetime(2023, 5, 4, 10, 30),
-                len(quote),
-                12.5,
-            ]
-        )
+        values = [
+            None,  # colour is a cell fill in MAXQDA, the value empty
+            "Interviews",
+            doc,
+            code,
+            n + 1,  # paragraph numbers, as numbers
+            n + 2,
+            quote,
+            "Kim",
+            datetime.datetime(2023, 5, 6, 9, 0),
+            "Kim",
+            datetime.datetime(2023, 5, 4, 10, 30),
+            0,
+            None,
+            len(quote),
+            12.5,
+        ]
+        # a document variable's value must never be read as the document or the quote
+        sheet.append([*values, *[doc, "2023-05-01"][: len(variables)]])
     book.save(path)
     return path
 
 
-def test_a_maxqda_xlsx_export_imports_with_exact_spans(project, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("header", "variables"),
+    [
+        (MAXQDA_HEADER, ()),
+        (MAXQDA_HEADER, VARIABLES["english"]),
+        (GERMAN_HEADER, VARIABLES["german"]),
+    ],
+    ids=["english", "english-with-document-variables", "german-with-document-variables"],
+)
+def test_a_maxqda_xlsx_export_imports_with_exact_spans(
+    project, tmp_path: Path, header: list[str], variables: tuple[str, ...]
+) -> None:
     table = maxqda_xlsx(
         tmp_path / "Coded Segments.xlsx",
         [
@@ -186,6 +218,8 @@ def test_a_maxqda_xlsx_export_imports_with_exact_spans(project, tmp_path: Path) 
             ("P1", "Reporting", "Then we report the trend to the business."),
             ("P1", "Reporting", ""),  # an image segment: no text, not a quote
         ],
+        header,
+        variables,
     )
     rows = read_quote_rows(table)
     assert [(r.number, r.document, r.code) for r in rows] == [
@@ -216,11 +250,17 @@ def test_an_xlsx_without_maxqdas_columns_names_them(project, tmp_path: Path) -> 
     book.active.append(["Document", "Code", "Text"])
     book.active.append(["P1", "Reporting", "Then we report"])
     book.save(tmp_path / "x.xlsx")
-    with pytest.raises(InputFileError, match=r"no column 'Document name', 'Segment'"):
+    with pytest.raises(
+        InputFileError, match=r"no column 'Document name' \('Dokumentname'\), 'Segment'"
+    ):
         read_quote_rows(tmp_path / "x.xlsx")
 
 
-def coded_segments_pdf(path: Path, rows: list[tuple[str, list[str], list[str]]]) -> Path:
+def coded_segments_pdf(
+    path: Path,
+    rows: list[tuple[str, list[str], list[str]]],
+    headers: tuple[str, str, str] = ("Document name", "Code", "Segment"),
+) -> Path:
     """A PDF laid out as MAXQDA prints its Coded Segments table: a title, the three column
     headers, then per row the document name, the code (wrapped) and the segment (wrapped),
     each piece at its column's left edge, rows continuing onto the next page."""
@@ -231,7 +271,7 @@ def coded_segments_pdf(path: Path, rows: list[tuple[str, list[str], list[str]]])
     columns = (15.0, 40.0, 95.0)
     pdf.add_page()
     pdf.text(15, 15, "Coded Segments")
-    for x, name in zip(columns, ("Document name", "Code", "Segment"), strict=True):
+    for x, name in zip(columns, headers, strict=True):
         pdf.text(x, 25, name)
     y = 35.0
     for doc, code_lines, quote_lines in rows:
@@ -285,6 +325,17 @@ def test_a_coded_segments_pdf_built_here_reads_and_imports(project, tmp_path: Pa
         }
     assert "We look at the pre-computed plots first" in quoted
     assert "and then we compare\nthe clusters side by side." in quoted
+
+
+def test_a_german_coded_segments_pdf_reads(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf")
+    pytest.importorskip("fpdf")
+    rows = [("P1", ["Reporting"], ["Then we report the trend to the business."])]
+    table = coded_segments_pdf(
+        tmp_path / "Codierte Segmente.pdf", rows, ("Dokumentname", "Code", "Segment")
+    )
+    [row] = read_quote_rows(table)
+    assert (row.document, row.code, row.quote) == ("P1", "Reporting", rows[0][2][0])
 
 
 def test_a_pdf_without_the_table_is_refused_by_name(tmp_path: Path) -> None:

@@ -59,6 +59,30 @@ def human_decisions(store_path: Path) -> list[tuple[object, ...]]:
     return [tuple(r) for r in rows]
 
 
+def full_dump(store_path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """Every row of every table, but the failed runs' records (see :func:`failed_runs`)."""
+    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        where = {"runs": " WHERE failed IS NULL"}
+        return [
+            (t, sorted(conn.execute(f'SELECT * FROM "{t}"{where.get(t, "")}').fetchall(), key=repr))
+            for t in sorted(tables)
+        ]
+    finally:
+        conn.close()
+
+
+def failed_runs(store_path: Path) -> list[tuple[str, str]]:
+    """(command, why) of each run the history records as failed (rolled back)."""
+    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT command, failed FROM runs WHERE failed IS NOT NULL ORDER BY id")
+        return [(str(r[0]), str(r[1])) for r in rows]
+    finally:
+        conn.close()
+
+
 def integrity(store_path: Path) -> str:
     conn = sqlite3.connect(store_path)
     try:

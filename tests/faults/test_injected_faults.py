@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import cli, human_decisions, integrity
+from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity
 from fault_project import COMMANDS, build_base, command_args, copy_base
 
 # Each command's module is loaded before any patching: a module first imported under a
@@ -56,30 +56,6 @@ WRITE_STEPS = {
 STEPS = [(m, n) for m, names in WRITE_STEPS.items() for n in names]
 FAST_STEPS = [(runs, "start_run"), (segments, "upsert_segments")]  # ingest records no run
 TALLY: Counter[str] = Counter()
-
-
-def full_dump(store_path: Path) -> list[tuple[str, list[tuple[object, ...]]]]:
-    """Every row of every table, but the failed runs' records (see :func:`failed_runs`)."""
-    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        where = {"runs": " WHERE failed IS NULL"}
-        return [
-            (t, sorted(conn.execute(f'SELECT * FROM "{t}"{where.get(t, "")}').fetchall(), key=repr))
-            for t in sorted(tables)
-        ]
-    finally:
-        conn.close()
-
-
-def failed_runs(store_path: Path) -> list[tuple[str, str]]:
-    """(command, why) of each run the history records as failed (rolled back)."""
-    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT command, failed FROM runs WHERE failed IS NOT NULL ORDER BY id")
-        return [(str(r[0]), str(r[1])) for r in rows]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,25 @@
-"""kill -9 and SIGINT at random moments (seeded) into each writing command, run as a real
-process: afterwards the store passes ``PRAGMA integrity_check``, every human decision that
-existed before is present and unchanged, no temporary or half-imported file is left, and
-the same command then succeeds. The counts are printed (run with ``-s`` to see them).
+"""kill -9 and SIGINT into each writing command, run as a real process: afterwards the
+store passes ``PRAGMA integrity_check``, every human decision that existed before is
+present and unchanged, no temporary or half-imported file is left, and the same command
+then succeeds. The counts are printed (run with ``-s`` to see them).
 
-Fast subset: one kill of review import, import qdpx and remove; ``-m slow``: 30 kills and 3 SIGINTs per command.
+Two kinds of run. *At a random moment* (seeded, from start-up to past the end): many of
+these land before the first write or after the command has finished, and are counted as
+such. *Mid-write*: the command runs under ``paused_run.py``, which stops it right after
+a seeded, randomly chosen call of one of its store write functions, inside the write
+transaction (the wrapper checks and says so); the signal is sent then, the command must
+die of it (exit -9, or 130 for Ctrl-C), and the store must be exactly as it was (every
+table, row for row, but the failed run's own record), with a failed run recorded for a
+Ctrl-C once the run had started.
+
+Fast subset: one random kill of review import, import qdpx and remove, one mid-write kill
+of remove and review import and one mid-write Ctrl-C of code; ``-m slow``: 30 random kills,
+10 mid-write kills and 3 mid-write Ctrl-Cs per command.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -19,12 +31,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import human_decisions, integrity
+from fault_helpers import failed_runs, full_dump, human_decisions, integrity
 from fault_project import COMMANDS, build_base, command_args, copy_base
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 SEED = 20261201
 TALLY: Counter[str] = Counter()
+WRAPPER = Path(__file__).resolve().parent / "paused_run.py"
+Point = tuple[str, str, int]  # a write function's module and name, and which call of it
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +135,120 @@ def test_kill_9_thirty_times(
           f"human decisions lost: {TALLY[f'{name} human decisions lost']}")  # fmt: skip
 
 
+# --- mid-write: the signal lands inside the write transaction ------------------------------
+
+
+def _wrapped(
+    root: Path, name: str, plan: dict[str, object], plan_path: Path
+) -> subprocess.Popen[str]:
+    plan_path.write_text(json.dumps(plan))
+    return subprocess.Popen(
+        [sys.executable, str(WRAPPER), str(plan_path), *command_args(name, root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def write_points(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Point]]:
+    """Every store write call each command makes here: (module, function, n-th call)."""
+    out = {}
+    for name in COMMANDS:
+        tmp = tmp_path_factory.mktemp("count")
+        counts = tmp / "counts.json"
+        proc = _wrapped(
+            copy_base(base, tmp / "p", name), name, {"count": str(counts)}, tmp / "plan"
+        )
+        assert proc.wait(300) == 0, proc.stderr.read() if proc.stderr else ""
+        calls = json.loads(counts.read_text())
+        out[name] = [
+            (key.split(":")[0], key.split(":")[1], n)
+            for key, total in sorted(calls.items())
+            for n in range(1, total + 1)
+        ]
+        assert out[name], f"{name} made no store write"
+    return out
+
+
+def _points(points: list[Point], label: str, n: int) -> list[Point]:
+    rng = random.Random(f"{SEED}-{label}")
+    return [rng.choice(points) for _ in range(n)]
+
+
+def signal_mid_write(base: Path, tmp: Path, name: str, point: Point, sig: int) -> None:
+    """Run ``name`` until it has made the write call ``point``, signal it there, check."""
+    root = copy_base(base, tmp / "p", name)
+    store = root / "themegrid.sqlite"
+    before, decisions = full_dump(store), human_decisions(store)
+    codebook_before = sorted(p.name for p in (root / "codebook").iterdir())
+    marker = tmp / "paused.json"
+    proc = _wrapped(root, name, {"pause": list(point), "marker": str(marker)}, tmp / "plan")
+    deadline = time.monotonic() + 300
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"{name} ended (exit {proc.returncode}) before write call {point}")
+        assert time.monotonic() < deadline, f"{name} never reached {point}"
+        time.sleep(0.02)
+    state = json.loads(marker.read_text())
+    assert state["in_transaction"], f"{name}: {point} was called outside a transaction"
+    proc.send_signal(sig)
+    code = proc.wait(120)
+    label = "kill -9" if sig == signal.SIGKILL else "SIGINT"
+    TALLY[f"{name} mid-write {label} runs"] += 1
+    # it died of the signal, mid-write: not finished before it
+    expected = -signal.SIGKILL if sig == signal.SIGKILL else 130
+    assert code == expected, (code, proc.stderr.read() if proc.stderr else "")
+    assert integrity(store) == "ok"
+    assert human_decisions(store) == decisions
+    assert full_dump(store) == before, f"{name}: a write before {point} was kept"
+    assert sorted(p.name for p in (root / "codebook").iterdir()) == codebook_before
+    assert not [p for p in root.rglob("*.tmp")], "a temporary file was left"
+    failed = failed_runs(store)
+    if sig == signal.SIGINT and "themegrid.store.runs:start_run" in state["calls"]:
+        # the run had started: its history says it was interrupted
+        assert len(failed) == 1 and "interrupted" in failed[0][1], failed
+        TALLY[f"{name} mid-write SIGINT failed run recorded"] += 1
+    else:
+        assert failed == []
+    again = _run(name, root)
+    assert again.wait(300) == 0, again.stderr.read() if again.stderr else ""
+    TALLY[f"{name} mid-write {label} held"] += 1
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize(
+    ("name", "sig"),
+    [("remove", signal.SIGKILL), ("review import", signal.SIGKILL), ("code", signal.SIGINT)],
+    ids=["kill-9-remove", "kill-9-review-import", "sigint-code"],
+)
+def test_mid_write_fast_subset(
+    base: Path, write_points: dict[str, list[Point]], tmp_path: Path, name: str, sig: int
+) -> None:
+    [point] = _points(write_points[name], f"fast-{name}-{sig}", 1)
+    signal_mid_write(base, tmp_path, name, point, sig)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_sigint(base: Path, durations: dict[str, float], tmp_path: Path, name: str) -> None:
-    for i, d in enumerate(_delays(f"int-{name}", 3, durations[name])):
-        kill_once(base, tmp_path / f"i{i}", name, d, signal.SIGINT)
+def test_kill_9_mid_write_ten_times(
+    base: Path, write_points: dict[str, list[Point]], tmp_path: Path, name: str
+) -> None:
+    chosen = _points(write_points[name], f"kill-{name}", 10)
+    for i, point in enumerate(chosen):
+        signal_mid_write(base, tmp_path / f"k{i}", name, point, signal.SIGKILL)
+    print(f"\nkill -9 mid-write {name}: 10 runs at {len(set(chosen))} of its "
+          f"{len(write_points[name])} write calls, all killed inside the transaction, "
+          f"human decisions lost: 0")  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_sigint_mid_write(
+    base: Path, write_points: dict[str, list[Point]], tmp_path: Path, name: str
+) -> None:
+    for i, point in enumerate(_points(write_points[name], f"int-{name}", 3)):
+        signal_mid_write(base, tmp_path / f"i{i}", name, point, signal.SIGINT)
 
 
 def teardown_module() -> None:

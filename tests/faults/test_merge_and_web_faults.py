@@ -30,6 +30,7 @@ from conftest import write_project
 from themegrid.cli import app
 from themegrid.project import Project
 from themegrid.store import codings, runs, segments
+from themegrid.store.connection import Store
 
 SEED = 20261201
 TALLY: Counter[str] = Counter()
@@ -72,9 +73,9 @@ def _failed(store: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
-def partly_reviewed(root: Path) -> Project:
+def partly_reviewed(root: Path, files: dict[str, str] | None = None) -> Project:
     """A coded project where Ana decided two suggestions and the rest still wait."""
-    project = write_project(root)
+    project = write_project(root, files)
     assert _cli("code", "--no-model", "--project", root).exit_code == 0  # type: ignore[attr-defined]
     sheet = root / "reports" / "ana.xlsx"
     assert _cli("review", "export", sheet, "--limit", "2", "--project", root).exit_code == 0  # type: ignore[attr-defined]
@@ -93,6 +94,25 @@ def partly_reviewed(root: Path) -> Project:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = partly_reviewed(tmp_path_factory.mktemp("mergefaults") / "base")
     assert len(human_decisions(project.store_path)) >= 4  # 2 codings, 2 history rows
+    return project.root
+
+
+@pytest.fixture(scope="module")
+def web_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base project with a third interview, so a run of POST /decide has a dozen
+    pending suggestions to decide and a kill can land at any of them."""
+    from conftest import INTERVIEW_AZ, INTERVIEW_NV
+
+    wy = "".join(
+        f"Interviewer: And in {year}?\nRespondent: The budget for {year} was cut, "
+        f"and we had no substitute teachers in {year}.\n"
+        for year in range(2012, 2018)
+    )
+    files = {"interviews/az.txt": INTERVIEW_AZ, "interviews/nv.txt": INTERVIEW_NV,
+             "interviews/wy.txt": wy}  # fmt: skip
+    project = partly_reviewed(tmp_path_factory.mktemp("webfaults") / "base", files)
+    with Store(project.store_path) as store:
+        assert len(codings.pending_suggestions(store)) >= 10
     return project.root
 
 
@@ -251,6 +271,89 @@ def _kill_web_once(base: Path, tmp: Path, delay: float) -> str:
     return "finished" if "done" in out else "killed"
 
 
+PAUSED_POSTER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path[:0] = {paths!r}
+    from web_helpers import serve
+    from paused_run import wrap_everywhere
+    from pathlib import Path
+    from themegrid.project import Project
+    from themegrid.store import codings as codings_store
+    served = serve(Project(Path({root!r})))
+    client = served.client("Ben")
+    items = codings_store.pending_suggestions(served.store)
+    pause_at = 1 + int({where!r} * len(items))
+    calls = []
+    original = codings_store.record_human_codings
+
+    def paused(store, *args, **kwargs):
+        out = original(store, *args, **kwargs)
+        calls.append(1)
+        if len(calls) == pause_at:  # this decision is written, not yet committed
+            print("paused", len(calls), store.conn.in_transaction, flush=True)
+            time.sleep(600)
+        return out
+
+    wrap_everywhere(codings_store, "record_human_codings", paused)
+    print("ready", flush=True)
+    for n, item in enumerate(items):
+        form = {{"segment_id": item.segment_id, "code_id": item.code_id,
+                 "decision": "rejected" if n % 2 else "accepted", "csrf": served.secrets.csrf}}
+        print("post", item.segment_id, item.code_id, form["decision"], flush=True)
+        assert client.post("/decide", data=form).status_code == 200
+        print("ack", item.segment_id, item.code_id, form["decision"], flush=True)
+    print("done", flush=True)
+    """
+)
+
+
+def _kill_web_mid_write(base: Path, tmp: Path, where: float) -> int:
+    """Kill the server while it stores a decision (inside the write transaction, after the
+    coding row is written); returns how many decisions were acknowledged before."""
+    pytest.importorskip("starlette", reason="the web extra is not installed")
+    root = _copy(base, tmp)
+    store = root / "themegrid.sqlite"
+    before, decisions = _dump(store), set(human_decisions(store))
+    here = Path(__file__).resolve().parent
+    script = PAUSED_POSTER.format(paths=[str(here), str(here.parent)], root=str(root), where=where)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.split())
+        if lines[-1][0] in ("paused", "done"):
+            break
+    assert lines and lines[-1][0] == "paused", (lines, proc.stderr.read() if proc.stderr else "")
+    _, nth, in_transaction = lines[-1]
+    assert in_transaction == "True", "the decision was written outside a transaction"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(60)
+    assert proc.returncode == -signal.SIGKILL  # killed mid-write, not after the response
+    acked = {tuple(w[1:]) for w in lines if w[0] == "ack"}
+    [in_flight] = [tuple(w[1:]) for w in lines if w[0] == "post" and tuple(w[1:]) not in acked]
+    assert len(acked) == int(nth) - 1
+    TALLY["web decide mid-write kill -9 runs"] += 1
+    assert integrity(store) == "ok"
+    after = set(human_decisions(store))
+    lost = (decisions - after) | {a for a in acked if a not in _bens(after)}
+    TALLY["web decide human decisions lost"] += len(lost)
+    assert not lost, f"{len(lost)} human decision(s) lost"
+    # exactly the acknowledged decisions were added: the one in flight was rolled back whole
+    assert _bens(after) == acked and in_flight not in _bens(after)
+    if not acked:
+        assert _dump(store) == before
+    TALLY["web decide mid-write acknowledged decisions checked"] += len(acked)
+    return len(acked)
+
+
+def _bens(rows: set[tuple[object, ...]]) -> set[tuple[object, ...]]:
+    """Ben's decisions as (segment, code, status), from :func:`human_decisions` rows."""
+    return {(r[2], r[3], r[5]) for r in rows if r[0] == "c" and r[4] == "Ben"}
+
+
 def _kill_merge_once(base: Path, tmp: Path, delay: float) -> str:
     root = _copy(base, tmp)
     store = root / "themegrid.sqlite"
@@ -305,11 +408,13 @@ def _delays(name: str, n: int, total: float) -> list[float]:
 
 
 @pytest.mark.processes
-def test_kill_9_fast_subset(base: Path, tmp_path: Path) -> None:
+def test_kill_9_fast_subset(base: Path, web_base: Path, tmp_path: Path) -> None:
     [d1] = _delays("merge-fast", 1, 1.5)
     _kill_merge_once(base, tmp_path / "m", d1)
     [d2] = _delays("web-fast", 1, 1.0)
-    _kill_web_once(base, tmp_path / "w", d2)
+    _kill_web_once(web_base, tmp_path / "w", d2)
+    [w] = _delays("web-mid-write-fast", 1, 1.0)
+    _kill_web_mid_write(web_base, tmp_path / "wm", w)
 
 
 @pytest.mark.slow
@@ -322,11 +427,22 @@ def test_kill_9_merge_thirty_times(base: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_decide_endpoint_thirty_times(base: Path, tmp_path: Path) -> None:
+def test_kill_9_decide_endpoint_thirty_times(web_base: Path, tmp_path: Path) -> None:
     outcomes = Counter(
-        _kill_web_once(base, tmp_path / f"w{i}", d) for i, d in enumerate(_delays("web", 30, 2.0))
+        _kill_web_once(web_base, tmp_path / f"w{i}", d)
+        for i, d in enumerate(_delays("web", 30, 2.0))
     )
     print(f"\nkill -9 POST /decide: 30 runs, {dict(outcomes)}")
+
+
+@pytest.mark.slow
+def test_kill_9_decide_endpoint_mid_write_thirty_times(web_base: Path, tmp_path: Path) -> None:
+    acked = Counter(
+        _kill_web_mid_write(web_base, tmp_path / f"wm{i}", w)
+        for i, w in enumerate(_delays("web-mid-write", 30, 1.0))
+    )
+    print(f"\nkill -9 POST /decide mid-write: 30 runs, all killed inside the transaction; "
+          f"decisions acknowledged before the kill: {dict(sorted(acked.items()))}")  # fmt: skip
 
 
 def teardown_module() -> None:

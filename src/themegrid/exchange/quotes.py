@@ -2,7 +2,11 @@
 
 QDA tools export their coding as such a table; MAXQDA's "Coded Segments" export has
 the columns *Document name*, *Code* (a path, ``Parent > Child``) and *Segment* (the
-coded text). ``themegrid import quotes FILE --coder NAME`` reads it from a PDF
+coded text), among others (Color, Document group, Beginning, End, Weight score,
+Created, ...; the document variables follow when they are exported too, repeating
+*Document name*: the first one counts). MAXQDA names the columns in its interface
+language; a German export's *Dokumentname* is read as *Document name* (*Code* and
+*Segment* are the same words in both). ``themegrid import quotes FILE --coder NAME`` reads it from a PDF
 (each text piece goes to the column whose header it stands under; wrapped lines
 continue the row above)
 or from ``.xlsx``/``.csv`` through the one table reader.
@@ -45,6 +49,8 @@ from themegrid.store.runs import finish_run, start_run
 COMMAND = "import quotes"
 #: The columns of a coded-quotes table (MAXQDA's names), matched ignoring case.
 COLUMNS = ("Document name", "Code", "Segment")
+#: The same columns as MAXQDA names them in a German-language export.
+GERMAN = {"Document name": "Dokumentname", "Code": "Code", "Segment": "Segment"}
 #: How many left-out quotes a summary names before "and N more".
 SHOWN = 10
 
@@ -119,21 +125,32 @@ def read_quote_rows(path: Path) -> list[QuoteRow]:
     if path.suffix.lower() == ".pdf":
         return _pdf_rows(path)
     table = read_table(path)
-    wanted = [norm(c) for c in COLUMNS]
     have = [norm(h) for h in table.header]
-    missing = [c for c, w in zip(COLUMNS, wanted, strict=True) if w not in have]
+    found = {c: _column(have, c) for c in COLUMNS}
+    missing = [c for c, i in found.items() if i is None]
     if missing:
+        named = ", ".join(
+            repr(m) + (f" ({GERMAN[m]!r})" if GERMAN[m] != m else "") for m in missing
+        )
         raise InputFileError(
             str(path),
-            f"has no column {', '.join(repr(m) for m in missing)} (columns: "
-            f"{', '.join(table.header)}); export MAXQDA's Coded Segments with these columns",
+            f"has no column {named} (columns: {', '.join(table.header)}); export MAXQDA's "
+            "Coded Segments with these columns",
         )
-    at = [have.index(w) for w in wanted]
+    at = [i for i in found.values() if i is not None]
     return [
         QuoteRow(number, cells[at[0]].strip(), cells[at[1]].strip(), cells[at[2]])
         for number, cells in table.rows
         if cells[at[2]].strip()
     ]
+
+
+def _column(header: list[str], name: str) -> int | None:
+    """The first column of ``header`` (normalised) named ``name`` in English or German."""
+    for i, h in enumerate(header):
+        if h in (norm(name), norm(GERMAN[name])):
+            return i
+    return None
 
 
 def _pdf_rows(path: Path) -> list[QuoteRow]:
@@ -158,16 +175,17 @@ def _pdf_rows(path: Path) -> list[QuoteRow]:
         raise InputFileError(
             str(path), f"is not a readable PDF ({type(exc).__name__}); re-export it"
         ) from exc
-    names = [p.strip() for _, p in pieces]
+    names = [norm(p) for _, p in pieces]
+    headers = ([norm(c) for c in COLUMNS], [norm(GERMAN[c]) for c in COLUMNS])
     head = next(
-        (i for i in range(len(names) - 2) if names[i : i + 3] == list(COLUMNS)),
+        (i for i in range(len(names) - 2) if names[i : i + 3] in headers),
         None,
     )
     if head is None:
         raise InputFileError(
             str(path),
-            "has no table with the columns 'Document name', 'Code' and 'Segment'; export "
-            "MAXQDA's Coded Segments table (or pass it as .xlsx)",
+            "has no table with the columns 'Document name' ('Dokumentname'), 'Code' and "
+            "'Segment'; export MAXQDA's Coded Segments table (or pass it as .xlsx)",
         )
     code_x, seg_x = pieces[head + 1][0], pieces[head + 2][0]
     rows: list[list[str]] = []  # [document, code, quote pieces...]
