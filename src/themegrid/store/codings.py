@@ -20,7 +20,7 @@ The rules defined here, once, for every caller:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,21 +204,105 @@ def applied_and_pending_counts(
     """:func:`applied_codings_on_present_segments` and :func:`pending_counts_per_code` in one
     query, which works the ``effective_codings`` view out once instead of twice (what a
     ``code`` run reports; on a million words the view is most of each query's time)."""
-    once = "WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings) "
-    rows = store.conn.execute(
-        once
-        + f"SELECT e.segment_id, e.code_id, NULL, NULL {_APPLIED.replace('effective_codings', 'ec')}"
-        " UNION ALL SELECT NULL, e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
-        f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY e.code_id"
-    )
     applied: list[tuple[str, str]] = []
     pending: dict[str, tuple[int, int]] = {}
-    for seg, code, total, model in rows:
+    for _doc, seg, code, total, model in _applied_and_pending_rows(store):
         if seg is None:
-            pending[code] = (int(total), int(model or 0))
+            old = pending.get(code, (0, 0))
+            pending[code] = (old[0] + total, old[1] + model)
         else:
             applied.append((seg, code))
-    return applied, pending
+    return applied, dict(sorted(pending.items()))
+
+
+def _applied_and_pending_rows(
+    store: Store, segment_ids: Sequence[str] | None = None
+) -> Iterable[tuple[int, str | None, str, int, int]]:
+    """(document, segment, code, 0, 0) per applied coding and (document, None, code, pending,
+    of them model) per document and code; ``segment_ids``: of those segments only (the
+    view is then worked out for them alone)."""
+    chunks: Iterable[Sequence[str] | None] = [None] if segment_ids is None else _chunks(segment_ids)
+    for chunk in chunks:
+        where = "" if chunk is None else f" WHERE segment_id IN ({','.join('?' * len(chunk))})"
+        once = f"WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings{where}) "
+        rows = store.conn.execute(
+            once + "SELECT s.document_id, e.segment_id, e.code_id, 0, 0"
+            f" {_APPLIED.replace('effective_codings', 'ec')}"
+            " UNION ALL SELECT s.document_id, NULL, e.code_id, COUNT(*),"
+            " COALESCE(SUM(instr(COALESCE(e.source, ''), 'model') > 0), 0)"
+            f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY s.document_id, e.code_id",
+            () if chunk is None else tuple(chunk),
+        )
+        for doc, seg, code, total, model in rows:
+            yield int(doc), seg, code, int(total), int(model)
+
+
+def run_counts(
+    store: Store, themes_key: str, theme_of: Callable[[str], str]
+) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """What a ``code`` run reports: theme -> segments with an applied coding of one of its
+    codes (as :func:`applied_codings_on_present_segments` counts them, a segment once per
+    theme; ``theme_of`` names a code's theme, ``themes_key`` identifies that naming), and
+    :func:`pending_counts_per_code`.
+
+    Kept per document in ``run_counts`` (migration 0013): only the documents that triggers
+    marked since the last call are worked out again (all of them when the themes changed,
+    or when most documents changed). A segment lies in one document, so the sums over
+    documents are the store's counts.
+    """
+    conn = store.conn
+    kept = conn.execute(
+        "SELECT key FROM run_counts WHERE document_id = 0 AND kind = 'themes'"
+    ).fetchone()
+    dirty = [r[0] for r in conn.execute("SELECT document_id FROM run_counts_dirty")]
+    n_documents = int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    if kept is None or kept[0] != themes_key or 4 * len(dirty) > n_documents:
+        conn.execute("DELETE FROM run_counts")
+        rows = _applied_and_pending_rows(store)
+    else:
+        segment_ids: list[str] = []
+        for chunk in _chunks(dirty):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM run_counts WHERE document_id IN ({marks})", tuple(chunk))
+            segment_ids += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM segments WHERE document_id IN ({marks})", tuple(chunk)
+                )
+            ]
+        rows = _applied_and_pending_rows(store, segment_ids) if segment_ids else []
+    segments: dict[tuple[int, str], set[str]] = {}
+    pending: dict[tuple[int, str], list[int]] = {}
+    for doc, seg, code, total, model in rows:
+        if seg is None:
+            counts = pending.setdefault((doc, code), [0, 0])
+            counts[0] += total
+            counts[1] += model
+        else:
+            segments.setdefault((doc, theme_of(code)), set()).add(seg)
+    conn.executemany(
+        "INSERT INTO run_counts (document_id, kind, key, n, n_model) VALUES (?, ?, ?, ?, ?)",
+        [
+            *((doc, "theme", name, len(ids), 0) for (doc, name), ids in segments.items()),
+            *((doc, "pending", code, n, m) for (doc, code), (n, m) in pending.items()),
+        ],
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO run_counts (document_id, kind, key, n) VALUES (0, 'themes', ?, 0)",
+        (themes_key,),
+    )
+    conn.execute("DELETE FROM run_counts_dirty")
+    per_theme: dict[str, int] = {}
+    per_code: dict[str, tuple[int, int]] = {}
+    for kind, key, n, n_model in conn.execute(
+        "SELECT kind, key, SUM(n), SUM(n_model) FROM run_counts"
+        " WHERE kind IN ('theme', 'pending') GROUP BY kind, key ORDER BY kind, key"
+    ):
+        if kind == "theme":
+            per_theme[key] = int(n)
+        else:
+            per_code[key] = (int(n), int(n_model))
+    return per_theme, per_code
 
 
 def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
@@ -597,6 +681,7 @@ __all__ = [
     "record_suggestions",
     "retire_stale_suggestions",
     "retire_suggestions",
+    "run_counts",
     "segments_seen_by_humans",
     "span_decision",
 ]
