@@ -233,8 +233,7 @@ def _applied_and_pending_rows(
             f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY s.document_id, e.code_id",
             () if chunk is None else tuple(chunk),
         )
-        for doc, seg, code, total, model in rows:
-            yield int(doc), seg, code, int(total), int(model)
+        yield from rows
 
 
 def run_counts(
@@ -248,7 +247,8 @@ def run_counts(
     Kept per document in ``run_counts`` (migration 0013): only the documents that triggers
     marked since the last call are worked out again (all of them when the themes changed,
     or when most documents changed). A segment lies in one document, so the sums over
-    documents are the store's counts.
+    documents (kept as document 0's rows, updated by the marked documents' differences)
+    are the store's counts.
     """
     conn = store.conn
     kept = conn.execute(
@@ -256,13 +256,27 @@ def run_counts(
     ).fetchone()
     dirty = [r[0] for r in conn.execute("SELECT document_id FROM run_counts_dirty")]
     n_documents = int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    # (kind, key) -> [n, n_model] summed over documents: kept as document 0's rows
+    totals: dict[tuple[str, str], list[int]] = {}
+    rows: Iterable[tuple[int, str | None, str, int, int]] = []
     if kept is None or kept[0] != themes_key or 4 * len(dirty) > n_documents:
         conn.execute("DELETE FROM run_counts")
         rows = _applied_and_pending_rows(store)
     else:
+        for kind, key, n, n_model in conn.execute(
+            "SELECT kind, key, n, n_model FROM run_counts WHERE document_id = 0 AND kind != 'themes'"
+        ):
+            totals[(kind, key)] = [n, n_model]
         segment_ids: list[str] = []
         for chunk in _chunks(dirty):
             marks = ",".join("?" * len(chunk))
+            for kind, key, n, n_model in conn.execute(
+                f"SELECT kind, key, n, n_model FROM run_counts WHERE document_id IN ({marks})",
+                tuple(chunk),
+            ):
+                total = totals.setdefault((kind, key), [0, 0])
+                total[0] -= n
+                total[1] -= n_model
             conn.execute(f"DELETE FROM run_counts WHERE document_id IN ({marks})", tuple(chunk))
             segment_ids += [
                 r[0]
@@ -270,38 +284,42 @@ def run_counts(
                     f"SELECT id FROM segments WHERE document_id IN ({marks})", tuple(chunk)
                 )
             ]
-        rows = _applied_and_pending_rows(store, segment_ids) if segment_ids else []
+        if segment_ids:
+            rows = _applied_and_pending_rows(store, segment_ids)
     segments: dict[tuple[int, str], set[str]] = {}
     pending: dict[tuple[int, str], list[int]] = {}
-    for doc, seg, code, total, model in rows:
+    names: dict[str, str] = {}
+    for doc, seg, code, n, n_model in rows:
         if seg is None:
             counts = pending.setdefault((doc, code), [0, 0])
-            counts[0] += total
-            counts[1] += model
+            counts[0] += n
+            counts[1] += n_model
         else:
-            segments.setdefault((doc, theme_of(code)), set()).add(seg)
+            name = names.get(code)
+            if name is None:
+                name = names[code] = theme_of(code)
+            segments.setdefault((doc, name), set()).add(seg)
+    new = [
+        *((doc, "theme", name, len(ids), 0) for (doc, name), ids in segments.items()),
+        *((doc, "pending", code, n, n_model) for (doc, code), (n, n_model) in pending.items()),
+    ]
+    for _doc, kind, key, n, n_model in new:
+        total = totals.setdefault((kind, key), [0, 0])
+        total[0] += n
+        total[1] += n_model
+    kept_totals = sorted((k, v) for k, v in totals.items() if v[0])  # none counted: not listed
+    conn.execute("DELETE FROM run_counts WHERE document_id = 0")
     conn.executemany(
         "INSERT INTO run_counts (document_id, kind, key, n, n_model) VALUES (?, ?, ?, ?, ?)",
         [
-            *((doc, "theme", name, len(ids), 0) for (doc, name), ids in segments.items()),
-            *((doc, "pending", code, n, m) for (doc, code), (n, m) in pending.items()),
+            *new,
+            *((0, kind, key, n, n_model) for (kind, key), (n, n_model) in kept_totals),
+            (0, "themes", themes_key, 0, 0),
         ],
     )
-    conn.execute(
-        "INSERT OR REPLACE INTO run_counts (document_id, kind, key, n) VALUES (0, 'themes', ?, 0)",
-        (themes_key,),
-    )
     conn.execute("DELETE FROM run_counts_dirty")
-    per_theme: dict[str, int] = {}
-    per_code: dict[str, tuple[int, int]] = {}
-    for kind, key, n, n_model in conn.execute(
-        "SELECT kind, key, SUM(n), SUM(n_model) FROM run_counts"
-        " WHERE kind IN ('theme', 'pending') GROUP BY kind, key ORDER BY kind, key"
-    ):
-        if kind == "theme":
-            per_theme[key] = int(n)
-        else:
-            per_code[key] = (int(n), int(n_model))
+    per_theme = {key: n for (kind, key), (n, _) in kept_totals if kind == "theme"}
+    per_code = {key: (n, m) for (kind, key), (n, m) in kept_totals if kind == "pending"}
     return per_theme, per_code
 
 

@@ -355,7 +355,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             n INTEGER NOT NULL,
             n_model INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (document_id, kind, key)
-        );
+        ) WITHOUT ROWID;
         CREATE TRIGGER run_counts_coding_insert AFTER INSERT ON codings BEGIN
             INSERT INTO run_counts_dirty SELECT document_id FROM segments
             WHERE id = NEW.segment_id
