@@ -369,3 +369,79 @@ def test_one_query_gives_the_applied_codings_and_pending_counts(tmp_path: Path) 
         assert pending == store_codings.pending_counts_per_code(store)
         sources = {r[0] for r in store.query("SELECT DISTINCT source FROM codings")}
     assert sources == {"rule", "model", "human"} and applied and pending
+
+
+def test_counts_kept_per_document_equal_the_whole_store_counts(tmp_path: Path) -> None:
+    """A run works out its per-theme and pending counts again only for the documents that
+    changed (triggers mark them, whoever writes); after every kind of change the figures
+    equal those worked out from the whole store."""
+    from themegrid.store import codings as store_codings
+
+    project = funding_project(tmp_path / "p")
+    codebook = project.load_codebook()
+
+    def check(store: Store) -> None:
+        full = (
+            coding_module.live_suggestions_per_theme(store, codebook),
+            store_codings.pending_counts_per_code(store),
+        )
+        kept = coding_module.reported_counts(store, codebook)
+        assert kept == full and list(kept[0]) == list(full[0])
+        assert not store.query("SELECT 1 FROM run_counts_dirty")  # all worked out now
+
+    first = run(project)
+    with project.open_store() as store:
+        assert store.query("SELECT 1 FROM run_counts WHERE kind = 'theme'")
+        check(store)
+        decide_money(store, "ana", 20)  # human rows inserted: their documents change
+        check(store)
+        decide_money(store, "bo", 5)  # a second coder
+        check(store)
+        with store.transaction():  # a later decision of ana's reverses her first one
+            seg = store.query(
+                "SELECT segment_id FROM codings WHERE coder = 'ana' AND status = 'accepted'"
+            )[0][0]
+            record_human_codings(
+                store,
+                "ana",
+                [HumanDecision(seg, "barriers.funding", "rejected", "")],
+                run_id=None,
+                at=now(),
+            )
+        check(store)
+    second = run(project)  # model suggestions on top
+    assert second.per_theme != first.per_theme or second.awaiting_review != first.awaiting_review
+    with project.open_store() as store:
+        check(store)
+        with store.transaction():  # writes no run makes: a segment leaves, a document goes
+            store.conn.execute(
+                "UPDATE segments SET active = 0 WHERE id = (SELECT segment_id FROM codings"
+                " WHERE status = 'suggested' ORDER BY id LIMIT 1)"
+            )
+            store.conn.execute(
+                "UPDATE documents SET status = 'missing' WHERE id = (SELECT MAX(id) FROM documents)"
+            )
+        check(store)
+        with store.transaction():  # a human row on an uncodable segment counts too
+            seg = store.query("SELECT id FROM segments WHERE codable = 0 LIMIT 1")[0][0]
+            record_human_codings(
+                store,
+                "bo",
+                [HumanDecision(seg, "barriers.funding", "accepted", "")],
+                run_id=None,
+                at=now(),
+            )
+        check(store)
+    (project.corpus_dir / "f_new.txt").write_text(
+        "Interviewer: And then?\nRespondent: state dollars paid for coaching.\n", "utf-8"
+    )
+    (project.corpus_dir / "f0.txt").unlink()
+    third = run(project)
+    assert third.ingest.count("added") == 1
+    with project.open_store() as store:
+        check(store)
+        # counts kept for one naming of themes are not reused for another
+        own = store_codings.run_counts(store, "each code its own theme", lambda code: code)[0]
+        applied = store_codings.applied_codings_on_present_segments(store)
+        assert own == {c: len({s for s, k in applied if k == c}) for _, c in applied}
+        check(store)

@@ -215,3 +215,64 @@ def load_codebook_text(text: str):
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "cb.yaml").write_text(text)
         return load_codebook(folder)
+
+
+def _codebook_with(tmp_path: Path, cues: str, codable: bool = True) -> Path:
+    (tmp_path / "cb.yaml").write_text(
+        "codebook: {name: T, version: '1'}\n"
+        "codes:\n"
+        "  - id: good\n    name: Good\n    definition: x\n"
+        "    cues:\n      phrases: [task force]\n"
+        f"  - id: bad\n    name: Bad\n    definition: x\n    codable: {str(codable).lower()}\n"
+        "    cues:\n" + textwrap.indent(textwrap.dedent(cues), "      ") + ""
+        "  - id: worse\n    name: Worse\n    definition: x\n"
+        "    cues:\n      patterns:\n        - [{LOWER: {REGEX: 3}}]\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("codable", [True, False])
+@pytest.mark.parametrize(
+    "cues",
+    [
+        "patterns:\n  - [{LOWER: {IN: notalist}}]\n",
+        "phrases: [pilot]\npatterns:\n  - [{LOWER: x}]\n  - [{LENGTH: {'>=': x}}]\n",
+    ],
+)
+def test_the_ruler_reports_every_problem_the_codebook_check_finds(
+    tmp_path: Path, cues: str, codable: bool
+) -> None:
+    """Compiling the cues is the check: cues spaCy rejects fail the ruler with every problem
+    ``compile_problems`` lists (all codes, not only the first that failed to compile)."""
+    from themegrid.errors import CodebookError
+    from themegrid.tag.tagger import compile_problems
+
+    book = load_codebook(_codebook_with(tmp_path, cues, codable))
+    expected = compile_problems(book)
+    assert len(expected) == 2  # one in 'bad', one in 'worse'
+    with pytest.raises(CodebookError) as err:
+        CueRuler(book)
+    assert err.value.problems == expected
+
+
+def test_an_empty_cue_fails_the_ruler(tmp_path: Path) -> None:
+    """A cue that tokenizes to nothing (the loader refuses one; a codebook built in code
+    may not) is a problem, as ``compile_problems`` says."""
+    from dataclasses import replace
+
+    from themegrid.errors import CodebookError
+    from themegrid.tag.tagger import compile_problems
+
+    book = load_codebook(_codebook_with(tmp_path, "phrases: [pilot]\n"))
+    book = replace(book, codes=tuple(c for c in book.codes if c.id != "worse"))
+    for field_name in ("phrases", "lemmas", "veto"):
+        empty = replace(book.get("bad").cues, **{field_name: ("",)})
+        broken = replace(
+            book, codes=tuple(replace(c, cues=empty) if c.id == "bad" else c for c in book.codes)
+        )
+        expected = compile_problems(broken)
+        assert [p.message for p in expected] == [f"empty cue in '{field_name}'"]
+        with pytest.raises(CodebookError) as err:
+            CueRuler(broken)
+        assert err.value.problems == expected

@@ -10,6 +10,7 @@ that a human rejected is not suggested again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -166,7 +167,7 @@ def run_coding(
         semantic_summary = run_semantic(
             store, codebook, run_id, semantic_on, model_summary.get("gates", [])
         )
-        applied, pending = store_codings.applied_and_pending_counts(store)
+        per_theme, pending = reported_counts(store, codebook)
         summary = CodingSummary(
             run_id=run_id,
             ingest=ingested,
@@ -176,7 +177,7 @@ def run_coding(
             suggestions_retired=retired + tagged_retired,
             suggestions_kept=kept,
             skipped_rejected=skipped,
-            per_theme=live_suggestions_per_theme(store, codebook, applied),
+            per_theme=per_theme,
             model=model_summary,
             not_machine_coded=not_machine_coded(store),
             awaiting_review=awaiting_review_per_code(store, codebook, pending),
@@ -571,26 +572,44 @@ def live_suggestions_per_theme(
     Themes are the top-level codes, or their children when the codebook has
     fewer than three top-level codes. ``applied``: those (segment, code) pairs
     (``store_codings.applied_codings_on_present_segments``) as the caller already has them.
+    (A run counts the same per document, kept between runs: ``store_codings.run_counts``.)
     """
     if applied is None:
         applied = store_codings.applied_codings_on_present_segments(store)
-    tops = [c.id for c in codebook.children(None)]
-    level = 0 if len(tops) >= 3 else 1
-    theme_of: dict[str, str] = {}  # code id -> theme name, worked out once per code
-
-    def theme_name(code_id: str) -> str:
-        chain = (
-            [*reversed(codebook.ancestors(code_id)), code_id] if code_id in codebook else [code_id]
-        )
-        theme = chain[min(level, len(chain) - 1)]
-        return codebook.get(theme).name if theme in codebook else theme
-
+    themes = _theme_names(codebook)
     segments: dict[str, set[str]] = {}
     for seg_id, code_id in applied:
-        name = theme_of.get(code_id)
-        if name is None:
-            name = theme_of[code_id] = theme_name(code_id)
-        segments.setdefault(name, set()).add(seg_id)
+        segments.setdefault(themes.get(code_id, code_id), set()).add(seg_id)
+    return _ranked_themes(codebook, {name: len(ids) for name, ids in segments.items()})
+
+
+def reported_counts(
+    store: Store, codebook: Codebook
+) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """What a run reports from the whole store: :func:`live_suggestions_per_theme` and
+    ``store_codings.pending_counts_per_code``, the same figures, worked out again only for
+    the documents that changed since the last run (``store_codings.run_counts``)."""
+    themes = _theme_names(codebook)
+    key = hashlib.sha256(json.dumps(themes, sort_keys=True).encode()).hexdigest()
+    per_theme, pending = store_codings.run_counts(store, key, lambda c: themes.get(c, c))
+    return _ranked_themes(codebook, per_theme), pending
+
+
+def _theme_names(codebook: Codebook) -> dict[str, str]:
+    """Code id -> the name of its theme, for every code of the codebook (a code the codebook
+    does not have is its own theme)."""
+    tops = [c.id for c in codebook.children(None)]
+    level = 0 if len(tops) >= 3 else 1
+    out: dict[str, str] = {}
+    for code in codebook.codes:
+        chain = [*reversed(codebook.ancestors(code.id)), code.id]
+        theme = chain[min(level, len(chain) - 1)]
+        out[code.id] = codebook.get(theme).name if theme in codebook else theme
+    return out
+
+
+def _ranked_themes(codebook: Codebook, counts: dict[str, int]) -> dict[str, int]:
+    """Theme -> segments, in the codebook's tree order (themes it does not have last, by name)."""
     order = {c.name: i for i, c in enumerate(codebook.tree_order())}
-    ranked = sorted(segments.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
-    return {name: len(ids) for name, ids in ranked}
+    ranked = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    return dict(ranked)

@@ -106,7 +106,11 @@ def last_run_if_unchanged(store: Store, inputs: CodeInputs) -> LastRun | None:
         record = json.loads(raw)
     except ValueError:
         return None
-    if not isinstance(record, dict) or record.get("key") != _current(store, inputs):
+    if not isinstance(record, dict) or not isinstance(record.get("key"), dict):
+        return None
+    if record["key"].get("inputs") != inputs.digest:  # a file or the codebook changed: no
+        return None  # need to digest the store to know that the run has work to do
+    if record["key"] != _current(store, inputs):
         return None
     return LastRun(
         outcomes=tuple((str(p), str(a), str(m)) for p, a, m in record["outcomes"]),

@@ -20,7 +20,7 @@ The rules defined here, once, for every caller:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,21 +204,123 @@ def applied_and_pending_counts(
     """:func:`applied_codings_on_present_segments` and :func:`pending_counts_per_code` in one
     query, which works the ``effective_codings`` view out once instead of twice (what a
     ``code`` run reports; on a million words the view is most of each query's time)."""
-    once = "WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings) "
-    rows = store.conn.execute(
-        once
-        + f"SELECT e.segment_id, e.code_id, NULL, NULL {_APPLIED.replace('effective_codings', 'ec')}"
-        " UNION ALL SELECT NULL, e.code_id, COUNT(*), SUM(instr(COALESCE(e.source, ''), 'model') > 0)"
-        f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY e.code_id"
-    )
     applied: list[tuple[str, str]] = []
     pending: dict[str, tuple[int, int]] = {}
-    for seg, code, total, model in rows:
+    for _doc, seg, code, total, model in _applied_and_pending_rows(store):
         if seg is None:
-            pending[code] = (int(total), int(model or 0))
+            old = pending.get(code, (0, 0))
+            pending[code] = (old[0] + total, old[1] + model)
         else:
             applied.append((seg, code))
-    return applied, pending
+    return applied, dict(sorted(pending.items()))
+
+
+def _applied_and_pending_rows(
+    store: Store, segment_ids: Sequence[str] | None = None
+) -> Iterable[tuple[int, str | None, str, int, int]]:
+    """(document, segment, code, 0, 0) per applied coding and (document, None, code, pending,
+    of them model) per document and code; ``segment_ids``: of those segments only (the
+    view is then worked out for them alone)."""
+    chunks: Iterable[Sequence[str] | None] = [None] if segment_ids is None else _chunks(segment_ids)
+    for chunk in chunks:
+        where = "" if chunk is None else f" WHERE segment_id IN ({','.join('?' * len(chunk))})"
+        once = f"WITH ec AS (SELECT segment_id, code_id, status, source FROM effective_codings{where}) "
+        rows = store.conn.execute(
+            once + "SELECT s.document_id, e.segment_id, e.code_id, 0, 0"
+            f" {_APPLIED.replace('effective_codings', 'ec')}"
+            " UNION ALL SELECT s.document_id, NULL, e.code_id, COUNT(*),"
+            " COALESCE(SUM(instr(COALESCE(e.source, ''), 'model') > 0), 0)"
+            f" {_PENDING.replace('effective_codings', 'ec')} GROUP BY s.document_id, e.code_id",
+            () if chunk is None else tuple(chunk),
+        )
+        yield from rows
+
+
+def run_counts(
+    store: Store, themes_key: str, theme_of: Callable[[str], str]
+) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """What a ``code`` run reports: theme -> segments with an applied coding of one of its
+    codes (as :func:`applied_codings_on_present_segments` counts them, a segment once per
+    theme; ``theme_of`` names a code's theme, ``themes_key`` identifies that naming), and
+    :func:`pending_counts_per_code`.
+
+    Kept per document in ``run_counts`` (migration 0013): only the documents that triggers
+    marked since the last call are worked out again (all of them when the themes changed,
+    or when most documents changed). A segment lies in one document, so the sums over
+    documents (kept as document 0's rows, updated by the marked documents' differences)
+    are the store's counts.
+    """
+    conn = store.conn
+    kept = conn.execute(
+        "SELECT key FROM run_counts WHERE document_id = 0 AND kind = 'themes'"
+    ).fetchone()
+    dirty = [r[0] for r in conn.execute("SELECT document_id FROM run_counts_dirty")]
+    n_documents = int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    # (kind, key) -> [n, n_model] summed over documents: kept as document 0's rows
+    totals: dict[tuple[str, str], list[int]] = {}
+    rows: Iterable[tuple[int, str | None, str, int, int]] = []
+    if kept is None or kept[0] != themes_key or 4 * len(dirty) > n_documents:
+        conn.execute("DELETE FROM run_counts")
+        rows = _applied_and_pending_rows(store)
+    else:
+        for kind, key, n, n_model in conn.execute(
+            "SELECT kind, key, n, n_model FROM run_counts WHERE document_id = 0 AND kind != 'themes'"
+        ):
+            totals[(kind, key)] = [n, n_model]
+        segment_ids: list[str] = []
+        for chunk in _chunks(dirty):
+            marks = ",".join("?" * len(chunk))
+            for kind, key, n, n_model in conn.execute(
+                f"SELECT kind, key, n, n_model FROM run_counts WHERE document_id IN ({marks})",
+                tuple(chunk),
+            ):
+                total = totals.setdefault((kind, key), [0, 0])
+                total[0] -= n
+                total[1] -= n_model
+            conn.execute(f"DELETE FROM run_counts WHERE document_id IN ({marks})", tuple(chunk))
+            segment_ids += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM segments WHERE document_id IN ({marks})", tuple(chunk)
+                )
+            ]
+        if segment_ids:
+            rows = _applied_and_pending_rows(store, segment_ids)
+    segments: dict[tuple[int, str], set[str]] = {}
+    pending: dict[tuple[int, str], list[int]] = {}
+    names: dict[str, str] = {}
+    for doc, seg, code, n, n_model in rows:
+        if seg is None:
+            counts = pending.setdefault((doc, code), [0, 0])
+            counts[0] += n
+            counts[1] += n_model
+        else:
+            name = names.get(code)
+            if name is None:
+                name = names[code] = theme_of(code)
+            segments.setdefault((doc, name), set()).add(seg)
+    new = [
+        *((doc, "theme", name, len(ids), 0) for (doc, name), ids in segments.items()),
+        *((doc, "pending", code, n, n_model) for (doc, code), (n, n_model) in pending.items()),
+    ]
+    for _doc, kind, key, n, n_model in new:
+        total = totals.setdefault((kind, key), [0, 0])
+        total[0] += n
+        total[1] += n_model
+    kept_totals = sorted((k, v) for k, v in totals.items() if v[0])  # none counted: not listed
+    conn.execute("DELETE FROM run_counts WHERE document_id = 0")
+    conn.executemany(
+        "INSERT INTO run_counts (document_id, kind, key, n, n_model) VALUES (?, ?, ?, ?, ?)",
+        [
+            *new,
+            *((0, kind, key, n, n_model) for (kind, key), (n, n_model) in kept_totals),
+            (0, "themes", themes_key, 0, 0),
+        ],
+    )
+    conn.execute("DELETE FROM run_counts_dirty")
+    per_theme = {key: n for (kind, key), (n, _) in kept_totals if kind == "theme"}
+    per_code = {key: (n, m) for (kind, key), (n, m) in kept_totals if kind == "pending"}
+    return per_theme, per_code
 
 
 def pending_counts_per_code(store: Store) -> dict[str, tuple[int, int]]:
@@ -597,6 +699,7 @@ __all__ = [
     "record_suggestions",
     "retire_stale_suggestions",
     "retire_suggestions",
+    "run_counts",
     "segments_seen_by_humans",
     "span_decision",
 ]

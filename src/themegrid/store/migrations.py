@@ -338,4 +338,59 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX documents_present ON documents(id, status);
         """,
     ),
+    Migration(
+        "0013_run_counts_by_document",
+        """
+        -- What a code run reports from the whole store (segments coded per theme, pending
+        -- suggestions per code), kept per document (store.codings.run_counts), so that a
+        -- run works out again only the documents whose codings, segments or status
+        -- changed since. Triggers mark such a document, whoever writes (NOT EXISTS, not OR IGNORE:
+        -- an upsert's conflict clause would override the trigger's). document_id 0
+        -- holds the themes' key: the counts are kept for one codebook's themes.
+        CREATE TABLE run_counts_dirty (document_id INTEGER PRIMARY KEY);
+        CREATE TABLE run_counts (
+            document_id INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('themes', 'theme', 'pending')),
+            key TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            n_model INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (document_id, kind, key)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER run_counts_coding_insert AFTER INSERT ON codings BEGIN
+            INSERT INTO run_counts_dirty SELECT s.document_id FROM segments s
+            WHERE s.id = NEW.segment_id AND NOT EXISTS
+                (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = s.document_id);
+        END;
+        CREATE TRIGGER run_counts_coding_update
+        AFTER UPDATE OF segment_id, code_id, source, status, updated_at ON codings BEGIN
+            INSERT INTO run_counts_dirty SELECT DISTINCT s.document_id FROM segments s
+            WHERE s.id IN (OLD.segment_id, NEW.segment_id) AND NOT EXISTS
+                (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = s.document_id);
+        END;
+        CREATE TRIGGER run_counts_coding_delete AFTER DELETE ON codings BEGIN
+            INSERT INTO run_counts_dirty SELECT s.document_id FROM segments s
+            WHERE s.id = OLD.segment_id AND NOT EXISTS
+                (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = s.document_id);
+        END;
+        -- (A new segment needs no trigger: it counts once a coding of it is inserted.)
+        CREATE TRIGGER run_counts_segment_update
+        AFTER UPDATE OF id, document_id, active, codable ON segments BEGIN
+            INSERT INTO run_counts_dirty SELECT v FROM (SELECT OLD.document_id AS v
+                                                        UNION SELECT NEW.document_id)
+            WHERE NOT EXISTS (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = v);
+        END;
+        CREATE TRIGGER run_counts_segment_delete AFTER DELETE ON segments BEGIN
+            INSERT INTO run_counts_dirty SELECT OLD.document_id WHERE NOT EXISTS
+                (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = OLD.document_id);
+        END;
+        CREATE TRIGGER run_counts_document_update AFTER UPDATE OF id, status ON documents BEGIN
+            INSERT INTO run_counts_dirty SELECT v FROM (SELECT OLD.id AS v UNION SELECT NEW.id)
+            WHERE NOT EXISTS (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = v);
+        END;
+        CREATE TRIGGER run_counts_document_delete AFTER DELETE ON documents BEGIN
+            INSERT INTO run_counts_dirty SELECT OLD.id WHERE NOT EXISTS
+                (SELECT 1 FROM run_counts_dirty d WHERE d.document_id = OLD.id);
+        END;
+        """,
+    ),
 )

@@ -97,15 +97,30 @@ class CueRuler:
         self.pattern_lengths: dict[str, int | None] = {}
         self.pattern_needs: dict[str, list[tuple[int, frozenset[int]]]] = {}
         self.ungated: list[str] = []
-        problems = compile_problems(codebook, self.nlp)
-        if problems:
-            raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
         self.codes = tuple(c for c in codebook.codes if c.codable and c.cues.count())
         # Hits at the same offsets are listed in the order their cues were compiled
         # (codebook order; per code phrases, lemmas, patterns).
         self._rank: dict[int, int] = {}
-        for code in self.codes:
-            self._add(code)
+        # Compiling is the check (compile_problems): only when it fails, or for the codes
+        # not compiled here, are the cues checked one by one for the problems to report.
+        self._empty_cue = False
+        failed: Exception | None = None
+        try:
+            for code in self.codes:
+                self._add(code)
+        except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
+            failed = exc
+        compiled = {c.id for c in self.codes} if failed is None and not self._empty_cue else set()
+        problems = [
+            p
+            for code in codebook.codes
+            if code.id not in compiled
+            for p in _code_problems(code, self.nlp)
+        ]
+        if problems:
+            raise CodebookError(problems, f"the codebook has {len(problems)} problem(s)")
+        if failed is not None:
+            raise failed
         self.anchor_values = {attr: frozenset(index) for attr, index in self.anchors.items()}
         # Patterns with no anchor share one Matcher, run only on docs where one of them
         # can match: one whose required tokens include a ``LOWER`` regular expression
@@ -128,7 +143,9 @@ class CueRuler:
         self._index_needs()
 
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
-        return [self.nlp(t) for t in texts]
+        docs = [self.nlp(t) for t in texts]
+        self._empty_cue = self._empty_cue or not all(docs)
+        return docs
 
     def _ranked(self, key: str) -> str:
         self._rank.setdefault(self.nlp.vocab.strings.add(key), len(self._rank))
@@ -138,7 +155,9 @@ class CueRuler:
         cues = code.cues
         for phrase in cues.phrases:
             key = self._ranked(f"{code.id}{_SEP}phrase cue '{phrase}'")
-            self.phrases.add(key, [self.nlp.make_doc(phrase)])
+            doc = self.nlp.make_doc(phrase)
+            self._empty_cue = self._empty_cue or not len(doc)
+            self.phrases.add(key, [doc])
         for lemma in cues.lemmas:
             key = self._ranked(f"{code.id}{_SEP}lemma cue '{lemma}'")
             self.lemmas.add(key, self._lemma_docs([lemma]))
@@ -449,25 +468,28 @@ class RuleTagger:
 def compile_problems(codebook: Codebook, nlp: Language | None = None) -> list[Problem]:
     """Problems with cues that spaCy would reject, each at its pattern's line."""
     nlp = nlp or shared_nlp()
+    return [p for code in codebook.codes for p in _code_problems(code, nlp)]
+
+
+def _code_problems(code: Code, nlp: Language) -> list[Problem]:
     problems: list[Problem] = []
-    for code in codebook.codes:
-        where = f"code {code.id}"
-        lines = code.cues.pattern_lines
-        for i, pattern in enumerate(code.cues.patterns, 1):
-            line = lines[i - 1] if len(lines) >= i else code.line
-            matcher = Matcher(nlp.vocab, validate=True)
-            try:
-                matcher.add("check", [[dict(token) for token in pattern]])
-            except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
-                problems.append(Problem(_pattern_message(i, pattern, exc), code.file, line, where))
-        for kind, items in (
-            ("phrases", code.cues.phrases),
-            ("lemmas", code.cues.lemmas),
-            ("veto", code.cues.veto),
-        ):
-            for item in items:
-                if not len(nlp.make_doc(item)):
-                    problems.append(Problem(f"empty cue in '{kind}'", code.file, code.line, where))
+    where = f"code {code.id}"
+    lines = code.cues.pattern_lines
+    for i, pattern in enumerate(code.cues.patterns, 1):
+        line = lines[i - 1] if len(lines) >= i else code.line
+        matcher = Matcher(nlp.vocab, validate=True)
+        try:
+            matcher.add("check", [[dict(token) for token in pattern]])
+        except (MatchPatternError, ValueError, TypeError, KeyError) as exc:
+            problems.append(Problem(_pattern_message(i, pattern, exc), code.file, line, where))
+    for kind, items in (
+        ("phrases", code.cues.phrases),
+        ("lemmas", code.cues.lemmas),
+        ("veto", code.cues.veto),
+    ):
+        for item in items:
+            if not len(nlp.make_doc(item)):
+                problems.append(Problem(f"empty cue in '{kind}'", code.file, code.line, where))
     return problems
 
 
