@@ -213,6 +213,39 @@ def gate_honesty(curve: LearningCurve) -> None:
         )
         for c in under:
             print(f"|  | under: {c.code_id} | {c.predicted} | {c.precision:.2f} | | | |")
+    gate_openings(curve)
+
+
+def gate_openings(curve: LearningCurve) -> None:
+    """Each (fold, code) opening of a gate: the gate's estimate on the training decisions
+    next to the held-out precision of the model's suggestions on that fold's test documents
+    (an honest gate: estimate and held-out agree on average, and few openings fall under
+    the floor on held-out documents)."""
+    floor = curve.precision_floor
+    print(
+        "\n| decisions | openings | mean estimate | mean lower bound | mean held-out "
+        "| held-out < floor | held-out < lower bound |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for p in curve.points:
+        checks = [c for c in p.gate_checks if c.held_out_suggested]
+        if not checks:
+            print(f"| {p.decisions} | 0 | - | - | - | 0 | 0 |")
+            continue
+        held = [c.held_out_hits / c.held_out_suggested for c in checks]
+        print(
+            f"| {p.decisions} | {len(checks)} | {np.mean([c.precision for c in checks]):.2f} "
+            f"| {np.mean([c.precision_low for c in checks]):.2f} | {np.mean(held):.2f} "
+            f"| {sum(h < floor for h in held)} "
+            f"| {sum(h < c.precision_low for h, c in zip(held, checks, strict=True))} |"
+        )
+        for c, h in zip(checks, held, strict=True):
+            if h < floor:
+                print(
+                    f"|  | {c.code_id} (fold {c.fold}) | {c.precision:.2f} over "
+                    f"{c.estimated_over} | {c.precision_low:.2f} | {h:.2f} over "
+                    f"{c.held_out_suggested} | | |"
+                )
 
 
 def measure_qabstracts(

@@ -95,3 +95,32 @@ def test_each_inner_folds_figures_come_from_the_set_chosen_without_it() -> None:
                 fits[without][6][~rest], fits[overall][6][~rest]
             )
     assert differs  # the nesting changed some fold's figures
+
+
+def test_held_out_rows_are_scored_as_new_documents() -> None:
+    """An inner fold's held-out rows are scored without the words no training row of
+    the fold has, as a new document would be (the vocabulary is learnt from all rows,
+    so a held-out row's L2 norm would otherwise count words the classifier never saw,
+    and its score would be milder than a new document's): giving the held-out rows
+    words that occur nowhere else changes none of their out-of-fold scores."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    inputs, Y, groups = weak_code(3)
+    texts = [i.text for i in inputs]
+    y = Y[:, 0]
+    train, test = np.flatnonzero(groups < 8), np.flatnonzero(groups >= 8)
+    padded = [
+        f"{t} once{n}a once{n}b once{n}c" if groups[n] >= 8 else t for n, t in enumerate(texts)
+    ]
+    fitter = _CodeFitter("small", 4.0, 2e-6, 3, 0, 0.6)
+    scores = []
+    for corpus in (texts, padded):
+        X = TfidfVectorizer(sublinear_tf=True).fit_transform(corpus).astype(np.float64).tocsr()
+        fitted = fitter.fit_code(X, y, groups, [(train, test)], ((0, X.shape[1]),))
+        scores.append(fitted[4][1])
+    assert np.allclose(scores[0], scores[1], atol=1e-6)
+    # the model passes its TF-IDF blocks (word, then char n-grams) to the fitter
+    model = SuggestionModel().fit(inputs, Y, groups=groups, code_ids=["c"])
+    width = len(model.vectorizers_["word"].vocabulary_)
+    chars = len(model.vectorizers_["char"].vocabulary_)
+    assert model.blocks_[0] == ((0, width), (width, width + chars))

@@ -42,6 +42,16 @@ def test_curve_points_methods_and_gate(tmp_path: Path) -> None:
     assert last.gate_open["rare"] == 0
     # With 48 decisions per fold the funding model has earned it in some fold.
     assert last.gate_open["funding"] >= 1
+    # Each opening is checked on its fold's test documents: one check per opening, the
+    # gated model's held-out suggestions of a code are those of its openings.
+    gated = {c.code_id: c for c in last.methods["gated model"].per_code}
+    for code, n_open in last.gate_open.items():
+        checks = [c for c in last.gate_checks if c.code_id == code]
+        assert len(checks) == n_open
+        assert sum(c.held_out_suggested for c in checks) == gated[code].predicted
+        for c in checks:
+            assert c.precision_low <= c.precision and c.estimated_over >= 1
+            assert 0 <= c.held_out_hits <= c.held_out_suggested
 
 
 @pytest.mark.slow  # the CLI trains in parallel processes: ~15 s of process start-up

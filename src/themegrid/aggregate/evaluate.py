@@ -459,15 +459,33 @@ CURVE_METHODS = (
 
 
 @dataclass(frozen=True)
+class GateCheck:
+    """One opening of a code's gate in one fold: what the gate estimated on the training
+    decisions (``precision``, its lower bound ``precision_low``, over ``estimated_over``
+    out-of-fold suggestions) next to what the model then did on the fold's test
+    documents (``held_out_hits`` right of ``held_out_suggested``)."""
+
+    fold: int
+    code_id: str
+    precision: float
+    precision_low: float
+    estimated_over: int
+    held_out_suggested: int
+    held_out_hits: int
+
+
+@dataclass(frozen=True)
 class CurvePoint:
     """Scores after ``decisions`` human decisions (per fold), pooled over the test folds.
 
-    ``gate_open``: code -> in how many folds its gate let the model suggest it.
+    ``gate_open``: code -> in how many folds its gate let the model suggest it;
+    ``gate_checks``: each of those openings' estimate next to its held-out precision.
     """
 
     decisions: int
     methods: Mapping[str, MethodScores]
     gate_open: Mapping[str, int]
+    gate_checks: tuple[GateCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,6 +515,7 @@ class LearningCurve:
                 {
                     "decisions": p.decisions,
                     "gate_open": dict(p.gate_open),
+                    "gate_checks": [vars(c) for c in p.gate_checks],
                     "methods": {m: s.to_dict() for m, s in p.methods.items()},
                 }
                 for p in self.points
@@ -569,6 +588,7 @@ def learning_curve(
     for n in wanted:
         predictions = {m: np.zeros_like(data.Y) for m in methods}
         opened: dict[str, int] = dict.fromkeys(data.code_ids, 0)
+        checks: list[GateCheck] = []
         for k, ((_train, test), order) in enumerate(zip(splits, orders, strict=True), 1):
             say(f"{n} decisions, fold {k}/{len(splits)}")
             chosen = order[:n]
@@ -599,6 +619,22 @@ def learning_curve(
             for g in gates:
                 opened[g.code_id] += g.state == ACTIVE
             raw = model.predict(X_test) if X_test else np.zeros((0, len(data.code_ids)), np.int8)
+            truth = data.Y[test] == 1
+            for j, g in enumerate(gates):
+                if g.state == ACTIVE and g.precision_low is not None and g.suggested:
+                    assert g.precision is not None
+                    said = raw[:, j] == 1
+                    checks.append(
+                        GateCheck(
+                            k,
+                            g.code_id,
+                            g.precision,
+                            g.precision_low,
+                            g.suggested,
+                            int(said.sum()),
+                            int((said & truth[:, j]).sum()),
+                        )
+                    )
             predictions["model"][test] = raw
             predictions["gated model"][test] = raw * active
             predictions["rules"][test] = rules[test]
@@ -619,6 +655,7 @@ def learning_curve(
                 n,
                 {m: score(data.Y, predictions[m], data.code_ids, m) for m in methods},
                 opened,
+                tuple(checks),
             )
         )
     return LearningCurve(

@@ -89,7 +89,8 @@ class CodeGate:
     human-decided segments, at ``threshold``; ``precision_low``: the Wilson lower
     bound of that precision (one-sided 90%) over the effective number of
     suggestions once their clustering in documents is allowed for
-    (:func:`clustered_lower_bound`), which is what must reach the floor.
+    (:func:`clustered_lower_bound`), which is what must reach the floor;
+    ``suggested``: how many out-of-fold suggestions those figures are over.
     """
 
     code_id: str
@@ -102,6 +103,7 @@ class CodeGate:
     needs: int | None
     reason: str
     precision_low: float | None = None
+    suggested: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,7 +191,17 @@ def gate_codes(
             state, why = OFF, f"precision {figures} < floor {floor:.2f}"
         out.append(
             CodeGate(
-                code, state, decisions, positives, precision, recall, threshold, None, why, low
+                code,
+                state,
+                decisions,
+                positives,
+                precision,
+                recall,
+                threshold,
+                None,
+                why,
+                low,
+                n_suggested,
             )
         )
     return tuple(out)
