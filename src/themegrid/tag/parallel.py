@@ -2,13 +2,13 @@
 
 Two pools, one after the other. Ingest maps a top-level reading function over
 the files to read (:func:`ordered_map`): each worker reads and segments whole
-files. Tagging (:func:`examine_and_tag`): each worker builds its own spaCy
-pipeline, :class:`CueRuler` and machine filter from the codebook, judges and
-tags chunks of segment texts and sends verdicts and suggestion rows (code, score,
-reason: strings, cheap to pickle) back. The parent receives results in the order
-it sent the inputs and alone writes the store. The results are the same objects one process computes (they depend only
-on the file, the text and the codebook), so ``--workers 1`` and ``--workers N``
-write identical tables.
+files. Tagging (:func:`examine_and_tag`): each worker judges and tags chunks of
+segment texts with the spaCy pipeline, :class:`CueRuler` and machine filter built
+from the codebook, and sends verdicts and suggestion rows (code, score, reason:
+strings, cheap to pickle) back. The parent receives results in the order it sent
+the inputs and alone writes the store. The results are the same objects one
+process computes (they depend only on the file, the text and the codebook), so
+``--workers 1`` and ``--workers N`` write identical tables.
 
 On Linux workers are forked, so they start with spaCy already imported (a
 fresh interpreter per worker costs seconds) and with the spaCy pipeline, cues and
