@@ -9,6 +9,7 @@ The fast subset injects at a first write of each command; the slow suite
 from __future__ import annotations
 
 import errno
+import importlib
 import sqlite3
 import sys
 from collections import Counter
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity
 from fault_project import COMMANDS, build_base, command_args, copy_base
+from paused_run import WRITE_STEPS as PAUSED_WRITE_STEPS
 
 # Each command's module is loaded before any patching: a module first imported under a
 # patch would keep the fault bound by name for the rest of the session.
@@ -26,33 +28,10 @@ import themegrid.exchange.review
 import themegrid.pipeline.coding
 import themegrid.pipeline.merge
 import themegrid.pipeline.remove  # noqa: F401
-from themegrid.store import codes, codings, documents, runs, segments
+from themegrid.store import runs, segments
 
-WRITE_STEPS = {
-    documents: (
-        "insert_document",
-        "update_document",
-        "set_attributes",
-        "mark_missing",
-        "archive_document",
-        "delete_document",
-    ),
-    segments: (
-        "insert_segments",
-        "upsert_segments",
-        "deactivate_segments",
-        "mark_seen",
-        "set_tagged_hash",
-    ),
-    codings: (
-        "record_human_codings",
-        "record_suggestions",
-        "retire_suggestions",
-        "retire_stale_suggestions",
-    ),
-    codes: ("sync_codebook", "add_codes"),
-    runs: ("start_run", "finish_run"),
-}
+# the store's write functions, the same list the mid-write kill tests pause in
+WRITE_STEPS = {importlib.import_module(m): names for m, names in PAUSED_WRITE_STEPS.items()}
 STEPS = [(m, n) for m, names in WRITE_STEPS.items() for n in names]
 FAST_STEPS = [(runs, "start_run"), (segments, "upsert_segments")]  # ingest records no run
 TALLY: Counter[str] = Counter()
