@@ -9,10 +9,10 @@ import scipy.sparse as sp
 from sklearn.metrics import average_precision_score
 
 from themegrid.tag.model import (
-    RICHER_BY,
     SegmentInput,
     SuggestionModel,
     _CodeFitter,
+    _pick,
 )
 
 
@@ -61,14 +61,6 @@ def noise_candidates(seed: int, base: sp.csr_matrix, n_sets: int) -> list[sp.csr
         noise = sp.csr_matrix(rng.normal(0, 1, (base.shape[0], 20)))
         out.append(sp.hstack([base, noise], format="csr"))
     return out
-
-
-def _pick(scores: list[float]) -> int:
-    best = 0
-    for k in range(1, len(scores)):
-        if scores[k] >= scores[best] + RICHER_BY:
-            best = k
-    return best
 
 
 def test_each_inner_folds_figures_come_from_the_set_chosen_without_it() -> None:

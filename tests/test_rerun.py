@@ -355,22 +355,6 @@ def test_tagging_workers_inherit_the_tagger_the_parent_built(
     assert built.read_text(encoding="utf-8").split() == [str(os.getpid())]
 
 
-def test_one_query_gives_the_applied_codings_and_pending_counts(tmp_path: Path) -> None:
-    from themegrid.store import codings as store_codings
-
-    project = funding_project(tmp_path / "p")
-    run(project)
-    with project.open_store() as store:
-        decide_money(store, "ana", 20)  # accepted and rejected human decisions
-    run(project)  # a model trained on them: model suggestions too
-    with project.open_store() as store:
-        applied, pending = store_codings.applied_and_pending_counts(store)
-        assert sorted(applied) == sorted(store_codings.applied_codings_on_present_segments(store))
-        assert pending == store_codings.pending_counts_per_code(store)
-        sources = {r[0] for r in store.query("SELECT DISTINCT source FROM codings")}
-    assert sources == {"rule", "model", "human"} and applied and pending
-
-
 def test_counts_kept_per_document_equal_the_whole_store_counts(tmp_path: Path) -> None:
     """A run works out its per-theme and pending counts again only for the documents that
     changed (triggers mark them, whoever writes); after every kind of change the figures

@@ -562,23 +562,18 @@ def _diff_batch(
     return out
 
 
-def live_suggestions_per_theme(
-    store: Store, codebook: Codebook, applied: Iterable[tuple[str, str]] | None = None
-) -> dict[str, int]:
+def live_suggestions_per_theme(store: Store, codebook: Codebook) -> dict[str, int]:
     """Segments coded per theme, counted as the report's Matrix counts them.
 
     Accepted codings and unreviewed suggestions on present, active segments
     (machine suggestions only on codable ones); a segment counts once per theme.
     Themes are the top-level codes, or their children when the codebook has
-    fewer than three top-level codes. ``applied``: those (segment, code) pairs
-    (``store_codings.applied_codings_on_present_segments``) as the caller already has them.
-    (A run counts the same per document, kept between runs: ``store_codings.run_counts``.)
+    fewer than three top-level codes. (A run counts the same per document, kept between
+    runs: ``store_codings.run_counts``.)
     """
-    if applied is None:
-        applied = store_codings.applied_codings_on_present_segments(store)
     themes = _theme_names(codebook)
     segments: dict[str, set[str]] = {}
-    for seg_id, code_id in applied:
+    for seg_id, code_id in store_codings.applied_codings_on_present_segments(store):
         segments.setdefault(themes.get(code_id, code_id), set()).add(seg_id)
     return _ranked_themes(codebook, {name: len(ids) for name, ids in segments.items()})
 

@@ -198,23 +198,6 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
     ]
 
 
-def applied_and_pending_counts(
-    store: Store,
-) -> tuple[list[tuple[str, str]], dict[str, tuple[int, int]]]:
-    """:func:`applied_codings_on_present_segments` and :func:`pending_counts_per_code` in one
-    query, which works the ``effective_codings`` view out once instead of twice (what a
-    ``code`` run reports; on a million words the view is most of each query's time)."""
-    applied: list[tuple[str, str]] = []
-    pending: dict[str, tuple[int, int]] = {}
-    for _doc, seg, code, total, model in _applied_and_pending_rows(store):
-        if seg is None:
-            old = pending.get(code, (0, 0))
-            pending[code] = (old[0] + total, old[1] + model)
-        else:
-            applied.append((seg, code))
-    return applied, dict(sorted(pending.items()))
-
-
 def _applied_and_pending_rows(
     store: Store, segment_ids: Sequence[str] | None = None
 ) -> Iterable[tuple[int, str | None, str, int, int]]:
@@ -683,7 +666,6 @@ __all__ = [
     "PendingSuggestion",
     "StoredSuggestion",
     "Suggestion",
-    "applied_and_pending_counts",
     "applied_codings_on_present_segments",
     "document_codings",
     "effective_coding",
