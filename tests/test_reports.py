@@ -131,6 +131,7 @@ def test_print_setup_per_sheet(
 ) -> None:
     if quote_width is not None:  # wider quote columns than a page holds for these cases
         monkeypatch.setattr(wbmod, "QUOTE_WIDTH", quote_width)
+        monkeypatch.setattr(wbmod, "QUOTE_MIN", quote_width)  # too wide to fit every case
     out = tmp_path / "p.xlsx"
     wbmod.write_workbook(built.store, fx.CODEBOOK, out)
     wb = openpyxl.load_workbook(out)

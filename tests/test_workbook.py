@@ -246,7 +246,8 @@ def test_unique_headers() -> None:
 def test_framework_and_cooccurrence_sheets(xlsx: Path) -> None:
     wb = openpyxl.load_workbook(xlsx)
     ws = wb["Framework"]
-    assert ws.column_dimensions["C"].width == wbmod.QUOTE_WIDTH
+    n_cases = ws.max_column - 2
+    assert ws.column_dimensions["C"].width == wbmod.framework_quote_width(n_cases)
     cells = grid(ws)
     assert cells[("pilots", "Arizona")].startswith(
         "1 confirmed, 1 unreviewed segments\n[confirmed] \u201cWe piloted it in three schools."

@@ -32,7 +32,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import SeriesLabel
-from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import SheetFormatProperties
@@ -68,6 +68,8 @@ UNREVIEWED_SCALE = ColorScaleRule(
     start_type="min", start_color="FFFFFF", end_type="max", end_color="F4B183"
 )
 PARENT_FONT = Font(name="Calibri", size=11, bold=True)
+#: Co-occurrence: zero counts in light grey, so that the pairs that occur stand out.
+ZERO_GREY = CellIsRule(operator="equal", formula=["0"], font=Font(color="B0B0B0"))
 #: The two blocks of every count sheet: (key, label in the Code id column, title).
 BLOCKS = {
     "confirmed": (
@@ -102,20 +104,33 @@ PAGE_ROOM = 0.97
 PAGE_FILL = 0.6
 #: Co-occurrence: narrow code columns with their header turned upright, and the code
 #: names (repeated at the left of each printed page) wrapped at CODE_NAME_PRINT.
-COOC_WIDTH = 6
-CODE_NAME_PRINT = 34
-#: Framework: quote columns (three cases side by side on a printed page) and the code column.
+COOC_WIDTH = 3.5
+CODE_NAME_PRINT = 30
+#: Co-occurrence prints at this scale (%), its narrow count columns in pages of code groups.
+COOC_SCALE = 80
+#: Framework: quote columns (three cases side by side on a printed page, or all cases at
+#: QUOTE_MIN or wider when the code column and theirs add up to FRAMEWORK_FIT) and the code column.
 QUOTE_WIDTH = 38
+QUOTE_MIN = 26
+FRAMEWORK_FIT = 170
 #: Framework: quotes a cell shows, and words a quote keeps (with "…"); the rest of the
 #: cell's segments are counted in a "+N more" line pointing to the Codings sheet.
 FRAMEWORK_QUOTES = 2
 FRAMEWORK_WORDS = 20
 MORE_NOTE = "see the Codings sheet"
-#: Wrapped text: characters a line per unit of column width, and points a line (see _row_height).
-CHARS_PER_WIDTH = 1.2
+#: Wrapped text: characters a line per unit of column width (bold: BOLD_CHARS times as
+#: many), and points a line (see _row_height).
+CHARS_PER_WIDTH = 1.15
+BOLD_CHARS = 0.9
 LINE_PT = 14.0
-#: Upright header text: points of row height per character.
-UPRIGHT_PT_PER_CHAR = 5.5
+#: Upright header text (co-occurrence): 8-point bold code ids turned upright and wrapped
+#: onto UPRIGHT_LINES lines in a column, UPRIGHT_PT_PER_CHAR points of row height per
+#: character, the row at most UPRIGHT_MAX_PT high (a longer id is cut at the top).
+UPRIGHT_FONT = Font(name="Calibri", size=8, bold=True)
+UPRIGHT = Alignment(text_rotation=90, horizontal="center", vertical="bottom", wrap_text=True)
+UPRIGHT_LINES = 2
+UPRIGHT_PT_PER_CHAR = 3.6
+UPRIGHT_MAX_PT = 120
 FRAMEWORK_NAME_WIDTH = 26
 TOP_CODES = 5
 CHARTS_SHEET = "Charts"
@@ -794,11 +809,13 @@ def _code_rows(
         depth = int(codes.at[code_id, "depth"])
         if depth:
             ws.row_dimensions[first_row + offset].outline_level = min(depth, MAX_OUTLINE)
+        bold = {} if code_id in leaves else {"font": PARENT_FONT}
         if not isinstance(wrap, bool) and wrap:
             label = "  " * depth + str(codes.at[code_id, "name"])
             if len(label) + 2 > wrap:
-                ws.row_dimensions[first_row + offset].height = _row_height([label], wrap - 2)
-        bold = {} if code_id in leaves else {"font": PARENT_FONT}
+                height = _row_height([label], wrap - 2, bold=bool(bold))
+                if height > DEFAULT_ROW_PT + 2:
+                    ws.row_dimensions[first_row + offset].height = height
         name = _cell(
             ws,
             codes.at[code_id, "name"],
@@ -837,6 +854,7 @@ def _prepare_grid(
     n_rows: int,
     column_width: float | None = None,
     column_depths: Sequence[int] | None = None,
+    print_scale: int = PRINT_SCALE,
 ) -> float:
     """Outline with parents above children, frozen header and code columns, landscape
     print; returns the scale it prints at."""
@@ -851,7 +869,12 @@ def _prepare_grid(
     all_widths = [*widths, *values]
     _widths(ws, all_widths)
     return _print_setup(
-        ws, all_widths, names_column=True, n_rows=n_rows, column_depths=column_depths
+        ws,
+        all_widths,
+        names_column=True,
+        n_rows=n_rows,
+        column_depths=column_depths,
+        print_scale=print_scale,
     )
 
 
@@ -914,6 +937,7 @@ def _print_setup(
     names_column: bool = False,
     n_rows: int | None = None,
     column_depths: Sequence[int] | None = None,
+    print_scale: int = PRINT_SCALE,
 ) -> float:
     """Landscape, header row on every page, readable type.
 
@@ -939,20 +963,43 @@ def _print_setup(
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         return printed_scale(printed)
-    ws.page_setup.scale = PRINT_SCALE
+    ws.page_setup.scale = print_scale
     first = 2 if names_column else 1
-    room = PAGE_CHARS - (widths[1] if names_column else 0)
     start = first + (1 if names_column else 0)
     depths = list(column_depths) if column_depths is not None else [0] * (len(widths) - start + 1)
-    for index in page_breaks(widths[start - 1 :], depths, room):
+    sizes, room = _column_pages(widths, start, names_column, print_scale)
+    for index in page_breaks(sizes, depths, room):
         ws.col_breaks.append(Break(id=start - 1 + index))
-    return PRINT_SCALE / 100
+    return print_scale / 100
+
+
+def _column_pages(
+    widths: Sequence[float], start: int, names_column: bool, print_scale: int
+) -> tuple[list[float], float]:
+    """The printed columns' sizes from column ``start`` on, and a page's room for them.
+
+    At :data:`PRINT_SCALE`, in width units (:data:`PAGE_CHARS` a page, less the repeated
+    names column); at another scale, in points with each column's padding (narrow
+    count columns are a third padding), :data:`PAGE_ROOM` of the page's width."""
+    sizes = list(widths[start - 1 :])
+    if print_scale == PRINT_SCALE:
+        return sizes, PAGE_CHARS - (widths[1] if names_column else 0)
+    room = PAGE_ROOM * PAGE_WIDTH_PT * 100 / print_scale
+    if names_column:
+        room -= _column_pt(widths[1])
+    return [_column_pt(w) for w in sizes], room
+
+
+def _column_pt(width: float) -> float:
+    """A column's printed width in points at 100 % (a 7-pixel digit a unit, 5 pixels of
+    padding, 96 pixels an inch)."""
+    return 0.75 * (7 * width + 5)
 
 
 def printed_scale(widths: Sequence[float]) -> float:
     """The scale a sheet fitted to the page width prints at (Excel's column pixels: a
     unit is a 7-pixel digit plus 5 pixels of padding; 96 pixels an inch)."""
-    points = sum(0.75 * (7 * w + 5) for w in widths)
+    points = sum(_column_pt(w) for w in widths)
     return min(1.0, PAGE_WIDTH_PT / points) if points else 1.0
 
 
@@ -1068,10 +1115,11 @@ def _matrix_sheet(
         table.columns,
         code_widths,
         n_rows,
-        COOC_WIDTH if upright_header else None,
+        count_width(split) if upright_header else None,
         [int(codes.at[c, "depth"]) if c in codes.index else 0 for c in table.columns]
         if upright_header
         else None,
+        print_scale=COOC_SCALE if upright_header else PRINT_SCALE,
     )
     n_scaled = (
         scale_columns
@@ -1093,17 +1141,18 @@ def _matrix_sheet(
             leaf_ref, _parents = _scale_ranges(
                 report, list(block.index), first, get_column_letter(2 + n_scaled)
             )
+            if upright_header:  # a sparse code x code grid: its zeros in light grey
+                last = get_column_letter(2 + len(table.columns))
+                ws.conditional_formatting.add(f"C{first}:{last}{first + len(block) - 1}", ZERO_GREY)
             if leaf_ref:
                 rule = SCALE if kind == "confirmed" else UNREVIEWED_SCALE
                 ws.conditional_formatting.add(leaf_ref, rule)
         row = first + len(block) + (1 if totals is not None else 0) + 1
     if upright_header:
-        longest = max((len(str(c)) for c in table.columns), default=4)
-        ws.row_dimensions[1].height = min(UPRIGHT_PT_PER_CHAR * longest + 12, 300)
-        upright = Alignment(text_rotation=90, horizontal="center", vertical="bottom")
+        ws.row_dimensions[1].height = upright_height(table.columns)
         head = _header(ws, ["Code id", "Code"])
         head += [
-            _cell(ws, c, font=HEADER_FONT, fill=HEADER_FILL, alignment=upright)
+            _cell(ws, c, font=UPRIGHT_FONT, fill=HEADER_FILL, alignment=UPRIGHT)
             for c in table.columns
         ]
         ws.append(head)
@@ -1148,6 +1197,23 @@ def _matrix_sheet(
     printed += [(last + 1 + i, None, False) for i in range(_note(ws, table, report))]
     _row_breaks(ws, scale, printed)
     return ws, layout
+
+
+def count_width(split: Split) -> float:
+    """Co-occurrence count columns: :data:`COOC_WIDTH`, or wider for counts of more digits
+    than two (a unit is a digit's width; one more for the cell's margins and bold)."""
+    largest = max(
+        (int(block.to_numpy().max()) if block.size else 0 for _k, block in split.blocks()),
+        default=0,
+    )
+    return max(COOC_WIDTH, len(str(largest)) + 1.0)
+
+
+def upright_height(columns: Iterable[Any]) -> float:
+    """The height (points) of a header row of upright code ids wrapped onto
+    :data:`UPRIGHT_LINES` lines, at most :data:`UPRIGHT_MAX_PT`."""
+    longest = max((len(str(c)) for c in columns), default=4)
+    return float(min(UPRIGHT_PT_PER_CHAR * math.ceil(longest / UPRIGHT_LINES) + 8, UPRIGHT_MAX_PT))
 
 
 def _note(ws: Any, table: pd.DataFrame, report: _Report, measure: str | None = None) -> int:
@@ -1381,23 +1447,41 @@ def _framework_sheet(wb: Workbook, report: _Report) -> None:
     ]
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
     ws.freeze_panes = "C2"
-    widths = [_code_widths(report)[0], FRAMEWORK_NAME_WIDTH, *([QUOTE_WIDTH] * len(cases))]
+    quote_width = framework_quote_width(len(cases))
+    widths = [_code_widths(report)[0], FRAMEWORK_NAME_WIDTH, *([quote_width] * len(cases))]
     _widths(ws, widths)
     _print_setup(ws, widths, names_column=True, n_rows=len(table) + 3)
     names = report.cf.codes["name"]
+    leaves = report.leaf_codes
     for offset, (code_id, row) in enumerate(zip(table.index, rows, strict=True)):
         label = "  " * int(report.cf.codes.at[code_id, "depth"]) + str(names.get(code_id, ""))
-        height = max(_row_height(row, QUOTE_WIDTH), _row_height([label], FRAMEWORK_NAME_WIDTH))
+        bold = code_id not in leaves
+        height = max(
+            _row_height(row, quote_width, bold=bold),
+            _row_height([label], FRAMEWORK_NAME_WIDTH, bold=bold),
+        )
         ws.row_dimensions[offset + 2].height = height
-    ws.row_dimensions[len(table) + 2].height = _row_height(totals, QUOTE_WIDTH)
+    ws.row_dimensions[len(table) + 2].height = _row_height(totals, quote_width, bold=True)
     ws.append(_header(ws, ["Code id", "Code", *cases]))
-    leaves = report.leaf_codes
     for head, code_id, values in zip(
         _code_rows(report, ws, table, 2, wrap=True), table.index, rows, strict=True
     ):
         ws.append([*head, *_value_cells(ws, values, code_id not in leaves, alignment=WRAP_TOP)])
     ws.append(_header(ws, ["", "Segments with any code", *totals]))
     _note(ws, table, report, f"segments; up to {FRAMEWORK_QUOTES} quotes a cell")
+
+
+def framework_quote_width(n_cases: int) -> float:
+    """The Framework's quote column width: every case side by side on one printed page
+    (:data:`FRAMEWORK_FIT` units in all, fitted to the page width) when each column keeps
+    at least :data:`QUOTE_MIN`, else :data:`QUOTE_WIDTH` in pages of cases.
+
+    A row has one height for all its cases: printed in pages of cases, each page's rows
+    are as tall as the longest cell on any page, blank below the shorter ones."""
+    if not n_cases:
+        return QUOTE_WIDTH
+    fitted = (FRAMEWORK_FIT - FRAMEWORK_NAME_WIDTH) / n_cases
+    return min(QUOTE_WIDTH, round(fitted, 1)) if fitted >= QUOTE_MIN else QUOTE_WIDTH
 
 
 def _printed_quotes(report: _Report) -> dict[tuple[str, str], list[str]]:
@@ -1423,21 +1507,40 @@ def _printed_quotes(report: _Report) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def _row_height(texts: Sequence[Any], width: float) -> float:
+def _row_height(texts: Sequence[Any], width: float, bold: bool = False) -> float:
     """Points for wrapped text in columns ``width`` characters wide (Excel's 409 max).
 
-    In LibreOffice's rendered pages Calibri / Carlito 11 pt fitted 1.3 to 1.6 characters
-    of prose per unit of column width (the unit is a digit's width) and 13.4 points a
-    line; the estimate (:data:`CHARS_PER_WIDTH`, :data:`LINE_PT`) keeps a margin so that no line is
-    cut off where the words wrap early.
+    The lines are counted as a word wrap makes them (:func:`wrapped_lines`). In
+    LibreOffice's rendered pages Calibri / Carlito 11 pt fitted 1.16 (quotes, with their
+    capitals and punctuation) to 1.37 (code names) characters a unit of column width (the
+    unit is a digit's width), bold about a tenth fewer; :data:`CHARS_PER_WIDTH` takes the
+    lower. :data:`LINE_PT` is below Excel's 15 points a wrapped line and above
+    LibreOffice's 11.2, so that no line is cut off in Excel.
     """
-    chars_per_line = max(width * CHARS_PER_WIDTH, 1)
+    chars_per_line = max(width * CHARS_PER_WIDTH * (BOLD_CHARS if bold else 1.0), 1.0)
     lines = 1
     for text in texts:
         if isinstance(text, str) and text:
-            n = sum(max(1, math.ceil(len(part) / chars_per_line)) for part in text.split("\n"))
-            lines = max(lines, n)
+            lines = max(lines, wrapped_lines(text, chars_per_line))
     return float(min(LINE_PT * lines + 2, 409))
+
+
+def wrapped_lines(text: str, chars: float) -> int:
+    """The lines a word wrap at ``chars`` characters a line makes of ``text``: a word goes
+    to the next line when it does not fit on the current one, a word longer than a line
+    is broken (as LibreOffice and Excel do), and every newline starts a line."""
+    lines = 0
+    for part in text.split("\n"):
+        n, used = 1, 0.0
+        for word in part.split():
+            size = len(word)
+            if used and used + 1 + size > chars:
+                n, used = n + 1, 0.0
+            used += size + (1 if used else 0)
+            while used > chars:  # a word longer than the line
+                n, used = n + 1, used - chars
+        lines += n
+    return lines
 
 
 def _cooccurrence_sheet(wb: Workbook, report: _Report) -> None:
