@@ -582,3 +582,143 @@ def test_long_code_names_wrap_on_the_count_sheets(
                 else:
                     assert not height, (sheet, code_id)
         assert checked >= 4, sheet
+
+
+# --- print layout of the co-occurrence and framework sheets -------------------------------
+
+
+def test_wrapped_lines_count_a_word_wrap() -> None:
+    # Words move to the next line whole; a newline starts a line; a long word breaks.
+    assert wbmod.wrapped_lines("aaa bbb ccc", 7) == 2
+    assert wbmod.wrapped_lines("aaa bbb", 7) == 1
+    assert wbmod.wrapped_lines("aaaa bbbb", 7) == 2  # 9 characters, but no word fits after
+    assert wbmod.wrapped_lines("a\n\nb", 40) == 3
+    assert wbmod.wrapped_lines("x" * 15, 7) == 3
+    assert wbmod.wrapped_lines("", 7) == 1
+
+
+def test_cooccurrence_prints_upright_wrapped_ids_in_narrow_columns(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Co-occurrence"]
+    ids = [ws.cell(1, c).value for c in range(3, ws.max_column + 1)]
+    assert ids and set(ids) <= {c.id for c in fx.CODEBOOK.codes}
+    for col in range(3, ws.max_column + 1):
+        head = ws.cell(1, col)
+        assert head.alignment.text_rotation == 90 and head.alignment.wrap_text, head.value
+        assert head.font.sz == wbmod.UPRIGHT_FONT.sz
+    # The header is as tall as the longest id on UPRIGHT_LINES lines, within UPRIGHT_MAX_PT.
+    longest = max(len(i) for i in ids)
+    height = ws.row_dimensions[1].height
+    assert height <= wbmod.UPRIGHT_MAX_PT
+    assert height < wbmod.UPRIGHT_PT_PER_CHAR * longest  # not one line per id
+    assert height >= min(
+        wbmod.UPRIGHT_PT_PER_CHAR * longest / wbmod.UPRIGHT_LINES, wbmod.UPRIGHT_MAX_PT
+    )
+    # Count columns: narrow, yet wide enough for the largest count; printed at COOC_SCALE.
+    counts = [
+        v
+        for row in ws.iter_rows(min_row=2, min_col=3, values_only=True)
+        for v in row
+        if isinstance(v, int)
+    ]
+    width = ws.column_dimensions["C"].width
+    assert wbmod.COOC_WIDTH <= width < 6
+    assert width >= len(str(max(counts))) + 1
+    letter = openpyxl.utils.get_column_letter
+    printed = sum(ws.column_dimensions[letter(c)].width for c in range(2, ws.max_column + 1))
+    if printed > wbmod.FIT_CHARS:
+        assert ws.page_setup.scale == wbmod.COOC_SCALE
+    else:  # the fixture's few codes fit the page width
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # Zeros in light grey, ahead of the colour scale (LibreOffice applies the first rule).
+    rules = [
+        (str(cf.sqref), rule)
+        for cf in ws.conditional_formatting._cf_rules
+        for rule in ws.conditional_formatting._cf_rules[cf]
+    ]
+    zeros = [(ref, r) for ref, r in rules if r.type == "cellIs" and r.formula == ["0"]]
+    scales = [r for _ref, r in rules if r.type == "colorScale"]
+    assert len(zeros) == 2 and scales  # one per block
+    assert all(z.priority < s.priority for _ref, z in zeros for s in scales)
+
+
+def test_cooccurrence_columns_widen_for_large_counts(built: fx.Built) -> None:
+    cf = mx.load_codings(built.store, fx.CODEBOOK)
+    report = wbmod.compute_report(cf, fx.CODEBOOK, ("state",), True, 3)
+    split = report.split_cooccurrence
+    assert wbmod.count_width(split) == wbmod.COOC_WIDTH  # the fixture's counts: one digit
+    big = wbmod.Split(split.confirmed * 0 + 12_345, split.unreviewed)
+    assert wbmod.count_width(big) == 6.0
+
+
+def test_cooccurrence_column_pages_fit_the_page_at_its_scale(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a page a few columns wide, the column pages split at code groups and each
+    holds no more printed points than the page has room for at COOC_SCALE."""
+    monkeypatch.setattr(wbmod, "PAGE_WIDTH_PT", 200.0)
+    monkeypatch.setattr(wbmod, "FIT_CHARS", 10)  # not fitted to the width: pages of codes
+    out = tmp_path / "c.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    ws = openpyxl.load_workbook(out)["Co-occurrence"]
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks
+    letter = openpyxl.utils.get_column_letter
+    width = {c: ws.column_dimensions[letter(c)].width for c in range(2, ws.max_column + 1)}
+    room = wbmod.PAGE_ROOM * 200.0 * 100 / wbmod.COOC_SCALE - wbmod._column_pt(width[2])
+    start = 3
+    for brk in [*breaks, ws.max_column]:
+        assert sum(wbmod._column_pt(width[c]) for c in range(start, brk + 1)) <= room
+        start = brk + 1
+
+
+def test_framework_puts_every_case_on_one_page_width(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row has one height for all its cases: with every case on one printed page no
+    row is sized for quotes printed on another page."""
+    out = tmp_path / "f.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    ws = openpyxl.load_workbook(out)["Framework"]
+    n_cases = ws.max_column - 2
+    letter = openpyxl.utils.get_column_letter
+    widths = [ws.column_dimensions[letter(c)].width for c in range(2, ws.max_column + 1)]
+    assert sum(widths) <= wbmod.FRAMEWORK_FIT + 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert not ws.col_breaks.brk
+    assert widths[1] == wbmod.framework_quote_width(n_cases) >= wbmod.QUOTE_MIN
+    # Too many cases for QUOTE_MIN: pages of cases at QUOTE_WIDTH.
+    many = int((wbmod.FRAMEWORK_FIT - wbmod.FRAMEWORK_NAME_WIDTH) / wbmod.QUOTE_MIN) + 1
+    assert wbmod.framework_quote_width(many) == wbmod.QUOTE_WIDTH
+
+
+def test_framework_rows_are_as_tall_as_their_wrapped_text(xlsx: Path) -> None:
+    """Each row fits its tallest cell's lines as a word wrap makes them at the column's
+    width (LibreOffice does not grow rows by itself), and no taller."""
+    ws = openpyxl.load_workbook(xlsx)["Framework"]
+    letter = openpyxl.utils.get_column_letter
+    checked = 0
+    for row in range(2, ws.max_row):
+        cells = [ws.cell(row, c) for c in range(3, ws.max_column + 1)]
+        if not any(isinstance(c.value, str) and c.value for c in cells):
+            continue
+        bold = bool(cells[0].font and cells[0].font.b)
+        lines = max(
+            wbmod.wrapped_lines(
+                c.value,
+                ws.column_dimensions[letter(c.column)].width
+                * wbmod.CHARS_PER_WIDTH
+                * (wbmod.BOLD_CHARS if bold else 1),
+            )
+            for c in cells
+            if isinstance(c.value, str) and c.value
+        )
+        height = ws.row_dimensions[row].height
+        assert height >= wbmod.LINE_PT * lines, row
+        name_lines = wbmod.wrapped_lines(
+            "  " * 3 + str(ws.cell(row, 2).value),
+            wbmod.FRAMEWORK_NAME_WIDTH * wbmod.CHARS_PER_WIDTH * wbmod.BOLD_CHARS,
+        )
+        assert height <= wbmod.LINE_PT * max(lines, name_lines) + 2, row
+        checked += 1
+    assert checked >= 5

@@ -1143,9 +1143,12 @@ def _matrix_sheet(
             )
             if upright_header:  # a sparse code x code grid: its zeros in light grey
                 last = get_column_letter(2 + len(table.columns))
-                ws.conditional_formatting.add(f"C{first}:{last}{first + len(block) - 1}", ZERO_GREY)
+                zero = copy.copy(ZERO_GREY)
+                zero.priority = 1
+                ws.conditional_formatting.add(f"C{first}:{last}{first + len(block) - 1}", zero)
             if leaf_ref:
-                rule = SCALE if kind == "confirmed" else UNREVIEWED_SCALE
+                rule = copy.copy(SCALE if kind == "confirmed" else UNREVIEWED_SCALE)
+                rule.priority = 2  # after the zero rule where both cover a cell
                 ws.conditional_formatting.add(leaf_ref, rule)
         row = first + len(block) + (1 if totals is not None else 0) + 1
     if upright_header:
