@@ -592,6 +592,8 @@ def test_wrapped_lines_count_a_word_wrap() -> None:
     assert wbmod.wrapped_lines("aaa bbb ccc", 7) == 2
     assert wbmod.wrapped_lines("aaa bbb", 7) == 1
     assert wbmod.wrapped_lines("aaaa bbbb", 7) == 2  # 9 characters, but no word fits after
+    # 17 characters fill two lines of 10, but no two of these words fit on one: three.
+    assert wbmod.wrapped_lines("aaaaa bbbbb ccccc", 10) == 3
     assert wbmod.wrapped_lines("a\n\nb", 40) == 3
     assert wbmod.wrapped_lines("x" * 15, 7) == 3
     assert wbmod.wrapped_lines("", 7) == 1
