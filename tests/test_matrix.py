@@ -205,3 +205,15 @@ def test_attribute_named_like_a_coding_column() -> None:
     row = cf.codings.iloc[0]
     assert (row["source"], row["source (document)"], row["text"]) == ("rule", "Smith 2020", "hello")
     assert list(mx.count_matrix(cf, "source").columns) == ["Smith 2020", mx.TOTAL]
+
+
+def test_cases_are_ordered_with_numbers_by_value() -> None:
+    """Participants P1 ... P17 in the order a reader counts them (a real Taguette study's
+    matrix put P10 to P17 between P1 and P2)."""
+    from themegrid.aggregate.matrix import CASE_SEPARATOR, NONE_LABEL, case_order
+
+    assert case_order(["P10", "P2", "p3", "P1"]) == ["P1", "P2", "p3", "P10"]
+    assert case_order(["Nevada", "arizona", NONE_LABEL]) == ["arizona", "Nevada", NONE_LABEL]
+    combined = [f"Ohio{CASE_SEPARATOR}{NONE_LABEL}", f"Ohio{CASE_SEPARATOR}group 10"]
+    combined.append(f"Ohio{CASE_SEPARATOR}group 9")
+    assert case_order(combined) == [combined[2], combined[1], combined[0]]

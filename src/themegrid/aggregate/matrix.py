@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -339,12 +340,25 @@ def case_labels(cf: CodingFrame, by: str | Sequence[str], *, strict: bool = True
 
 
 def case_order(labels: Iterable[str]) -> list[str]:
-    """Cases alphabetically attribute by attribute, "(none)" after the values of its attribute."""
+    """Cases alphabetically attribute by attribute, numbers in them by value (P2 before
+    P10, as a reader counts participants), "(none)" after the values of its attribute."""
 
-    def key(case: str) -> tuple[tuple[bool, str], ...]:
-        return tuple((p == NONE_LABEL, p.casefold()) for p in case.split(CASE_SEPARATOR))
+    def key(case: str) -> tuple[tuple[bool, tuple[tuple[int, int, str], ...]], ...]:
+        return tuple((p == NONE_LABEL, _natural(p)) for p in case.split(CASE_SEPARATOR))
 
     return sorted(set(labels), key=lambda c: (key(c), c))
+
+
+_RUNS = re.compile(r"(\d+)")
+
+
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key: runs of digits compare as numbers, the rest without case."""
+    return tuple(
+        (0, int(run), "") if run.isdigit() else (1, 0, run.casefold())
+        for run in _RUNS.split(text)
+        if run
+    )
 
 
 # --- aggregation helpers ---------------------------------------------------------------------
