@@ -449,3 +449,56 @@ def test_quotes_table_without_the_columns_names_them(project, tmp_path: Path) ->
     path = write_csv(tmp_path / "x.csv", [["Who", "Topic", "Words"], ["P1", "Funding", "Money"]])
     with pytest.raises(InputFileError, match=r"no column 'Document name' \(or 'Dokumentname'"):
         read_quote_rows(path)
+
+
+# --- NVivo node export --------------------------------------------------------------------
+
+NODE_EXPORT = """\
+<Files\\Interviews\\teacher_03> - § 2 references coded  [31.20% Coverage]
+
+Reference 1 - 18.02% Coverage
+
+Money, mostly. The grant ended in March
+and nobody replaced it.
+
+References 2-3 - 9.11% Coverage
+
+the new staff had no training at all
+"""
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".docx"])
+def test_nvivo_node_export_as_quotes(project, tmp_path: Path, suffix: str) -> None:
+    """The node is the file's name; the source's folder path is dropped to find the document."""
+    path = tmp_path / f"Funding{suffix}"
+    if suffix == ".txt":
+        path.write_text(NODE_EXPORT, encoding="utf-8")
+    else:
+        docx = pytest.importorskip("docx")
+        document = docx.Document()
+        for line in NODE_EXPORT.splitlines():
+            document.add_paragraph(line)
+        document.save(str(path))
+    rows = read_quote_rows(path)
+    assert [(r.document, r.code) for r in rows] == [("teacher_03", "Funding")] * 2
+    summary = import_quotes(project, path, coder="Ana")
+    assert (summary.rows, summary.quotes_found, summary.not_found) == (2, 2, ())
+    assert quote_codes(project, "Ana") == {
+        "Money, mostly. The g": {"barriers.funding"},
+        "We lost two coaches,": {"barriers.funding"},
+    }
+
+
+def test_nvivo_node_named_in_the_file_wins_over_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("<Nodes\\Barriers\\Staffing>\n\n" + NODE_EXPORT, encoding="utf-8")
+    assert {r.code for r in read_quote_rows(path)} == {"Nodes\\Barriers\\Staffing"}
+
+
+def test_a_docx_that_is_no_node_export_is_refused(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("Interviewer: Hello.")
+    document.save(str(tmp_path / "notes.docx"))
+    with pytest.raises(InputFileError, match="is not an NVivo node export"):
+        read_quote_rows(tmp_path / "notes.docx")

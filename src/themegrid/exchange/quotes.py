@@ -34,6 +34,7 @@ from pathlib import Path
 
 from themegrid.codebook.files import is_untouched_template
 from themegrid.errors import InputFileError, MissingDependency, Problem, ValidationError
+from themegrid.exchange import nvivo
 from themegrid.exchange.coded.codes import create_code
 from themegrid.exchange.coded.columns import DEDOOSE_CODE_RE, indicator_value
 from themegrid.exchange.coded.outputs import write_outputs
@@ -167,7 +168,8 @@ class QuotesSummary:
 
 
 def read_quote_rows(path: Path) -> list[QuoteRow]:
-    """The rows of a coded-quotes table (PDF, .xlsx or .csv): one per quote and code.
+    """The rows of a coded-quotes table (PDF, .xlsx or .csv), or of an NVivo node export
+    (.docx, or .txt in its layout: :mod:`themegrid.exchange.nvivo`): one per quote and code.
 
     A code cell may hold several codes, one per line or separated by ``;`` (the row then
     gives one QuoteRow per code, all with its row number); Dedoose's ``Code: NAME Applied``
@@ -176,6 +178,12 @@ def read_quote_rows(path: Path) -> list[QuoteRow]:
     """
     if path.suffix.lower() == ".pdf":
         return _pdf_rows(path)
+    if path.suffix.lower() == ".docx" or (
+        path.suffix.lower() == ".txt" and nvivo.is_node_export(path.read_text(errors="replace"))
+    ):
+        return [
+            QuoteRow(r.number, r.document, r.code, r.quote) for r in nvivo.node_references(path)
+        ]
     table = read_table(path)
     have = [norm(h) for h in table.header]
     found = {c: _column(have, c) for c in COLUMNS}
