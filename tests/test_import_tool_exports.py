@@ -502,3 +502,32 @@ def test_a_docx_that_is_no_node_export_is_refused(tmp_path: Path) -> None:
     document.save(str(tmp_path / "notes.docx"))
     with pytest.raises(InputFileError, match="is not an NVivo node export"):
         read_quote_rows(tmp_path / "notes.docx")
+
+
+def test_semicolon_csv_with_line_breaks_in_quoted_cells(project, tmp_path: Path) -> None:
+    """Excel in many European locales saves CSV with ';' (and a BOM, CRLF line ends); a
+    quoted cell holding a line break and a ';' is still one cell."""
+    path = tmp_path / "maxqda_de.csv"
+    path.write_bytes(
+        "\ufeffDokumentname;Code;Segment\r\n"
+        'teacher_03;Barriers > Funding;"Money, mostly. The grant ended in March\r\n'
+        'and nobody replaced it."\r\n'
+        'teacher_03;Training;"the new staff had no training; at all"\r\n'.encode()
+    )
+    rows = read_quote_rows(path)
+    assert [(r.document, r.code) for r in rows] == [
+        ("teacher_03", "Barriers > Funding"),
+        ("teacher_03", "Training"),
+    ]
+    summary = import_quotes(project, path, coder="Ana")
+    assert summary.quotes_found == 1  # the second quote is not the transcript's text
+    assert summary.not_found == ("row 3 (teacher_03): its quote is not in the document's text",)
+
+
+def test_title_lines_above_the_header_are_skipped(project, codebook, tmp_path: Path) -> None:
+    """Reports exported to Excel often start with a title and a date line."""
+    title = [["Quotation report: Teachers"], ["Created 2025-01-05 by ana"], []]
+    path = write_xlsx(tmp_path / "report.xlsx", [*title, ATLAS_HEADER, *ATLAS_ROWS])
+    assert len(read_quote_rows(path)) == 3
+    store = Store(":memory:")
+    assert import_coded(store, [path], coder="Ana", codebook=codebook).rows == 2

@@ -40,7 +40,7 @@ from themegrid.exchange.coded.columns import DEDOOSE_CODE_RE, indicator_value
 from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
 from themegrid.project import Project
-from themegrid.read.table import read_table
+from themegrid.read.table import header_below_title, read_table
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -184,7 +184,13 @@ def read_quote_rows(path: Path) -> list[QuoteRow]:
         return [
             QuoteRow(r.number, r.document, r.code, r.quote) for r in nvivo.node_references(path)
         ]
-    table = read_table(path)
+    # a report's title lines above the header are not the header (the code may be columns)
+    table = header_below_title(
+        read_table(path),
+        lambda cells: all(
+            _column([norm(c) for c in cells], c) is not None for c in ("Document name", "Segment")
+        ),
+    )
     have = [norm(h) for h in table.header]
     found = {c: _column(have, c) for c in COLUMNS}
     indicators = [

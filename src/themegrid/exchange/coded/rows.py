@@ -21,10 +21,15 @@ MAX_LOCATIONS = 8
 def read_coded_table(path: Path, sheet: str | None = None) -> Table:
     """A coded spreadsheet read with the one table reader, its cells stripped.
 
-    CRLF line ends in cells become LF; an empty header cell is named ``Column N``;
+    CRLF line ends in cells become LF; title lines above the header (one filled cell
+    each) are dropped; an empty header cell is named ``Column N``;
     rows of survey ImportIds are left out wherever they are.
     """
     table = table_reader.read_table(path, sheet)
+    # a report's title lines above the header (one filled cell each) are not the header
+    table = table_reader.header_below_title(
+        table, lambda cells: sum(bool(c.strip()) for c in cells) >= 2
+    )
     if not table.header:
         raise InputFileError(str(path), "has no header row and no rows; add a header row")
     header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
