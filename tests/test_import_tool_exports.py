@@ -531,3 +531,29 @@ def test_title_lines_above_the_header_are_skipped(project, codebook, tmp_path: P
     assert len(read_quote_rows(path)) == 3
     store = Store(":memory:")
     assert import_coded(store, [path], coder="Ana", codebook=codebook).rows == 2
+
+
+def test_taguette_and_maxqda_exports_also_import_coded(codebook, tmp_path: Path) -> None:
+    """The same exports read by import-coded, each row its own document (long format: a
+    Taguette highlight with two tags is two rows with one id and text)."""
+    staff = "We lost two coaches, and the new staff had no training at all."
+    taguette = write_csv(
+        tmp_path / "all_tags.csv",
+        [
+            ["id", "document", "tag", "tag_parent", "tag_full_path", "tag_description", "content"],
+            ["2", "teacher_03", "staffing", "barriers", "barriers.staffing", "", staff],
+            ["2", "teacher_03", "training", "", "training", "PD", staff],
+        ],
+    )
+    maxqda = write_xlsx(
+        tmp_path / "maxqda.xlsx",
+        [
+            ["Color", "Document group", "Document name", "Code", "Beginning", "End", "Segment"],
+            ["#f00", "Teachers", "teacher_03", "Barriers > Funding", "2", "2", "Money, mostly."],
+        ],
+    )
+    store = Store(":memory:")
+    assert import_coded(store, [taguette], coder="Ana", codebook=codebook).rows_merged == 1
+    import_coded(store, [maxqda], coder="Bo", codebook=codebook)
+    assert row_codes(store, "Ana") == {"We lost two coaches,": {"barriers.staffing", "training"}}
+    assert row_codes(store, "Bo") == {"Money, mostly.": {"barriers.funding"}}

@@ -6,7 +6,13 @@ coded text), among others (Color, Document group, Beginning, End, Weight score,
 Created, ...; the document variables follow when they are exported too, repeating
 *Document name*: the first one counts). MAXQDA names the columns in its interface
 language; a German export's *Dokumentname* is read as *Document name* (*Code* and
-*Segment* are the same words in both). ``themegrid import quotes FILE --coder NAME`` reads it from a PDF
+*Segment* are the same words in both). The other tools' exports name the same three
+columns their own way (:data:`ALIASES`: ATLAS.ti's quotations, Taguette's highlights,
+Dedoose's excerpts with one ``Code: NAME Applied`` column per code, QualCoder's and
+NVivo's coding tables), a code cell may hold several codes (one per line or
+``;``-separated), title lines above the header are skipped, and an NVivo node export
+(.docx/.txt) is read by :mod:`themegrid.exchange.nvivo`.
+``themegrid import quotes FILE --coder NAME`` reads a table from a PDF
 (each text piece goes to the column whose header it stands under; wrapped lines
 continue the row above)
 or from ``.xlsx``/``.csv`` through the one table reader.
