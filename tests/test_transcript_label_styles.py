@@ -184,6 +184,12 @@ STYLES = [
         "Moderator",
     ),
     (
+        "own_line_bare_upper_single_spaced",
+        build(["JANE DOE", "LUIS ORTEGA"] * 2, "\n", "\n"),
+        ["JANE DOE", "LUIS ORTEGA"] * 2,
+        "JANE DOE",
+    ),
+    (
         "zoom_txt",
         "\n".join(
             f"[{who}] {ts}\n{text}\n"
@@ -240,3 +246,14 @@ def test_teams_docx_transcript(
     assert [u.speaker for u in turns] == speakers * 2
     assert [doc.text[u.start : u.end] for u in turns] == TURNS
     assert [u.t_start for u in turns][:2] == [3.0, 10.0]
+
+
+def test_title_case_lines_between_single_spaced_paragraphs_are_no_labels(tmp_path: Path) -> None:
+    """Only capitals make a bare line a label without a blank line before it: a short
+    title-case line inside running text stays text."""
+    text = "\n".join(
+        f"{lab}\n{t}" for lab, t in zip(["Jane Doe", "Luis Ortega"] * 2, TURNS, strict=True)
+    )
+    path = tmp_path / "notes.txt"
+    path.write_text(text, encoding="utf-8")
+    assert not [u for u in read_document(path).units if u.speaker]

@@ -209,8 +209,12 @@ def _own_line_candidate(text: str, m: re.Match[str], end: int) -> _Candidate | N
     if content_start >= end:
         return None
     bare = not ts
+    # a bare label follows a blank line, unless it is in capitals (``JANE DOE`` lines
+    # between single-spaced turns); either way it must recur (see ``_accept``)
     if bare and (
-        len(label.split()) > 3 or label[-1] in ".!?,;" or not _blank_before(text, m.start())
+        len(label.split()) > 3
+        or label[-1] in ".!?,;"
+        or not (_blank_before(text, m.start()) or label.isupper())
     ):
         return None
     return _Candidate(
