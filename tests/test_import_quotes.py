@@ -247,12 +247,10 @@ def test_an_xlsx_without_maxqdas_columns_names_them(project, tmp_path: Path) -> 
     import openpyxl
 
     book = openpyxl.Workbook()
-    book.active.append(["Document", "Code", "Text"])
+    book.active.append(["Document", "Code", "Words"])
     book.active.append(["P1", "Reporting", "Then we report"])
     book.save(tmp_path / "x.xlsx")
-    with pytest.raises(
-        InputFileError, match=r"no column 'Document name' \('Dokumentname'\), 'Segment'"
-    ):
+    with pytest.raises(InputFileError, match=r"no column 'Segment' \(or 'Quotation Content'"):
         read_quote_rows(tmp_path / "x.xlsx")
 
 

@@ -73,7 +73,9 @@ def import_quotes_cmd(
     file: Annotated[
         Path,
         typer.Argument(
-            help="A coded-quotes table: MAXQDA's Coded Segments export (.pdf, .xlsx or .csv).",
+            help="A coded-quotes table (.pdf, .xlsx or .csv): MAXQDA's Coded Segments, ATLAS.ti's"
+            " quotations, Taguette's highlights, Dedoose's excerpts; or an NVivo node export"
+            " (.docx or .txt).",
             metavar="FILE",
         ),
     ],

@@ -36,7 +36,12 @@ def import_coded_cmd(
     ] = None,
     code_columns: Annotated[
         list[str] | None,
-        typer.Option("--code-columns", help="Code columns, e.g. 'Code 1..Code 8' (repeatable)."),
+        typer.Option(
+            "--code-columns",
+            help="Code columns, e.g. 'Code 1..Code 8' or 'Funding..Training' (every column from "
+            "the first to the last; repeatable). Columns holding only 0/1, TRUE/FALSE, yes/no or "
+            "x are one column per code: the header is the code.",
+        ),
     ] = None,
     code_column: Annotated[
         str | None, typer.Option("--code-column", help="One column holding several codes.")

@@ -3,7 +3,8 @@
 Shared by the two imports of human decisions: review sheets (``exchange.review``)
 and coded spreadsheets (``exchange.coded``). A label names a code by id, by name,
 by the last part of a dotted id, or by a ``parent->child`` path (also ``::``,
-``>``, ``/``), ignoring case and repeated whitespace, then also punctuation.
+``>``, ``/`` and NVivo's ``\\``), ignoring case and repeated whitespace, then also
+punctuation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from themegrid.errors import InvalidCoder
 from themegrid.store import codes as store_codes
 from themegrid.store.connection import Store
 
-PATH_SPLIT_RE = re.compile(r"\s*(?:->|::|>|/)\s*")
+PATH_SPLIT_RE = re.compile(r"\s*(?:->|::|>|/|\\)\s*")
+#: The root folder NVivo writes before a code path (``Nodes\Barriers\Funding``).
+PATH_ROOTS = frozenset({"nodes", "codes"})
 
 
 def check_coder(name: str | None) -> str:
@@ -118,6 +121,8 @@ class CodeIndex:
             parts = split_path(label)
             if len(parts) > 1:
                 found = self._resolve_path(parts) or found
+            elif parts and norm(parts[0]) != norm(label):  # a root folder dropped: Nodes\X
+                found = self.matches(parts[0], False) or found
         if len(found) > 1:
             return Resolution(
                 None, f"'{label}' is ambiguous ({', '.join(found)}); write parent->child"
@@ -172,8 +177,12 @@ class CodeIndex:
 
 
 def split_path(label: str) -> list[str]:
-    """``'Barriers -> Funding'`` → ['Barriers', 'Funding'] (also ``::``, ``>`` and ``/``)."""
-    return [p for p in PATH_SPLIT_RE.split(label.strip()) if p]
+    """``'Barriers -> Funding'`` → ['Barriers', 'Funding'] (also ``::``, ``>``, ``/`` and
+    ``\\``); NVivo's root folder (``Nodes\\`` or ``Codes\\``) before a path is dropped."""
+    parts = [p for p in PATH_SPLIT_RE.split(label.strip()) if p]
+    if len(parts) > 1 and norm(parts[0]) in PATH_ROOTS:
+        return parts[1:]
+    return parts
 
 
 def known_codes(store: Store, codebook: Codebook) -> CodeIndex:

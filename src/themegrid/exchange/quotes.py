@@ -6,7 +6,13 @@ coded text), among others (Color, Document group, Beginning, End, Weight score,
 Created, ...; the document variables follow when they are exported too, repeating
 *Document name*: the first one counts). MAXQDA names the columns in its interface
 language; a German export's *Dokumentname* is read as *Document name* (*Code* and
-*Segment* are the same words in both). ``themegrid import quotes FILE --coder NAME`` reads it from a PDF
+*Segment* are the same words in both). The other tools' exports name the same three
+columns their own way (:data:`ALIASES`: ATLAS.ti's quotations, Taguette's highlights,
+Dedoose's excerpts with one ``Code: NAME Applied`` column per code, QualCoder's and
+NVivo's coding tables), a code cell may hold several codes (one per line or
+``;``-separated), title lines above the header are skipped, and an NVivo node export
+(.docx/.txt) is read by :mod:`themegrid.exchange.nvivo`.
+``themegrid import quotes FILE --coder NAME`` reads a table from a PDF
 (each text piece goes to the column whose header it stands under; wrapped lines
 continue the row above)
 or from ``.xlsx``/``.csv`` through the one table reader.
@@ -28,16 +34,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from themegrid.codebook.files import is_untouched_template
 from themegrid.errors import InputFileError, MissingDependency, Problem, ValidationError
+from themegrid.exchange import nvivo
 from themegrid.exchange.coded.codes import create_code
+from themegrid.exchange.coded.columns import DEDOOSE_CODE_RE, indicator_value
 from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
 from themegrid.project import Project
-from themegrid.read.table import read_table
+from themegrid.read.table import header_below_title, read_table
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -51,6 +60,50 @@ COMMAND = "import quotes"
 COLUMNS = ("Document name", "Code", "Segment")
 #: The same columns as MAXQDA names them in a German-language export.
 GERMAN = {"Document name": "Dokumentname", "Code": "Code", "Segment": "Segment"}
+#: Each column's names in the exports of the QDA tools, in order of preference (the first
+#: name found wins; of several columns with that name, the first): MAXQDA (English and
+#: German), ATLAS.ti's Quotation Manager (Document, Codes, Quotation Content), Taguette's
+#: highlights (document, tag_full_path or tag, content), Dedoose's excerpts (Media Title,
+#: Codes Applied Combined, Excerpt Copy), QualCoder and NVivo coding tables (File, Codename,
+#: Node, Coded text, Text).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "Document name": (
+        "Document name",
+        "Dokumentname",
+        "Document",
+        "Media Title",
+        "File",
+        "File name",
+        "Filename",
+        "Source",
+    ),
+    "Code": (
+        "Code",
+        "Codes",
+        "tag_full_path",
+        "tag",
+        "tags",
+        "Codename",
+        "Code name",
+        "Node",
+        "Codes Applied Combined",
+    ),
+    "Segment": (
+        "Segment",
+        "Quotation Content",
+        "Quotation",
+        "content",
+        "Excerpt Copy",
+        "Excerpt",
+        "Coded text",
+        "Text",
+        "Quote",
+    ),
+}
+#: Separators of several codes in one cell (ATLAS.ti writes one code per line).
+CODE_SEPARATORS = re.compile(r"[\n;]")
+#: A document id before the name, as ATLAS.ti numbers documents (``D3: Interview 3``).
+DOCUMENT_NUMBER = re.compile(r"^\s*[A-Za-z]{0,2}\s?\d+\s*:\s*")
 #: How many left-out quotes a summary names before "and N more".
 SHOWN = 10
 
@@ -121,35 +174,68 @@ class QuotesSummary:
 
 
 def read_quote_rows(path: Path) -> list[QuoteRow]:
-    """The rows of a coded-quotes table (PDF, .xlsx or .csv)."""
+    """The rows of a coded-quotes table (PDF, .xlsx or .csv), or of an NVivo node export
+    (.docx, or .txt in its layout: :mod:`themegrid.exchange.nvivo`): one per quote and code.
+
+    A code cell may hold several codes, one per line or separated by ``;`` (the row then
+    gives one QuoteRow per code, all with its row number); Dedoose's ``Code: NAME Applied``
+    columns (True/False) name a row's codes when there is no code column. Rows with a quote
+    but no code (a Taguette highlight without a tag) are left out.
+    """
     if path.suffix.lower() == ".pdf":
         return _pdf_rows(path)
-    table = read_table(path)
+    if path.suffix.lower() == ".docx" or (
+        path.suffix.lower() == ".txt" and nvivo.is_node_export(path.read_text(errors="replace"))
+    ):
+        return [
+            QuoteRow(r.number, r.document, r.code, r.quote) for r in nvivo.node_references(path)
+        ]
+    # a report's title lines above the header are not the header (the code may be columns)
+    table = header_below_title(
+        read_table(path),
+        lambda cells: all(
+            _column([norm(c) for c in cells], c) is not None for c in ("Document name", "Segment")
+        ),
+    )
     have = [norm(h) for h in table.header]
     found = {c: _column(have, c) for c in COLUMNS}
+    indicators = [
+        (i, m.group("label").strip())
+        for i, h in enumerate(table.header)
+        if (m := DEDOOSE_CODE_RE.match(h))
+    ]
+    # Dedoose's "Codes Applied Combined" repeats its Code: ... Applied columns: those win
+    if indicators and (found["Code"] is None or have[found["Code"]] == "codes applied combined"):
+        found["Code"] = -1
     missing = [c for c, i in found.items() if i is None]
     if missing:
         named = ", ".join(
-            repr(m) + (f" ({GERMAN[m]!r})" if GERMAN[m] != m else "") for m in missing
+            f"{m!r} (or {' / '.join(repr(a) for a in ALIASES[m][1:4])})" for m in missing
         )
         raise InputFileError(
             str(path),
-            f"has no column {named} (columns: {', '.join(table.header)}); export MAXQDA's "
-            "Coded Segments with these columns",
+            f"has no column {named} (columns: {', '.join(table.header)}); export the coded "
+            "segments or quotations with the document, code and quote columns",
         )
-    at = [i for i in found.values() if i is not None]
-    return [
-        QuoteRow(number, cells[at[0]].strip(), cells[at[1]].strip(), cells[at[2]])
-        for number, cells in table.rows
-        if cells[at[2]].strip()
-    ]
+    doc_col, code_col, quote_col = (found[c] for c in COLUMNS)
+    assert doc_col is not None and code_col is not None and quote_col is not None
+    out = []
+    for number, cells in table.rows:
+        if not cells[quote_col].strip():
+            continue
+        if code_col >= 0:
+            codes = [c.strip() for c in CODE_SEPARATORS.split(cells[code_col]) if c.strip()]
+        else:
+            codes = [label for i, label in indicators if indicator_value(cells[i])]
+        out += [QuoteRow(number, cells[doc_col].strip(), c, cells[quote_col]) for c in codes]
+    return out
 
 
 def _column(header: list[str], name: str) -> int | None:
-    """The first column of ``header`` (normalised) named ``name`` in English or German."""
-    for i, h in enumerate(header):
-        if h in (norm(name), norm(GERMAN[name])):
-            return i
+    """The first column of ``header`` (normalised) with the first of ``name``'s aliases found."""
+    for alias in ALIASES[name]:
+        if norm(alias) in header:
+            return header.index(norm(alias))
     return None
 
 
@@ -202,6 +288,15 @@ def _pdf_rows(path: Path) -> list[QuoteRow]:
         QuoteRow(n, r[0], " ".join(r[1].split()), "\n".join(p.strip() for p in r[2:]))
         for n, r in enumerate(rows, 1)
     ]
+
+
+def _stored_path(stored: dict[str, str], name: str) -> str | None:
+    """The project document a row names: by path, file name or stem, also without a
+    document number before it (ATLAS.ti's ``D3: Interview 3``)."""
+    found = stored.get(norm(name))
+    if found is None and DOCUMENT_NUMBER.match(name):
+        found = stored.get(norm(DOCUMENT_NUMBER.sub("", name, count=1)))
+    return found
 
 
 # --- anchoring -----------------------------------------------------------------------------
@@ -273,7 +368,7 @@ def import_quotes(
             if d.status == "present"
             for key in {norm(d.path), norm(Path(d.path).name), norm(Path(d.path).stem)}
         }
-        unknown = [r for r in rows if norm(r.document) not in stored]
+        unknown = [r for r in rows if _stored_path(stored, r.document) is None]
         if unknown:
             names = sorted({r.document for r in unknown})
             raise InputFileError(
@@ -323,10 +418,11 @@ def import_quotes(
             seen: set[str] = set()
             documents: set[str] = set()
             not_found: list[str] = []
-            found = 0
+            found_rows: set[int] = set()
             texts: dict[str, tuple[int, tuple[str, list[int]], list[tuple[str, int, int]]]] = {}
             for row in rows:
-                doc_path = stored[norm(row.document)]
+                doc_path = _stored_path(stored, row.document)
+                assert doc_path is not None  # every row's document was found above
                 if doc_path not in texts:
                     doc = docs_store.document_by_path(store, doc_path)
                     assert doc is not None  # listed above, in this transaction
@@ -338,9 +434,11 @@ def import_quotes(
                 _, keyed, segments = texts[doc_path]
                 where = anchor(keyed, row.quote)
                 if isinstance(where, str):
-                    not_found.append(f"row {row.number} ({row.document}): {where}")
+                    note = f"row {row.number} ({row.document}): {where}"
+                    if note not in not_found:  # a row with several codes is listed once
+                        not_found.append(note)
                     continue
-                found += 1
+                found_rows.add(row.number)
                 start, end = where
                 documents.add(doc_path)
                 if complete:  # the coder read the whole document: uncoded = not this code
@@ -378,8 +476,8 @@ def import_quotes(
             summary = QuotesSummary(
                 file=str(path),
                 coder=coder,
-                rows=len(rows),
-                quotes_found=found,
+                rows=len({r.number for r in rows}),
+                quotes_found=len(found_rows),
                 codings=len(spans),
                 segments=len({seg for seg, _ in spans}),
                 documents=tuple(sorted(documents)),

@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from themegrid.cells import fast_xlsx_rows, read_rows
@@ -69,6 +70,20 @@ class Table:
     rows: tuple[tuple[int, tuple[str, ...]], ...]
     sha256: str = ""
     notes: tuple[str, ...] = ()
+
+
+def header_below_title(
+    table: Table, is_header: Callable[[tuple[str, ...]], bool], look: int = 10
+) -> Table:
+    """``table`` with its header taken from the first of its first ``look`` rows that
+    ``is_header`` accepts, the rows above it (a report's title, a date line) dropped;
+    ``table`` itself when the header row is accepted or no row is."""
+    if is_header(table.header):
+        return table
+    for k, (_, cells) in enumerate(table.rows[: look - 1]):
+        if is_header(cells):
+            return replace(table, header=cells, rows=table.rows[k + 1 :])
+    return table
 
 
 def read_table(path: Path, sheet: str | None = None, *, display_path: str | None = None) -> Table:
@@ -126,10 +141,33 @@ def _parse_csv(text: str, suffix: str, shown: str) -> list[list[str]]:
 
 
 def _sniff_delimiter(sample: str) -> str:
+    """The delimiter among ``, ; tab |`` that splits the header into several columns and
+    the most rows into as many (quoted cells with line breaks and delimiters read as one
+    cell); ties go to :class:`csv.Sniffer`'s guess, then to the order above."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        guess = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
-        return ","
+        guess = ","
+    scores = {d: _consistency(sample, d) for d in ",;\t|"}
+    best = max(scores.values())
+    if best == (0.0, 0) or scores[guess] == best:
+        return guess
+    return next(d for d, score in scores.items() if score == best)
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    """(share of the first rows with the header's number of cells, that number); (0, 0)
+    when the header is one cell."""
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+    except csv.Error:
+        return (0.0, 0)
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2 or len(rows[0]) < 2:
+        return (0.0, 0)
+    width = len(rows[0])
+    body = rows[1:-1] if len(rows) > 2 else rows[1:]  # the sample may cut its last row short
+    return (sum(len(r) == width for r in body) / len(body), width)
 
 
 def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
@@ -185,14 +223,21 @@ def _table(
     if not numbered:
         return (), ()
     _, header = numbered[0]
-    columns = tuple(c.strip() for c in header)
-    width = len(columns)
+    width = len(header)
+    if sum(bool(c.strip()) for c in header) == 1:  # a title line above the real header
+        width = max([width, *(_filled_width(r) for _, r in numbered[1:10])])
+    columns = tuple(c.strip() for c in (list(header) + [""] * width)[:width])
     rows = tuple(
         (n, tuple((list(r) + [""] * width)[:width]))
         for k, (n, r) in enumerate(numbered[1:])
         if not (k < 2 and _is_export_header(r, columns))
     )
     return columns, rows
+
+
+def _filled_width(row: Sequence[str]) -> int:
+    """The number of cells up to the row's last filled one."""
+    return max((i + 1 for i, c in enumerate(row) if c.strip()), default=0)
 
 
 def _is_export_header(row: Sequence[str], columns: Sequence[str]) -> bool:

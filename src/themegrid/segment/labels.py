@@ -1,6 +1,6 @@
 """Speaker labels in plain-text transcripts: find them and compare them.
 
-A line that *could* start with a label (``Name:``, ``[00:01:02] Name:``,
+A line that *could* start with a label (``Name:``, ``[00:01:02] Name:``, ``Name: [00:01:02]``,
 ``**Name:**``, ``Jane Doe  0:03`` on its own line, ...) is only a candidate.
 Candidates are accepted on document-level evidence: the label recurs, carries
 a timestamp, names a known role, or is listed in the metadata; a one-off
@@ -47,7 +47,9 @@ _INLINE_RE = re.compile(
     (?:[ \t]*(?P<post_ts>{_BR_TS}))?
     (?:{_BOLD})?
     (?:[ \t\u00a0\u202f]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S)|[ \t]+[-–—](?=[ \t]))
-    [ \t]*""",
+    [ \t]*
+    (?:(?P<after_ts>{_BR_TS})[ \t]*)?  # the time after the colon: ``Jane Doe: [00:00:03] ...``
+    """,
     re.M | re.X,
 )
 _INLINE_CJK_RE = re.compile(r"^[ \t]*(?P<name>[^\W\d_]{1,6})[ \t]*：[ \t]*", re.M)
@@ -171,7 +173,7 @@ def _candidates(text: str, start: int, end: int) -> list[_Candidate]:
 def _inline_candidate(m: re.Match[str], text: str, *, period: bool = False) -> _Candidate | None:
     groups = m.groupdict()
     label = _label_text(groups["name"], groups.get("paren"))
-    ts = groups.get("pre_ts") or groups.get("post_ts")
+    ts = groups.get("pre_ts") or groups.get("post_ts") or groups.get("after_ts")
     if not _plausible(label, bool(ts)):
         return None
     line_start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
@@ -207,8 +209,12 @@ def _own_line_candidate(text: str, m: re.Match[str], end: int) -> _Candidate | N
     if content_start >= end:
         return None
     bare = not ts
+    # a bare label follows a blank line, unless it is in capitals (``JANE DOE`` lines
+    # between single-spaced turns); either way it must recur (see ``_accept``)
     if bare and (
-        len(label.split()) > 3 or label[-1] in ".!?,;" or not _blank_before(text, m.start())
+        len(label.split()) > 3
+        or label[-1] in ".!?,;"
+        or not (_blank_before(text, m.start()) or label.isupper())
     ):
         return None
     return _Candidate(

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from themegrid.errors import Problem
 from themegrid.exchange.labels import norm
 from themegrid.read.table import Table
 
-CODE_COLUMN_RE = re.compile(r"^(codes?|themes?|tags?)[\s_\-]*\d*$", re.I)
+#: Headers of columns whose cells hold code labels: ``Code 1``, ``Themes``, ``Tags``, NVivo's
+#: ``Node``, QualCoder's ``Codename``, Dedoose's ``Codes Applied Combined``.
+CODE_COLUMN_RE = re.compile(
+    r"^(codes?|themes?|tags?|nodes?|code[\s_]?names?|codes[\s_]applied(?:[\s_]combined)?)"
+    r"[\s_\-]*\d*$",
+    re.I,
+)
+#: Dedoose's excerpt export: one ``Code: NAME Applied`` column per code, holding True/False.
+DEDOOSE_CODE_RE = re.compile(r"^\s*code\s*:\s*(?P<label>.+?)\s+applied\s*$", re.I)
+#: Cell values of an indicator column (one column per code) meaning "not applied" / "applied".
+INDICATOR_OFF = frozenset({"0", "false", "no", "n", "f", "", "0.0"})
+INDICATOR_ON = frozenset({"1", "true", "yes", "y", "t", "x", "✓", "✔", "1.0"})
 ID_NAMES = {"responseid", "id", "segmentid", "rowid", "respondentid", "turnid", "lfdn"}
 TEXT_NAMES = {
     "text",
@@ -21,6 +33,11 @@ TEXT_NAMES = {
     "answer",
     "content",
     "utterance",
+    "excerptcopy",  # Dedoose
+    "quotationcontent",  # ATLAS.ti
+    "quotation",
+    "codedtext",
+    "codedsegment",
 }
 SPEAKER_NAMES = {"speaker"}
 #: Cell values that mean "this row has no code" (compared ignoring case, spaces and punctuation).
@@ -38,8 +55,12 @@ NO_CODE_MARKERS = (
 class Layout:
     """Column names (as written in the header; matched ignoring case and spaces).
 
-    ``code_columns`` entries may be ranges like ``"Code 1..Code 8"``. Left empty,
-    the id, text, speaker and code columns are detected from their headers.
+    ``code_columns`` entries may be ranges: ``"Code 1..Code 8"`` (numbered) or
+    ``"Funding..Staffing"`` (every column from the first to the last, inclusive).
+    A named code column whose cells all hold 0/1, TRUE/FALSE, yes/no, x or ✓ (or
+    counts with a 0 among them) is an indicator column: its header is the code.
+    Left empty, the id, text, speaker and code columns are detected from their
+    headers (Dedoose's ``Code: NAME Applied`` columns are indicator columns).
     ``attribute_columns`` entries may rename: ``"state=Q2"`` stores column Q2 as
     the case attribute ``state``. Code cells equal to one of ``no_code_markers``
     (ignoring case, spaces and punctuation) are no code.
@@ -61,15 +82,49 @@ class Columns:
     text: int
     speaker: int | None
     attributes: tuple[tuple[str, int], ...]  # (attribute key, column)
-    codes: tuple[int, ...]
+    codes: tuple[int, ...]  # columns whose cells hold code labels
+    indicators: tuple[tuple[int, str], ...] = ()  # (column, code label): one column per code
 
 
-def expand_range(spec: str) -> list[str]:
-    """``"Code 1..Code 8"`` → Code 1, ..., Code 8; anything else is one column name."""
+def expand_range(spec: str, header: Sequence[str] = ()) -> list[str]:
+    """``"Code 1..Code 8"`` → Code 1, ..., Code 8; ``"Funding..Staffing"`` (both in
+    ``header``) → the columns from Funding to Staffing; anything else is one column name."""
+    first, sep, last = spec.partition("..")
+    heads = [norm(h) for h in header]
+    if sep and norm(first) in heads and norm(last) in heads:
+        a, b = heads.index(norm(first)), heads.index(norm(last))
+        if a <= b:
+            return list(header[a : b + 1])
     m = re.fullmatch(r"\s*(.*?)(\d+)\s*\.\.\s*(.*?)(\d+)\s*", spec)
     if not m or norm(m.group(1)) != norm(m.group(3)) or int(m.group(2)) > int(m.group(4)):
         return [spec.strip()]
     return [f"{m.group(1)}{i}" for i in range(int(m.group(2)), int(m.group(4)) + 1)]
+
+
+def indicator_value(cell: str) -> bool | None:
+    """An indicator cell as applied (True) or not (False); None when it is no indicator
+    value. Counts (``2``, ``3``) are applied."""
+    key = norm(cell)
+    if key in INDICATOR_OFF:
+        return False
+    if key in INDICATOR_ON or (key.isdigit() and int(key) > 0):
+        return True
+    return None
+
+
+def _is_indicator(table: Table, column: int) -> bool:
+    """Whether every cell of ``column`` is an indicator value: only 0/1-like values, or
+    whole-number counts with a 0 among them (``1``, ``2``, ``8`` alone are code labels)."""
+    values = {norm(cells[column]) for _, cells in table.rows} - {""}
+    if not values or any(indicator_value(v) is None for v in values):
+        return False
+    counts = {v for v in values if v.isdigit() and v not in INDICATOR_ON}
+    return not counts or bool(values & INDICATOR_OFF)
+
+
+def _indicator_label(header: str) -> str:
+    m = DEDOOSE_CODE_RE.match(header)
+    return m.group("label").strip() if m else header.strip()
 
 
 def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Problem]]:
@@ -98,16 +153,31 @@ def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Pro
         for key, column in [_attribute_spec(spec, heads)]
         if (i := named(column, "--attribute-column")) is not None
     )
+    indicators: tuple[tuple[int, str], ...] = ()
     if layout.code_columns:
-        names = [n for spec in layout.code_columns for n in expand_range(spec)]
-        codes = tuple(i for n in names if (i := named(n, "--code-columns")) is not None)
+        names = [n for spec in layout.code_columns for n in expand_range(spec, table.header)]
+        chosen = [i for n in names if (i := named(n, "--code-columns")) is not None]
+        indicators = tuple(
+            (i, _indicator_label(table.header[i]))
+            for i in chosen
+            if not CODE_COLUMN_RE.match(table.header[i].strip()) and _is_indicator(table, i)
+        )
+        codes = tuple(i for i in chosen if i not in dict(indicators))
     else:
-        codes = tuple(i for i, h in enumerate(table.header) if CODE_COLUMN_RE.match(h.strip()))
-        if not codes:
+        indicators = tuple(
+            (i, m.group("label").strip())
+            for i, h in enumerate(table.header)
+            if (m := DEDOOSE_CODE_RE.match(h))
+        )
+        codes = ()
+        if not indicators:  # Dedoose's "Codes Applied Combined" repeats its indicator columns
+            codes = tuple(i for i, h in enumerate(table.header) if CODE_COLUMN_RE.match(h.strip()))
+        if not codes and not indicators:
             problems.append(
                 Problem(
                     f"no code columns found (columns: {', '.join(table.header)}); "
-                    "name them with --code-columns 'Code 1..Code 8' or --code-column",
+                    "name them with --code-columns 'Code 1..Code 8' or --code-column"
+                    + _indicator_hint(table),
                     table.name,
                 )
             )
@@ -115,13 +185,32 @@ def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Pro
         id_col = _detect(squashed, ID_NAMES)
     if layout.speaker_column is None:
         speaker = _detect(squashed, SPEAKER_NAMES)
-    taken = {id_col, speaker, *(i for _, i in attrs), *codes}
+    taken = {id_col, speaker, *(i for _, i in attrs), *codes, *(i for i, _ in indicators)}
     text = named(layout.text_column, "--text-column") if layout.text_column else None
     if layout.text_column is None:
         text = _detect_text(table, squashed, taken, problems)
     if problems or text is None:
         return None, problems
-    return Columns(id_col, text, speaker, attrs, codes), problems
+    return Columns(id_col, text, speaker, attrs, codes, indicators), problems
+
+
+def _indicator_hint(table: Table) -> str:
+    """The columns that look like one column per code (0/1, TRUE/FALSE, x), as an option."""
+    found = [
+        i
+        for i in range(len(table.header))
+        if _is_indicator(table, i) and len({cells[i] for _, cells in table.rows}) > 1
+    ]  # a column holding one value throughout (Qualtrics' Finished) tells nothing
+    if not found:
+        return ""
+    names = [table.header[i] for i in found]
+    runs = f"'{names[0]}..{names[-1]}'" if found == list(range(found[0], found[-1] + 1)) else ""
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    example = runs or " ".join(f"'{n}'" for n in names[:3])
+    return (
+        f"; columns {shown} hold only 0/1, TRUE/FALSE or x (one column per code): "
+        f"if they are codes, pass --code-columns {example}"
+    )
 
 
 def _attribute_spec(spec: str, heads: list[str]) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from themegrid.errors import InputFileError, Problem
-from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns
+from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns, indicator_value
 from themegrid.exchange.labels import norm
 from themegrid.read import table as table_reader
 from themegrid.read.table import Table
@@ -21,10 +21,15 @@ MAX_LOCATIONS = 8
 def read_coded_table(path: Path, sheet: str | None = None) -> Table:
     """A coded spreadsheet read with the one table reader, its cells stripped.
 
-    CRLF line ends in cells become LF; an empty header cell is named ``Column N``;
+    CRLF line ends in cells become LF; title lines above the header (one filled cell
+    each) are dropped; an empty header cell is named ``Column N``;
     rows of survey ImportIds are left out wherever they are.
     """
     table = table_reader.read_table(path, sheet)
+    # a report's title lines above the header (one filled cell each) are not the header
+    table = table_reader.header_below_title(
+        table, lambda cells: sum(bool(c.strip()) for c in cells) >= 2
+    )
     if not table.header:
         raise InputFileError(str(path), "has no header row and no rows; add a header row")
     header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
@@ -54,6 +59,13 @@ class Row:
 
 #: A row id given to the second, third, ... distinct text under one id: ``<id>~2``.
 VARIANT_SEP = "~"
+
+
+def split_labels(cell: str, delimiter: str) -> list[str]:
+    """The code labels in one cell: split at ``delimiter`` and at line breaks (ATLAS.ti
+    writes one code per line), stripped, empty ones left out."""
+    parts = cell.split(delimiter) if delimiter else [cell]
+    return [label.strip() for part in parts for label in part.splitlines() if label.strip()]
 
 
 def _squash(text: str) -> str:
@@ -122,13 +134,14 @@ def parse_rows(
     for number, cells in table.rows:
         labels: list[tuple[str, str]] = []
         for c in cols.codes:
-            for label in cells[c].split(delimiter) if delimiter else [cells[c]]:
-                if not label.strip():
-                    continue
+            for label in split_labels(cells[c], delimiter):
                 if is_no_code(label, markers):
                     notes.no_code += 1
                     continue
-                labels.append((label.strip(), table.header[c]))
+                labels.append((label, table.header[c]))
+        labels += [
+            (label, table.header[c]) for c, label in cols.indicators if indicator_value(cells[c])
+        ]
         text = cells[cols.text].replace("\r\n", "\n").strip()
         if norm(text) == norm(table.header[cols.text]):
             continue  # Qualtrics repeats the question text in its second header row
