@@ -228,7 +228,7 @@ def gate_openings(curve: LearningCurve) -> None:
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for p in curve.points:
-        checks = [c for c in p.gate_checks if c.held_out_suggested]
+        checks = [c for c in p.gate_checks if c.opened and c.held_out_suggested]
         if not checks:
             print(f"| {p.decisions} | 0 | - | - | - | 0 | 0 |")
             continue
@@ -248,6 +248,85 @@ def gate_openings(curve: LearningCurve) -> None:
                 )
 
 
+def held_out_by_code(checks: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per code whose gate opened in some fold: its held-out suggestions pooled over those
+    folds' test documents, with a one-sided 90% upper bound of their precision that allows
+    for their clustering in documents (:func:`clustered_lower_bound` of the misses, as the
+    gate bounds its estimate). ``checks``: GateCheck objects or their JSON dicts."""
+    from themegrid.tag.gate import clustered_lower_bound
+
+    out: dict[str, dict[str, Any]] = {}
+    for c in checks:
+        c = c if isinstance(c, dict) else vars(c)
+        row = out.setdefault(
+            c["code_id"], {"folds": 0, "estimate": [], "low": [], "n": 0, "hits": 0, "docs": []}
+        )
+        row["folds"] += 1
+        row["estimate"].append(c["precision"])
+        row["low"].append(c["precision_low"])
+        row["n"] += c["held_out_suggested"]
+        row["hits"] += c["held_out_hits"]
+        row["docs"].extend((c["fold"], tuple(d)) for d in c.get("held_out_documents", ()))
+    for row in out.values():
+        misses, clusters = [], []
+        for k, (_fold, (said, right)) in enumerate(row["docs"]):
+            misses += [0] * right + [1] * (said - right)
+            clusters += [k] * said
+        row["precision"] = row["hits"] / row["n"] if row["n"] else None
+        row["upper"] = (
+            1 - clustered_lower_bound(np.array(misses), np.array(clusters)) if misses else None
+        )
+        row["n_docs"] = len(row["docs"])
+    return out
+
+
+def open_code_table(points: list[dict[str, Any]], floor: float) -> None:
+    """Per size: each open code's gate estimate next to its held-out precision and that
+    precision's clustered upper bound (under the floor *within its uncertainty* when the
+    upper bound reaches the floor, *significantly* when it does not)."""
+    print(
+        "\n| decisions | codes open | held-out suggestions | pooled | min (code, n) "
+        "| under floor | of them significantly |"
+    )
+    print("|---:|---:|---:|---:|---|---:|---:|")
+    details = []
+    for p in points:
+        rows = {
+            k: v
+            for k, v in held_out_by_code(
+                [c for c in p["gate_checks"] if c.get("opened", True)]
+            ).items()
+            if v["n"]
+        }
+        if not rows:
+            print(f"| {p['decisions']} | 0 | 0 | - | - | 0 | 0 |")
+            continue
+        n = sum(r["n"] for r in rows.values())
+        hits = sum(r["hits"] for r in rows.values())
+        worst = min(rows, key=lambda k: rows[k]["precision"])
+        under = [k for k, r in rows.items() if r["precision"] < floor]
+        sig = [k for k in under if rows[k]["upper"] is not None and rows[k]["upper"] < floor]
+        print(
+            f"| {p['decisions']} | {len(rows)} | {n} | {hits / n:.2f} "
+            f"| {rows[worst]['precision']:.2f} ({worst}, {rows[worst]['n']}) | {len(under)} "
+            f"| {len(sig)} |"
+        )
+        details.append((p["decisions"], rows))
+    print(
+        "\n| decisions | code | folds open | gate estimate (lower bound) | held-out "
+        "| over (documents) | held-out upper bound |"
+    )
+    print("|---:|---|---:|---|---:|---|---:|")
+    for decisions, rows in details:
+        for code, r in sorted(rows.items(), key=lambda kv: kv[1]["precision"]):
+            upper = "-" if r["upper"] is None else f"{r['upper']:.2f}"
+            print(
+                f"| {decisions} | {code} | {r['folds']} | {np.mean(r['estimate']):.2f} "
+                f"({np.mean(r['low']):.2f}) | {r['precision']:.2f} | {r['n']} ({r['n_docs']}) "
+                f"| {upper} |"
+            )
+
+
 def measure_qabstracts(
     tmp: Path, sizes: list[int], folds: int, *, table: bool = True
 ) -> dict[str, Any]:
@@ -260,6 +339,7 @@ def measure_qabstracts(
         print(f"\nLearning curve against coder A (macro kappa, {folds} folds by abstract)\n")
         print_curve(curve)
         gate_honesty(curve)
+        open_code_table(curve.to_dict()["points"], curve.precision_floor)
         return {"curve": curve.to_dict()}
     kappa_b = b_vs_a(project)
     with project.open_store() as store:
@@ -290,6 +370,7 @@ def measure_qabstracts(
     print(f"\nLearning curve against coder A (macro kappa, {folds} folds by abstract)\n")
     print_curve(curve)
     gate_honesty(curve)
+    open_code_table(curve.to_dict()["points"], curve.precision_floor)
     return {"evaluate": auto.to_dict(), "plain": plain.to_dict(), "curve": curve.to_dict()}
 
 
@@ -308,6 +389,7 @@ def measure_napire(tmp: Path, sizes: list[int], folds: int) -> dict[str, Any]:
     for min_support in (20, 50):
         print_curve_frequent(curve, min_support)
     gate_honesty(curve)
+    open_code_table(curve.to_dict()["points"], curve.precision_floor)
     return {"curve": curve.to_dict()}
 
 
@@ -322,7 +404,18 @@ def main() -> int:
         action="store_true",
         help="qabstracts: only the learning curve (not the kappa table next to coder B)",
     )
+    parser.add_argument(
+        "--tables-from",
+        type=Path,
+        help="print the open-code tables of an earlier --json output and stop",
+    )
     args = parser.parse_args()
+    if args.tables_from:
+        for name, result in json.loads(args.tables_from.read_text()).items():
+            curve = result["curve"]
+            print(f"\n## {name}")
+            open_code_table(curve["points"], curve["precision_floor"])
+        return 0
     if not DEVDATA.is_dir():
         print(f"skipped: {DEVDATA} is absent (the shared devdata sits beside the clone)")
         return 0

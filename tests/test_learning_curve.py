@@ -46,7 +46,7 @@ def test_curve_points_methods_and_gate(tmp_path: Path) -> None:
     # gated model's held-out suggestions of a code are those of its openings.
     gated = {c.code_id: c for c in last.methods["gated model"].per_code}
     for code, n_open in last.gate_open.items():
-        checks = [c for c in last.gate_checks if c.code_id == code]
+        checks = [c for c in last.gate_checks if c.code_id == code and c.opened]
         assert len(checks) == n_open
         assert sum(c.held_out_suggested for c in checks) == gated[code].predicted
         for c in checks:

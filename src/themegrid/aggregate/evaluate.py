@@ -460,10 +460,14 @@ CURVE_METHODS = (
 
 @dataclass(frozen=True)
 class GateCheck:
-    """One opening of a code's gate in one fold: what the gate estimated on the training
-    decisions (``precision``, its lower bound ``precision_low``, over ``estimated_over``
-    out-of-fold suggestions) next to what the model then did on the fold's test
-    documents (``held_out_hits`` right of ``held_out_suggested``)."""
+    """One code's gate figures in one fold (``opened``: whether it let the model suggest):
+    what the gate estimated on the training decisions (``precision``, its lower bound
+    ``precision_low``, over ``estimated_over`` out-of-fold suggestions, per document
+    ``estimate_documents``) next to what the model did, or would have done, on the fold's
+    test documents (``held_out_hits`` right of ``held_out_suggested``;
+    ``held_out_documents``: (suggested, right) per test document with a suggestion, for a
+    bound that allows for their clustering, as the gate's does). Closed gates are kept
+    so that another gate rule can be judged on the same fits."""
 
     fold: int
     code_id: str
@@ -472,6 +476,10 @@ class GateCheck:
     estimated_over: int
     held_out_suggested: int
     held_out_hits: int
+    held_out_documents: tuple[tuple[int, int], ...] = ()
+    opened: bool = True
+    estimate_documents: tuple[tuple[int, int], ...] = ()
+    estimate_folds: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -479,7 +487,7 @@ class CurvePoint:
     """Scores after ``decisions`` human decisions (per fold), pooled over the test folds.
 
     ``gate_open``: code -> in how many folds its gate let the model suggest it;
-    ``gate_checks``: each of those openings' estimate next to its held-out precision.
+    ``gate_checks``: each gate's estimate next to its held-out precision (opened or not).
     """
 
     decisions: int
@@ -621,9 +629,15 @@ def learning_curve(
             raw = model.predict(X_test) if X_test else np.zeros((0, len(data.code_ids)), np.int8)
             truth = data.Y[test] == 1
             for j, g in enumerate(gates):
-                if g.state == ACTIVE and g.precision_low is not None and g.suggested:
+                if g.precision_low is not None and g.suggested:
                     assert g.precision is not None
                     said = raw[:, j] == 1
+                    test_docs = groups[test][said]
+                    right = truth[said, j]
+                    per_doc = tuple(
+                        (int((test_docs == d).sum()), int(right[test_docs == d].sum()))
+                        for d in np.unique(test_docs)
+                    )
                     checks.append(
                         GateCheck(
                             k,
@@ -633,6 +647,10 @@ def learning_curve(
                             g.suggested,
                             int(said.sum()),
                             int((said & truth[:, j]).sum()),
+                            per_doc,
+                            g.state == ACTIVE,
+                            g.by_document,
+                            g.by_fold,
                         )
                     )
             predictions["model"][test] = raw

@@ -90,7 +90,9 @@ class CodeGate:
     bound of that precision (one-sided 90%) over the effective number of
     suggestions once their clustering in documents is allowed for
     (:func:`clustered_lower_bound`), which is what must reach the floor;
-    ``suggested``: how many out-of-fold suggestions those figures are over.
+    ``suggested``: how many out-of-fold suggestions those figures are over;
+    ``by_document``: (suggestions, right) per document among them; ``by_fold``: the
+    same per inner fold.
     """
 
     code_id: str
@@ -104,6 +106,8 @@ class CodeGate:
     reason: str
     precision_low: float | None = None
     suggested: int | None = None
+    by_document: tuple[tuple[int, int], ...] = ()
+    by_fold: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,7 +187,17 @@ def gate_codes(
             continue
         n_suggested = int(predicted.sum())
         precision = true_pos / n_suggested
-        low = clustered_lower_bound((y_h[predicted] == 1), groups[rows][keep][predicted])
+        right = y_h[predicted] == 1
+        docs = groups[rows][keep][predicted]
+        low = clustered_lower_bound(right, docs)
+        by_document = tuple(
+            (int((docs == d).sum()), int(right[docs == d].sum())) for d in np.unique(docs)
+        )
+        folds = getattr(model, "oof_folds_", {}).get(code)  # absent in an older cached model
+        inner = folds[keep][predicted] if folds is not None else np.zeros(len(docs), np.int64)
+        by_fold = tuple(
+            (int((inner == f).sum()), int(right[inner == f].sum())) for f in np.unique(inner)
+        )
         figures = f"at least {low:.2f} over {n_suggested} suggestions"
         if low >= floor:
             state, why = ACTIVE, f"precision {figures} >= floor {floor:.2f}"
@@ -202,6 +216,8 @@ def gate_codes(
                 why,
                 low,
                 n_suggested,
+                by_document,
+                by_fold,
             )
         )
     return tuple(out)

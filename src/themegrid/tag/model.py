@@ -199,7 +199,8 @@ class SuggestionModel(BaseEstimator):
     ``oof_proba_`` (the out-of-fold labels and probabilities the threshold was
     chosen on) with ``oof_rows_`` (their row numbers in the training data) and
     ``oof_suggested_`` (out-of-fold 0/1 suggestions, each fold cut at a threshold
-    chosen on the other folds: the gate's precision estimate), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
+    chosen on the other folds: the gate's precision estimate) and ``oof_folds_`` (the
+    inner fold of each of those rows), ``skipped_`` (code -> why it is not modelled), ``n_features_``,
     ``word_names_`` (for :meth:`top_terms`).
     """
 
@@ -285,10 +286,11 @@ class SuggestionModel(BaseEstimator):
         self.oof_proba_: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.oof_rows_: dict[str, np.ndarray] = {}
         self.oof_suggested_: dict[str, np.ndarray] = {}
+        self.oof_folds_: dict[str, np.ndarray] = {}
         self.feature_set_: dict[str, str] = {}
         self.set_scores_: dict[str, dict[str, float]] = {}
         for j, (chosen, set_scores, fitted) in zip(todo, results, strict=True):
-            clf, calibrator, threshold, f1, oof, oof_rows, honest, _folds = fitted
+            clf, calibrator, threshold, f1, oof, oof_rows, honest, folds = fitted
             code = self.code_ids_[j]
             self.feature_set_[code] = self.sets_[chosen]
             self.set_scores_[code] = {self.sets_[k]: round(v, 4) for k, v in enumerate(set_scores)}
@@ -299,6 +301,7 @@ class SuggestionModel(BaseEstimator):
             self.oof_proba_[code] = oof
             self.oof_rows_[code] = oof_rows
             self.oof_suggested_[code] = honest
+            self.oof_folds_[code] = folds
         self.n_features_ = features.shape[1]
         self.word_names_ = self.vectorizers_["word"].get_feature_names_out()
         return self
