@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity
+from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity, report_counts
 from fault_project import COMMANDS, NO_STORE_WRITES, build_base, command_args, copy_base
 from paused_run import WRITE_STEPS as PAUSED_WRITE_STEPS
 
@@ -264,5 +264,4 @@ def test_disk_full_writing_an_export_is_a_message(base: Path, tmp_path: Path) ->
 
 
 def teardown_module() -> None:
-    if TALLY:
-        print("\ninjected faults:", dict(sorted(TALLY.items())))
+    report_counts("injected faults", TALLY)

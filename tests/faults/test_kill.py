@@ -20,7 +20,6 @@ of remove and review import and one mid-write Ctrl-C of code; ``-m slow``: 30 ra
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -31,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import failed_runs, full_dump, human_decisions, integrity
+from fault_helpers import failed_runs, full_dump, human_decisions, integrity, report_counts
 from fault_project import COMMANDS, LANDED, NO_STORE_WRITES, build_base, command_args, copy_base
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -291,5 +290,4 @@ def test_sigint_mid_write(
 
 
 def teardown_module() -> None:
-    if TALLY:
-        print("\nkill/SIGINT runs:", dict(sorted(TALLY.items())), f"(pid {os.getpid()})")
+    report_counts("kill/SIGINT runs", TALLY)

@@ -9,7 +9,6 @@ The fast subset runs in `make test`; the 30-kill runs are marked slow.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -23,7 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import web_plan
-from fault_helpers import human_decisions, integrity, patch_everywhere
+from fault_helpers import human_decisions, integrity, patch_everywhere, report_counts
 from typer.testing import CliRunner
 
 import themegrid.pipeline.merge  # noqa: F401  (loaded before patching, see test_injected_faults)
@@ -500,5 +499,4 @@ def test_kill_9_other_write_endpoints_mid_write(
 
 
 def teardown_module() -> None:
-    if TALLY:
-        print("\nmerge/web faults:", dict(sorted(TALLY.items())), f"(pid {os.getpid()})")
+    report_counts("merge/web faults", TALLY)
