@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from themegrid.atomic import atomic_path
 from themegrid.codebook import Codebook, load_codebook
 from themegrid.codebook.files import EMPTY_CODEBOOK
 from themegrid.errors import ProjectError
@@ -89,11 +90,11 @@ def _is_project(folder: Path) -> bool:
 
 
 TEMPLATE_FILES = (
-    "codebook/codebook.yaml",
     "codebook/README.md",
     "corpus/metadata.csv",
     "corpus/README.md",
     "reports/README.md",
+    "codebook/codebook.yaml",  # last: a codebook file is what makes the folder a project
 )
 
 
@@ -101,22 +102,29 @@ def init_project(root: Path | str, *, empty_codebook: bool = False) -> tuple[Pro
     """Create a project scaffold in ``root`` (which may exist but must not hold a project).
 
     ``empty_codebook``: codebook/codebook.yaml holds only the header, no example codes
-    (for projects whose codes come from an import).
+    (for projects whose codes come from an import). Each file is written whole (a
+    temporary file renamed into place) and a file already there is kept, so an init
+    that was interrupted can be run again; the codebook comes last.
     """
     project = Project(Path(root).resolve())
-    if project.codebook_dir.exists() or project.store_path.exists():
+    holds_codebook = project.codebook_dir.is_dir() and any(
+        p.suffix in (".yaml", ".yml") for p in project.codebook_dir.iterdir()
+    )
+    if holds_codebook or project.store_path.exists():
         raise ProjectError(
-            f"{project.root}: already holds a themegrid project (codebook/ or {STORE_NAME}); "
-            "choose an empty folder"
+            f"{project.root}: already holds a themegrid project (a codebook in codebook/ or "
+            f"{STORE_NAME}); choose an empty folder"
         )
     written: list[Path] = []
     templates = resources.files("themegrid") / "templates"
     for rel in TEMPLATE_FILES:
         target = project.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            continue  # the researcher's own file (or one an interrupted init wrote whole)
         text = (templates / rel.replace("/", "__")).read_text(encoding="utf-8")
         if empty_codebook and rel == "codebook/codebook.yaml":
             text = EMPTY_CODEBOOK
-        target.write_text(text, encoding="utf-8")
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         written.append(target)
     return project, written

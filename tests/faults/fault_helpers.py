@@ -105,3 +105,18 @@ def patch_everywhere(monkeypatch: object, module: object, name: str, fake: objec
         themegrid_module = mod is not None and getattr(mod, "__name__", "").startswith("themegrid")
         if themegrid_module and mod is not module and getattr(mod, name, None) is original:
             monkeypatch.setattr(mod, name, fake)  # type: ignore[attr-defined]
+
+
+def report_counts(label: str, tally: dict[str, int]) -> None:
+    """Print a module's fault counts; with THEMEGRID_FAULT_COUNTS=FILE also append them to
+    FILE as one JSON line (pytest-xdist workers' output is not shown)."""
+    import json
+    import os
+
+    if not tally:
+        return
+    print(f"\n{label}:", dict(sorted(tally.items())), f"(pid {os.getpid()})")
+    out = os.environ.get("THEMEGRID_FAULT_COUNTS")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"module": label, "counts": dict(tally)}) + "\n")

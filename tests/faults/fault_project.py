@@ -9,6 +9,7 @@ each writing command below has real work to do.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -24,7 +25,31 @@ COMMANDS: dict[str, list[str]] = {
     "import qdpx": ["import", "qdpx", "{root}/reports/other.qdpx", "--coder-prefix", "x-"],
     # az.txt carries Ana's decisions: --force archives it (see prepare)
     "remove": ["remove", "interviews/az.txt", "--force"],
+    "import qdc": ["import", "qdc", "{root}/reports/new.qdc"],
+    "import taguette": ["import", "taguette", "{root}/reports/tag.sqlite3", "--coder-prefix", "t-"],
+    "import qualcoder": ["import", "qualcoder", "{root}/reports/qc", "--coder-prefix", "q-"],
+    # the backup made before Ana's review import: restoring it replaces her decisions
+    "restore": ["restore", "{root}/reports/backup.sqlite", "--yes"],
+    "init": ["init", "{root}/fresh"],  # a new project in a folder of its own
 }
+# commands that write no project store of their own through the store's write functions
+# (init writes files; restore copies a whole store with SQLite's backup API)
+NO_STORE_WRITES = ("init", "restore")
+# each is the commit point of its command: present after a command that finished
+LANDED = {"init": "fresh/codebook/codebook.yaml"}
+
+NEW_QDC = """<?xml version='1.0' encoding='UTF-8'?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="fault suite">
+  <Codes>
+    <Code guid="5d0c7a3e-1f7b-4a53-9a51-0d6f0c1e2b01" name="Transport" isCodable="true">
+      <Description>Buses and travel to school.</Description>
+    </Code>
+    <Code guid="5d0c7a3e-1f7b-4a53-9a51-0d6f0c1e2b02" name="Meals" isCodable="true">
+      <Description>School meals.</Description>
+    </Code>
+  </Codes>
+</CodeBook>
+"""
 
 
 def _sheet(root: Path, out: Path, limit: int | None, decision: str) -> None:
@@ -62,10 +87,31 @@ def build_base(root: Path) -> Path:
         cli("export", "qdpx", root / "reports" / "other.qdpx", "--project", other.root).exit_code
         == 0
     )
+    (root / "reports" / "new.qdc").write_text(NEW_QDC, encoding="utf-8")
+    _foreign_projects(root / "reports")
+    [first_backup, *_] = sorted((root / ".themegrid" / "backups").glob("*.sqlite"))
+    shutil.copy2(first_backup, root / "reports" / "backup.sqlite")
     # a changed file, so ingest and code have work to do
     nv = project.corpus_dir / "interviews" / "nv.txt"
     nv.write_text(nv.read_text() + "Respondent: The budget again, and a waiver.\n")
     return root
+
+
+def _foreign_projects(folder: Path) -> None:
+    """A Taguette database and a QualCoder project, from their import tests, with tag and
+    category names of their own (the base codebook has 'barriers' already)."""
+    from test_import_qualcoder import make_project
+    from test_import_taguette import make_db
+
+    conn = sqlite3.connect(make_db(folder / "tag.sqlite3"))
+    conn.execute("UPDATE tags SET path = replace(path, 'barriers.', 'pilot-')")
+    conn.commit()
+    conn.close()
+    conn = sqlite3.connect(make_project(folder / "qc") / "data.qda")
+    conn.execute("UPDATE code_cat SET name = 'Pilot ' || name")
+    conn.execute("UPDATE code_name SET name = 'Pilot ' || name")
+    conn.commit()
+    conn.close()
 
 
 def copy_base(base: Path, dest: Path, command: str | None = None) -> Path:
@@ -79,4 +125,5 @@ def copy_base(base: Path, dest: Path, command: str | None = None) -> Path:
 
 
 def command_args(name: str, root: Path) -> list[str]:
-    return [a.format(root=root) for a in COMMANDS[name]] + ["--project", str(root)]
+    args = [a.format(root=root) for a in COMMANDS[name]]
+    return args if name == "init" else [*args, "--project", str(root)]

@@ -156,3 +156,30 @@ def test_two_import_coded_processes_at_once_both_end_well(
         conn.close()
     assert by_coder == {c: 120 for c in set(coders)}
     assert runs == 2
+
+
+def test_the_web_writer_retries_a_store_busy_for_a_moment(tmp_path: Path) -> None:
+    """The server's writes wait out a short busy spell (a 'code' run committing) instead of
+    failing the coder's click; a store that stays busy still ends in StoreBusy."""
+    from themegrid.web.decisions import Writer
+
+    path = tmp_path / "themegrid.sqlite"
+    Store(path).close()
+    store = Store(path, busy_timeout=0.1)
+    store.on_wait = lambda message: None  # type: ignore[method-assign]
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.35, lambda: holder.execute("ROLLBACK"))
+    release.start()
+    try:
+        Writer(store, attempts=4, pause=0.2).write(lambda s: s.set_meta("decided", "yes"))
+    finally:
+        release.join()
+    assert store.get_meta("decided") == "yes"
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusy):
+        Writer(store, attempts=2, pause=0.05).write(lambda s: s.set_meta("late", "no"))
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert store.get_meta("late") is None
+    store.close()

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity
-from fault_project import COMMANDS, build_base, command_args, copy_base
+from fault_helpers import cli, failed_runs, full_dump, human_decisions, integrity, report_counts
+from fault_project import COMMANDS, NO_STORE_WRITES, build_base, command_args, copy_base
 from paused_run import WRITE_STEPS as PAUSED_WRITE_STEPS
 
 # Each command's module is loaded before any patching: a module first imported under a
@@ -35,6 +35,9 @@ WRITE_STEPS = {importlib.import_module(m): names for m, names in PAUSED_WRITE_ST
 STEPS = [(m, n) for m, names in WRITE_STEPS.items() for n in names]
 FAST_STEPS = [(runs, "start_run"), (segments, "upsert_segments")]  # ingest records no run
 TALLY: Counter[str] = Counter()
+# the fast subset's commands (the later ones, and init and restore, are in the slow suite)
+FAST_COMMANDS = ["ingest", "code", "review import", "import-coded", "import qdpx", "remove"]
+STORE_WRITERS = [c for c in COMMANDS if c not in NO_STORE_WRITES]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +102,7 @@ def run_injected(base: Path, tmp: Path, command: str, module: object, name: str,
     return "held"
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", FAST_COMMANDS)
 @pytest.mark.parametrize("kind", ["exception", "disk full"])
 def test_fault_at_a_first_write(base: Path, tmp_path: Path, command: str, kind: str) -> None:
     outcomes = [
@@ -110,7 +113,7 @@ def test_fault_at_a_first_write(base: Path, tmp_path: Path, command: str, kind: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", STORE_WRITERS)
 @pytest.mark.parametrize("kind", ["exception", "disk full"])
 def test_fault_at_every_write_step(base: Path, tmp_path: Path, command: str, kind: str) -> None:
     outcomes = Counter(
@@ -119,6 +122,125 @@ def test_fault_at_every_write_step(base: Path, tmp_path: Path, command: str, kin
     print(f"\n{command} / {kind}: {len(STEPS)} steps, {outcomes['held']} reached and held, "
           f"{outcomes['not reached']} not called by this command, 0 human decisions lost")  # fmt: skip
     assert outcomes["held"] >= 2
+
+
+class _CopyFails:
+    """A connection whose backup() (the restore's page copy) fails; all else is real."""
+
+    def __init__(self, conn: sqlite3.Connection, kind: str) -> None:
+        self.conn, self.kind = conn, kind
+
+    def backup(self, *args: object, **kwargs: object) -> None:
+        _fault(self.kind)()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+
+def _restore_steps(kind: str) -> dict[str, object]:
+    """Each write step of a restore, as a patch: (module, name, fake)."""
+    import themegrid.store.backup as backup_module
+    from themegrid.store.connection import Store
+
+    class FakeSqlite:
+        Error = sqlite3.Error
+        OperationalError = sqlite3.OperationalError
+
+        @staticmethod
+        def connect(*args: object, **kwargs: object) -> object:
+            conn = sqlite3.connect(*args, **kwargs)  # type: ignore[arg-type]
+            return _CopyFails(conn, kind) if "mode=ro" in str(args[0]) else conn
+
+    return {
+        "backup_before": (backup_module, "backup_before", _fault(kind)),
+        "page copy": (backup_module, "sqlite3", FakeSqlite),
+        "migrate": (Store, "migrate", _fault(kind)),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["exception", "disk full", "ENOSPC"])
+def test_fault_at_each_write_step_of_restore(base: Path, tmp_path: Path, kind: str) -> None:
+    """The copy made first, the page copy, the migration after it: a failure at any leaves the
+    store as it was, or as the backup whole (never a mix), and the restore then succeeds."""
+    backup = human_decisions(base / "reports" / "backup.sqlite")
+    for i, (step, (where, name, fake)) in enumerate(_restore_steps(kind).items()):
+        root = copy_base(base, tmp_path / f"r{i}", "restore")
+        store = root / "themegrid.sqlite"
+        before, decisions = full_dump(store), human_decisions(store)
+        with pytest.MonkeyPatch.context() as mp:
+            if name == "migrate":
+                # the restore's own migrate, after the copy (opening the store migrates too)
+                real = where.migrate  # type: ignore[attr-defined]
+
+                def migrate(self: object, real: object = real, fake: object = fake) -> object:
+                    return _after_copy(self, real=real, fake=fake)
+
+                mp.setattr(where, "migrate", migrate)
+            else:
+                mp.setattr(where, name, fake)
+            result = cli(*command_args("restore", root))
+        TALLY["restore runs"] += 1
+        assert result.exit_code != 0, (step, result.output)
+        assert "Traceback" not in result.output, result.output
+        if kind != "exception":
+            assert "disk is full" in result.output, (step, result.output)
+        assert integrity(store) == "ok"
+        now = human_decisions(store)
+        assert now in (decisions, backup), f"{step}: the store is a mix"
+        if step == "migrate":  # it failed after the copy: the store is the backup, whole
+            assert now == backup
+        else:
+            assert full_dump(store) == before, f"{step} left changes"
+        again = cli(*command_args("restore", root))
+        assert again.exit_code == 0, again.output
+        assert human_decisions(store) == backup
+        kept = [human_decisions(p) for p in (root / ".themegrid" / "backups").glob("*.sqlite")]
+        assert decisions in kept, "the store as it was is in no backup"
+        TALLY["restore held"] += 1
+
+
+def _after_copy(store: object, *, real: object, fake: object) -> object:
+    """Migrate as usual when the store is opened; fail when called after the page copy."""
+    import traceback
+
+    if any(f.name == "restore_backup" for f in traceback.extract_stack()):
+        return fake()  # type: ignore[operator]
+    return real(store)  # type: ignore[operator]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["exception", "ENOSPC"])
+def test_fault_at_each_file_init_writes(base: Path, tmp_path: Path, kind: str) -> None:
+    """A failure at any of init's files: a message (no traceback for a full disk), no
+    half-written file, and init then succeeds in the same folder."""
+    import themegrid.atomic
+    import themegrid.project as project_module
+    from themegrid.project import TEMPLATE_FILES
+
+    real = themegrid.atomic.atomic_path
+    for n in range(len(TEMPLATE_FILES)):
+        root = tmp_path / f"i{n}"
+        calls: list[object] = []
+
+        def failing(target: Path | str, n: int = n, calls: list[object] = calls):  # type: ignore[no-untyped-def]
+            calls.append(target)
+            if len(calls) == n + 1:
+                _fault(kind)()
+            return real(target)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(project_module, "atomic_path", failing)
+            result = cli("init", root / "fresh")
+        TALLY["init runs"] += 1
+        assert result.exit_code != 0, result.output
+        if kind == "ENOSPC":
+            assert isinstance(result.exception, SystemExit), result.exception
+        assert not list(root.rglob("*.tmp"))
+        assert not (root / "fresh" / "codebook" / "codebook.yaml").exists()
+        again = cli("init", root / "fresh")
+        assert again.exit_code == 0, again.output
+        TALLY["init held"] += 1
 
 
 def test_disk_full_writing_an_export_is_a_message(base: Path, tmp_path: Path) -> None:
@@ -142,5 +264,4 @@ def test_disk_full_writing_an_export_is_a_message(base: Path, tmp_path: Path) ->
 
 
 def teardown_module() -> None:
-    if TALLY:
-        print("\ninjected faults:", dict(sorted(TALLY.items())))
+    report_counts("injected faults", TALLY)

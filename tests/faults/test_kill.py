@@ -20,7 +20,6 @@ of remove and review import and one mid-write Ctrl-C of code; ``-m slow``: 30 ra
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -31,13 +30,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_helpers import failed_runs, full_dump, human_decisions, integrity
-from fault_project import COMMANDS, build_base, command_args, copy_base
+from fault_helpers import failed_runs, full_dump, human_decisions, integrity, report_counts
+from fault_project import COMMANDS, LANDED, NO_STORE_WRITES, build_base, command_args, copy_base
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 SEED = 20261201
 TALLY: Counter[str] = Counter()
 WRAPPER = Path(__file__).resolve().parent / "paused_run.py"
+# the mid-write runs pause in a store write function, which init and restore do not call
+STORE_WRITERS = [name for name in COMMANDS if name not in NO_STORE_WRITES]
 Point = tuple[str, str, int]  # a write function's module and name, and which call of it
 
 
@@ -90,24 +91,47 @@ def kill_once(base: Path, tmp: Path, name: str, delay: float, sig: int) -> str:
     assert integrity(store) == "ok"
     after = set(human_decisions(store))
     lost = before - after
+    if lost and name == "restore":  # by design: the store is now the backup, whole ...
+        assert after == set(human_decisions(root / "reports" / "backup.sqlite"))
+        # ... and what it replaced is in a backup made first
+        kept = [set(human_decisions(p)) for p in (root / ".themegrid" / "backups").glob("*.sqlite")]
+        lost = before - set().union(*kept)
     TALLY[f"{name} human decisions lost"] += len(lost)
     assert not lost, f"{name}: {len(lost)} human decision(s) lost"
-    committed = after != before
-    if not committed and name == "import qdpx":  # the import's YAML only with its codes
-        assert sorted(p.name for p in (root / "codebook").iterdir()) == codebook_before
-    assert not [p for p in root.rglob("*.tmp")], "a temporary file was left"
     runs_before = _runs(base / "themegrid.sqlite")
+    committed = after != before or _runs(store) > runs_before
+    if not committed and name.startswith("import "):  # the import's YAML only with its codes
+        assert sorted(p.name for p in (root / "codebook").iterdir()) == codebook_before
+    if name != "init":  # init writes files only: its next run clears a killed one's temps
+        assert not [p for p in root.rglob("*.tmp")], "a temporary file was left"
+    assert not [p for p in root.rglob("*.partial")], "a partial backup was left"
     # the next command: the same again, unless an import already landed (a second import of
     # the same file is refused by design), then 'status'
-    landed = name.startswith("import") and _runs(store) > runs_before
+    landed = (name.startswith("import") and _runs(store) > runs_before) or (
+        name in LANDED and (root / LANDED[name]).exists()
+    )
     again = _run("status" if landed else name, root)
     rc = again.wait(300)
     assert rc == 0, (
         f"{name} after a kill at {delay:.2f}s: {again.stderr.read() if again.stderr else ''}"
     )
+    if name == "init":  # the new project is whole: every template file, none cut short
+        _assert_whole_scaffold(root / "fresh")
+        assert not [p for p in root.rglob("*.tmp")], "a temporary file was left"
     outcome = "finished before the signal" if code == 0 else "killed"
     TALLY[f"{name} {outcome}"] += 1
     return outcome
+
+
+def _assert_whole_scaffold(folder: Path) -> None:
+    from importlib import resources
+
+    from themegrid.project import TEMPLATE_FILES
+
+    templates = resources.files("themegrid") / "templates"
+    for rel in TEMPLATE_FILES:
+        want = (templates / rel.replace("/", "__")).read_text(encoding="utf-8")
+        assert (folder / rel).read_text(encoding="utf-8") == want, f"{rel} is not whole"
 
 
 def _delays(name: str, n: int, total: float) -> list[float]:
@@ -135,6 +159,20 @@ def test_kill_9_thirty_times(
           f"human decisions lost: {TALLY[f'{name} human decisions lost']}")  # fmt: skip
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NO_STORE_WRITES)
+def test_sigint_at_random_moments(
+    base: Path, durations: dict[str, float], tmp_path: Path, name: str
+) -> None:
+    """init and restore have no mid-write pause point (see STORE_WRITERS): Ctrl-C at
+    seeded random moments instead."""
+    outcomes = Counter(
+        kill_once(base, tmp_path / f"i{i}", name, d, signal.SIGINT)
+        for i, d in enumerate(_delays(f"int-{name}", 10, durations[name]))
+    )
+    print(f"\nSIGINT {name}: 10 runs over 0-{durations[name]:.1f}s, {dict(outcomes)}")
+
+
 # --- mid-write: the signal lands inside the write transaction ------------------------------
 
 
@@ -154,7 +192,7 @@ def _wrapped(
 def write_points(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Point]]:
     """Every store write call each command makes here: (module, function, n-th call)."""
     out = {}
-    for name in COMMANDS:
+    for name in STORE_WRITERS:
         tmp = tmp_path_factory.mktemp("count")
         counts = tmp / "counts.json"
         proc = _wrapped(
@@ -230,7 +268,7 @@ def test_mid_write_fast_subset(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", STORE_WRITERS)
 def test_kill_9_mid_write_ten_times(
     base: Path, write_points: dict[str, list[Point]], tmp_path: Path, name: str
 ) -> None:
@@ -243,7 +281,7 @@ def test_kill_9_mid_write_ten_times(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", STORE_WRITERS)
 def test_sigint_mid_write(
     base: Path, write_points: dict[str, list[Point]], tmp_path: Path, name: str
 ) -> None:
@@ -252,5 +290,4 @@ def test_sigint_mid_write(
 
 
 def teardown_module() -> None:
-    if TALLY:
-        print("\nkill/SIGINT runs:", dict(sorted(TALLY.items())), f"(pid {os.getpid()})")
+    report_counts("kill/SIGINT runs", TALLY)

@@ -3,8 +3,8 @@
 Every command's writes happen inside :meth:`Store.transaction`, a
 ``BEGIN IMMEDIATE`` transaction: either all of a command's changes land or
 none do (an exception or Ctrl-C rolls back). Two commands on one project:
-the second waits up to ``busy_timeout`` seconds for the first, then stops
-with :class:`~themegrid.errors.StoreBusy`.
+the second waits up to ``busy_timeout`` seconds for the first (default
+``THEMEGRID_WAIT``, else 30), then stops with :class:`~themegrid.errors.StoreBusy`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 VERSION_KEY = "schema_written_by"  # meta: the themegrid version that last migrated the store
 BACKUPS = Path(".themegrid") / "backups"  # beside the store, in the project folder
 WRITER_NOTE = Path(".themegrid") / "writer.json"  # who holds the write lock, for the waiting
+WAIT_ENV = "THEMEGRID_WAIT"  # seconds a writer waits for another (default 30)
+DEFAULT_WAIT = 30.0
 _OPENED: list[str] = []  # the store opened last, for errors met outside a transaction
 
 
@@ -53,8 +55,9 @@ class Store:
     busy_timeout: float = 30.0  # seconds a writer waits for another
     _after_rollback: list[Callable[[BaseException], None]]  # see on_rollback
 
-    def __init__(self, path: Path | str, *, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout: float | None = None) -> None:
         self.path = str(path)
+        busy_timeout = wait_seconds() if busy_timeout is None else busy_timeout
         self.busy_timeout = busy_timeout
         in_memory = self.path == ":memory:"
         if not in_memory:
@@ -274,6 +277,21 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wait_seconds() -> float:
+    """How long a writer waits for another: ``THEMEGRID_WAIT`` seconds, else 30."""
+    raw = os.environ.get(WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_WAIT
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ProjectError(
+            f"{WAIT_ENV}={raw!r}: not a number; set it to the seconds a command may wait for "
+            "another one writing to the project (default 30)"
+        ) from exc
+    return max(value, 0.0)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
