@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from themegrid import api
 from themegrid.codebook import load_codebook
 from themegrid.errors import ForeignProjectError
 from themegrid.exchange.qualcoder import import_qualcoder, plan_qualcoder
@@ -115,3 +116,13 @@ def test_a_fresh_template_project_gets_the_projects_codes(tmp_path: Path) -> Non
     assert any("untouched template" in line for line in summary.lines())
     ids = {c.id for c in load_codebook(project.codebook_dir).codes}
     assert "barriers.resources.money" in ids and not (template_ids - {"barriers"}) & ids
+
+
+def test_imported_documents_stay_present_when_the_corpus_is_read(tmp_path: Path) -> None:
+    """QualCoder's sources live in the store only: reading corpus/ keeps them present."""
+    project, _ = init_project(tmp_path / "proj", empty_codebook=True)
+    import_qualcoder(project, make_project(tmp_path / "study.qda"))
+    summary = api.ingest(project)
+    assert not [o for o in summary.outcomes if o.action == "missing"]
+    with Store(project.store_path) as store:
+        assert {r[0] for r in store.query("SELECT status FROM documents")} == {"present"}

@@ -259,3 +259,36 @@ def test_an_edited_codebook_is_never_replaced(tmp_path: Path) -> None:
     assert not summary.imported.template_replaced and main.read_bytes() == before
     book = load_codebook(project.codebook_dir)
     assert "barriers.funding" in book and "barriers.money" in book
+
+
+def test_imported_documents_stay_present_when_the_corpus_is_read(tmp_path: Path) -> None:
+    """The documents of a Taguette project are in the store only: `themegrid code`
+    (which reads corpus/) must not mark them missing, or the report drops them."""
+    project, _ = init_project(tmp_path / "proj", empty_codebook=True)
+    import_taguette(project, make_db(tmp_path / "t.sqlite3"))
+    done = CliRunner().invoke(app, ["code", "--no-model", "--project", str(project.root)])
+    assert done.exit_code == 0, done.output
+    with Store(project.store_path) as store:
+        assert [tuple(r) for r in store.query("SELECT status FROM documents")] == [("present",)]
+
+
+def test_a_metadata_row_names_an_imported_document_by_its_stored_path(tmp_path: Path) -> None:
+    """Imported documents are not in corpus/, yet a researcher compares them by state:
+    a metadata.csv row naming the stored path gives the attributes; a row naming no
+    stored document is a warning with the nearest path."""
+    from themegrid import api
+
+    project, _ = init_project(tmp_path / "proj", empty_codebook=True)
+    import_taguette(project, make_db(tmp_path / "t.sqlite3"))
+    with Store(project.store_path) as store:
+        [stored] = [r[0] for r in store.query("SELECT path FROM documents")]
+    typo = stored.replace("p1", "p11")
+    project.metadata_path.write_text(f"file,state\n{stored},Ohio\n{typo},Utah\n", encoding="utf-8")
+    summary = api.ingest(project)
+    assert [w for w in summary.warnings if "metadata.csv:3" in w and f"'{stored}'" in w]
+    assert not [w for w in summary.warnings if "metadata.csv:2" in w]
+    with Store(project.store_path) as store:
+        [(attributes, status)] = [
+            tuple(r) for r in store.query("SELECT attributes, status FROM documents")
+        ]
+    assert '"state": "Ohio"' in attributes and status == "present"

@@ -217,3 +217,25 @@ def test_cases_are_ordered_with_numbers_by_value() -> None:
     combined = [f"Ohio{CASE_SEPARATOR}{NONE_LABEL}", f"Ohio{CASE_SEPARATOR}group 10"]
     combined.append(f"Ohio{CASE_SEPARATOR}group 9")
     assert case_order(combined) == [combined[2], combined[1], combined[0]]
+
+
+def test_by_document_counts_each_document_as_its_case(cf: mx.CodingFrame) -> None:
+    """``--by document``: the fixture's counts with each document's path (less the
+    folders all share) as its case."""
+    table = mx.count_matrix(cf, "document")
+    assert as_dict(table) == fx.expected_counts(case=lambda path: path)
+    assert mx.choose_by(cf, ["document"]).by == ("document",)
+
+
+def test_a_study_with_no_case_attribute_falls_back_to_documents() -> None:
+    """A project whose documents carry no attribute yet (an imported Taguette project)
+    gets a document-by-code matrix, not an error; the reason says how to add cases."""
+    store = Store(":memory:")
+    first = add_document(store, "taguette/Study/P2.odt", [(None, "Budget talk.")])
+    add_document(store, "taguette/Study/P10.odt", [(None, "More budget talk.")])
+    add_coding(store, first[0], "ctx.local", source="human", status="accepted")
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    choice = mx.choose_by(cf, None)
+    assert choice.by == ("document",) and "corpus/metadata.csv" in choice.reason
+    table = mx.count_matrix(cf, choice.by)
+    assert [c for c in table.columns if c != mx.TOTAL] == ["P2.odt", "P10.odt"]

@@ -55,6 +55,9 @@ WHICH = ("all", "confirmed", "unreviewed")
 #: How a quote says where it comes from (Framework cells).
 QUOTE_LABELS = {True: "[confirmed]", False: "[unreviewed suggestion]"}
 NONE_LABEL = "(none)"
+#: The case every document has: itself. ``--by document``, and the columns of a study
+#: whose documents carry no case attribute yet.
+DOCUMENT_CASE = "document"
 TOTAL = "Total"
 CASE_SEPARATOR = " / "
 QUOTE_MAX_WORDS = 120
@@ -318,7 +321,7 @@ def case_labels(cf: CodingFrame, by: str | Sequence[str], *, strict: bool = True
     attribute no document has is an error (usually a typo).
     """
     attrs = normalise_by(by)
-    unknown = [a for a in attrs if a not in cf.attribute_columns]
+    unknown = [a for a in attrs if a not in cf.attribute_columns and a != DOCUMENT_CASE]
     if strict and unknown and not cf.documents.empty:
         known = ", ".join(cf.attributes) or "(none)"
         raise MatrixError(
@@ -328,7 +331,9 @@ def case_labels(cf: CodingFrame, by: str | Sequence[str], *, strict: bool = True
     parts = []
     for attr in attrs:
         column = cf.attribute_columns.get(attr)
-        if column is None:
+        if column is None and attr == DOCUMENT_CASE:
+            values = _document_names(cf.documents["document"])
+        elif column is None:
             values = pd.Series(NONE_LABEL, index=cf.documents.index)
         else:
             values = cf.documents[column].fillna(NONE_LABEL).astype(str)
@@ -337,6 +342,18 @@ def case_labels(cf: CodingFrame, by: str | Sequence[str], *, strict: bool = True
     for part in parts[1:]:
         label = label + CASE_SEPARATOR + part
     return pd.Series(label.to_numpy(), index=cf.documents["document_id"].to_numpy(), name="case")
+
+
+def _document_names(paths: pd.Series) -> pd.Series:
+    """Documents as cases: their paths without the folders every document shares
+    (``taguette/Study/P2.odt`` and ``taguette/Study/P3.odt`` show as ``P2.odt``, ``P3.odt``)."""
+    parts = [str(p).split("/") for p in paths]
+    shared = 0
+    if parts:
+        shortest = min(len(p) for p in parts)
+        while shared < shortest - 1 and len({p[shared] for p in parts}) == 1:
+            shared += 1
+    return pd.Series(["/".join(p[shared:]) for p in parts], index=paths.index, dtype=object)
 
 
 def case_order(labels: Iterable[str]) -> list[str]:
@@ -679,7 +696,9 @@ def choose_by(
             (present[0],),
             f"'{present[0]}' (no document has '{DEFAULT_BY}'; choose another with --by)",
         )
-    raise MatrixError(
-        "no document has a case attribute to compare by; add columns such as state or "
-        "source_type to corpus/metadata.csv and run 'themegrid ingest' again"
+    return CaseChoice(
+        (DOCUMENT_CASE,),
+        f"'{DOCUMENT_CASE}': each document is its own case, as no document has a case "
+        "attribute yet (add columns such as state to corpus/metadata.csv, where an imported "
+        "document's row names its stored path, and run 'themegrid ingest' again)",
     )

@@ -173,7 +173,7 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
         plan.files.append((rel, found[rel]))
     unnamed = [r for r in found if r not in metadata.rows]
     for rel, meta in metadata.rows.items():
-        if rel not in found:
+        if rel not in found and not docs_store.is_imported(rel):  # imported: see ingest
             near = closest_path(rel, unnamed)
             hint = f"did you mean '{near}'? " if near else ""
             plan.warnings.append(
@@ -275,9 +275,11 @@ def ingest(
         )
         store.set_meta("reading_revision", str(READING_REVISION))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
+        unknown: list[str] = []
+        outcomes.extend(_imported_attributes(store, metadata, unknown))
         orphaned = count_orphaned(store)
         words = docs_store.words_present(store)
-    return IngestSummary(tuple(outcomes), tuple(plan.warnings), orphaned, words)
+    return IngestSummary(tuple(outcomes), (*plan.warnings, *unknown), orphaned, words)
 
 
 def _ingest_files(
@@ -629,9 +631,36 @@ def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
     return moved
 
 
+def _imported_attributes(
+    store: Store, metadata: Metadata, unknown: list[str]
+) -> Iterator[FileOutcome]:
+    """Case attributes for imported documents (Taguette, QualCoder, REFI-QDA,
+    import-coded): a ``corpus/metadata.csv`` row may name one by its stored path (the
+    ``document`` column of 'themegrid export segments'), as a row names a corpus file.
+    A row naming no such document is added to ``unknown`` as a warning."""
+    rows = [(rel, meta) for rel, meta in metadata.rows.items() if docs_store.is_imported(rel)]
+    if not rows:
+        return
+    existing = {d.path: d for d in docs_store.list_documents(store)}
+    for rel, meta in rows:
+        stored = _stored_for_file(existing, rel)
+        if not stored:
+            near = closest_path(rel, [p for p in existing if docs_store.is_imported(p)])
+            hint = f"did you mean '{near}'? " if near else ""
+            unknown.append(
+                f"corpus/metadata.csv:{meta.line}: names '{rel}', which is neither in corpus/ "
+                f"nor an imported document; {hint}'themegrid export segments' lists the "
+                "stored documents (column document)"
+            )
+            continue
+        outcome = _refresh_attributes(store, stored, meta)
+        if outcome.action != "unchanged":
+            yield outcome
+
+
 def _mark_missing(store: Store, present: set[str], prune: bool) -> Iterator[FileOutcome]:
     for row in docs_store.list_documents(store):
-        if file_of(row.path) in present or row.path.startswith(("imported/", "refi/")):
+        if file_of(row.path) in present or docs_store.is_imported(row.path):
             continue
         humans = docs_store.human_codings_on_document(store, row.id)
         if prune and not humans:

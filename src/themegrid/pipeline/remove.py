@@ -27,7 +27,6 @@ from themegrid.store.connection import Store
 from themegrid.store.runs import finish_run, start_run
 
 COMMAND = "remove"
-IMPORTED_PREFIXES = ("imported/", "refi/")
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def remove_document(
                 "stored documents (column document); nothing was changed"
             )
         source = file_of(name)
-        if not name.startswith(IMPORTED_PREFIXES) and (project.corpus_dir / source).exists():
+        if not docs_store.is_imported(name) and (project.corpus_dir / source).exists():
             raise RemoveError(
                 f"corpus/{source}: the file is still in corpus/, so the next ingest would read it "
                 "again; move it out of corpus/ first, then run 'themegrid remove' again; nothing "

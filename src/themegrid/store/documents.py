@@ -31,6 +31,17 @@ class DocumentText:
     text: str
 
 
+#: The first part of the path of every document that an import made (import-coded,
+#: REFI-QDA, Taguette, QualCoder) rather than a file in ``corpus/``: ingest never marks
+#: these missing, and ``remove`` needs no corpus file moved away first.
+IMPORTED_FOLDERS = ("imported", "refi", "taguette", "qualcoder")
+
+
+def is_imported(path: str) -> bool:
+    """Whether the document at ``path`` came from an import, not from ``corpus/``."""
+    return path.split("/", 1)[0] in IMPORTED_FOLDERS
+
+
 def _n_words(text: str) -> int:
     return len(text.split())
 
