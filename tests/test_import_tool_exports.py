@@ -261,6 +261,8 @@ def test_taguette_highlights_csv_as_quotes(project, tmp_path: Path, layout: str)
     assert len(read_quote_rows(path)) == 3  # the untagged highlight is no coding
     summary = import_quotes(project, path, coder="Ana")
     assert (summary.rows, summary.quotes_found) == (3, 3)  # rows of a highlight and a tag
+    assert summary.uncoded == 1
+    assert "  1 row(s) with a quote but no code left out" in summary.lines()
     assert quote_codes(project, "Ana") == {
         "Money, mostly. The g": {"barriers.funding"},
         "We lost two coaches,": {"barriers.staffing", "training"},
