@@ -261,6 +261,8 @@ def test_taguette_highlights_csv_as_quotes(project, tmp_path: Path, layout: str)
     assert len(read_quote_rows(path)) == 3  # the untagged highlight is no coding
     summary = import_quotes(project, path, coder="Ana")
     assert (summary.rows, summary.quotes_found) == (3, 3)  # rows of a highlight and a tag
+    assert summary.uncoded == 1
+    assert "  1 row(s) with a quote but no code left out" in summary.lines()
     assert quote_codes(project, "Ana") == {
         "Money, mostly. The g": {"barriers.funding"},
         "We lost two coaches,": {"barriers.staffing", "training"},
@@ -364,9 +366,25 @@ SURVEY = [
 
 
 def test_indicator_columns_refused_with_the_option_named(codebook, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "survey.csv", SURVEY)
-    with pytest.raises(ValidationError, match=r"--code-columns 'Funding\.\.Training'"):
+    """0/1 columns whose headers are not codes of the codebook need naming."""
+    renamed = [["ResponseId", "Finished", "Answer", "Money", "People", "PD"], *SURVEY[1:]]
+    path = write_csv(tmp_path / "survey.csv", renamed)
+    with pytest.raises(ValidationError, match=r"--code-columns 'Money\.\.PD'"):
         import_coded(Store(":memory:"), [path], coder="Ana", codebook=codebook)
+
+
+def test_indicator_columns_headed_by_codebook_codes_need_no_option(
+    codebook, tmp_path: Path
+) -> None:
+    """Columns named after the codebook's codes, holding only 0/1-like values, are read as
+    one column per code (Qualtrics' constant ``Finished`` column is not a code)."""
+    path = write_csv(tmp_path / "survey.csv", SURVEY)
+    store = Store(":memory:")
+    assert import_coded(store, [path], coder="Ana", codebook=codebook).rows == 3
+    assert row_codes(store, "Ana") == {
+        "We lack money for su": {"barriers.funding"},
+        "Nobody applies for t": {"barriers.staffing", "training"},
+    }
 
 
 def test_indicator_columns_by_a_range_of_headers(codebook, tmp_path: Path) -> None:

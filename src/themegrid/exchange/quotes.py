@@ -131,6 +131,7 @@ class QuotesSummary:
     template_replaced: bool
     run_id: int
     complete: bool = False  # the table holds every coding of its documents (--complete)
+    uncoded: int = 0  # rows with a quote but no code (a Taguette highlight without a tag)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -148,6 +149,8 @@ class QuotesSummary:
             f"  {self.codings} human accepted coding(s) on {self.segments} segment(s) of "
             f"{len(self.documents)} document(s), each with the quote's exact offsets",
         ]
+        if self.uncoded:
+            out.append(f"  {self.uncoded} row(s) with a quote but no code left out")
         if self.codes_added:
             out.append(
                 f"  codes: {len(self.codes_added)} added to {self.codebook_file} (no cues yet)"
@@ -182,6 +185,11 @@ def read_quote_rows(path: Path) -> list[QuoteRow]:
     columns (True/False) name a row's codes when there is no code column. Rows with a quote
     but no code (a Taguette highlight without a tag) are left out.
     """
+    return [r for r in _all_rows(path) if r.code]
+
+
+def _all_rows(path: Path) -> list[QuoteRow]:
+    """:func:`read_quote_rows` with the rows that have a quote but no code (code ``""``)."""
     if path.suffix.lower() == ".pdf":
         return _pdf_rows(path)
     if path.suffix.lower() == ".docx" or (
@@ -227,7 +235,9 @@ def read_quote_rows(path: Path) -> list[QuoteRow]:
             codes = [c.strip() for c in CODE_SEPARATORS.split(cells[code_col]) if c.strip()]
         else:
             codes = [label for i, label in indicators if indicator_value(cells[i])]
-        out += [QuoteRow(number, cells[doc_col].strip(), c, cells[quote_col]) for c in codes]
+        out += [
+            QuoteRow(number, cells[doc_col].strip(), c, cells[quote_col]) for c in codes or [""]
+        ]
     return out
 
 
@@ -353,7 +363,8 @@ def import_quotes(
     """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc)."""
     path = Path(path)
     coder = check_coder(coder)
-    rows = read_quote_rows(path)
+    every = _all_rows(path)
+    rows = [r for r in every if r.code]
     if not rows:
         raise InputFileError(str(path), "has no coded quotes; check that it is the right export")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -486,6 +497,7 @@ def import_quotes(
                 codebook_file=None,
                 template_replaced=replacing and bool(created),
                 complete=complete,
+                uncoded=len({r.number for r in every if not r.code}),
                 run_id=run_id,
             )
             finish_run(store, run_id, summary.to_dict())

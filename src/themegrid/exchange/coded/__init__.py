@@ -8,7 +8,11 @@ a speaker column (or ``document_name`` is given); ``rows_are_documents`` decides
 
 Code cells map to the codebook by id or by name, ignoring case and repeated
 whitespace; ``parent->child``, ``parent/child``, ``parent > child`` and
-``parent::child`` name a code within its parent. Everything is validated before
+``parent::child`` (and NVivo's ``parent\\child``) name a code within its parent; a
+cell may hold several codes, split at the delimiter and at line breaks. A column
+holding only 0/1, TRUE/FALSE, yes/no or x is one column per code (its header the
+code) when named, when Dedoose-style (``Code: NAME Applied``), or when headed by a
+codebook code and no code column is found. Everything is validated before
 anything is written; the writes land in one transaction recorded as a run.
 
 A second coder's file of the same segments attaches to the same segments: by the

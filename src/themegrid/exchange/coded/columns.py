@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from themegrid.errors import Problem
@@ -127,7 +127,14 @@ def _indicator_label(header: str) -> str:
     return m.group("label").strip() if m else header.strip()
 
 
-def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Problem]]:
+def find_columns(
+    table: Table, layout: Layout, names_code: Callable[[str], bool] | None = None
+) -> tuple[Columns | None, list[Problem]]:
+    """The columns of ``table``, as ``layout`` names them or detected from the headers.
+
+    Without code columns named or detected, the indicator columns whose headers
+    ``names_code`` accepts (a code of the codebook) are the code columns.
+    """
     problems: list[Problem] = []
     heads = [norm(h) for h in table.header]
     squashed = [h.replace(" ", "").replace("_", "") for h in heads]
@@ -172,6 +179,13 @@ def find_columns(table: Table, layout: Layout) -> tuple[Columns | None, list[Pro
         codes = ()
         if not indicators:  # Dedoose's "Codes Applied Combined" repeats its indicator columns
             codes = tuple(i for i, h in enumerate(table.header) if CODE_COLUMN_RE.match(h.strip()))
+        if not codes and not indicators and names_code is not None:
+            # one 0/1 column per code, headed by the codebook's codes (``Funding``, ``Staffing``)
+            indicators = tuple(
+                (i, h.strip())
+                for i, h in enumerate(table.header)
+                if h.strip() and names_code(h) and _is_indicator(table, i)
+            )
         if not codes and not indicators:
             problems.append(
                 Problem(

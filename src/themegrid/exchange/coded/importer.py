@@ -29,7 +29,7 @@ from themegrid.exchange.coded.rows import (
     read_coded_table,
     row_of,
 )
-from themegrid.exchange.labels import KnownCode, check_coder, known_codes
+from themegrid.exchange.labels import CodeIndex, KnownCode, check_coder, known_codes
 from themegrid.read.table import Table
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
@@ -115,9 +115,14 @@ def import_coded(
         )
     problems: list[Problem] = []
     found_columns: list[tuple[Table, Columns]] = []
+    in_codebook = CodeIndex(
+        KnownCode(c.id, c.name, c.parent_id, c.codable, aliases=c.aliases) for c in codebook.codes
+    )
     for file in files:
         table = read_coded_table(Path(file), sheet)
-        cols, found = find_columns(table, layout)
+        cols, found = find_columns(
+            table, layout, lambda header: in_codebook.resolve(header).code_id is not None
+        )
         problems += found
         if cols is not None:
             found_columns.append((table, cols))
