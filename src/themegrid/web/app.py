@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from html import escape as _esc
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,13 +30,14 @@ from starlette.staticfiles import StaticFiles
 from themegrid.codebook.model import Codebook
 from themegrid.errors import SpanError, StoreBusy
 from themegrid.exchange.coded import InvalidCoder, check_coder
-from themegrid.exchange.review import ReviewItem, pending_suggestions, review_order
+from themegrid.exchange.review import ReviewItem
 from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
 from themegrid.store import memos as memos_store
 from themegrid.store import workspace
 from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
+from themegrid.web.queue import ReviewQueue
 from themegrid.web.security import (
     CODER_COOKIE,
     CSRF_FIELD,
@@ -55,6 +57,7 @@ PALETTE = (
 )  # fmt: skip
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,7 @@ class Workspace:
     def __init__(self, store: Store, codebook: Codebook, secrets_: Secrets, name: str) -> None:
         self.writer = decisions.Writer(store)
         self.codebook = codebook
+        self.queue = ReviewQueue(codebook)
         self.secrets = secrets_
         self.name = name
         self.env = Environment(
@@ -303,6 +307,20 @@ class Workspace:
     @property
     def store(self) -> Store:
         return self.writer.store
+
+    def decide(
+        self, action: Callable[[Store], T], keys: Callable[[T], Iterable[tuple[str, str]]]
+    ) -> T:
+        """Write ``action``, a human decision on each (segment, code) ``keys`` names from its
+        result, and tell the review queue inside the same transaction."""
+
+        def run(store: Store) -> T:
+            before = workspace.store_version(store)
+            out = action(store)
+            self.queue.decided(store, before, keys(out))
+            return out
+
+        return self.writer.write(run)
 
     def codes(self) -> dict[str, CodeInfo]:
         return self.writer.read(lambda s: _code_infos(s, self.codebook))
@@ -476,8 +494,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse(f"400: {code_id!r} is not a code id", status_code=400)
         back = f"/doc/{doc_id}"
         try:
-            seg = ws.writer.write(
-                lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id)
+            seg = ws.decide(
+                lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id),
+                lambda seg: [(seg, code_id)],
             )
         except SpanError as exc:
             return RedirectResponse(back + "?" + urlencode({"error": str(exc)}), status_code=303)
@@ -539,7 +558,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if (seg, code) not in mine:
             return PlainTextResponse("400: you can remove only your own codings", 400)
         try:
-            ws.writer.write(lambda s: decisions.remove(s, coder, seg, code))
+            ws.decide(lambda s: decisions.remove(s, coder, seg, code), lambda _: [(seg, code)])
         except StoreBusy as exc:
             return _busy(ws, request, exc)
         return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
@@ -547,7 +566,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
     def _queue_items(code: str, doc: str, attr: str) -> tuple[list[ReviewItem], list[str]]:
         """The pending suggestions the filters keep, in review-sheet order, and the
         ``key=value`` case attributes found on all pending suggestions (for the filter)."""
-        items = ws.writer.read(lambda s: pending_suggestions(s, ws.codebook))
+        items = ws.writer.read(ws.queue.pending)
         found = sorted(
             {f"{k}={v}" for i in items for k, v in i.attributes.items() if k not in _NOT_CASE}
         )
@@ -559,7 +578,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             and (not doc or i.document == doc)
             and (not attr or i.attributes.get(key) == value)
         ]
-        return review_order(items), found
+        return items, found
 
     def _queue_ctx(
         request: Request, code: str, doc: str, attr: str, i: int, message: str = ""
@@ -567,8 +586,8 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         items, attrs = _queue_items(code, doc, attr)
         i = max(0, min(i, len(items) - 1)) if items else 0
         item = items[i] if items else None
-        progress = ws.writer.read(workspace.document_progress)
-        docs = sorted(d.path for d in progress)
+        doc_ids = ws.writer.read(workspace.document_ids)
+        docs = sorted(doc_ids)
         here: list[codings_store.DocumentCoding] = []
         item_memos: list[memos_store.PassageMemo] = []
         if item is not None:
@@ -582,7 +601,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
                     c for c in found if c.segment_id == seg and c.source == "human" and c.counts
                 ]
         return {
-            "doc_ids": {d.path: d.id for d in progress},
+            "doc_ids": doc_ids,
             "item": item,
             "i": i,
             "n": len(items),
@@ -625,7 +644,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if status not in decisions.REASONS:
             return PlainTextResponse("400: decision is accepted or rejected", status_code=400)
         try:
-            ws.writer.write(lambda s: decisions.decide(s, coder, seg, code, status))
+            ws.decide(
+                lambda s: decisions.decide(s, coder, seg, code, status), lambda _: [(seg, code)]
+            )
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"{status}: {code}")
@@ -646,7 +667,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if ws.writer.read(lambda s: workspace.segment_document(s, seg)) is None:
             return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
         try:
-            ws.writer.write(lambda s: decisions.add_code(s, coder, seg, code))
+            ws.decide(lambda s: decisions.add_code(s, coder, seg, code), lambda _: [(seg, code)])
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"added: {infos[code].name}")
