@@ -58,6 +58,7 @@ PALETTE = (
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
 T = TypeVar("T")
+MATRIX_CASES = 150  # columns the matrix shows at most
 
 
 @dataclass(frozen=True)
@@ -702,7 +703,21 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             k: (v[0], v[1], 0 if v[0] == 0 else max(1, min(5, v[0] * 5 // top)))
             for k, v in table.items()
         }
-        return ws.page(request, "matrix.html", cases=cases, heat=heat)
+        # A case nothing is coded in yet is an empty column: left out, and said so. Past
+        # MATRIX_CASES columns a heatmap is unreadable (and megabytes): the most confirmed kept.
+        per_case: dict[str, int] = defaultdict(int)
+        for (_, case), (conf, unrev, _) in heat.items():
+            per_case[case] += conf * 10_000 + unrev
+        empty = [c for c in cases if c not in per_case]
+        kept = set(sorted(per_case, key=lambda c: -per_case[c])[:MATRIX_CASES])
+        return ws.page(
+            request,
+            "matrix.html",
+            cases=[c for c in cases if c in kept],
+            empty_cases=empty,
+            cut_cases=len(per_case) - len(kept),
+            heat=heat,
+        )
 
     async def matrix_cell(request: Request) -> Response:
         code, case = request.query_params.get("code", ""), request.query_params.get("case", "")
