@@ -37,6 +37,7 @@ from themegrid.store import memos as memos_store
 from themegrid.store import workspace
 from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
+from themegrid.web.markdown import render_markdown
 from themegrid.web.queue import ReviewQueue
 from themegrid.web.security import (
     CODER_COOKIE,
@@ -225,7 +226,7 @@ def render_article(
                 quote = turn.text[m.span_start - turn.start : m.span_end - turn.start]
                 on = f" on “{_esc(quote)}” <small>({m.span_start}–{m.span_end})</small>"
             out.append(
-                f'<blockquote class="memo" id="memo-{m.id}"><p>{_esc(m.text)}</p>'
+                f'<blockquote class="memo" id="memo-{m.id}"><div class="md">{render_markdown(m.text)}</div>'
                 f"<footer>memo{on} · {_esc(m.coder)}, {_esc(m.created_at[:16])}"
                 f"</footer></blockquote>"
             )
@@ -299,6 +300,7 @@ class Workspace:
         self.env.globals["csrf_field"] = CSRF_FIELD
         self.env.globals["project_name"] = name
         self.env.filters["percent"] = percent_shown
+        self.env.filters["md"] = render_markdown
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
