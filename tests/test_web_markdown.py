@@ -84,3 +84,17 @@ def test_codebook_definitions_render_markdown_in_the_panel(served: Served) -> No
     assert "Talk about <strong>money</strong>." in panel
     assert "<li>state</li>" in panel and "<em>grants</em>" in panel
     assert "**money**" not in panel
+
+
+def test_a_project_memo_is_kept_and_shown_on_the_overview(served: Served) -> None:
+    c = served.client("Ana")
+    r = c.post(
+        "/memo",
+        data={"kind": "project", "target": "ignored", "text": HOSTILE, "csrf": served.secrets.csrf},
+    )
+    assert r.status_code == 200 and str(r.url).endswith("/#project-memos")
+    section = r.text.split('id="project-memos"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>Budget</strong>" in section and "Ana" in section
+    _assert_inert(section)
+    rows = served.store.query("SELECT target_kind, target_id, coder, text FROM memos")
+    assert [tuple(m) for m in rows] == [("project", "", "Ana", HOSTILE)]

@@ -383,6 +383,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         counts = ws.writer.read(workspace.code_counts)
         runs = ws.writer.read(workspace.recent_runs)
         orphaned = ws.writer.read(memos_store.orphaned_memos)
+        project_memos = ws.writer.read(
+            partial(memos_store.memos_on, kind="project", target_id=memos_store.PROJECT)
+        )
         keys = sorted({k for d in docs for k in d.attributes})
         return ws.page(
             request,
@@ -392,6 +395,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             runs=runs,
             attr_keys=keys,
             orphaned_memos=orphaned,
+            project_memos=project_memos,
         )
 
     async def login(request: Request) -> Response:
@@ -516,9 +520,14 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         span: tuple[int, int] | None = None
         if kind not in memos_store.KINDS or not text.strip():
             return PlainTextResponse(
-                "400: a memo is on a document, a code or a passage, and needs some text", 400
+                "400: a memo is on the project, a document, a code or a passage, and needs some"
+                " text",
+                400,
             )
-        if kind == "document":
+        if kind == "project":
+            target = memos_store.PROJECT
+            back = "/#project-memos"
+        elif kind == "document":
             doc_id = int(target) if target.isdigit() else -1
             if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
                 return PlainTextResponse(f"400: no document {target!r}", status_code=400)
