@@ -812,6 +812,8 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/agreement", agreement_page),
         Route("/codebook", codebook_page),
         Route("/codes.css", codes_css),
+        # every browser asks for one; none is shipped, so answer "nothing" rather than 404
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)
