@@ -1,6 +1,7 @@
-"""The matrix page on data shaped like the real sets: cases nothing is coded in (the
+"""The matrix and overview pages on data shaped like the real sets: cases nothing is coded in (the
 Taguette set's ingested copies) are left out and named, and thousands of one-sentence
-documents (an import-coded spreadsheet: 6,113 of them) do not make thousands of columns."""
+documents (an import-coded spreadsheet: 6,113 of them) do not make thousands of columns,
+thousands of overview rows, or a queue filter listing documents with nothing to review."""
 
 from __future__ import annotations
 
@@ -77,3 +78,24 @@ def test_column_heads_show_the_file_name_and_keep_the_path_on_hover(tmp_path: Pa
     finally:
         s.store.close()
     assert '<th title="taguette/Usability Study - 2022/p1.txt">p1.txt</th>' in html
+
+
+def test_the_overview_shows_the_first_documents_and_offers_all(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = served.client()
+    monkeypatch.setattr(web_app, "OVERVIEW_DOCS", 2)
+    html = c.get("/").text
+    rows = re.findall(r'<tr><td><a href="/doc/\d+">([^<]+)</a>', html)
+    assert rows == ["interviews/az.txt", "interviews/nv.txt"]
+    assert "2 of 3 documents shown" in html and 'href="/?all=1"' in html
+    html = c.get("/?all=1").text
+    assert len(re.findall(r'<tr><td><a href="/doc/\d+">', html)) == 3 and "docs-cut" not in html
+
+
+def test_the_queue_offers_only_documents_with_something_to_review(served: Served) -> None:
+    html = served.client().get("/queue").text
+    select = html.split('<select name="doc">', 1)[1].split("</select>", 1)[0]
+    pending = {p.path for p in codings_store.pending_suggestions(served.store)}
+    assert "interviews/quiet.txt" not in pending
+    assert re.findall(r"<option>([^<]+)</option>", select) == sorted(pending)
