@@ -2,6 +2,7 @@
 10,000 decisions posted back to back.
 
     .venv/bin/python benchmarks/bench_web.py [--turns 2000] [--decisions 10000] [--no-freeze]
+    .venv/bin/python benchmarks/bench_web.py --project DIR   # CPU per page of a real project
 
 Last, the agreement page's first visit in a fresh process, CPU time, as a server
 that did not warm up would serve it and as ``themegrid serve`` does (after
@@ -169,6 +170,45 @@ def _agreement_figures() -> None:
         )
 
 
+def pages_of(source: Path) -> None:
+    """Server CPU per page on a copy of an existing project (``--project DIR``): each page
+    three times after a first visit (the queue's first visit orders all suggestions; it
+    is printed on its own), and one decision posted from the queue."""
+    work = WORK.parent / "web_project"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("backups"))
+    app, secrets_, store = build(Project(work))
+    freeze_startup_heap()
+    clock = ServerClock(app)
+    client = TestClient(clock)
+    client.get(f"/?token={secrets_.token}")
+    client.post("/coder", data={"coder": "Bench", "next": "/", "csrf": secrets_.csrf})
+    docs = workspace.document_progress(store)
+    longest = max(docs, key=lambda d: d.turns)
+    print(f"{source}: {len(docs)} documents, the longest {longest.turns} turns")
+    for url in ("/", f"/doc/{longest.id}", "/queue", "/codebook", "/matrix", "/agreement"):
+        n = len(clock.times)
+        size = len(client.get(url).content)
+        first = clock.times[n][1]
+        for _ in range(3):
+            client.get(url)
+        cpu = min(c for _, c in clock.times[n + 1 :])
+        print(
+            f"  {url:12s} {size / 1024:7.0f} KB  CPU {cpu * 1000:7.1f} ms (first {first * 1000:.1f})"
+        )
+    pending = store.query(
+        "SELECT segment_id, code_id FROM effective_codings WHERE status = 'suggested' LIMIT 1"
+    )
+    if pending:
+        n = len(clock.times)
+        form = {"segment_id": pending[0][0], "code_id": pending[0][1], "decision": "accepted"}
+        client.post(
+            "/decide", data={**form, "i": "0", "csrf": secrets_.csrf}, headers={"HX-Request": "1"}
+        )
+        print(f"  a decision (htmx) CPU {clock.times[n][1] * 1000:.1f} ms")
+    store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=2000)
@@ -178,7 +218,11 @@ def main() -> None:
         "--no-freeze", action="store_true", help="leave the start-up heap to the collector"
     )
     ap.add_argument("--first-visit", choices=("cold", "warm"), help=argparse.SUPPRESS)
+    ap.add_argument("--project", type=Path, help="CPU per page on a copy of this project only")
     args = ap.parse_args()
+    if args.project:
+        pages_of(args.project)
+        return
     if args.first_visit:
         first_agreement_visit(args.first_visit == "warm")
         return

@@ -1,5 +1,6 @@
-"""The ``memos`` table: researchers' notes on a document, a code, a turn (segment) or a
-passage inside a turn (a segment memo with span offsets, like a span coding).
+"""The ``memos`` table: researchers' notes on a document, a code, a turn (segment), a
+passage inside a turn (a segment memo with span offsets, like a span coding), or the
+project as a whole (kind ``project``, target id :data:`PROJECT`).
 
 Memos are research data: never deleted (a trigger refuses). A memo on a turn an
 edited file changed follows the turn's edited version (:func:`move_memos`, called
@@ -17,7 +18,8 @@ from themegrid.errors import SpanError
 from themegrid.store.connection import Store
 from themegrid.store.segments import CodedSegment, nearest_occurrence
 
-KINDS = ("document", "code", "segment")
+KINDS = ("document", "code", "segment", "project")
+PROJECT = ""  # the target id of a memo on the project as a whole (kind "project")
 _COLUMNS = "id, target_kind, target_id, coder, text, created_at, span_start, span_end, note"
 
 
@@ -245,6 +247,7 @@ def memos_on_document(store: Store, doc_id: int) -> int:
 
 __all__ = [
     "KINDS",
+    "PROJECT",
     "Memo",
     "OrphanedMemo",
     "PassageMemo",

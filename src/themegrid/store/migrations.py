@@ -393,4 +393,42 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        "0014_memos_on_the_project",
+        """
+        -- A memo may be on the project as a whole (target_kind 'project', target_id ''):
+        -- a REFI-QDA file's project notes (NVivo, ATLAS.ti) are kept and exported back.
+        -- SQLite cannot widen a CHECK in place, so the table is rebuilt with every row
+        -- and id kept (DROP TABLE fires no DELETE trigger; memos_keep is made again).
+        DROP TRIGGER segments_move_memo_spans;
+        CREATE TABLE memos_0014 (
+            id INTEGER PRIMARY KEY,
+            target_kind TEXT NOT NULL
+                CHECK (target_kind IN ('document', 'code', 'segment', 'project')),
+            target_id TEXT NOT NULL,
+            coder TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            span_start INTEGER CHECK (span_start IS NULL OR span_start >= 0),
+            span_end INTEGER,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO memos_0014
+            (id, target_kind, target_id, coder, text, created_at, span_start, span_end, note)
+            SELECT id, target_kind, target_id, coder, text, created_at, span_start, span_end,
+                   note FROM memos;
+        DROP TABLE memos;
+        ALTER TABLE memos_0014 RENAME TO memos;
+        CREATE INDEX memos_target ON memos(target_kind, target_id);
+        CREATE TRIGGER memos_keep BEFORE DELETE ON memos BEGIN
+            SELECT RAISE(ABORT, 'memos are never deleted');
+        END;
+        CREATE TRIGGER segments_move_memo_spans AFTER UPDATE OF start ON segments
+        WHEN NEW.start IS NOT OLD.start BEGIN
+            UPDATE memos SET span_start = span_start + NEW.start - OLD.start,
+                             span_end = span_end + NEW.start - OLD.start
+            WHERE target_kind = 'segment' AND target_id = NEW.id AND span_start IS NOT NULL;
+        END;
+        """,
+    ),
 )

@@ -128,6 +128,23 @@ def segment_document(store: Store, segment_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+def document_ids(store: Store) -> dict[str, int]:
+    """Path -> id of every present document (the queue's document filter and links)."""
+    rows = store.conn.execute("SELECT path, id FROM documents WHERE status = 'present'")
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def store_version(store: Store) -> tuple[int, int, int]:
+    """What changes whenever the codings could have: (``PRAGMA data_version``, which moves
+    when another connection commits; the last coding-history row, which every insert or
+    status change of a coding adds; the last run). Equal versions: nothing changed."""
+    row = store.conn.execute(
+        "SELECT (SELECT MAX(id) FROM coding_history), (SELECT MAX(id) FROM runs)"
+    ).fetchone()
+    data_version = store.conn.execute("PRAGMA data_version").fetchone()[0]
+    return int(data_version), int(row[0] or 0), int(row[1] or 0)
+
+
 __all__ = [
     "CodeCount",
     "DocumentProgress",
@@ -135,9 +152,11 @@ __all__ = [
     "ReaderTurn",
     "RunLine",
     "code_counts",
+    "document_ids",
     "document_progress",
     "reader_document",
     "reader_turns",
     "recent_runs",
     "segment_document",
+    "store_version",
 ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from html import escape as _esc
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,13 +30,15 @@ from starlette.staticfiles import StaticFiles
 from themegrid.codebook.model import Codebook
 from themegrid.errors import SpanError, StoreBusy
 from themegrid.exchange.coded import InvalidCoder, check_coder
-from themegrid.exchange.review import ReviewItem, pending_suggestions, review_order
+from themegrid.exchange.review import ReviewItem
 from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
 from themegrid.store import memos as memos_store
 from themegrid.store import workspace
 from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
+from themegrid.web.markdown import render_markdown
+from themegrid.web.queue import ReviewQueue
 from themegrid.web.security import (
     CODER_COOKIE,
     CSRF_FIELD,
@@ -55,6 +58,9 @@ PALETTE = (
 )  # fmt: skip
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
+T = TypeVar("T")
+MATRIX_CASES = 150  # columns the matrix shows at most
+OVERVIEW_DOCS = 200  # document rows the overview shows unless asked for all
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,7 @@ def render_article(
                 quote = turn.text[m.span_start - turn.start : m.span_end - turn.start]
                 on = f" on “{_esc(quote)}” <small>({m.span_start}–{m.span_end})</small>"
             out.append(
-                f'<blockquote class="memo" id="memo-{m.id}"><p>{_esc(m.text)}</p>'
+                f'<blockquote class="memo" id="memo-{m.id}"><div class="md">{render_markdown(m.text)}</div>'
                 f"<footer>memo{on} · {_esc(m.coder)}, {_esc(m.created_at[:16])}"
                 f"</footer></blockquote>"
             )
@@ -284,6 +290,7 @@ class Workspace:
     def __init__(self, store: Store, codebook: Codebook, secrets_: Secrets, name: str) -> None:
         self.writer = decisions.Writer(store)
         self.codebook = codebook
+        self.queue = ReviewQueue(codebook)
         self.secrets = secrets_
         self.name = name
         self.env = Environment(
@@ -294,6 +301,7 @@ class Workspace:
         self.env.globals["csrf_field"] = CSRF_FIELD
         self.env.globals["project_name"] = name
         self.env.filters["percent"] = percent_shown
+        self.env.filters["md"] = render_markdown
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
@@ -303,6 +311,20 @@ class Workspace:
     @property
     def store(self) -> Store:
         return self.writer.store
+
+    def decide(
+        self, action: Callable[[Store], T], keys: Callable[[T], Iterable[tuple[str, str]]]
+    ) -> T:
+        """Write ``action``, a human decision on each (segment, code) ``keys`` names from its
+        result, and tell the review queue inside the same transaction."""
+
+        def run(store: Store) -> T:
+            before = workspace.store_version(store)
+            out = action(store)
+            self.queue.decided(store, before, keys(out))
+            return out
+
+        return self.writer.write(run)
 
     def codes(self) -> dict[str, CodeInfo]:
         return self.writer.read(lambda s: _code_infos(s, self.codebook))
@@ -362,15 +384,21 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         counts = ws.writer.read(workspace.code_counts)
         runs = ws.writer.read(workspace.recent_runs)
         orphaned = ws.writer.read(memos_store.orphaned_memos)
+        project_memos = ws.writer.read(
+            partial(memos_store.memos_on, kind="project", target_id=memos_store.PROJECT)
+        )
         keys = sorted({k for d in docs for k in d.attributes})
+        show_all = request.query_params.get("all") == "1"
         return ws.page(
             request,
             "overview.html",
-            docs=docs,
+            docs=docs if show_all else docs[:OVERVIEW_DOCS],
+            docs_total=len(docs),
             counts=counts,
             runs=runs,
             attr_keys=keys,
             orphaned_memos=orphaned,
+            project_memos=project_memos,
         )
 
     async def login(request: Request) -> Response:
@@ -476,8 +504,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse(f"400: {code_id!r} is not a code id", status_code=400)
         back = f"/doc/{doc_id}"
         try:
-            seg = ws.writer.write(
-                lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id)
+            seg = ws.decide(
+                lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id),
+                lambda seg: [(seg, code_id)],
             )
         except SpanError as exc:
             return RedirectResponse(back + "?" + urlencode({"error": str(exc)}), status_code=303)
@@ -494,9 +523,14 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         span: tuple[int, int] | None = None
         if kind not in memos_store.KINDS or not text.strip():
             return PlainTextResponse(
-                "400: a memo is on a document, a code or a passage, and needs some text", 400
+                "400: a memo is on the project, a document, a code or a passage, and needs some"
+                " text",
+                400,
             )
-        if kind == "document":
+        if kind == "project":
+            target = memos_store.PROJECT
+            back = "/#project-memos"
+        elif kind == "document":
             doc_id = int(target) if target.isdigit() else -1
             if ws.writer.read(lambda s: workspace.reader_document(s, doc_id)) is None:
                 return PlainTextResponse(f"400: no document {target!r}", status_code=400)
@@ -539,18 +573,22 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if (seg, code) not in mine:
             return PlainTextResponse("400: you can remove only your own codings", 400)
         try:
-            ws.writer.write(lambda s: decisions.remove(s, coder, seg, code))
+            ws.decide(lambda s: decisions.remove(s, coder, seg, code), lambda _: [(seg, code)])
         except StoreBusy as exc:
             return _busy(ws, request, exc)
         return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
 
-    def _queue_items(code: str, doc: str, attr: str) -> tuple[list[ReviewItem], list[str]]:
-        """The pending suggestions the filters keep, in review-sheet order, and the
-        ``key=value`` case attributes found on all pending suggestions (for the filter)."""
-        items = ws.writer.read(lambda s: pending_suggestions(s, ws.codebook))
+    def _queue_items(
+        code: str, doc: str, attr: str
+    ) -> tuple[list[ReviewItem], list[str], list[str]]:
+        """The pending suggestions the filters keep, in review-sheet order; the ``key=value``
+        case attributes and the documents found on all pending suggestions (for the filters:
+        a document with nothing to review is not offered; 6,113 of them made the page 325 KB)."""
+        items = ws.writer.read(ws.queue.pending)
         found = sorted(
             {f"{k}={v}" for i in items for k, v in i.attributes.items() if k not in _NOT_CASE}
         )
+        with_pending = sorted({i.document for i in items} | ({doc} if doc else set()))
         key, _, value = attr.partition("=")
         items = [
             i
@@ -559,16 +597,15 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             and (not doc or i.document == doc)
             and (not attr or i.attributes.get(key) == value)
         ]
-        return review_order(items), found
+        return items, found, with_pending
 
     def _queue_ctx(
         request: Request, code: str, doc: str, attr: str, i: int, message: str = ""
     ) -> dict[str, Any]:
-        items, attrs = _queue_items(code, doc, attr)
+        items, attrs, docs = _queue_items(code, doc, attr)
         i = max(0, min(i, len(items) - 1)) if items else 0
         item = items[i] if items else None
-        progress = ws.writer.read(workspace.document_progress)
-        docs = sorted(d.path for d in progress)
+        doc_ids = ws.writer.read(workspace.document_ids)
         here: list[codings_store.DocumentCoding] = []
         item_memos: list[memos_store.PassageMemo] = []
         if item is not None:
@@ -582,7 +619,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
                     c for c in found if c.segment_id == seg and c.source == "human" and c.counts
                 ]
         return {
-            "doc_ids": {d.path: d.id for d in progress},
+            "doc_ids": doc_ids,
             "item": item,
             "i": i,
             "n": len(items),
@@ -625,7 +662,9 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if status not in decisions.REASONS:
             return PlainTextResponse("400: decision is accepted or rejected", status_code=400)
         try:
-            ws.writer.write(lambda s: decisions.decide(s, coder, seg, code, status))
+            ws.decide(
+                lambda s: decisions.decide(s, coder, seg, code, status), lambda _: [(seg, code)]
+            )
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"{status}: {code}")
@@ -646,7 +685,7 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         if ws.writer.read(lambda s: workspace.segment_document(s, seg)) is None:
             return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
         try:
-            ws.writer.write(lambda s: decisions.add_code(s, coder, seg, code))
+            ws.decide(lambda s: decisions.add_code(s, coder, seg, code), lambda _: [(seg, code)])
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"added: {infos[code].name}")
@@ -681,7 +720,21 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             k: (v[0], v[1], 0 if v[0] == 0 else max(1, min(5, v[0] * 5 // top)))
             for k, v in table.items()
         }
-        return ws.page(request, "matrix.html", cases=cases, heat=heat)
+        # A case nothing is coded in yet is an empty column: left out, and said so. Past
+        # MATRIX_CASES columns a heatmap is unreadable (and megabytes): the most confirmed kept.
+        per_case: dict[str, int] = defaultdict(int)
+        for (_, case), (conf, unrev, _) in heat.items():
+            per_case[case] += conf * 10_000 + unrev
+        empty = [c for c in cases if c not in per_case]
+        kept = set(sorted(per_case, key=lambda c: -per_case[c])[:MATRIX_CASES])
+        return ws.page(
+            request,
+            "matrix.html",
+            cases=[c for c in cases if c in kept],
+            empty_cases=empty,
+            cut_cases=len(per_case) - len(kept),
+            heat=heat,
+        )
 
     async def matrix_cell(request: Request) -> Response:
         code, case = request.query_params.get("code", ""), request.query_params.get("case", "")
@@ -765,6 +818,8 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
         Route("/agreement", agreement_page),
         Route("/codebook", codebook_page),
         Route("/codes.css", codes_css),
+        # every browser asks for one; none is shipped, so answer "nothing" rather than 404
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)

@@ -20,6 +20,7 @@ def _require_web() -> None:
         ("starlette", "starlette"),
         ("jinja2", "jinja2"),
         ("uvicorn", "uvicorn"),
+        ("markdown_it", "markdown-it-py"),
     ):
         try:
             __import__(module)

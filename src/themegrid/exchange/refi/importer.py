@@ -97,6 +97,7 @@ class ImportPlan:
     folder: str = "refi"  # documents go to <folder>/<name>/... with format <folder>
     notes: Mapping[str, ImportedNote] = field(default_factory=dict)  # Note GUID -> memo
     code_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code GUID -> Notes
+    project_notes: tuple[str, ...] = ()  # GUIDs of the Notes on the project as a whole
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,7 @@ class _Writer:
                 started_at=started,
             )
             n_memos += self._insert_code_memos(ids)
+            n_memos += self._insert_memos("project", memos_store.PROJECT, self.plan.project_notes)
             for source, path in documents:
                 doc_id = self._insert_document(conn, source, path)
                 n_memos += self._insert_memos("document", str(doc_id), source.memos)

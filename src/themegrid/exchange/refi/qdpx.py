@@ -112,7 +112,7 @@ class _Note:
     """A memo on its way out: a ``<Note>``, and where its ``<NoteRef>`` goes."""
 
     guid: str
-    kind: str  # document, code or segment (a passage: a selection of its own)
+    kind: str  # document, code, segment (a passage: a selection of its own) or project
     target: str  # the document id, code id or segment id
     coder: str
     created_at: str
@@ -227,6 +227,8 @@ def _memo_notes(
                 notes.append(note(m, code_id))
             else:
                 unknown += 1
+    for m in store_memos.memos_on(store, "project", store_memos.PROJECT):
+        notes.append(note(m, "project"))
     for doc in docs:
         for pm in store_memos.passage_memos(store, doc.id):
             m = pm.memo
@@ -369,6 +371,9 @@ def _project_xml(
             )
             sub(note_el, "PlainTextContent").text = n.text
     sub(root, "Description").text = description
+    for n in notes:  # the project's own notes: NoteRefs last, where the schema puts them
+        if n.kind == "project":
+            sub(root, "NoteRef", targetGUID=n.guid)
     return etree.tostring(
         root, xml_declaration=True, encoding="UTF-8", pretty_print=True
     ), n_selections
@@ -475,8 +480,9 @@ class _Reader:
         case_attrs = self._case_attributes(variables)
         notes = self._notes()
         code_notes = self._code_notes(codes_el)
+        project_notes = self._note_refs(self.root)  # NoteRefs after Description: the project's
         sources = self._sources(variables, case_attrs)
-        self._unplaced_notes(notes, code_notes, sources)
+        self._unplaced_notes(notes, {**code_notes, "": project_notes}, sources)
         raise_first(self.problems, self.xml_display)
         return ImportPlan(
             file=self.display,
@@ -489,6 +495,7 @@ class _Reader:
             input_hash=hashlib.sha256(self.data).hexdigest(),
             notes=notes,
             code_notes=code_notes,
+            project_notes=project_notes,
         )
 
     # --- notes (memos) ------------------------------------------------------------------------
@@ -540,7 +547,8 @@ class _Reader:
         code_notes: Mapping[str, tuple[str, ...]],
         sources: list[SourceText],
     ) -> None:
-        """Say which Notes have no code, source or passage to go on, and which refs miss."""
+        """Say which Notes have no code, source, passage or project to go on, and which
+        refs miss (``code_notes`` holds the project's refs too, under "")."""
         refs = [g for gs in code_notes.values() for g in gs]
         for source in sources:
             refs += [*source.memos, *(g for s in source.selections for g in s.memos)]
@@ -550,8 +558,8 @@ class _Reader:
             self.skipped.append(f"{dangling} NoteRef(s) point at a Note the file does not hold")
         if unplaced:
             self.skipped.append(
-                f"{unplaced} note(s) not on a code, source or passage (project notes are not"
-                " imported: themegrid keeps memos on those three)"
+                f"{unplaced} note(s) not on a code, source or passage, nor on the project"
+                " (no NoteRef points at them)"
             )
 
     # --- cases and variables ------------------------------------------------------------------

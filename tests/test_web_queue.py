@@ -1,0 +1,112 @@
+"""The review queue's kept order (web/queue.py): decisions made in the browser, by another
+program on the same store, and a new run all leave the queue equal to the store's pending
+suggestions, in the review sheet's order."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from themegrid.exchange.review import pending_suggestions, review_order
+from themegrid.project import Project
+from themegrid.store import workspace
+from themegrid.store.connection import Store
+from themegrid.web import decisions
+from web_helpers import Served, code_project, serve
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    root = tmp_path / "example"  # the bundled example: enough suggestions to decide several
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    project = Project(root)
+    code_project(project)
+    s = serve(project)
+    yield s
+    s.store.close()
+
+
+def _keys(items: list) -> list[tuple[str, str]]:
+    return [(i.segment_id, i.code_id) for i in items]
+
+
+def _shown(html: str) -> tuple[str, str]:
+    m = re.search(
+        r'name="segment_id" value="([^"]+)">\s*<input type="hidden" name="code_id" value="([^"]+)"',
+        html,
+    )
+    assert m, "no suggestion on the page"
+    return m.group(1), m.group(2)
+
+
+def _fresh(s: Served) -> list[tuple[str, str]]:
+    return _keys(review_order(pending_suggestions(s.store, s.project.load_codebook())))
+
+
+def test_browser_decisions_keep_the_order_and_match_the_store(served: Served) -> None:
+    ws = served.app.state.workspace
+    c = served.client("Ana")
+    first = _fresh(served)
+    assert len(first) >= 4
+    html = c.get("/queue").text
+    assert f"Suggestion 1 of {len(first)}" in html and _shown(html) == first[0]
+    csrf = served.secrets.csrf
+    decided = []
+    for status in ("accepted", "rejected"):
+        seg, code = _shown(c.get("/queue").text)
+        r = c.post(
+            "/decide",
+            data={"segment_id": seg, "code_id": code, "decision": status, "csrf": csrf, "i": "0"},
+            headers={"HX-Request": "1"},
+        )
+        assert r.status_code == 200
+        decided.append((seg, code))
+    # a code added from the queue on a turn that has a pending suggestion of that code
+    seg, code = first[3]
+    r = c.post("/add-code", data={"segment_id": seg, "code_id": code, "csrf": csrf, "i": "0"})
+    assert r.status_code in (200, 303)
+    decided.append((seg, code))
+    kept = _keys(ws.writer.read(ws.queue.pending))
+    store_now = {(p.segment_id, p.code_id) for p in pending_suggestions(served.store, ws.codebook)}
+    assert set(kept) == store_now  # nothing decided is still offered, nothing pending is missing
+    assert kept == [k for k in first if k not in decided]  # the same order, decided ones left out
+    assert ws.queue.full_orders == 1  # ordered once, not on every decision
+    html = c.get("/queue").text
+    assert f"Suggestion 1 of {len(first) - 3}" in html and _shown(html) == kept[0]
+
+
+def test_a_decision_by_another_program_leaves_the_queue(served: Served) -> None:
+    c = served.client("Ana")
+    first = _fresh(served)
+    assert _shown(c.get("/queue").text) == first[0]
+    seg, code = first[0]
+    other = Store(served.project.store_path)  # e.g. a review sheet imported meanwhile
+    with other, other.transaction():
+        decisions.decide(other, "Bo", seg, code, "accepted")
+    html = c.get("/queue").text
+    assert f"Suggestion 1 of {len(first) - 1}" in html and _shown(html) == first[1]
+
+
+def test_a_new_run_orders_the_queue_again(served: Served) -> None:
+    ws = served.app.state.workspace
+    c = served.client("Ana")
+    c.get("/queue")
+    assert ws.queue.full_orders == 1
+    path = next((served.project.root / "corpus").rglob("*.txt"))
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\nRespondent: The grant money ran out and we lost two teaching positions.\n",
+        encoding="utf-8",
+    )
+    code_project(served.project)
+    html = c.get("/queue").text
+    assert ws.queue.full_orders == 2
+    fresh = _fresh(served)
+    assert f"Suggestion 1 of {len(fresh)}" in html and _shown(html) == fresh[0]
+    assert workspace.store_version(served.store) == ws.queue.version
