@@ -239,3 +239,16 @@ def test_a_study_with_no_case_attribute_falls_back_to_documents() -> None:
     assert choice.by == ("document",) and "corpus/metadata.csv" in choice.reason
     table = mx.count_matrix(cf, choice.by)
     assert [c for c in table.columns if c != mx.TOTAL] == ["P2.odt", "P10.odt"]
+
+
+def test_too_many_documents_to_be_cases_is_an_error_naming_the_way_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = Store(":memory:")
+    for n in range(3):
+        add_document(store, f"imported/row{n}.csv", [(None, "Budget talk.")])
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    monkeypatch.setattr(mx, "MAX_DOCUMENT_CASES", 2)
+    with pytest.raises(mx.MatrixError, match=r"3 documents are too many.*--by document"):
+        mx.choose_by(cf, None)
+    assert mx.choose_by(cf, ["document"]).by == ("document",)

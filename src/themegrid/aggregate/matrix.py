@@ -58,6 +58,9 @@ NONE_LABEL = "(none)"
 #: The case every document has: itself. ``--by document``, and the columns of a study
 #: whose documents carry no case attribute yet.
 DOCUMENT_CASE = "document"
+#: With no case attribute, documents are the cases only up to this many (a survey's rows
+#: as documents would make thousands of columns); ``--by document`` has no limit.
+MAX_DOCUMENT_CASES = 150
 TOTAL = "Total"
 CASE_SEPARATOR = " / "
 QUOTE_MAX_WORDS = 120
@@ -695,6 +698,14 @@ def choose_by(
         return CaseChoice(
             (present[0],),
             f"'{present[0]}' (no document has '{DEFAULT_BY}'; choose another with --by)",
+        )
+    documents = len(cf.documents)
+    if documents > MAX_DOCUMENT_CASES:
+        raise MatrixError(
+            f"no document has a case attribute to compare by, and {documents} documents are "
+            f"too many to be a column each (at most {MAX_DOCUMENT_CASES}); add columns such as "
+            "state or source_type to corpus/metadata.csv (an imported document's row names "
+            "its stored path) and run 'themegrid ingest' again, or give --by document"
         )
     return CaseChoice(
         (DOCUMENT_CASE,),
