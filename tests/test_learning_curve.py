@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from themegrid.aggregate.evaluate import CURVE_METHODS, curve_sizes, learning_cu
 from themegrid.cli import app
 from themegrid.codebook import load_codebook
 from themegrid.store.connection import Store
+from themegrid.tag.gate import clustered_lower_bound
 
 
 def test_curve_sizes_double_then_end_at_the_training_size() -> None:
@@ -52,6 +54,20 @@ def test_curve_points_methods_and_gate(tmp_path: Path) -> None:
         for c in checks:
             assert c.precision_low <= c.precision and c.estimated_over >= 1
             assert 0 <= c.held_out_hits <= c.held_out_suggested
+    # Every gate with figures is recorded, opened or not, with its suggestions per document
+    # and per inner fold: from them the gate's own bound is recomputed exactly (so another
+    # gate rule can be judged on the same fits), and the held-out ones add up.
+    assert any(not c.opened for p in curve.points for c in p.gate_checks)
+    for point in curve.points:
+        for c in point.gate_checks:
+            hits = np.concatenate([[1] * r + [0] * (n - r) for n, r in c.estimate_documents])
+            docs = np.concatenate([[k] * n for k, (n, _) in enumerate(c.estimate_documents)])
+            assert clustered_lower_bound(hits, docs) == pytest.approx(c.precision_low)
+            assert hits.mean() == pytest.approx(c.precision)
+            assert sum(n for n, _ in c.estimate_folds) == c.estimated_over == len(hits)
+            assert sum(r for _, r in c.estimate_folds) == hits.sum()
+            assert sum(n for n, _ in c.held_out_documents) == c.held_out_suggested
+            assert sum(r for _, r in c.held_out_documents) == c.held_out_hits
 
 
 @pytest.mark.slow  # the CLI trains in parallel processes: ~15 s of process start-up
