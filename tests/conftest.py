@@ -64,12 +64,25 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture
-def bundled_project(tmp_path: Path) -> Project:
-    """A copy of the repository's example project (codebook/ and corpus/)."""
-    root = tmp_path / "example"
-    root.mkdir()
+def copy_bundled(root: Path) -> Project:
+    """A copy of the repository's example project (codebook/ and corpus/) at ``root``."""
+    root.mkdir(parents=True)
     shutil.copytree(REPO / "codebook", root / "codebook")
     shutil.copytree(REPO / "corpus", root / "corpus")
     (root / "reports").mkdir()
     return Project(root)
+
+
+def copy_project(template: Path, root: Path) -> Project:
+    """A copy of a project a module-scoped fixture built once (its store closed).
+
+    Cheaper than building it again for every test, and each test may change its copy.
+    """
+    shutil.copytree(template, root)
+    return Project(root)
+
+
+@pytest.fixture
+def bundled_project(tmp_path: Path) -> Project:
+    """A copy of the repository's example project (codebook/ and corpus/)."""
+    return copy_bundled(tmp_path / "example")
