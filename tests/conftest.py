@@ -86,3 +86,23 @@ def copy_project(template: Path, root: Path) -> Project:
 def bundled_project(tmp_path: Path) -> Project:
     """A copy of the repository's example project (codebook/ and corpus/)."""
     return copy_bundled(tmp_path / "example")
+
+
+def _cache_cli_commands() -> None:
+    """CliRunner builds the click command from the Typer app on every ``invoke``, reading
+    every command's signature and type hints (~0.05 CPU-s a call, hundreds of calls here).
+    The app does not change while the tests run, so each worker builds it once."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[object, object]] = {}
+
+    def cached(app: object) -> object:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app kept alive: its id is not reused
+        return built[id(app)][1]
+
+    typer.testing._get_command = cached
+
+
+_cache_cli_commands()
