@@ -88,6 +88,24 @@ def bundled_project(tmp_path: Path) -> Project:
     return copy_bundled(tmp_path / "example")
 
 
+@pytest.fixture(scope="session")
+def bundled_coded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project after one ``themegrid code`` without the model, built once per
+    worker: copy it (``bundled_coded``), never change it."""
+    from themegrid.pipeline.coding import run_coding
+
+    project = copy_bundled(tmp_path_factory.mktemp("bundled-coded") / "example")
+    with project.open_store() as store:
+        run_coding(project, store, project.load_codebook(), use_model=False)
+    return project.root
+
+
+@pytest.fixture
+def bundled_coded(bundled_coded_template: Path, tmp_path: Path) -> Project:
+    """A copy of the example project as ``themegrid code`` (no model) left it."""
+    return copy_project(bundled_coded_template, tmp_path / "example")
+
+
 def _cache_cli_commands() -> None:
     """CliRunner builds the click command from the Typer app on every ``invoke``, reading
     every command's signature and type hints (~0.05 CPU-s a call, hundreds of calls here).

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import copy_bundled, copy_project
+from conftest import copy_project
 from themegrid.export.workbook import write_workbook
 from themegrid.pipeline.coding import run_coding
 from themegrid.store.connection import now
@@ -48,12 +48,11 @@ def codings_counts(wb: openpyxl.Workbook, codebook) -> Counter:
 
 
 @pytest.fixture(scope="module")
-def coded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled example coded and reported once; each test gets a copy (``coded``)."""
-    project = copy_bundled(tmp_path_factory.mktemp("coded") / "example")
+def coded_template(bundled_coded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example coded (no model) and reported once; each test gets a copy."""
+    project = copy_project(bundled_coded_template, tmp_path_factory.mktemp("coded") / "example")
     codebook = project.load_codebook()
     with project.open_store() as store:
-        run_coding(project, store, codebook, use_model=False)
         write_workbook(store, codebook, project.reports_dir / "theme_matrix.xlsx")
     return project.root
 
