@@ -64,12 +64,63 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture
-def bundled_project(tmp_path: Path) -> Project:
-    """A copy of the repository's example project (codebook/ and corpus/)."""
-    root = tmp_path / "example"
-    root.mkdir()
+def copy_bundled(root: Path) -> Project:
+    """A copy of the repository's example project (codebook/ and corpus/) at ``root``."""
+    root.mkdir(parents=True)
     shutil.copytree(REPO / "codebook", root / "codebook")
     shutil.copytree(REPO / "corpus", root / "corpus")
     (root / "reports").mkdir()
     return Project(root)
+
+
+def copy_project(template: Path, root: Path) -> Project:
+    """A copy of a project a module-scoped fixture built once (its store closed).
+
+    Cheaper than building it again for every test, and each test may change its copy.
+    """
+    shutil.copytree(template, root)
+    return Project(root)
+
+
+@pytest.fixture
+def bundled_project(tmp_path: Path) -> Project:
+    """A copy of the repository's example project (codebook/ and corpus/)."""
+    return copy_bundled(tmp_path / "example")
+
+
+@pytest.fixture(scope="session")
+def bundled_coded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project after one ``themegrid code`` without the model, built once per
+    worker: copy it (``bundled_coded``), never change it."""
+    from themegrid.pipeline.coding import run_coding
+
+    project = copy_bundled(tmp_path_factory.mktemp("bundled-coded") / "example")
+    with project.open_store() as store:
+        run_coding(project, store, project.load_codebook(), use_model=False)
+    return project.root
+
+
+@pytest.fixture
+def bundled_coded(bundled_coded_template: Path, tmp_path: Path) -> Project:
+    """A copy of the example project as ``themegrid code`` (no model) left it."""
+    return copy_project(bundled_coded_template, tmp_path / "example")
+
+
+def _cache_cli_commands() -> None:
+    """CliRunner builds the click command from the Typer app on every ``invoke``, reading
+    every command's signature and type hints (~0.05 CPU-s a call, hundreds of calls here).
+    The app does not change while the tests run, so each worker builds it once."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[object, object]] = {}
+
+    def cached(app: object) -> object:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app kept alive: its id is not reused
+        return built[id(app)][1]
+
+    typer.testing._get_command = cached
+
+
+_cache_cli_commands()

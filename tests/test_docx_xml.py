@@ -53,6 +53,7 @@ def _docx_files() -> list[Path]:
     return found
 
 
+@pytest.mark.slow  # python-docx's own .text, the oracle, takes ~5 CPU-s over the 31,784 paragraphs
 def test_paragraph_text_equals_python_docx_on_every_real_paragraph() -> None:
     files = _docx_files()
     if not any(DEVDATA in f.parents for f in files):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from conftest import copy_project
 from themegrid.export.workbook import write_workbook
 from themegrid.pipeline.coding import run_coding
-from themegrid.project import Project
 from themegrid.store.connection import now
 
 STUDY_STATES = ["Arizona", "Nevada", "North Dakota", "South Carolina"]
@@ -46,14 +47,22 @@ def codings_counts(wb: openpyxl.Workbook, codebook) -> Counter:
     return Counter((c, s) for _, c, s in pairs)
 
 
+@pytest.fixture(scope="module")
+def coded_template(bundled_coded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example coded (no model) and reported once; each test gets a copy."""
+    project = copy_project(bundled_coded_template, tmp_path_factory.mktemp("coded") / "example")
+    codebook = project.load_codebook()
+    with project.open_store() as store:
+        write_workbook(store, codebook, project.reports_dir / "theme_matrix.xlsx")
+    return project.root
+
+
 @pytest.fixture
-def coded(bundled_project: Project, tmp_path):
-    project = bundled_project
+def coded(coded_template: Path, tmp_path: Path):
+    project = copy_project(coded_template, tmp_path / "example")
     codebook = project.load_codebook()
     store = project.open_store()
-    run_coding(project, store, codebook, use_model=False)
     out = project.reports_dir / "theme_matrix.xlsx"
-    write_workbook(store, codebook, out)
     yield project, codebook, store, out
     store.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -30,11 +31,18 @@ def built() -> fx.Built:
     return fx.build_store(Store(":memory:"))
 
 
-@pytest.fixture
-def xlsx(built: fx.Built, tmp_path: Path) -> Path:
-    out = tmp_path / "theme_matrix.xlsx"
-    wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+@pytest.fixture(scope="module")
+def xlsx_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report fixtures' workbook, written once; each test gets a copy (``xlsx``)."""
+    out = tmp_path_factory.mktemp("reports") / "theme_matrix.xlsx"
+    with fx.build_store(Store(":memory:")).store as store:
+        wbmod.write_workbook(store, fx.CODEBOOK, out)
     return out
+
+
+@pytest.fixture
+def xlsx(xlsx_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy(xlsx_template, tmp_path / "theme_matrix.xlsx"))
 
 
 def code_rows(ws) -> dict[str, list[int]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_project
+from conftest import copy_bundled, copy_project, write_project
 from themegrid.pipeline import coding as coding_module
 from themegrid.pipeline import ingest as ingest_module
 from themegrid.pipeline.coding import run_coding
@@ -47,8 +47,18 @@ def report(summary: coding_module.CodingSummary) -> dict[str, object]:
     return out
 
 
-def test_warm_rerun_imports_neither_spacy_nor_sklearn(bundled_project: Project) -> None:
-    run(bundled_project, workers=1)
+@pytest.fixture(scope="module")
+def bundled_run_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project after one full run in one process; the tests copy it."""
+    project = copy_bundled(tmp_path_factory.mktemp("rerun") / "example")
+    run(project, workers=1)
+    return project.root
+
+
+def test_warm_rerun_imports_neither_spacy_nor_sklearn(
+    bundled_run_once: Path, tmp_path: Path
+) -> None:
+    bundled_project = copy_project(bundled_run_once, tmp_path / "example")
     out = subprocess.run(
         [sys.executable, "-c", WARM_PROBE, str(bundled_project.root)],
         capture_output=True,
@@ -60,8 +70,8 @@ def test_warm_rerun_imports_neither_spacy_nor_sklearn(bundled_project: Project) 
     assert "Nothing changed since the last run" in out.stdout
 
 
-def test_replayed_report_equals_a_full_rerun(bundled_project: Project) -> None:
-    run(bundled_project, workers=1)
+def test_replayed_report_equals_a_full_rerun(bundled_run_once: Path, tmp_path: Path) -> None:
+    bundled_project = copy_project(bundled_run_once, tmp_path / "example")
     with bundled_project.open_store() as store:
         runs_before = store.scalar("SELECT COUNT(*) FROM runs")
     replayed = run(bundled_project)

@@ -133,13 +133,12 @@ def test_key_must_stay_in_column_a(exported) -> None:
 
 
 def test_bundled_example_partial_review_of_200_rows_keeps_the_coders_notes(
-    bundled_project: Project,
+    bundled_coded: Project,
 ) -> None:
-    project = bundled_project
+    project = bundled_coded  # after `themegrid code` without the model
     assert "note" in project.metadata_path.read_text(encoding="utf-8").splitlines()[0]
     codebook = project.load_codebook()
     with project.open_store() as store:
-        run_coding(project, store, codebook, use_model=False)
         out = project.reports_dir / "review.xlsx"
         summary = export_review(store, codebook, out)
         assert summary.rows > 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -39,11 +40,20 @@ def built() -> fx.Built:
     return fx.build_store(Store(":memory:"))
 
 
+@pytest.fixture(scope="module")
+def xlsx_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report fixtures' workbook and CSVs, written once; each test gets a copy (``xlsx``)."""
+    root = tmp_path_factory.mktemp("workbook")
+    out = root / "reports" / "theme_matrix.xlsx"
+    with fx.build_store(Store(":memory:")).store as store:
+        wbmod.write_workbook(store, fx.CODEBOOK, out, csv_dir=root / "csv")
+    return root
+
+
 @pytest.fixture
-def xlsx(built: fx.Built, tmp_path: Path) -> Path:
-    out = tmp_path / "reports" / "theme_matrix.xlsx"
-    wbmod.write_workbook(built.store, fx.CODEBOOK, out, csv_dir=tmp_path / "csv")
-    return out
+def xlsx(xlsx_template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(xlsx_template, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "reports" / "theme_matrix.xlsx"
 
 
 def blocks(ws) -> dict[str, dict[tuple[str, str], object]]:

@@ -4,6 +4,7 @@ no reaching into a sibling's private helpers, a light codebook, every module doc
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import subprocess
 import sys
@@ -26,9 +27,15 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in sorted(PKG.rglob("*.py"))}
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for all the tests here (none changes it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports_of(path: Path) -> Iterator[tuple[str, str | None, int]]:
     """(module, imported name or None, line) for every import, function-local ones included."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parsed(path)
     here = module_name(path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     for node in ast.walk(tree):
@@ -178,7 +185,7 @@ def test_every_exception_class_lives_in_errors_py() -> None:
     for path in MODULES.values():
         if path == errors:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.ClassDef):
                 bases = [ast.unparse(b) for b in node.bases]
                 if any(b.endswith(("Error", "Exception", "Busy", "Archive")) for b in bases):
