@@ -60,6 +60,12 @@ def durations(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     return out
 
 
+def _ctrl_c_as_usual() -> None:
+    """In the child: SIGINT as a terminal sends it. A parent that ignores SIGINT (a
+    pytest-xdist worker does) passes that on, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _runs(store: Path) -> int:
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
@@ -75,6 +81,7 @@ def _run(name: str, root: Path) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_usual,
     )
 
 
@@ -186,6 +193,7 @@ def _wrapped(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_usual,
     )
 
 
