@@ -116,3 +116,27 @@ def restore_with_answer(project, backup: Path, answer: str):  # type: ignore[no-
     return CliRunner().invoke(
         app, ["restore", str(backup), "--project", str(project.root)], input=answer
     )
+
+
+def test_a_killed_backups_partial_copy_is_removed_by_the_next_backup(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from themegrid.store.backup import backup_before
+    from themegrid.store.connection import Store, backups_dir
+
+    path = tmp_path / "themegrid.sqlite"
+    folder = backups_dir(path)
+    folder.mkdir(parents=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = folder / f".20260101T000000000000Z-review-import.sqlite.{gone.stdout.strip()}.partial"
+    live = folder / f".20260101T000000000001Z-import-coded.sqlite.{os.getppid()}.partial"
+    for part in (dead, live):
+        part.write_bytes(b"half a copy")
+    with Store(path) as store:
+        made = backup_before(store, "review import")
+    assert made is not None and made.exists()
+    assert not dead.exists()  # its process was killed: the half copy goes
+    assert live.exists()  # another command still writing its copy keeps it

@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,9 +63,10 @@ def backup_before(store: Store, command: str, *, keep: int | None = None) -> Pat
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", command).strip("-") or "command"
     target = folder / f"{stamp}-{slug}.sqlite"
-    partial = folder / f".{target.name}.partial"
+    partial = folder / f".{target.name}.{os.getpid()}.partial"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(folder)
         dest = sqlite3.connect(partial)
         try:
             store.conn.backup(dest)
@@ -85,6 +87,32 @@ def backup_before(store: Store, command: str, *, keep: int | None = None) -> Pat
         with contextlib.suppress(OSError):
             old.unlink()
     return target
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Delete the half-written copies left by backups whose process was killed (their pid,
+    in the name, is no longer running); a copy another command is writing now is kept."""
+    removed = []
+    for part in folder.glob(".*.partial"):
+        pid = part.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            part.unlink()
+            removed.append(part)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill would end the process there: keep its file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
 
 
 @dataclass(frozen=True)
