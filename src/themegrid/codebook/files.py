@@ -9,6 +9,7 @@ scored and exported beside the imported ones).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ def is_untouched_template(folder: Path) -> bool:
         and files[0].name == TEMPLATE_NAME
         and files[0].read_text(encoding="utf-8") == template_text()
     )
+
+
+def template_to_replace(folder: Path, codes: Iterable[str], decided: Collection[str]) -> bool:
+    """Whether an import that brings codes of its own may replace the codebook: it is the
+    untouched template (``codes``: its code ids) and no human decision is on any of its
+    codes; once a researcher has decided with the template's codes they are the study's."""
+    return is_untouched_template(folder) and not any(code in decided for code in codes)
 
 
 def replace_template(folder: Path) -> Path:

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from themegrid.codebook.files import is_untouched_template
+from themegrid.codebook.files import template_to_replace
 from themegrid.errors import InputFileError, MissingDependency, Problem, ValidationError
 from themegrid.exchange import nvivo
 from themegrid.exchange.coded.codes import create_code
@@ -369,10 +369,14 @@ def import_quotes(
         raise InputFileError(str(path), "has no coded quotes; check that it is the right export")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     codebook = project.load_codebook()
-    replacing = add_codes and is_untouched_template(project.codebook_dir)
-    if replacing:
-        codebook = dataclasses.replace(codebook, codes=())
     with project.open_store() as store:
+        replacing = add_codes and template_to_replace(
+            project.codebook_dir,
+            (c.id for c in codebook.codes),
+            store_codings.human_decided_codes(store),
+        )
+        if replacing:
+            codebook = dataclasses.replace(codebook, codes=())
         stored = {
             key: d.path
             for d in docs_store.list_documents(store)

@@ -102,6 +102,14 @@ def human_accepted(store: Store, coder: str | None = None) -> set[tuple[str, str
     return {(r[0], r[1]) for r in rows}
 
 
+def human_decided_codes(store: Store) -> set[str]:
+    """Codes that carry at least one human decision (accept or reject, by anyone)."""
+    return {
+        r[0]
+        for r in store.conn.execute("SELECT DISTINCT code_id FROM codings WHERE source = 'human'")
+    }
+
+
 def segments_seen_by_humans(store: Store, coder: str | None = None) -> set[str]:
     """Segments a human saw (``segment_views``) or coded; with ``coder``, that coder only.
 

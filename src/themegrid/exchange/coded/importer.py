@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from themegrid.codebook.files import is_untouched_template
+from themegrid.codebook.files import template_to_replace
 from themegrid.codebook.model import Codebook
 from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.codes import merge_candidates, read_code_map, resolve_row_codes
@@ -146,7 +146,15 @@ def import_coded(
         attrs = {} if rows_are_documents else constant_attributes(table, rows, problems)
         parsed.append((table, rows, attrs))
     _refuse_or_skip(problems, skipped)
-    replacing = add_codes and codebook_dir is not None and is_untouched_template(codebook_dir)
+    replacing = (
+        add_codes
+        and codebook_dir is not None
+        and template_to_replace(
+            codebook_dir,
+            (c.id for c in codebook.codes),
+            store_codings.human_decided_codes(store),
+        )
+    )
     if replacing:
         codebook = replace(codebook, codes=())
     mapping = read_code_map(code_map) if code_map is not None else None

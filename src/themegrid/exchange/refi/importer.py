@@ -177,14 +177,18 @@ def apply_import(project: Project, plan: ImportPlan, *, coder_prefix: str = "") 
     its own; an edited codebook is never changed, only extended by the imported file.
     """
     codebook = _current_codebook(project)
-    replacing = (
-        codebook is not None
-        and bool(plan.codes)
-        and template_files.is_untouched_template(project.codebook_dir)
-    )
-    if replacing and codebook is not None:
-        codebook = dataclasses.replace(codebook, codes=())
     with project.open_store() as store:
+        replacing = (
+            codebook is not None
+            and bool(plan.codes)
+            and template_files.template_to_replace(
+                project.codebook_dir,
+                (c.id for c in codebook.codes),
+                store_codings.human_decided_codes(store),
+            )
+        )
+        if replacing and codebook is not None:
+            codebook = dataclasses.replace(codebook, codes=())
         return _Writer(project, store, codebook, plan, coder_prefix, replacing).run()
 
 
