@@ -22,7 +22,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import web_plan
-from fault_helpers import human_decisions, integrity, patch_everywhere, report_counts
+from fault_helpers import (
+    failed_runs,
+    full_dump,
+    human_decisions,
+    integrity,
+    patch_everywhere,
+    report_counts,
+)
 from typer.testing import CliRunner
 
 import themegrid.pipeline.merge  # noqa: F401  (loaded before patching, see test_injected_faults)
@@ -48,29 +55,6 @@ def _fault(kind: str):  # type: ignore[no-untyped-def]
         raise RuntimeError("injected fault")
 
     return fail
-
-
-def _dump(store: Path) -> list[tuple[object, ...]]:
-    """Every row of every table but the failed runs' own records."""
-    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-    try:
-        rows: list[tuple[object, ...]] = []
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for t in sorted(tables):
-            where = " WHERE failed IS NULL" if t == "runs" else ""
-            rows += sorted(((t, *r) for r in conn.execute(f'SELECT * FROM "{t}"{where}')), key=repr)
-        return rows
-    finally:
-        conn.close()
-
-
-def _failed(store: Path) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT command, failed FROM runs WHERE failed IS NOT NULL")
-        return [(str(a), str(b)) for a, b in rows]
-    finally:
-        conn.close()
 
 
 def partly_reviewed(root: Path, files: dict[str, str] | None = None) -> Project:
@@ -137,7 +121,7 @@ def test_merge_fault_at_each_write(
 ) -> None:
     root = _copy(base, tmp_path / "p")
     store = root / "themegrid.sqlite"
-    before, decisions = _dump(store), human_decisions(store)
+    before, decisions = full_dump(store), human_decisions(store)
     with pytest.MonkeyPatch.context() as mp:
         patch_everywhere(mp, module, step, _fault(kind))
         if kind == "ctrl-c":
@@ -153,8 +137,8 @@ def test_merge_fault_at_each_write(
     TALLY["codebook merge runs"] += 1
     assert integrity(store) == "ok"
     assert human_decisions(store) == decisions
-    assert _dump(store) == before, f"{step}/{kind} left changes"
-    failed = _failed(store)
+    assert full_dump(store) == before, f"{step}/{kind} left changes"
+    failed = failed_runs(store)
     if step != "start_run":  # the run had started: the history says it failed
         assert [c for c, _ in failed] == ["codebook merge"], failed
         TALLY["codebook merge failed run recorded"] += 1
@@ -208,7 +192,7 @@ def _web_fault_case(
     web_plan.prepare(served.store, endpoint)
     client = served.client(web_plan.CODER)
     [(form, effect), *_] = web_plan.requests(served.store, endpoint, served.secrets.csrf)
-    before, decisions = _dump(project.store_path), human_decisions(project.store_path)
+    before, decisions = full_dump(project.store_path), human_decisions(project.store_path)
     with pytest.MonkeyPatch.context() as mp:
         patch_everywhere(mp, module, step, _fault(kind))
         if kind == "ctrl-c":  # the server's write path, as the endpoint calls it
@@ -224,7 +208,7 @@ def _web_fault_case(
     assert not served.store.conn.in_transaction
     assert integrity(project.store_path) == "ok"
     assert human_decisions(project.store_path) == decisions
-    assert _dump(project.store_path) == before, f"{endpoint} {step}/{kind} left changes"
+    assert full_dump(project.store_path) == before, f"{endpoint} {step}/{kind} left changes"
     assert effect not in web_plan.stored(project.store_path, endpoint)
     # the same long-lived connection then stores the write, and it persists
     assert client.post(endpoint, data=form).status_code == 200
@@ -352,7 +336,7 @@ def _kill_web_mid_write(base: Path, tmp: Path, where: float, endpoint: str = "/d
         lines.append(line.rstrip("\n").split("\t"))
         if lines[-1][0] == "ready":
             before = web_plan.researchers_work(store)
-            dump = _dump(store)
+            dump = full_dump(store)
         if lines[-1][0] in ("paused", "done"):
             break
     assert lines and lines[-1][0] == "paused", (lines, proc.stderr.read() if proc.stderr else "")
@@ -374,7 +358,7 @@ def _kill_web_mid_write(base: Path, tmp: Path, where: float, endpoint: str = "/d
     # the acknowledged writes were kept: the one in flight was rolled back whole
     assert in_flight not in now_stored
     if not acked:
-        assert _dump(store) == dump
+        assert full_dump(store) == dump
     TALLY[f"web {endpoint} mid-write acknowledged writes checked"] += len(acked)
     return len(acked)
 

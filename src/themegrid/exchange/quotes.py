@@ -42,8 +42,9 @@ from themegrid.codebook.files import template_to_replace
 from themegrid.errors import InputFileError, MissingDependency, Problem, ValidationError
 from themegrid.exchange import nvivo
 from themegrid.exchange.coded.codes import create_code
-from themegrid.exchange.coded.columns import DEDOOSE_CODE_RE, indicator_value
+from themegrid.exchange.coded.columns import dedoose_indicators, indicator_value
 from themegrid.exchange.coded.outputs import write_outputs
+from themegrid.exchange.coded.rows import split_labels
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
 from themegrid.project import Project
 from themegrid.read.table import header_below_title, read_table
@@ -100,8 +101,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Quote",
     ),
 }
-#: Separators of several codes in one cell (ATLAS.ti writes one code per line).
-CODE_SEPARATORS = re.compile(r"[\n;]")
 #: A document id before the name, as ATLAS.ti numbers documents (``D3: Interview 3``).
 DOCUMENT_NUMBER = re.compile(r"^\s*[A-Za-z]{0,2}\s?\d+\s*:\s*")
 #: How many left-out quotes a summary names before "and N more".
@@ -207,11 +206,7 @@ def _all_rows(path: Path) -> list[QuoteRow]:
     )
     have = [norm(h) for h in table.header]
     found = {c: _column(have, c) for c in COLUMNS}
-    indicators = [
-        (i, m.group("label").strip())
-        for i, h in enumerate(table.header)
-        if (m := DEDOOSE_CODE_RE.match(h))
-    ]
+    indicators = dedoose_indicators(table.header)
     # Dedoose's "Codes Applied Combined" repeats its Code: ... Applied columns: those win
     if indicators and (found["Code"] is None or have[found["Code"]] == "codes applied combined"):
         found["Code"] = -1
@@ -232,7 +227,7 @@ def _all_rows(path: Path) -> list[QuoteRow]:
         if not cells[quote_col].strip():
             continue
         if code_col >= 0:
-            codes = [c.strip() for c in CODE_SEPARATORS.split(cells[code_col]) if c.strip()]
+            codes = split_labels(cells[code_col], ";")  # ATLAS.ti: one code per line
         else:
             codes = [label for i, label in indicators if indicator_value(cells[i])]
         out += [

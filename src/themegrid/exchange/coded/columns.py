@@ -122,6 +122,15 @@ def _is_indicator(table: Table, column: int) -> bool:
     return not counts or bool(values & INDICATOR_OFF)
 
 
+def dedoose_indicators(header: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """(column, code label) of each Dedoose ``Code: NAME Applied`` column."""
+    return tuple(
+        (i, m.group("label").strip())
+        for i, h in enumerate(header)
+        if (m := DEDOOSE_CODE_RE.match(h))
+    )
+
+
 def _indicator_label(header: str) -> str:
     m = DEDOOSE_CODE_RE.match(header)
     return m.group("label").strip() if m else header.strip()
@@ -171,11 +180,7 @@ def find_columns(
         )
         codes = tuple(i for i in chosen if i not in dict(indicators))
     else:
-        indicators = tuple(
-            (i, m.group("label").strip())
-            for i, h in enumerate(table.header)
-            if (m := DEDOOSE_CODE_RE.match(h))
-        )
+        indicators = dedoose_indicators(table.header)
         codes = ()
         if not indicators:  # Dedoose's "Codes Applied Combined" repeats its indicator columns
             codes = tuple(i for i, h in enumerate(table.header) if CODE_COLUMN_RE.match(h.strip()))
