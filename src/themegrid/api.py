@@ -400,13 +400,25 @@ def import_quotes(
     coder: str,
     add_codes: bool = False,
     complete: bool = False,
+    document_column: str | None = None,
+    code_column: str | None = None,
+    quote_column: str | None = None,
 ) -> QuotesSummary:
-    """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents."""
+    """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents.
+    The ``*_column`` arguments name the table's columns (default: found by header or cells)."""
+    from themegrid.exchange.quotes import QuoteColumns
     from themegrid.exchange.quotes import import_quotes as run_import
 
     proj = project_of(project)
     _need_store(proj)
-    return run_import(proj, file, coder=coder, add_codes=add_codes, complete=complete)
+    return run_import(
+        proj,
+        file,
+        coder=coder,
+        add_codes=add_codes,
+        complete=complete,
+        columns=QuoteColumns(document_column, code_column, quote_column),
+    )
 
 
 def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:

@@ -97,6 +97,32 @@ def import_quotes_cmd(
             " uncoded segments count as seen, i.e. as negatives for the model and evaluate.",
         ),
     ] = False,
+    document_column: Annotated[
+        str | None,
+        typer.Option(
+            "--document-column",
+            help="Header of the column naming each quote's document (default: found by its"
+            " header, e.g. MAXQDA's 'Document name' / 'Dokumentname', or from the cells).",
+            show_default=False,
+        ),
+    ] = None,
+    code_column: Annotated[
+        str | None,
+        typer.Option(
+            "--code-column",
+            help="Header of the column holding the code(s) (default: 'Code', 'Codes', ...).",
+            show_default=False,
+        ),
+    ] = None,
+    quote_column: Annotated[
+        str | None,
+        typer.Option(
+            "--quote-column",
+            help="Header of the column holding the coded text (default: 'Segment',"
+            " 'Quotation Content', ...).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import coded quotes (Document name, Code, Segment) into documents already ingested.
@@ -106,7 +132,16 @@ def import_quotes_cmd(
     """
     from themegrid.api import import_quotes
 
-    summary = import_quotes(project, file, coder=coder, add_codes=add_codes, complete=complete)
+    summary = import_quotes(
+        project,
+        file,
+        coder=coder,
+        add_codes=add_codes,
+        complete=complete,
+        document_column=document_column,
+        code_column=code_column,
+        quote_column=quote_column,
+    )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -6,10 +6,14 @@ coded text), among others (Color, Document group, Beginning, End, Weight score,
 Created, ...; the document variables follow when they are exported too, repeating
 *Document name*: the first one counts). MAXQDA names the columns in its interface
 language; a German export's *Dokumentname* is read as *Document name* (*Code* and
-*Segment* are the same words in both). The other tools' exports name the same three
-columns their own way (:data:`ALIASES`: ATLAS.ti's quotations, Taguette's highlights,
-Dedoose's excerpts with one ``Code: NAME Applied`` column per code, QualCoder's and
-NVivo's coding tables), a code cell may hold several codes (one per line or
+*Segment* are the same words in both). Headers in a language themegrid does not know
+are found from the cells (the column naming project documents, the one with the long
+text, the label column after the document's), and the summary says so; or the user
+names them (``--document-column``, ``--code-column``, ``--quote-column``). The other
+tools' exports name the same three columns their own way (:data:`ALIASES`: ATLAS.ti's
+quotations, Taguette's highlights, Dedoose's excerpts with one ``Code: NAME Applied``
+column per code, QualCoder's coding report, NVivo's coding tables), a code cell may
+hold several codes (one per line or
 ``;``-separated), title lines above the header are skipped, and an NVivo node export
 (.docx/.txt) is read by :mod:`themegrid.exchange.nvivo`.
 ``themegrid import quotes FILE --coder NAME`` reads a table from a PDF
@@ -35,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +52,7 @@ from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.coded.rows import split_labels
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
 from themegrid.project import Project
-from themegrid.read.table import header_below_title, read_table
+from themegrid.read.table import Table, header_below_title, read_table
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -59,14 +64,24 @@ from themegrid.store.runs import finish_run, start_run
 COMMAND = "import quotes"
 #: The columns of a coded-quotes table (MAXQDA's names), matched ignoring case.
 COLUMNS = ("Document name", "Code", "Segment")
-#: The same columns as MAXQDA names them in a German-language export.
-GERMAN = {"Document name": "Dokumentname", "Code": "Code", "Segment": "Segment"}
+#: The three columns as MAXQDA names them in each interface language whose words are
+#: confirmed: English from MAXQDA's manual (Color, Document group, Document name, Code,
+#: Begin, End, Weight score, Segment, Comment, Modified by, Modified, Created by, Created,
+#: Area, Coverage %); German from a researcher's script reading a real German export
+#: (Farbe, Dokumentgruppe, Dokumentname, Code, Segment, Erstellt am). Spanish, French and
+#: the other interface languages could not be confirmed from a public source, so their
+#: words are not listed: such a table is read by its cells (:func:`detect_columns`) or
+#: by naming its columns (:class:`QuoteColumns`).
+MAXQDA_HEADERS = {
+    "English": ("Document name", "Code", "Segment"),
+    "German": ("Dokumentname", "Code", "Segment"),
+}
 #: Each column's names in the exports of the QDA tools, in order of preference (the first
 #: name found wins; of several columns with that name, the first): MAXQDA (English and
 #: German), ATLAS.ti's Quotation Manager (Document, Codes, Quotation Content), Taguette's
 #: highlights (document, tag_full_path or tag, content), Dedoose's excerpts (Media Title,
-#: Codes Applied Combined, Excerpt Copy), QualCoder and NVivo coding tables (File, Codename,
-#: Node, Coded text, Text).
+#: Codes Applied Combined, Excerpt Copy), QualCoder's coding report (File or Filename,
+#: Codename, Coded) and NVivo coding tables (File, Node, Coded text, Text).
 ALIASES: dict[str, tuple[str, ...]] = {
     "Document name": (
         "Document name",
@@ -97,10 +112,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Excerpt Copy",
         "Excerpt",
         "Coded text",
+        "Coded",  # QualCoder's coding report
         "Text",
         "Quote",
     ),
 }
+#: QualCoder's coding report: the code's categories, nearest first, one column each.
+QUALCODER_CATEGORY = "category"
+#: QualCoder's coding report: the coding's id; image and audio/video codings have no text.
+QUALCODER_ID = "id"
+QUALCODER_NOT_TEXT = ("imid:", "avid:")
+#: Share of a column's filled cells that must name a project document for it to be the
+#: document column when the headers are not known.
+DOCUMENT_SHARE = 0.9
 #: A document id before the name, as ATLAS.ti numbers documents (``D3: Interview 3``).
 DOCUMENT_NUMBER = re.compile(r"^\s*[A-Za-z]{0,2}\s?\d+\s*:\s*")
 #: How many left-out quotes a summary names before "and N more".
@@ -113,6 +137,19 @@ class QuoteRow:
     document: str
     code: str
     quote: str
+
+
+@dataclass(frozen=True)
+class QuoteColumns:
+    """The document, code and quote columns of a table, named by the user (headers, matched
+    ignoring case and spaces); ``None``: found from the headers or the cells."""
+
+    document: str | None = None
+    code: str | None = None
+    quote: str | None = None
+
+    def given(self) -> bool:
+        return any((self.document, self.code, self.quote))
 
 
 @dataclass(frozen=True)
@@ -131,6 +168,10 @@ class QuotesSummary:
     run_id: int
     complete: bool = False  # the table holds every coding of its documents (--complete)
     uncoded: int = 0  # rows with a quote but no code (a Taguette highlight without a tag)
+    not_text: int = 0  # codings of an image or audio/video (QualCoder's report): no quote
+    #: the (document, code, quote) headers read; ``detected`` when found from the cells
+    columns: tuple[str, ...] = ()
+    detected: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -138,6 +179,7 @@ class QuotesSummary:
             "documents": list(self.documents),
             "codes_added": list(self.codes_added),
             "not_found": list(self.not_found),
+            "columns": list(self.columns),
         }
 
     def lines(self) -> list[str]:
@@ -148,8 +190,19 @@ class QuotesSummary:
             f"  {self.codings} human accepted coding(s) on {self.segments} segment(s) of "
             f"{len(self.documents)} document(s), each with the quote's exact offsets",
         ]
+        if self.columns:
+            doc, code, quote = (repr(c) for c in self.columns)
+            how = (
+                "found from the cells (the headers are not ones themegrid knows): check them,"
+                " or name them with --document-column, --code-column, --quote-column"
+                if self.detected
+                else "by their headers"
+            )
+            out.append(f"  columns: document {doc}, code {code}, quote {quote}, {how}")
         if self.uncoded:
             out.append(f"  {self.uncoded} row(s) with a quote but no code left out")
+        if self.not_text:
+            out.append(f"  {self.not_text} coding(s) of an image or audio/video left out (no text)")
         if self.codes_added:
             out.append(
                 f"  codes: {len(self.codes_added)} added to {self.codebook_file} (no cues yet)"
@@ -175,41 +228,82 @@ class QuotesSummary:
 # --- reading -------------------------------------------------------------------------------
 
 
-def read_quote_rows(path: Path) -> list[QuoteRow]:
+@dataclass(frozen=True)
+class QuoteTable:
+    """A coded-quotes table as read: its rows (code ``""``: a quote without a code), the
+    (document, code, quote) headers read, whether they were found from the cells, and how
+    many codings were of an image or audio/video (no text to anchor)."""
+
+    rows: list[QuoteRow]
+    columns: tuple[str, ...] = ()
+    detected: bool = False
+    not_text: int = 0
+
+
+def read_quote_rows(
+    path: Path,
+    columns: QuoteColumns = QuoteColumns(),
+    names_document: Callable[[str], bool] | None = None,
+    in_document: Callable[[str, str], bool] | None = None,
+) -> list[QuoteRow]:
     """The rows of a coded-quotes table (PDF, .xlsx or .csv), or of an NVivo node export
     (.docx, or .txt in its layout: :mod:`themegrid.exchange.nvivo`): one per quote and code.
 
     A code cell may hold several codes, one per line or separated by ``;`` (the row then
     gives one QuoteRow per code, all with its row number); Dedoose's ``Code: NAME Applied``
-    columns (True/False) name a row's codes when there is no code column. Rows with a quote
-    but no code (a Taguette highlight without a tag) are left out.
+    columns (True/False) name a row's codes when there is no code column; QualCoder's
+    ``Category`` columns (nearest category first) make the code a path, top category first.
+    Rows with a quote but no code (a Taguette highlight without a tag) are left out.
+    ``columns`` names the three columns; ``names_document`` (is this a project document's
+    name?) lets headers in no language themegrid knows be found from the cells
+    (:func:`detect_columns`, with ``in_document``: is this text in that document?).
     """
-    return [r for r in _all_rows(path) if r.code]
+    return [r for r in read_quotes(path, columns, names_document, in_document).rows if r.code]
 
 
-def _all_rows(path: Path) -> list[QuoteRow]:
-    """:func:`read_quote_rows` with the rows that have a quote but no code (code ``""``)."""
+def read_quotes(
+    path: Path,
+    columns: QuoteColumns = QuoteColumns(),
+    names_document: Callable[[str], bool] | None = None,
+    in_document: Callable[[str, str], bool] | None = None,
+) -> QuoteTable:
+    """:func:`read_quote_rows` with the rows that have a quote but no code, the columns read
+    and the codings without text."""
     if path.suffix.lower() == ".pdf":
-        return _pdf_rows(path)
+        return _pdf_rows(path, columns)
     if path.suffix.lower() == ".docx" or (
         path.suffix.lower() == ".txt" and nvivo.is_node_export(path.read_text(errors="replace"))
     ):
-        return [
-            QuoteRow(r.number, r.document, r.code, r.quote) for r in nvivo.node_references(path)
-        ]
+        return QuoteTable(
+            [QuoteRow(r.number, r.document, r.code, r.quote) for r in nvivo.node_references(path)]
+        )
     # a report's title lines above the header are not the header (the code may be columns)
     table = header_below_title(
         read_table(path),
         lambda cells: all(
-            _column([norm(c) for c in cells], c) is not None for c in ("Document name", "Segment")
+            _column([norm(c) for c in cells], c, columns) is not None
+            for c in ("Document name", "Segment")
         ),
     )
     have = [norm(h) for h in table.header]
-    found = {c: _column(have, c) for c in COLUMNS}
+    for name, option in zip(
+        (columns.document, columns.code, columns.quote), OPTIONS.values(), strict=True
+    ):
+        if name is not None and norm(name) not in have:
+            raise InputFileError(
+                str(path),
+                f"has no column {name!r} (columns: {', '.join(table.header)}); fix {option}",
+            )
+    found = {c: _column(have, c, columns) for c in COLUMNS}
     indicators = dedoose_indicators(table.header)
     # Dedoose's "Codes Applied Combined" repeats its Code: ... Applied columns: those win
     if indicators and (found["Code"] is None or have[found["Code"]] == "codes applied combined"):
         found["Code"] = -1
+    detected = False
+    if None in found.values() and not columns.given() and names_document is not None:
+        by_cells = detect_columns(table, names_document, in_document)
+        if by_cells is not None:
+            found, detected = dict(zip(COLUMNS, by_cells, strict=True)), True
     missing = [c for c, i in found.items() if i is None]
     if missing:
         named = ", ".join(
@@ -218,36 +312,139 @@ def _all_rows(path: Path) -> list[QuoteRow]:
         raise InputFileError(
             str(path),
             f"has no column {named} (columns: {', '.join(table.header)}); export the coded "
-            "segments or quotations with the document, code and quote columns",
+            "segments or quotations with the document, code and quote columns, or name the "
+            "columns with " + ", ".join(f"{o} HEADER" for o in OPTIONS.values()),
         )
     doc_col, code_col, quote_col = (found[c] for c in COLUMNS)
     assert doc_col is not None and code_col is not None and quote_col is not None
+    categories = [i for i, h in enumerate(have) if h == QUALCODER_CATEGORY]
+    ids = have.index(QUALCODER_ID) if QUALCODER_ID in have else None
     out = []
+    not_text = 0
     for number, cells in table.rows:
+        if ids is not None and cells[ids].strip().startswith(QUALCODER_NOT_TEXT):
+            not_text += 1
+            continue
         if not cells[quote_col].strip():
             continue
         if code_col >= 0:
             codes = split_labels(cells[code_col], ";")  # ATLAS.ti: one code per line
+            path_above = [cells[i].strip() for i in reversed(categories) if cells[i].strip()]
+            if path_above and len(codes) == 1:
+                codes = [" > ".join([*path_above, codes[0]])]
         else:
             codes = [label for i, label in indicators if indicator_value(cells[i])]
         out += [
             QuoteRow(number, cells[doc_col].strip(), c, cells[quote_col]) for c in codes or [""]
         ]
-    return out
+    heads = tuple(
+        table.header[i] if i >= 0 else "Code: NAME Applied" for i in (doc_col, code_col, quote_col)
+    )
+    return QuoteTable(out, heads, detected, not_text)
 
 
-def _column(header: list[str], name: str) -> int | None:
-    """The first column of ``header`` (normalised) with the first of ``name``'s aliases found."""
-    for alias in ALIASES[name]:
+#: The options naming each column (the CLI's; the library takes a :class:`QuoteColumns`).
+OPTIONS = {
+    "Document name": "--document-column",
+    "Code": "--code-column",
+    "Segment": "--quote-column",
+}
+
+
+def _column(header: list[str], name: str, columns: QuoteColumns = QuoteColumns()) -> int | None:
+    """The column named for ``name`` in ``columns``, else the first column of ``header``
+    (normalised) with the first of ``name``'s aliases found."""
+    given = dict(zip(COLUMNS, (columns.document, columns.code, columns.quote), strict=True))[name]
+    for alias in (given,) if given else ALIASES[name]:
         if norm(alias) in header:
             return header.index(norm(alias))
     return None
 
 
-def _pdf_rows(path: Path) -> list[QuoteRow]:
+def detect_columns(
+    table: Table,
+    names_document: Callable[[str], bool],
+    in_document: Callable[[str, str], bool] | None = None,
+) -> tuple[int, int, int] | None:
+    """The (document, code, quote) columns of a table whose headers themegrid does not know
+    (MAXQDA in an interface language not in :data:`MAXQDA_HEADERS`), from its cells; None
+    unless each is clear.
+
+    The document column is the first whose filled cells (at least :data:`DOCUMENT_SHARE`
+    of them) name project documents. The quote column is, of the columns whose cells are
+    mostly (half or more of the first :data:`SAMPLE` rows) found in their row's document
+    (``in_document(document, text)``), the one with the longest cells; without
+    ``in_document``, the column with the longest cells, twice as long as any other's. The
+    code column is, of the other columns whose cells are labels (filled, short, more than
+    one value, neither numbers nor dates), the one with the most different values (a
+    coder or document-group column has few); of two with as many, the one right after the
+    document column (MAXQDA's order: Document name, Code), else none.
+    """
+    rows = [cells for _, cells in table.rows]
+    width = len(table.header)
+    if not rows:
+        return None
+
+    def filled(i: int) -> list[str]:
+        return [v for r in rows if (v := r[i].strip())]
+
+    docs = [
+        i
+        for i in range(width)
+        if (vals := filled(i)) and sum(map(names_document, vals)) >= DOCUMENT_SHARE * len(vals)
+    ]
+    if not docs:
+        return None
+    doc = docs[0]
+    length = {i: sum(len(r[i]) for r in rows) / len(rows) for i in range(width) if i != doc}
+    if in_document is not None:
+        sample = rows[:SAMPLE]
+        quoted = [
+            i
+            for i in length
+            if 2 * sum(bool(r[i].strip()) and in_document(r[doc], r[i]) for r in sample)
+            >= len(sample)
+        ]
+        ranked = sorted(quoted, key=lambda i: -length[i])
+        if not ranked or (len(ranked) > 1 and length[ranked[0]] == length[ranked[1]]):
+            return None
+    else:
+        ranked = sorted((i for i in length if length[i] > 0), key=lambda i: -length[i])
+        if not ranked or (len(ranked) > 1 and length[ranked[0]] < 2 * length[ranked[1]]):
+            return None
+    quote = ranked[0]
+
+    def labels(i: int) -> bool:
+        vals = filled(i)
+        return (
+            len(vals) >= DOCUMENT_SHARE * len(rows)
+            and len({norm(v) for v in vals}) > 1
+            and sum(map(len, vals)) / len(vals) <= LABEL_LENGTH
+            and not any(NUMBER_OR_DATE.match(v) for v in vals)
+        )
+
+    kinds = {
+        i: len({norm(v) for v in filled(i)})
+        for i in range(width)
+        if i not in (doc, quote) and labels(i)
+    }
+    most = [i for i in kinds if kinds[i] == max(kinds.values(), default=0)]
+    code = most[0] if len(most) == 1 else doc + 1 if doc + 1 in most else None
+    return None if code is None else (doc, code, quote)
+
+
+#: How many rows :func:`detect_columns` checks against the documents' text.
+SAMPLE = 200
+#: A code label is short; a cell holding a number or a date is no code label.
+LABEL_LENGTH = 200
+NUMBER_OR_DATE = re.compile(r"^[\d.,:%/\s-]+$|^\d{4}-\d{2}-\d{2}")
+
+
+def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
     """The table's rows from the PDF's text pieces and where they stand: a piece under
     the *Document name* header starts a row, one under *Code* or *Segment* continues
-    that cell of the row above (wrapped lines)."""
+    that cell of the row above (wrapped lines). The header is MAXQDA's in a language of
+    :data:`MAXQDA_HEADERS`, or the three columns ``columns`` names."""
     try:
         import pypdf
     except ImportError as exc:
@@ -267,7 +464,10 @@ def _pdf_rows(path: Path) -> list[QuoteRow]:
             str(path), f"is not a readable PDF ({type(exc).__name__}); re-export it"
         ) from exc
     names = [norm(p) for _, p in pieces]
-    headers = ([norm(c) for c in COLUMNS], [norm(GERMAN[c]) for c in COLUMNS])
+    named = (columns.document, columns.code, columns.quote)
+    headers = [[norm(c) for c in names] for names in MAXQDA_HEADERS.values()]
+    if all(named):
+        headers.insert(0, [norm(str(c)) for c in named])
     head = next(
         (i for i in range(len(names) - 2) if names[i : i + 3] in headers),
         None,
@@ -276,7 +476,8 @@ def _pdf_rows(path: Path) -> list[QuoteRow]:
         raise InputFileError(
             str(path),
             "has no table with the columns 'Document name' ('Dokumentname'), 'Code' and "
-            "'Segment'; export MAXQDA's Coded Segments table (or pass it as .xlsx)",
+            "'Segment'; export MAXQDA's Coded Segments table (or pass it as .xlsx), or name "
+            "its three column headers with --document-column, --code-column and --quote-column",
         )
     code_x, seg_x = pieces[head + 1][0], pieces[head + 2][0]
     rows: list[list[str]] = []  # [document, code, quote pieces...]
@@ -289,10 +490,11 @@ def _pdf_rows(path: Path) -> list[QuoteRow]:
             rows[-1][1] += " " + text
         else:
             rows[-1].append(text)
-    return [
+    found = [
         QuoteRow(n, r[0], " ".join(r[1].split()), "\n".join(p.strip() for p in r[2:]))
         for n, r in enumerate(rows, 1)
     ]
+    return QuoteTable(found, tuple(pieces[head + k][1].strip() for k in range(3)))
 
 
 def _stored_path(stored: dict[str, str], name: str) -> str | None:
@@ -354,14 +556,13 @@ def import_quotes(
     coder: str,
     add_codes: bool = False,
     complete: bool = False,
+    columns: QuoteColumns = QuoteColumns(),
 ) -> QuotesSummary:
-    """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc)."""
+    """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc).
+    ``columns`` names the document, code and quote columns (else found by their headers,
+    or from the cells when the headers are in a language themegrid does not know)."""
     path = Path(path)
     coder = check_coder(coder)
-    every = _all_rows(path)
-    rows = [r for r in every if r.code]
-    if not rows:
-        raise InputFileError(str(path), "has no coded quotes; check that it is the right export")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     codebook = project.load_codebook()
     with project.open_store() as store:
@@ -378,6 +579,28 @@ def import_quotes(
             if d.status == "present"
             for key in {norm(d.path), norm(Path(d.path).name), norm(Path(d.path).stem)}
         }
+        keyed_texts: dict[str, str] = {}
+
+        def in_document(name: str, text: str) -> bool:
+            """Whether ``text`` is in the stored text of the document ``name`` names."""
+            doc_path = _stored_path(stored, name)
+            if doc_path is None:
+                return False
+            if doc_path not in keyed_texts:
+                doc = docs_store.document_by_path(store, doc_path)
+                keyed_texts[doc_path] = _keyed(doc.text)[0] if doc is not None else ""
+            want = _keyed(text)[0]
+            return bool(want) and want in keyed_texts[doc_path]
+
+        table = read_quotes(
+            path, columns, lambda name: _stored_path(stored, name) is not None, in_document
+        )
+        every = table.rows
+        rows = [r for r in every if r.code]
+        if not rows:
+            raise InputFileError(
+                str(path), "has no coded quotes; check that it is the right export"
+            )
         unknown = [r for r in rows if _stored_path(stored, r.document) is None]
         if unknown:
             names = sorted({r.document for r in unknown})
@@ -497,6 +720,9 @@ def import_quotes(
                 template_replaced=replacing and bool(created),
                 complete=complete,
                 uncoded=len({r.number for r in every if not r.code}),
+                not_text=table.not_text,
+                columns=table.columns,
+                detected=table.detected,
                 run_id=run_id,
             )
             finish_run(store, run_id, summary.to_dict())
