@@ -91,6 +91,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "File",
         "File name",
         "Filename",
+        "File/case",  # QualCoder's coding report as .xlsx
         "Source",
     ),
     "Code": (
@@ -117,6 +118,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Quote",
     ),
 }
+#: QualCoder's coding report (``report_codes.py``: File (or Case, Filename) / File/case,
+#: Coder, Coded, Id, Codename, Coded_Memo, Category..., FileVar_..., CaseVar_...).
+#: A table whose Coder column names several coders is refused: one --coder per import.
+CODER_COLUMN = "coder"
 #: QualCoder's coding report: the code's categories, nearest first, one column each.
 QUALCODER_CATEGORY = "category"
 #: QualCoder's coding report: the coding's id; image and audio/video codings have no text.
@@ -238,6 +243,7 @@ class QuoteTable:
     columns: tuple[str, ...] = ()
     detected: bool = False
     not_text: int = 0
+    coders: tuple[str, ...] = ()  # the coders a Coder column names (QualCoder's report)
 
 
 def read_quote_rows(
@@ -340,7 +346,11 @@ def read_quotes(
     heads = tuple(
         table.header[i] if i >= 0 else "Code: NAME Applied" for i in (doc_col, code_col, quote_col)
     )
-    return QuoteTable(out, heads, detected, not_text)
+    coders: tuple[str, ...] = ()
+    if CODER_COLUMN in have:
+        at = have.index(CODER_COLUMN)
+        coders = tuple(sorted({v for _, cells in table.rows if (v := cells[at].strip())}))
+    return QuoteTable(out, heads, detected, not_text, coders)
 
 
 #: The options naming each column (the CLI's; the library takes a :class:`QuoteColumns`).
@@ -601,6 +611,13 @@ def import_quotes(
             raise InputFileError(
                 str(path), "has no coded quotes; check that it is the right export"
             )
+        if len(table.coders) > 1:
+            raise InputFileError(
+                str(path),
+                f"holds the codings of {len(table.coders)} coders ({', '.join(table.coders)}) "
+                "and one import is one coder's: export one report per coder (QualCoder's "
+                "coding report has a coder choice) and import each with its --coder",
+            )
         unknown = [r for r in rows if _stored_path(stored, r.document) is None]
         if unknown:
             names = sorted({r.document for r in unknown})
@@ -608,7 +625,12 @@ def import_quotes(
                 str(path),
                 f"row {unknown[0].number}: document {names[0]!r}"
                 + (f" (and {len(names) - 1} other name(s))" if len(names) > 1 else "")
-                + " is not in the project; put it in corpus/ and run 'themegrid ingest' first",
+                + " is not in the project; put it in corpus/ and run 'themegrid ingest' first"
+                + (
+                    " (a QualCoder report by case names cases: run it by file)"
+                    if table.columns and norm(table.columns[0]) == "file/case"
+                    else ""
+                ),
             )
         backup_before(store, COMMAND)
         with store.transaction():
