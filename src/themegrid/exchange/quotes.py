@@ -132,6 +132,8 @@ QUALCODER_NOT_TEXT = ("imid:", "avid:")
 DOCUMENT_SHARE = 0.9
 #: A document id before the name, as ATLAS.ti numbers documents (``D3: Interview 3``).
 DOCUMENT_NUMBER = re.compile(r"^\s*[A-Za-z]{0,2}\s?\d+\s*:\s*")
+#: Extensions of the documents a QDA tool holds: ``P1.docx`` there may be ``P1.txt`` here.
+DOCUMENT_SUFFIXES = frozenset({".docx", ".doc", ".pdf", ".txt", ".rtf", ".odt", ".md", ".html"})
 #: How many left-out quotes a summary names before "and N more".
 SHOWN = 10
 
@@ -509,11 +511,16 @@ def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
 
 def _stored_path(stored: dict[str, str], name: str) -> str | None:
     """The project document a row names: by path, file name or stem, also without a
-    document number before it (ATLAS.ti's ``D3: Interview 3``)."""
-    found = stored.get(norm(name))
-    if found is None and DOCUMENT_NUMBER.match(name):
-        found = stored.get(norm(DOCUMENT_NUMBER.sub("", name, count=1)))
-    return found
+    document number before it (ATLAS.ti's ``D3: Interview 3``, ``D 3: Interview 3.docx``),
+    and by stem when the tool held the transcript in another format (``P1.docx`` names
+    ``corpus/P1.txt``)."""
+    for key in (name, DOCUMENT_NUMBER.sub("", name, count=1)):
+        found = stored.get(norm(key))
+        if found is None and Path(key.strip()).suffix.lower() in DOCUMENT_SUFFIXES:
+            found = stored.get(norm(Path(key.strip()).stem))
+        if found is not None:
+            return found
+    return None
 
 
 # --- anchoring -----------------------------------------------------------------------------
