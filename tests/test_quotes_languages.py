@@ -288,3 +288,21 @@ def test_the_cli_names_the_columns_and_says_they_were_found_from_the_cells(
     wrong = runner.invoke(app, [*base, "--quote-column", "Segment"])
     assert wrong.exit_code != 0
     assert "no column 'Segment'" in wrong.output and "--quote-column" in wrong.output
+
+
+def test_a_column_found_by_its_header_is_kept_when_the_others_come_from_the_cells(
+    project: Project, tmp_path: Path
+) -> None:
+    """French 'Code' is a header themegrid knows; a comment column with more kinds of
+    values than the codes must not take its place."""
+    import openpyxl
+
+    rows = [*ROWS, QuoteRow(5, "P2", "Reporting", "Then we report the trend")]
+    table = maxqda_xlsx(tmp_path / "x.xlsx", FRENCH, rows)
+    book = openpyxl.load_workbook(table)
+    for n, cells in enumerate(book.active.iter_rows(min_row=2), 1):
+        cells[8].value = f"commentaire {n}"  # Commentaire, a different one on every row
+    book.save(table)
+    summary = import_quotes(project, table, coder="Kim", add_codes=True)
+    assert summary.columns == ("Nom du document", "Code", "Segment codé")
+    assert (summary.quotes_found, summary.detected) == (4, True)

@@ -309,7 +309,8 @@ def read_quotes(
         found["Code"] = -1
     detected = False
     if None in found.values() and not columns.given() and names_document is not None:
-        by_cells = detect_columns(table, names_document, in_document)
+        known = (found["Document name"], found["Code"], found["Segment"])
+        by_cells = detect_columns(table, names_document, in_document, known)
         if by_cells is not None:
             found, detected = dict(zip(COLUMNS, by_cells, strict=True)), True
     missing = [c for c, i in found.items() if i is None]
@@ -377,6 +378,7 @@ def detect_columns(
     table: Table,
     names_document: Callable[[str], bool],
     in_document: Callable[[str, str], bool] | None = None,
+    known: tuple[int | None, int | None, int | None] = (None, None, None),
 ) -> tuple[int, int, int] | None:
     """The (document, code, quote) columns of a table whose headers themegrid does not know
     (MAXQDA in an interface language not in :data:`MAXQDA_HEADERS`), from its cells; None
@@ -400,15 +402,56 @@ def detect_columns(
     def filled(i: int) -> list[str]:
         return [v for r in rows if (v := r[i].strip())]
 
-    docs = [
-        i
-        for i in range(width)
-        if (vals := filled(i)) and sum(map(names_document, vals)) >= DOCUMENT_SHARE * len(vals)
-    ]
+    taken = {i for i in known if i is not None}
+    docs = (
+        [known[0]]
+        if known[0] is not None
+        else [
+            i
+            for i in range(width)
+            if i not in taken
+            and (vals := filled(i))
+            and sum(map(names_document, vals)) >= DOCUMENT_SHARE * len(vals)
+        ]
+    )
     if not docs:
         return None
     doc = docs[0]
-    length = {i: sum(len(r[i]) for r in rows) / len(rows) for i in range(width) if i != doc}
+    taken.add(doc)
+    length = {i: sum(len(r[i]) for r in rows) / len(rows) for i in range(width) if i not in taken}
+    quote = known[2] if known[2] is not None else _quote_column(rows, doc, length, in_document)
+    if quote is None:
+        return None
+
+    def labels(i: int) -> bool:
+        vals = filled(i)
+        return (
+            len(vals) >= DOCUMENT_SHARE * len(rows)
+            and len({norm(v) for v in vals}) > 1
+            and sum(map(len, vals)) / len(vals) <= LABEL_LENGTH
+            and not any(NUMBER_OR_DATE.match(v) for v in vals)
+        )
+
+    if known[1] is not None:
+        return doc, known[1], quote
+    kinds = {
+        i: len({norm(v) for v in filled(i)})
+        for i in range(width)
+        if i not in (*taken, quote) and labels(i)
+    }
+    most = [i for i in kinds if kinds[i] == max(kinds.values(), default=0)]
+    code = most[0] if len(most) == 1 else doc + 1 if doc + 1 in most else None
+    return None if code is None else (doc, code, quote)
+
+
+def _quote_column(
+    rows: list[tuple[str, ...]],
+    doc: int,
+    length: dict[int, float],
+    in_document: Callable[[str, str], bool] | None,
+) -> int | None:
+    """:func:`detect_columns`' quote column among the columns of ``length`` (their mean
+    cell length), or None."""
     if in_document is not None:
         sample = rows[:SAMPLE]
         quoted = [
@@ -424,25 +467,7 @@ def detect_columns(
         ranked = sorted((i for i in length if length[i] > 0), key=lambda i: -length[i])
         if not ranked or (len(ranked) > 1 and length[ranked[0]] < 2 * length[ranked[1]]):
             return None
-    quote = ranked[0]
-
-    def labels(i: int) -> bool:
-        vals = filled(i)
-        return (
-            len(vals) >= DOCUMENT_SHARE * len(rows)
-            and len({norm(v) for v in vals}) > 1
-            and sum(map(len, vals)) / len(vals) <= LABEL_LENGTH
-            and not any(NUMBER_OR_DATE.match(v) for v in vals)
-        )
-
-    kinds = {
-        i: len({norm(v) for v in filled(i)})
-        for i in range(width)
-        if i not in (doc, quote) and labels(i)
-    }
-    most = [i for i in kinds if kinds[i] == max(kinds.values(), default=0)]
-    code = most[0] if len(most) == 1 else doc + 1 if doc + 1 in most else None
-    return None if code is None else (doc, code, quote)
+    return ranked[0]
 
 
 #: How many rows :func:`detect_columns` checks against the documents' text.
