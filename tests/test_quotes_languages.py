@@ -306,3 +306,95 @@ def test_a_column_found_by_its_header_is_kept_when_the_others_come_from_the_cell
     summary = import_quotes(project, table, coder="Kim", add_codes=True)
     assert summary.columns == ("Nom du document", "Code", "Segment codé")
     assert (summary.quotes_found, summary.detected) == (4, True)
+
+
+# --- MAXQDA's PDF of the table, headed in a language themegrid has no words for -----------
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def coded_segments_pdf(path: Path, headers: tuple[str, ...], rows: list[QuoteRow]) -> Path:
+    """The table laid out as MAXQDA prints it: a title, the three headers on one line,
+    then per row the document, the code and the segment at their columns' left edges,
+    code and segment wrapped, rows continuing onto the next pages; ``headers`` empty: a
+    table without its header line."""
+    import textwrap
+
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF(format="A4")
+    if DEJAVU.exists():  # the real quotes hold characters beyond Latin-1 (’)
+        pdf.add_font("DejaVu", fname=str(DEJAVU))
+        pdf.set_font("DejaVu", size=8)
+    else:
+        pdf.set_font("Helvetica", size=8)
+    columns = (15.0, 30.0, 95.0)
+    pdf.add_page()
+    pdf.text(15, 15, "Segmentos codificados")
+    for x, name in zip(columns, headers, strict=False):
+        pdf.text(x, 25, name)
+    y = 32.0
+    for row in rows:
+        code = textwrap.wrap(row.code, 34, break_on_hyphens=False)
+        quote = textwrap.wrap(" ".join(row.quote.split()), 62, break_on_hyphens=False)
+        height = 4 * max(len(code), len(quote))
+        if y + height > 285:
+            pdf.add_page()
+            y = 15.0
+        pdf.text(columns[0], y, row.document)
+        for i, line in enumerate(code):
+            pdf.text(columns[1], y + 4 * i, line)
+        for i, line in enumerate(quote):
+            pdf.text(columns[2], y + 4 * i, line)
+        y += height + 3
+    pdf.output(str(path))
+    return path
+
+
+SPANISH_PDF = ("Nombre del documento", "Código", "Segmento")  # stand-ins, not verified words
+
+
+def test_a_pdf_headed_in_an_unknown_language_is_read_from_its_layout(
+    project: Project, tmp_path: Path
+) -> None:
+    pytest.importorskip("pypdf")
+    table = coded_segments_pdf(tmp_path / "segmentos.pdf", SPANISH_PDF, ROWS)
+    with pytest.raises(InputFileError, match="--document-column, --code-column and --quote"):
+        read_quote_rows(table)  # no project documents to tell the header from a row
+    summary = import_quotes(project, table, coder="Kim", add_codes=True)
+    assert (summary.quotes_found, summary.not_found) == (3, ())
+    assert (summary.columns, summary.detected) == (SPANISH_PDF, True)
+    assert quoted_spans(project, "Kim") == {
+        ("P1.txt", "techniques.pre_computed_plots", "the pre-computed plots first"),
+        ("P1.txt", "reporting", "Then we report the trend to the business."),
+        ("P2.txt", "techniques.comparing", "we compare\nthe clusters side by side."),
+    }
+
+
+def test_a_pdf_table_without_its_header_line_is_refused_not_read_from_its_second_row(
+    project: Project, tmp_path: Path
+) -> None:
+    """A first row (document, code, quote side by side) is no header: its first cell
+    names a document."""
+    pytest.importorskip("pypdf")
+    table = coded_segments_pdf(tmp_path / "segmentos.pdf", (), ROWS)
+    with pytest.raises(InputFileError, match="has no table with the columns"):
+        import_quotes(project, table, coder="Kim", add_codes=True)
+
+
+@pytest.mark.slow
+def test_the_real_rows_in_a_pdf_headed_in_an_unknown_language(
+    real: tuple[Path, list[QuoteRow]],
+    english_pdf_spans: tuple[int, set[tuple[str, str, str]]],
+    tmp_path: Path,
+) -> None:
+    if not DEJAVU.exists():
+        pytest.skip(f"{DEJAVU} is absent (the real quotes need a Unicode font)")
+    pytest.importorskip("pypdf")
+    root, rows = real
+    project = fresh(root, tmp_path)
+    table = coded_segments_pdf(tmp_path / "segmentos.pdf", SPANISH_PDF, rows)
+    summary = import_quotes(project, table, coder="K", add_codes=True)
+    found, spans = english_pdf_spans
+    assert (summary.rows, summary.quotes_found, summary.not_found) == (len(rows), found, ())
+    assert summary.detected
+    assert quoted_spans(project, "K") == spans

@@ -278,7 +278,7 @@ def read_quotes(
     """:func:`read_quote_rows` with the rows that have a quote but no code, the columns read
     and the codings without text."""
     if path.suffix.lower() == ".pdf":
-        return _pdf_rows(path, columns)
+        return _pdf_rows(path, columns, names_document)
     if path.suffix.lower() == ".docx" or (
         path.suffix.lower() == ".txt" and nvivo.is_node_export(path.read_text(errors="replace"))
     ):
@@ -477,20 +477,26 @@ LABEL_LENGTH = 200
 NUMBER_OR_DATE = re.compile(r"^[\d.,:%/\s-]+$|^\d{4}-\d{2}-\d{2}")
 
 
-def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
+def _pdf_rows(
+    path: Path,
+    columns: QuoteColumns = QuoteColumns(),
+    names_document: Callable[[str], bool] | None = None,
+) -> QuoteTable:
     """The table's rows from the PDF's text pieces and where they stand: a piece under
     the *Document name* header starts a row, one under *Code* or *Segment* continues
     that cell of the row above (wrapped lines). The header is MAXQDA's in a language of
-    :data:`MAXQDA_HEADERS`, or the three columns ``columns`` names."""
+    :data:`MAXQDA_HEADERS`, or the three columns ``columns`` names; else (headers in
+    another language) the first three pieces side by side on one line, none of them a
+    document's name, with a project document's name (``names_document``) below the first."""
     try:
         import pypdf
     except ImportError as exc:
         raise MissingDependency("Reading coded quotes from .pdf", "pypdf", "pdf") from exc
-    pieces: list[tuple[float, str]] = []
+    pieces: list[tuple[float, float, str]] = []  # (x, y, text)
 
     def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
         if text.strip():
-            pieces.append((tm[4] * cm[0] + cm[4], text))
+            pieces.append((tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], text))
 
     try:
         reader = pypdf.PdfReader(str(path))
@@ -500,7 +506,7 @@ def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
         raise InputFileError(
             str(path), f"is not a readable PDF ({type(exc).__name__}); re-export it"
         ) from exc
-    names = [norm(p) for _, p in pieces]
+    names = [norm(p) for _, _, p in pieces]
     named = (columns.document, columns.code, columns.quote)
     headers = [[norm(c) for c in names] for names in MAXQDA_HEADERS.values()]
     if all(named):
@@ -509,6 +515,12 @@ def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
         (i for i in range(len(names) - 2) if names[i : i + 3] in headers),
         None,
     )
+    detected = False
+    if head is None and not any(named) and names_document is not None:
+        head = next(
+            (i for i in range(len(pieces) - 3) if _pdf_header(pieces, i, names_document)), None
+        )
+        detected = head is not None
     if head is None:
         raise InputFileError(
             str(path),
@@ -518,7 +530,7 @@ def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
         )
     code_x, seg_x = pieces[head + 1][0], pieces[head + 2][0]
     rows: list[list[str]] = []  # [document, code, quote pieces...]
-    for x, text in pieces[head + 3 :]:
+    for x, _, text in pieces[head + 3 :]:
         if x < code_x - 2:
             rows.append([text.strip(), ""])
         elif not rows:
@@ -531,7 +543,24 @@ def _pdf_rows(path: Path, columns: QuoteColumns = QuoteColumns()) -> QuoteTable:
         QuoteRow(n, r[0], " ".join(r[1].split()), "\n".join(p.strip() for p in r[2:]))
         for n, r in enumerate(rows, 1)
     ]
-    return QuoteTable(found, tuple(pieces[head + k][1].strip() for k in range(3)))
+    return QuoteTable(found, tuple(pieces[head + k][2].strip() for k in range(3)), detected)
+
+
+def _pdf_header(
+    pieces: list[tuple[float, float, str]], i: int, names_document: Callable[[str], bool]
+) -> bool:
+    """Whether ``pieces[i : i + 3]`` is a Coded Segments table's header in any language:
+    three pieces left to right on one line, none a document's name, and below the first
+    one a project document's name (the first row)."""
+    (x0, y0, t0), (x1, y1, _), (x2, y2, _), (x3, _, t3) = pieces[i : i + 4]
+    return (
+        abs(y1 - y0) < 1
+        and abs(y2 - y0) < 1
+        and x0 < x1 < x2
+        and abs(x3 - x0) < 2
+        and not names_document(t0.strip())
+        and names_document(t3.strip())
+    )
 
 
 def _stored_path(stored: dict[str, str], name: str) -> str | None:
