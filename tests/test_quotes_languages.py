@@ -220,8 +220,8 @@ def test_named_columns_win_and_a_wrong_name_is_refused(project: Project, tmp_pat
 def test_unknown_headers_that_the_cells_cannot_settle_name_file_headers_and_options(
     project: Project, tmp_path: Path
 ) -> None:
-    """Two label columns with as many values, neither after the document column: which
-    one holds the codes is not guessed."""
+    """Two label columns, neither after the document column and neither repeating a
+    value: which one holds the codes is not guessed."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -238,8 +238,8 @@ def test_unknown_headers_that_the_cells_cannot_settle_name_file_headers_and_opti
         assert option in message
     with Store(project.store_path) as store:
         assert store.scalar("SELECT COUNT(*) FROM codings WHERE coder = 'Kim'") == 0
-    # with more kinds of values in one label column, that one is the code column
-    book.active.append([ROWS[0].document, ROWS[0].quote, "Dialogue", "note 0"])
+    # codes repeat: with one label column repeating its values, that one holds the codes
+    book.active.append([ROWS[0].document, ROWS[0].quote, ROWS[0].code, "note 3"])
     book.save(tmp_path / "odd.xlsx")
     summary = import_quotes(project, tmp_path / "odd.xlsx", coder="Kim", add_codes=True)
     assert (summary.columns, summary.detected) == (("Pièce", "Étiquette", "Extrait"), True)
@@ -293,17 +293,21 @@ def test_the_cli_names_the_columns_and_says_they_were_found_from_the_cells(
 def test_a_column_found_by_its_header_is_kept_when_the_others_come_from_the_cells(
     project: Project, tmp_path: Path
 ) -> None:
-    """French 'Code' is a header themegrid knows; a comment column with more kinds of
-    values than the codes must not take its place."""
+    """French 'Code' is a header themegrid knows: it stays the code column, though here it
+    is not the one after the document's and a comment column repeats as many values."""
     import openpyxl
 
     rows = [*ROWS, QuoteRow(5, "P2", "Reporting", "Then we report the trend")]
-    table = maxqda_xlsx(tmp_path / "x.xlsx", FRENCH, rows)
-    book = openpyxl.load_workbook(table)
-    for n, cells in enumerate(book.active.iter_rows(min_row=2), 1):
-        cells[8].value = f"commentaire {n}"  # Commentaire, a different one on every row
-    book.save(table)
-    summary = import_quotes(project, table, coder="Kim", add_codes=True)
+    written = openpyxl.load_workbook(maxqda_xlsx(tmp_path / "x.xlsx", FRENCH, rows)).active
+    book = openpyxl.Workbook()
+    for n, cells in enumerate(written.iter_rows(values_only=True)):
+        values = list(cells)
+        if n:
+            values[8] = f"note {'abca'[n - 1]}"  # Commentaire: 3 values, one repeated
+        code = values.pop(3)
+        book.active.append([*values, code])  # Code moved to the last column
+    book.save(tmp_path / "moved.xlsx")
+    summary = import_quotes(project, tmp_path / "moved.xlsx", coder="Kim", add_codes=True)
     assert summary.columns == ("Nom du document", "Code", "Segment codé")
     assert (summary.quotes_found, summary.detected) == (4, True)
 

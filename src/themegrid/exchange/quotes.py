@@ -389,10 +389,12 @@ def detect_columns(
     mostly (half or more of the first :data:`SAMPLE` rows) found in their row's document
     (``in_document(document, text)``), the one with the longest cells; without
     ``in_document``, the column with the longest cells, twice as long as any other's. The
-    code column is, of the other columns whose cells are labels (filled, short, more than
-    one value, neither numbers nor dates), the one with the most different values (a
-    coder or document-group column has few); of two with as many, the one right after the
-    document column (MAXQDA's order: Document name, Code), else none.
+    code column is the one right after the document column (MAXQDA's order: Document
+    name, Code) when its cells are labels (filled, short, more than one value, neither
+    numbers nor dates); else, of the label columns whose values repeat (codes do, a
+    comment on every row does not), the one with the most different values (a coder or
+    document-group column has few), none if two have as many. A column ``known`` (found
+    by its header) is kept and not considered for the others.
     """
     rows = [cells for _, cells in table.rows]
     width = len(table.header)
@@ -434,14 +436,18 @@ def detect_columns(
 
     if known[1] is not None:
         return doc, known[1], quote
+    after = doc + 1
+    if after < width and after not in (*taken, quote) and labels(after):
+        return doc, after, quote
     kinds = {
-        i: len({norm(v) for v in filled(i)})
+        i: len(values)
         for i in range(width)
-        if i not in (*taken, quote) and labels(i)
+        if i not in (*taken, quote)
+        and labels(i)
+        and len(values := {norm(v) for v in filled(i)}) < len(filled(i))
     }
     most = [i for i in kinds if kinds[i] == max(kinds.values(), default=0)]
-    code = most[0] if len(most) == 1 else doc + 1 if doc + 1 in most else None
-    return None if code is None else (doc, code, quote)
+    return (doc, most[0], quote) if len(most) == 1 else None
 
 
 def _quote_column(
