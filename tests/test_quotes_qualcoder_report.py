@@ -2,7 +2,7 @@
 
 The layout follows QualCoder's own export code (``src/qualcoder/report_codes.py``,
 ``export_csv_file`` and ``export_xlsx_file``, ccbogel/QualCoder at commit 06db5fab,
-the PyQt6 3.x line):
+the PyQt6 3.x line; which release that commit went into was not established):
 
 - .csv (UTF-8 with a byte-order mark, every cell quoted): ``File``, ``Coder``, ``Coded``,
   ``Id``, ``Codename``, ``Coded_Memo``, then one ``Category`` column per level of the
