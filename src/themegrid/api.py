@@ -89,10 +89,13 @@ def code(
 
     ``semantic``: semantic suggestions on/off (None: the codebook's ``semantic:`` setting)."""
     from themegrid.pipeline.coding import run_coding
+    from themegrid.pipeline.merge import settle_codebook_files
 
     proj = project_of(project, need=("codebook", "corpus"))
     codebook = proj.load_codebook()
     with proj.open_store() as store:
+        if settle_codebook_files(store, proj.codebook_dir):  # a merge killed after COMMIT
+            codebook = proj.load_codebook()
         return run_coding(
             proj,
             store,
@@ -307,6 +310,7 @@ def import_coded(
     layout: Layout | None = None,
     rows_are_documents: bool | None = None,
     document_name: str | None = None,
+    document_column: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
     skip_bad_rows: bool = False,
@@ -330,6 +334,7 @@ def import_coded(
             layout=layout or Layout(),
             rows_are_documents=rows_are_documents,
             document_name=document_name,
+            document_column=document_column,
             add_codes=add_codes,
             sheet=sheet,
             skip_bad_rows=skip_bad_rows,
@@ -424,20 +429,24 @@ def import_quotes(
 def merge_codes(project: ProjectLike, sources: Sequence[str], into: str) -> MergeSummary:
     """``themegrid codebook merge``: every coding of ``sources`` onto ``into``, one run."""
     from themegrid.pipeline.merge import merge_codes as run_merge
+    from themegrid.pipeline.merge import settle_codebook_files
 
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
+        settle_codebook_files(store, proj.codebook_dir)
         return run_merge(store, proj.load_codebook(), list(sources), into, proj.codebook_dir)
 
 
 def unmerge(project: ProjectLike, run_id: int) -> UnmergeSummary:
     """``themegrid codebook unmerge``: undo a merge run from the history."""
+    from themegrid.pipeline.merge import settle_codebook_files
     from themegrid.pipeline.merge import unmerge as run_unmerge
 
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
+        settle_codebook_files(store, proj.codebook_dir)
         return run_unmerge(store, run_id, proj.codebook_dir)
 
 

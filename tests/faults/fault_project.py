@@ -31,12 +31,28 @@ COMMANDS: dict[str, list[str]] = {
     # the backup made before Ana's review import: restoring it replaces her decisions
     "restore": ["restore", "{root}/reports/backup.sqlite", "--yes"],
     "init": ["init", "{root}/fresh"],  # a new project in a folder of its own
+    # quotes found in the stored texts, under codes the import creates (a YAML file too)
+    "import quotes": [
+        "import",
+        "quotes",
+        "{root}/reports/quotes.csv",
+        "--coder",
+        "Qu",
+        "--add-codes",
+    ],
+    # undoes the merge copy_base runs first (the codebook files go back too)
+    "codebook unmerge": ["codebook", "unmerge", "{merge_run}"],
 }
+#: what copy_base merges before 'codebook unmerge' undoes it: Ana decided on both codes
+MERGE = ["codebook", "merge", "barriers.funding", "--into", "barriers.staffing"]
 # commands that write no project store of their own through the store's write functions
 # (init writes files; restore copies a whole store with SQLite's backup API)
 NO_STORE_WRITES = ("init", "restore")
 # each is the commit point of its command: present after a command that finished
 LANDED = {"init": "fresh/codebook/codebook.yaml"}
+# once one of these has landed, running it again is refused by design (the same file
+# imported twice, the same merge undone twice)
+ONCE_ONLY = (*(c for c in COMMANDS if c.startswith("import ")), "codebook unmerge")
 
 NEW_QDC = """<?xml version='1.0' encoding='UTF-8'?>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="fault suite">
@@ -88,6 +104,12 @@ def build_base(root: Path) -> Path:
         == 0
     )
     (root / "reports" / "new.qdc").write_text(NEW_QDC, encoding="utf-8")
+    (root / "reports" / "quotes.csv").write_text(
+        "Document name,Code,Segment\n"
+        'az,Trust,"time, money, and trust"\n'
+        "nv,Weather,the weather and the new building\n",
+        encoding="utf-8",
+    )
     _foreign_projects(root / "reports")
     [first_backup, *_] = sorted((root / ".themegrid" / "backups").glob("*.sqlite"))
     shutil.copy2(first_backup, root / "reports" / "backup.sqlite")
@@ -116,14 +138,28 @@ def _foreign_projects(folder: Path) -> None:
 
 def copy_base(base: Path, dest: Path, command: str | None = None) -> Path:
     """A copy of the base project, made ready for ``command``: for 'remove', the file of
-    the document to remove is moved out of corpus/ (remove refuses a file still there)."""
+    the document to remove is moved out of corpus/ (remove refuses a file still there);
+    for 'codebook unmerge', a merge to undo is made."""
     shutil.copytree(base, dest, symlinks=True)
     if command == "remove":
         (dest / "aside").mkdir()
         shutil.move(dest / "corpus" / "interviews" / "az.txt", dest / "aside" / "az.txt")
+    if command == "codebook unmerge":
+        done = cli(*MERGE, "--project", dest)
+        assert done.exit_code == 0, done.output
     return dest
 
 
+def _merge_run(root: Path) -> int:
+    conn = sqlite3.connect(f"file:{root / 'themegrid.sqlite'}?mode=ro", uri=True)
+    try:
+        query = "SELECT MAX(id) FROM runs WHERE command = 'codebook merge' AND failed IS NULL"
+        return int(conn.execute(query).fetchone()[0])
+    finally:
+        conn.close()
+
+
 def command_args(name: str, root: Path) -> list[str]:
-    args = [a.format(root=root) for a in COMMANDS[name]]
+    run = _merge_run(root) if name == "codebook unmerge" else None
+    args = [a.format(root=root, merge_run=run) for a in COMMANDS[name]]
     return args if name == "init" else [*args, "--project", str(root)]

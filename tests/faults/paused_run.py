@@ -26,6 +26,7 @@ WRITE_STEPS: dict[str, tuple[str, ...]] = {
     "themegrid.store.documents": (
         "insert_document",
         "update_document",
+        "replace_text",
         "set_attributes",
         "mark_missing",
         "archive_document",
@@ -37,6 +38,9 @@ WRITE_STEPS: dict[str, tuple[str, ...]] = {
         "deactivate_segments",
         "mark_seen",
         "set_tagged_hash",
+        "set_tag_results",
+        "move_views",
+        "move_human_codings",
     ),
     "themegrid.store.codings": (
         "record_human_codings",
@@ -44,8 +48,10 @@ WRITE_STEPS: dict[str, tuple[str, ...]] = {
         "retire_suggestions",
         "retire_stale_suggestions",
         "merge_codings",
+        "undo_run_codings",
     ),
-    "themegrid.store.codes": ("sync_codebook", "add_codes"),
+    "themegrid.store.codes": ("sync_codebook", "add_codes", "set_active"),
+    "themegrid.store.memos": ("move_memos",),
     "themegrid.store.runs": ("start_run", "finish_run"),
 }
 # every command's module, loaded before wrapping so each binds the wrapped function by name

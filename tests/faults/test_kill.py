@@ -31,7 +31,15 @@ from pathlib import Path
 
 import pytest
 from fault_helpers import failed_runs, full_dump, human_decisions, integrity, report_counts
-from fault_project import COMMANDS, LANDED, NO_STORE_WRITES, build_base, command_args, copy_base
+from fault_project import (
+    COMMANDS,
+    LANDED,
+    NO_STORE_WRITES,
+    ONCE_ONLY,
+    build_base,
+    command_args,
+    copy_base,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 SEED = 20261201
@@ -89,7 +97,8 @@ def kill_once(base: Path, tmp: Path, name: str, delay: float, sig: int) -> str:
     root = copy_base(base, tmp, name)
     store = root / "themegrid.sqlite"
     before = set(human_decisions(store))
-    codebook_before = sorted(p.name for p in (root / "codebook").iterdir())
+    codebook_before = {p.name: p.read_bytes() for p in (root / "codebook").iterdir()}
+    runs_before = _runs(store)
     proc = _run(name, root)
     time.sleep(delay)
     proc.send_signal(sig)
@@ -105,15 +114,15 @@ def kill_once(base: Path, tmp: Path, name: str, delay: float, sig: int) -> str:
         lost = before - set().union(*kept)
     TALLY[f"{name} human decisions lost"] += len(lost)
     assert not lost, f"{name}: {len(lost)} human decision(s) lost"
-    runs_before = _runs(base / "themegrid.sqlite")
     committed = after != before or _runs(store) > runs_before
-    if not committed and name.startswith("import "):  # the import's YAML only with its codes
-        assert sorted(p.name for p in (root / "codebook").iterdir()) == codebook_before
+    if not committed and name in ONCE_ONLY:  # the codebook files change only with the store
+        codebook_after = {p.name: p.read_bytes() for p in (root / "codebook").iterdir()}
+        assert codebook_after == codebook_before, f"{name}: codebook/ changed, store did not"
     if name != "init":  # init writes files only: its next run clears a killed one's temps
         assert not [p for p in root.rglob("*.tmp")], "a temporary file was left"
     # the next command: the same again, unless an import already landed (a second import of
     # the same file is refused by design), then 'status'
-    landed = (name.startswith("import") and _runs(store) > runs_before) or (
+    landed = (name in ONCE_ONLY and _runs(store) > runs_before) or (
         name in LANDED and (root / LANDED[name]).exists()
     )
     again = _run("status" if landed else name, root)

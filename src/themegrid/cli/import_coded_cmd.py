@@ -63,6 +63,15 @@ def import_coded_cmd(
         str | None,
         typer.Option("--document-name", help="Name of the document (default: the file name)."),
     ] = None,
+    document_column: Annotated[
+        str | None,
+        typer.Option(
+            "--document-column",
+            help="Column naming each row's document: rows with the same value are one "
+            "document, in file order (sentences of one abstract, turns of one transcript). "
+            "Cross-validation then keeps a document's rows in one fold.",
+        ),
+    ] = None,
     add_codes: Annotated[
         bool,
         typer.Option(
@@ -135,6 +144,7 @@ def import_coded_cmd(
         layout=layout,
         rows_are_documents=rows_are_documents,
         document_name=document_name,
+        document_column=document_column,
         add_codes=add_codes,
         sheet=sheet,
         skip_bad_rows=skip_bad_rows,
@@ -143,12 +153,17 @@ def import_coded_cmd(
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return
-    typer.echo(
-        "Read each row as a document (a survey response); pass --one-document if the rows "
-        "are turns of one transcript."
-        if summary.rows_are_documents
-        else "Read the file as one document (rows are its turns or paragraphs)."
-    )
+    if summary.documents_by:
+        how = f"Read the rows with one value in column {summary.documents_by!r} as one document."
+    elif summary.rows_are_documents:
+        how = (
+            "Read each row as a document (a survey response); pass --one-document if the rows "
+            "are turns of one transcript, or --document-column COLUMN if a column names each "
+            "row's document (an abstract, an interview)."
+        )
+    else:
+        how = "Read the file as one document (rows are its turns or paragraphs)."
+    typer.echo(how)
     typer.echo(
         f"{summary.coder}: {summary.rows} row(s) from {summary.files} file(s); "
         f"documents {summary.documents_created} new, {summary.documents_matched} matched"

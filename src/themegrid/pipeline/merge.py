@@ -15,12 +15,18 @@ written atomically once the store has committed; the run's summary keeps each
 file's text before and after, and the undo writes the "before" text back to every
 file still as the merge left it (a file edited since is left alone, its pre-merge
 text saved beside it as ``_before_merge_<run>_<file>``).
+
+The store is the record: a merge or undo killed after its COMMIT but before its
+files were renamed into place is finished by the next ``code``, ``merge`` or
+``unmerge`` (:func:`settle_codebook_files`), which writes each file the latest
+run names if it still holds the text that run started from.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from themegrid.atomic import atomic_path
@@ -151,6 +157,46 @@ def merge_codes(
     # Written once the store has committed, like every import's codebook file.
     _write_files(edits, run_id)
     return summary
+
+
+def settle_codebook_files(store: Store, codebook_dir: Path) -> tuple[Path, ...]:
+    """Finish the file writes of a merge or undo whose store changes committed but whose
+    codebook files were not written (killed in between); returns the files written.
+
+    For each file the merge and undo runs name, the latest run says what it should hold
+    (a merge: its "after"; an undo: the merge's "before") and what it held when that run
+    began. The file is written only if it still holds the latter and was last changed
+    before the run finished: any other text, or the same text saved later (a researcher
+    who put it back by hand), is the researcher's and is left as it is.
+    """
+    merges = {r.id: r for r in runs_by_command(store, COMMAND)}
+    events: list[tuple[int, str | None, list[dict[str, str]], bool]] = [
+        (r.id, r.finished_at, json.loads(r.summary or "{}").get("codebook_edits") or [], False)
+        for r in merges.values()
+    ]
+    for undo in runs_by_command(store, UNDO_COMMAND):
+        merged = merges.get(json.loads(undo.summary or "{}").get("undone_run", -1))
+        if merged is not None:
+            edits = json.loads(merged.summary or "{}").get("codebook_edits") or []
+            events.append((undo.id, undo.finished_at, edits, True))
+    # file -> (text the run began from, text it wrote, when it finished)
+    want: dict[Path, tuple[str, str, str | None]] = {}
+    for _, finished, edits, undoing in sorted(events, key=lambda e: e[0]):
+        for edit in edits:
+            begun, wrote = edit["before"], edit["after"]
+            want[codebook_dir / edit["file"]] = (
+                (wrote, begun, finished) if undoing else (begun, wrote, finished)
+            )
+    written = []
+    for path, (begun, wrote, finished) in want.items():
+        if begun == wrote or finished is None or not path.is_file():
+            continue
+        changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        if changed < datetime.fromisoformat(finished) and path.read_text("utf-8") == begun:
+            with atomic_path(path) as tmp:
+                tmp.write_text(wrote, encoding="utf-8")
+            written.append(path)
+    return tuple(written)
 
 
 def _write_files(edits: list[FileEdit], run_id: int) -> None:

@@ -191,10 +191,37 @@ def read_code_map(path: Path) -> dict[str, str]:
     return out
 
 
+#: Words shorter than this are qualifiers ("a_result", "h_result"), too short for a slip.
+MIN_TYPO_WORD = 4
+
+
+def typo_alike(a: str, b: str) -> bool:
+    """Two code names one label mistyped: the same words once case, spacing and punctuation
+    are ignored, each differing word a slip of at least :data:`MIN_TYPO_WORD` letters with
+    the same first letter (difflib ratio 0.8 or more: "objetive", "resul", "results"), and
+    the whole names alike (ratio 0.85 or more). A word added, dropped or swapped for
+    another ("h_result" and "result", "a_result" and "h_result", "teacher support" and
+    "student support"), or a letter put before a word ("fneed", future need, and "need"),
+    makes another code, not a typo."""
+    words_a, words_b = loose(a).split("_"), loose(b).split("_")
+    if "".join(words_a) == "".join(words_b):
+        return True
+    if len(words_a) != len(words_b):
+        return False
+    for x, y in zip(words_a, words_b, strict=True):
+        if x == y:
+            continue
+        if min(len(x), len(y)) < MIN_TYPO_WORD or x[0] != y[0]:
+            return False
+        if difflib.SequenceMatcher(None, x, y).ratio() < 0.8:
+            return False
+    return difflib.SequenceMatcher(None, loose(a), loose(b)).ratio() >= 0.85
+
+
 def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Groups of near-duplicate codes among ``used`` (code id -> rows): the same leading
-    number, or names alike once case, spacing and punctuation are ignored (difflib ratio
-    0.85 or more). Each group as (the most used code, the others)."""
+    number, or names that differ only by case, spacing, punctuation or a slip inside
+    words (:func:`typo_alike`). Each group as (the most used code, the others)."""
     ids = sorted(used)
     parent = {i: i for i in ids}
 
@@ -203,7 +230,7 @@ def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tu
             i = parent[i]
         return i
 
-    names = {i: loose(index.codes[i].name) if i in index.codes else loose(i) for i in ids}
+    names = {i: index.codes[i].name if i in index.codes else i for i in ids}
     numbers = {
         i: m.group(1)
         for i in ids
@@ -213,7 +240,7 @@ def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tu
     for a, b in pairs:
         alike = numbers.get(a) is not None and numbers.get(a) == numbers.get(b)
         if not alike:
-            alike = difflib.SequenceMatcher(None, names[a], names[b]).ratio() >= 0.85
+            alike = typo_alike(names[a], names[b])
         if alike:
             parent[root(b)] = root(a)
     groups: dict[str, list[str]] = defaultdict(list)

@@ -269,3 +269,8 @@ def _detect_text(
 
 def _attr_key(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", norm(header)).strip("_") or "attribute"
+
+
+def attribute_key(column: str) -> str:
+    """The case-attribute key a plain ``--attribute-column`` name is stored under."""
+    return _attr_key(column)

@@ -17,7 +17,7 @@ from themegrid.codebook.files import template_to_replace
 from themegrid.codebook.model import Codebook
 from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.codes import merge_candidates, read_code_map, resolve_row_codes
-from themegrid.exchange.coded.columns import Columns, Layout, find_columns
+from themegrid.exchange.coded.columns import Columns, Layout, attribute_key, find_columns
 from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.coded.plan import Plan, plan_import
 from themegrid.exchange.coded.rows import (
@@ -57,6 +57,7 @@ class ImportSummary:
     views_added: int
     codes_created: tuple[KnownCode, ...] = ()
     rows_are_documents: bool = False
+    documents_by: str | None = None  # the column whose values name the documents
     documents_updated: int = 0  # existing documents given new attribute values
     rows_merged: int = 0  # rows folded into an earlier row with the same id and text
     no_code_cells: int = 0  # code cells holding a "no code" marker
@@ -89,6 +90,7 @@ def import_coded(
     layout: Layout = Layout(),
     rows_are_documents: bool | None = None,
     document_name: str | None = None,
+    document_column: str | None = None,
     add_codes: bool = False,
     sheet: str | None = None,
     skip_bad_rows: bool = False,
@@ -99,7 +101,10 @@ def import_coded(
     """Import coded spreadsheets as ``coder``'s codings. Validates everything, then writes once.
 
     ``rows_are_documents`` None: rows are documents unless a file has a speaker
-    column or ``document_name`` is given. ``skip_bad_rows``: a problem confined to
+    column or ``document_name`` is given. ``document_column``: rows with the same value in
+    that column are one document (sentences of one abstract, turns of one transcript in
+    a table of many), in file order; the column is also a case attribute.
+    ``skip_bad_rows``: a problem confined to
     one row leaves that row out instead of refusing the import; the skipped rows
     are listed in a CSV in ``report_dir``. ``codebook_dir`` with ``add_codes``:
     the created codes are written to ``imported_<coder>.yaml`` there after the store
@@ -113,6 +118,15 @@ def import_coded(
         raise ValidationError(
             [Problem("--document-name names one document; import one file at a time with it")]
         )
+    if document_column is not None:
+        if document_name is not None or rows_are_documents:
+            option = "--document-name" if document_name is not None else "--rows-are-documents"
+            raise ValidationError(
+                [Problem(f"--document-column groups rows into documents; leave out {option}")]
+            )
+        rows_are_documents = False
+        if document_column not in layout.attribute_columns:
+            layout = replace(layout, attribute_columns=(*layout.attribute_columns, document_column))
     problems: list[Problem] = []
     found_columns: list[tuple[Table, Columns]] = []
     in_codebook = CodeIndex(
@@ -143,7 +157,8 @@ def import_coded(
             long=layout.long,
             notes=notes,
         )
-        attrs = {} if rows_are_documents else constant_attributes(table, rows, problems)
+        whole_file = not rows_are_documents and document_column is None
+        attrs = constant_attributes(table, rows, problems) if whole_file else {}
         parsed.append((table, rows, attrs))
     _refuse_or_skip(problems, skipped)
     replacing = (
@@ -167,7 +182,14 @@ def import_coded(
         parsed = [
             (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
         ]
-        plan = plan_import(store, parsed, rows_are_documents, document_name, problems)
+        plan = plan_import(
+            store,
+            parsed,
+            rows_are_documents,
+            document_name,
+            problems,
+            by=attribute_key(document_column) if document_column is not None else None,
+        )
         _refuse_or_skip(problems, skipped)
         run_id = start_run(store, "import-coded", codebook)
         store_codes.sync_codebook(store, codebook)
@@ -189,6 +211,7 @@ def import_coded(
             segments_matched=plan.segments_matched,
             codes_created=tuple(created),
             rows_are_documents=rows_are_documents,
+            documents_by=document_column,
             documents_updated=updated,
             rows_merged=notes.merged,
             no_code_cells=notes.no_code,

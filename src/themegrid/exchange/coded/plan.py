@@ -302,7 +302,11 @@ def plan_import(
     rows_are_documents: bool,
     document_name: str | None,
     problems: list[Problem],
+    *,
+    by: str | None = None,
 ) -> Plan:
+    """What to write for the parsed files. ``by``: the attribute key whose values name
+    the documents (rows with one value are one document, in file order)."""
     plan = Plan()
     known = _ImportedRows(store) if rows_are_documents else None
     for table, rows, attrs in parsed:
@@ -310,6 +314,13 @@ def plan_import(
             continue
         fmt = Path(table.name).suffix.lstrip(".").lower()
         name = document_name or table.name
+        if by is not None:
+            for value, group in _grouped(rows, by, problems).items():
+                path = f"{PREFIX}{name}/{value}"
+                plan_whole_file(
+                    store, group, path, fmt, _group_attributes(group, value), plan, problems
+                )
+            continue
         if known is not None:
             plan_rows(rows, PREFIX + name, fmt, known, plan, problems)
             continue
@@ -317,3 +328,32 @@ def plan_import(
         path = name if document_name and target else PREFIX + name
         plan_whole_file(store, rows, path, fmt, attrs, plan, problems)
     return plan
+
+
+def _grouped(rows: list[Row], key: str, problems: list[Problem]) -> dict[str, list[Row]]:
+    """Rows by their value in the document column, in order of first appearance."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        value = row.attributes.get(key, "").strip()
+        if not value:
+            problems.append(
+                Problem(
+                    "no value in the --document-column column, so no document to put the row "
+                    "in; fill it (or remove the row, or pass --skip-bad-rows)",
+                    row.file,
+                    where=f"row {row.number}",
+                )
+            )
+            continue
+        groups.setdefault(value, []).append(row)
+    return groups
+
+
+def _group_attributes(rows: list[Row], value: str) -> dict[str, str]:
+    """A grouped document's case attributes: those that hold one value on all its rows
+    (a column that changes within the document describes rows, not the case)."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for key, v in row.attributes.items():
+            values[key].add(v)
+    return {k: next(iter(vs)) for k, vs in values.items() if len(vs) == 1}
