@@ -26,10 +26,12 @@ from themegrid.codebook import Code, Codebook, load_codebook
 from themegrid.codebook.patterns import unknown_attribute_message
 from themegrid.errors import CodebookError, Problem
 from themegrid.segment.units import PIECE_DOCS
-from themegrid.tag.nlp import shared_nlp
+from themegrid.tag.nlp import is_english_word, shared_nlp
 
 SPANS_KEY = "themegrid"
 _SEP = "\x1f"
+#: A cue word written in capitals (two or more letters).
+_CAPITALS = re.compile(r"[A-Z]{2,}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class CueRuler:
         # Compiling is the check (compile_problems): only when it fails, or for the codes
         # not compiled here, are the cues checked one by one for the problems to report.
         self._empty_cue = False
+        # cue hash -> (token offset, word in capitals) its matches must keep (_note_capitals)
+        self._capitals: dict[int, tuple[tuple[int, str], ...]] = {}
         failed: Exception | None = None
         try:
             for code in self.codes:
@@ -142,6 +146,27 @@ class CueRuler:
                             self._regex_seen.setdefault(regex, (set(), set()))
         self._index_needs()
 
+    def _note_capitals(self, key: str, cue: Doc) -> None:
+        """A cue word in capitals that is also an English word ("IDEA", the disability law;
+        "STEM"; "ACT") is an acronym only in capitals: its matches must keep them. Other
+        capitals ("ESSA", "COVID") match in any case, as every cue does."""
+        exact = tuple(
+            (i, t.text)
+            for i, t in enumerate(cue)
+            if _CAPITALS.fullmatch(t.text)
+            and (
+                is_english_word(self.nlp, t.text)
+                or (t.text.endswith("S") and is_english_word(self.nlp, t.text[:-1]))
+                or t.text.lower() in STOP_WORDS  # IT, US, WHO
+            )
+        )
+        if exact:
+            self._capitals[self.nlp.vocab.strings.add(key)] = exact
+
+    def _keeps_capitals(self, doc: Doc, m_id: int, start: int) -> bool:
+        exact = self._capitals.get(m_id)
+        return exact is None or all(doc[start + i].text.startswith(w) for i, w in exact)
+
     def _lemma_docs(self, texts: Iterable[str]) -> list[Doc]:
         docs = [self.nlp(t) for t in texts]
         self._empty_cue = self._empty_cue or not all(docs)
@@ -158,9 +183,12 @@ class CueRuler:
             doc = self.nlp.make_doc(phrase)
             self._empty_cue = self._empty_cue or not len(doc)
             self.phrases.add(key, [doc])
+            self._note_capitals(key, doc)
         for lemma in cues.lemmas:
             key = self._ranked(f"{code.id}{_SEP}lemma cue '{lemma}'")
-            self.lemmas.add(key, self._lemma_docs([lemma]))
+            docs = self._lemma_docs([lemma])
+            self.lemmas.add(key, docs)
+            self._note_capitals(key, docs[0])
         for i, pattern in enumerate(cues.patterns, 1):
             key = self._ranked(f"{code.id}{_SEP}pattern cue #{i}")
             matcher = Matcher(self.nlp.vocab, validate=True)
@@ -231,6 +259,8 @@ class CueRuler:
         strings = self.nlp.vocab.strings
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         matches = {*self.phrases(doc), *self.lemmas(doc)}
+        if self._capitals and matches:
+            matches = {m for m in matches if self._keeps_capitals(doc, m[0], m[1])}
         columns = _Columns(doc)
         if self.ungated_matcher is not None and self._ungated_possible(columns):
             matches.update(self.ungated_matcher(doc))
