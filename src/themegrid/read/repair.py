@@ -39,7 +39,7 @@ _BINARY_SIGNATURES = (
     _Signature(b"PK\x03\x04", "a zip archive (a .docx or .xlsx?); give it the right extension"),
     _Signature(b"%PDF", "a PDF; rename it to .pdf"),
     _Signature(b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls); save it as .docx/.xlsx"),
-    _Signature(b"{\\rtf", "an RTF file; save it as .docx or plain text"),
+    _Signature(b"{\\rtf", "an RTF file; rename it to .rtf"),
 )
 
 
