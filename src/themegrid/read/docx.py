@@ -19,7 +19,7 @@ from themegrid.read import ReadRequest, register
 from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import repair_text
 from themegrid.read.text import document_from_text, find_header, table_row_paragraph
-from themegrid.segment.labels import is_name_or_role, normalise_speaker
+from themegrid.segment.labels import closing_times, is_name_or_role, normalise_speaker
 from themegrid.segment.paragraphs import stripped_unit
 
 _PARAGRAPH_SEP = "\n\n"
@@ -245,7 +245,7 @@ def _bold_document(
         path=request.display_path,
         format="docx",
         text=text,
-        units=tuple(units),
+        units=tuple(closing_times(text, units)),  # f4's ``#00:01:23-4#`` turn ends
         kind="interview",
         header_attributes=dict(header.attributes),
         repair_notes=tuple(n for n in notes if not n.startswith("warning: ")),

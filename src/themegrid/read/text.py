@@ -17,7 +17,7 @@ from themegrid.errors import InputFileError
 from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
-from themegrid.segment.labels import find_turns, is_name_or_role, parse_timestamp
+from themegrid.segment.labels import closing_times, find_turns, is_name_or_role, parse_timestamp
 from themegrid.segment.paragraphs import paragraph_units
 
 _KNOWN_KEYS = frozenset(
@@ -235,11 +235,15 @@ def strip_line_numbers(text: str) -> tuple[str, int] | None:
 def units_from_text(
     text: str, start: int = 0, interviewer_labels: Collection[str] = ()
 ) -> tuple[list[Unit], DocumentKind]:
-    """Speaker turns if the text reads as a transcript, else paragraphs."""
+    """Speaker turns if the text reads as a transcript, else paragraphs.
+
+    Either way a unit ending in a timestamp (f4's ``#00:01:23-4#``) takes it as its
+    ``t_end`` and stops before it (see :func:`~themegrid.segment.labels.closing_times`).
+    """
     turns = find_turns(text, start, len(text), interviewer_labels)
     if turns is not None:
         return turns, "interview"
-    return paragraph_units(text, start, len(text)), "document"
+    return closing_times(text, paragraph_units(text, start, len(text))), "document"
 
 
 def _header_interviewers(attributes: Mapping[str, str]) -> list[str]:
