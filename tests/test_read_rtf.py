@@ -179,3 +179,79 @@ def test_real_files_saved_as_rtf_read_as_the_originals(tmp_path: Path) -> None:
         b = read_document(rtf, display_path="same")
         # LibreOffice keeps a SEQ field's number ("Table 1") that the .docx reader loses.
         assert _same_share(a, b) >= (1.0 if original.suffix == ".odt" else 0.99), original.name
+
+
+TEXTEDIT = (
+    "{\\rtf1\\ansi\\ansicpg1252\\cocoartf2709\n"
+    "\\cocoatextscaling0\\cocoaplatform0{\\fonttbl\\f0\\fswiss\\fcharset0 Helvetica;}\n"
+    "{\\colortbl;\\red255\\green255\\blue255;}\n{\\*\\expandedcolortbl;;}\n"
+    "\\paperw11900\\paperh16840\\margl1440\\margr1440\\vieww11520\\viewh8400\\viewkind0\n"
+    "\\pard\\tx566\\tx1133\\pardirnatural\\partightenfactor0\n\n"
+    "\\f0\\fs24 \\cf0 I: Wie sind Sie zu dem Projekt gekommen? #00:00:05-2#\\\n\\\n"
+    "B: Das war eher Zufall, \\'fcber eine Kollegin. #00:00:35-8#\\\n\\\n"
+    "I: Und wie ging es dann weiter? #00:00:40-1#\\\n\\\n"
+    "B: Wir haben mit zwei Klassen angefangen, das war\\uc0\\u8217 s Anfang. #00:01:02-0#}"
+)
+
+
+def test_macos_textedit_rtf(tmp_path: Path) -> None:
+    """TextEdit ends paragraphs with a backslash before the line break (an RTF ``\\par``)."""
+    path = tmp_path / "textedit.rtf"
+    path.write_text(TEXTEDIT, encoding="ascii")
+    doc = read_document(path)
+    assert [u.speaker for u in doc.units] == ["I", "B", "I", "B"]
+    assert doc.text[doc.units[1].start : doc.units[1].end] == (
+        "Das war eher Zufall, über eine Kollegin."
+    )
+    assert doc.text[doc.units[3].start : doc.units[3].end].endswith("das war’s Anfang.")
+    assert [u.t_end for u in doc.units] == [5.2, 35.8, 40.1, 62.0]
+
+
+WORD = (
+    "{\\rtf1\\adeflang1025\\ansi\\ansicpg1252\\uc1\\adeff31507\\deff0"
+    "{\\fonttbl{\\f0\\fbidi \\froman\\fcharset0\\fprq2{\\*\\panose 02020603050405020304}"
+    "Times New Roman;}{\\f31506\\fbidi \\fswiss\\fcharset0\\fprq2 Calibri;}}"
+    "{\\*\\rsidtbl \\rsid1052}{\\mmathPr\\mmathFont34\\mbrkBin0}"
+    "{\\info{\\author Jane Researcher}{\\operator Jane}}"
+    "{\\*\\xmlnstbl {\\xmlns1 http://schemas.microsoft.com/office/word/2003/wordml}}"
+    "{\\*\\ftnsep \\ltrpar \\pard\\plain {\\insrsid1052 \\chftnsep \\par }}"
+    "\\pard\\plain \\ltrpar\\ql \\li0\\ri0\\sa160\\itap0 \\f31506\\fs22\\lang1031 "
+    "{\\b\\insrsid1052 Interviewer:}{\\insrsid1052  Wie war der Anfang?\\par }"
+    "{\\insrsid1052 Befragte/r: Schwierig{\\cs15\\super\\chftn {\\footnote \\pard\\plain "
+    "{\\insrsid1052 FOOTNOTE-TEXT}}}.\\par }"
+    "\\trowd \\irow0\\irowband0\\ltrrow\\cellx4531\\cellx9062\\pard\\plain \\ltrpar\\intbl "
+    "{\\insrsid1052 Interviewer}{\\insrsid1052 \\cell }{\\insrsid1052 Und dann?}"
+    "{\\insrsid1052 \\cell }\\pard\\plain \\ltrpar\\intbl {\\insrsid1052 \\trowd \\irow0"
+    "\\cellx4531\\cellx9062\\row }"
+    "\\trowd \\irow1\\irowband1\\lastrow \\ltrrow\\cellx4531\\cellx9062\\pard\\plain \\ltrpar"
+    "\\intbl {\\insrsid1052 Befragte/r}{\\insrsid1052 \\cell }{\\insrsid1052 Es wurde "
+    "besser.\\par Viel besser.}{\\insrsid1052 \\cell }\\pard\\plain \\ltrpar\\intbl "
+    "{\\insrsid1052 \\trowd \\irow1\\lastrow \\cellx4531\\cellx9062\\row }"
+    "\\pard\\plain \\ltrpar\\ql {\\insrsid1052 Interviewer: Danke.\\par }"
+    "{\\*\\themedata 504b030414000600080000002100e9de0fbfff0000001c020000130000005b436f6e}"
+    "{\\*\\colorschememapping 3c3f786d6c2076657273696f6e3d22312e30}"
+    "{\\*\\latentstyles\\lsdstimax376\\lsdlockeddef0{\\lsdlockedexcept \\lsdqformat1 Normal;}}"
+    "{\\*\\datastore 0105000002000000180000004d73786d6c322e534158584d4c5265616465722e362e30}}"
+)
+
+
+def test_word_rtf_with_tables_footnotes_and_data_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "word.rtf"
+    path.write_text(WORD, encoding="ascii")
+    doc = read_document(path)
+    assert turns(doc) == [
+        ("Interviewer", "Wie war der Anfang?"),
+        ("Befragte/r", "Schwierig."),
+        ("Interviewer", "Und dann?"),
+        ("Befragte/r", "Es wurde besser. Viel besser."),
+        ("Interviewer", "Danke."),
+    ]
+    for leak in ("FOOTNOTE", "Jane", "504b", "Normal", "Calibri", "wordml"):
+        assert leak not in doc.text
+
+
+def test_a_docx_named_rtf_is_told_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "renamed.rtf"
+    path.write_bytes((DATA / "interview.docx").read_bytes())
+    with pytest.raises(InputFileError, match=r"not an RTF file: it looks like a zip archive"):
+        read_document(path)

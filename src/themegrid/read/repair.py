@@ -67,9 +67,17 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, list[str]]:
 
 
 def _reject_known_binary(data: bytes, path: str) -> None:
+    what = known_binary(data)
+    if what:
+        raise InputFileError(path, f"is not plain text: it looks like {what}")
+
+
+def known_binary(data: bytes) -> str | None:
+    """What a file that is not text looks like by its first bytes (``"a PDF; rename it to .pdf"``)."""
     for sig in _BINARY_SIGNATURES:
         if data.startswith(sig.prefix):
-            raise InputFileError(path, f"is not plain text: it looks like {sig.what}")
+            return sig.what
+    return None
 
 
 def _decode_utf8(data: bytes) -> str | None:

@@ -26,9 +26,10 @@ import re
 from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument
 from themegrid.read import ReadRequest, register
+from themegrid.read.repair import known_binary
 from themegrid.read.text import document_from_text, table_row_paragraph
 
-_PAR, _CELL, _ROW, _INTBL = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_PAR, _CELL, _ROW, _INTBL, _PARD = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4"
 _FIX = "open it in Word or LibreOffice and save it again (as .rtf or .docx), then add it again"
 #: A control word with its optional numeric argument and delimiting space, or a control symbol.
 _CONTROL_RE = re.compile(r"\\(?:([a-zA-Z]{1,32})(-?\d{1,10})? ?|([^a-zA-Z]))")
@@ -39,7 +40,8 @@ _SWAPS = {
     "nestcell": _CELL,
     "row": _ROW,
     "nestrow": _ROW,
-    "intbl": _INTBL,
+    "intbl": _INTBL,  # the paragraph is in a table ...
+    "pard": _PARD,  # ... until paragraph properties are reset without it
     "page": "",  # a page break inside a paragraph does not split it (.docx: nothing)
     "column": "",
     "fldinst": "\\fldinst ",  # keeps striprtf from rewriting hyperlinks as ``text(url)``
@@ -69,6 +71,9 @@ def read_rtf(request: ReadRequest) -> RawDocument:
 def _source(data: bytes, path: str) -> str:
     """The RTF source as text, after checking it is whole RTF and not binary."""
     if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        looks = known_binary(data)
+        if looks:
+            raise InputFileError(path, f"is not an RTF file: it looks like {looks}")
         raise InputFileError(path, f"is not an RTF file (it does not start with '{{\\rtf'); {_FIX}")
     if b"\x00" in data and b"\\bin" not in data:
         raise InputFileError(path, f"contains binary data (NUL bytes), so it is not RTF; {_FIX}")
@@ -172,10 +177,13 @@ def _paragraphs(text: str) -> list[str]:
     cells: list[str] = []  # the open table row's cells
     cell: list[str] = []  # the open cell's paragraphs
     first_row = True
+    in_table = False
     pieces = _SPLIT_RE.split(text)
     for piece, mark in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
-        in_table = _INTBL in piece
-        piece = piece.replace(_INTBL, "")
+        last = max(piece.rfind(_INTBL), piece.rfind(_PARD))
+        if last >= 0:
+            in_table = piece[last] == _INTBL
+            piece = piece.replace(_INTBL, "").replace(_PARD, "")
         if mark == _CELL:
             cells.append(" ".join([*cell, piece]))
             cell = []
