@@ -79,8 +79,8 @@ def test_destinations_lists_and_generated_fields_are_dropped(tmp_path: Path) -> 
         " \\pard Methods\\tab 5\\par}}"
         "\\pard Intro text{\\footnote \\pard FOOTNOTEWORDS}.\\par "
         "\\pard {\\listtext 1.\\tab}Listed point\\par "
-        '\\pard See {\\field{\\*\\fldinst HYPERLINK "https://example.org"}'
-        "{\\fldrslt the site}} now{\\*\\bkmkstart b1}.\\par"
+        '\\pard See {\\field{\\*\\fldinst{HYPERLINK "https://example.org"}}'  # as Word writes it
+        "{\\fldrslt{\\ul the site}}} now{\\*\\bkmkstart b1}.\\par"
     )
     doc = read_document(write_rtf(tmp_path, body))
     assert doc.text == "Intro text.\n\nListed point\n\nSee the site now."
