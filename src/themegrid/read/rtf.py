@@ -59,7 +59,7 @@ def read_rtf(request: ReadRequest) -> RawDocument:
         raise MissingDependency("Reading .rtf files", "striprtf", "all") from exc
     source = _source(request.path.read_bytes(), request.display_path)
     try:
-        raw = rtf_to_text(_CONTROL_RE.sub(_swap, _drop_generated_fields(source)), errors="replace")
+        raw = rtf_to_text(_CONTROL_RE.sub(_swap, _drop_groups(source)), errors="replace")
     except (ValueError, LookupError, IndexError) as exc:
         raise InputFileError(
             request.display_path, f"could not be read as RTF ({type(exc).__name__}); {_FIX}"
@@ -123,21 +123,28 @@ def _outer_depth(text: str) -> int:
 #: an index, a table of authorities): its text repeats headings with page numbers.
 _GENERATED_FIELD_RE = re.compile(r"\\fldinst\s*(?:\{\s*)?(?:TOC|INDEX|TOA)\b")
 _FIELD_START = "{\\field"
+#: Groups of hex data (pictures, embedded objects, Word's theme and XML data store) that
+#: striprtf would skip a character at a time: cut out first, they are most of a Word RTF.
+_BLOB_RE = re.compile(r"\{\\(?:\*\\)?(?:pict|objdata|themedata|colorschememapping|datastore)\b")
 
 
-def _drop_generated_fields(text: str) -> str:
-    """``text`` without its table-of-contents and index fields (the .docx reader skips them too)."""
-    if "TOC" not in text and "INDEX" not in text and "TOA" not in text:
+def _drop_groups(text: str) -> str:
+    """``text`` without its hex-data groups and its table-of-contents and index fields
+    (the .docx reader skips those too)."""
+    spans = [(m.start(), _group_end(text, m.start())) for m in _BLOB_RE.finditer(text)]
+    if "TOC" in text or "INDEX" in text or "TOA" in text:
+        for m in _GENERATED_FIELD_RE.finditer(text):
+            start = text.rfind(_FIELD_START, 0, m.start())
+            if start >= 0:
+                spans.append((start, _group_end(text, start)))
+    if not spans:
         return text
     parts: list[str] = []
     pos = 0
-    for m in _GENERATED_FIELD_RE.finditer(text):
-        start = text.rfind(_FIELD_START, pos, m.start())
-        if start < 0:
-            continue
-        end = _group_end(text, start)
-        parts.append(text[pos:start])
-        pos = end
+    for start, end in sorted(spans):
+        if start >= pos:  # a span inside one already dropped is dropped with it
+            parts.append(text[pos:start])
+            pos = end
     parts.append(text[pos:])
     return "".join(parts)
 
