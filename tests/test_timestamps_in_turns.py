@@ -165,3 +165,30 @@ def test_parse_f4_timestamps() -> None:
     assert parse_timestamp("#00:01:23-4#") == pytest.approx(83.4)
     assert parse_timestamp("#01:00:00#") == 3600.0
     assert parse_timestamp("00:01:23-4") == 83.0  # without the closing '#', '-4' is not tenths
+
+
+def test_ingest_of_an_f4_rtf_stores_times_and_exact_slices(tmp_path: Path) -> None:
+    from conftest import write_project
+    from themegrid import api
+    from themegrid.store.documents import document_by_path
+    from themegrid.store.views import segments_table
+
+    labels = ["I", "B", "I", "B"]
+    body = "".join(
+        f"\\pard {lab}: {w.replace('ü', chr(92) + 'u252?')} #{t}#\\par\n"
+        for lab, w, t in zip(labels, WORDS, TIMES, strict=True)
+    )
+    project = write_project(tmp_path / "study", files={})
+    (project.corpus_dir / "f4.rtf").write_text("{\\rtf1\\ansi\\ansicpg1252 " + body + "}")
+    summary = api.ingest(project)
+    assert summary.paths("added") == ["f4.rtf"]
+    with project.open_store() as store:
+        table = segments_table(store)
+        stored = document_by_path(store, "f4.rtf")
+    assert stored is not None
+    assert list(table["text"]) == WORDS
+    assert list(table["t_end"]) == SECONDS
+    assert list(table["is_interviewer"].astype(bool)) == [True, False, True, False]
+    for start, end, text in zip(table["start"], table["end"], table["text"], strict=True):
+        assert stored.text[start:end] == text  # what is quoted is the stored text
+    assert "#00:00:35-8#" in stored.text
