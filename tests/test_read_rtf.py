@@ -255,3 +255,19 @@ def test_a_docx_named_rtf_is_told_what_it_is(tmp_path: Path) -> None:
     path.write_bytes((DATA / "interview.docx").read_bytes())
     with pytest.raises(InputFileError, match=r"not an RTF file: it looks like a zip archive"):
         read_document(path)
+
+
+@pytest.mark.parametrize(
+    ("charset", "escapes"),
+    [
+        ("\\mac", "Caf\\'8e na\\'95ve"),
+        ("\\pc", "Caf\\'82 na\\'8bve"),
+        ("\\ansi", "Caf\\'e9 na\\'efve"),
+    ],
+)
+def test_old_mac_and_dos_character_sets(tmp_path: Path, charset: str, escapes: str) -> None:
+    path = tmp_path / "old.rtf"
+    path.write_text(
+        f"{{\\rtf1{charset}\\deff0{{\\fonttbl{{\\f0\\fnil Geneva;}}}}\\pard {escapes}\\par}}"
+    )
+    assert read_document(path).text == "Café naïve"

@@ -59,7 +59,11 @@ def read_rtf(request: ReadRequest) -> RawDocument:
         raise MissingDependency("Reading .rtf files", "striprtf", "all") from exc
     source = _source(request.path.read_bytes(), request.display_path)
     try:
-        raw = rtf_to_text(_CONTROL_RE.sub(_swap, _drop_groups(source)), errors="replace")
+        raw = rtf_to_text(
+            _CONTROL_RE.sub(_swap, _drop_groups(source)),
+            encoding=_charset(source),
+            errors="replace",
+        )
     except (ValueError, LookupError, IndexError) as exc:
         raise InputFileError(
             request.display_path, f"could not be read as RTF ({type(exc).__name__}); {_FIX}"
@@ -86,6 +90,17 @@ def _source(data: bytes, path: str) -> str:
             f"damaged); {_FIX}",
         )
     return text
+
+
+#: The character set named after ``{\rtf1`` when there is no ``\ansicpg`` (old Mac and DOS files).
+_CHARSET_RE = re.compile(r"\\(mac|pca|pc)(?![a-z])")
+_CHARSETS = {"mac": "mac_roman", "pc": "cp437", "pca": "cp850"}
+
+
+def _charset(source: str) -> str:
+    """The code page of ``\\'xx`` escapes unless ``\\ansicpg`` or a font says otherwise."""
+    m = _CHARSET_RE.search(source, 0, 200)
+    return _CHARSETS[m.group(1)] if m else "cp1252"
 
 
 def _decode_8bit(data: bytes) -> str:
