@@ -192,3 +192,17 @@ def test_ingest_of_an_f4_rtf_stores_times_and_exact_slices(tmp_path: Path) -> No
     for start, end, text in zip(table["start"], table["end"], table["text"], strict=True):
         assert stored.text[start:end] == text  # what is quoted is the stored text
     assert "#00:00:35-8#" in stored.text
+
+
+def test_word_bold_labels_with_f4_times(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx", reason="python-docx (the 'docx' extra) is not installed")
+    document = docx.Document()
+    labels = ["Interviewerin", "Frau Weber", "Interviewerin", "Frau Weber"]
+    for label, words, t in zip(labels, WORDS, TIMES, strict=True):
+        document.add_paragraph().add_run(label).bold = True  # the name alone, in bold
+        document.add_paragraph(f"{words} #{t}#")
+    path = tmp_path / "f4.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert turns(doc) == list(zip(labels, WORDS, strict=True))
+    assert [u.t_end for u in doc.units] == SECONDS
