@@ -206,3 +206,26 @@ def test_word_bold_labels_with_f4_times(tmp_path: Path) -> None:
     doc = read_document(path)
     assert turns(doc) == list(zip(labels, WORDS, strict=True))
     assert [u.t_end for u in doc.units] == SECONDS
+
+
+@pytest.mark.parametrize("between", ["\n", "\n\n"])
+@pytest.mark.parametrize("stamp", ["[{}]", "({})", "{}", "#{}#"])
+def test_speakerless_lines_that_start_with_a_time(tmp_path: Path, stamp: str, between: str) -> None:
+    times = ["00:00:12", "00:00:30", "00:01:02", "00:01:40"]
+    text = "Recording 3, classroom B\n\n" + between.join(
+        f"{stamp.format(t)} {w}" for t, w in zip(times, WORDS, strict=True)
+    )
+    doc = read(tmp_path, text)
+    assert doc.kind == "document"
+    assert [doc.text[u.start : u.end] for u in doc.units] == ["Recording 3, classroom B", *WORDS]
+    assert [u.t_start for u in doc.units] == [None, 12.0, 30.0, 62.0, 100.0]
+
+
+def test_times_opening_a_few_paragraphs_are_speech(tmp_path: Path) -> None:
+    text = (
+        "10:30 was when the bus came.\n\nWe waited for an hour.\n\n11:15 it finally left."
+        "\n\nThen we went home.\n\nNobody spoke on the way.\n\nThat was all."
+    )
+    doc = read(tmp_path, text)
+    assert doc.text[doc.units[0].start : doc.units[0].end] == "10:30 was when the bus came."
+    assert all(u.t_start is None for u in doc.units)

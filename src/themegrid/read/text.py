@@ -17,7 +17,13 @@ from themegrid.errors import InputFileError
 from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
-from themegrid.segment.labels import closing_times, find_turns, is_name_or_role, parse_timestamp
+from themegrid.segment.labels import (
+    closing_times,
+    find_turns,
+    is_name_or_role,
+    opening_times,
+    parse_timestamp,
+)
 from themegrid.segment.paragraphs import paragraph_units
 
 _KNOWN_KEYS = frozenset(
@@ -238,12 +244,14 @@ def units_from_text(
     """Speaker turns if the text reads as a transcript, else paragraphs.
 
     Either way a unit ending in a timestamp (f4's ``#00:01:23-4#``) takes it as its
-    ``t_end`` and stops before it (see :func:`~themegrid.segment.labels.closing_times`).
+    ``t_end`` and stops before it (see :func:`~themegrid.segment.labels.closing_times`);
+    paragraphs starting with one take it as their ``t_start`` (``opening_times``).
     """
     turns = find_turns(text, start, len(text), interviewer_labels)
     if turns is not None:
         return turns, "interview"
-    return closing_times(text, paragraph_units(text, start, len(text))), "document"
+    paragraphs = opening_times(text, paragraph_units(text, start, len(text)))
+    return closing_times(text, paragraphs), "document"
 
 
 def _header_interviewers(attributes: Mapping[str, str]) -> list[str]:

@@ -90,6 +90,7 @@ _HANDLE_RE = re.compile(r"[^\W\d_A-Z][^\W_A-Z]*(?:[._\-][^\W_A-Z]+)*")
 _TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:(?:[.,]|-(?=\d{1,3}#))(\d+))?")
 #: A timestamp closing a turn: f4's ``#00:01:23-4#`` (always), ``[00:01:23]``/``(00:01:23)``
 #: (when at least two turns of the document end so).
+_OPEN_TS_RE = re.compile(rf"[ \t]*(?P<ts>{_BR_TS}|{_TS})(?:[ \t]+[-–—])?[ \t]+(?=\S)")
 _END_TS_RE = re.compile(rf"[ \t]*(?:(?P<hash>{_HASH_TS})|(?P<br>\[{_TS}\]|\({_TS}\)))[ \t]*\Z")
 _CODE_RE = re.compile(r"[A-Z]{1,3}\d{0,3}")
 
@@ -411,6 +412,49 @@ def find_turns(
             turns.append(unit)
     units.extend(closing_times(text, turns))
     return units
+
+
+def opening_times(text: str, units: list[Unit]) -> list[Unit]:
+    """Paragraphs without speakers whose lines start with a timestamp (``[00:01:23] words``,
+    as oTranscribe or Express Scribe write a speaker-less transcript): each stamped line
+    starts a unit of its own, with the time as its ``t_start`` and its span after the time;
+    the text is not edited. Only when at least two units, and at least half of them, would
+    start so (``10:30 the bus came`` once is speech).
+    """
+    pieces: list[tuple[int, int, float | None]] = []
+    for u in units:
+        cuts = [
+            (p, m)
+            for p in _line_starts(text, u.start, u.end)
+            if (m := _OPEN_TS_RE.match(text, p, u.end))
+        ]
+        if not cuts:
+            pieces.append((u.start, u.end, None))
+            continue
+        if cuts[0][0] > u.start:
+            pieces.append((u.start, cuts[0][0], None))
+        bounds = [p for p, _ in cuts[1:]] + [u.end]
+        for (_, m), stop in zip(cuts, bounds, strict=True):
+            pieces.append((m.end(), stop, parse_timestamp(m.group("ts"))))
+    stamped = sum(1 for *_, t in pieces if t is not None)
+    if stamped < 2 or 2 * stamped < len(pieces):
+        return units
+    out: list[Unit] = []
+    for start, stop, t in pieces:
+        unit = stripped_unit(text, start, stop, t_start=t)
+        if unit:
+            out.append(unit)
+    return out
+
+
+def _line_starts(text: str, start: int, end: int) -> list[int]:
+    """``start`` and the offset after each line break in ``text[start:end]``."""
+    starts = [start]
+    nl = text.find("\n", start, end)
+    while nl >= 0:
+        starts.append(nl + 1)
+        nl = text.find("\n", nl + 1, end)
+    return starts
 
 
 def closing_times(text: str, turns: list[Unit]) -> list[Unit]:
