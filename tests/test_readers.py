@@ -469,8 +469,8 @@ def test_corrupt_xlsx(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
-    message = error_message(write(tmp_path, "a.rtf", "{\\rtf1 hi}"))
-    assert "unsupported file type '.rtf'" in message and ".docx" in message
+    message = error_message(write(tmp_path, "a.wpd", "WordPerfect"))
+    assert "unsupported file type '.wpd'" in message and ".docx" in message
 
 
 def test_empty_file(tmp_path: Path) -> None:

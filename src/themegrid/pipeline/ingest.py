@@ -29,6 +29,7 @@ from themegrid.read.metadata import (
     normalise_path,
     read_metadata,
 )
+from themegrid.read.repair import conversion_hint
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
 from themegrid.store import memos as memos_store
@@ -152,8 +153,14 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 )
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                hint = conversion_hint(f"corpus/{rel}")
                 plan.warnings.append(
-                    f"corpus/{rel}: file type '{path.suffix}' is not read; skipped"
+                    f"corpus/{rel}: "
+                    + (
+                        f"skipped, not read: it is {hint}"
+                        if hint
+                        else f"file type '{path.suffix}' is not read; skipped"
+                    )
                 )
                 continue
             found[rel] = path

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument
+from themegrid.read.repair import conversion_hint
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def read_document(
     shown = display_path or str(path)
     reader = _REGISTRY.get(path.suffix.lower())
     if reader is None:
+        hint = conversion_hint(shown)
+        if hint:
+            raise InputFileError(shown, f"is {hint}")
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise InputFileError(
             shown,

@@ -18,8 +18,8 @@ from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import repair_text
-from themegrid.read.text import document_from_text, find_header
-from themegrid.segment.labels import is_name_or_role, normalise_speaker, parse_timestamp
+from themegrid.read.text import document_from_text, find_header, table_row_paragraph
+from themegrid.segment.labels import closing_times, is_name_or_role, normalise_speaker
 from themegrid.segment.paragraphs import stripped_unit
 
 _PARAGRAPH_SEP = "\n\n"
@@ -140,36 +140,9 @@ def _run_text(r: Any) -> str:
     return "".join(parts)
 
 
-_TABLE_HEADINGS = {
-    "speaker",
-    "name",
-    "person",
-    "time",
-    "timestamp",
-    "text",
-    "transcript",
-    "utterance",
-}
-
-
 def _row_text(row: Any, *, first: bool) -> str:
-    """A table row as one paragraph: ``Speaker: words`` when a cell names the speaker.
-
-    Handles Speaker | Text and Time | Speaker | Text layouts; a first row of
-    column headings is skipped; other rows keep their cells, tab-separated.
-    """
-    cells: list[str] = []
-    for cell in row.cells:
-        text = " ".join(cell.text.split())
-        if text and (not cells or cells[-1] != text):  # merged cells repeat their text
-            cells.append(text)
-    if not cells or (first and all(c.casefold() in _TABLE_HEADINGS for c in cells)):
-        return ""
-    if len(cells) >= 3 and parse_timestamp(cells[0]) is not None and is_name_or_role(cells[1]):
-        return f"[{cells[0]}] {cells[1]}: {' '.join(cells[2:])}"
-    if len(cells) >= 2 and is_name_or_role(cells[0].rstrip(":")):
-        return f"{cells[0].rstrip(':')}: {' '.join(cells[1:])}"
-    return "\t".join(cells)
+    """A table row as one paragraph (see :func:`~themegrid.read.text.table_row_paragraph`)."""
+    return table_row_paragraph([cell.text for cell in row.cells], first=first)
 
 
 def _is_bold(r: Any, para: Any, styles: dict[Any, bool]) -> bool:
@@ -272,7 +245,7 @@ def _bold_document(
         path=request.display_path,
         format="docx",
         text=text,
-        units=tuple(units),
+        units=tuple(closing_times(text, units)),  # f4's ``#00:01:23-4#`` turn ends
         kind="interview",
         header_attributes=dict(header.attributes),
         repair_notes=tuple(n for n in notes if not n.startswith("warning: ")),

@@ -9,6 +9,7 @@ reaches it).
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass
 
@@ -38,9 +39,46 @@ class _Signature:
 _BINARY_SIGNATURES = (
     _Signature(b"PK\x03\x04", "a zip archive (a .docx or .xlsx?); give it the right extension"),
     _Signature(b"%PDF", "a PDF; rename it to .pdf"),
-    _Signature(b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls); save it as .docx/.xlsx"),
-    _Signature(b"{\\rtf", "an RTF file; save it as .docx or plain text"),
+    _Signature(
+        b"\xd0\xcf\x11\xe0",
+        "an old Office file (.doc/.xls); save it as .docx/.xlsx, or convert it with "
+        "LibreOffice: soffice --headless --convert-to docx FILE",
+    ),
+    _Signature(b"{\\rtf", "an RTF file; rename it to .rtf"),
 )
+
+
+#: How to turn a document format we do not read into one we do (by lower-case suffix);
+#: ``{soffice}`` becomes the LibreOffice command line for the file.
+_CONVERSIONS = {
+    ".doc": "an old Word document (.doc): convert it with LibreOffice ({soffice}) or open it "
+    "in Word and save it as .docx, then move the .doc out of the corpus",
+    ".dot": "an old Word template (.dot): convert it with LibreOffice ({soffice}) or save it "
+    "from Word as .docx",
+    ".wps": "a Microsoft Works document: convert it with LibreOffice ({soffice})",
+    ".pages": "an Apple Pages document: open it in Pages and choose File > Export To > Word "
+    "(.docx), then move the .pages file out of the corpus",
+    ".rtfd": "a TextEdit document with attachments (.rtfd): open it in TextEdit and save a "
+    "copy (File > Duplicate) as Rich Text Format (.rtf) or Word 2007 (.docx)",
+}
+
+
+def conversion_hint(path: str) -> str | None:
+    """What a file of a format we do not read is, and how to convert it; None if we cannot say.
+
+    ``path`` is the file as the user sees it (``corpus/interviews/P4.doc``); the
+    LibreOffice command in the hint converts that file into its own folder.
+    """
+    folder, _, name = path.replace("\\", "/").rpartition("/")
+    _, dot, suffix = name.rpartition(".")
+    hint = _CONVERSIONS.get(f".{suffix.lower()}") if dot else None
+    if hint is None:
+        return None
+    soffice = (
+        f"soffice --headless --convert-to docx --outdir {shlex.quote(folder or '.')} "
+        f"{shlex.quote(path)}"
+    )
+    return hint.format(soffice=soffice)
 
 
 def decode_bytes(data: bytes, path: str) -> tuple[str, list[str]]:
@@ -67,9 +105,17 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, list[str]]:
 
 
 def _reject_known_binary(data: bytes, path: str) -> None:
+    what = known_binary(data)
+    if what:
+        raise InputFileError(path, f"is not plain text: it looks like {what}")
+
+
+def known_binary(data: bytes) -> str | None:
+    """What a file that is not text looks like by its first bytes (``"a PDF; rename it to .pdf"``)."""
     for sig in _BINARY_SIGNATURES:
         if data.startswith(sig.prefix):
-            raise InputFileError(path, f"is not plain text: it looks like {sig.what}")
+            return sig.what
+    return None
 
 
 def _decode_utf8(data: bytes) -> str | None:

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from themegrid.errors import InputFileError
 from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
-from themegrid.segment.labels import find_turns
+from themegrid.segment.labels import (
+    closing_times,
+    find_turns,
+    is_name_or_role,
+    opening_times,
+    parse_timestamp,
+)
 from themegrid.segment.paragraphs import paragraph_units
 
 _KNOWN_KEYS = frozenset(
@@ -130,6 +136,34 @@ def strip_html_tags(text: str) -> tuple[str, int]:
     return cleaned, count
 
 
+_TABLE_HEADINGS = frozenset(
+    {"speaker", "name", "person", "time", "timestamp", "text", "transcript", "utterance"}
+)
+
+
+def table_row_paragraph(cells: Sequence[str], *, first: bool) -> str:
+    """A table row (its cells' texts) as one paragraph: ``Speaker: words`` when a cell names
+    the speaker. Shared by the .docx and .rtf readers.
+
+    Handles Speaker | Text and Time | Speaker | Text layouts; a first row of
+    column headings is skipped (""); other rows keep their cells, tab-separated.
+    Whitespace inside a cell is collapsed; a cell repeating the one before (a
+    merged cell) counts once.
+    """
+    kept: list[str] = []
+    for cell in cells:
+        text = " ".join(cell.split())
+        if text and (not kept or kept[-1] != text):
+            kept.append(text)
+    if not kept or (first and all(c.casefold() in _TABLE_HEADINGS for c in kept)):
+        return ""
+    if len(kept) >= 3 and parse_timestamp(kept[0]) is not None and is_name_or_role(kept[1]):
+        return f"[{kept[0]}] {kept[1]}: {' '.join(kept[2:])}"
+    if len(kept) >= 2 and is_name_or_role(kept[0].rstrip(":")):
+        return f"{kept[0].rstrip(':')}: {' '.join(kept[1:])}"
+    return "\t".join(kept)
+
+
 def document_from_text(
     request: ReadRequest, text: str, fmt: str, notes: list[str] | None = None
 ) -> RawDocument:
@@ -207,11 +241,17 @@ def strip_line_numbers(text: str) -> tuple[str, int] | None:
 def units_from_text(
     text: str, start: int = 0, interviewer_labels: Collection[str] = ()
 ) -> tuple[list[Unit], DocumentKind]:
-    """Speaker turns if the text reads as a transcript, else paragraphs."""
+    """Speaker turns if the text reads as a transcript, else paragraphs.
+
+    Either way a unit ending in a timestamp (f4's ``#00:01:23-4#``) takes it as its
+    ``t_end`` and stops before it (see :func:`~themegrid.segment.labels.closing_times`);
+    paragraphs starting with one take it as their ``t_start`` (``opening_times``).
+    """
     turns = find_turns(text, start, len(text), interviewer_labels)
     if turns is not None:
         return turns, "interview"
-    return paragraph_units(text, start, len(text)), "document"
+    paragraphs = opening_times(text, paragraph_units(text, start, len(text)))
+    return closing_times(text, paragraphs), "document"
 
 
 def _header_interviewers(attributes: Mapping[str, str]) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from themegrid.models import Unit
@@ -28,12 +28,17 @@ from themegrid.segment.lexicon import (
     the_roles,
     titles,
 )
-from themegrid.segment.paragraphs import block_spans, paragraph_units, stripped_unit
+from themegrid.segment.paragraphs import block_spans, paragraph_units, stripped_unit, trim_span
 
 _TS = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"  # not the tail of a longer number
-_BR_TS = rf"\[{_TS}\]|\({_TS}\)"
-_WORD0 = r"[^\W\d_][\w.'’\-]*"
-_WORD = r"[^\W_][\w.'’\-]*"
+#: f4/f5transkript and easytranscript: ``#00:01:23-4#`` (the digit after ``-`` is tenths).
+_HASH_TS = rf"\#{_TS}(?:-\d{{1,3}})?\#"
+#: Only these follow a label's colon as its start time; f4's ``I: #00:01:10-0#`` is the end of
+#: an empty turn (see :func:`closing_times`).
+_BR_TS_OPEN = rf"\[{_TS}\]|\({_TS}\)"
+_BR_TS = rf"{_BR_TS_OPEN}|{_HASH_TS}"
+_WORD0 = r"[^\W\d_][\w.'’/\-]*"  # ``/``: ``Befragte/r``, ``Interviewer/in``
+_WORD = r"[^\W_][\w.'’/\-]*"
 _NAME = rf"{_WORD0}(?:[ \t]{_WORD}){{0,4}}"
 _ROLE_PAREN = r"\((?!\d)[^()\n:]{1,30}\)"
 _BOLD = r"\*\*|__"
@@ -48,7 +53,7 @@ _INLINE_RE = re.compile(
     (?:{_BOLD})?
     (?:[ \t\u00a0\u202f]*:(?:{_BOLD})?(?=[ \t]|$)|[ \t]*：(?:{_BOLD})?|\t[ \t]*(?=\S)|[ \t]+[-–—](?=[ \t]))
     [ \t]*
-    (?:(?P<after_ts>{_BR_TS})[ \t]*)?  # the time after the colon: ``Jane Doe: [00:00:03] ...``
+    (?:(?P<after_ts>{_BR_TS_OPEN})[ \t]*)?  # the time after the colon: ``Jane Doe: [00:00:03] ...``
     """,
     re.M | re.X,
 )
@@ -82,7 +87,11 @@ _PERIOD_RE = re.compile(
 _TS_LINE_RE = re.compile(rf"[ \t]*(?:{_BR_TS}|{_TS})[ \t]*")
 #: A chat-style user name: one lower-case token (``amy_r``, ``jdoe``, ``m.lee2``).
 _HANDLE_RE = re.compile(r"[^\W\d_A-Z][^\W_A-Z]*(?:[._\-][^\W_A-Z]+)*")
-_TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
+_TS_PARTS_RE = re.compile(r"(\d+):(\d{2})(?::(\d{2}))?(?:(?:[.,]|-(?=\d{1,3}#))(\d+))?")
+#: A timestamp closing a turn: f4's ``#00:01:23-4#`` (always), ``[00:01:23]``/``(00:01:23)``
+#: (when at least two turns of the document end so).
+_OPEN_TS_RE = re.compile(rf"[ \t]*(?P<ts>{_BR_TS}|{_TS})(?:[ \t]+[-–—])?[ \t]+(?=\S)")
+_END_TS_RE = re.compile(rf"[ \t]*(?:(?P<hash>{_HASH_TS})|(?P<br>\[{_TS}\]|\({_TS}\)))[ \t]*\Z")
 _CODE_RE = re.compile(r"[A-Z]{1,3}\d{0,3}")
 
 
@@ -118,7 +127,7 @@ def normalise_speaker(label: str) -> str:
 
 
 def parse_timestamp(text: str) -> float | None:
-    """Seconds in ``01:02:03``, ``1:02`` (minutes:seconds) or ``00:01:02.500``."""
+    """Seconds in ``01:02:03``, ``1:02`` (minutes:seconds), ``00:01:02.500`` or ``#00:01:02-5#``."""
     m = _TS_PARTS_RE.search(text)
     if not m:
         return None
@@ -396,11 +405,87 @@ def find_turns(
     if labels[0].line_start > start:
         units.extend(paragraph_units(text, start, labels[0].line_start))
     bounds = [lab.line_start for lab in labels[1:]] + [end]
+    turns: list[Unit] = []
     for lab, stop in zip(labels, bounds, strict=True):
         unit = stripped_unit(text, lab.content_start, stop, speaker=lab.label, t_start=lab.t_start)
         if unit:
-            units.append(unit)
+            turns.append(unit)
+    units.extend(closing_times(text, turns))
     return units
+
+
+def opening_times(text: str, units: list[Unit]) -> list[Unit]:
+    """Paragraphs without speakers whose lines start with a timestamp (``[00:01:23] words``,
+    as oTranscribe or Express Scribe write a speaker-less transcript): each stamped line
+    starts a unit of its own, with the time as its ``t_start`` and its span after the time;
+    the text is not edited. Only when at least two units, and at least half of them, would
+    start so (``10:30 the bus came`` once is speech).
+    """
+    pieces: list[tuple[int, int, float | None]] = []
+    for u in units:
+        cuts = [
+            (p, m)
+            for p in _line_starts(text, u.start, u.end)
+            if (m := _OPEN_TS_RE.match(text, p, u.end))
+        ]
+        if not cuts:
+            pieces.append((u.start, u.end, None))
+            continue
+        if cuts[0][0] > u.start:
+            pieces.append((u.start, cuts[0][0], None))
+        bounds = [p for p, _ in cuts[1:]] + [u.end]
+        for (_, m), stop in zip(cuts, bounds, strict=True):
+            pieces.append((m.end(), stop, parse_timestamp(m.group("ts"))))
+    stamped = sum(1 for *_, t in pieces if t is not None)
+    if stamped < 2 or 2 * stamped < len(pieces):
+        return units
+    out: list[Unit] = []
+    for start, stop, t in pieces:
+        unit = stripped_unit(text, start, stop, t_start=t)
+        if unit:
+            out.append(unit)
+    return out
+
+
+def _line_starts(text: str, start: int, end: int) -> list[int]:
+    """``start`` and the offset after each line break in ``text[start:end]``."""
+    starts = [start]
+    nl = text.find("\n", start, end)
+    while nl >= 0:
+        starts.append(nl + 1)
+        nl = text.find("\n", nl + 1, end)
+    return starts
+
+
+def closing_times(text: str, turns: list[Unit]) -> list[Unit]:
+    """Turns that end in a timestamp (f4's ``... #00:01:23-4#``): the time becomes the turn's
+    ``t_end`` and the next turn's ``t_start`` (when it has none of its own), and the turn's
+    span stops before it, so the time is not tagged or quoted. The text is not edited: the
+    timestamp stays in the document text, outside the segment. ``[00:01:23]`` or
+    ``(00:01:23)`` closes a turn only when at least two turns of the document end so.
+    """
+    ends = [
+        _END_TS_RE.search(text, max(u.start, u.end - 40), u.end)
+        if text[u.end - 1] in "#])"
+        else None
+        for u in turns
+    ]
+    bracketed = sum(1 for m in ends if m and m.group("br"))
+    if not any(ends):
+        return turns
+    out: list[Unit] = []
+    previous: float | None = None
+    for unit, m in zip(turns, ends, strict=True):
+        t_start = unit.t_start if unit.t_start is not None else previous
+        if m is None or not (m.group("hash") or bracketed >= 2):
+            out.append(replace(unit, t_start=t_start))
+            previous = None
+            continue
+        previous = parse_timestamp(m.group(0))
+        start, stop = trim_span(text, unit.start, m.start())
+        if start < stop:  # a turn that is only a timestamp has no words to code
+            out.append(replace(unit, start=start, end=stop, t_start=t_start, t_end=previous))
+    return out
 
 
 def _reads_as_transcript(text: str, start: int, end: int, labels: list[SpeakerLabel]) -> bool:
