@@ -161,3 +161,23 @@ def test_too_many_documents_without_a_case_attribute_says_so_on_both(
         assert len(result.workbook.cases) == 3  # asked for: every document a column
     finally:
         s.store.close()
+
+
+def test_without_state_both_take_the_first_attribute_of_metadata_csv(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "study",
+        {"a/az.txt": INTERVIEW_AZ, "a/nv.txt": INTERVIEW_NV},
+        metadata="file,site,district\na/az.txt,Mesa,East\na/nv.txt,Reno,East\n",
+    )
+    code_project(project)
+    s = serve(project)
+    try:
+        out = tmp_path / "m.xlsx"
+        result = api.report(project.root, out=out)
+        assert "'site'" in result.by_reason  # the header's order, not the alphabet's
+        cases, _ = compare(s, out)
+        assert cases == ["Mesa", "Reno"]
+        page = html.unescape(s.client().get("/matrix").text)
+        assert "'site', the first case attribute" in page
+    finally:
+        s.store.close()
