@@ -19,7 +19,9 @@ from themegrid.aggregate import matrix as mx
 from themegrid.exchange.taguette import import_taguette
 from themegrid.project import Project, init_project
 from themegrid.store import codings as codings_store
+from themegrid.store.connection import Store
 from themegrid.web import app as web_app
+from themegrid.web import decisions
 from web_helpers import Served, code_project, serve
 
 TAGUETTE = Path("../shared/devdata/serdif_usability_taguette/data")
@@ -181,3 +183,30 @@ def test_without_state_both_take_the_first_attribute_of_metadata_csv(tmp_path: P
         assert "'site', the first case attribute" in page
     finally:
         s.store.close()
+
+
+def _decided_total(page: str) -> int:
+    return sum(
+        int(n) for n in re.findall(r'<td class="num">\d+</td><td class="num">(\d+)</td>', page)
+    )
+
+
+def test_the_kept_pages_follow_decisions_here_and_elsewhere(example: Served) -> None:
+    """The matrix's codings and the overview's counts are kept between visits: a decision in
+    the browser or by another program shows on the next visit."""
+    c = example.client()
+    before = page_cells(c.get("/matrix").text)[1]
+    overview = _decided_total(c.get("/").text)
+    pending = codings_store.pending_suggestions(example.store)
+    first, second = pending[0], pending[1]
+    form = {"segment_id": first.segment_id, "code_id": first.code_id, "decision": "accepted"}
+    assert c.post("/decide", data={**form, "csrf": example.secrets.csrf}).status_code == 200
+    after = page_cells(c.get("/matrix").text)[1]
+    assert sum(v[0] for v in after.values()) > sum(v[0] for v in before.values())
+    assert _decided_total(c.get("/").text) == overview + 1
+    other = Store(example.project.store_path)  # e.g. a review sheet imported meanwhile
+    with other, other.transaction():
+        decisions.decide(other, "Bo", second.segment_id, second.code_id, "rejected")
+    assert _decided_total(c.get("/").text) == overview + 2
+    later = page_cells(c.get("/matrix").text)[1]
+    assert sum(v[1] for v in later.values()) < sum(v[1] for v in after.values())

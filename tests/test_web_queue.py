@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from themegrid import api
 from themegrid.exchange.review import pending_suggestions, review_order
 from themegrid.project import Project
 from themegrid.store import workspace
 from themegrid.store.connection import Store
-from themegrid import api
 from themegrid.web import decisions, queue
 from web_helpers import Served, code_project, serve
 
