@@ -121,6 +121,13 @@ def test_an_imported_taguette_project_has_documents_as_cases(tmp_path: Path) -> 
         page = s.client().get("/matrix").text
         assert 'id="empty-cases"' in page and "3 case(s)" in page
         assert len({case for _, case in cells}) == len(cases) - 3
+        # an imported document named as an ingested copy is: its head shows the whole path
+        heads = dict(re.findall(r'<th title="[^"]*" data-case="([^"]*)">([^<]*)</th>', page))
+        copies = {c for c in cases if "/" not in c}
+        assert len(copies) == 3
+        for case, head in heads.items():
+            name = html.unescape(case).rsplit("/", 1)[-1]
+            assert html.unescape(head) == (html.unescape(case) if name in copies else name)
         assert all(conf and not unrev for conf, unrev in cells.values())  # all human
     finally:
         s.store.close()

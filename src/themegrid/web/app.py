@@ -756,6 +756,18 @@ def create_app(
         paths = dict(zip(cf.documents["document_id"], cf.documents["document"], strict=True))
         return {str(label): str(paths[doc]) for doc, label in labels.items()}
 
+    def _heads(shown: Any, documents: bool) -> dict[str, str]:
+        """Column heads: documents as cases show their file name (the path on hover), unless
+        another case has the same file name (an ingested copy beside an imported one)."""
+        every = [*shown.shown, *shown.empty, *shown.cut]
+        if not documents:
+            return {c: c for c in every}
+        names: dict[str, int] = defaultdict(int)
+        for c in every:
+            names[c.rsplit("/", 1)[-1]] += 1
+        short = {c: c.rsplit("/", 1)[-1] for c in every}
+        return {c: short[c] if names[short[c]] == 1 else c for c in every}
+
     async def matrix(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
@@ -774,7 +786,7 @@ def create_app(
             "all_cases": 0,
             "heat": {},
             "reason": "",
-            "short_heads": False,
+            "heads": {},
             "max_cases": MATRIX_CASES,
             "titles": {},
         }
@@ -808,7 +820,7 @@ def create_app(
             cut_cases=len(shown.cut),
             all_cases=len(shown.shown) + len(shown.empty) + len(shown.cut),
             heat=heat,
-            short_heads=choice.by == (mx.DOCUMENT_CASE,),
+            heads=_heads(shown, choice.by == (mx.DOCUMENT_CASE,)),
             titles=_document_titles(cf, choice.by) if choice.by == (mx.DOCUMENT_CASE,) else {},
         )
         return ws.page(request, "matrix.html", **ctx)
