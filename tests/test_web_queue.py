@@ -182,3 +182,52 @@ def test_a_damaged_kept_order_is_ignored(served: Served) -> None:
         assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
     finally:
         other.store.close()
+
+
+def test_the_diversity_pick_is_the_greedy_max_min_one_item_at_a_time() -> None:
+    """review_order's window distances taken in one numpy product pick what one dot
+    product per item picked (the order the review sheet and the queue share)."""
+    import numpy as np
+
+    from themegrid.exchange import review
+
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=(120, 16)).astype(np.float32)
+    raw[40:60] = raw[0]  # near-duplicates: ties for the farthest
+    vectors = {f"s{k}": v / np.linalg.norm(v) for k, v in enumerate(raw)}
+    items = [
+        review.ReviewItem(
+            segment_id=f"s{k}",
+            code_id="c",
+            code_name="c",
+            document="d.txt",
+            seq=k,
+            attributes={},
+            speaker="",
+            before="",
+            text="t",
+            after="",
+            source="rule",
+            confidence=None,
+            reason="",
+        )
+        for k in range(120)
+    ]
+
+    def reference(queue: list) -> list:
+        left, out = list(queue), [queue[0]]
+        left.pop(0)
+        nearest = {id(i): np.inf for i in queue}
+        while left:
+            last = vectors[out[-1].segment_id]
+            window = left[: review.DIVERSITY_WINDOW]
+            for i in window:
+                far = 1.0 - float(vectors[i.segment_id] @ last)
+                nearest[id(i)] = min(nearest[id(i)], far)
+            best = max(range(len(window)), key=lambda w: (nearest[id(window[w])], -w))
+            out.append(left.pop(best))
+        return out
+
+    assert [i.segment_id for i in review._diverse(items, vectors)] == [
+        i.segment_id for i in reference(items)
+    ]
