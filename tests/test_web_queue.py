@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from themegrid import api
 from themegrid.exchange.review import pending_suggestions, review_order
 from themegrid.project import Project
 from themegrid.store import workspace
 from themegrid.store.connection import Store
-from themegrid.web import decisions
+from themegrid.web import decisions, queue
 from web_helpers import Served, code_project, serve
 
 
@@ -110,3 +111,123 @@ def test_a_new_run_orders_the_queue_again(served: Served) -> None:
     fresh = _fresh(served)
     assert f"Suggestion 1 of {len(fresh)}" in html and _shown(html) == fresh[0]
     assert workspace.store_version(served.store) == ws.queue.version
+
+
+def _second_server(s: Served) -> tuple[Served, object]:
+    """Another server on the same project (as after a restart)."""
+    other = serve(s.project)
+    return other, other.app.state.workspace
+
+
+def test_a_new_server_reads_the_kept_order_instead_of_ordering(served: Served) -> None:
+    c = served.client("Ana")
+    first = _fresh(served)
+    c.get("/queue")
+    kept_file = served.project.store_path.parent / ".themegrid-cache" / queue.ORDER_FILE
+    assert kept_file.exists()
+    csrf = served.secrets.csrf
+    seg, code = first[0]
+    form = {"segment_id": seg, "code_id": code, "decision": "accepted", "csrf": csrf}
+    assert c.post("/decide", data=form).status_code == 200
+    other, ws = _second_server(served)
+    try:
+        kept = _keys(ws.writer.read(ws.queue.pending))  # type: ignore[attr-defined]
+        assert ws.queue.full_orders == 0  # type: ignore[attr-defined]
+        assert kept == first[1:]  # the kept order, the decided one left out
+        html = other.client("Bo").get("/queue").text
+        assert _shown(html) == first[1]
+    finally:
+        other.store.close()
+
+
+def test_the_kept_order_is_not_used_after_a_new_run(served: Served) -> None:
+    served.client("Ana").get("/queue")
+    path = next((served.project.root / "corpus").rglob("*.txt"))
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\nRespondent: The grant money ran out and we lost two teaching positions.\n",
+        encoding="utf-8",
+    )
+    code_project(served.project)
+    other, ws = _second_server(served)
+    try:
+        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
+    finally:
+        other.store.close()
+
+
+def test_the_kept_order_is_not_used_when_a_case_changed(served: Served) -> None:
+    served.client("Ana").get("/queue")
+    meta = served.project.corpus_dir / "metadata.csv"
+    text = meta.read_text(encoding="utf-8")
+    assert "Nevada" in text
+    meta.write_text(text.replace("Nevada", "Utah"), encoding="utf-8")
+    api.ingest(served.project.root)  # a new case, no new run
+    other, ws = _second_server(served)
+    try:
+        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
+    finally:
+        other.store.close()
+
+
+def test_a_damaged_kept_order_is_ignored(served: Served) -> None:
+    served.client("Ana").get("/queue")
+    kept_file = served.project.store_path.parent / ".themegrid-cache" / queue.ORDER_FILE
+    kept_file.write_text('{"format": "themegrid review order 1", "run": 1, "items": 5}')
+    other, ws = _second_server(served)
+    try:
+        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
+    finally:
+        other.store.close()
+
+
+def test_the_diversity_pick_is_the_greedy_max_min_one_item_at_a_time() -> None:
+    """review_order's window distances taken in one numpy product pick what one dot
+    product per item picked (the order the review sheet and the queue share)."""
+    import numpy as np
+
+    from themegrid.exchange import review
+
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=(120, 16)).astype(np.float32)
+    raw[40:60] = raw[0]  # near-duplicates: ties for the farthest
+    vectors = {f"s{k}": v / np.linalg.norm(v) for k, v in enumerate(raw)}
+    items = [
+        review.ReviewItem(
+            segment_id=f"s{k}",
+            code_id="c",
+            code_name="c",
+            document="d.txt",
+            seq=k,
+            attributes={},
+            speaker="",
+            before="",
+            text="t",
+            after="",
+            source="rule",
+            confidence=None,
+            reason="",
+        )
+        for k in range(120)
+    ]
+
+    def reference(queue: list) -> list:
+        left, out = list(queue), [queue[0]]
+        left.pop(0)
+        nearest = {id(i): np.inf for i in queue}
+        while left:
+            last = vectors[out[-1].segment_id]
+            window = left[: review.DIVERSITY_WINDOW]
+            for i in window:
+                far = 1.0 - float(vectors[i.segment_id] @ last)
+                nearest[id(i)] = min(nearest[id(i)], far)
+            best = max(range(len(window)), key=lambda w: (nearest[id(window[w])], -w))
+            out.append(left.pop(best))
+        return out
+
+    assert [i.segment_id for i in review._diverse(items, vectors)] == [
+        i.segment_id for i in reference(items)
+    ]

@@ -713,3 +713,65 @@ def choose_by(
         "attribute yet (add columns such as state to corpus/metadata.csv, where an imported "
         "document's row names its stored path, and run 'themegrid ingest' again)",
     )
+
+
+#: The most case columns a view shows (the browser's matrix): the documents-as-cases limit
+#: of :func:`choose_by`, so neither view puts more than this many documents side by side
+#: unless asked (``--by document``; the workbook then has every column).
+MAX_SHOWN_CASES = MAX_DOCUMENT_CASES
+
+
+@dataclass(frozen=True)
+class ShownCases:
+    """The case columns a capped view shows, in :func:`case_order`, and those it leaves out."""
+
+    shown: tuple[str, ...]
+    #: Cases with no counted coding (every present document is in a case, coded or not).
+    empty: tuple[str, ...]
+    #: Cases with codings left out past the limit (the fewest confirmed segments).
+    cut: tuple[str, ...]
+
+
+def shown_cases(
+    cf: CodingFrame, by: str | Sequence[str], limit: int = MAX_SHOWN_CASES
+) -> ShownCases:
+    """The cases of :func:`count_matrix` a view of at most ``limit`` columns shows: those
+    with any counted coding, the ``limit`` with the most confirmed segments (then the most
+    unreviewed, then case order) when there are more."""
+    by = normalise_by(by)
+    cases = case_order(case_labels(cf, by))
+    confirmed = coded_segments_by_case(cf, by, which="confirmed")
+    unreviewed = coded_segments_by_case(cf, by, which="unreviewed")
+    coded = [c for c in cases if confirmed[c] + unreviewed[c] > 0]
+    ranked = sorted(
+        range(len(coded)), key=lambda i: (-confirmed[coded[i]], -unreviewed[coded[i]], i)
+    )
+    kept = {coded[i] for i in ranked[: max(limit, 0)]}
+    return ShownCases(
+        shown=tuple(c for c in coded if c in kept),
+        empty=tuple(c for c in cases if c not in set(coded)),
+        cut=tuple(c for c in coded if c not in kept),
+    )
+
+
+def cell_segments(
+    cf: CodingFrame, by: str | Sequence[str], code_id: str, case: str, *, roll_up: bool = True
+) -> pd.DataFrame:
+    """The segments one :func:`count_matrix` cell counts, one row each (confirmed first,
+    then document and turn order): ``segment_id``, ``document_id``, ``code_id`` (the code
+    the segment carries: ``code_id`` itself or, with ``roll_up``, a descendant of it) and
+    ``confirmed`` (a human accepted it; else it is an unreviewed suggestion)."""
+    by = normalise_by(by)
+    codings = cf.codings
+    labels = case_labels(cf, by)
+    present = codings["code_id"].unique()
+    under = {c for c in present if c == code_id or (roll_up and code_id in cf.ancestors(str(c)))}
+    rows = codings[
+        codings["code_id"].isin(under) & codings["document_id"].map(labels).eq(case).to_numpy()
+    ]
+    rows = rows.assign(confirmed=rows["status"].eq("accepted").to_numpy())
+    rows = rows.sort_values(
+        ["confirmed", "document", "seq"], ascending=[False, True, True], kind="stable"
+    )
+    rows = rows.drop_duplicates("segment_id")
+    return rows[["segment_id", "document_id", "code_id", "confirmed"]].reset_index(drop=True)

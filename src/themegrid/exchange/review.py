@@ -226,19 +226,18 @@ def _diverse(queue: list[ReviewItem], vectors: dict[str, Any] | None) -> list[Re
         return queue
     import numpy as np
 
-    left = list(queue)
-    out = [left.pop(0)]
+    matrix = np.stack([vectors[item.segment_id] for item in queue])
+    left = list(range(1, len(queue)))  # positions in ``queue`` not yet taken
+    out = [0]
     nearest = np.full(len(queue), np.inf)  # per item of ``queue``: distance to the taken
-    index = {id(item): k for k, item in enumerate(queue)}
     while left:
-        last = vectors[out[-1].segment_id]
         window = left[:DIVERSITY_WINDOW]
-        for item in window:
-            k = index[id(item)]
-            nearest[k] = min(nearest[k], 1.0 - float(vectors[item.segment_id] @ last))
-        best = max(range(len(window)), key=lambda w: (nearest[index[id(window[w])]], -w))
-        out.append(left.pop(best))
-    return out
+        # the window's distances to the last taken at once (numpy, not one dot per item:
+        # this loop was most of the queue's first visit at 1M words)
+        far = 1.0 - (matrix[window] @ matrix[out[-1]]).astype(np.float64)
+        nearest[window] = np.minimum(nearest[window], far)
+        out.append(left.pop(int(np.argmax(nearest[window]))))  # ties: the first in the window
+    return [queue[k] for k in out]
 
 
 def _vectors(items: Sequence[ReviewItem]) -> dict[str, Any] | None:
@@ -264,8 +263,11 @@ def review_order(items: Sequence[ReviewItem], *, by_segment: bool = False) -> li
     """
     if by_segment:
         return sorted(items, key=lambda i: (i.document, i.seq, i.code_id))
-    substantive = [i for i in items if _content_words(i.text) >= MIN_CONTENT_WORDS]
-    thin = [i for i in items if _content_words(i.text) < MIN_CONTENT_WORDS]
+    # once per segment (a segment carries ~3 suggestions): 57% of the order's CPU time was here
+    texts = {i.segment_id: i.text for i in items}
+    words = {seg: _content_words(text) for seg, text in texts.items()}
+    substantive = [i for i in items if words[i.segment_id] >= MIN_CONTENT_WORDS]
+    thin = [i for i in items if words[i.segment_id] < MIN_CONTENT_WORDS]
     vectors = _vectors(substantive) if len(substantive) >= 3 else None
     out: list[ReviewItem] = []
     for group, vecs in ((substantive, vectors), (thin, None)):

@@ -188,6 +188,14 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
         f" s.document_id, d.path, d.attributes {_PENDING}"
         " JOIN documents d ON d.id = s.document_id ORDER BY d.path, s.seq, e.code_id"
     )
+    parsed: dict[str, dict[str, Any]] = {}  # a document's attributes, decoded once
+
+    def attributes(raw: str | None) -> dict[str, Any]:
+        key = raw or ""
+        if key not in parsed:
+            parsed[key] = loads(raw, {})
+        return parsed[key]
+
     return [
         PendingSuggestion(
             segment_id=r["segment_id"],
@@ -200,7 +208,7 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
             text=r["text"],
             document_id=r["document_id"],
             path=r["path"],
-            attributes=loads(r["attributes"], {}),
+            attributes=attributes(r["attributes"]),
         )
         for r in rows
     ]

@@ -24,19 +24,35 @@ class DocumentProgress:
 
 
 def document_progress(store: Store) -> list[DocumentProgress]:
-    """Every present document by path, with its active turns and review counts."""
+    """Every present document by path, with its active turns and review counts.
+
+    One pass over ``effective_codings`` grouped by document (two correlated subqueries
+    per document read the view twice per document: 480 ms of CPU at 1M words)."""
+    turns = dict(
+        store.conn.execute(
+            "SELECT document_id, COUNT(*) FROM segments WHERE active = 1 GROUP BY document_id"
+        ).fetchall()
+    )
+    reviewed = {
+        int(r[0]): (int(r[1] or 0), int(r[2] or 0))
+        for r in store.conn.execute(
+            "SELECT s.document_id, SUM(e.status = 'suggested' AND s.codable = 1),"
+            " SUM(e.source = 'human')"
+            " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
+            " WHERE s.active = 1 GROUP BY s.document_id"
+        )
+    }
     rows = store.conn.execute(
-        "SELECT d.id, d.path, d.attributes,"
-        " (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id AND s.active = 1),"
-        " (SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        "   WHERE s.document_id = d.id AND s.active = 1 AND s.codable = 1"
-        "   AND e.status = 'suggested'),"
-        " (SELECT COUNT(*) FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        "   WHERE s.document_id = d.id AND s.active = 1 AND e.source = 'human')"
-        " FROM documents d WHERE d.status = 'present' ORDER BY d.path"
+        "SELECT id, path, attributes FROM documents WHERE status = 'present' ORDER BY path"
     )
     return [
-        DocumentProgress(int(r[0]), r[1], loads(r[2], {}), int(r[3]), int(r[4]), int(r[5]))
+        DocumentProgress(
+            int(r[0]),
+            r[1],
+            loads(r[2], {}),
+            int(turns.get(r[0], 0)),
+            *reviewed.get(int(r[0]), (0, 0)),
+        )
         for r in rows
     ]
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from html import escape as _esc
@@ -59,7 +60,7 @@ PALETTE = (
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _CUE = re.compile(r'matched "(.+?)" at (\d+)-(\d+)')
 T = TypeVar("T")
-MATRIX_CASES = 150  # columns the matrix shows at most
+MATRIX_CASES = 150  # columns the matrix shows at most (aggregate.matrix.MAX_SHOWN_CASES)
 OVERVIEW_DOCS = 200  # document rows the overview shows unless asked for all
 
 
@@ -127,11 +128,6 @@ def percent_shown(value: float) -> str:
     """A percentage to one decimal, rounded down: 99.96% of segments agreeing reads 99.9%,
     never 100% beside a list of disagreements."""
     return f"{math.floor(round(value * 10, 6)) / 10:.1f}"  # round first: 0.57 * 100 is 56.99…
-
-
-def _case_of(attributes: dict[str, Any], path: str) -> str:
-    value = attributes.get("state") or attributes.get("case")
-    return str(value) if value else path
 
 
 # --- rendering a turn with its codings -------------------------------------------------------
@@ -287,9 +283,20 @@ def highlight_cue(text: str, reason: str) -> Markup:
 class Workspace:
     """The state behind the pages: the project's store, codebook, secrets and templates."""
 
-    def __init__(self, store: Store, codebook: Codebook, secrets_: Secrets, name: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        codebook: Codebook,
+        secrets_: Secrets,
+        name: str,
+        metadata_order: Sequence[str] = (),
+    ) -> None:
         self.writer = decisions.Writer(store)
         self.codebook = codebook
+        self.metadata_order = tuple(metadata_order)
+        self._frame: tuple[tuple[int, int, int], Any] | None = None
+        self._frame_lock = threading.Lock()
+        self._kept: dict[str, tuple[tuple[int, int, int], Any]] = {}
         self.queue = ReviewQueue(codebook)
         self.secrets = secrets_
         self.name = name
@@ -325,6 +332,38 @@ class Workspace:
             return out
 
         return self.writer.write(run)
+
+    def coding_frame(self) -> Any:
+        """The codings that count as the workbook reads them
+        (:func:`themegrid.aggregate.matrix.load_codings`), kept while the store's version
+        is unchanged (any decision or run moves it)."""
+        from themegrid.aggregate import matrix as mx  # pandas: only when a matrix is asked for
+
+        with self._frame_lock:
+            version = self.writer.read(workspace.store_version)
+            if self._frame is None or self._frame[0] != version:
+
+                def load(s: Store) -> tuple[tuple[int, int, int], Any]:
+                    return workspace.store_version(s), mx.load_codings(s, self.codebook)
+
+                self._frame = self.writer.read(load)
+            return self._frame[1]
+
+    def kept(self, read: Callable[[Store], T]) -> T:
+        """``read(store)``, kept while the store's version is unchanged (the overview's
+        counts scan every coding: 660 ms of CPU at 1M words; a visit with nothing changed
+        since reads the kept result)."""
+        name = f"{read.__module__}.{read.__qualname__}"
+        with self._frame_lock:
+            version = self.writer.read(workspace.store_version)
+            found = self._kept.get(name)
+            if found is None or found[0] != version:
+
+                def load(s: Store) -> tuple[tuple[int, int, int], Any]:
+                    return workspace.store_version(s), read(s)
+
+                found = self._kept[name] = self.writer.read(load)
+            return found[1]
 
     def codes(self) -> dict[str, CodeInfo]:
         return self.writer.read(lambda s: _code_infos(s, self.codebook))
@@ -373,15 +412,25 @@ def _busy(ws: Workspace, request: Request, exc: StoreBusy) -> Response:
     return ws.page(request, "busy.html", status=503, message=str(exc))
 
 
-def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str) -> Starlette:
-    """The workspace as an ASGI application (wrapped in the security middleware)."""
-    ws = Workspace(store, codebook, secrets_, name)
+def create_app(
+    store: Store,
+    codebook: Codebook,
+    *,
+    secrets_: Secrets,
+    name: str,
+    metadata_order: Sequence[str] = (),
+) -> Starlette:
+    """The workspace as an ASGI application (wrapped in the security middleware).
+
+    ``metadata_order``: the case attributes of ``corpus/metadata.csv`` in header order,
+    which choose the matrix's cases as they choose the workbook's."""
+    ws = Workspace(store, codebook, secrets_, name, metadata_order)
 
     async def overview(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
-        docs = ws.writer.read(workspace.document_progress)
-        counts = ws.writer.read(workspace.code_counts)
+        docs = ws.kept(workspace.document_progress)
+        counts = ws.kept(workspace.code_counts)
         runs = ws.writer.read(workspace.recent_runs)
         orphaned = ws.writer.read(memos_store.orphaned_memos)
         project_memos = ws.writer.read(
@@ -690,73 +739,125 @@ def create_app(store: Store, codebook: Codebook, *, secrets_: Secrets, name: str
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"added: {infos[code].name}")
 
-    def _matrix_data() -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
-        docs = {d.id: d for d in ws.writer.read(workspace.document_progress)}
-        cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        cases = sorted({_case_of(d.attributes, d.path) for d in docs.values()})
-        for d in docs.values():
-            found = ws.writer.read(partial(codings_store.document_codings, document_id=d.id))
-            for c in found:
-                if not c.counts or c.status == "rejected":
-                    continue
-                cells[(c.code_id, _case_of(d.attributes, d.path))].append(
-                    {"segment_id": c.segment_id, "doc": d, "coding": c}
-                )
-        return cases, cells
+    def _matrix_choice(cf: Any, by: str) -> Any:
+        """The matrix's cases: :func:`~themegrid.aggregate.matrix.choose_by`, as the
+        workbook's Matrix sheet chooses them (``by``: the page's choice, else none)."""
+        from themegrid.aggregate import matrix as mx
+
+        choice = mx.choose_by(cf, [by] if by else None, ws.metadata_order)
+        mx.case_labels(cf, choice.by)  # an attribute no document has: MatrixError
+        return choice
+
+    def _document_titles(cf: Any, by: tuple[str, ...]) -> dict[str, str]:
+        """Documents as cases: each case's full path (the column head shows its file name)."""
+        from themegrid.aggregate import matrix as mx
+
+        labels = mx.case_labels(cf, by)
+        paths = dict(zip(cf.documents["document_id"], cf.documents["document"], strict=True))
+        return {str(label): str(paths[doc]) for doc, label in labels.items()}
+
+    def _heads(shown: Any, documents: bool) -> dict[str, str]:
+        """Column heads: documents as cases show their file name (the path on hover), unless
+        another case has the same file name (an ingested copy beside an imported one)."""
+        every = [*shown.shown, *shown.empty, *shown.cut]
+        if not documents:
+            return {c: c for c in every}
+        names: dict[str, int] = defaultdict(int)
+        for c in every:
+            names[c.rsplit("/", 1)[-1]] += 1
+        short = {c: c.rsplit("/", 1)[-1] for c in every}
+        return {c: short[c] if names[short[c]] == 1 else c for c in every}
 
     async def matrix(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
-        cases, cells = _matrix_data()
-        table: dict[tuple[str, str], tuple[int, int, int]] = {}
-        top = 1
-        for key, found in cells.items():
-            conf = len({f["segment_id"] for f in found if f["coding"].status == "accepted"})
-            unrev = len({f["segment_id"] for f in found if f["coding"].status == "suggested"})
-            top = max(top, conf)
-            table[key] = (conf, unrev, 0)
+        from themegrid.aggregate import matrix as mx
+        from themegrid.errors import MatrixError
+
+        by = request.query_params.get("by", "")
+        cf = ws.coding_frame()
+        ctx: dict[str, Any] = {
+            "by": by,
+            "by_options": [*cf.attributes, mx.DOCUMENT_CASE],
+            "problem": "",
+            "cases": [],
+            "empty_cases": [],
+            "cut_cases": 0,
+            "all_cases": 0,
+            "heat": {},
+            "reason": "",
+            "heads": {},
+            "max_cases": MATRIX_CASES,
+            "titles": {},
+        }
+        try:
+            choice = _matrix_choice(cf, by)
+        except MatrixError as exc:
+            ctx["problem"] = str(exc)
+            return ws.page(request, "matrix.html", **ctx)
+        confirmed = mx.count_matrix(cf, choice.by, which="confirmed")
+        unreviewed = mx.count_matrix(cf, choice.by, which="unreviewed")
+        shown = mx.shown_cases(cf, choice.by, MATRIX_CASES)
+        table: dict[tuple[str, str], tuple[int, int]] = {}
+        conf_rows = confirmed[list(shown.shown)].to_dict("index")
+        unrev_rows = unreviewed[list(shown.shown)].to_dict("index")
+        for code_id, row in conf_rows.items():
+            for case, n in row.items():
+                m = int(unrev_rows[code_id][case])
+                if n or m:
+                    table[(str(code_id), str(case))] = (int(n), m)
+        top = max((v[0] for v in table.values()), default=1) or 1
         # The colour shows what humans confirmed only: a machine guess is never a finding.
         heat = {
             k: (v[0], v[1], 0 if v[0] == 0 else max(1, min(5, v[0] * 5 // top)))
             for k, v in table.items()
         }
-        # A case nothing is coded in yet is an empty column: left out, and said so. Past
-        # MATRIX_CASES columns a heatmap is unreadable (and megabytes): the most confirmed kept.
-        per_case: dict[str, int] = defaultdict(int)
-        for (_, case), (conf, unrev, _) in heat.items():
-            per_case[case] += conf * 10_000 + unrev
-        empty = [c for c in cases if c not in per_case]
-        kept = set(sorted(per_case, key=lambda c: -per_case[c])[:MATRIX_CASES])
-        return ws.page(
-            request,
-            "matrix.html",
-            cases=[c for c in cases if c in kept],
-            empty_cases=empty,
-            cut_cases=len(per_case) - len(kept),
+        ctx.update(
+            by=choice.by[0] if by else "",
+            reason=choice.reason,
+            cases=list(shown.shown),
+            empty_cases=list(shown.empty),
+            cut_cases=len(shown.cut),
+            all_cases=len(shown.shown) + len(shown.empty) + len(shown.cut),
             heat=heat,
+            heads=_heads(shown, choice.by == (mx.DOCUMENT_CASE,)),
+            titles=_document_titles(cf, choice.by) if choice.by == (mx.DOCUMENT_CASE,) else {},
         )
+        return ws.page(request, "matrix.html", **ctx)
 
     async def matrix_cell(request: Request) -> Response:
-        code, case = request.query_params.get("code", ""), request.query_params.get("case", "")
-        _, cells = _matrix_data()
-        found = cells.get((code, case), [])
+        from themegrid.aggregate import matrix as mx
+        from themegrid.errors import MatrixError
+
+        q = request.query_params
+        code, case, by = q.get("code", ""), q.get("case", ""), q.get("by", "")
+        cf = ws.coding_frame()
+        try:
+            choice = _matrix_choice(cf, by)
+        except MatrixError as exc:
+            return PlainTextResponse(f"400: {exc}", status_code=400)
+        found = mx.cell_segments(cf, choice.by, code, case)
+        docs = {d.id: d for d in ws.kept(workspace.document_progress)}
         turns: dict[int, dict[str, workspace.ReaderTurn]] = {}
+        marks: dict[int, dict[tuple[str, str], codings_store.DocumentCoding]] = {}
         passages = []
-        seen: set[str] = set()
-        for f in found:
-            if f["segment_id"] in seen:
+        for seg, doc_id, carried in zip(
+            found["segment_id"], found["document_id"], found["code_id"], strict=True
+        ):
+            d = docs.get(int(doc_id))
+            if d is None:
                 continue
-            seen.add(f["segment_id"])
-            d = f["doc"]
             if d.id not in turns:
                 turns[d.id] = {
                     t.id: t
                     for t in ws.writer.read(partial(workspace.reader_turns, document_id=d.id))
                 }
-            t = turns[d.id].get(f["segment_id"])
-            if t is None:
+                on_doc = ws.writer.read(partial(codings_store.document_codings, document_id=d.id))
+                marks[d.id] = {(c.segment_id, c.code_id): c for c in on_doc if c.counts}
+            t = turns[d.id].get(seg)
+            c = marks[d.id].get((seg, carried))
+            if t is None or c is None:
                 continue
-            c = f["coding"]
             text = t.text
             if c.span_start is not None and c.span_end is not None:
                 text = t.text[c.span_start - t.start : c.span_end - t.start]

@@ -6,7 +6,7 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
-from themegrid.errors import MissingDependency, ProjectError, WebError
+from themegrid.errors import MissingDependency, ProjectError, ThemegridError, WebError
 from themegrid.project import Project
 from themegrid.store import users
 from themegrid.store.connection import Store
@@ -46,8 +46,28 @@ def build(project: Project, *, host: str = "127.0.0.1") -> tuple[Any, Any, Store
             "'themegrid user add NAME', or use --host 127.0.0.1 (the default)"
         )
     secrets_ = Secrets(accounts=not local)
-    app = create_app(store, codebook, secrets_=secrets_, name=project.root.resolve().name)
+    app = create_app(
+        store,
+        codebook,
+        secrets_=secrets_,
+        name=project.root.resolve().name,
+        metadata_order=_metadata_order(project),
+    )
     return app, secrets_, store
+
+
+def _metadata_order(project: Project) -> tuple[str, ...]:
+    """The case attributes of ``corpus/metadata.csv`` in header order (they choose the
+    matrix's cases when no document has ``state``, as ``themegrid report`` does); none
+    when the file is missing or unreadable (``themegrid ingest`` reports what is wrong)."""
+    from themegrid.read.metadata import read_metadata
+
+    if not project.metadata_path.exists():
+        return ()
+    try:
+        return read_metadata(project.metadata_path).attribute_columns
+    except (ThemegridError, OSError, UnicodeError):
+        return ()
 
 
 def warm_up() -> None:
