@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import json
 import math
 import os
 import warnings
@@ -705,6 +706,7 @@ def about_facts(store: Store, report: _Report, project_name: str | None) -> list
         ("Project", project_name or _project_name(store)),
         ("Codebook", f"{book.name}, version {book.version}" if book else "(no codebook given)"),
         ("Last run", last_run),
+        ("What the last coding run changed", _last_coding_changes(store)),
         ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("themegrid version", __version__),
         ("Documents", len(cf.documents)),
@@ -727,6 +729,51 @@ def about_facts(store: Store, report: _Report, project_name: str | None) -> list
             else "count only segments coded with the parent itself",
         ),
     ]
+
+
+#: What each file outcome of a coding run's ingest is called on the About sheet.
+_FILE_CHANGES = {
+    "added": "new files",
+    "changed": "changed files",
+    "attributes": "files with new case attributes",
+    "missing": "files gone from corpus/",
+    "rejected": "files that could not be read",
+    "pruned": "files removed with --prune",
+}
+#: File names listed per kind of change before "and N more".
+_NAMES_SHOWN = 8
+
+
+def _last_coding_changes(store: Store) -> str:
+    """The last ``code`` run's changes in words: files read and why, suggestions made and
+    withdrawn; human decisions are never changed by a run, and the line says so."""
+    run = store_runs.latest_run_of(store, "code")
+    if run is None:
+        return "no coding run yet"
+    summary = json.loads(run.summary or "{}")
+    ingest = summary.get("ingest") or {}
+    parts = []
+    for key, label in _FILE_CHANGES.items():
+        names = [str(n) for n in ingest.get(key) or []]
+        if names:
+            shown = ", ".join(names[:_NAMES_SHOWN])
+            more = f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
+            parts.append(f"{label}: {len(names)} ({shown}{more})")
+    unchanged = len(ingest.get("unchanged") or [])
+    files = "; ".join(parts) if parts else "no file added or changed"
+    return (
+        f"run {run.id}, {_when(run.finished_at)}: {files}; files unchanged: {unchanged}. "
+        f"Machine suggestions: {summary.get('suggestions_new', 0)} new, "
+        f"{summary.get('suggestions_retired', 0)} withdrawn, "
+        f"{summary.get('suggestions_kept', 0)} kept. Human decisions are never changed by a run"
+        + (
+            f" ({ingest['orphaned_human_codings']} now on text that is no longer in its file, "
+            "kept as orphaned)"
+            if ingest.get("orphaned_human_codings")
+            else ""
+        )
+        + "."
+    )
 
 
 def _about_sheet(wb: Workbook, store: Store, report: _Report, project_name: str | None) -> None:
