@@ -119,6 +119,9 @@ def test_highlights_keep_exact_quotes_by_their_user(tmp_path: Path) -> None:
             'SELECT s.start, s."end", s.text, c.code_id, c.coder FROM segments s '
             "JOIN codings c ON c.segment_id = s.id WHERE c.source = 'human' ORDER BY s.start, c.code_id"
         )
+        origins = {r[0] for r in store.query("SELECT origin FROM codes WHERE origin != 'codebook'")}
+        seen_by = {r[0] for r in store.query("SELECT origin FROM segment_views")}
+    assert origins == seen_by == {"taguette"}  # where the codes and decisions came from
     got = [(r[2], r[3], r[4]) for r in rows]
     assert got == [
         ("\u2018talk\u2019", "talk", "unattributed"),  # no command, two members: not guessed

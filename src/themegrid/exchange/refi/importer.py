@@ -136,7 +136,7 @@ class ImportSummary:
         out.append(
             f"  codes: {len(self.codes_added)} added"
             + (
-                f" (to {self.codebook_file}, origin 'refi' in the store)"
+                f" (written to {self.codebook_file})"
                 if self.codebook_file
                 else ""
             )
@@ -413,7 +413,7 @@ class _Writer:
                     name=code.name,
                     parent_id=ids.get(code.parent_guid) if code.parent_guid else None,
                     codable=code.codable,
-                    origin="refi",
+                    origin=self.plan.folder,
                     definition=definition or self._placeholder(code),
                     include_note=include,
                     exclude_note=exclude,
@@ -467,7 +467,7 @@ class _Writer:
             run_id=run_id,
             at=stamp,
         )
-        segs_store.mark_seen(self.store, [seg_id], coder, "refi", at=stamp)
+        segs_store.mark_seen(self.store, [seg_id], coder, self.plan.folder, at=stamp)
 
     def _insert_memos(self, kind: str, target: str, note_guids: Any) -> int:
         """The Notes ``note_guids`` as memos on one target; returns how many were written.
