@@ -135,11 +135,7 @@ class ImportSummary:
         out = [f"Imported {self.file}:"]
         out.append(
             f"  codes: {len(self.codes_added)} added"
-            + (
-                f" (written to {self.codebook_file})"
-                if self.codebook_file
-                else ""
-            )
+            + (f" (written to {self.codebook_file})" if self.codebook_file else "")
             + (f", {len(self.codes_matched)} already in the project" if self.codes_matched else "")
         )
         if self.documents or self.codings:
