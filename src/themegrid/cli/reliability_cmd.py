@@ -89,8 +89,9 @@ def _print_evaluation(report: EvaluationReport) -> None:
     console = wide_console()
     main = report.methods["rules+model"]
     table = Table(
-        title=f"Suggestions vs {report.coder}: {report.n_segments} segments, "
-        f"{report.n_documents} documents, {len(report.folds)} folds by document"
+        title=f"Suggestions vs {report.coder} (rules + model; each method's means below): "
+        f"{report.n_segments} segments, {report.n_documents} documents, "
+        f"{len(report.folds)} folds by document"
     )
     for col in ("code", "support", "predicted", "precision", "recall", "F1", "kappa"):
         table.add_column(col, justify="left" if col == "code" else "right")
