@@ -148,7 +148,10 @@ SHEET_HELP = {
     "'Unreviewed' counts segments where the code is only a machine suggestion nobody has "
     "reviewed yet (not findings). The two add up to all counted codings. A parent's row "
     "counts each segment once even when several of its children are coded on it. "
-    "Each block ends with the segments with any code; the colour scale covers leaf codes only.",
+    "Each block ends with the segments with any code; the colour scale covers leaf codes only. "
+    "A segment is a speaker turn or a paragraph: a passage coded across several turns (as "
+    "MAXQDA, ATLAS.ti or NVivo let a coder do) counts once for each turn it covers, so these "
+    "counts can be higher than the other tool's count of coded segments.",
     "Charts": "Bar charts made from the Matrix sheet: the most frequent codes by case "
     "(confirmed only), and for each of them confirmed and unreviewed stacked per case.",
     "Respondents": "'n of N': how many documents (respondents, focus groups, reviewed "
