@@ -26,9 +26,11 @@ from themegrid.read.metadata import (
     FileMeta,
     Metadata,
     closest_path,
+    is_document_review,
     normalise_path,
     read_metadata,
 )
+from themegrid.segment.paragraphs import as_document
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
 from themegrid.store import memos as memos_store
@@ -403,6 +405,8 @@ def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome
             interviewer_labels=meta.interviewers,
         )
         raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
+        if is_document_review(meta.attributes):
+            raw = as_document(raw)  # metadata.csv says: a document, whatever its labels
         if _rows_are_documents(raw, meta):
             parts = list(_split_rows(raw, rel, meta))
         else:
