@@ -76,7 +76,7 @@ def test_markdown_bold_labels(tmp_path: Path) -> None:
     doc = read_document(write(tmp_path, "fg.md", text))
     assert doc.format == "md"
     assert turns(doc) == [
-        (None, "# Interview 4"),
+        (None, "Interview 4"),  # read as Markdown: the heading's words, without its mark
         ("Moderator", "Welcome."),
         ("P1", "Thanks."),
         ("Moderator", "First?"),

@@ -69,7 +69,8 @@ def read_pdf(request: ReadRequest) -> RawDocument:
         document.close()
     dropped = [_without_number_lines(page) for page in laid]
     laid, running = without_running_lines([page for page, _ in dropped])
-    pages = [tabs_as_spaces(page_text(lines)) for lines in laid]
+    leading = line_spacing(laid)
+    pages = [tabs_as_spaces(page_text(lines, leading)) for lines in laid]
     numbers = sum(n for _, n in dropped)
     notes = (
         [
@@ -281,11 +282,11 @@ def _has_cell_gaps(rects: Sequence[tuple[float, float, float, float]]) -> bool:
     return any(b[0] - a[2] > 3 * height for a, b in itertools.pairwise(ordered))
 
 
-def page_text(page: PageLines) -> str:
+def page_text(page: PageLines, leading: float | None = None) -> str:
     """The page's lines joined by line breaks, a blank line where a paragraph ends."""
     if not has_boxes(page):
         return "\n".join(line.text for line in page.lines)
-    breaks = paragraph_breaks(page.lines)
+    breaks = paragraph_breaks(page.lines, leading)
     out: list[str] = []
     for i, line in enumerate(page.lines):
         out.append(line.text)
@@ -294,20 +295,38 @@ def page_text(page: PageLines) -> str:
     return "".join(out)
 
 
-def paragraph_breaks(lines: Sequence[Line]) -> set[int]:
-    """Indexes of the lines after which a paragraph ends (see the module docstring)."""
+def line_spacing(pages: Sequence[PageLines]) -> float | None:
+    """The document's spacing inside paragraphs: a low share of the baseline steps from a
+    line to the next one in its column (a page of one-line turns has only gaps), or None."""
+    steps: list[float] = []
+    for page in pages:
+        boxed = [line for line in page.lines if line.box]
+        if len(boxed) < 2:
+            continue
+        body = _body_height(boxed)
+        steps.extend(
+            a.box[1] - b.box[1]  # type: ignore[index]
+            for a, b in itertools.pairwise(boxed)
+            if _below(a, b, body)
+        )
+    steps.sort()
+    return steps[len(steps) // 5] if steps else None
+
+
+def _body_height(boxed: Sequence[Line]) -> float:
+    heights = sorted(line.height for line in boxed)
+    return heights[len(heights) // 2]
+
+
+def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set[int]:
+    """Indexes of the lines after which a paragraph ends (see the module docstring);
+    ``leading``: the document's :func:`line_spacing` (else the page's own)."""
     boxed = [(i, line) for i, line in enumerate(lines) if line.box]
     if len(boxed) < 2:
         return set()
-    heights = sorted(line.height for _, line in boxed)
-    body = heights[len(heights) // 2]
-    steps = sorted(
-        a.box[1] - b.box[1]  # type: ignore[index]
-        for (_, a), (_, b) in itertools.pairwise(boxed)
-        if _below(a, b, body)
-    )
-    # the tighter steps: the spacing inside paragraphs (short turns make most steps gaps)
-    leading = steps[len(steps) // 5] if steps else 1.2 * body
+    body = _body_height([line for _, line in boxed])
+    if leading is None:
+        leading = line_spacing([PageLines(tuple(lines))]) or 1.2 * body
     rights = [_column_right(k, boxed) for k in range(len(boxed))]
     breaks: set[int] = set()
     for k, ((i, a), (_, b)) in enumerate(itertools.pairwise(boxed)):
@@ -325,12 +344,12 @@ def _below(a: Line, b: Line, body: float) -> bool:
 
 def _column_right(k: int, boxed: Sequence[tuple[int, Line]]) -> float:
     """The right edge of line ``k``'s column: the furthest right that the lines near it
-    in the text (up to :data:`_NEAR` before it, and the next) reach, among those that overlap it, start
+    in the text (it and up to :data:`_NEAR` before it) reach, among those that overlap it, start
     no further left and are of its height (a heading across both columns is not a column)."""
     line = boxed[k][1]
     assert line.box
     left, right = line.box[0], line.box[2]
-    near = boxed[max(0, k - _NEAR) : k + 2]
+    near = boxed[max(0, k - _NEAR) : k + 1]
     return max(
         (
             o.box[2]
