@@ -17,7 +17,10 @@ Two repairs make the text usable:
   ends its paragraph when the next line does not continue it in the same
   column (a jump to another column or back up the page, unless the line stops
   mid-sentence), when the next line's first word would have fitted on it (a
-  deliberately ended line: a paragraph's last line, a heading), when the next
+  deliberately ended line: a paragraph's last line, a heading; ragged-right
+  lines may leave :data:`_RAGGED` of the column free, and a line that stops
+  mid-sentence followed by another short one is text narrowed around a box),
+  when the next
   line is indented after a sentence end, when the text height changes (a
   heading) or when the vertical gap is clearly wider than the page's line
   spacing. Two-column reports keep their paragraphs whole this way. Where the
@@ -327,7 +330,7 @@ def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set
     body = _body_height([line for _, line in boxed])
     if leading is None:
         leading = line_spacing([PageLines(tuple(lines))]) or 1.2 * body
-    rights = [_column_right(k, boxed) for k in range(len(boxed))]
+    rights = [_column_right(k, boxed, body) for k in range(len(boxed))]
     breaks: set[int] = set()
     for k, ((i, a), (_, b)) in enumerate(itertools.pairwise(boxed)):
         if _ends_paragraph(a, b, rights[k], body, leading):
@@ -342,26 +345,20 @@ def _below(a: Line, b: Line, body: float) -> bool:
     return overlap > 0 and b.box[3] <= a.box[1] + 0.5 * body and a.box[1] - b.box[1] < 4 * body
 
 
-def _column_right(k: int, boxed: Sequence[tuple[int, Line]]) -> float:
-    """The right edge of line ``k``'s column: the furthest right that the lines near it
-    in the text (it and up to :data:`_NEAR` before it) reach, among those that overlap it, start
-    no further left and are of its height (a heading across both columns is not a column)."""
+def _column_right(k: int, boxed: Sequence[tuple[int, Line]], body: float) -> float:
+    """The right edge of line ``k``'s column: the furthest right that it and the up to
+    :data:`_NEAR` lines right above it in the same column reach (a heading across both
+    columns, or a pull quote's neighbours, are not its column), counting lines of its height."""
     line = boxed[k][1]
     assert line.box
-    left, right = line.box[0], line.box[2]
-    near = boxed[max(0, k - _NEAR) : k + 1]
-    return max(
-        (
-            o.box[2]
-            for _, o in near
-            if o.box
-            and o.box[0] < right
-            and o.box[2] > left
-            and o.box[0] >= left - 20
-            and abs(o.height - line.height) <= 0.4 * max(o.height, line.height)
-        ),
-        default=right,
-    )
+    right = line.box[2]
+    j = k
+    while j > 0 and k - j < _NEAR and _below(boxed[j - 1][1], boxed[j][1], body):
+        j -= 1
+        above = boxed[j][1]
+        if above.box and abs(above.height - line.height) <= 0.4 * max(above.height, line.height):
+            right = max(right, above.box[2])
+    return right
 
 
 #: How many lines before a line are looked at for its column's right edge (text wrapped
@@ -389,10 +386,20 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         return True  # a wider gap than the page's line spacing
     first_word = b.text.strip().split(" ", 1)[0]
     width = (b.box[2] - b.box[0]) / max(len(b.text.strip()), 1)
-    # 1.5: the average character is narrower than many a word's ("with", "when")
-    if a.box[2] + width * (1.5 * len(first_word) + 1) < right and not a.text.rstrip().endswith("-"):
-        return True  # the next word would have fitted: the line was ended on purpose
+    # 1.5: the average character is narrower than many a word's ("with", "when"); and
+    # ragged-right typesetting leaves up to a tenth or so of the column free on any line
+    room = max(width * (1.5 * len(first_word) + 1), _RAGGED * (right - a.box[0]))
+    if a.box[2] + room < right and not a.text.rstrip().endswith("-"):
+        # the next word would have fitted: the line was ended on purpose, unless the
+        # next line stops as short mid-sentence (text narrowed around a box or picture)
+        narrowed = not sentence_end and b.box[2] + room < right
+        if not narrowed:
+            return True
     return sentence_end and b.box[0] - a.box[0] > width
+
+
+#: The share of a column's width a ragged-right line may leave free mid-paragraph.
+_RAGGED = 0.12
 
 
 #: The fewest pages a margin line's words must recur on to be a running header or footer.
