@@ -20,10 +20,10 @@ Two repairs make the text usable:
   deliberately ended line: a paragraph's last line, a heading; ragged-right
   lines may leave :data:`_RAGGED` of the column free, and a line that stops
   mid-sentence followed by another short one is text narrowed around a box),
-  when the next
-  line is indented after a sentence end, when the text height changes (a
-  heading) or when the vertical gap is clearly wider than the page's line
-  spacing. Two-column reports keep their paragraphs whole this way. Where the
+  when the next line is indented after a sentence end, when the text height
+  changes (a heading), when either line is a table row (boxes far apart) or
+  when the vertical gap is clearly wider than the document's line spacing
+  inside paragraphs. A paragraph's lines then become one line. Two-column reports keep their paragraphs whole this way. Where the
   boxes are not available the older rule applies: a break after a line that
   ends a sentence and is clearly shorter than the page's full lines.
 * Running headers and footers (a line in the top or bottom margin whose words,
