@@ -26,10 +26,12 @@ from themegrid.read.metadata import (
     FileMeta,
     Metadata,
     closest_path,
+    is_document_review,
     normalise_path,
     read_metadata,
 )
 from themegrid.read.repair import conversion_hint
+from themegrid.segment.paragraphs import as_document
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
 from themegrid.store import memos as memos_store
@@ -41,7 +43,8 @@ ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
 #: Bump when readers or segmentation change what a file becomes: the next ingest then
 #: reads every file again (segment ids are stable, so human codings stay attached).
-READING_REVISION = 4  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium
+READING_REVISION = 5  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
+# 5: PDF paragraphs from line geometry, Markdown via markdown-it, turn timestamps, RTF
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**2
@@ -410,6 +413,8 @@ def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome
             interviewer_labels=meta.interviewers,
         )
         raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
+        if is_document_review(meta.attributes):
+            raw = as_document(raw)  # metadata.csv says: a document, whatever its labels
         if _rows_are_documents(raw, meta):
             parts = list(_split_rows(raw, rel, meta))
         else:

@@ -216,11 +216,20 @@ def _bold_transcript(paras: list[_Para]) -> bool:
     """Enough bold labels to read the document as a transcript.
 
     A bold-only paragraph could be a heading, so it counts only if its label recurs.
+    Speakers come back turn after turn; a report's bold run-in headings
+    (``Charter Authorizers:``, ``State Legislatures:``) each stand once. So with more
+    than :data:`FEW_LABELS` labels, most of them must be of labels that recur.
     """
     keys = [normalise_speaker(p.label) for p in paras if p.label]
     inline = [p for p in paras if p.label and not p.label_only]
     recurring = {k for k in keys if keys.count(k) >= 2}
+    if len(keys) > FEW_LABELS and sum(1 for k in keys if k in recurring) * 2 < len(keys):
+        return False
     return len(keys) >= 2 and (len(inline) >= 2 or len(recurring) >= 1)
+
+
+#: Up to this many bold labels a document is judged without asking that they recur.
+FEW_LABELS = 4
 
 
 def _bold_document(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -156,3 +157,19 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
         if i != file_idx and lowered[i] not in CONTROL_COLUMNS and header[i]
     )
     return Metadata(rows, tuple(warnings), attribute_columns)
+
+
+#: ``source_type`` values (case, spaces, ``_`` and ``-`` aside) naming a document review.
+DOCUMENT_REVIEW_TYPES = frozenset({"document review", "document", "documents", "report"})
+
+
+def is_document_review(attributes: Mapping[str, str]) -> bool:
+    """Whether a file's metadata row says it is a document (``source_type`` of
+    :data:`DOCUMENT_REVIEW_TYPES`): read as paragraphs, never as speaker turns."""
+
+    def norm(value: str) -> str:
+        return " ".join(re.sub(r"[_-]", " ", value).casefold().split())
+
+    return any(
+        norm(k) == "source type" and norm(v) in DOCUMENT_REVIEW_TYPES for k, v in attributes.items()
+    )

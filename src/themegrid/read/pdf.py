@@ -12,8 +12,23 @@ Two repairs make the text usable:
   document itself shows the answer: the joined word occurs elsewhere (join), or
   the hyphenated form or the second part as a word does (keep the hyphen, drop
   the line break). Without evidence the text is left as it is.
-* PDFium rarely emits blank lines, so a paragraph break is inferred after a
-  line that ends a sentence and is clearly shorter than the page's full lines.
+* PDFium emits no blank lines, so paragraphs come from the page's geometry
+  (:func:`paragraph_breaks`): PDFium gives each text line's box, and a line
+  ends its paragraph when the next line does not continue it in the same
+  column (a jump to another column or back up the page, unless the line stops
+  mid-sentence), when the next line's first word would have fitted on it (a
+  deliberately ended line: a paragraph's last line, a heading; ragged-right
+  lines may leave :data:`_RAGGED` of the column free, and a line that stops
+  mid-sentence followed by another short one is text narrowed around a box),
+  when the next line is indented after a sentence end, when the text height
+  changes (a heading), when either line is a table row (boxes far apart) or
+  when the vertical gap is clearly wider than the document's line spacing
+  inside paragraphs. A paragraph's lines then become one line. Two-column reports keep their paragraphs whole this way. Where the
+  boxes are not available the older rule applies: a break after a line that
+  ends a sentence and is clearly shorter than the page's full lines.
+* Running headers and footers (a line in the top or bottom margin whose words,
+  numbers aside, recur on at least :data:`RUNNING_MIN_PAGES` pages, and lone page
+  numbers there) are dropped and the repair noted.
 
 A margin column of numbers (MAXQDA prints paragraph numbers beside the text) comes
 out of the text layer as one block of lines ``1``, ``2``, ``3`` ... at the end (or start) of the
@@ -26,6 +41,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from themegrid.errors import InputFileError, MissingDependency
@@ -50,11 +67,13 @@ _LINE_END_HYPHEN = "\ufffe"
 def read_pdf(request: ReadRequest) -> RawDocument:
     document = _open(request)
     try:
-        pages = [tabs_as_spaces(_page_text(request, document, i)) for i in range(len(document))]
+        laid = [_page_lines(request, document, i) for i in range(len(document))]
     finally:
         document.close()
-    dropped = [without_number_column(p) for p in pages]
-    pages = [p for p, _ in dropped]
+    dropped = [_without_number_lines(page) for page in laid]
+    laid, running = without_running_lines([page for page, _ in dropped])
+    leading = line_spacing(laid)
+    pages = [tabs_as_spaces(page_text(lines, leading)) for lines in laid]
     numbers = sum(n for _, n in dropped)
     notes = (
         [
@@ -65,6 +84,8 @@ def read_pdf(request: ReadRequest) -> RawDocument:
         else []
     )
     pages, headers, repeats = without_page_furniture(pages)
+    if running:
+        notes.append(f"removed {running} running header/footer line(s) and page number(s)")
     if headers:
         notes.append(f"removed {headers} page header(s) of the form 'page/pages'")
     if repeats:
@@ -75,9 +96,22 @@ def read_pdf(request: ReadRequest) -> RawDocument:
             "looks like a scanned PDF with no text layer; run OCR (e.g. ocrmypdf) "
             "and add the OCR'd file",
         )
-    text = "".join(_page_with_breaks(p.replace("\r\n", "\n")) for p in pages if p.strip())
+    text = "".join(
+        _page_with_breaks(p.replace("\r\n", "\n"), infer=not has_boxes(laid[i]))
+        for i, p in enumerate(pages)
+        if p.strip()
+    )
     text = text.replace("\u00ad\n", "").replace("\u00ad", "")
-    return document_from_text(request, repair_hyphenation(text), "pdf", notes)
+    text = repair_hyphenation(text)
+    if all(has_boxes(page) for page in laid if page.lines):
+        # the geometry decided the paragraphs: a paragraph's lines become one line
+        text = _LINE_IN_PARAGRAPH_RE.sub(lambda m: "" if m.group(1) is not None else " ", text)
+    return document_from_text(request, text, "pdf", notes)
+
+
+#: A line break inside a paragraph (not next to another), with the spaces around it; after
+#: a hyphen the hyphen stays and no space comes in (``self-\nassessment``: ``self-assessment``).
+_LINE_IN_PARAGRAPH_RE = re.compile(r"(?<=\S)(?:(?<=-)()[ \t]*|[ \t]*)\n(?![ \t]*\n)[ \t]*(?=\S)")
 
 
 def without_page_furniture(pages: list[str]) -> tuple[list[str], int, int]:
@@ -104,6 +138,17 @@ def without_page_furniture(pages: list[str]) -> tuple[list[str], int, int]:
                     break
         out.append("\n".join(lines))
     return out, headers, repeats
+
+
+def _without_number_lines(page: PageLines) -> tuple[PageLines, int]:
+    """:func:`without_number_column` on a page's lines (before the geometry adds breaks)."""
+    texts = [line.text for line in page.lines]
+    kept, count = without_number_column("\n".join(texts))
+    if not count:
+        return page, 0
+    rest = kept.split("\n")
+    start = next(i for i in range(len(texts)) if texts[i : i + len(rest)] == rest)
+    return PageLines(page.lines[start : start + len(rest)], page.height), count
 
 
 def without_number_column(page: str) -> tuple[str, int]:
@@ -148,12 +193,43 @@ def _open(request: ReadRequest) -> Any:
         ) from exc
 
 
-def _page_text(request: ReadRequest, document: Any, index: int) -> str:
+@dataclass(frozen=True)
+class Line:
+    """One text line of a page: its text (no line break) and its box in PDF points
+    (left, bottom, right, top; y grows up the page), None where PDFium gave none."""
+
+    text: str
+    box: tuple[float, float, float, float] | None = None
+    #: The line's words stand apart by wide gaps: a table row (its own paragraph).
+    cells: bool = False
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1] if self.box else 0.0
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """A page's lines in text-layer order and the page's height (points)."""
+
+    lines: tuple[Line, ...]
+    height: float = 0.0
+
+
+def has_boxes(page: PageLines) -> bool:
+    """Whether the page's lines carry PDFium's boxes (else the older break rule applies)."""
+    return any(line.box for line in page.lines)
+
+
+def _page_lines(request: ReadRequest, document: Any, index: int) -> PageLines:
     try:
         page = document[index]
         textpage = page.get_textpage()
         try:
             text = str(textpage.get_text_range() or "")
+            height = float(page.get_height())
+            if len(text) == textpage.count_chars():
+                return PageLines(tuple(_boxed_lines(textpage, text)), height)
         finally:
             textpage.close()
             page.close()
@@ -163,7 +239,204 @@ def _page_text(request: ReadRequest, document: Any, index: int) -> str:
             f"has a page (page {index + 1}) PDFium cannot read ({type(exc).__name__}: "
             f"{_short(exc)}); re-export the PDF (e.g. 'print to PDF') and add it again",
         ) from exc
-    return text.replace(_LINE_END_HYPHEN, "-\n")
+    # characters and text do not line up (e.g. characters outside the BMP): no boxes
+    flat = text.replace(_LINE_END_HYPHEN, "-\n").replace("\r\n", "\n")
+    return PageLines(tuple(Line(t) for t in flat.split("\n")), height)
+
+
+#: A text line: up to PDFium's generated line break, or up to its line-end hyphen mark.
+_LINE_RE = re.compile(r"([^\r\n\ufffe]*)(\ufffe?)(?:\r\n|\r|\n)?")
+
+
+def _boxed_lines(textpage: Any, text: str) -> list[Line]:
+    """The page's lines, each with the union of the boxes PDFium gives its characters.
+
+    Character ``i`` of the text range is PDFium's character ``i`` (checked by the
+    caller), so a line's characters are found by offset."""
+    lines: list[Line] = []
+    for m in _LINE_RE.finditer(text):
+        if m.start() == m.end():
+            continue
+        body, hyphen = m.group(1), m.group(2)
+        words = body.rstrip()
+        box = None
+        rects: list[tuple[float, float, float, float]] = []
+        if words.strip():
+            count = textpage.count_rects(m.start(1), len(words))
+            rects = [textpage.get_rect(k) for k in range(count)]
+            if rects:
+                box = (
+                    min(r[0] for r in rects),
+                    min(r[1] for r in rects),
+                    max(r[2] for r in rects),
+                    max(r[3] for r in rects),
+                )
+        lines.append(Line(body + ("-" if hyphen else ""), box, _has_cell_gaps(rects)))
+    return lines
+
+
+def _has_cell_gaps(rects: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Whether some gap between a line's boxes (left to right) is wider than three times
+    the line's height: cells of a table row, not words."""
+    if len(rects) < 2:
+        return False
+    height = max(r[3] for r in rects) - min(r[1] for r in rects)
+    ordered = sorted(rects)
+    return any(b[0] - a[2] > 3 * height for a, b in itertools.pairwise(ordered))
+
+
+def page_text(page: PageLines, leading: float | None = None) -> str:
+    """The page's lines joined by line breaks, a blank line where a paragraph ends."""
+    if not has_boxes(page):
+        return "\n".join(line.text for line in page.lines)
+    breaks = paragraph_breaks(page.lines, leading)
+    out: list[str] = []
+    for i, line in enumerate(page.lines):
+        out.append(line.text)
+        if i < len(page.lines) - 1:
+            out.append("\n\n" if i in breaks else "\n")
+    return "".join(out)
+
+
+def line_spacing(pages: Sequence[PageLines]) -> float | None:
+    """The document's spacing inside paragraphs: a low share of the baseline steps from a
+    line to the next one in its column (a page of one-line turns has only gaps), or None."""
+    steps: list[float] = []
+    for page in pages:
+        boxed = [line for line in page.lines if line.box]
+        if len(boxed) < 2:
+            continue
+        body = _body_height(boxed)
+        steps.extend(
+            a.box[1] - b.box[1]  # type: ignore[index]
+            for a, b in itertools.pairwise(boxed)
+            if _below(a, b, body)
+        )
+    steps.sort()
+    return steps[len(steps) // 5] if steps else None
+
+
+def _body_height(boxed: Sequence[Line]) -> float:
+    heights = sorted(line.height for line in boxed)
+    return heights[len(heights) // 2]
+
+
+def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set[int]:
+    """Indexes of the lines after which a paragraph ends (see the module docstring);
+    ``leading``: the document's :func:`line_spacing` (else the page's own)."""
+    boxed = [(i, line) for i, line in enumerate(lines) if line.box]
+    if len(boxed) < 2:
+        return set()
+    body = _body_height([line for _, line in boxed])
+    if leading is None:
+        leading = line_spacing([PageLines(tuple(lines))]) or 1.2 * body
+    rights = [_column_right(k, boxed, body) for k in range(len(boxed))]
+    breaks: set[int] = set()
+    for k, ((i, a), (_, b)) in enumerate(itertools.pairwise(boxed)):
+        if _ends_paragraph(a, b, rights[k], body, leading):
+            breaks.add(i)
+    return breaks
+
+
+def _below(a: Line, b: Line, body: float) -> bool:
+    """Whether ``b`` sits under ``a`` in the same column (the next line of a column)."""
+    assert a.box and b.box
+    overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    return overlap > 0 and b.box[3] <= a.box[1] + 0.5 * body and a.box[1] - b.box[1] < 4 * body
+
+
+def _column_right(k: int, boxed: Sequence[tuple[int, Line]], body: float) -> float:
+    """The right edge of line ``k``'s column: the furthest right that it and the up to
+    :data:`_NEAR` lines right above it in the same column reach (a heading across both
+    columns, or a pull quote's neighbours, are not its column), counting lines of its height."""
+    line = boxed[k][1]
+    assert line.box
+    right = line.box[2]
+    j = k
+    while j > 0 and k - j < _NEAR and _below(boxed[j - 1][1], boxed[j][1], body):
+        j -= 1
+        above = boxed[j][1]
+        if above.box and abs(above.height - line.height) <= 0.4 * max(above.height, line.height):
+            right = max(right, above.box[2])
+    return right
+
+
+#: How many lines before a line are looked at for its column's right edge (text wrapped
+#: around a box is narrower than the page's other lines in that column).
+_NEAR = 2
+
+
+def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float) -> bool:
+    assert a.box and b.box
+    sentence_end = a.text.rstrip().endswith(_SENTENCE_END)
+    if a.cells or b.cells:
+        return True
+    if not _below(a, b, body):
+        # another column, or back up the page (a table's next cell): a paragraph goes on
+        # only mid-sentence from a line that fills its column
+        own = (a.box[2] - a.box[0]) / max(len(a.text.strip()), 1)
+        return (
+            sentence_end
+            or abs(a.height - b.height) > 0.4 * max(a.height, b.height)
+            or a.box[2] + 4 * own < right
+        )
+    if abs(a.height - b.height) > 0.4 * max(a.height, b.height):
+        return True  # a heading and its text
+    if a.box[1] - b.box[1] > 1.6 * leading:
+        return True  # a wider gap than the page's line spacing
+    first_word = b.text.strip().split(" ", 1)[0]
+    width = (b.box[2] - b.box[0]) / max(len(b.text.strip()), 1)
+    # 1.5: the average character is narrower than many a word's ("with", "when"); and
+    # ragged-right typesetting leaves up to a tenth or so of the column free on any line
+    room = max(width * (1.5 * len(first_word) + 1), _RAGGED * (right - a.box[0]))
+    if a.box[2] + room < right and not a.text.rstrip().endswith("-"):
+        # the next word would have fitted: the line was ended on purpose, unless the
+        # next line stops as short mid-sentence (text narrowed around a box or picture)
+        narrowed = not sentence_end and b.box[2] + room < right
+        if not narrowed:
+            return True
+    return sentence_end and b.box[0] - a.box[0] > width
+
+
+#: The share of a column's width a ragged-right line may leave free mid-paragraph.
+_RAGGED = 0.12
+
+
+#: The fewest pages a margin line's words must recur on to be a running header or footer.
+RUNNING_MIN_PAGES = 3
+#: How far from the top or bottom edge (share of the page's height) a running line sits.
+_MARGIN_SHARE = 0.08
+
+
+def without_running_lines(pages: list[PageLines]) -> tuple[list[PageLines], int]:
+    """Pages without running headers/footers and lone page numbers in their margins."""
+
+    def margin(page: PageLines, line: Line) -> bool:
+        if not line.box or not page.height or line.box[1] < 0 or line.box[3] > page.height:
+            return False
+        edge = _MARGIN_SHARE * page.height
+        return line.box[1] > page.height - edge or line.box[3] < edge
+
+    def key(line: Line) -> str:
+        return " ".join(re.sub(r"\d+", " ", line.text).split()).casefold()
+
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update({key(line) for line in page.lines if margin(page, line) and key(line)})
+    out: list[PageLines] = []
+    dropped = 0
+    for page in pages:
+        numbers = [line for line in page.lines if margin(page, line) and not key(line)]
+        lone = set(map(id, numbers)) if len(numbers) <= 2 else set()  # not a number column
+        keep = [
+            line
+            for line in page.lines
+            if id(line) not in lone
+            and not (margin(page, line) and seen[key(line)] >= RUNNING_MIN_PAGES)
+        ]
+        dropped += len(page.lines) - len(keep)
+        out.append(PageLines(tuple(keep), page.height))
+    return out, dropped
 
 
 def tabs_as_spaces(page: str) -> str:
@@ -204,9 +477,11 @@ def repair_hyphenation(text: str) -> str:
     return _HYPHEN_RE.sub(fix, text)
 
 
-def _page_with_breaks(page: str) -> str:
-    """The page's text with paragraph breaks, ending in a break if its last sentence ends."""
-    text = _with_paragraph_breaks(page.strip("\n"))
+def _page_with_breaks(page: str, *, infer: bool = True) -> str:
+    """The page's text with paragraph breaks, ending in a break if its last sentence ends.
+
+    ``infer``: add breaks by the older line-length rule (pages without PDFium's boxes)."""
+    text = _with_paragraph_breaks(page.strip("\n")) if infer else page.strip("\n")
     return text + ("\n\n" if text.rstrip().endswith(_SENTENCE_END) else "\n")
 
 

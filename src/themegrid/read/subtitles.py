@@ -9,6 +9,7 @@ turn per paragraph; each unit covers the words only.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -83,7 +84,11 @@ def _vtt_cue(caption: object) -> Cue:
     voice = _VOICE_RE.search(raw)
     start = parse_timestamp(getattr(caption, "start", "")) or 0.0
     end = parse_timestamp(getattr(caption, "end", "")) or start
-    return Cue(start, end, _clean(raw), voice.group(1).strip() if voice else None)
+    return Cue(start, end, _clean(raw), _voice(voice))
+
+
+def _voice(voice: re.Match[str] | None) -> str | None:
+    return html.unescape(voice.group(1)).strip() if voice else None
 
 
 def parse_srt(text: str) -> Iterable[Cue]:
@@ -99,11 +104,13 @@ def parse_srt(text: str) -> Iterable[Cue]:
         end = parse_timestamp(m.group(2)) or start
         raw = "\n".join(lines[timing_at + 1 :])
         voice = _VOICE_RE.search(raw)
-        yield Cue(start, end, _clean(raw), voice.group(1).strip() if voice else None)
+        yield Cue(start, end, _clean(raw), _voice(voice))
 
 
 def _clean(raw: str) -> str:
-    return " ".join(_TAG_RE.sub("", raw).split())
+    """Cue text without tags, entities decoded (``Q&amp;A``: ``Q&A``; after the tags go, so
+    an escaped ``&lt;v&gt;`` stays text), whitespace collapsed."""
+    return " ".join(html.unescape(_TAG_RE.sub("", raw)).split())
 
 
 def _short(exc: Exception) -> str:

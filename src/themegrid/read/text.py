@@ -104,7 +104,7 @@ class Header:
     body_start: int
 
 
-@register(".txt", ".md", ".markdown", ".text")
+@register(".txt", ".text")
 def read_text(request: ReadRequest) -> RawDocument:
     data = request.path.read_bytes()
     text, notes = decode_bytes(data, request.display_path)

@@ -7,8 +7,9 @@ never edited, so ``text[start:end]`` is always the unit's words.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from themegrid.models import Unit
+from themegrid.models import RawDocument, Unit
 
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
 
@@ -86,3 +87,13 @@ def stripped_unit(
     """A unit over ``text[start:end]`` with surrounding whitespace trimmed; None if empty."""
     a, b = trim_span(text, start, end)
     return Unit(a, b, speaker=speaker, t_start=t_start) if a < b else None
+
+
+def as_document(raw: RawDocument) -> RawDocument:
+    """``raw`` read as paragraphs without speakers (its metadata row says it is a document
+    review): what looked like labels (a report's headings) stay in the text, as paragraphs."""
+    if raw.kind != "interview" or not raw.units:
+        return raw
+    start = min(u.start for u in raw.units)
+    units = paragraph_units(raw.text, start, len(raw.text))
+    return replace(raw, units=tuple(units), kind="document")
