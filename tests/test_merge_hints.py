@@ -1,5 +1,6 @@
 """Near-duplicate hints after import-coded: typos of one label, never distinct codes that
-share a word (the real qabstracts codebook's 'h_result' heading code and 'result')."""
+share a word (the real qabstracts codebook's 'h_result' heading code and 'result') or
+differ by a prefix or another word (NaPiRE's 'processunclear' and 'processclear')."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from themegrid.exchange.labels import CodeIndex
         ("8 - Press for Accuracy", "8 - press for  accuracy"),
         ("buy-in", "Buy in"),
         ("Teacher support", "Teachers support"),
+        ("inneficient_development", "inefficient_development"),  # real NaPiRE slip
+        ("requirments", "requirements"),
     ],
 )
 def test_typos_of_one_label_are_alike(a: str, b: str) -> None:
@@ -34,6 +37,13 @@ def test_typos_of_one_label_are_alike(a: str, b: str) -> None:
         ("fneed", "need"),  # future need and need
         ("Teacher support", "Student support"),
         ("Revoicing", "Restating"),
+        # real NaPiRE codes that are distinct (opposites, other words), once offered for merging
+        ("processunclear", "processclear"),
+        ("documentationinsufficient", "documentationsufficient"),
+        ("qualified_textual_requirements", "quantified_textual_requirements"),
+        ("conflicts_within_the_customer", "conflicts_with_the_customer"),
+        ("architect", "architecture"),
+        ("documentationlean", "documentationclear"),
     ],
 )
 def test_distinct_codes_sharing_a_word_are_not(a: str, b: str) -> None:

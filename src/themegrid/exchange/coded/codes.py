@@ -7,14 +7,18 @@ created into codebook entries to paste.
 
 from __future__ import annotations
 
-import difflib
+import functools
+import gzip
 import hashlib
 import itertools
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+
+from rapidfuzz.distance import DamerauLevenshtein
 
 from themegrid.codebook.files import dump_codes
 from themegrid.errors import Problem, ValidationError
@@ -195,27 +199,52 @@ def read_code_map(path: Path) -> dict[str, str]:
 MIN_TYPO_WORD = 4
 
 
+@functools.cache
+def _english_lemmas() -> dict[str, str]:
+    """English word form -> lemma, from spacy-lookups-data's table (without importing
+    spaCy); every lemma is also listed as its own form."""
+    import spacy_lookups_data
+
+    path = Path(str(spacy_lookups_data.en["lemma_lookup"]))
+    if not path.exists():  # the package ships the table gzipped under the .json name + .gz
+        path = path.with_name(path.name + ".gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        table: dict[str, str] = json.load(fh)
+    return {**{lemma: lemma for lemma in table.values()}, **table}
+
+
+def _slip(x: str, y: str) -> bool:
+    """Whether word ``x`` is ``y`` mistyped (both lower case, punctuation removed).
+
+    Two English words are two words unless they share a lemma ("results", "result";
+    not "qualified", "quantified"; "within", "with"; "architect", "architecture"). Else a
+    slip is one edit (a letter added, dropped, changed or two swapped: "resul",
+    "objetive", "conculsion"), or two changed letters in a long word of the same length
+    ("inneficient"); never two letters added in one place, which is a prefix or a
+    syllable ("processunclear", "processclear"), nor a changed first letter ("fneed").
+    """
+    if x == y:
+        return True
+    if min(len(x), len(y)) < MIN_TYPO_WORD or x[0] != y[0]:
+        return False
+    lemmas = _english_lemmas()
+    if x in lemmas and y in lemmas:
+        return lemmas[x] == lemmas[y]
+    distance = DamerauLevenshtein.distance(x, y)
+    return distance == 1 or (distance == 2 and len(x) == len(y) >= 8)
+
+
 def typo_alike(a: str, b: str) -> bool:
     """Two code names one label mistyped: the same words once case, spacing and punctuation
-    are ignored, each differing word a slip of at least :data:`MIN_TYPO_WORD` letters with
-    the same first letter (difflib ratio 0.8 or more: "objetive", "resul", "results"), and
-    the whole names alike (ratio 0.85 or more). A word added, dropped or swapped for
-    another ("h_result" and "result", "a_result" and "h_result", "teacher support" and
-    "student support"), or a letter put before a word ("fneed", future need, and "need"),
-    makes another code, not a typo."""
+    are ignored, each differing word a slip (:func:`_slip`). A word added, dropped or
+    swapped for another ("h_result" and "result", "a_result" and "h_result", "teacher
+    support" and "student support") makes another code, not a typo."""
     words_a, words_b = loose(a).split("_"), loose(b).split("_")
     if "".join(words_a) == "".join(words_b):
         return True
     if len(words_a) != len(words_b):
         return False
-    for x, y in zip(words_a, words_b, strict=True):
-        if x == y:
-            continue
-        if min(len(x), len(y)) < MIN_TYPO_WORD or x[0] != y[0]:
-            return False
-        if difflib.SequenceMatcher(None, x, y).ratio() < 0.8:
-            return False
-    return difflib.SequenceMatcher(None, loose(a), loose(b)).ratio() >= 0.85
+    return all(_slip(x, y) for x, y in zip(words_a, words_b, strict=True))
 
 
 def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tuple[str, ...]]]:
