@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from themegrid.project import Project, init_project
+from themegrid.store.connection import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -124,3 +125,17 @@ def _cache_cli_commands() -> None:
 
 
 _cache_cli_commands()
+
+
+def quoted_spans(project: Project, coder: str) -> set[tuple[str, str, str]]:
+    """(document, code, coded text) of every coding of ``coder``, read back from the store."""
+    with Store(project.store_path) as store:
+        return {
+            (r[0], r[1], r[2][r[3] : r[4]])
+            for r in store.query(
+                "SELECT d.path, c.code_id, d.text, c.span_start, c.span_end FROM codings c"
+                " JOIN segments s ON s.id = c.segment_id JOIN documents d"
+                " ON d.id = s.document_id WHERE c.coder = ?",
+                (coder,),
+            )
+        }

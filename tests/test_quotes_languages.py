@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import quoted_spans
 from themegrid.api import import_quotes, ingest
 from themegrid.errors import InputFileError
 from themegrid.exchange.quotes import QuoteRow, read_quote_rows
@@ -83,20 +84,6 @@ def maxqda_xlsx(path: Path, header: list[str], rows: list[QuoteRow], variables: 
         sheet.append([*values, *extra])
     book.save(path)
     return path
-
-
-def quoted_spans(project: Project, coder: str) -> set[tuple[str, str, str]]:
-    """(document, code, coded text) of every coding of ``coder``, read back from the store."""
-    with Store(project.store_path) as store:
-        return {
-            (r[0], r[1], r[2][r[3] : r[4]])
-            for r in store.query(
-                "SELECT d.path, c.code_id, d.text, c.span_start, c.span_end FROM codings c"
-                " JOIN segments s ON s.id = c.segment_id JOIN documents d"
-                " ON d.id = s.document_id WHERE c.coder = ?",
-                (coder,),
-            )
-        }
 
 
 # --- the real export under each language's headers ----------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import quoted_spans
 from themegrid.api import import_quotes, ingest
 from themegrid.errors import InputFileError
 from themegrid.exchange.quotes import QuoteRow, read_quote_rows
@@ -72,19 +73,6 @@ def write_report(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def spans(project: Project, coder: str) -> set[tuple[str, str, str]]:
-    with Store(project.store_path) as store:
-        return {
-            (r[0], r[1], r[2][r[3] : r[4]])
-            for r in store.query(
-                "SELECT d.path, c.code_id, d.text, c.span_start, c.span_end FROM codings c"
-                " JOIN segments s ON s.id = c.segment_id JOIN documents d"
-                " ON d.id = s.document_id WHERE c.coder = ?",
-                (coder,),
-            )
-        }
-
-
 TRANSCRIPT = """\
 Dan: So how do you use these plots in your work?
 
@@ -117,7 +105,7 @@ def test_a_qualcoder_coding_report_imports_with_its_category_paths(
     assert (summary.rows, summary.quotes_found, summary.not_found) == (2, 2, ())
     assert summary.not_text == 2  # the image and the audio/video coding
     assert summary.columns[1:] == ("Codename", "Coded")
-    assert spans(project, "Colin") == {
+    assert quoted_spans(project, "Colin") == {
         ("P1.txt", "techniques.plots.pre_computed", "the pre-computed plots first"),
         ("P1.txt", "reporting", "Then we report the trend to the business."),
     }
@@ -169,4 +157,4 @@ def test_the_real_quotes_in_a_qualcoder_report_match_the_maxqda_import(
     )
     assert report.quotes_found == maxqda.quotes_found == len(pdf_rows) == 262
     assert report.not_found == () and report.not_text == 2
-    assert spans(other, "K") == spans(project, "K")
+    assert quoted_spans(other, "K") == quoted_spans(project, "K")
