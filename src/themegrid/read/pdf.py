@@ -23,7 +23,9 @@ Two repairs make the text usable:
   when the next line is indented after a sentence end, when the text height
   changes (a heading), when either line is a table row (boxes far apart) or
   when the vertical gap is clearly wider than the document's line spacing
-  inside paragraphs. A paragraph's lines then become one line. Two-column reports keep their paragraphs whole this way. Where the
+  inside paragraphs, and in transcripts at a turn's header line (``Name  0:37``)
+  and before a labelled turn (``Ana: ...``) after a finished sentence.
+  A paragraph's lines then become one line. Two-column reports keep their paragraphs whole this way. Where the
   boxes are not available the older rule applies: a break after a line that
   ends a sentence and is clearly shorter than the page's full lines.
 * Running headers and footers (a line in the top or bottom margin whose words,
@@ -49,6 +51,7 @@ from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument
 from themegrid.read import ReadRequest, register
 from themegrid.read.text import document_from_text
+from themegrid.segment.labels import is_label_line, starts_with_label
 
 #: A word broken at a line end. ``(?<!\w)``: tried at word starts only, where every match
 #: starts anyway (trying each letter of each word made this most of reading a long PDF).
@@ -371,6 +374,10 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
     sentence_end = a.text.rstrip().endswith(_SENTENCE_END)
     if a.cells or b.cells:
         return True
+    if is_label_line(a.text) or is_label_line(b.text):
+        return True  # a transcript's turn header (``Priya Raman  0:37``) stands alone
+    if sentence_end and starts_with_label(b.text):
+        return True  # a labelled turn (``Ana: ...``) after a finished sentence starts anew
     if not _below(a, b, body):
         # another column, or back up the page (a table's next cell): a paragraph goes on
         # only mid-sentence from a line that fills its column

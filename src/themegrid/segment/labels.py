@@ -237,6 +237,28 @@ def _own_line_candidate(text: str, m: re.Match[str], end: int) -> _Candidate | N
     )
 
 
+def starts_with_label(line: str) -> bool:
+    """Whether one laid-out line begins a speaker's turn with its label and a colon (or a
+    time): ``Jane Doe: So ...``, ``INTERVIEWER: ...``, ``[00:01:02] Ana: ...``. For readers
+    that join wrapped lines into paragraphs (PDF): such a line starts a new one."""
+    m = _INLINE_RE.match(line)
+    if m is None:
+        return False
+    ts = m.group("pre_ts") or m.group("post_ts") or m.group("after_ts")
+    return _plausible(_label_text(m.group("name"), m.group("paren")), bool(ts))
+
+
+def is_label_line(line: str) -> bool:
+    """Whether one laid-out line is a speaker label with its time and nothing else, the
+    header of a turn whose words follow on the next lines (``Priya Raman  0:37``, as Otter,
+    Zoom and Teams export): a reader joining wrapped lines keeps it on a line of its own."""
+    m = _OWN_LINE_RE.fullmatch(line.strip())
+    if m is None or not (m.group("pre_ts") or m.group("post_ts")):
+        return False
+    name = m.group("name") or m.group("bracket_name") or m.group("sorted_name")
+    return _plausible(_label_text(name, m.group("paren")), True)
+
+
 def _blank_before(text: str, pos: int) -> bool:
     if pos == 0:
         return True
