@@ -189,6 +189,7 @@ def import_coded(
             document_name,
             problems,
             by=attribute_key(document_column) if document_column is not None else None,
+            coder=coder,
         )
         _refuse_or_skip(problems, skipped)
         run_id = start_run(store, "import-coded", codebook)

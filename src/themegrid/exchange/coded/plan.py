@@ -19,6 +19,7 @@ from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row
 from themegrid.read.table import Table
 from themegrid.segment.ids import segment_id
 from themegrid.segment.interviewer import is_interviewer
+from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
 from themegrid.store import segments as segs_store
 from themegrid.store.connection import Store
@@ -201,7 +202,9 @@ class _CorpusResponse:
 class _ImportedRows:
     """Existing row-documents of earlier imports (by path and by row id) and corpus responses."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, coder: str | None = None) -> None:
+        # segments this coder already saw or coded, from an earlier file of theirs
+        self.coders_own = store_codings.segments_seen_by_humans(store, coder) if coder else set()
         self.by_path: dict[str, tuple[str, str]] = {}
         self.by_row_id: dict[str, list[str]] = defaultdict(list)
         self.document_of: dict[str, int] = {}
@@ -250,11 +253,15 @@ def plan_rows(
             continue
         elsewhere = known.by_row_id.get(row.row_id or "", [])
         # Another file's row with this id is the same response only with the same text
-        # (an id like a respondent number repeats across a survey's questions).
+        # (an id like a respondent number repeats across a survey's questions), and only
+        # when it is another coder's file: the same coder's earlier file with this id and
+        # text is another question the respondent answered in the same words ("culture"),
+        # whose decisions this file must not replace.
         if (
             row.row_id is not None
             and len(elsewhere) == 1
             and known.text_of[elsewhere[0]] == _collapse(row.text)
+            and elsewhere[0] not in known.coders_own
         ):
             plan.row_segments.append((row, elsewhere[0]))
             plan.set_attributes(known.document_of[elsewhere[0]], row.attributes)
@@ -304,11 +311,12 @@ def plan_import(
     problems: list[Problem],
     *,
     by: str | None = None,
+    coder: str | None = None,
 ) -> Plan:
     """What to write for the parsed files. ``by``: the attribute key whose values name
     the documents (rows with one value are one document, in file order)."""
     plan = Plan()
-    known = _ImportedRows(store) if rows_are_documents else None
+    known = _ImportedRows(store, coder) if rows_are_documents else None
     for table, rows, attrs in parsed:
         if not rows:
             continue
