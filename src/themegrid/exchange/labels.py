@@ -20,7 +20,8 @@ from themegrid.errors import InvalidCoder
 from themegrid.store import codes as store_codes
 from themegrid.store.connection import Store
 
-PATH_SPLIT_RE = re.compile(r"\s*(?:->|::|>|/|\\)\s*")
+#: Path separators in code labels, strongest first (see :func:`split_path`).
+PATH_SEPARATORS = ("->", "::", ">", "\\", "/")
 #: The root folder NVivo writes before a code path (``Nodes\Barriers\Funding``).
 PATH_ROOTS = frozenset({"nodes", "codes"})
 
@@ -178,8 +179,17 @@ class CodeIndex:
 
 def split_path(label: str) -> list[str]:
     """``'Barriers -> Funding'`` → ['Barriers', 'Funding'] (also ``::``, ``>``, ``/`` and
-    ``\\``); NVivo's root folder (``Nodes\\`` or ``Codes\\``) before a path is dropped."""
-    parts = [p for p in PATH_SPLIT_RE.split(label.strip()) if p]
+    ``\\``); NVivo's root folder (``Nodes\\`` or ``Codes\\``) before a path is dropped.
+
+    A label is split at one separator, the first of ``->``, ``::``, ``>``, ``\\``, ``/`` it
+    holds: a ``/`` inside a name of a path written with another (MAXQDA's
+    ``Techniques > PDP/ICE``) is part of the name."""
+    label = label.strip()
+    separator = next((s for s in PATH_SEPARATORS if s in label), None)
+    if separator is None:
+        return [label] if label else []
+    parts = [p.strip() for p in label.split(separator)]
+    parts = [p for p in parts if p]
     if len(parts) > 1 and norm(parts[0]) in PATH_ROOTS:
         return parts[1:]
     return parts
