@@ -29,5 +29,6 @@ def test_the_about_sheet_names_the_new_file_of_the_last_run(tmp_path: Path) -> N
     about = _about(api.report(project.root).workbook.path)[KEY]
     assert f"run {done.run_id}" in about
     assert "new files: 1 (interviews/ut.txt)" in about and "files unchanged: 2" in about
-    assert f"{done.suggestions_new} new" in about
+    assert f"Machine suggestions in this run: {done.suggestions_new} new" in about
+    assert "awaited review" in about
     assert "Human decisions are never changed by a run" in about

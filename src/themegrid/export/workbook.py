@@ -747,6 +747,14 @@ _FILE_CHANGES = {
 _NAMES_SHOWN = 8
 
 
+def _awaiting(summary: dict[str, Any]) -> int | None:
+    """Machine suggestions awaiting review after a coding run, from its summary."""
+    per_code = summary.get("awaiting_review_per_code")
+    if not isinstance(per_code, dict):
+        return None
+    return sum(int(v.get("total", 0)) for v in per_code.values() if isinstance(v, dict))
+
+
 def _last_coding_changes(store: Store) -> str:
     """The last ``code`` run's changes in words: files read and why, suggestions made and
     withdrawn; human decisions are never changed by a run, and the line says so."""
@@ -766,9 +774,19 @@ def _last_coding_changes(store: Store) -> str:
     files = "; ".join(parts) if parts else "no file added or changed"
     return (
         f"run {run.id}, {_when(run.finished_at)}: {files}; files unchanged: {unchanged}. "
-        f"Machine suggestions: {summary.get('suggestions_new', 0)} new, "
-        f"{summary.get('suggestions_retired', 0)} withdrawn, "
-        f"{summary.get('suggestions_kept', 0)} kept. Human decisions are never changed by a run"
+        f"Machine suggestions in this run: {summary.get('suggestions_new', 0)} new, "
+        f"{summary.get('suggestions_retired', 0)} withdrawn"
+        + (
+            f", {kept} made again unchanged on re-read text"
+            if (kept := summary.get("suggestions_kept"))
+            else ""
+        )
+        + (
+            f"; after it, {waiting} awaited review"
+            if (waiting := _awaiting(summary)) is not None
+            else ""
+        )
+        + ". Human decisions are never changed by a run"
         + (
             f" ({ingest['orphaned_human_codings']} now on text that is no longer in its file, "
             "kept as orphaned)"
