@@ -182,6 +182,11 @@ def _reject_control_characters(text: str, path: str) -> None:
         )
 
 
+#: Invisible characters that split a word for search and cues, removed: a byte-order mark
+#: left inside the text by a concatenation, and the zero-width space.
+_INVISIBLE: dict[int, None] = {0xFEFF: None, 0x200B: None}
+
+
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Normalise line endings and Unicode (NFC) and repair mojibake where it looks needed.
 
@@ -194,6 +199,10 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     if text.isascii():
         return text, notes
     text = unicodedata.normalize("NFC", text)
+    invisible = sum(text.count(chr(code)) for code in _INVISIBLE)
+    if invisible:  # a byte-order mark or zero-width space inside a word ("S\ufeffCOPE")
+        text = text.translate(_INVISIBLE)
+        notes.append(f"removed {invisible} invisible zero-width character(s) (U+FEFF, U+200B)")
     if _MOJIBAKE_RE.search(text):
         text, fixed, still_bad = _fix_mojibake_lines(text)
         if fixed:
