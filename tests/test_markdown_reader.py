@@ -23,6 +23,9 @@ policy_areas:
   - Financial Assistance & Incentives
 image_alt_text: NA
 permalink: /reports/aid/
+press_release: https://ncd.gov/newsroom/aid
+pdf_document: /assets/aid.pdf
+word_document: aid-barriers.docx
 ---
 **College Students Share Their Stories**
 

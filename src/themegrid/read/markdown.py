@@ -58,6 +58,11 @@ SITE_KEYS = frozenset(
 SITE_PREFIXES = ("image", "thumbnail", "og_", "seo", "twitter_", "header_", "css", "js")
 _FRONT_RE = re.compile(r"\A\ufeff?[ \t]*---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _EMPTY = frozenset({"", "na", "n/a", "none", "null"})
+#: A front-matter value that is a link or a file: a URL, a site path, a file name.
+_LINK_RE = re.compile(
+    r"(?:https?://|www\.|/)\S*\Z|\S+\.(?:pdf|docx?|odt|rtf|html?|xlsx?|csv|png|jpe?g|gif)\Z",
+    re.I,
+)
 
 
 @register(".md", ".markdown")
@@ -93,7 +98,9 @@ def _front_matter(block: str) -> dict[str, str] | None:
         if name in SITE_KEYS or name.startswith(SITE_PREFIXES):
             continue
         shown = _value(value)
-        if shown.casefold() not in _EMPTY:
+        # a link (the web page, its PDF and Word copies) names one document, it is no
+        # attribute to compare cases by
+        if shown.casefold() not in _EMPTY and not _LINK_RE.match(shown):
             out[name] = shown
     return out
 
