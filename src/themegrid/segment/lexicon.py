@@ -98,3 +98,22 @@ def is_role_word(key: str) -> bool:
     """Whether a label key is a role word (trailing digits ignored) or a Chinese role."""
     base = re.sub(r"\d+$", "", key).strip()
     return base in role_words() or key in cjk_role_words()
+
+
+@cache
+def english_word_forms() -> dict[str, str]:
+    """English word form -> lemma from spacy-lookups-data's lemma table, read without
+    importing spaCy; every lemma is also listed as its own form ("ideas" and "idea" both
+    map to "idea"). The one test of "is this an English word" (cue capitals, code typos)."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    import spacy_lookups_data
+
+    path = Path(str(spacy_lookups_data.en["lemma_lookup"]))
+    if not path.exists():  # the package ships the table gzipped under the .json name + .gz
+        path = path.with_name(path.name + ".gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        table: dict[str, str] = json.load(fh)
+    return {**{lemma: lemma for lemma in table.values()}, **table}

@@ -26,14 +26,6 @@ class LowercaseLookupLemmatizer:
         self._table = lookups.get_table("lemma_lookup")
         self._strings = nlp.vocab.strings
         self._cache: dict[int, int] = {}
-        self._lemmas: frozenset[str] | None = None
-
-    def knows(self, word: str) -> bool:
-        """Whether the table lists ``word`` (lower case) as an English word form: a form
-        it lemmatises, or a lemma it gives ("ideas" -> "idea": both)."""
-        if self._lemmas is None:
-            self._lemmas = frozenset(v for v in self._table.values() if isinstance(v, str))
-        return word in self._table or word in self._lemmas
 
     def _lemma_of(self, lower: int) -> int:
         text = self._strings[lower]
@@ -73,10 +65,3 @@ def make_nlp() -> Language:
 def shared_nlp() -> Language:
     """One pipeline per process; building it costs about a second."""
     return make_nlp()
-
-
-def is_english_word(nlp: Language, word: str) -> bool:
-    """Whether ``word`` (any case) is an English word form the pipeline's lemma table lists."""
-    lemmatizer = nlp.get_pipe(LEMMATIZER)
-    assert isinstance(lemmatizer, LowercaseLookupLemmatizer)
-    return lemmatizer.knows(word.lower())

@@ -25,8 +25,9 @@ from spacy.tokens import Doc, Span
 from themegrid.codebook import Code, Codebook, load_codebook
 from themegrid.codebook.patterns import unknown_attribute_message
 from themegrid.errors import CodebookError, Problem
+from themegrid.segment.lexicon import english_word_forms
 from themegrid.segment.units import PIECE_DOCS
-from themegrid.tag.nlp import is_english_word, shared_nlp
+from themegrid.tag.nlp import shared_nlp
 
 SPANS_KEY = "themegrid"
 _SEP = "\x1f"
@@ -150,14 +151,15 @@ class CueRuler:
         """A cue word in capitals that is also an English word ("IDEA", the disability law;
         "STEM"; "ACT") is an acronym only in capitals: its matches must keep them. Other
         capitals ("ESSA", "COVID") match in any case, as every cue does."""
+        words = english_word_forms() if _CAPITALS.search(cue.text) else {}
         exact = tuple(
             (i, t.text)
             for i, t in enumerate(cue)
             if _CAPITALS.fullmatch(t.text)
             and (
-                is_english_word(self.nlp, t.text)
-                or (t.text.endswith("S") and is_english_word(self.nlp, t.text[:-1]))
-                or t.text.lower() in STOP_WORDS  # IT, US, WHO
+                (lower := t.text.lower()) in words
+                or (lower.endswith("s") and lower[:-1] in words)
+                or lower in STOP_WORDS  # IT, US, WHO
             )
         )
         if exact:

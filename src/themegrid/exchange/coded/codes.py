@@ -7,11 +7,8 @@ created into codebook entries to paste.
 
 from __future__ import annotations
 
-import functools
-import gzip
 import hashlib
 import itertools
-import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -25,6 +22,7 @@ from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row, SkippedRow
 from themegrid.exchange.labels import CodeIndex, KnownCode, Resolution, loose, norm, split_path
 from themegrid.read.table import Table, read_table
+from themegrid.segment.lexicon import english_word_forms
 
 #: A code name's leading number ("8 - Press for Accuracy" -> 8).
 LEADING_NUMBER = re.compile(r"^\s*(\d+)\b")
@@ -199,20 +197,6 @@ def read_code_map(path: Path) -> dict[str, str]:
 MIN_TYPO_WORD = 4
 
 
-@functools.cache
-def _english_lemmas() -> dict[str, str]:
-    """English word form -> lemma, from spacy-lookups-data's table (without importing
-    spaCy); every lemma is also listed as its own form."""
-    import spacy_lookups_data
-
-    path = Path(str(spacy_lookups_data.en["lemma_lookup"]))
-    if not path.exists():  # the package ships the table gzipped under the .json name + .gz
-        path = path.with_name(path.name + ".gz")
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        table: dict[str, str] = json.load(fh)
-    return {**{lemma: lemma for lemma in table.values()}, **table}
-
-
 def _slip(x: str, y: str) -> bool:
     """Whether word ``x`` is ``y`` mistyped (both lower case, punctuation removed).
 
@@ -227,7 +211,7 @@ def _slip(x: str, y: str) -> bool:
         return True
     if min(len(x), len(y)) < MIN_TYPO_WORD or x[0] != y[0]:
         return False
-    lemmas = _english_lemmas()
+    lemmas = english_word_forms()
     if x in lemmas and y in lemmas:
         return lemmas[x] == lemmas[y]
     distance = DamerauLevenshtein.distance(x, y)
