@@ -334,9 +334,12 @@ def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set
     if leading is None:
         leading = line_spacing([PageLines(tuple(lines))]) or 1.2 * body
     rights = [_column_right(k, boxed, body) for k in range(len(boxed))]
+    headers = [is_label_line(line.text) for _, line in boxed]  # once per line, not per pair
     breaks: set[int] = set()
     for k, ((i, a), (_, b)) in enumerate(itertools.pairwise(boxed)):
-        if _ends_paragraph(a, b, rights[k], body, leading):
+        if headers[k] or headers[k + 1]:
+            breaks.add(i)  # a transcript's turn header (``Priya Raman  0:37``) stands alone
+        elif _ends_paragraph(a, b, rights[k], body, leading):
             breaks.add(i)
     return breaks
 
@@ -374,8 +377,6 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
     sentence_end = a.text.rstrip().endswith(_SENTENCE_END)
     if a.cells or b.cells:
         return True
-    if is_label_line(a.text) or is_label_line(b.text):
-        return True  # a transcript's turn header (``Priya Raman  0:37``) stands alone
     if sentence_end and starts_with_label(b.text):
         return True  # a labelled turn (``Ana: ...``) after a finished sentence starts anew
     if not _below(a, b, body):
