@@ -106,3 +106,25 @@ def test_a_file_the_researcher_changed_since_is_left_alone(tmp_path: Path) -> No
     assert merge.settle_codebook_files(store, folder) == ()
     assert _files(folder) == by_hand
     store.close()
+
+
+def test_an_undo_killed_before_its_side_copy_writes_it_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = _files(write_project(tmp_path / "template").codebook_dir)
+    folder, store, run = _merged_project(tmp_path)
+    edited = next(
+        p for p in sorted(folder.glob("*.yaml")) if _files(folder)[p.name] != template[p.name]
+    )
+    researcher = edited.read_text(encoding="utf-8") + "# a note the researcher added\n"
+    edited.write_text(researcher, encoding="utf-8")  # edited since the merge: left alone
+    with monkeypatch.context() as mp:
+        mp.setattr(merge, "atomic_path", _lost_write)
+        undone = merge.unmerge(store, run, folder)
+    side = edited.with_name(f"_before_merge_{run}_{edited.name}")
+    assert undone.files_left == (str(side),) and not side.exists()
+    written = merge.settle_codebook_files(store, folder)
+    assert side in written and side.read_text(encoding="utf-8") == template[edited.name]
+    assert edited.read_text(encoding="utf-8") == researcher
+    assert merge.settle_codebook_files(store, folder) == ()
+    store.close()

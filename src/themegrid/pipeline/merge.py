@@ -19,7 +19,8 @@ text saved beside it as ``_before_merge_<run>_<file>``).
 The store is the record: a merge or undo killed after its COMMIT but before its
 files were renamed into place is finished by the next ``code``, ``merge`` or
 ``unmerge`` (:func:`settle_codebook_files`), which writes each file the latest
-run names if it still holds the text that run started from.
+run names if it still holds the text that run started from, and any pre-merge copy an
+undo meant to save beside a file and did not.
 """
 
 from __future__ import annotations
@@ -174,11 +175,14 @@ def settle_codebook_files(store: Store, codebook_dir: Path) -> tuple[Path, ...]:
         (r.id, r.finished_at, json.loads(r.summary or "{}").get("codebook_edits") or [], False)
         for r in merges.values()
     ]
+    written = []
     for undo in runs_by_command(store, UNDO_COMMAND):
-        merged = merges.get(json.loads(undo.summary or "{}").get("undone_run", -1))
+        undone = json.loads(undo.summary or "{}")
+        merged = merges.get(undone.get("undone_run", -1))
         if merged is not None:
             edits = json.loads(merged.summary or "{}").get("codebook_edits") or []
             events.append((undo.id, undo.finished_at, edits, True))
+            written += _settle_side_files(codebook_dir, merged.id, edits, undone)
     # file -> (text the run began from, text it wrote, when it finished)
     want: dict[Path, tuple[str, str, str | None]] = {}
     for _, finished, edits, undoing in sorted(events, key=lambda e: e[0]):
@@ -187,7 +191,6 @@ def settle_codebook_files(store: Store, codebook_dir: Path) -> tuple[Path, ...]:
             want[codebook_dir / edit["file"]] = (
                 (wrote, begun, finished) if undoing else (begun, wrote, finished)
             )
-    written = []
     for path, (begun, wrote, finished) in want.items():
         if begun == wrote or finished is None or not path.is_file():
             continue
@@ -197,6 +200,27 @@ def settle_codebook_files(store: Store, codebook_dir: Path) -> tuple[Path, ...]:
                 tmp.write_text(wrote, encoding="utf-8")
             written.append(path)
     return tuple(written)
+
+
+def _settle_side_files(
+    folder: Path, merge_run: int, edits: list[dict[str, str]], undone: dict[str, object]
+) -> list[Path]:
+    """The pre-merge copies an undo saved beside files edited since the merge
+    (``files_left``), written again where the undo was killed before it wrote them."""
+    saved = undone.get("files_left")
+    left = {Path(str(p)).name for p in saved} if isinstance(saved, list) else set()
+    out = []
+    for edit in edits:
+        side = _side_file(folder / edit["file"], merge_run)
+        if side.name in left and not side.exists():
+            with atomic_path(side) as tmp:
+                tmp.write_text(edit["before"], encoding="utf-8")
+            out.append(side)
+    return out
+
+
+def _side_file(path: Path, merge_run: int) -> Path:
+    return path.with_name(f"_before_merge_{merge_run}_{path.name}")
 
 
 def _write_files(edits: list[FileEdit], run_id: int) -> None:
@@ -267,6 +291,6 @@ def _restore_plan(
         if current == edit["after"]:
             back.append((path, edit["before"]))
         elif current != edit["before"]:
-            side = path.with_name(f"_before_merge_{run_id}_{path.name}")
+            side = _side_file(path, run_id)
             kept.append((side, edit["before"]))
     return back, kept
