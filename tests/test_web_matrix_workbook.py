@@ -66,6 +66,28 @@ def sheet_cells(path: Path) -> tuple[list[str], Cells]:
     return cases, cells
 
 
+def page_any_code(page: str) -> dict[str, tuple[int, int]]:
+    """The matrix page's last row: segments with any code per case (confirmed, unreviewed)."""
+    foot = page.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
+    found = re.findall(r'data-case="([^"]*)"><b>(\d+)</b> / <span class="unrev-n">(\d+)', foot)
+    return {html.unescape(case): (int(a), int(b)) for case, a, b in found}
+
+
+def sheet_any_code(path: Path) -> dict[str, tuple[int, int]]:
+    """The Matrix sheet's "Segments with any code" rows, per case: (confirmed, unreviewed)."""
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Matrix"].iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        label = str(row[1]) if len(row) > 1 and row[1] else ""
+        if label.startswith("Segments with any code (") and not row[0]:
+            found[label.rsplit("(", 1)[1].rstrip(")")] = {
+                case: int(v or 0) for case, v in zip(header[2:], row[2:], strict=False)
+            }
+    unrev = found.get("unreviewed", {})
+    return {case: (n, unrev.get(case, 0)) for case, n in found["confirmed"].items()}
+
+
 def compare(s: Served, workbook: Path) -> tuple[list[str], Cells]:
     c = s.client()
     page = c.get("/matrix").text
@@ -75,6 +97,8 @@ def compare(s: Served, workbook: Path) -> tuple[list[str], Cells]:
     coded = [case for case in cases if any(k[1] == case for k in sheet)]
     assert shown == coded  # the same cases, in the same order; the empty ones left out
     assert web == sheet  # the same counts, confirmed and unreviewed apart
+    any_code = sheet_any_code(workbook)
+    assert page_any_code(page) == {case: any_code[case] for case in shown}
     # a cell's passages are the segments it counts
     for (code, case), (conf, unrev) in list(sheet.items())[:6]:
         drill = c.get("/matrix/cell", params={"code": code, "case": case}).text

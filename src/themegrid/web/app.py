@@ -785,6 +785,7 @@ def create_app(
             "cut_cases": 0,
             "all_cases": 0,
             "heat": {},
+            "any_code": {},
             "reason": "",
             "heads": {},
             "max_cases": MATRIX_CASES,
@@ -798,6 +799,10 @@ def create_app(
         confirmed = mx.count_matrix(cf, choice.by, which="confirmed")
         unreviewed = mx.count_matrix(cf, choice.by, which="unreviewed")
         shown = mx.shown_cases(cf, choice.by, MATRIX_CASES)
+        # The workbook's "Segments with any code" rows: each segment once, whatever its codes.
+        any_conf = mx.coded_segments_by_case(cf, choice.by, which="confirmed")
+        any_unrev = mx.coded_segments_by_case(cf, choice.by, which="unreviewed")
+        any_code = {c: (int(any_conf[c]), int(any_unrev[c])) for c in shown.shown}
         table: dict[tuple[str, str], tuple[int, int]] = {}
         conf_rows = confirmed[list(shown.shown)].to_dict("index")
         unrev_rows = unreviewed[list(shown.shown)].to_dict("index")
@@ -820,6 +825,7 @@ def create_app(
             cut_cases=len(shown.cut),
             all_cases=len(shown.shown) + len(shown.empty) + len(shown.cut),
             heat=heat,
+            any_code=any_code,
             heads=_heads(shown, choice.by == (mx.DOCUMENT_CASE,)),
             titles=_document_titles(cf, choice.by) if choice.by == (mx.DOCUMENT_CASE,) else {},
         )
