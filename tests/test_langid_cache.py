@@ -1,0 +1,70 @@
+"""The language classifier loaded from themegrid's decompressed copy of its model answers
+exactly as the one py3langid loads itself; a damaged copy is replaced, never trusted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from themegrid.tag import langid_cache
+
+TEXTS = [
+    "The district piloted competency-based grading in three high schools last year.",
+    "Der Schulbezirk hat die kompetenzbasierte Bewertung an drei Schulen erprobt.",
+    "El distrito probó la evaluación por competencias en tres escuelas el año pasado.",
+    "Le district a testé l'évaluation par compétences dans trois lycées l'an dernier.",
+    "Okay.",
+    "",
+    "学区在三所高中试行了基于能力的评分。",
+]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(langid_cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _answers(identifier: object) -> list[tuple[str, float]]:
+    return [identifier.classify(t) for t in TEXTS]  # type: ignore[attr-defined]
+
+
+def test_the_cached_classifier_answers_as_the_packages(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    first = langid_cache.load_identifier()  # the package's loader, and the copy written
+    [folder] = cache.glob("langid-*")
+    assert {p.name for p in folder.iterdir()} == {f"{n}.npy" for n in langid_cache._ARRAYS}
+
+    def no_package_loader(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the package's loader ran although the cache holds the model")
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", no_package_loader)
+    cached = langid_cache.load_identifier()
+    assert _answers(cached) == _answers(package) == _answers(first)
+    assert [cached.rank(t)[:5] for t in TEXTS[:4]] == [package.rank(t)[:5] for t in TEXTS[:4]]
+
+
+def test_a_damaged_copy_is_replaced(cache: Path) -> None:
+    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    langid_cache.load_identifier()
+    [folder] = cache.glob("langid-*")
+    ptc = folder / "ptc.npy"
+    ptc.write_bytes(ptc.read_bytes()[:1000])  # truncated (a disk filled while copying)
+    assert _answers(langid_cache.load_identifier()) == _answers(package)
+    assert ptc.stat().st_size > 1_000_000  # written again, whole
+    assert _answers(langid_cache.load_identifier()) == _answers(package)
+
+
+def test_no_writable_cache_folder_is_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(langid_cache.CACHE_DIR_ENV, str(blocked / "cache"))
+    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    assert _answers(langid_cache.load_identifier()) == _answers(package)
+    assert not any(p.name.startswith(".langid") for p in tmp_path.iterdir())
