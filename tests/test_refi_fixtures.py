@@ -76,6 +76,8 @@ def build_project(root: Path) -> Project:
             store, az[3], "barriers.staffing", source="human", coder="ana", status="accepted"
         )
         add_coding(store, az[3], "barriers.funding", source="human", coder="ben", status="accepted")
+        # two coders applied the same code to the same turn: two codings in a QDA project
+        add_coding(store, az[1], "barriers.funding", source="human", coder="ben", status="accepted")
         add_coding(store, nv[1], "equity", source="human", coder="ben", status="accepted")
         add_coding(store, az[1], "equity", source="human", coder="ben", status="rejected")
         add_coding(store, az[1], "equity")  # machine suggestion overruled by ben's rejection
@@ -100,10 +102,11 @@ def schema(name: str):
 
 
 def accepted_codings(store: Store) -> set[tuple[str, str, str, str]]:
-    """(document path, quoted text, code id, coder) for every human accepted effective coding."""
+    """(document path, quoted text, code id, coder) for every human coder's own accepted
+    coding (each coder's latest decision: two coders on one turn are two codings)."""
     rows = store.query(
-        "SELECT d.path, s.text, e.code_id, e.coder FROM effective_codings e"
-        " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
-        " WHERE e.status = 'accepted'"
+        "SELECT d.path, s.text, c.code_id, c.coder FROM codings c"
+        " JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+        " WHERE c.source = 'human' AND c.status = 'accepted'"
     )
     return {(r[0], r[1], r[2], r[3]) for r in rows}

@@ -147,6 +147,23 @@ def test_export_codings_are_accepted_ones_unless_suggestions_are_asked_for(store
     ]
 
 
+def test_export_keeps_every_coders_own_codings(store) -> None:
+    """Two coders on one passage are two codings in a QDA project (inter-coder data):
+    the export gives each coder's latest decision, not the one that counts for the matrix."""
+    a, b = add_document(store, "a.txt", [("R", "one"), ("R", "two")])
+    code(store, a, "x", source="human", coder="ana", status="accepted", at="2030-01-01T01")
+    code(store, a, "x", source="human", coder="bo", status="accepted", at="2030-01-01T02")
+    code(store, b, "x", source="human", coder="ana", status="accepted", at="2030-01-01T01")
+    code(store, b, "x", source="human", coder="bo", status="rejected", at="2030-01-01T02")
+    code(store, b, "y")  # a live suggestion: exported only when asked for
+    found = [(r.segment_id, r.code_id, r.coder) for r in views.counted_codings_for_export(store)]
+    assert sorted(found) == sorted([(a, "x", "ana"), (a, "x", "bo"), (b, "x", "ana")])
+    asked = views.counted_codings_for_export(store, include_suggestions=True)
+    assert [(r.segment_id, r.code_id, r.status) for r in asked if r.status == "suggested"] == [
+        (b, "y", "suggested")
+    ]
+
+
 def test_pending_and_decided_suggestions(store) -> None:
     q, a, b = add_document(store, "a.txt", [("Interviewer", "q"), ("R", "one"), ("R", "two")])
     code(store, q, "x")  # not codable: not pending

@@ -151,19 +151,24 @@ class ExportedCoding:
 def counted_codings_for_export(
     store: Store, *, include_suggestions: bool = False
 ) -> list[ExportedCoding]:
-    """Accepted codings that count (plus unreviewed suggestions if asked), any segment.
+    """Every human coder's own accepted codings (each coder's latest decision: two coders
+    on one passage are two codings, as a QDA project keeps them), plus, if asked, the
+    machine suggestions that count (no human has decided on them), any segment.
 
     Ordered by document, segment offsets, segment id, coder, code.
     """
     rows = _tuples(
         store,
-        'SELECT e.segment_id, e.code_id, e.status, e.coder, s.document_id, s.start, s."end",'
+        'SELECT c.segment_id, c.code_id, c.status, c.coder, s.document_id, s.start, s."end",'
         " s.text, s.active, c.span_start, c.span_end"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " WHERE c.source = 'human' AND c.status = 'accepted'"
+        " UNION ALL"
+        ' SELECT e.segment_id, e.code_id, e.status, e.coder, s.document_id, s.start, s."end",'
+        " s.text, s.active, NULL, NULL"
         " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
-        " LEFT JOIN codings c ON e.source = 'human' AND c.source = 'human'"
-        " AND c.segment_id = e.segment_id AND c.code_id = e.code_id AND c.coder = e.coder"
-        " WHERE e.status = 'accepted' OR (? AND e.status = 'suggested')"
-        ' ORDER BY s.document_id, s.start, s."end", s.id, e.coder, e.code_id',
+        " WHERE ? AND e.status = 'suggested'"
+        " ORDER BY 5, 6, 7, 1, 4, 2",
         (int(include_suggestions),),
     )
     return [
