@@ -114,6 +114,28 @@ def test_invalid_token_pattern_names_code_and_line(tmp_path: Path) -> None:
     assert "codebook.yaml:21" in msg  # the pattern's own line
 
 
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ('"^data(set|base"', "missing ), unterminated subpattern"),
+        ('"data["', "unterminated character set"),
+    ],
+)
+def test_a_regex_that_does_not_compile_names_code_line_and_reason(
+    tmp_path: Path, expression: str, reason: str
+) -> None:
+    text = GOOD.replace("{LOWER: task}, {LOWER: force}", f"{{LOWER: {{REGEX: {expression}}}}}")
+    (msg,) = problems_of(write(tmp_path / "cb", text))
+    assert "group.two" in msg and "token pattern #1, LOWER" in msg and reason in msg
+    assert "codebook.yaml:21" in msg and "does not compile" in msg
+
+
+def test_a_regex_that_compiles_is_no_problem(tmp_path: Path) -> None:
+    text = GOOD.replace("{LOWER: task}, {LOWER: force}", '{LOWER: {REGEX: "^data(set|base)$"}}')
+    book = load_codebook(write(tmp_path / "cb", text))
+    assert book.get("group.two").cues.patterns[0][0]["LOWER"] == {"REGEX": "^data(set|base)$"}
+
+
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     msgs = problems_of(
         write(tmp_path / "cb", GOOD.replace("definition: First.", "defintion: First."))

@@ -7,6 +7,7 @@ line; spaCy itself compiles (and validates fully) when the tagger is built.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,12 +46,41 @@ def _shape_message(number: int, pattern: tuple[Any, ...]) -> str | None:
     if message:
         return message
     for token in pattern:
+        message = _regex_message(number, token)
+        if message:
+            return message
+    for token in pattern:
         op = next((v for k, v in token.items() if str(k).upper() == "OP"), None)
         if op is not None and not _valid_operator(op):
             return (
                 f"token pattern #{number} has OP {op!r}; use one of "
                 f"{', '.join(OPERATORS)} or a count such as '{{2}}' or '{{1,3}}'"
             )
+    return None
+
+
+def _regex_message(number: int, token: Mapping[str, Any]) -> str | None:
+    """A ``{ATTR: {REGEX: ...}}`` value that Python's ``re`` (what the Matcher uses) cannot
+    compile, named with the reason and where in the expression it fails."""
+    for attr, value in token.items():
+        if not isinstance(value, Mapping):
+            continue
+        for key, expression in value.items():
+            if str(key).upper() != "REGEX":
+                continue
+            if not isinstance(expression, str):
+                return (
+                    f"token pattern #{number}, {attr}: REGEX needs a regular expression in quotes, "
+                    f"not {expression!r}"
+                )
+            try:
+                re.compile(expression)
+            except re.error as exc:
+                return (
+                    f"token pattern #{number}, {attr}: the regular expression {expression!r} "
+                    f"does not compile ({exc}); fix it (every '(' and '[' needs its closing "
+                    "bracket; a literal one is written '\\(' or '\\[')"
+                )
     return None
 
 
