@@ -247,9 +247,12 @@ def test_two_coders_keep_separate_rows(store: Store, codebook: Codebook, tmp_pat
         (
             {"Decision": "acept"},
             "Decision",
-            "'acept' is not allowed; use accept or reject (or leave blank)",
+            "'acept' is not allowed; did you mean 'accept'? use accept or reject (or leave blank)",
         ),
+        ({"Decision": "rejcted"}, "Decision", "did you mean 'reject'?"),
+        ({"Decision": "maybe"}, "Decision", "'maybe' is not allowed; use accept or reject"),
         ({"Add codes": "no.such.code"}, "Add codes", "'no.such.code'"),
+        ({"Add codes": "barriers.fundng"}, "Add codes", "did you mean 'barriers.funding'?"),
         ({"Add codes": "Barriers"}, "Add codes", "grouping"),
         ({"Key": None, "Decision": "accept"}, "Key", "missing"),
         ({"Key": "deadbeef|barriers.funding", "Decision": "accept"}, "Key", "no longer exists"),
@@ -411,3 +414,64 @@ def test_order_spreads_the_uncertain_in_embedding_space(codebook: Codebook) -> N
     order = [i.text for i in review_order(pending_suggestions(s, codebook))]
     assert order[0] == texts[0][0]  # the least certain first
     assert order[1] == texts[-1][0]  # then the most different of the uncertain
+
+
+@pytest.mark.parametrize("column", ["Note", "Decision"])
+def test_a_cell_holding_a_spreadsheet_error_is_refused_not_stored(
+    store: Store, codebook: Codebook, tmp_path: Path, column: str
+) -> None:
+    """A note typed as '= good point' becomes a formula; saved, the cell holds #NAME?."""
+    out = tmp_path / "review.xlsx"
+    export_review(store, codebook, out)
+    fill(out, {2: {"Decision": "accept", "Note": "fine"}, 3: {"Decision": "reject"}})
+    book = openpyxl.load_workbook(out)
+    sheet = book["Review"]
+    header = {c.value: c.column for c in sheet[1]}
+    cell = sheet.cell(row=3, column=header[column])
+    cell.value = "#NAME?"
+    assert cell.data_type == "e"  # an error value, as Excel and LibreOffice store one
+    book.save(out)
+    before = counts(store)
+    with pytest.raises(ValidationError) as err:
+        import_review(store, out, coder="Ana", codebook=codebook)
+    message = str(err.value)
+    assert (
+        f"sheet Review, row 3, column {column}: the cell holds the spreadsheet error #NAME?"
+        in message
+    )
+    assert "apostrophe" in message and counts(store) == before
+
+
+def test_text_that_reads_like_an_error_is_a_note_like_any(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    out = tmp_path / "review.xlsx"
+    export_review(store, codebook, out)
+    fill(out, {2: {"Decision": "accept"}})
+    book = openpyxl.load_workbook(out)
+    sheet = book["Review"]
+    header = {c.value: c.column for c in sheet[1]}
+    cell = sheet.cell(row=2, column=header["Note"])
+    cell.value = "#N/A"
+    cell.data_type = "s"  # typed as text (e.g. '#N/A with an apostrophe)
+    book.save(out)
+    import_review(store, out, coder="Ana", codebook=codebook)
+    assert [note for _, _, note in human(store, "Ana").values()] == ["#N/A"]
+
+
+def test_rows_on_edited_segments_can_be_skipped_and_are_listed(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    out = tmp_path / "review.xlsx"
+    export_review(store, codebook, out)
+    stale = {"Key": "deadbeef|barriers.funding", "Decision": "accept", "Note": "old text"}
+    fill(out, {2: {"Decision": "accept"}, 3: stale, 4: {"Decision": "reject"}})
+    before = counts(store)
+    with pytest.raises(ValidationError) as err:  # strict by default, naming the way forward
+        import_review(store, out, coder="Ana", codebook=codebook)
+    assert "row 3, column Key" in str(err.value) and "--skip-changed" in str(err.value)
+    assert counts(store) == before
+    summary = import_review(store, out, coder="Ana", codebook=codebook, skip_changed=True)
+    assert summary.skipped_rows == (3,)
+    assert (summary.accepted, summary.rejected) == (1, 1)
+    assert all(seg != "deadbeef" for seg, _ in human(store, "Ana"))

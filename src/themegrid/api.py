@@ -292,14 +292,19 @@ def review_export(
         )
 
 
-def review_import(project: ProjectLike, file: Path | str, *, coder: str) -> ReviewImportSummary:
-    """``themegrid review import``: store a filled review sheet's decisions as ``coder``'s."""
+def review_import(
+    project: ProjectLike, file: Path | str, *, coder: str, skip_changed: bool = False
+) -> ReviewImportSummary:
+    """``themegrid review import``: store a filled review sheet's decisions as ``coder``'s
+    (``skip_changed``: leave out, and list, rows on segments edited since the export)."""
     from themegrid.exchange.review import import_review
 
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
-        return import_review(store, file, coder=coder, codebook=proj.load_codebook())
+        return import_review(
+            store, file, coder=coder, codebook=proj.load_codebook(), skip_changed=skip_changed
+        )
 
 
 def import_coded(

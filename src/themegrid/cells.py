@@ -112,6 +112,28 @@ def read_rows(ws: Any, source: str) -> list[tuple[Any, ...]]:
     return rows
 
 
+#: What a spreadsheet shows in a cell whose formula failed (Excel's error values; LibreOffice
+#: writes its own errors as these in .xlsx).
+ERROR_VALUES = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+)  # fmt: skip
+
+
+def error_cells(ws: Any, rows: set[int], columns: set[int]) -> set[tuple[int, int]]:
+    """(row, column) of the cells among ``rows`` x ``columns`` (1-based) of a read-only
+    sheet that hold an error value (a failed formula), not text that reads like one."""
+    if not rows:
+        return set()
+    found: set[tuple[int, int]] = set()
+    for row in ws.iter_rows(min_row=min(rows), max_row=max(rows)):
+        for cell in row:
+            number, column = getattr(cell, "row", None), getattr(cell, "column", None)
+            if number in rows and column in columns and getattr(cell, "data_type", "") == "e":
+                found.add((number, column))
+    return found
+
+
 def _rows_present(ws: Any) -> int | None:
     """The last row number in a read-only sheet's XML (None for other worksheets)."""
     opener = getattr(ws, "_get_source", None)

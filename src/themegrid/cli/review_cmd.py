@@ -61,13 +61,21 @@ def import_(
     coder: Annotated[
         str, typer.Option("--coder", help="Who made the decisions (a person's name).")
     ],
+    skip_changed: Annotated[
+        bool,
+        typer.Option(
+            "--skip-changed",
+            help="Leave out (and list) rows on segments whose file was edited since the "
+            "sheet was exported, instead of refusing the sheet.",
+        ),
+    ] = False,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the decisions in a review sheet as CODER's codings (all of them, or none)."""
     from themegrid.api import review_import
 
-    summary = review_import(project, file, coder=coder)
+    summary = review_import(project, file, coder=coder, skip_changed=skip_changed)
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return
@@ -76,3 +84,10 @@ def import_(
         f"{summary.added} added, {summary.unchanged} unchanged; "
         f"{summary.views_added} segment(s) newly marked as seen (run {summary.run_id})"
     )
+    if summary.skipped_rows:
+        rows = ", ".join(str(r) for r in summary.skipped_rows[:20])
+        more = " ..." if len(summary.skipped_rows) > 20 else ""
+        typer.echo(
+            f"skipped {len(summary.skipped_rows)} row(s) whose segment was edited since the "
+            f"export (rows {rows}{more}); review the edited text: themegrid review export"
+        )

@@ -10,11 +10,12 @@ then writes the decisions as that coder's human codings in one transaction.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -455,15 +456,26 @@ class ReviewImportSummary:
     added: int
     unchanged: int
     views_added: int
+    #: sheet rows left out (``skip_changed``): their segment changed since the export
+    skipped_rows: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "skipped_rows": list(self.skipped_rows)}
 
 
 def import_review(
-    store: Store, path: Path | str, *, coder: str, codebook: Codebook
+    store: Store,
+    path: Path | str,
+    *,
+    coder: str,
+    codebook: Codebook,
+    skip_changed: bool = False,
 ) -> ReviewImportSummary:
-    """Apply a filled review sheet as ``coder``'s decisions: all of it, or nothing."""
+    """Apply a filled review sheet as ``coder``'s decisions: all of it, or nothing.
+
+    ``skip_changed``: rows on a segment that no longer exists (its file was edited since
+    the sheet was exported) are left out and listed instead of refusing the sheet.
+    """
     coder = check_coder(coder)
     path = Path(path)
     cells = _read_review(path)
@@ -471,7 +483,9 @@ def import_review(
     with store.transaction():
         # Validated inside the write transaction: a concurrent 'code' run cannot remove a
         # segment between the check and the write.
-        decisions, viewed, problems = _validate(store, cells, known_codes(store, codebook))
+        decisions, viewed, problems, skipped = _validate(
+            store, cells, known_codes(store, codebook), skip_changed=skip_changed
+        )
         if problems:
             raise ValidationError(
                 problems, f"{path}: {len(problems)} problem(s); nothing was applied"
@@ -479,7 +493,9 @@ def import_review(
         run_id = start_run(store, "review import", codebook)
         sync_codebook(store, codebook)
         counts = apply_decisions(store, decisions, viewed, coder, run_id)
-        summary = ReviewImportSummary(run_id=run_id, coder=coder, **counts)
+        summary = ReviewImportSummary(
+            run_id=run_id, coder=coder, **counts, skipped_rows=tuple(skipped)
+        )
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         finish_run(store, run_id, summary.to_dict(), {path.name: digest})
     return summary
@@ -492,6 +508,8 @@ class _Cells:
     decision: str
     add: str
     note: str
+    #: the reserved columns whose cell holds a spreadsheet error value (a failed formula)
+    errors: tuple[str, ...] = ()
 
 
 def _read_review(path: Path) -> list[_Cells]:
@@ -512,12 +530,23 @@ def _read_review(path: Path) -> list[_Cells]:
                 str(path),
                 f"no sheet named {SHEET!r}; use a sheet made by 'themegrid review export'",
             )
-        rows = iter(cells.read_rows(book[SHEET], str(path)))
+        ws = book[SHEET]
+        rows = iter(cells.read_rows(ws, str(path)))
         where = _reserved_columns(path, next(rows, ()))
         out = []
         for number, values in enumerate(rows, start=2):
-            got = [_text(values[i]) if i < len(values) else "" for i in where]
-            out.append(_Cells(number, *got))
+            key, decision, add, note = (_text(values[i]) if i < len(values) else "" for i in where)
+            out.append(_Cells(number, key, decision, add, note))
+        # A value that reads like an error: is it one (a note typed as '= ...' became a
+        # formula), or text a coder wrote? Only the cell's type tells.
+        suspects = {c.row for c in out if {c.decision, c.add, c.note} & cells.ERROR_VALUES}
+        failed = cells.error_cells(ws, suspects, {i + 1 for i in where[1:]})
+        if failed:
+            names = dict(zip((i + 1 for i in where[1:]), (DECISION, ADD, NOTE), strict=True))
+            out = [
+                replace(c, errors=tuple(names[col] for row, col in sorted(failed) if row == c.row))
+                for c in out
+            ]
     finally:
         book.close()
     return out
@@ -563,9 +592,10 @@ def _text(value: object) -> str:
 
 
 def _validate(
-    store: Store, rows: list[_Cells], index: CodeIndex
-) -> tuple[list[Decision], set[str], list[Problem]]:
+    store: Store, rows: list[_Cells], index: CodeIndex, *, skip_changed: bool = False
+) -> tuple[list[Decision], set[str], list[Problem], list[int]]:
     problems: list[Problem] = []
+    skipped: list[int] = []
     live = _live_segments(store, [r.key.split("|", 1)[0] for r in rows if r.key])
     decisions: dict[tuple[str, str], Decision] = {}
     viewed: set[str] = set()
@@ -576,6 +606,17 @@ def _validate(
     for r in rows:
         if not (r.decision or r.add or r.note):
             continue  # blank row: not reached, not a view
+        for column in r.errors:
+            value = {DECISION: r.decision, ADD: r.add, NOTE: r.note}[column]
+            bad(
+                r.row,
+                column,
+                f"the cell holds the spreadsheet error {value}, not what was typed: text "
+                "starting with '=', '+', '-' or '@' is taken for a formula; retype it "
+                "starting with an apostrophe (') or a space, save, and import again",
+            )
+        if r.errors:
+            continue
         seg, _, code = r.key.partition("|")
         if not r.key:
             bad(r.row, KEY, "the key is missing; do not edit column Key (export a fresh sheet)")
@@ -588,10 +629,15 @@ def _validate(
             )
             continue
         if seg not in live:
+            if skip_changed:
+                skipped.append(r.row)
+                continue
             bad(
                 r.row,
                 KEY,
-                f"segment {seg} no longer exists (its file changed); export a fresh sheet",
+                f"segment {seg} no longer exists (its file was edited since this sheet was "
+                "exported); to import every other row, run again with --skip-changed (such "
+                "rows are listed), then review the edited text in a fresh sheet",
             )
             continue
         found = list(_row_decisions(r, seg, code, index, bad))
@@ -611,7 +657,7 @@ def _validate(
                 )
             decisions.setdefault((d.segment_id, d.code_id), d)
         viewed.add(seg)
-    return list(decisions.values()), viewed, problems
+    return list(decisions.values()), viewed, problems, skipped
 
 
 def _row_decisions(
@@ -620,10 +666,12 @@ def _row_decisions(
     if r.decision:
         status = DECISIONS.get(r.decision.casefold())
         if status is None:
+            close = difflib.get_close_matches(r.decision.casefold(), DECISIONS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0].removesuffix('ed')!r}? " if close else ""
             bad(
                 r.row,
                 DECISION,
-                f"{r.decision!r} is not allowed; use accept or reject (or leave blank)",
+                f"{r.decision!r} is not allowed; {hint}use accept or reject (or leave blank)",
             )
         elif code not in index.codes:
             bad(r.row, KEY, f"code {code!r} is no longer in the codebook; export a fresh sheet")
@@ -634,10 +682,13 @@ def _row_decisions(
             continue
         res = index.resolve(label)
         if res.code_id is None:
+            meant = None if res.problem else index.suggest(label)
+            hint = f"did you mean {meant!r}? " if meant else ""
             bad(
                 r.row,
                 ADD,
-                res.problem or f"{label!r} is not a code id; see the Codes sheet for valid ids",
+                res.problem
+                or f"{label!r} is not a code id; {hint}see the Codes sheet for valid ids",
             )
         elif res.code_id == code:
             if not r.decision:  # adding the suggested code itself is accepting it
