@@ -683,3 +683,15 @@ def test_overview_marks_a_failed_run_with_its_reason(tmp_path: Path) -> None:
     assert "RuntimeError: the disk went away" in failed[0]
     finished = [r for r in rows if ">code<" in r]
     assert finished and not any("failed" in r for r in finished)
+    # the figures in words, not the summary's keys
+    assert "segments tagged" in finished[0] and "new suggestions" in finished[0]
+    assert "run_id" not in page and "codebook_changed" not in page and "False" not in finished[0]
+
+
+def test_run_facts_reads_the_non_zero_figures() -> None:
+    from themegrid.web.app import run_facts
+
+    summary = {"run_id": 4, "codebook_changed": False, "segments_tagged": 1018,
+               "suggestions_new": 974, "suggestions_retired": 0, "odd_count": 2, "note": "x"}  # fmt: skip
+    assert run_facts(summary) == "1,018 segments tagged, 974 new suggestions, 2 odd count"
+    assert run_facts({"run_id": 1, "segments_tagged": 0}) == "nothing changed"

@@ -130,6 +130,41 @@ def percent_shown(value: float) -> str:
     return f"{math.floor(round(value * 10, 6)) / 10:.1f}"  # round first: 0.57 * 100 is 56.99…
 
 
+#: How a run's summary figures read on the overview (figures not named here: their key).
+RUN_FACTS = {
+    "segments_tagged": "segments tagged",
+    "suggestions_new": "new suggestions",
+    "suggestions_retired": "suggestions retired",
+    "suggestions_kept": "suggestions kept",
+    "skipped_human_rejected": "not suggested again (a human rejected them)",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "added": "codes added",
+    "unchanged": "unchanged",
+    "views_added": "segments marked seen",
+    "segments": "segments",
+    "codings": "codings",
+    "memos": "memos",
+    "moved": "codings moved",
+    "combined": "combined",
+    "retired": "codes retired",
+    "restored": "codings restored",
+}
+#: Figures that identify rather than count.
+_NOT_FACTS = {"run_id", "undone_run"}
+
+
+def run_facts(summary: dict[str, Any]) -> str:
+    """A run's non-zero figures in words: '1018 segments tagged, 974 new suggestions'."""
+    facts = []
+    for key, value in summary.items():
+        if key in _NOT_FACTS or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if value:
+            facts.append(f"{value:,} {RUN_FACTS.get(key, key.replace('_', ' '))}")
+    return ", ".join(facts) or "nothing changed"
+
+
 # --- rendering a turn with its codings -------------------------------------------------------
 
 
@@ -309,6 +344,7 @@ class Workspace:
         self.env.globals["project_name"] = name
         self.env.filters["percent"] = percent_shown
         self.env.filters["md"] = render_markdown
+        self.env.filters["run_facts"] = run_facts
         self.env.filters["qs"] = lambda d: urlencode(
             {k: v for k, v in d.items() if v not in ("", None)}
         )
