@@ -15,6 +15,7 @@ from themegrid.codebook import load_codebook
 from themegrid.models import MODEL_CODER
 from themegrid.pipeline.coding import run_coding
 from themegrid.pipeline.status import project_status
+from themegrid.project import Project
 from themegrid.store import codings as store_codings
 from themegrid.store.connection import Store, now
 from themegrid.tag.gate import gate_codes
@@ -253,3 +254,22 @@ def test_no_model_suggestion_in_a_source_type_no_human_decided(gated) -> None:
     assert not [k for k in rows if k[0] in set(notes)]
     old = store_codings.machine_suggestions(store, "model", MODEL_CODER)[(notes[0], "funding")]
     assert old.status == "retired" and "observer notes" in old.reason
+
+
+def test_the_run_says_the_model_suggests_nothing_while_every_code_is_learning(
+    bundled_coded: Project,
+) -> None:
+    project, book = bundled_coded, bundled_coded.load_codebook()
+    with project.open_store() as store:
+        pending = store_codings.pending_suggestions(store)
+        decisions = [
+            store_codings.HumanDecision(p.segment_id, p.code_id, status, "test")
+            for p, status in zip(pending[:30], ["accepted", "rejected"] * 15, strict=True)
+        ]
+        with store.transaction():
+            store_codings.record_human_codings(store, "ana", decisions, run_id=None, at=now())
+        second = run_coding(project, store, book)
+    gates = second.model["gates"]
+    assert gates and {g["state"] for g in gates} == {"learning"}
+    assert "suggests nothing yet" in second.model["note"]
+    assert "passed the gate" in second.model["note"] and "still learning" in second.model["note"]

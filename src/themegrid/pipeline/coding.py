@@ -311,9 +311,19 @@ def _run_model(store: Store, codebook: Codebook, run_id: int) -> dict[str, Any]:
     if model is None:
         note = "not enough human-confirmed codings to train a model yet (rules only)"
     else:
+        learning = sum(g.state == "learning" for g in gates)
+        if active:
+            verdict = f"{len(active)} of {len(gates)} code(s) passed the gate"
+        elif learning:
+            verdict = (
+                f"suggests nothing yet: none of {len(gates)} code(s) passed the gate, "
+                f"{learning} still learning (more human decisions needed: see the table)"
+            )
+        else:
+            verdict = f"suggests nothing: none of {len(gates)} code(s) passed the gate"
         note = (
             ("kept from the last training (same human decisions); " if cached else "")
-            + f"trained on human decisions; {len(active)} of {len(gates)} code(s) passed the gate "
+            + f"trained on human decisions; {verdict} "
             f"(cross-validated precision >= {codebook.settings.model_precision_floor:.2f}); "
             f"{result['new']} new, {result['updated']} updated, {result['retired']} retired "
             "suggestions"
