@@ -190,3 +190,21 @@ def test_binary_kappa_equals_scikit_learns_cohen_kappa() -> None:
             assert got is None, (a, b)
         else:
             assert got is not None and math.isclose(got, expected, abs_tol=1e-12), (a, b, got)
+
+
+def test_notes_name_skipped_codes_only_among_those_the_coder_applied() -> None:
+    """Codes the coder never applied are counted once, not listed as 'skipped by the model'."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from themegrid.aggregate.evaluate import _notes
+
+    data = SimpleNamespace(code_ids=("used", "unused"), Y=np.array([[1, 0], [0, 0]]))
+    folds = [SimpleNamespace(model_skipped=("used", "unused"))] * 2
+    notes = _notes(data, folds)  # type: ignore[arg-type]
+    assert (
+        notes[0]
+        == "the model skipped codes with too few positive examples in some folds: used (2/2)"
+    )
+    assert "1 code(s) never applied by the coder" in notes[1]

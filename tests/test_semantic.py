@@ -344,3 +344,38 @@ def test_no_semantic_suggestion_on_an_interviewer_turn(semantic_project: Project
     rows = semantic_rows(semantic_project)
     assert ENGLISH in rows
     assert question not in rows
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Imported from project.qdpx without a description; write one.",
+        "Imported from napire v_19.csv; write a definition.",
+    ],
+)
+def test_the_definition_an_import_writes_is_no_prototype(text: str) -> None:
+    """An imported code's reminder to describe it is not what the code means."""
+    from themegrid.codebook import Code, Codebook
+    from themegrid.codebook.model import is_placeholder_definition
+
+    assert is_placeholder_definition(text)
+    assert not is_placeholder_definition("Imported goods from abroad without a tariff.")
+
+    class Counting:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    book = Codebook(
+        "b",
+        "1",
+        "",
+        (
+            Code("bare", "Bare", text),
+            Code("shown", "Shown", text, examples=("We kept the pilot small.",)),
+            Code("real", "Real", "Talk about pilots."),
+        ),
+    )
+    protos = sem.prototypes(book, Counting())  # type: ignore[arg-type]
+    owners = [protos.code_ids[o] for o in protos.owner]
+    assert "bare" not in owners and text not in protos.texts
+    assert protos.texts == ("We kept the pilot small.", "Talk about pilots.")

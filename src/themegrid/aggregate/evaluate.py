@@ -311,6 +311,18 @@ def _semantic_matrix(
     for j, code in enumerate(code_ids):
         if code in col:
             out[:, j] = chosen[:, col[code]]
+    described = {
+        protos.code_ids[o]
+        for o, k in zip(protos.owner, protos.kinds, strict=True)
+        if k != sem.COUNTER
+    }
+    bare = [c for c in code_ids if c not in described]
+    if bare:
+        return out, (
+            f"semantic: {len(bare)} code(s) have no definition or example to compare segments "
+            f"with (e.g. {', '.join(bare[:3])}; imported codes until you describe them), so "
+            "they are never suggested",
+        )
     return out, ()
 
 
@@ -429,9 +441,11 @@ def _selection_note(store: Store, data: LabelledSet, coder: str) -> tuple[str, .
 def _notes(data: LabelledSet, folds: Sequence[Fold]) -> tuple[str, ...]:
     notes = []
     skipped: dict[str, int] = {}
+    applied = {c for j, c in enumerate(data.code_ids) if data.Y[:, j].any()}
     for fold in folds:
         for code in fold.model_skipped:
-            skipped[code] = skipped.get(code, 0) + 1
+            if code in applied:  # codes the coder never applied are counted below
+                skipped[code] = skipped.get(code, 0) + 1
     if skipped:
         notes.append(
             "the model skipped codes with too few positive examples in some folds: "

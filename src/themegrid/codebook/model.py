@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,19 @@ class Code:
     aliases: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
+
+
+#: The definitions imports write for a code that came without one ("Imported from
+#: X.qdpx without a description; write one."): a reminder to the researcher, not a
+#: description of the code (semantic suggestions must not treat it as one).
+_PLACEHOLDER = re.compile(
+    r"Imported from .+?(?: without a description; write one|; write a definition)\.", re.S
+)
+
+
+def is_placeholder_definition(text: str) -> bool:
+    """Whether ``text`` is the definition an import wrote for a code that had none."""
+    return _PLACEHOLDER.fullmatch(text.strip()) is not None
 
 
 #: Bumped when the rule that decides which segments the machine codes changes

@@ -1,7 +1,8 @@
 """Semantic suggestions: a segment near a code's definition, include note or examples.
 
 Suggestions before any human decision. Each codable code is described by
-*prototypes*: its definition joined with its include note, and each of its
+*prototypes*: its definition joined with its include note (not the reminder an
+import writes for a code that came without a definition), and each of its
 examples; its counterexamples are prototypes that speak against it. Every
 prototype and every segment is embedded (:mod:`themegrid.tag.embed`,
 unit-length vectors, so a dot product is the cosine similarity). A segment's
@@ -45,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from themegrid.codebook import Codebook
+from themegrid.codebook.model import is_placeholder_definition
 from themegrid.models import SEMANTIC_CODER
 from themegrid.store import codings as store_codings
 from themegrid.store import segments as store_segments
@@ -80,7 +82,8 @@ def prototypes(codebook: Codebook, embedder: Embedder) -> Prototypes:
     for code in codebook.codable:
         j = len(code_ids)
         code_ids.append(code.id)
-        described = " ".join(t for t in (code.definition, code.include) if t.strip())
+        definition = "" if is_placeholder_definition(code.definition) else code.definition
+        described = " ".join(t for t in (definition, code.include) if t.strip())
         entries = [(DEFINITION, described)] if described else []
         entries += [(EXAMPLE, t) for t in code.examples if t.strip()]
         entries += [(COUNTER, t) for t in code.counterexamples if t.strip()]
