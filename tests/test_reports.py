@@ -339,6 +339,8 @@ def test_metadata_typo_gets_did_you_mean(tmp_path: Path) -> None:
         "corpus/; did you mean 'interviews/az_district_leader_01.txt'?"
     ) in joined
     assert "did you mean the row for 'interviews/az_distrct_leader_01.txt' (line 2)?" in joined
+    # true for a file read before too: it keeps its attributes (the warning says so)
+    assert "one read before keeps those it had" in joined
 
 
 def test_closest_path() -> None:

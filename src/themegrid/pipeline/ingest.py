@@ -177,8 +177,8 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 else " (add a row to compare it by state, role, ...)"
             )
             plan.warnings.append(
-                f"corpus/{rel}: no row in corpus/metadata.csv; ingested with no case "
-                f"attributes{hint}"
+                f"corpus/{rel}: no row in corpus/metadata.csv (a new file gets no case "
+                f"attributes; one read before keeps those it had){hint}"
             )
         plan.files.append((rel, found[rel]))
     unnamed = [r for r in found if r not in metadata.rows]
