@@ -226,7 +226,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
     _print_gates(console, s.model.get("gates", []), s.awaiting_review)
     _print_not_machine_coded(console, s.not_machine_coded)
     table = Table(
-        title="Segments coded per theme (accepted + unreviewed suggestions, as in the report)"
+        title="Segments per theme, human-accepted and unreviewed together (mostly machine "
+        "guesses until reviewed; the report shows confirmed and unreviewed apart)"
     )
     table.add_column("theme")
     table.add_column("segments", justify="right")
