@@ -676,3 +676,30 @@ def test_survey_rows_attach_to_corpus_responses_by_id(
         )
     message = str(err.value)
     assert "other.csv, row 2" in message and "survey.csv#row=R_1" in message
+
+
+def test_files_naming_their_text_column_differently_import_together(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    """Several survey questions at once: each file's text is the first --text-column it has."""
+    q1 = write_csv(
+        tmp_path / "q1.csv",
+        ["lfdn", "v_1", "tag"],
+        [["1", "The budget was cut.", "Barriers->Funding constraints"]],
+    )
+    q2 = write_csv(
+        tmp_path / "q2.csv",
+        ["lfdn", "v_2", "tag"],
+        [["1", "No subs at all.", "Barriers->Staffing shortages"]],
+    )
+    layout = Layout(id_column="lfdn", text_column_choices=("v_1", "v_2"), code_columns=("tag",))
+    summary = import_coded(store, [q1, q2], coder="ana", codebook=codebook, layout=layout)
+    assert summary.codings_added == 2
+    texts = {r[0] for r in store.query("SELECT text FROM segments")}
+    assert texts == {"The budget was cut.", "No subs at all."}
+    q3 = write_csv(tmp_path / "q3.csv", ["lfdn", "v_3", "tag"], [["1", "Other.", ""]])
+    before = counts(store)
+    with pytest.raises(ValidationError) as err:
+        import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
+    assert "q3.csv: none of the text columns 'v_1', 'v_2'" in str(err.value)
+    assert counts(store) == before

@@ -21,7 +21,12 @@ def import_coded_cmd(
         str | None, typer.Option("--id-column", help="Column with a row id (e.g. ResponseId).")
     ] = None,
     text_column: Annotated[
-        str | None, typer.Option("--text-column", help="Column with the text.")
+        list[str] | None,
+        typer.Option(
+            "--text-column",
+            help="Column with the text. Repeat it for files that name it differently "
+            "(several survey questions at once): each file uses the first one it has.",
+        ),
     ] = None,
     speaker_column: Annotated[
         str | None, typer.Option("--speaker-column", help="Column with the speaker.")
@@ -129,7 +134,8 @@ def import_coded_cmd(
     columns = [*(code_columns or []), *([code_column] if code_column else [])]
     layout = Layout(
         id_column=id_column,
-        text_column=text_column,
+        text_column=text_column[0] if text_column and len(text_column) == 1 else None,
+        text_column_choices=tuple(text_column) if text_column and len(text_column) > 1 else (),
         speaker_column=speaker_column,
         attribute_columns=tuple(attribute_column or ()),
         code_columns=tuple(columns),

@@ -68,6 +68,9 @@ class Layout:
 
     id_column: str | None = None
     text_column: str | None = None
+    #: Files that name their text column differently (one import of several survey
+    #: questions): each file's text is the first of these its header has.
+    text_column_choices: tuple[str, ...] = ()
     speaker_column: str | None = None
     attribute_columns: tuple[str, ...] = ()
     code_columns: tuple[str, ...] = ()
@@ -206,7 +209,18 @@ def find_columns(
         speaker = _detect(squashed, SPEAKER_NAMES)
     taken = {id_col, speaker, *(i for _, i in attrs), *codes, *(i for i, _ in indicators)}
     text = named(layout.text_column, "--text-column") if layout.text_column else None
-    if layout.text_column is None:
+    if layout.text_column is None and layout.text_column_choices:
+        present = [heads.index(norm(n)) for n in layout.text_column_choices if norm(n) in heads]
+        text = present[0] if present else None
+        if not present:
+            problems.append(
+                Problem(
+                    f"none of the text columns {', '.join(map(repr, layout.text_column_choices))}"
+                    f" (columns: {', '.join(table.header)}); add this file's to --text-column",
+                    table.name,
+                )
+            )
+    elif layout.text_column is None:
         text = _detect_text(table, squashed, taken, problems)
     if problems or text is None:
         return None, problems
