@@ -226,7 +226,7 @@ def _codebook_with(tmp_path: Path, cues: str, codable: bool = True) -> Path:
         f"  - id: bad\n    name: Bad\n    definition: x\n    codable: {str(codable).lower()}\n"
         "    cues:\n" + textwrap.indent(textwrap.dedent(cues), "      ") + ""
         "  - id: worse\n    name: Worse\n    definition: x\n"
-        "    cues:\n      patterns:\n        - [{LOWER: {REGEX: 3}}]\n",
+        "    cues:\n      patterns:\n        - [{LOWER: {NOT_IN: 3}}]\n",
         encoding="utf-8",
     )
     return tmp_path
