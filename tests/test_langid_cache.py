@@ -27,44 +27,43 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
+@pytest.fixture(scope="module")
+def package() -> list[tuple[str, float]]:
+    """The answers of the classifier py3langid loads itself."""
+    return _answers(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+
+
 def _answers(identifier: object) -> list[tuple[str, float]]:
     return [identifier.classify(t) for t in TEXTS]  # type: ignore[attr-defined]
 
 
-def test_the_cached_classifier_answers_as_the_packages(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_cached_classifier_answers_as_the_packages_and_a_damaged_copy_is_replaced(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, package: list[tuple[str, float]]
 ) -> None:
-    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     first = langid_cache.load_identifier()  # the package's loader, and the copy written
     [folder] = cache.glob("langid-*")
     assert {p.name for p in folder.iterdir()} == {f"{n}.npy" for n in langid_cache._ARRAYS}
+    with monkeypatch.context() as mp:
 
-    def no_package_loader(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the package's loader ran although the cache holds the model")
+        def no_package_loader(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the package's loader ran although the cache holds the model")
 
-    monkeypatch.setattr(LanguageIdentifier, "from_model_file", no_package_loader)
-    cached = langid_cache.load_identifier()
-    assert _answers(cached) == _answers(package) == _answers(first)
-    assert [cached.rank(t)[:5] for t in TEXTS[:4]] == [package.rank(t)[:5] for t in TEXTS[:4]]
-
-
-def test_a_damaged_copy_is_replaced(cache: Path) -> None:
-    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    langid_cache.load_identifier()
-    [folder] = cache.glob("langid-*")
+        mp.setattr(LanguageIdentifier, "from_model_file", no_package_loader)
+        cached = langid_cache.load_identifier()
+    assert _answers(cached) == package == _answers(first)
+    assert [cached.rank(t)[:5] for t in TEXTS[:4]] == [first.rank(t)[:5] for t in TEXTS[:4]]
     ptc = folder / "ptc.npy"
     ptc.write_bytes(ptc.read_bytes()[:1000])  # truncated (a disk filled while copying)
-    assert _answers(langid_cache.load_identifier()) == _answers(package)
+    assert _answers(langid_cache.load_identifier()) == package
     assert ptc.stat().st_size > 1_000_000  # written again, whole
-    assert _answers(langid_cache.load_identifier()) == _answers(package)
+    assert _answers(langid_cache.load_identifier()) == package
 
 
 def test_no_writable_cache_folder_is_not_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: list[tuple[str, float]]
 ) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv(langid_cache.CACHE_DIR_ENV, str(blocked / "cache"))
-    package = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    assert _answers(langid_cache.load_identifier()) == _answers(package)
+    assert _answers(langid_cache.load_identifier()) == package
     assert not any(p.name.startswith(".langid") for p in tmp_path.iterdir())
