@@ -258,3 +258,25 @@ def test_ncd_reports_keep_every_endnote_and_their_table_number() -> None:
     assert counts == {"ncd-charter-schools-2018.docx": 520, "ncd-choice-vouchers-2018.docx": 233}
     vouchers = read_document(NCD / "ncd-choice-vouchers-2018.docx").text
     assert "Table 1 States with Choice Programs Designed Specifically" in vouchers
+
+
+def test_block_content_controls_are_read_but_not_a_table_of_contents(tmp_path: Path) -> None:
+    toc = (
+        '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/>'
+        f"</w:docPartObj></w:sdtPr><w:sdtContent>{_p(_r('Contents') + '<w:r><w:tab/></w:r>' + _r('5'))}"
+        "</w:sdtContent></w:sdt>"
+    )
+    control = f"<w:sdt><w:sdtPr/><w:sdtContent>{_p(_r('Inside a content control.'))}</w:sdtContent></w:sdt>"
+    path = make_docx(tmp_path / "report.docx", [_r("Before.")])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    document = parts["word/document.xml"].decode()
+    parts["word/document.xml"] = (
+        document.replace("<w:body>", f"<w:body>{toc}")
+        .replace("</w:body>", f"{control}</w:body>")
+        .encode()
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert [t for _, t in _unit_texts(path)] == ["Before.", "Inside a content control."]

@@ -161,7 +161,7 @@ def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]
     texts: list[str] = []
     labels: list[tuple[str, bool] | None] = []
     styles: dict[Any, bool] = {}
-    for block in document.iter_inner_content():
+    for block in _blocks(document):
         if hasattr(block, "rows"):
             for i, row in enumerate(block.rows):
                 text = _row_text(row, first=i == 0)
@@ -178,6 +178,35 @@ def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_GALLERY = f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery"
+
+
+def _blocks(document: Any) -> Iterator[Any]:
+    """The body's paragraphs and tables in order (python-docx's ``iter_inner_content``),
+    and those inside block content controls (``w:sdt``), which python-docx skips; but
+    not a table of contents (a ``w:sdt`` of the "Table of Contents" gallery: titles and
+    page numbers the body repeats)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    body = document._body
+
+    def walk(parent: Any) -> Iterator[Any]:
+        for child in parent.iterchildren(f"{_W}p", f"{_W}tbl", f"{_W}sdt"):
+            if child.tag == f"{_W}p":
+                yield Paragraph(child, body)
+            elif child.tag == f"{_W}tbl":
+                yield Table(child, body)
+            else:
+                gallery = child.find(_GALLERY)
+                if gallery is not None and gallery.get(f"{_W}val") == "Table of Contents":
+                    continue
+                for content in child.iterchildren(f"{_W}sdtContent"):
+                    yield from walk(content)
+
+    return walk(document.element.body)
+
+
 _RUN, _LINK, _T, _BR = f"{_W}r", f"{_W}hyperlink", f"{_W}t", f"{_W}br"
 _BR_TYPE, _VAL = f"{_W}type", f"{_W}val"
 _RPR, _B, _RSTYLE = f"{_W}rPr", f"{_W}b", f"{_W}rStyle"
