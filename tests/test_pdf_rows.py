@@ -111,3 +111,33 @@ def test_ncd_reports_sentences_whole_across_note_numbers_and_drop_caps() -> None
     charter = _units("ncd-charter-schools-2018.pdf")
     assert any(t.startswith("This chapter presents several issues") for t in charter)
     assert not any(t in {"T", "I"} for t in charter)
+
+
+def test_a_last_line_of_x_height_letters_is_no_heading() -> None:
+    """``means.`` has no ascender or descender: its box is 5 points tall beside 9, at the
+    same type size (NCD vouchers report, p. 61); the sentence stays whole, and the list
+    item after it (its next word would have fitted) starts anew."""
+    lines = [
+        Line("notify parents of students with disabilities ", (95.2, 250.9, 279.3, 260.2)),
+        Line("that they are waiving rights and what that ", (94.7, 234.9, 278.3, 244.1)),
+        Line("means.", (95.2, 220.7, 126.3, 226.0)),
+        Line("3. Some parents report feeling unprepared to ", (81.5, 193.9, 283.2, 203.2)),
+    ]
+    assert paragraph_breaks(lines, 16.0) == {2}
+    heading = [Line("Chapter Four", (72.0, 300.0, 200.0, 318.0)), lines[0]]
+    assert paragraph_breaks(heading, 16.0) == {0}
+
+
+def test_a_column_foot_mid_sentence_goes_on_when_the_next_word_would_not_fit() -> None:
+    """NCD vouchers report, p. 13: the first column stops at ``and the state`` and the
+    second goes on with ``construct``, a word too long for the room left."""
+    lines = [
+        Line("only cover a portion of private school cost, ", (94.9, 129.3, 280.3, 138.6)),
+        Line("leaving a majority of families unable to ", (95.3, 113.3, 263.9, 122.6)),
+        Line("access any choice at all; and the state ", (94.9, 97.3, 261.3, 106.5)),
+        Line("construct may profoundly affect rights and ", (333.5, 562.4, 519.2, 571.6)),
+        Line("outcomes for students with disabilities.", (333.4, 548.1, 506.6, 557.6)),
+    ]
+    assert paragraph_breaks(lines, 16.0) == set()
+    short = [*lines[:3], Line("to go on in the next column.", (333.5, 562.4, 460.0, 571.6))]
+    assert paragraph_breaks(short, 16.0) == {2}  # "to" would have fitted: ended on purpose

@@ -438,7 +438,7 @@ def _column_right(k: int, boxed: Sequence[tuple[int, Line]], body: float) -> flo
     while j > 0 and k - j < _NEAR and _below(boxed[j - 1][1], boxed[j][1], body):
         j -= 1
         above = boxed[j][1]
-        if above.box and abs(above.height - line.height) <= 0.4 * max(above.height, line.height):
+        if above.box and not _other_size(above, line):
             right = max(right, above.box[2])
     return right
 
@@ -455,20 +455,21 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         return True
     if sentence_end and starts_with_label(b.text):
         return True  # a labelled turn (``Ana: ...``) after a finished sentence starts anew
+    first_word = b.text.strip().split(" ", 1)[0]
     if not _below(a, b, body):
         # another column, or back up the page (a table's next cell): a paragraph goes on
-        # only mid-sentence from a line that fills its column
+        # only mid-sentence from a line that fills its column (the next line's first
+        # word, or four characters, would not have fitted on it)
         own = (a.box[2] - a.box[0]) / max(len(a.text.strip()), 1)
         return (
             sentence_end
-            or abs(a.height - b.height) > 0.4 * max(a.height, b.height)
-            or a.box[2] + 4 * own < right
+            or _other_size(a, b)
+            or a.box[2] + max(4, len(first_word) + 1) * own < right
         )
-    if abs(a.height - b.height) > 0.4 * max(a.height, b.height):
+    if _other_size(a, b):
         return True  # a heading and its text
     if a.box[1] - b.box[1] > 1.6 * leading:
         return True  # a wider gap than the page's line spacing
-    first_word = b.text.strip().split(" ", 1)[0]
     width = (b.box[2] - b.box[0]) / max(len(b.text.strip()), 1)
     # 1.5: the average character is narrower than many a word's ("with", "when"); and
     # ragged-right typesetting leaves up to a tenth or so of the column free on any line
@@ -480,6 +481,20 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         if not narrowed:
             return True
     return sentence_end and b.box[0] - a.box[0] > width
+
+
+def _other_size(a: Line, b: Line) -> bool:
+    """Whether the two lines' type differs in size (a heading and its text): their boxes'
+    heights differ by more than 40%, unless the shorter line has only x-height letters
+    (``means.``: no ascender or descender, so its box is shorter at the same size)."""
+    low, high = sorted((a, b), key=lambda line: line.height)
+    if high.height - low.height <= 0.4 * high.height:
+        return False
+    return not set(low.text.strip()) <= _X_HEIGHT
+
+
+#: Characters no taller than a lower-case x (and punctuation on the baseline).
+_X_HEIGHT = frozenset("acemnorsuvwxz.,:;-–— \u00a0")
 
 
 #: The share of a column's width a ragged-right line may leave free mid-paragraph.
