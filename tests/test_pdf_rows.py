@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from themegrid.read import read_document
-from themegrid.read.pdf import Line, paragraph_breaks, with_drop_caps
+from themegrid.read.pdf import Line, paragraph_breaks, with_drop_caps, without_contents
 
 pytest.importorskip("pypdfium2")
 
@@ -141,3 +141,41 @@ def test_a_column_foot_mid_sentence_goes_on_when_the_next_word_would_not_fit() -
     assert paragraph_breaks(lines, 16.0) == set()
     short = [*lines[:3], Line("to go on in the next column.", (333.5, 562.4, 460.0, 571.6))]
     assert paragraph_breaks(short, 16.0) == {2}  # "to" would have fitted: ended on purpose
+
+
+LEADER = " ." * 30
+
+
+def test_contents_entries_are_grouped_and_left_out() -> None:
+    """A contents entry whose title wraps is one paragraph (its lines down to the dot
+    leader and page number), and such paragraphs are left out of the text."""
+    lines = [
+        Line("Executive Summary" + LEADER + " 11", (72.0, 650.0, 530.0, 660.0)),
+        Line(
+            "Chapter 2: Federal Legal Requirements Pertaining to Students",
+            (82.0, 626.0, 400.0, 636.0),
+        ),
+        Line("with Disabilities in Charter Schools" + LEADER + " 47", (96.0, 612.0, 530.0, 622.0)),
+        Line("Chapter 3: Access" + LEADER + " 49", (82.0, 598.0, 530.0, 608.0)),
+    ]
+    assert paragraph_breaks(lines, 14.0) == {0, 2}
+    body = "The report starts here and it goes on."
+    page = "\n\n".join([lines[0].text, lines[1].text + "\n" + lines[2].text, lines[3].text, body])
+    kept, dropped = without_contents([page, page], [True, False])
+    assert dropped == 3
+    assert kept == [body, page]  # a page without line boxes is left as it is
+
+
+def test_an_ellipsis_and_a_note_number_are_no_contents_entry() -> None:
+    quote = "The law requires that the school . . . .12"
+    assert without_contents([quote], [True]) == ([quote], 0)
+
+
+def test_ncd_reports_have_no_contents_left() -> None:
+    if not NCD.is_dir():
+        pytest.skip("../shared/devdata is not here (CI has it beside the clone)")
+    for name in ("ncd-charter-schools-2018.pdf", "ncd-choice-vouchers-2018.pdf"):
+        doc = read_document(NCD / name)
+        assert not re.search(r"(?:\. ?){8,}\d", doc.text), name
+        assert any("table-of-contents entries" in n for n in doc.repair_notes)
+        assert "Executive Summary" in doc.text  # the heading in the body stays

@@ -87,6 +87,9 @@ def read_pdf(request: ReadRequest) -> RawDocument:
         else []
     )
     pages, headers, repeats = without_page_furniture(pages)
+    pages, contents = without_contents(pages, [has_boxes(page) for page in laid])
+    if contents:
+        notes.append(f"removed {contents} table-of-contents entries (title, dot leader, page)")
     if running:
         notes.append(f"removed {running} running header/footer line(s) and page number(s)")
     if headers:
@@ -115,6 +118,28 @@ def read_pdf(request: ReadRequest) -> RawDocument:
 #: A line break inside a paragraph (not next to another), with the spaces around it; after
 #: a hyphen the hyphen stays and no space comes in (``self-\nassessment``: ``self-assessment``).
 _LINE_IN_PARAGRAPH_RE = re.compile(r"(?<=\S)(?:(?<=-)()[ \t]*|[ \t]*)\n(?![ \t]*\n)[ \t]*(?=\S)")
+
+
+def without_contents(pages: list[str], laid_out: list[bool]) -> tuple[list[str], int]:
+    """Pages without their table-of-contents entries: a paragraph (the geometry found
+    it: ``laid_out``) whose last line ends in a dot leader of at least eight dots and a
+    page number. The Word reader leaves a table of contents out too; a quotation's
+    ellipsis (". . . .") is shorter. How many entries were dropped."""
+    out: list[str] = []
+    dropped = 0
+    for page, laid in zip(pages, laid_out, strict=True):
+        if not laid or not _CONTENTS_RE.search(page):
+            out.append(page)
+            continue
+        blocks = page.split("\n\n")
+        kept = [b for b in blocks if not _CONTENTS_RE.search(b.rstrip().rsplit("\n", 1)[-1])]
+        dropped += len(blocks) - len(kept)
+        out.append("\n\n".join(kept))
+    return out, dropped
+
+
+#: A contents entry's last line: a dot leader of eight dots or more, then its page number.
+_CONTENTS_RE = re.compile(r"(?:\.[ \u00a0]?){8,}[ \u00a0]*\d{1,4}[ \u00a0]*$", re.MULTILINE)
 
 
 def without_page_furniture(pages: list[str]) -> tuple[list[str], int, int]:
@@ -451,8 +476,8 @@ _NEAR = 2
 def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float) -> bool:
     assert a.box and b.box
     sentence_end = a.text.rstrip().endswith(_SENTENCE_END)
-    if a.cells or b.cells or b.opens:
-        return True
+    if a.cells or b.cells or b.opens or _LEADER_RE.search(a.text):
+        return True  # a table row, a drop cap's paragraph, a contents entry's last line
     if sentence_end and starts_with_label(b.text):
         return True  # a labelled turn (``Ana: ...``) after a finished sentence starts anew
     first_word = b.text.strip().split(" ", 1)[0]
@@ -470,6 +495,8 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         return True  # a heading and its text
     if a.box[1] - b.box[1] > 1.6 * leading:
         return True  # a wider gap than the page's line spacing
+    if _LEADER_RE.search(b.text):
+        return False  # a contents entry's title goes on to its dot leader and page number
     width = (b.box[2] - b.box[0]) / max(len(b.text.strip()), 1)
     # 1.5: the average character is narrower than many a word's ("with", "when"); and
     # ragged-right typesetting leaves up to a tenth or so of the column free on any line
@@ -481,6 +508,10 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         if not narrowed:
             return True
     return sentence_end and b.box[0] - a.box[0] > width
+
+
+#: A contents entry's end: a dot leader and the page number (``Introduction . . . . 12``).
+_LEADER_RE = re.compile(r"(?:\.[ \u00a0]?){8,}[ \u00a0]*\d{1,4}[ \u00a0]*$")
 
 
 def _other_size(a: Line, b: Line) -> bool:
