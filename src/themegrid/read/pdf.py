@@ -518,10 +518,10 @@ def _other_size(a: Line, b: Line) -> bool:
     """Whether the two lines' type differs in size (a heading and its text): their boxes'
     heights differ by more than 40%, unless the shorter line has only x-height letters
     (``means.``: no ascender or descender, so its box is shorter at the same size)."""
-    low, high = sorted((a, b), key=lambda line: line.height)
-    if high.height - low.height <= 0.4 * high.height:
+    ha, hb = a.height, b.height
+    if abs(ha - hb) <= 0.4 * max(ha, hb):
         return False
-    return not set(low.text.strip()) <= _X_HEIGHT
+    return not set((a if ha < hb else b).text.strip()) <= _X_HEIGHT
 
 
 #: Characters no taller than a lower-case x (and punctuation on the baseline).
