@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -177,8 +178,23 @@ def test_real_files_saved_as_rtf_read_as_the_originals(tmp_path: Path) -> None:
     for original, rtf in zip([*odts, docx], _convert([*odts, docx], tmp_path), strict=True):
         a = read_document(original, display_path="same")
         b = read_document(rtf, display_path="same")
-        # LibreOffice keeps a SEQ field's number ("Table 1") that the .docx reader loses.
-        assert _same_share(a, b) >= (1.0 if original.suffix == ".odt" else 0.99), original.name
+        if original.suffix == ".odt":
+            assert _same_share(a, b) == 1.0, original.name
+            continue
+        # The .docx reader adds the endnotes after the report's own "Endnotes" heading (the
+        # RTF reader leaves notes out) and joins a line break inside a sentence (the RTF
+        # keeps it, so there the paragraph is cut in two): the body's words are the same,
+        # a SEQ field's number ("Table 1") too.
+        notes = a.text.rindex("\n\nEndnotes\n\n") + len("\n\nEndnotes")
+        words_a = " ".join(a.text[u.start : u.end] for u in a.units if u.start < notes).split()
+        words_b = " ".join(b.text[u.start : u.end] for u in b.units).split()
+        if words_a != words_b:
+            ops = SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes()
+            first = next(op for op in ops if op[0] != "equal")
+            raise AssertionError(
+                f"{original.name}: {words_a[first[1] : first[2] + 3]} != "
+                f"{words_b[first[3] : first[4] + 3]}"
+            )
 
 
 TEXTEDIT = (

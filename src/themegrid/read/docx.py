@@ -1,5 +1,12 @@
 """Word documents (.docx): paragraphs and tables, with speaker labels set in bold.
 
+Footnotes and endnotes follow the body as paragraphs of their own, under a
+"Footnotes" / "Endnotes" heading line, each note opening with its number in
+brackets (``[12] Ibid.``) counted in the order the body refers to them. A field's
+result (a ``SEQ`` caption number, a ``TOC`` entry) is text; its instruction is not.
+In a document (not a transcript) a manual line break inside a paragraph that does
+not end a sentence is read as a space, so the sentence stays one segment.
+
 A speaker label is a bold (or "Strong"-styled) run at the start of a paragraph
 ending in ``:`` (``**Jane:** text``), or a paragraph that is only a bold name
 (the speaker's words follow in the next paragraphs). Without bold labels the
@@ -8,9 +15,11 @@ text goes through the same analysis as a plain-text file.
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from themegrid.errors import InputFileError, MissingDependency
@@ -20,7 +29,7 @@ from themegrid.read.archive import corpus_zip_reason
 from themegrid.read.repair import repair_text
 from themegrid.read.text import document_from_text, find_header, table_row_paragraph
 from themegrid.segment.labels import closing_times, is_name_or_role, normalise_speaker
-from themegrid.segment.paragraphs import stripped_unit
+from themegrid.segment.paragraphs import paragraph_units, stripped_unit
 
 _PARAGRAPH_SEP = "\n\n"
 
@@ -42,15 +51,81 @@ def read_docx(request: ReadRequest) -> RawDocument:
         raise InputFileError(
             request.display_path, "has no text in its paragraphs; add the text or remove the file"
         )
+    body = len(texts)
+    note_texts = note_paragraphs(document, last_body=texts[-1] if texts else "")
+    texts += note_texts
+    labels += [None] * len(note_texts)
     text = _PARAGRAPH_SEP.join(texts)
     repaired, notes = repair_text(text)
     pieces = repaired.split(_PARAGRAPH_SEP)
     if len(pieces) != len(texts):
-        return document_from_text(request, text, "docx")
+        return _plain_document(request, texts, None)
     paras = _layout(pieces, labels)
-    if not _bold_transcript(paras):
-        return document_from_text(request, text, "docx")
-    return _bold_document(request, repaired, paras, notes)
+    if not _bold_transcript(paras[:body]):
+        return _plain_document(request, texts, body if note_texts else None)
+    notes_start = paras[body].start if note_texts else None
+    return _bold_document(request, repaired, paras[:body], notes, notes_start)
+
+
+def _plain_document(request: ReadRequest, texts: list[str], body: int | None) -> RawDocument:
+    """The paragraphs read as plain text (no bold labels): a transcript by its text
+    labels, or a document, whose in-paragraph line breaks inside a sentence are read as
+    spaces (:func:`join_broken_lines`; one character for one, so offsets hold)."""
+    raw = document_from_text(request, _PARAGRAPH_SEP.join(texts), "docx")
+    if raw.kind == "document":
+        joined = [join_broken_lines(t) for t in texts]
+        if joined != texts:
+            again = document_from_text(request, _PARAGRAPH_SEP.join(joined), "docx")
+            raw = again if again.kind == "document" else raw
+    if body is None or raw.kind == "document":  # a document's paragraphs are apart already
+        return raw
+    pieces = raw.text.split(_PARAGRAPH_SEP)
+    if len(pieces) != len(texts):  # repair joined or split paragraphs: where notes start is lost
+        return raw
+    return _notes_apart(raw, sum(len(p) + len(_PARAGRAPH_SEP) for p in pieces[:body]))
+
+
+#: A line that ends like this ends a sentence (or introduces what follows): its break stays.
+_LINE_END_RE = re.compile(r"[.!?…:;][\"'”’)\]]*\s*$")
+_LIST_START_RE = re.compile(r"\s*(?:[-*•–▪◦·]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+
+
+def join_broken_lines(text: str) -> str:
+    """``text`` with each single line break (``w:br``) that cuts a sentence made a space.
+
+    A break stays where the line before ends a sentence (``.``, ``?``, ``:``...),
+    where the next line is a list item, and where two breaks make an empty line.
+    """
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    out = [lines[0]]
+    for before, line in itertools.pairwise(lines):
+        keep = (
+            not before.strip()
+            or not line.strip()
+            or _LINE_END_RE.search(before) is not None
+            or _LIST_START_RE.match(line) is not None
+        )
+        out.append(("\n" if keep else " ") + line)
+    return "".join(out)
+
+
+def _notes_apart(raw: RawDocument, notes_start: int) -> RawDocument:
+    """``raw`` with the notes (from ``notes_start`` on) as paragraphs of their own: no
+    speaker's turn runs on into them."""
+    units: list[Unit] = []
+    for u in raw.units:
+        if u.start >= notes_start:
+            continue
+        if u.end > notes_start:
+            cut = stripped_unit(raw.text, u.start, notes_start, speaker=u.speaker)
+            if cut is None:
+                continue
+            u = replace(u, end=cut.end)
+        units.append(u)
+    units += paragraph_units(raw.text, notes_start, len(raw.text))
+    return replace(raw, units=tuple(units))
 
 
 def _open(request: ReadRequest) -> Any:
@@ -86,7 +161,7 @@ def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]
     texts: list[str] = []
     labels: list[tuple[str, bool] | None] = []
     styles: dict[Any, bool] = {}
-    for block in document.iter_inner_content():
+    for block in _blocks(document):
         if hasattr(block, "rows"):
             for i, row in enumerate(block.rows):
                 text = _row_text(row, first=i == 0)
@@ -103,6 +178,35 @@ def _paragraphs(document: Any) -> tuple[list[str], list[tuple[str, bool] | None]
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_GALLERY = f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery"
+
+
+def _blocks(document: Any) -> Iterator[Any]:
+    """The body's paragraphs and tables in order (python-docx's ``iter_inner_content``),
+    and those inside block content controls (``w:sdt``), which python-docx skips; but
+    not a table of contents (a ``w:sdt`` of the "Table of Contents" gallery: titles and
+    page numbers the body repeats)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    body = document._body
+
+    def walk(parent: Any) -> Iterator[Any]:
+        for child in parent.iterchildren(f"{_W}p", f"{_W}tbl", f"{_W}sdt"):
+            if child.tag == f"{_W}p":
+                yield Paragraph(child, body)
+            elif child.tag == f"{_W}tbl":
+                yield Table(child, body)
+            else:
+                gallery = child.find(_GALLERY)
+                if gallery is not None and gallery.get(f"{_W}val") == "Table of Contents":
+                    continue
+                for content in child.iterchildren(f"{_W}sdtContent"):
+                    yield from walk(content)
+
+    return walk(document.element.body)
+
+
 _RUN, _LINK, _T, _BR = f"{_W}r", f"{_W}hyperlink", f"{_W}t", f"{_W}br"
 _BR_TYPE, _VAL = f"{_W}type", f"{_W}val"
 _RPR, _B, _RSTYLE = f"{_W}rPr", f"{_W}b", f"{_W}rStyle"
@@ -119,11 +223,31 @@ def paragraph_text(p: Any) -> str:
     the XML: python-docx runs an XPath query per run, which was two thirds of the time
     reading a long report took.
     """
-    parts: list[str] = []
-    for child in p.iterchildren(_RUN, _LINK):
-        for run in (child,) if child.tag == _RUN else child.iterchildren(_RUN):
-            parts.append(_run_text(run))
-    return "".join(parts)
+    return "".join(_run_text(r) for r in _runs(p))
+
+
+#: Elements inside a paragraph whose runs are its text: hyperlinks, a simple field's
+#: result (``w:fldSimple``: "Table <SEQ>1</SEQ>"), tracked insertions, smart tags,
+#: content controls. python-docx reads the runs of hyperlinks only.
+_INLINE = {
+    f"{_W}{name}"
+    for name in ("hyperlink", "fldSimple", "ins", "moveTo", "smartTag", "customXml", "dir", "bdo")
+}
+_SDT, _SDT_CONTENT = f"{_W}sdt", f"{_W}sdtContent"
+
+
+def _runs(parent: Any) -> Iterator[Any]:
+    """The ``w:r`` elements of a paragraph in document order, inside inline containers too
+    (not those of deleted text, ``w:del``/``w:moveFrom``, whose words are not in the text)."""
+    for child in parent.iterchildren():
+        tag = child.tag
+        if tag == _RUN:
+            yield child
+        elif tag in _INLINE:
+            yield from _runs(child)
+        elif tag == _SDT:
+            for content in child.iterchildren(_SDT_CONTENT):
+                yield from _runs(content)
 
 
 def _run_text(r: Any) -> str:
@@ -142,7 +266,73 @@ def _run_text(r: Any) -> str:
 
 def _row_text(row: Any, *, first: bool) -> str:
     """A table row as one paragraph (see :func:`~themegrid.read.text.table_row_paragraph`)."""
-    return table_row_paragraph([cell.text for cell in row.cells], first=first)
+    return table_row_paragraph([_cell_text(cell._tc) for cell in row.cells], first=first)
+
+
+_P = f"{_W}p"
+
+
+def _cell_text(tc: Any) -> str:
+    """A cell's paragraphs, one a line: python-docx's ``_Cell.text`` read with
+    :func:`paragraph_text`."""
+    return "\n".join(paragraph_text(p) for p in tc.iterchildren(_P))
+
+
+_NOTE_REFERENCE = {"footnotes": f"{_W}footnoteReference", "endnotes": f"{_W}endnoteReference"}
+_NOTE = {"footnotes": f"{_W}footnote", "endnotes": f"{_W}endnote"}
+_ID, _TYPE, _CUSTOM_MARK = f"{_W}id", f"{_W}type", f"{_W}customMarkFollows"
+
+
+def note_paragraphs(document: Any, *, last_body: str = "") -> list[str]:
+    """The document's footnotes, then its endnotes, as paragraphs to follow the body.
+
+    Each kind opens with a heading line ("Footnotes", "Endnotes"), unless the
+    body's last paragraph is already that heading (a report's own "Endnotes"
+    page, whose notes Word keeps in ``word/endnotes.xml``). A note's first
+    paragraph starts ``[N] ``: N counts the body's references in order, as Word
+    numbers them (a reference with its own mark, ``customMarkFollows``, keeps that
+    mark in the body and gets no number). Separators and empty notes are left out.
+    """
+    from docx.oxml import parse_xml
+
+    out: list[str] = []
+    body = document.element.body
+    for kind in ("footnotes", "endnotes"):
+        part = next(
+            (
+                rel.target_part
+                for rel in document.part.rels.values()
+                if not rel.is_external and rel.reltype.endswith(f"/{kind}")
+            ),
+            None,
+        )
+        if part is None:
+            continue
+        numbers: dict[str, int] = {}
+        for ref in body.iter(_NOTE_REFERENCE[kind]):
+            note_id = ref.get(_ID)
+            if note_id not in numbers and ref.get(_CUSTOM_MARK) not in ("1", "true", "on"):
+                numbers[note_id] = len(numbers) + 1
+        root = parse_xml(part.blob)
+        found: list[tuple[int | None, list[str]]] = []
+        for note in root.iterchildren(_NOTE[kind]):
+            if note.get(_TYPE) not in (None, "normal"):
+                continue
+            texts = [t.strip() for t in (paragraph_text(p) for p in note.iter(_P)) if t.strip()]
+            if not texts:
+                continue
+            number = numbers.get(note.get(_ID))
+            if number is not None:
+                texts[0] = f"[{number}] {texts[0]}"
+            found.append((number, texts))
+        if not found:
+            continue
+        heading = kind.capitalize()
+        if out or last_body.strip().casefold() != heading.casefold():
+            out.append(heading)
+        found.sort(key=lambda n: (n[0] is None, n[0] or 0))  # in the order the body cites them
+        out += [t for _, texts in found for t in texts]
+    return out
 
 
 def _is_bold(r: Any, para: Any, styles: dict[Any, bool]) -> bool:
@@ -233,7 +423,11 @@ FEW_LABELS = 4
 
 
 def _bold_document(
-    request: ReadRequest, text: str, paras: list[_Para], notes: list[str]
+    request: ReadRequest,
+    text: str,
+    paras: list[_Para],
+    notes: list[str],
+    notes_start: int | None = None,
 ) -> RawDocument:
     header = find_header(text)
     first = next(i for i, p in enumerate(paras) if p.label)
@@ -250,6 +444,8 @@ def _bold_document(
         if p.label_only:
             turn_start = p.end
     _close_turn(units, text, speaker, turn_start, turn_end)
+    if notes_start is not None:  # footnotes and endnotes: paragraphs, nobody's turn
+        units += paragraph_units(text, notes_start, len(text))
     return RawDocument(
         path=request.display_path,
         format="docx",

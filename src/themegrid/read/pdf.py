@@ -87,6 +87,9 @@ def read_pdf(request: ReadRequest) -> RawDocument:
         else []
     )
     pages, headers, repeats = without_page_furniture(pages)
+    pages, contents = without_contents(pages, [has_boxes(page) for page in laid])
+    if contents:
+        notes.append(f"removed {contents} table-of-contents entries (title, dot leader, page)")
     if running:
         notes.append(f"removed {running} running header/footer line(s) and page number(s)")
     if headers:
@@ -115,6 +118,28 @@ def read_pdf(request: ReadRequest) -> RawDocument:
 #: A line break inside a paragraph (not next to another), with the spaces around it; after
 #: a hyphen the hyphen stays and no space comes in (``self-\nassessment``: ``self-assessment``).
 _LINE_IN_PARAGRAPH_RE = re.compile(r"(?<=\S)(?:(?<=-)()[ \t]*|[ \t]*)\n(?![ \t]*\n)[ \t]*(?=\S)")
+
+
+def without_contents(pages: list[str], laid_out: list[bool]) -> tuple[list[str], int]:
+    """Pages without their table-of-contents entries: a paragraph (the geometry found
+    it: ``laid_out``) whose last line ends in a dot leader of at least eight dots and a
+    page number. The Word reader leaves a table of contents out too; a quotation's
+    ellipsis (". . . .") is shorter. How many entries were dropped."""
+    out: list[str] = []
+    dropped = 0
+    for page, laid in zip(pages, laid_out, strict=True):
+        if not laid or not _CONTENTS_RE.search(page):
+            out.append(page)
+            continue
+        blocks = page.split("\n\n")
+        kept = [b for b in blocks if not _CONTENTS_RE.search(b.rstrip().rsplit("\n", 1)[-1])]
+        dropped += len(blocks) - len(kept)
+        out.append("\n\n".join(kept))
+    return out, dropped
+
+
+#: A contents entry's last line: a dot leader of eight dots or more, then its page number.
+_CONTENTS_RE = re.compile(r"(?:\.[ \u00a0]?){8,}[ \u00a0]*\d{1,4}[ \u00a0]*$", re.MULTILINE)
 
 
 def without_page_furniture(pages: list[str]) -> tuple[list[str], int, int]:
@@ -205,6 +230,8 @@ class Line:
     box: tuple[float, float, float, float] | None = None
     #: The line's words stand apart by wide gaps: a table row (its own paragraph).
     cells: bool = False
+    #: A paragraph starts with this line (its first letter was a drop cap).
+    opens: bool = False
 
     @property
     def height(self) -> float:
@@ -266,7 +293,7 @@ def _boxed_lines(textpage: Any, text: str) -> list[Line]:
         rects: list[tuple[float, float, float, float]] = []
         if words.strip():
             count = textpage.count_rects(m.start(1), len(words))
-            rects = [textpage.get_rect(k) for k in range(count)]
+            rects = _without_drop_cap([textpage.get_rect(k) for k in range(count)])
             if rects:
                 box = (
                     min(r[0] for r in rects),
@@ -275,7 +302,48 @@ def _boxed_lines(textpage: Any, text: str) -> list[Line]:
                     max(r[3] for r in rects),
                 )
         lines.append(Line(body + ("-" if hyphen else ""), box, _has_cell_gaps(rects)))
-    return lines
+    return with_drop_caps(lines)
+
+
+def with_drop_caps(lines: list[Line]) -> list[Line]:
+    """The lines with a drop cap (a chapter's large first letter, which PDFium gives as a
+    line of its own: ``T``, then ``his chapter presents``) put back in front of its word;
+    that line opens a paragraph. A drop cap: one or two characters, over two and a half
+    times as tall as the next line, which starts right of it on its top row."""
+    out: list[Line] = []
+    k = 0
+    while k < len(lines):
+        a = lines[k]
+        b = lines[k + 1] if k + 1 < len(lines) else None
+        if b is not None and a.box and b.box and 0 < len(a.text.strip()) <= 2:
+            gap = b.box[0] - a.box[2]
+            top_row = a.box[1] < b.box[1] and abs(a.box[3] - b.box[3]) <= b.height
+            if a.height > 2.5 * b.height > 0 and 0 <= gap <= 2 * b.height and top_row:
+                out.append(Line(a.text.strip() + b.text.lstrip(), b.box, b.cells, opens=True))
+                k += 2
+                continue
+        out.append(a)
+        k += 1
+    return out
+
+
+def _without_drop_cap(
+    rects: list[tuple[float, float, float, float]],
+) -> list[tuple[float, float, float, float]]:
+    """A line's boxes without a drop cap (a chapter's large first letter), whose height
+    would make the line a heading of its own and the paragraph's first words a fragment:
+    a first box two and a half to eight times as tall as the others' median, no wider
+    than tall, whose top is level with theirs (a drop cap hangs down from the line)."""
+    if len(rects) < 2:
+        return rects
+    first, rest = rects[0], rects[1:]
+    heights = sorted(r[3] - r[1] for r in rest)
+    median = heights[len(heights) // 2]
+    tall = first[3] - first[1]
+    level = abs(first[3] - max(r[3] for r in rest)) <= median
+    if median > 0 and 2.5 * median < tall < 8 * median and first[2] - first[0] <= tall and level:
+        return rest
+    return rects
 
 
 def _has_cell_gaps(rects: Sequence[tuple[float, float, float, float]]) -> bool:
@@ -331,6 +399,9 @@ def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set
     if len(boxed) < 2:
         return set()
     body = _body_height([line for _, line in boxed])
+    boxed = _rows(boxed, body)
+    if len(boxed) < 2:
+        return set()
     if leading is None:
         leading = line_spacing([PageLines(tuple(lines))]) or 1.2 * body
     rights = [_column_right(k, boxed, body) for k in range(len(boxed))]
@@ -342,6 +413,36 @@ def paragraph_breaks(lines: Sequence[Line], leading: float | None = None) -> set
         elif _ends_paragraph(a, b, rights[k], body, leading):
             breaks.add(i)
     return breaks
+
+
+def _rows(boxed: Sequence[tuple[int, Line]], body: float) -> list[tuple[int, Line]]:
+    """The lines with each run of lines on one text row made one (its last line's index,
+    the texts joined, the boxes' width and the longer text's height). PDFium ends a line
+    where the type changes on a row: at a superscript note number (``District,`` ``185``)
+    or a word in another font; the number's small height made a heading of the line and
+    a fragment of the rest of the sentence."""
+    rows: list[tuple[int, Line]] = []
+    for i, line in boxed:
+        if rows and _same_row(rows[-1][1], line, body):
+            a = rows[-1][1]
+            assert a.box and line.box
+            # the row's height is that of its longer text (not of a superscript)
+            tall = a.box if len(a.text.strip()) >= len(line.text.strip()) else line.box
+            box = (min(a.box[0], line.box[0]), tall[1], max(a.box[2], line.box[2]), tall[3])
+            rows[-1] = (i, Line(a.text + line.text, box, a.cells or line.cells, a.opens))
+        else:
+            rows.append((i, line))
+    return rows
+
+
+def _same_row(a: Line, b: Line, body: float) -> bool:
+    """Whether ``b`` goes on along ``a``'s row: it starts where ``a`` ends (less than a
+    body line's height to its right) and the two boxes share at least a third of the
+    smaller one's height."""
+    assert a.box and b.box
+    gap = b.box[0] - a.box[2]
+    shared = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    return -0.5 * body <= gap <= body and shared >= min(a.height, b.height) / 3 > 0
 
 
 def _below(a: Line, b: Line, body: float) -> bool:
@@ -362,7 +463,7 @@ def _column_right(k: int, boxed: Sequence[tuple[int, Line]], body: float) -> flo
     while j > 0 and k - j < _NEAR and _below(boxed[j - 1][1], boxed[j][1], body):
         j -= 1
         above = boxed[j][1]
-        if above.box and abs(above.height - line.height) <= 0.4 * max(above.height, line.height):
+        if above.box and not _other_size(above, line):
             right = max(right, above.box[2])
     return right
 
@@ -375,24 +476,27 @@ _NEAR = 2
 def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float) -> bool:
     assert a.box and b.box
     sentence_end = a.text.rstrip().endswith(_SENTENCE_END)
-    if a.cells or b.cells:
-        return True
+    if a.cells or b.cells or b.opens or _LEADER_RE.search(a.text):
+        return True  # a table row, a drop cap's paragraph, a contents entry's last line
     if sentence_end and starts_with_label(b.text):
         return True  # a labelled turn (``Ana: ...``) after a finished sentence starts anew
+    first_word = b.text.strip().split(" ", 1)[0]
     if not _below(a, b, body):
         # another column, or back up the page (a table's next cell): a paragraph goes on
-        # only mid-sentence from a line that fills its column
+        # only mid-sentence from a line that fills its column (the next line's first
+        # word, or four characters, would not have fitted on it)
         own = (a.box[2] - a.box[0]) / max(len(a.text.strip()), 1)
         return (
             sentence_end
-            or abs(a.height - b.height) > 0.4 * max(a.height, b.height)
-            or a.box[2] + 4 * own < right
+            or _other_size(a, b)
+            or a.box[2] + max(4, len(first_word) + 1) * own < right
         )
-    if abs(a.height - b.height) > 0.4 * max(a.height, b.height):
+    if _other_size(a, b):
         return True  # a heading and its text
     if a.box[1] - b.box[1] > 1.6 * leading:
         return True  # a wider gap than the page's line spacing
-    first_word = b.text.strip().split(" ", 1)[0]
+    if _LEADER_RE.search(b.text):
+        return False  # a contents entry's title goes on to its dot leader and page number
     width = (b.box[2] - b.box[0]) / max(len(b.text.strip()), 1)
     # 1.5: the average character is narrower than many a word's ("with", "when"); and
     # ragged-right typesetting leaves up to a tenth or so of the column free on any line
@@ -404,6 +508,24 @@ def _ends_paragraph(a: Line, b: Line, right: float, body: float, leading: float)
         if not narrowed:
             return True
     return sentence_end and b.box[0] - a.box[0] > width
+
+
+#: A contents entry's end: a dot leader and the page number (``Introduction . . . . 12``).
+_LEADER_RE = re.compile(r"(?:\.[ \u00a0]?){8,}[ \u00a0]*\d{1,4}[ \u00a0]*$")
+
+
+def _other_size(a: Line, b: Line) -> bool:
+    """Whether the two lines' type differs in size (a heading and its text): their boxes'
+    heights differ by more than 40%, unless the shorter line has only x-height letters
+    (``means.``: no ascender or descender, so its box is shorter at the same size)."""
+    ha, hb = a.height, b.height
+    if abs(ha - hb) <= 0.4 * max(ha, hb):
+        return False
+    return not set((a if ha < hb else b).text.strip()) <= _X_HEIGHT
+
+
+#: Characters no taller than a lower-case x (and punctuation on the baseline).
+_X_HEIGHT = frozenset("acemnorsuvwxz.,:;-–— \u00a0")
 
 
 #: The share of a column's width a ragged-right line may leave free mid-paragraph.
