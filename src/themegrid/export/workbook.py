@@ -518,23 +518,21 @@ def _rows_xml(
 ) -> Iterator[bytes]:
     """The rows as XML, a chunk of rows at a time; each distinct value is rendered once.
 
+    A row is numbered (``<row r="2">``); its cells are not (``<c>`` without ``r``: the
+    format places each cell after the one before it, an empty cell is ``<c/>``), which
+    makes the rows about a third shorter to build, compress and open.
     ``strings``: text -> shared-string index, filled here (None: inline strings).
     """
-    letters = [get_column_letter(i) for i in range(1, len(data.columns) + 1)]
-    template = (
-        '<row r="{0}">'
-        + "".join(f'<c r="{letter}{{0}}"{{{i}}}' for i, letter in enumerate(letters, start=1))
-        + "</row>"
-    )
     columns = [_column_fragments(data[c], strings) for c in data.columns]
     lines: list[str] = []
+    join = "".join
     for offset, row in enumerate(zip(*columns, strict=True)):
-        lines.append(template.format(first_row + offset, *row))
+        lines.append(f'<row r="{first_row + offset}">{join(row)}</row>')
         if len(lines) >= chunk:
-            yield "".join(lines).encode("utf-8")
+            yield join(lines).encode("utf-8")
             lines = []
     if lines:
-        yield "".join(lines).encode("utf-8")
+        yield join(lines).encode("utf-8")
 
 
 def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) -> list[str]:
@@ -546,8 +544,8 @@ def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) 
     kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind in ("string", "integer", "floating", "boolean", "empty"):
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        fragments = np.array([*(_fragment(u, strings) for u in uniques), "/>"], dtype=object)
-        return list(fragments[codes])  # code -1 (missing) takes the last entry: "/>"
+        fragments = np.array([*(_fragment(u, strings) for u in uniques), EMPTY_CELL], dtype=object)
+        return list(fragments[codes])  # code -1 (missing) takes the last entry: an empty cell
     cache: dict[tuple[type, Any], str] = {}
     out = []
     for value in column.tolist():
@@ -559,23 +557,27 @@ def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) 
     return out
 
 
+#: A cell with no value (it keeps the place of the cells after it in the row).
+EMPTY_CELL = "<c/>"
+
+
 def _fragment(value: Any, strings: dict[str, int] | None = None) -> str:
-    """A cell's XML after its reference: ``' t="b"><v>1</v></c>'``, ``'/>'`` when empty.
+    """A cell's XML without its reference: ``'<c t="b"><v>1</v></c>'``, ``'<c/>'`` when empty.
 
     Text is an index into ``strings`` (added when new), or inline when it is None.
     """
     value = clean(value)
     if value is None:
-        return "/>"
+        return EMPTY_CELL
     if isinstance(value, bool):
-        return f' t="b"><v>{int(value)}</v></c>'
+        return f'<c t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return f"><v>{value!r}</v></c>"
+        return f"<c><v>{value!r}</v></c>"
     text = str(value)
     if strings is not None:
         index = strings.setdefault(text, len(strings))
-        return f' t="s"><v>{index}</v></c>'
-    return f' t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+        return f'<c t="s"><v>{index}</v></c>'
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def write_csv(report: _Report, folder: Path, *, raw: bool = False) -> tuple[Path, ...]:
