@@ -243,6 +243,27 @@ def test_long_and_illegal_text_is_capped_and_cleaned(tmp_path: Path) -> None:
     assert row[-2] == "cue"
 
 
+@pytest.mark.parametrize(
+    ("odd", "written"), [("y" * 40_000, "y" * 32_767), ("tab\x0bbed", "tabbed")]
+)
+def test_each_text_is_capped_and_cleaned_among_clean_ones(
+    tmp_path: Path, odd: str, written: str
+) -> None:
+    """The Codings rows check a column's texts for illegal characters and length in one
+    go: one long text, or one with a control character, among clean ones is still fixed."""
+    store = Store(":memory:")
+    turns = [("Ann", f"clean turn {i}") for i in range(5)] + [("Ann", odd), ("Ann", "fine")]
+    segs = add_document(store, "mixed.txt", turns, {"state": "Ohio"})
+    for seg in segs:
+        add_coding(store, seg, "pilots", reason="cue")
+    out = tmp_path / "mixed.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    rows = openpyxl.load_workbook(out)["Codings"].iter_rows(min_row=2, values_only=True)
+    texts = [r[-1] for r in rows]
+    assert written in texts and "fine" in texts and "clean turn 4" in texts
+    assert odd not in texts
+
+
 def test_unique_headers() -> None:
     assert wbmod.unique_headers(["a", "A", None, "", "a\x02"]) == [
         "a",

@@ -402,7 +402,7 @@ def _pairs(
         cols = ["segment_id", "document_id", "code_id", *extra]
         frame = cf.codings[cols].assign(
             confirmed=cf.codings["status"].eq("accepted").to_numpy(),
-            _segment=_segment_numbers(cf),
+            _segment=segment_numbers(cf),
         )
         frame = _explode_codes(cf, frame, roll_up)
         frame = frame.sort_values("confirmed", ascending=False, kind="stable")
@@ -411,8 +411,9 @@ def _pairs(
     return _keep(frame, which)
 
 
-def _segment_numbers(cf: CodingFrame) -> np.ndarray:
-    """Each coding's segment as a number (the same number for the same segment id)."""
+def segment_numbers(cf: CodingFrame) -> np.ndarray:
+    """Each coding's segment as a number (the same number for the same segment id, in
+    order of first appearance: ``pd.factorize`` of ``segment_id``), computed once."""
     found = cf.cache.get("segment_numbers")
     if found is None:
         found = cf.cache["segment_numbers"] = pd.factorize(cf.codings["segment_id"])[0]
@@ -651,7 +652,7 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
     numbers); the quote's text columns are taken once, for the pairs kept."""
     codings = cf.codings
     low, high = SWEET_SPOT
-    segment = _segment_numbers(cf)
+    segment = segment_numbers(cf)
     # Segment numbers run in order of first appearance: the k-th first row is segment k's.
     first = pd.Series(segment).drop_duplicates().index.to_numpy()
     texts = codings["text"].to_numpy()[first].tolist()

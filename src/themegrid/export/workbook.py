@@ -322,9 +322,12 @@ def write_report_workbook(
         "Segments with any code",
     )
     codings = _codings_sheet(wb, report)
+    # The segment id and text columns hold one value per segment: numbered once already.
+    numbers = mx.segment_numbers(report.cf)
+    grouped = {codings.columns[0]: numbers, codings.columns[-1]: numbers}
     _codebook_sheet(wb, report)
     _agreement_sheet(wb, store)
-    path = _save(wb, out, codings)
+    path = _save(wb, out, codings, grouped)
     csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
     return WorkbookSummary(
         path=path,
@@ -385,17 +388,22 @@ def compute_report(
 # --- saving ----------------------------------------------------------------------------------
 
 
-def _save(wb: Workbook, out: Path | str | BinaryIO, codings: pd.DataFrame) -> Path | None:
+def _save(
+    wb: Workbook,
+    out: Path | str | BinaryIO,
+    codings: pd.DataFrame,
+    grouped: Mapping[str, np.ndarray] | None = None,
+) -> Path | None:
     """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`)."""
     skeleton = io.BytesIO()
     wb.save(skeleton)
     if not isinstance(out, (str, os.PathLike)):
-        _splice_rows(skeleton, out, CODINGS_SHEET, codings)
+        _splice_rows(skeleton, out, CODINGS_SHEET, codings, grouped)
         return None
     target = Path(out)
     try:
         with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            _splice_rows(skeleton, handle, CODINGS_SHEET, codings)
+            _splice_rows(skeleton, handle, CODINGS_SHEET, codings, grouped)
     except OSError as exc:
         raise WorkbookError(
             f"{target}: cannot write the workbook ({exc.strerror or exc}); if it is open in "
@@ -423,7 +431,13 @@ _SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedS
 _SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
-def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataFrame) -> None:
+def _splice_rows(
+    skeleton: io.BytesIO,
+    out: BinaryIO,
+    sheet: str,
+    data: pd.DataFrame,
+    grouped: Mapping[str, np.ndarray] | None = None,
+) -> None:
     with zipfile.ZipFile(skeleton) as zin:
         part = _sheet_part(zin, sheet)
         # openpyxl's write-only cells are inline strings; if a version writes a shared-strings
@@ -441,7 +455,7 @@ def _splice_rows(skeleton: io.BytesIO, out: BinaryIO, sheet: str, data: pd.DataF
                     raise WorkbookError(f"internal error: no sheetData in {part}")
                 with zout.open(info.filename, "w", force_zip64=True) as sink:
                     sink.write(xml[:cut])
-                    for chunk in _rows_xml(data, first_row=2, strings=strings):
+                    for chunk in _rows_xml(data, first_row=2, strings=strings, grouped=grouped):
                         sink.write(chunk)
                     sink.write(xml[cut:])
             for info in zin.infolist():
@@ -515,6 +529,7 @@ def _rows_xml(
     chunk: int = 2000,
     *,
     strings: dict[str, int] | None = None,
+    grouped: Mapping[str, np.ndarray] | None = None,
 ) -> Iterator[bytes]:
     """The rows as XML, a chunk of rows at a time; each distinct value is rendered once.
 
@@ -522,8 +537,11 @@ def _rows_xml(
     format places each cell after the one before it, an empty cell is ``<c/>``), which
     makes the rows about a third shorter to build, compress and open.
     ``strings``: text -> shared-string index, filled here (None: inline strings).
+    ``grouped``: column -> numbers of the rows that hold the same value (from
+    ``pd.factorize``, -1 for missing), for columns already numbered that way.
     """
-    columns = [_column_fragments(data[c], strings) for c in data.columns]
+    grouped = grouped or {}
+    columns = [_column_fragments(data[c], strings, grouped.get(c)) for c in data.columns]
     lines: list[str] = []
     join = "".join
     for offset, row in enumerate(zip(*columns, strict=True)):
@@ -535,16 +553,28 @@ def _rows_xml(
         yield join(lines).encode("utf-8")
 
 
-def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) -> list[str]:
+def _column_fragments(
+    column: pd.Series, strings: dict[str, int] | None = None, numbers: np.ndarray | None = None
+) -> list[str]:
     """Each value's cell XML (see :func:`_fragment`), each distinct value rendered once.
 
-    Columns of one type (text, numbers) are factorised by pandas; a column mixing types
-    (``1``, ``1.0`` and ``True`` are equal keys there) is rendered value by value.
+    Columns of one type (text, numbers) are factorised by pandas (or numbered already:
+    ``numbers``, the rows of one number hold one value); a column mixing types (``1``,
+    ``1.0`` and ``True`` are equal keys there) is rendered value by value.
     """
     kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind in ("string", "integer", "floating", "boolean", "empty"):
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        fragments = np.array([*(_fragment(u, strings) for u in uniques), EMPTY_CELL], dtype=object)
+        if numbers is not None and len(numbers) == len(column):
+            codes = np.asarray(numbers)
+            first = pd.Series(codes).drop_duplicates().index.to_numpy()
+            uniques = column.to_numpy()[first[codes[first] >= 0]]
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+        rendered = _text_fragments(values, strings) if kind == "string" else None
+        if rendered is None:
+            rendered = [_fragment(u, strings) for u in values]
+        fragments = np.array([*rendered, EMPTY_CELL], dtype=object)
         return list(fragments[codes])  # code -1 (missing) takes the last entry: an empty cell
     cache: dict[tuple[type, Any], str] = {}
     out = []
@@ -559,6 +589,20 @@ def _column_fragments(column: pd.Series, strings: dict[str, int] | None = None) 
 
 #: A cell with no value (it keeps the place of the cells after it in the row).
 EMPTY_CELL = "<c/>"
+
+
+def _text_fragments(values: list[Any], strings: dict[str, int] | None) -> list[str] | None:
+    """The cells of distinct texts as shared strings, checked for what :func:`clean`
+    removes in one search over all of them; None when some text needs cleaning (or is
+    not text), for :func:`_fragment` to render one by one."""
+    if strings is None or not all(type(v) is str for v in values):
+        return None
+    if max(map(len, values), default=0) > MAX_CELL:
+        return None
+    if ILLEGAL_CHARACTERS_RE.search("".join(values)):
+        return None
+    add = strings.setdefault
+    return [f'<c t="s"><v>{add(text, len(strings))}</v></c>' for text in values]
 
 
 def _fragment(value: Any, strings: dict[str, int] | None = None) -> str:
