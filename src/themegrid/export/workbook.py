@@ -601,11 +601,19 @@ def _with_shared_strings(name: str, body: bytes) -> bytes:
 
 
 def _shared_strings_xml(strings: dict[str, int]) -> bytes:
-    """The shared-strings part: each text once, in index order (dicts keep insertion order)."""
+    """The shared-strings part: each text once, in index order (dicts keep insertion order).
+
+    The texts are escaped in one go, joined by NUL (a character no cleaned text holds)."""
+    texts = list(strings)
+    joined = "\x00".join(texts)
+    if not texts or joined.count("\x00") != len(texts) - 1:  # a NUL of its own: one by one
+        escaped = [escape(text) for text in texts]
+    else:
+        escaped = escape(joined).split("\x00")
     items = []
-    for text in strings:
+    for text, safe in zip(texts, escaped, strict=True):
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        items.append(f"<si><t{space}>{escape(text)}</t></si>")
+        items.append(f"<si><t{space}>{safe}</t></si>")
     head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<sst xmlns="{_NS["m"]}" uniqueCount="{len(strings)}">'
@@ -1554,7 +1562,8 @@ def with_any_code(
     labels = mx.case_labels(cf, by, strict=strict)
     frame = pd.DataFrame(
         {
-            "unit": codings[unit].to_numpy(),
+            # Segments by their numbers (grouping 100,000 ids as text is slower).
+            "unit": mx.segment_numbers(cf) if unit == "segment_id" else codings[unit].to_numpy(),
             "document_id": codings["document_id"].to_numpy(),
             "confirmed": codings["status"].eq("accepted").to_numpy(),
         }
