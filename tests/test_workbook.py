@@ -513,3 +513,13 @@ def test_sheets_written_on_save_match_openpyxl_rows(
         assert facts == _sheet_facts(b[name]), name
         assert facts["rows"], name  # heights or outline levels, on the rows written on save
     assert _sheet_facts(a["Matrix"])["formats"], "the colour scales of the Matrix sheet"
+
+
+def test_illegal_characters_are_openpyxls() -> None:
+    """The one-class pattern the workbook cleans text with finds exactly the characters of
+    openpyxl's ILLEGAL_CHARACTERS_RE (which openpyxl refuses to write)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for i in range(0x3000):
+        ch = chr(i)
+        assert bool(wbmod.ILLEGAL_CHARACTER.match(ch)) == bool(ILLEGAL_CHARACTERS_RE.match(ch)), i

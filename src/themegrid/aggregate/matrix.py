@@ -533,10 +533,10 @@ def coded_segments_by_case(
     _check_which(which)
     by = normalise_by(by)
     frame = cf.codings[["segment_id", "document_id"]].assign(
-        confirmed=cf.codings["status"].eq("accepted").to_numpy()
+        confirmed=cf.codings["status"].eq("accepted").to_numpy(), _segment=segment_numbers(cf)
     )
     frame = frame.sort_values("confirmed", ascending=False, kind="stable")
-    frame = _keep(frame.drop_duplicates("segment_id"), which)
+    frame = _keep(frame[~frame["_segment"].duplicated().to_numpy()], which)
     pairs = _with_cases(cf, frame, by)
     counts = pairs.groupby("case").size()
     counts = counts.reindex(case_order(case_labels(cf, by)), fill_value=0).astype("int64")
