@@ -690,7 +690,7 @@ def format_quote(
     text: str, speaker: str | None, document: str, max_words: int = QUOTE_MAX_WORDS
 ) -> str:
     """``"text" — Speaker, path`` (the text shortened to ``max_words`` words with "…")."""
-    words = " ".join(str(text).split()).split(" ")
+    words = str(text).split()
     body = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
     who = f"{speaker}, {document}" if isinstance(speaker, str) and speaker else document
     return f"\u201c{body}\u201d \u2014 {who}"
