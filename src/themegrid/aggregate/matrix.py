@@ -662,7 +662,8 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
         {
             "_row": np.arange(len(codings)),
             "code_id": codings["code_id"].to_numpy(),
-            "document": codings["document"].to_numpy(),
+            # The document path's place in path order: the sort below compares numbers.
+            "_document": pd.factorize(codings["document"], sort=True)[0],
             "seq": codings["seq"].to_numpy(),
             "_human": codings["status"].ne("accepted").to_numpy(),
             "_conf": -codings["confidence"].fillna(0.0).to_numpy(),
@@ -672,7 +673,10 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
         index=codings.index,
     )
     keys = _explode_codes(cf, keys, roll_up)
-    keys = keys.sort_values(["_human", "_conf", "_len", "document", "seq"], kind="stable")
+    order = np.lexsort(  # stable, the last key first: what sort_values of these columns gives
+        [keys[c].to_numpy() for c in ("seq", "_document", "_len", "_conf", "_human")]
+    )
+    keys = keys.iloc[order]
     pair = keys["_segment"].to_numpy() * len(_code_universe(cf)) + keys["_code"].to_numpy()
     keys = keys[~pd.Series(pair).duplicated().to_numpy()]
     taken = codings[list(QUOTE_COLUMNS)].take(keys["_row"].to_numpy())
