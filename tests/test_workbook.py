@@ -243,6 +243,27 @@ def test_long_and_illegal_text_is_capped_and_cleaned(tmp_path: Path) -> None:
     assert row[-2] == "cue"
 
 
+@pytest.mark.parametrize(
+    ("odd", "written"), [("y" * 40_000, "y" * 32_767), ("tab\x0bbed", "tabbed")]
+)
+def test_each_text_is_capped_and_cleaned_among_clean_ones(
+    tmp_path: Path, odd: str, written: str
+) -> None:
+    """The Codings rows check a column's texts for illegal characters and length in one
+    go: one long text, or one with a control character, among clean ones is still fixed."""
+    store = Store(":memory:")
+    turns = [("Ann", f"clean turn {i}") for i in range(5)] + [("Ann", odd), ("Ann", "fine")]
+    segs = add_document(store, "mixed.txt", turns, {"state": "Ohio"})
+    for seg in segs:
+        add_coding(store, seg, "pilots", reason="cue")
+    out = tmp_path / "mixed.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    rows = openpyxl.load_workbook(out)["Codings"].iter_rows(min_row=2, values_only=True)
+    texts = [r[-1] for r in rows]
+    assert written in texts and "fine" in texts and "clean turn 4" in texts
+    assert odd not in texts
+
+
 def test_unique_headers() -> None:
     assert wbmod.unique_headers(["a", "A", None, "", "a\x02"]) == [
         "a",
@@ -432,3 +453,73 @@ def test_agreement_sheet_appears_when_two_coders_share_segments(tmp_path: Path) 
     a = [1 if s in ids[:3] else 0 for s in ids]
     b = [1 if s in ids[1:4] else 0 for s in ids]
     assert any(isinstance(c, float) and abs(c - cohen_kappa_score(a, b)) < 1e-9 for c in cells)
+
+
+def _sheet_facts(ws) -> dict[str, object]:
+    """What a reader sees of a sheet: every cell's value, type and style, the rows'
+    heights and outline levels, the print settings and the conditional formats."""
+    cells = {
+        c.coordinate: (
+            c.value,
+            c.data_type,
+            c.number_format,
+            c.font.b,
+            c.font.sz,
+            c.fill.fill_type,
+            c.fill.fgColor.rgb,
+            c.alignment.horizontal,
+            c.alignment.vertical,
+            c.alignment.wrap_text,
+            c.alignment.indent,
+            c.alignment.text_rotation,
+        )
+        for row in ws.iter_rows()
+        for c in row
+    }
+    rows = {
+        r: (d.height, d.outline_level, d.customHeight)
+        for r, d in ws.row_dimensions.items()
+        if d.height or d.outline_level
+    }
+    formats = sorted(
+        (str(rng.sqref), [(r.type, r.priority) for r in rules])
+        for rng, rules in ws.conditional_formatting._cf_rules.items()
+    )
+    return {
+        "cells": cells,
+        "rows": rows,
+        "formats": formats,
+        "print": (ws.print_title_rows, ws.print_title_cols, ws.print_area, ws.freeze_panes),
+        "breaks": ([b.id for b in ws.row_breaks.brk], [b.id for b in ws.col_breaks.brk]),
+        "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+    }
+
+
+def test_sheets_written_on_save_match_openpyxl_rows(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count, Respondents and Framework sheets' rows are written as XML on save
+    (openpyxl's cell writer is most of a large report's time): the workbook reads the
+    same, cell by cell, as one whose rows openpyxl wrote."""
+    fast = tmp_path / "fast.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, fast)
+    monkeypatch.setattr(wbmod, "_deferred", lambda wb, title: wb.create_sheet(title))
+    plain = tmp_path / "plain.xlsx"
+    wbmod.write_workbook(built.store, fx.CODEBOOK, plain)
+    a, b = openpyxl.load_workbook(fast), openpyxl.load_workbook(plain)
+    assert a.sheetnames == b.sheetnames
+    for name in ("Matrix", "Respondents", "Framework", "Co-occurrence", "Source types"):
+        facts = _sheet_facts(a[name])
+        assert facts == _sheet_facts(b[name]), name
+        assert facts["rows"], name  # heights or outline levels, on the rows written on save
+    assert _sheet_facts(a["Matrix"])["formats"], "the colour scales of the Matrix sheet"
+
+
+def test_illegal_characters_are_openpyxls() -> None:
+    """The one-class pattern the workbook cleans text with finds exactly the characters of
+    openpyxl's ILLEGAL_CHARACTERS_RE (which openpyxl refuses to write)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for i in range(0x3000):
+        ch = chr(i)
+        assert bool(wbmod.ILLEGAL_CHARACTER.match(ch)) == bool(ILLEGAL_CHARACTERS_RE.match(ch)), i

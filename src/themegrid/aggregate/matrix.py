@@ -114,8 +114,9 @@ class CodingFrame:
     attribute_columns: Mapping[str, str]
     n_segments: int
     coders: tuple[str, ...] = ()
-    #: Intermediate frames computed once per frame (see :func:`_pairs`); never part of results.
-    cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: Intermediate frames and arrays computed once per frame (see :func:`_pairs`); never
+    #: part of results.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def basis(self) -> str:
@@ -391,19 +392,71 @@ def _pairs(
 
     Column ``confirmed``: whether any counted coding of the pair is a human acceptance.
     ``which`` keeps all pairs, or only the confirmed or only the unreviewed ones.
+    Columns ``_segment`` and ``_code`` number the segment and the code (the code's place
+    in :func:`_code_universe`), so that the matrices count integers, not text.
     """
     _check_which(which)
     key = ("pairs", roll_up, tuple(extra))
     frame = cf.cache.get(key)
     if frame is None:
         cols = ["segment_id", "document_id", "code_id", *extra]
-        frame = cf.codings[cols].assign(confirmed=cf.codings["status"].eq("accepted").to_numpy())
-        if roll_up:
-            chains = {c: (c, *cf.ancestors(c)) for c in frame["code_id"].unique()}
-            frame = frame.assign(code_id=frame["code_id"].map(chains)).explode("code_id")
+        frame = cf.codings[cols].assign(
+            confirmed=cf.codings["status"].eq("accepted").to_numpy(),
+            _segment=segment_numbers(cf),
+        )
+        frame = _explode_codes(cf, frame, roll_up)
         frame = frame.sort_values("confirmed", ascending=False, kind="stable")
-        frame = cf.cache[key] = frame.drop_duplicates(["segment_id", "code_id"])
+        pair = frame["_segment"].to_numpy() * len(_code_universe(cf)) + frame["_code"].to_numpy()
+        frame = cf.cache[key] = frame[~pd.Series(pair).duplicated().to_numpy()]
     return _keep(frame, which)
+
+
+def segment_numbers(cf: CodingFrame) -> np.ndarray:
+    """Each coding's segment as a number (the same number for the same segment id, in
+    order of first appearance: ``pd.factorize`` of ``segment_id``), computed once."""
+    found = cf.cache.get("segment_numbers")
+    if found is None:
+        found = cf.cache["segment_numbers"] = pd.factorize(cf.codings["segment_id"])[0]
+    return np.asarray(found)
+
+
+def _code_universe(cf: CodingFrame) -> pd.Index:
+    """Every code a pair can carry: the code table's codes (in its order, so that a code's
+    number is its row in every matrix), then parent ids the table does not hold."""
+    found = cf.cache.get("code_universe")
+    if found is None:
+        known = list(cf.codes.index)
+        held = set(known)
+        extra: list[str] = []
+        for code_id in known:
+            for parent in cf.ancestors(code_id):
+                if parent not in held:
+                    held.add(parent)
+                    extra.append(parent)
+        found = cf.cache["code_universe"] = pd.Index([*known, *extra], dtype=object)
+    return pd.Index(found)
+
+
+def _explode_codes(cf: CodingFrame, frame: pd.DataFrame, roll_up: bool) -> pd.DataFrame:
+    """``frame`` (one row per coding, column ``code_id``) with column ``_code`` (the code's
+    number); with ``roll_up``, each row repeated for the code's parent, grandparent, ...
+    right after it (what ``explode`` of the ancestor chains gives, index included)."""
+    universe = _code_universe(cf)
+    number = universe.get_indexer(frame["code_id"])
+    if (number < 0).any():  # a code the code table does not know: not from load_codings
+        raise MatrixError("internal error: a coding's code is missing from the code table")
+    if not roll_up:
+        return frame.assign(_code=number)
+    chains = [universe.get_indexer([c, *cf.ancestors(c)]) for c in universe]
+    lengths = np.array([len(c) for c in chains], dtype=np.int64)
+    flat = np.concatenate(chains) if chains else np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    repeat = lengths[number]
+    rows = np.repeat(np.arange(len(frame)), repeat)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    codes = flat[np.repeat(starts[number], repeat) + within]
+    out = frame.take(rows)
+    return out.assign(code_id=universe.to_numpy()[codes], _code=codes)
 
 
 def _keep(frame: pd.DataFrame, which: Which) -> pd.DataFrame:
@@ -428,12 +481,18 @@ def _code_index(cf: CodingFrame) -> pd.Index:
     return pd.Index(cf.codes.index, name="code_id")
 
 
-def _code_by_case(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Rows per code (index) and case (columns): what ``pd.crosstab`` gives, without its
-    pure-Python aggregation (10 times slower at 100,000 codings)."""
-    if not len(pairs):
-        return pd.DataFrame()
-    return pairs.groupby(["code_id", "case"]).size().unstack("case", fill_value=0)
+def _code_by_case(cf: CodingFrame, pairs: pd.DataFrame, cases: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``pairs`` per code (index: the code table's codes) and case (columns:
+    ``cases``): what ``pd.crosstab`` gives reindexed to them, counted with ``bincount``
+    over the codes' and cases' numbers (crosstab is 10 times slower at 100,000 codings)."""
+    codes = _code_index(cf)
+    columns = pd.Index(cases)
+    code = pairs["_code"].to_numpy()
+    case = columns.get_indexer(pairs["case"])
+    keep = (code < len(codes)) & (case >= 0)
+    cell = code[keep] * len(columns) + case[keep]
+    counts = np.bincount(cell, minlength=len(codes) * len(columns)).astype("int64")
+    return pd.DataFrame(counts.reshape(len(codes), len(columns)), index=codes, columns=columns)
 
 
 def _with_cases(
@@ -458,8 +517,7 @@ def count_matrix(
     by = normalise_by(by)
     pairs = _with_cases(cf, _pairs(cf, roll_up, which=which), by, strict)
     cases = case_order(case_labels(cf, by, strict=strict))
-    table = _code_by_case(pairs)
-    table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
+    table = _code_by_case(cf, pairs, cases)
     table[TOTAL] = table.sum(axis=1)
     table.columns.name = "case"
     return _stamp(table, cf, by=by, roll_up=roll_up, measure="segments", which=which)
@@ -475,10 +533,10 @@ def coded_segments_by_case(
     _check_which(which)
     by = normalise_by(by)
     frame = cf.codings[["segment_id", "document_id"]].assign(
-        confirmed=cf.codings["status"].eq("accepted").to_numpy()
+        confirmed=cf.codings["status"].eq("accepted").to_numpy(), _segment=segment_numbers(cf)
     )
     frame = frame.sort_values("confirmed", ascending=False, kind="stable")
-    frame = _keep(frame.drop_duplicates("segment_id"), which)
+    frame = _keep(frame[~frame["_segment"].duplicated().to_numpy()], which)
     pairs = _with_cases(cf, frame, by)
     counts = pairs.groupby("case").size()
     counts = counts.reindex(case_order(case_labels(cf, by)), fill_value=0).astype("int64")
@@ -508,11 +566,12 @@ def document_matrix(
     """
     by = normalise_by(by)
     pairs = _pairs(cf, roll_up)  # sorted confirmed first
-    pairs = _keep(pairs.drop_duplicates(["document_id", "code_id"]), which)
-    pairs = _with_cases(cf, pairs, by)
+    code = pairs["_code"].to_numpy()
+    document = pairs["document_id"].to_numpy().astype(np.int64)
+    first = ~pd.Series(document * len(_code_universe(cf)) + code).duplicated().to_numpy()
+    pairs = _with_cases(cf, _keep(pairs[first], which), by)
     cases = case_order(case_labels(cf, by))
-    table = _code_by_case(pairs)
-    table = table.reindex(index=_code_index(cf), columns=cases, fill_value=0).astype("int64")
+    table = _code_by_case(cf, pairs, cases)
     table[TOTAL] = table.sum(axis=1)
     table.columns.name = "case"
     return _stamp(table, cf, by=by, roll_up=roll_up, measure="documents", which=which)
@@ -553,20 +612,23 @@ def framework_matrix(
     best = quotes if quotes is not None else framework_quotes(cf, by, k=k, roll_up=roll_up)
     texts = [
         format_quote(t, s, d)
-        for t, s, d in zip(best["text"], best["speaker"], best["document"], strict=True)
+        for t, s, d in zip(
+            best["text"].tolist(), best["speaker"].tolist(), best["document"].tolist(), strict=True
+        )
     ]
     if labels:
         texts = [
             f"{QUOTE_LABELS[confirmed]} {q}"
-            for q, confirmed in zip(texts, best["confirmed"], strict=True)
+            for q, confirmed in zip(texts, best["confirmed"].tolist(), strict=True)
         ]
-    cells = best.assign(quote=texts).groupby(["code_id", "case"], sort=False)["quote"]
-    cells = cells.agg("\n\n".join)
-    table = cells.unstack("case") if len(cells) else pd.DataFrame()
+    joined: dict[tuple[str, str], list[str]] = {}
+    pairs = zip(best["code_id"].tolist(), best["case"].tolist(), texts, strict=True)
+    for code_id, case, quote in pairs:
+        joined.setdefault((code_id, case), []).append(quote)
+    codes = _code_index(cf)
     cases = case_order(case_labels(cf, by))
-    table = table.reindex(index=_code_index(cf), columns=cases).astype(object)
-    table = table.where(table.notna(), "")
-    table.columns.name = "case"
+    grid = [["\n\n".join(joined.get((c, k), ())) for k in cases] for c in codes]
+    table = pd.DataFrame(grid, index=codes, columns=pd.Index(cases, name="case"), dtype=object)
     return _stamp(table, cf, by=by, roll_up=roll_up, measure=f"up to {k} quotes")
 
 
@@ -584,31 +646,55 @@ def framework_quotes(
 
 
 def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.DataFrame:
-    """Counted (segment, code) pairs with their case, best quote first."""
+    """Counted (segment, code) pairs with their case, best quote first.
+
+    The ranking is done on numbers (the coding's row, the code's and the segment's
+    numbers); the quote's text columns are taken once, for the pairs kept."""
     codings = cf.codings
     low, high = SWEET_SPOT
-    texts = codings.drop_duplicates("segment_id").set_index("segment_id")["text"]
-    words = pd.Series([len(str(t).split()) for t in texts], index=texts.index)
-    penalty = (np.maximum(low - words, 0) + np.maximum(words - high, 0)).astype("int64")
-    human = codings["status"] == "accepted"
-    keys = codings.assign(
-        _human=~human,
-        _conf=-codings["confidence"].fillna(0.0),
-        _len=codings["segment_id"].map(penalty),
+    segment = segment_numbers(cf)
+    # Segment numbers run in order of first appearance: the k-th first row is segment k's.
+    first = pd.Series(segment).drop_duplicates().index.to_numpy()
+    texts = codings["text"].to_numpy()[first].tolist()
+    words = np.array([len(str(t).split()) for t in texts], dtype=np.int64)
+    penalty = np.maximum(low - words, 0) + np.maximum(words - high, 0)
+    keys = pd.DataFrame(
+        {
+            "_row": np.arange(len(codings)),
+            "code_id": codings["code_id"].to_numpy(),
+            # The document path's place in path order: the sort below compares numbers.
+            "_document": pd.factorize(codings["document"], sort=True)[0],
+            "seq": codings["seq"].to_numpy(),
+            "_human": codings["status"].ne("accepted").to_numpy(),
+            "_conf": -codings["confidence"].fillna(0.0).to_numpy(),
+            "_len": penalty[segment] if len(segment) else np.zeros(0, dtype=np.int64),
+            "_segment": segment,
+        },
+        index=codings.index,
     )
-    keys = keys[[*QUOTE_COLUMNS, "_human", "_conf", "_len"]]
-    if roll_up:
-        chains = {c: (c, *cf.ancestors(c)) for c in keys["code_id"].unique()}
-        keys = keys.assign(code_id=keys["code_id"].map(chains)).explode("code_id")
-    keys = keys.sort_values(["_human", "_conf", "_len", "document", "seq"], kind="stable")
-    return _with_cases(cf, keys.drop_duplicates(["segment_id", "code_id"]), by)
+    keys = _explode_codes(cf, keys, roll_up)
+    order = np.lexsort(  # stable, the last key first: what sort_values of these columns gives
+        [keys[c].to_numpy() for c in ("seq", "_document", "_len", "_conf", "_human")]
+    )
+    keys = keys.iloc[order]
+    pair = keys["_segment"].to_numpy() * len(_code_universe(cf)) + keys["_code"].to_numpy()
+    keys = keys[~pd.Series(pair).duplicated().to_numpy()]
+    taken = codings[list(QUOTE_COLUMNS)].take(keys["_row"].to_numpy())
+    taken.index = keys.index
+    ranked = taken.assign(
+        code_id=keys["code_id"].to_numpy(),
+        _human=keys["_human"].to_numpy(),
+        _conf=keys["_conf"].to_numpy(),
+        _len=keys["_len"].to_numpy(),
+    )
+    return _with_cases(cf, ranked, by)
 
 
 def format_quote(
     text: str, speaker: str | None, document: str, max_words: int = QUOTE_MAX_WORDS
 ) -> str:
     """``"text" — Speaker, path`` (the text shortened to ``max_words`` words with "…")."""
-    words = " ".join(str(text).split()).split(" ")
+    words = str(text).split()
     body = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
     who = f"{speaker}, {document}" if isinstance(speaker, str) and speaker else document
     return f"\u201c{body}\u201d \u2014 {who}"
@@ -626,10 +712,11 @@ def cooccurrence_matrix(
     _check_which(which)
     codes = _code_index(cf)
     pairs = _pairs(cf, roll_up)
+    number = pairs["_code"].to_numpy()
     frame = pd.DataFrame(
         {
-            "segment": pd.factorize(pairs["segment_id"])[0],
-            "code": pd.Categorical(pairs["code_id"], categories=codes).codes.astype(np.int64),
+            "segment": pairs["_segment"].to_numpy(),
+            "code": np.where(number < len(codes), number, -1).astype(np.int64),
             "confirmed": pairs["confirmed"].to_numpy(dtype=bool),
         }
     )

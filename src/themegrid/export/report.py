@@ -15,7 +15,6 @@ from pathlib import Path
 from themegrid.aggregate import matrix as mx
 from themegrid.codebook.model import Codebook
 from themegrid.export import workbook as wb
-from themegrid.read.metadata import read_metadata
 from themegrid.store.connection import Store
 
 
@@ -51,7 +50,15 @@ def write_reports(
     """
     cf = mx.load_codings(store, codebook, include=include, coders=coders)
     order: tuple[str, ...] = ()
-    if not by and metadata_path is not None and metadata_path.exists():
+    # The metadata's column order matters only when neither --by nor state decides.
+    if (
+        not by
+        and mx.DEFAULT_BY not in cf.attributes
+        and metadata_path is not None
+        and metadata_path.exists()
+    ):
+        from themegrid.read.metadata import read_metadata  # the readers: only when needed
+
         order = read_metadata(metadata_path).attribute_columns
     choice = mx.choose_by(cf, by, order)
     report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
