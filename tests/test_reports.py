@@ -409,7 +409,7 @@ def test_every_count_sheet_has_confirmed_and_unreviewed_totals(xlsx: Path) -> No
     sizes = fx.documents_per_state()
     respondents = _label_rows(wb["Respondents"])
     for kind in ("confirmed", "unreviewed"):
-        row = respondents[f"Documents with any code ({kind})"]
+        row = respondents[f"Documents with any code ({wbmod.ANY_CODE_KIND[kind]})"]
         for state in states:
             assert row[state] == f"{documents[kind].get(state, 0)} of {sizes[state]}", state
     # Co-occurrence: each block's total row is its diagonal.
@@ -425,7 +425,7 @@ def test_every_count_sheet_has_confirmed_and_unreviewed_totals(xlsx: Path) -> No
     by_type = _any_code("segment", case=lambda p: fx.DOCUMENTS[p][0]["source_type"])
     source = _label_rows(wb["Source types"])
     for kind in ("confirmed", "unreviewed"):
-        row = source[f"Segments with any code ({kind})"]
+        row = source[f"Segments with any code ({wbmod.ANY_CODE_KIND[kind]})"]
         assert {k: v for k, v in row.items() if v and k != mx.TOTAL} == by_type[kind]
         assert row[mx.TOTAL] == sum(by_type[kind].values())
 

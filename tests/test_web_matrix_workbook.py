@@ -81,9 +81,8 @@ def sheet_any_code(path: Path) -> dict[str, tuple[int, int]]:
     for row in rows:
         label = str(row[1]) if len(row) > 1 and row[1] else ""
         if label.startswith("Segments with any code (") and not row[0]:
-            found[label.rsplit("(", 1)[1].rstrip(")")] = {
-                case: int(v or 0) for case, v in zip(header[2:], row[2:], strict=False)
-            }
+            kind = "confirmed" if label.endswith("(confirmed)") else "unreviewed"
+            found[kind] = {case: int(v or 0) for case, v in zip(header[2:], row[2:], strict=False)}
     unrev = found.get("unreviewed", {})
     return {case: (n, unrev.get(case, 0)) for case, n in found["confirmed"].items()}
 

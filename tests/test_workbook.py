@@ -131,7 +131,7 @@ def test_sheets_and_matrix_counts(xlsx: Path) -> None:
         },
     }
     for kind in ("confirmed", "unreviewed"):
-        label = f"Segments with any code ({kind})"
+        label = f"Segments with any code ({wbmod.ANY_CODE_KIND[kind]})"
         totals = next(r for r in wb["Matrix"].iter_rows(values_only=True) if r[1] == label)
         assert dict(zip(header[2:-1], totals[2:-1], strict=True)) == want[kind]
     assert sum(want["unreviewed"].values()) > 0 and sum(want["confirmed"].values()) > 0

@@ -142,6 +142,9 @@ CHARTS_SHEET = "Charts"
 CHART_HEIGHT = 7.0
 CHART_WIDTH = 21
 CHART_ROWS = 15
+#: How each block's last row ("... with any code") names what it counts: a unit with a
+#: confirmed code counts under Confirmed only, as a parent's row counts its children.
+ANY_CODE_KIND = {"confirmed": "confirmed", "unreviewed": "unreviewed only"}
 
 SHEET_HELP = {
     "About": "This page: what the workbook was made from and how to read it.",
@@ -151,7 +154,10 @@ SHEET_HELP = {
     "'Unreviewed' counts segments where the code is only a machine suggestion nobody has "
     "reviewed yet (not findings). The two add up to all counted codings. A parent's row "
     "counts each segment once even when several of its children are coded on it. "
-    "Each block ends with the segments with any code; the colour scale covers leaf codes only. "
+    "Each block ends with the segments with any code: a segment with a confirmed code counts "
+    "under Confirmed only (as in a parent's row), so the Unreviewed block's last row ('unreviewed "
+    "only') counts segments with unreviewed codes and none confirmed. The colour scale covers "
+    "leaf codes only. "
     "A segment is a speaker turn or a paragraph: a passage coded across several turns (as "
     "MAXQDA, ATLAS.ti or NVivo let a coder do) counts once for each turn it covers, so these "
     "counts can be higher than the other tool's count of coded segments.",
@@ -1443,7 +1449,8 @@ def _matrix_sheet(
             ws.append([*head, *_value_cells(ws, vals, code_id not in leaves, **style)])
         if totals is not None:
             series = totals[0] if kind == "confirmed" else totals[1]
-            label = f"{total_label} ({BLOCKS[kind][0].lower()})"
+            named = ANY_CODE_KIND if "any code" in total_label else {kind: kind}
+            label = f"{total_label} ({named[kind]})"
             values_t = series.reindex(table.columns).tolist() if series is not None else []
             ws.append(_header(ws, ["", label, *values_t]))
         ws.append([])
@@ -1628,7 +1635,7 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
         n_of = [
             f"{n} of {size}" for n, size in zip(found.reindex(table.columns), sizes, strict=True)
         ]
-        label = f"Documents with any code ({BLOCKS[kind][0].lower()})"
+        label = f"Documents with any code ({ANY_CODE_KIND[kind]})"
         ws.append(
             [
                 *_header(ws, ["", label]),
