@@ -227,7 +227,12 @@ def test_text_is_safe(xlsx: Path) -> None:
     texts = [r[-1] for r in ws.iter_rows(min_row=2, values_only=True)]
     formula_like = [t for t in texts if t.startswith("=")]
     assert formula_like == ["=SUM(A1) is not a formula; families in poverty  struggle."]
-    cell = next(c for c in ws["R"] if str(c.value).startswith("=SUM"))
+    column = [c.value for c in ws[1]].index("Text") + 1
+    cell = next(
+        c
+        for (c,) in ws.iter_rows(min_col=column, max_col=column)
+        if str(c.value).startswith("=SUM")
+    )
     assert cell.data_type == "s"
 
 
@@ -240,7 +245,7 @@ def test_long_and_illegal_text_is_capped_and_cleaned(tmp_path: Path) -> None:
     wbmod.write_workbook(store, fx.CODEBOOK, out)
     row = next(openpyxl.load_workbook(out)["Codings"].iter_rows(min_row=2, values_only=True))
     assert row[-1].startswith("badchar x") and len(row[-1]) == 32_767
-    assert row[-2] == "cue"
+    assert row[-3] == "cue" and row[-2] is None  # reason; no passage: the whole turn
 
 
 @pytest.mark.parametrize(
@@ -523,3 +528,42 @@ def test_illegal_characters_are_openpyxls() -> None:
     for i in range(0x3000):
         ch = chr(i)
         assert bool(wbmod.ILLEGAL_CHARACTER.match(ch)) == bool(ILLEGAL_CHARACTERS_RE.match(ch)), i
+
+
+def test_a_passage_coded_inside_a_turn_is_its_quote_and_its_codings_row(tmp_path: Path) -> None:
+    """A span coding (the reader's selection, an imported highlight) quotes the passage, not
+    the turn around it: in the Framework sheet and in the Codings sheet's Coded passage."""
+    from themegrid.store import codings as store_codings
+
+    store = Store(":memory:")
+    turn = (
+        "We started with a kitchen sink approach. And you just like take it on faith "
+        "that the data is right, which is a little bit frightening to be honest."
+    )
+    [seg] = add_document(store, "p7.txt", [("Ann", turn)], {"state": "Ohio"})
+    start = store.scalar("SELECT start FROM segments WHERE id = ?", (seg,))
+    a = turn.index("take it on faith")
+    b = turn.index("frightening") + len("frightening")
+    with store.transaction():
+        store_codings.record_human_codings(
+            store,
+            "ana",
+            [
+                store_codings.HumanDecision(
+                    seg, "pilots", "accepted", "reader", None, start + a, start + b
+                )
+            ],
+            run_id=None,
+            at=now(),
+        )
+    out = tmp_path / "span.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    wb = openpyxl.load_workbook(out)
+    rows = list(wb["Codings"].iter_rows(values_only=True))
+    header = list(rows[0])
+    row = dict(zip(header, rows[1], strict=True))
+    assert row["Coded passage"] == turn[a:b] and row["Text"] == turn
+    framework = " ".join(
+        str(v) for r in wb["Framework"].iter_rows(values_only=True) for v in r if v
+    )
+    assert "take it on faith" in framework and "kitchen sink" not in framework

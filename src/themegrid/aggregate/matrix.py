@@ -65,7 +65,9 @@ TOTAL = "Total"
 CASE_SEPARATOR = " / "
 QUOTE_MAX_WORDS = 120
 SWEET_SPOT = (20, 80)
-QUOTE_COLUMNS = ("segment_id", "document_id", "code_id", "document", "seq", "speaker", "text")
+QUOTE_COLUMNS = (
+    "segment_id", "document_id", "code_id", "document", "seq", "speaker", "passage", "text"
+)  # fmt: skip
 
 BASIS = {
     "suggested": "accepted codings and unreviewed machine suggestions "
@@ -90,6 +92,7 @@ CODING_COLUMNS = (
     "coder",
     "confidence",
     "reason",
+    "passage",
     "text",
 )
 
@@ -681,6 +684,9 @@ def _ranked_quotes(cf: CodingFrame, by: Sequence[str], roll_up: bool) -> pd.Data
     keys = keys[~pd.Series(pair).duplicated().to_numpy()]
     taken = codings[list(QUOTE_COLUMNS)].take(keys["_row"].to_numpy())
     taken.index = keys.index
+    # A passage coded inside its segment is the quote, not the whole turn around it.
+    passage = taken["passage"]
+    taken["text"] = passage.where(passage.notna(), taken["text"]).to_numpy()
     ranked = taken.assign(
         code_id=keys["code_id"].to_numpy(),
         _human=keys["_human"].to_numpy(),

@@ -1847,6 +1847,7 @@ CODING_HEADERS = {
     "coder": "Coder",
     "confidence": "Confidence",
     "reason": "Reason",
+    "passage": "Coded passage",
     "text": "Text",
 }
 
@@ -1855,7 +1856,7 @@ def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
     """The Codings sheet's frame, header row, widths and table; the rows are streamed in on save."""
     ws = wb.create_sheet(CODINGS_SHEET)
     data = codings_table(report.cf, report.by)
-    widths = {"Text": 80, "Reason": 40, "Document": 30, "Segment id": 18}
+    widths = {"Text": 80, "Coded passage": 40, "Reason": 40, "Document": 30, "Segment id": 18}
     _widths(ws, [widths.get(h, 16) for h in data.columns])
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
@@ -1881,7 +1882,7 @@ def codings_table(cf: mx.CodingFrame, by: Sequence[str]) -> pd.DataFrame:
     attr_cols = list(cf.attribute_columns.values())
     columns = ["segment_id", "document", "seq", *attr_cols, "speaker", "is_interviewer"]
     columns += ["code_id", "code_name", "parent_id", "status", "source", "coder", "confidence"]
-    columns += ["reason", "text"]
+    columns += ["reason", "passage", "text"]  # text last: written per segment on save
     data = frame[columns].astype(object).where(frame[columns].notna(), None)
     data.insert(3, "case", frame["document_id"].map(mx.case_labels(cf, by)).to_numpy())
     data.columns = unique_headers(

@@ -67,16 +67,24 @@ COUNTED_CODING_COLUMNS = (
     "coder",
     "confidence",
     "reason",
+    "passage",
     "text",
 )
 
+# ``passage``: the part of the segment a human coded (a span coding: the reader's
+# selection, an imported tool's highlight), None where the coding is the whole segment.
 _COUNTED_SQL = """
 {prefix}
 SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
-       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason, s.text
+       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason,
+       CASE WHEN c.span_start IS NOT NULL AND c.span_end IS NOT NULL
+            THEN substr(s.text, c.span_start - s.start + 1, c.span_end - c.span_start) END,
+       s.text
 FROM {source} e
 JOIN segments s ON s.id = e.segment_id
 JOIN documents d ON d.id = s.document_id
+LEFT JOIN codings c ON e.source = 'human' AND c.source = 'human' AND c.segment_id = e.segment_id
+     AND c.code_id = e.code_id AND c.coder = e.coder
 WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
   AND (s.codable = 1 OR e.source = 'human')
 ORDER BY d.path, s.seq, e.code_id
