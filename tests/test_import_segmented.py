@@ -239,3 +239,23 @@ def test_round_trip_gives_back_every_selection_with_its_offsets(tmp_path: Path) 
         (g[1], g[2], g[3]) for g in codings(first)
     ]
     assert segments(second) == segments(first)
+
+
+def test_an_export_says_how_many_codings_were_joined_on_import(tmp_path: Path) -> None:
+    project = fresh(tmp_path)
+    apply_import(
+        project,
+        plan(
+            sel("a", "budget ran out", FUNDING),
+            sel("b", "grant came through", FUNDING),
+            sel("c", "Substitute teachers", STAFFING),
+        ),
+    )
+    out = export_qdpx(project, tmp_path / "out.qdpx")
+    assert out.joined == 1 and out.codings == 2
+    assert any("1 coding(s) joined on import" in line for line in out.lines())
+    (source,) = read_qdpx(tmp_path / "out.qdpx").sources
+    assert {(s.start, s.end) for s in source.selections} == {
+        (span("budget ran out")[0], span("grant came through")[1]),  # the joined span
+        span("Substitute teachers"),
+    }

@@ -586,7 +586,7 @@ class _Writer:
                 reason += f" ({hits[0].describe()})"
         else:
             parts = "; ".join(f"{h.describe()}: {text[h.start : h.end]!r}" for h in hits)
-            reason += f" ({len(hits)} selections joined into one coding of this turn: {parts})"
+            reason += f" ({len(hits)} {JOINED_REASON}: {parts})"
             for h in hits:
                 joined_rows.append(
                     [
@@ -695,6 +695,9 @@ def _path_part(name: str) -> str:
 
 
 # --- segmenting an imported source and placing its selections -----------------------------
+
+#: In the reason of a coding that joins several selections (an export counts them by it).
+JOINED_REASON = "selections joined into one coding of this turn"
 
 #: The columns of ``reports/<name>_joined_selections.csv``: one row per selection joined.
 JOINED_COLUMNS = (
