@@ -408,6 +408,7 @@ class _Writer:
         n_segments = n_codings = n_memos = n_coded = 0
         coders: set[str] = set()
         joined_rows: list[list[str]] = []
+        by_coder: dict[str, list[store_codings.HumanDecision]] = {}
         backup_before(self.store, self.plan.command)
         with self.store.transaction() as conn:
             self._insert_codes(conn, ids, new_codes)
@@ -427,17 +428,16 @@ class _Writer:
                 self._insert_segments(doc_id, layout)
                 n_segments += len(layout.segments)
                 n_coded += len({seg for seg, _, _ in layout.hits})
-                by_coder: dict[str, list[store_codings.HumanDecision]] = {}
                 for (seg_id, code_id, coder), hits in sorted(layout.hits.items()):
                     by_coder.setdefault(coder, []).append(
                         self._decision(seg_id, code_id, hits, layout, joined_rows, coder)
                     )
-                for coder, decisions in sorted(by_coder.items()):
-                    self._insert_codings(coder, decisions, run_id)
-                    coders.add(coder)
-                    n_codings += len(decisions)
                 for seg_id, span, refs, where in layout.memos:
                     n_memos += self._insert_memos("segment", seg_id, refs, span, where)
+            for coder, decisions in sorted(by_coder.items()):  # one write a coder
+                self._insert_codings(coder, decisions, run_id)
+                coders.add(coder)
+                n_codings += len(decisions)
             yaml_text = self._yaml(ids, new_codes) if yaml_path is not None else None
             book = self._codebook_with(yaml_path, yaml_text)
             summary = ImportSummary(
