@@ -100,10 +100,17 @@ def schema(name: str):
 
 
 def accepted_codings(store: Store) -> set[tuple[str, str, str, str]]:
-    """(document path, quoted text, code id, coder) for every human accepted effective coding."""
+    """(document path, quoted text, code id, coder) for every human accepted effective coding.
+
+    The quoted text is the coding's passage where it has one (an imported selection is a
+    span coding on the turn it falls in), else its whole segment."""
     rows = store.query(
-        "SELECT d.path, s.text, e.code_id, e.coder FROM effective_codings e"
+        "SELECT d.path, CASE WHEN c.span_start IS NULL THEN s.text"
+        " ELSE substr(d.text, c.span_start + 1, c.span_end - c.span_start) END,"
+        " e.code_id, e.coder FROM effective_codings e"
         " JOIN segments s ON s.id = e.segment_id JOIN documents d ON d.id = s.document_id"
+        " LEFT JOIN codings c ON c.segment_id = e.segment_id AND c.code_id = e.code_id"
+        " AND c.coder = e.coder AND c.source = e.source"
         " WHERE e.status = 'accepted'"
     )
     return {(r[0], r[1], r[2], r[3]) for r in rows}
