@@ -259,3 +259,24 @@ def test_an_export_says_how_many_codings_were_joined_on_import(tmp_path: Path) -
         (span("budget ran out")[0], span("grant came through")[1]),  # the joined span
         span("Substitute teachers"),
     }
+
+
+def test_a_selection_reaching_past_its_turn_is_coded_on_the_turn_text_and_said(
+    tmp_path: Path,
+) -> None:
+    project = fresh(tmp_path)
+    summary = apply_import(
+        project,
+        plan(
+            sel("l", "Teacher: The budget", FUNDING),  # takes in the speaker label
+            sel("w", "all year.\n", STAFFING),  # ends in the line break after the turn
+        ),
+    )
+    got = codings(project)
+    assert [(g[1], g[2]) for g in got] == [("The budget", "funding"), ("all year.", "staffing")]
+    label, blank = span("Teacher: The budget"), span("all year.\n")
+    assert f"at {label[0]}-{label[1]}, on this turn's text" in got[0][4]
+    assert f"at {blank[0]}-{blank[1]}, on this turn's text" in got[1][4]
+    assert (summary.clipped, summary.trimmed) == (1, 1)
+    assert any("into other text" in line for line in summary.lines())
+    assert any("blank space" in line for line in summary.lines())

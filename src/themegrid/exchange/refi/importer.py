@@ -145,7 +145,8 @@ class ImportSummary:
     joined: int = 0
     joined_report: str | None = None  # reports/<name>_joined_selections.csv
     across_turns: int = 0  # selections over two or more turns: a span coding on each
-    clipped: int = 0  # selections reaching past their turn's text (a label, blank lines)
+    clipped: int = 0  # selections reaching past their turn's text into a label, a header
+    trimmed: int = 0  # selections starting or ending in blank space around their turn
     outside_turns: int = 0  # selections on no turn's text at all: a segment of their own
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,6 +169,7 @@ class ImportSummary:
             "joined_report": self.joined_report,
             "across_turns": self.across_turns,
             "clipped": self.clipped,
+            "trimmed": self.trimmed,
             "outside_turns": self.outside_turns,
         }
 
@@ -200,8 +202,13 @@ class ImportSummary:
             )
         if self.clipped:
             out.append(
-                f"  {self.clipped} selection(s) reach past their turn's text (a speaker label, blank "
-                "lines): coded on the turn text they cover (the reason keeps their own offsets)"
+                f"  {self.clipped} selection(s) reach past their turn's text into other text (a "
+                "speaker label): coded on the turn text they cover (the reason keeps their own offsets)"
+            )
+        if self.trimmed:
+            out.append(
+                f"  {self.trimmed} selection(s) start or end in blank space (a line break) around "
+                "their turn: coded on the turn text they cover (the reason keeps their own offsets)"
             )
         if self.outside_turns:
             out.append(
@@ -459,6 +466,7 @@ class _Writer:
                 joined_report=self._joined_name() if joined_rows else None,
                 across_turns=sum(lay.across for lay in layouts),
                 clipped=sum(lay.clipped for lay in layouts),
+                trimmed=sum(lay.trimmed for lay in layouts),
                 outside_turns=sum(lay.outside for lay in layouts),
             )
             if self.replacing_template:
@@ -825,6 +833,7 @@ class _Layout:
     links: set[tuple[str, str, str]] = field(default_factory=set)  # (selection, code, coder)
     across: int = 0
     clipped: int = 0
+    trimmed: int = 0
     outside: int = 0
 
     def __post_init__(self) -> None:
@@ -850,7 +859,12 @@ class _Layout:
         elif len(found) > 1:
             self.across += 1
         elif (found[0][1], found[0][2]) != (sel.start, sel.end):
-            self.clipped += 1
+            text = self.source.text
+            beyond = text[sel.start : found[0][1]] + text[found[0][2] : sel.end]
+            if beyond.strip():
+                self.clipped += 1
+            else:
+                self.trimmed += 1
         for code_id, coder in pairs:
             self.links.add((sel.guid, code_id, coder))
             for n, (seg, a, b) in enumerate(found, 1):
