@@ -72,13 +72,18 @@ def test_codes_sources_and_coded_texts(tmp_path: Path) -> None:
     assert summary.version == "v11" and summary.coded_texts == 2 and summary.quotes_matching == 2
     with Store(project.store_path) as store:
         rows = store.query(
-            "SELECT s.text, c.code_id, c.coder, d.attributes FROM segments s"
+            "SELECT substr(d.text, c.span_start + 1, c.span_end - c.span_start), c.code_id,"
+            " c.coder, d.attributes, s.text FROM segments s"
             " JOIN codings c ON c.segment_id = s.id JOIN documents d ON d.id = s.document_id"
-            " ORDER BY s.start"
+            " ORDER BY c.span_start"
         )
-    assert [(r[0], r[1], r[2]) for r in rows] == [
-        ("Budget", "barriers.resources.money", "ana"),
-        ("Personal 😟", "barriers.staff", "ben"),
+        segments = [r[0] for r in store.query("SELECT text FROM segments ORDER BY seq")]
+    # the text is segmented as an ingested file (the two lines are one paragraph there);
+    # each coded text is a span coding with its exact offsets on it
+    assert segments == [TEXT]
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
+        ("Budget", "barriers.resources.money", "ana", TEXT),
+        ("Personal 😟", "barriers.staff", "ben", TEXT),
     ]
     assert '"state": "AZ"' in rows[0][3]
     book = load_codebook(project.codebook_dir)

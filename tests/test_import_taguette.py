@@ -116,19 +116,23 @@ def test_highlights_keep_exact_quotes_by_their_user(tmp_path: Path) -> None:
         doc_text = store.scalar("SELECT text FROM documents")
         assert doc_text == TEXT
         rows = store.query(
-            'SELECT s.start, s."end", s.text, c.code_id, c.coder FROM segments s '
-            "JOIN codings c ON c.segment_id = s.id WHERE c.source = 'human' ORDER BY s.start, c.code_id"
+            'SELECT c.span_start, c.span_end, s.text, c.code_id, c.coder, s.start, s."end"'
+            " FROM segments s JOIN codings c ON c.segment_id = s.id WHERE c.source = 'human'"
+            " ORDER BY s.start, c.code_id"
         )
+        segments = [r[0] for r in store.query("SELECT text FROM segments ORDER BY seq")]
         origins = {r[0] for r in store.query("SELECT origin FROM codes WHERE origin != 'codebook'")}
         seen_by = {r[0] for r in store.query("SELECT origin FROM segment_views")}
     assert origins == seen_by == {"taguette"}  # where the codes and decisions came from
-    got = [(r[2], r[3], r[4]) for r in rows]
-    assert got == [
-        ("\u2018talk\u2019", "talk", "unattributed"),  # no command, two members: not guessed
-        ("budget & staff", "barriers.money", "ben"),
-        ("budget & staff", "barriers.people", "ben"),
+    # every paragraph (a <p>) is a segment, coded or not; each highlight a span coding on it
+    assert segments == ["Café \u2018talk\u2019 first.", "Then the budget & staff."]
+    got = [(TEXT[r[0] : r[1]], r[2], r[3], r[4]) for r in rows]
+    assert got == [  # no command, two members: not guessed
+        ("\u2018talk\u2019", "Café \u2018talk\u2019 first.", "talk", "unattributed"),
+        ("budget & staff", "Then the budget & staff.", "barriers.money", "ben"),
+        ("budget & staff", "Then the budget & staff.", "barriers.people", "ben"),
     ]
-    assert all(TEXT[r[0] : r[1]] == r[2] for r in rows)
+    assert all(TEXT[r[5] : r[6]] == r[2] and r[5] <= r[0] < r[1] <= r[6] for r in rows)
     book = load_codebook(project.codebook_dir)
     assert not book.get("barriers").codable and book.get("barriers.money").definition == "Money."
 
@@ -177,18 +181,33 @@ def counted_in_file(db: Path) -> tuple[dict[int, str], int]:
 
 
 def counted_in_store(store: Store) -> tuple[dict[int, set[str]], int]:
-    """From the store: the segment texts each Taguette highlight's codings sit on (the coding
-    reason names its highlights), and the number of highlight-tag links those codings carry."""
+    """From the store: each Taguette highlight's quote (the document text at the offsets its
+    codings' reasons give for it) and the number of highlight-tag links the codings carry.
+
+    Checks on the way that the codings cover every highlight: each coding's span is inside
+    its segment, and the spans of a (highlight, tag)'s codings cover every non-blank
+    character of the highlight (a highlight over two paragraphs has a coding on each).
+    """
     quotes: dict[int, set[str]] = {}
-    links = 0
-    for text, reason in store.query(
-        "SELECT s.text, c.reason FROM codings c JOIN segments s ON s.id = c.segment_id"
-        " WHERE c.source = 'human'"
+    covered: dict[tuple[int, str], set[int]] = {}
+    extent: dict[tuple[int, str], tuple[str, int, int]] = {}
+    for doc, a, b, s_start, s_end, code, reason in store.query(
+        'SELECT d.text, c.span_start, c.span_end, s.start, s."end", c.code_id, c.reason'
+        " FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " JOIN documents d ON d.id = s.document_id WHERE c.source = 'human'"
     ):
-        for hid in re.findall(r"Taguette highlight (\d+)", reason):
-            quotes.setdefault(int(hid), set()).add(text)
-            links += 1
-    return quotes, links
+        assert s_start <= a < b <= s_end
+        for hid, h_start, h_end in re.findall(r"Taguette highlight (\d+) at (\d+)-(\d+)", reason):
+            h_start, h_end = int(h_start), int(h_end)
+            quotes.setdefault(int(hid), set()).add(doc[h_start:h_end])
+            extent[int(hid), code] = (doc, h_start, h_end)
+            covered.setdefault((int(hid), code), set()).update(
+                range(max(a, h_start), min(b, h_end))
+            )
+    for key, (doc, h_start, h_end) in extent.items():
+        blank = {i for i in range(h_start, h_end) if doc[i].isspace()}
+        assert set(range(h_start, h_end)) - blank <= covered[key], key
+    return quotes, len(extent)
 
 
 def test_highlights_and_tag_links_in_the_store_equal_the_files(tmp_path: Path) -> None:
@@ -205,7 +224,8 @@ def test_highlights_and_tag_links_in_the_store_equal_the_files(tmp_path: Path) -
     assert len(quotes) == 3 and links == 4
     with Store(project.store_path) as store:
         stored, stored_links = counted_in_store(store)
-        assert store.scalar("SELECT COUNT(*) FROM segments") == 2  # one span, one segment
+        # the two paragraphs; the same span highlighted twice does not make a segment more
+        assert store.scalar("SELECT COUNT(*) FROM segments") == 2
     assert stored_links == links
     assert stored == {hid: {quote} for hid, quote in quotes.items()}
 
@@ -226,7 +246,6 @@ def test_the_real_taguette_project(tmp_path: Path) -> None:
     assert summary.highlights == highlights and summary.quotes_matching == highlights
     quotes, file_links = counted_in_file(DEVDATA)
     with Store(project.store_path) as store:
-        assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == links
         assert store.scalar("SELECT COUNT(*) FROM documents") == documents
         stored, stored_links = counted_in_store(store)
     assert stored_links == file_links == links

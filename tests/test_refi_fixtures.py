@@ -103,9 +103,14 @@ def schema(name: str):
 
 def accepted_codings(store: Store) -> set[tuple[str, str, str, str]]:
     """(document path, quoted text, code id, coder) for every human coder's own accepted
-    coding (each coder's latest decision: two coders on one turn are two codings)."""
+    coding (each coder's latest decision: two coders on one turn are two codings).
+
+    The quoted text is the coding's passage where it has one (an imported selection is a
+    span coding on the turn it falls in), else its whole segment."""
     rows = store.query(
-        "SELECT d.path, s.text, c.code_id, c.coder FROM codings c"
+        "SELECT d.path, CASE WHEN c.span_start IS NULL THEN s.text"
+        " ELSE substr(d.text, c.span_start + 1, c.span_end - c.span_start) END,"
+        " c.code_id, c.coder FROM codings c"
         " JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
         " WHERE c.source = 'human' AND c.status = 'accepted'"
     )

@@ -295,12 +295,13 @@ def test_commercial_style_qdpx_imports(tmp_path: Path) -> None:
             "Staffing": True,
         }
         docs = {r["path"]: r for r in store.query("SELECT * FROM documents")}
-        got = {
-            (r[0], paths[r[1]].rsplit(" > ", 1)[-1].lower(), r[2])
-            for r in store.query(
-                "SELECT s.text, c.code_id, c.coder FROM codings c JOIN segments s ON s.id = c.segment_id"
-            )
-        }
+        spans = store.query(  # each selection a span coding on the paragraph it falls in
+            "SELECT substr(d.text, c.span_start + 1, c.span_end - c.span_start), c.code_id,"
+            ' c.coder, s.start <= c.span_start AND c.span_end <= s."end" FROM codings c'
+            " JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id"
+        )
+        assert all(r[3] for r in spans)
+        got = {(r[0], paths[r[1]].rsplit(" > ", 1)[-1].lower(), r[2]) for r in spans}
         for seg in store.query(
             'SELECT s.start, s."end", s.text, d.text AS doc FROM segments s JOIN documents d ON d.id = s.document_id'
         ):

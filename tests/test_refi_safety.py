@@ -223,7 +223,7 @@ def test_failure_while_writing_rolls_everything_back(project, tmp_path: Path, mo
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer_module._Writer, "_insert_coding", boom)
+    monkeypatch.setattr(importer_module._Writer, "_insert_codings", boom)
     before = snapshot(project)
     with pytest.raises(RuntimeError):
         import_qdpx(project, path)

@@ -5,9 +5,11 @@ schema versions ``v6`` to ``v14`` (``project.databaseversion``) and refuses any
 other, naming it. Code categories become non-codable groupings (nested by
 ``supercatid``), codes become codes under their category, with the memo as the
 definition and the colour kept. Text sources become documents (their memo a
-note, their file attributes case attributes); each coded text (``code_text``)
-becomes a segment with its exact offsets (QualCoder stores code-point offsets into
-the source's ``fulltext``) and a human accepted coding by its ``owner``. Every
+note, their file attributes case attributes), segmented as an ingested file is
+(speaker turns or paragraphs, coded or not); each coded text (``code_text``) becomes
+a human accepted span coding by its ``owner``, with its exact offsets (QualCoder
+stores code-point offsets into the source's ``fulltext``), on the segment(s) it falls
+in. Every
 quote (``seltext``) is checked against the text at its offsets; a mismatch is
 listed and left out, never shifted. Audio, video and image sources (no text) are
 listed as skipped. Written by the REFI-QDA import's writer, all or nothing.

@@ -11,9 +11,13 @@ offsets fall inside a character or outside the text, is reported and left out,
 never shifted.
 
 Tags become codes (``a.b`` paths a hierarchy, with ``a`` a grouping when it is not a
-tag itself; descriptions their definitions); each highlight becomes a segment with
-its exact offsets and one human accepted coding per tag, by the user who added it
-in Taguette's command log (else the project's only member, else ``unattributed``).
+tag itself; descriptions their definitions). Each document is segmented as an
+ingested file is, one paragraph a ``<p>`` (or speaker turns), coded or not; each
+highlight becomes a human accepted span coding per tag, with its exact offsets, on
+the paragraph(s) it falls in, by the user who added it in Taguette's command log
+(else the project's only member, else ``unattributed``); see the REFI-QDA
+import's writer for highlights over several paragraphs and same-tag highlights
+joined in one.
 The writing is the REFI-QDA import's (:func:`themegrid.exchange.refi.importer.apply_import`):
 one transaction, codes also written to ``codebook/imported_<file>.yaml``.
 Tested with Taguette databases of schema revision ``09c662cd9483`` (Taguette 1.x);
@@ -156,7 +160,13 @@ def plan_taguette(path: Path | str) -> tuple[ImportPlan, list[QuoteCheck]]:
         notes = (f"Taguette description: {doc.description}",) if doc.description else ()
         sources.append(
             SourceText(
-                f"taguette|{digest[:16]}|{doc.id}", doc.name, text, {}, tuple(selections), notes
+                f"taguette|{digest[:16]}|{doc.id}",
+                doc.name,
+                text,
+                {},
+                tuple(selections),
+                notes,
+                lines_are_paragraphs=True,  # a <p> a line
             )
         )
     bad = [c for c in checks if not c.matches]

@@ -12,9 +12,11 @@ orphan every coding of every existing project.
   elsewhere in the file: editing one paragraph changes only its own
   segments' ids.
 * :func:`imported_segment_id`, for segments whose span an imported project
-  fixes (REFI-QDA ``.qdpx``: a coded selection of a source): ``refi``, the
-  source's GUID and the span's start and end offsets. The prefix keeps the
-  two schemes from ever producing the same payload.
+  fixes (REFI-QDA ``.qdpx``, Taguette, QualCoder: a coded selection on no turn's
+  or paragraph's text, such as a header; imported sources are otherwise segmented,
+  and their segments get :func:`segment_id` for the document's stored path):
+  ``refi``, the source's GUID and the span's start and end offsets. The prefix
+  keeps the two schemes from ever producing the same payload.
 """
 
 from __future__ import annotations

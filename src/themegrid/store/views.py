@@ -185,6 +185,17 @@ def counted_codings_for_export(
     ]
 
 
+def human_codings_with_reason(store: Store, words: str) -> set[tuple[str, str, str]]:
+    """(segment, code, coder) of the human accepted codings whose reason contains ``words``."""
+    rows = _tuples(
+        store,
+        "SELECT segment_id, code_id, coder FROM codings WHERE source = 'human'"
+        " AND status = 'accepted' AND instr(reason, ?) > 0",
+        (words,),
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
 def has_codings(store: Store) -> bool:
     """Whether the store holds any coding at all (suggested, decided or retired)."""
     return _one(store, "SELECT EXISTS (SELECT 1 FROM codings)") == 1

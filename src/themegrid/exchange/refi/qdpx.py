@@ -39,6 +39,7 @@ from themegrid.exchange.refi.ids import (
     variable_guid,
 )
 from themegrid.exchange.refi.importer import (
+    JOINED_REASON,
     MACHINE_USER,
     ImportedNote,
     ImportPlan,
@@ -83,6 +84,7 @@ class QdpxExport:
     users: tuple[str, ...]
     skipped: tuple[str, ...]
     memos: int = 0  # written as <Note>s, each referred to from its code, source or passage
+    joined: int = 0  # codings an import joined from several selections: one selection here
 
     def lines(self) -> list[str]:
         out = [
@@ -90,6 +92,12 @@ class QdpxExport:
             f"{self.codings} codings on {self.selections} selections, {self.memos} memos",
             f"  users: {', '.join(self.users) if self.users else '(none)'}",
         ]
+        if self.joined:
+            out.append(
+                f"  {self.joined} coding(s) joined on import from several selections of one code by "
+                "one coder in one turn are one selection each here (covering them); the original "
+                "selections are in each coding's reason and the import's joined_selections report"
+            )
         out.extend(f"  skipped: {reason}" for reason in self.skipped)
         return out
 
@@ -145,6 +153,7 @@ def export_qdpx(
         rows, skipped = _coding_rows(
             store, {c.id for c in codes}, {d.id: d.text for d in docs}, include_suggestions
         )
+        joined = views.human_codings_with_reason(store, JOINED_REASON)
         notes, note_skips = _memo_notes(store, {c.id for c in codes}, docs)
         skipped += note_skips
         description = _description(
@@ -160,8 +169,17 @@ def export_qdpx(
             _add(zf, f"sources/{document_guid(doc.path)}.txt", doc.text.encode("utf-8"))
     written = write_output(out, buffer.getvalue())
     users = tuple(sorted({r.coder for r in rows} | {n.coder for n in notes}))
+    n_joined = sum((r.segment_id, r.code_id, r.coder) in joined for r in rows)
     return QdpxExport(
-        written, len(codes), len(docs), n_selections, len(rows), users, tuple(skipped), len(notes)
+        written,
+        len(codes),
+        len(docs),
+        n_selections,
+        len(rows),
+        users,
+        tuple(skipped),
+        len(notes),
+        n_joined,
     )
 
 
