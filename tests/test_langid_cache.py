@@ -10,6 +10,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from themegrid.tag import langid_cache
 
+# Run by .ci/run (its slow line), kept out of `make test` to hold it under two minutes.
+pytestmark = pytest.mark.slow
+
 TEXTS = [
     "The district piloted competency-based grading in three high schools last year.",
     "Der Schulbezirk hat die kompetenzbasierte Bewertung an drei Schulen erprobt.",

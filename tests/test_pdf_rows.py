@@ -10,6 +10,9 @@ import pytest
 from themegrid.read import read_document
 from themegrid.read.pdf import Line, paragraph_breaks, with_drop_caps, without_contents
 
+# Run by .ci/run (its slow line), kept out of `make test` to hold it under two minutes.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("pypdfium2")
 
 NCD = Path("../shared/devdata/ncd_federal_education_reports/pdf_docx")

@@ -24,6 +24,9 @@ from themegrid.web import app as web_app
 from themegrid.web import decisions
 from web_helpers import Served, code_project, serve
 
+# Run by .ci/run (its slow line), kept out of `make test` to hold it under two minutes.
+pytestmark = pytest.mark.slow
+
 TAGUETTE = Path("../shared/devdata/serdif_usability_taguette/data")
 TAGUETTE_DB = TAGUETTE / "transcripts/thematic-analysis/SERDIF_P2_ThematicAnalysis.sqlite3"
 

@@ -20,6 +20,9 @@ from themegrid.store.connection import Store
 from themegrid.web import decisions, queue
 from web_helpers import Served, code_project, serve
 
+# Run by .ci/run (its slow line), kept out of `make test` to hold it under two minutes.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
