@@ -12,8 +12,9 @@ from functools import lru_cache
 import numpy
 import spacy
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from spacy.tokens import Doc
+
+from themegrid.segment.lexicon import english_word_forms
 
 LEMMATIZER = "themegrid_lemmatizer"
 
@@ -22,8 +23,10 @@ class LowercaseLookupLemmatizer:
     """Sets ``token.lemma_`` from spaCy's English lookup table, keyed by the lower-cased text."""
 
     def __init__(self, nlp: Language) -> None:
-        lookups = load_lookups(lang="en", tables=["lemma_lookup"])
-        self._table = lookups.get_table("lemma_lookup")
+        # spacy-lookups-data's table as a plain dict, read once per process and shared with
+        # the "is this an English word" test (the same table: a lemma not listed maps to
+        # itself either way), instead of a second copy in a spaCy Lookups Table.
+        self._table = english_word_forms()
         self._strings = nlp.vocab.strings
         self._cache: dict[int, int] = {}
 
