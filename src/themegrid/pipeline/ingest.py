@@ -574,26 +574,7 @@ def _store_segments(store: Store, doc_id: int, segments: list[Segment], kind: st
     """
     old = segs_store.segment_ids_of_document(store, doc_id)
     new_ids = {s.id for s in segments}
-    segs_store.upsert_segments(
-        store,
-        (
-            segs_store.NewSegment(
-                id=s.id,
-                document_id=doc_id,
-                seq=s.seq,
-                start=s.start,
-                end=s.end,
-                text=s.text,
-                speaker=s.speaker,
-                is_interviewer=s.is_interviewer,
-                t_start=s.t_start,
-                t_end=s.t_end,
-                row_id=s.row_id,
-                preamble=segs_store.is_preamble(kind, s.speaker),
-            )
-            for s in segments
-        ),
-    )
+    segs_store.upsert_segments(store, segs_store.new_segments(segments, doc_id, kind))
     gone = old - new_ids
     if not gone:
         return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from themegrid.store.connection import Store, now
 
@@ -52,6 +53,52 @@ class NewSegment:
     @property
     def codable(self) -> bool:
         return is_codable(is_interviewer=self.is_interviewer, preamble=self.preamble)
+
+
+class SegmentLike(Protocol):
+    """What a segment the reader and segmenter made carries (``themegrid.models.Segment``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def is_interviewer(self) -> bool: ...
+    @property
+    def t_start(self) -> float | None: ...
+    @property
+    def t_end(self) -> float | None: ...
+    @property
+    def row_id(self) -> str | None: ...
+
+
+def new_segments(segments: Iterable[SegmentLike], document_id: int, kind: str) -> list[NewSegment]:
+    """The segments of one document of ``kind`` as rows to write (ingest and imports alike)."""
+    return [
+        NewSegment(
+            id=s.id,
+            document_id=document_id,
+            seq=s.seq,
+            start=s.start,
+            end=s.end,
+            text=s.text,
+            speaker=s.speaker,
+            is_interviewer=s.is_interviewer,
+            t_start=s.t_start,
+            t_end=s.t_end,
+            row_id=s.row_id,
+            preamble=is_preamble(kind, s.speaker),
+        )
+        for s in segments
+    ]
 
 
 @dataclass(frozen=True)

@@ -556,24 +556,7 @@ class _Writer:
 
     def _insert_segments(self, doc_id: int, layout: _Layout) -> None:
         segs_store.insert_segments(
-            self.store,
-            [
-                segs_store.NewSegment(
-                    id=seg.id,
-                    document_id=doc_id,
-                    seq=seg.seq,
-                    start=seg.start,
-                    end=seg.end,
-                    text=seg.text,
-                    speaker=seg.speaker,
-                    is_interviewer=seg.is_interviewer,
-                    t_start=seg.t_start,
-                    t_end=seg.t_end,
-                    row_id=seg.row_id,
-                    preamble=segs_store.is_preamble(layout.kind, seg.speaker),
-                )
-                for seg in layout.segments
-            ],
+            self.store, segs_store.new_segments(layout.segments, doc_id, layout.kind)
         )
 
     def _decision(
