@@ -455,6 +455,11 @@ def main() -> None:
             f"report --html (workbook + HTML, one computation): {wb['report_html_s']:.1f} s wall,"
             f" {wb['report_html_cpu_s']:.1f} s CPU, HTML {wb['html_mb']} MB  [target < 15 s]"
         )
+        print(
+            f"themegrid report (whole command, new process) at {wb['n_codings_stored']:,} codings:"
+            f" {wb['report_command_s']:.1f} s wall, {wb['report_command_cpu_s']:.1f} s CPU"
+            f"  [target < {wb['report_command_target_s']} s]"
+        )
     bench_semantic_figures(args.sizes)
     print(
         "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"
