@@ -318,6 +318,7 @@ def write_report_workbook(
         report.split_counts,
         report.split_coded,
         "Segments with any code",
+        kind_names=ANY_CODE_KIND,
     )
     _charts_sheet(wb, report, matrix_ws, rows)
     _respondents_sheet(wb, report)
@@ -330,6 +331,7 @@ def write_report_workbook(
         report.split_source_types,
         with_any_code(report, ("source_type",), "segment_id", strict=False),
         "Segments with any code",
+        kind_names=ANY_CODE_KIND,
     )
     codings = _codings_sheet(wb, report)
     # The segment id and text columns hold one value per segment: numbered once already.
@@ -1351,6 +1353,7 @@ def _matrix_sheet(
     total_label: str,
     scale_columns: int | None = None,
     upright_header: bool = False,
+    kind_names: Mapping[str, str] | None = None,
     name_width: float | None = None,
 ) -> tuple[Any, list[BlockRows]]:
     """A code × column count sheet in two blocks, confirmed then unreviewed, each with its
@@ -1449,8 +1452,7 @@ def _matrix_sheet(
             ws.append([*head, *_value_cells(ws, vals, code_id not in leaves, **style)])
         if totals is not None:
             series = totals[0] if kind == "confirmed" else totals[1]
-            named = ANY_CODE_KIND if "any code" in total_label else {kind: kind}
-            label = f"{total_label} ({named[kind]})"
+            label = f"{total_label} ({(kind_names or {}).get(kind, kind)})"
             values_t = series.reindex(table.columns).tolist() if series is not None else []
             ws.append(_header(ws, ["", label, *values_t]))
         ws.append([])
