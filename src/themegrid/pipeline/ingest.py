@@ -31,6 +31,7 @@ from themegrid.read.metadata import (
     read_metadata,
 )
 from themegrid.read.repair import conversion_hint
+from themegrid.segment.labels import FEW_LABELS_NOTE
 from themegrid.segment.paragraphs import as_document
 from themegrid.segment.units import segment_document
 from themegrid.store import documents as docs_store
@@ -416,6 +417,8 @@ def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome
         raw = replace(raw, path=rel)  # ids and offsets are keyed by the corpus-relative path
         if is_document_review(meta.attributes):
             raw = as_document(raw)  # metadata.csv says: a document, whatever its labels
+            kept = tuple(w for w in raw.warnings if not w.startswith(FEW_LABELS_NOTE))
+            raw = replace(raw, warnings=kept)
         if _rows_are_documents(raw, meta):
             parts = list(_split_rows(raw, rel, meta))
         else:

@@ -19,6 +19,7 @@ from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
 from themegrid.segment.labels import (
     closing_times,
+    few_labels_note,
     find_turns,
     is_name_or_role,
     opening_times,
@@ -173,6 +174,11 @@ def document_from_text(
     if not text.strip():
         raise InputFileError(request.display_path, "has no text; remove it or add its content")
     text, header, units, kind = _analyse(text, request.interviewer_labels, all_notes)
+    if kind == "document":
+        labels = [*request.interviewer_labels, *_header_interviewers(header.attributes)]
+        note = few_labels_note(text, header.body_start, len(text), labels)
+        if note:
+            all_notes.append(f"warning: {note}")
     if not units:
         raise InputFileError(
             request.display_path, "has a header but no text after it; add the text or remove it"

@@ -510,21 +510,79 @@ def closing_times(text: str, turns: list[Unit]) -> list[Unit]:
     return out
 
 
+#: How the note on a text read as a document despite a few speaker labels begins (see
+#: :func:`few_labels_note`); ingest drops it where the metadata says "document review".
+FEW_LABELS_NOTE = "speaker labels start few of its paragraphs"
+
+
+def few_labels_note(
+    text: str, start: int = 0, end: int | None = None, known_labels: Collection[str] = ()
+) -> str | None:
+    """A note for a text that is not read as a transcript though labels start some of its
+    paragraphs (a focus group where only ``MODERATOR:`` is marked), or None."""
+    end = len(text) if end is None else end
+    labels = find_labels(text, start, end, known_labels)
+    if len(labels) < 2 or _reads_as_transcript(text, start, end, labels):
+        return None
+    names = ", ".join(Counter(lab.label for lab in labels))
+    share = label_share(text, start, end, labels)
+    return (
+        f"{FEW_LABELS_NOTE} ({len(labels)} labels, {share:.0%} of paragraphs: {names}), so it is read"
+        " as a document"
+        " (paragraphs without speakers, all coded); if it is a transcript, start every turn"
+        " with its speaker's label"
+    )
+
+
 def _reads_as_transcript(text: str, start: int, end: int, labels: list[SpeakerLabel]) -> bool:
     if len(labels) < 2:
         return False
-    blocks = block_spans(text, start, end)
-    label_starts = [lab.line_start for lab in labels]
-    labelled = _count_blocks_with(blocks, label_starts)
-    share = labelled / max(1, len(blocks))
+    share = label_share(text, start, end, labels)
     return share >= 0.5 or (len(labels) >= 4 and share >= 0.25)
 
 
-def _count_blocks_with(blocks: list[tuple[int, int]], positions: list[int]) -> int:
-    count, i = 0, 0
-    for b_start, b_end in blocks:
-        while i < len(positions) and positions[i] < b_start:
-            i += 1
-        if i < len(positions) and positions[i] < b_end:
-            count += 1
-    return count
+#: A line ending so closes its sentence: the next line of the block starts a paragraph
+#: (when it is not hard-wrapped prose, where a line ends at a sentence's end only by chance).
+_SENTENCE_END_RE = re.compile(r"""[.!?…:;"”’')\]][ \t\r]*$""")
+
+
+def label_share(text: str, start: int, end: int, labels: Sequence[SpeakerLabel]) -> float:
+    """The share of the paragraphs of ``text[start:end]`` that a speaker label starts.
+
+    A paragraph starts at each blank-line block, at each label, and at each line after
+    one that ends a sentence. Counting blocks alone made a text saved from Word as plain
+    text (a paragraph a line, no blank lines: one block) a transcript as soon as a few
+    lines start ``MODERATOR:``, and every unlabelled paragraph after one became the
+    moderator's turn; hard-wrapped turns still count about one paragraph each.
+    """
+    by_line = {_line_of(text, lab.line_start): lab for lab in labels}
+    paragraphs = labelled = 0
+    for b_start, b_end in block_spans(text, start, end):
+        ends_sentence = True  # a block starts a paragraph
+        for a, b in _line_spans_in(text, b_start, b_end):
+            lab = by_line.get(_line_of(text, a))
+            if lab is not None:
+                labelled += 1
+                paragraphs += 1
+            elif ends_sentence:
+                paragraphs += 1
+            # A label alone on its line (``Jane Doe  0:03``, ``MODERATOR:``): its words follow.
+            has_words = lab is None or lab.content_start < b
+            ends_sentence = has_words and bool(_SENTENCE_END_RE.search(text, a, b))
+    return labelled / max(1, paragraphs)
+
+
+def _line_of(text: str, pos: int) -> int:
+    """The offset where the line holding ``pos`` begins."""
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_spans_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The non-blank lines of ``text[start:end]`` as ``(start, end)`` offsets."""
+    spans = []
+    for a in _line_starts(text, start, end):
+        nl = text.find("\n", a, end)
+        b = end if nl < 0 else nl
+        if text[a:b].strip():
+            spans.append((a, b))
+    return spans
