@@ -245,12 +245,58 @@ def memos_on_document(store: Store, doc_id: int) -> int:
     )
 
 
+@dataclass(frozen=True)
+class ReportMemo:
+    """A memo as a report lists it: what it is on, in words a reader can follow."""
+
+    kind: str  # document, code, segment (a turn or a passage of one), project
+    on: str  # the document's path, the code's id, or "" for the project
+    passage: str  # the text a turn or passage memo is on; "" for the others
+    speaker: str  # the turn's speaker, if any
+    still_in_file: bool  # False: its turn left the edited file (kept, shown as such)
+    coder: str
+    created_at: str
+    text: str
+    note: str
+
+
+def report_memos(store: Store) -> list[ReportMemo]:
+    """Every memo in the project, for a report: the project's first, then documents' and
+    their turns' in document order, then codes'; oldest first within a target."""
+    out: list[ReportMemo] = []
+    for m in memos_on(store, "project", PROJECT):
+        out.append(ReportMemo("project", "", "", "", True, m.coder, m.created_at, m.text, m.note))
+    doc_rows = store.conn.execute(
+        "SELECT d.path, 0, m.id, '' AS passage, '' AS speaker, 1, m.coder, m.created_at,"
+        " m.text, m.note, 'document' FROM memos m JOIN documents d"
+        " ON m.target_kind = 'document' AND CAST(d.id AS TEXT) = m.target_id"
+        " UNION ALL"
+        " SELECT d.path, s.seq + 1, m.id,"
+        " CASE WHEN m.span_start IS NOT NULL AND m.span_end IS NOT NULL"
+        " THEN substr(s.text, m.span_start - s.start + 1, m.span_end - m.span_start)"
+        " ELSE s.text END, COALESCE(s.speaker, ''), s.active, m.coder, m.created_at,"
+        " m.text, m.note, 'segment' FROM memos m JOIN segments s"
+        " ON m.target_kind = 'segment' AND s.id = m.target_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " ORDER BY 1, 2, 3"
+    ).fetchall()
+    for path, _, _, passage, speaker, active, coder, at, text, note, kind in doc_rows:
+        out.append(ReportMemo(kind, path, passage, speaker, bool(active), coder, at, text, note))
+    for code_id, memos in sorted(memos_by_target(store, "code").items()):
+        for m in memos:
+            out.append(
+                ReportMemo("code", code_id, "", "", True, m.coder, m.created_at, m.text, m.note)
+            )
+    return out
+
+
 __all__ = [
     "KINDS",
     "PROJECT",
     "Memo",
     "OrphanedMemo",
     "PassageMemo",
+    "ReportMemo",
     "add_memo",
     "memo_count",
     "memo_segments",
@@ -260,4 +306,5 @@ __all__ = [
     "move_memos",
     "orphaned_memos",
     "passage_memos",
+    "report_memos",
 ]
