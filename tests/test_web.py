@@ -695,3 +695,40 @@ def test_run_facts_reads_the_non_zero_figures() -> None:
                "suggestions_new": 974, "suggestions_retired": 0, "odd_count": 2, "note": "x"}  # fmt: skip
     assert run_facts(summary) == "1,018 segments tagged, 974 new suggestions, 2 odd count"
     assert run_facts({"run_id": 1, "segments_tagged": 0}) == "nothing changed"
+
+
+def test_memos_page_lists_every_memo_with_what_it_is_on(served: Served) -> None:
+    c = served.client("Ana")
+    doc = _doc_id(served, "interviews/az.txt")
+    turn = next(t for t in workspace.reader_turns(served.store, doc) if "substitute" in t.text)
+    text = workspace.reader_document(served.store, doc).text
+    start = text.index("substitute teachers")
+    posts = [
+        {"kind": "document", "target": str(doc), "text": "Whole interview: <b>budget</b>."},
+        {"kind": "code", "target": "barriers.staffing", "text": "Merge with turnover?"},
+        {
+            "kind": "segment",
+            "target": turn.id,
+            "start": str(start),
+            "end": str(start + len("substitute teachers")),
+            "text": "Subs again.",
+        },
+    ]
+    for memo in posts:
+        assert c.post("/memo", data={**memo, "csrf": served.secrets.csrf}).status_code == 200
+    ben = served.client("Ben")
+    assert ben.post("/memo", data={**posts[1], "text": "Ben's view.", "csrf": served.secrets.csrf})
+    html = c.get("/memos").text
+    assert "4 of 4 memo(s)" in html
+    listing = html[html.index('id="memo-list"') :]
+    assert listing.index("Whole interview") < listing.index("Subs again.") < listing.index("Merge")
+    assert "Whole interview: &lt;b&gt;budget&lt;/b&gt;." in listing  # data never markup
+    passage = listing[listing.index("On a passage") :]
+    assert f'href="/doc/{doc}#seg-{turn.id}"' in passage
+    assert "substitute teachers</blockquote>" in passage
+    only_ben = c.get("/memos", params={"coder": "Ben"}).text
+    assert "1 of 4 memo(s)" in only_ben
+    assert "Ben's view." in only_ben.replace("&#39;", "'")
+    assert "Subs again." not in only_ben
+    found = c.get("/memos", params={"q": "SUBSTITUTE"}).text  # words of the passage, any case
+    assert "1 of 4 memo(s)" in found and "Subs again." in found

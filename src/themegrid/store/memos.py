@@ -258,6 +258,7 @@ class ReportMemo:
     created_at: str
     text: str
     note: str
+    segment_id: str = ""  # the turn a turn or passage memo is on
 
 
 def report_memos(store: Store) -> list[ReportMemo]:
@@ -268,20 +269,22 @@ def report_memos(store: Store) -> list[ReportMemo]:
         out.append(ReportMemo("project", "", "", "", True, m.coder, m.created_at, m.text, m.note))
     doc_rows = store.conn.execute(
         "SELECT d.path, 0, m.id, '' AS passage, '' AS speaker, 1, m.coder, m.created_at,"
-        " m.text, m.note, 'document' FROM memos m JOIN documents d"
+        " m.text, m.note, 'document', '' FROM memos m JOIN documents d"
         " ON m.target_kind = 'document' AND CAST(d.id AS TEXT) = m.target_id"
         " UNION ALL"
         " SELECT d.path, s.seq + 1, m.id,"
         " CASE WHEN m.span_start IS NOT NULL AND m.span_end IS NOT NULL"
         " THEN substr(s.text, m.span_start - s.start + 1, m.span_end - m.span_start)"
         " ELSE s.text END, COALESCE(s.speaker, ''), s.active, m.coder, m.created_at,"
-        " m.text, m.note, 'segment' FROM memos m JOIN segments s"
+        " m.text, m.note, 'segment', s.id FROM memos m JOIN segments s"
         " ON m.target_kind = 'segment' AND s.id = m.target_id"
         " JOIN documents d ON d.id = s.document_id"
         " ORDER BY 1, 2, 3"
     ).fetchall()
-    for path, _, _, passage, speaker, active, coder, at, text, note, kind in doc_rows:
-        out.append(ReportMemo(kind, path, passage, speaker, bool(active), coder, at, text, note))
+    for path, _, _, passage, speaker, active, coder, at, text, note, kind, seg in doc_rows:
+        out.append(
+            ReportMemo(kind, path, passage, speaker, bool(active), coder, at, text, note, seg)
+        )
     for code_id, memos in sorted(memos_by_target(store, "code").items()):
         for m in memos:
             out.append(

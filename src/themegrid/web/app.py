@@ -934,6 +934,34 @@ def create_app(
             ctx.update(report=report, per_code=per_code, rows=list(by_seg.values()))
         return ws.page(request, "agreement.html", **ctx)
 
+    async def memos_page(request: Request) -> Response:
+        """Every memo of the project in one list (a memo manager): the project's, each
+        document's and its passages' in reading order, then the codes'; filter by coder
+        or by words in the memo or the passage it is on."""
+        if (r := _need_coder(request)) is not None:
+            return r
+        memos = ws.writer.read(memos_store.report_memos)
+        coders = sorted({m.coder for m in memos})
+        who = request.query_params.get("coder", "")
+        words = request.query_params.get("q", "").strip()
+        shown = [
+            m
+            for m in memos
+            if (not who or m.coder == who)
+            and (not words or words.casefold() in f"{m.text} {m.passage}".casefold())
+        ]
+        docs = {p.path: p.id for p in ws.writer.read(workspace.document_progress)}
+        return ws.page(
+            request,
+            "memos.html",
+            memos=shown,
+            n_all=len(memos),
+            coders=coders,
+            who=who,
+            words=words,
+            doc_ids=docs,
+        )
+
     async def codebook_page(request: Request) -> Response:
         if (r := _need_coder(request)) is not None:
             return r
@@ -960,6 +988,7 @@ def create_app(
         Route("/matrix/cell", matrix_cell),
         Route("/agreement", agreement_page),
         Route("/codebook", codebook_page),
+        Route("/memos", memos_page),
         Route("/codes.css", codes_css),
         # every browser asks for one; none is shipped, so answer "nothing" rather than 404
         Route("/favicon.ico", lambda request: Response(status_code=204)),
