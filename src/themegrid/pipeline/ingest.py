@@ -44,9 +44,10 @@ ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
 #: Bump when readers or segmentation change what a file becomes: the next ingest then
 #: reads every file again (segment ids are stable, so human codings stay attached).
-READING_REVISION = 6  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
+READING_REVISION = 7  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
 # 5: PDF paragraphs from line geometry, Markdown via markdown-it, turn timestamps, RTF;
-# 6: .docx notes, SEQ field numbers, line breaks joined in sentences
+# 6: .docx notes, SEQ field numbers, line breaks joined in sentences; 7: a text with a
+# paragraph a line and few labels is a document, subtitles saved as .txt read as subtitles
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**2

@@ -44,11 +44,15 @@ class Cue:
 
 @register(".vtt")
 def read_vtt(request: ReadRequest) -> RawDocument:
+    text, notes = _decoded(request)
+    return _vtt_document(request, text, notes)
+
+
+def _vtt_document(request: ReadRequest, text: str, notes: list[str]) -> RawDocument:
     try:
         import webvtt
     except ImportError as exc:
         raise MissingDependency("Reading .vtt files", "webvtt-py", "vtt") from exc
-    text, notes = _decoded(request)
     try:
         captions = list(webvtt.from_string(text).captions)
     except Exception as exc:
@@ -63,6 +67,10 @@ def read_vtt(request: ReadRequest) -> RawDocument:
 @register(".srt")
 def read_srt(request: ReadRequest) -> RawDocument:
     text, notes = _decoded(request)
+    return _srt_document(request, text, notes)
+
+
+def _srt_document(request: ReadRequest, text: str, notes: list[str]) -> RawDocument:
     cues = list(parse_srt(text))
     if not cues:
         raise InputFileError(
@@ -71,6 +79,27 @@ def read_srt(request: ReadRequest) -> RawDocument:
             "re-export it as .srt, or rename it to .txt if it is a plain transcript",
         )
     return _document(request, "srt", cues, notes)
+
+
+def subtitle_format(text: str) -> str | None:
+    """``"vtt"`` or ``"srt"`` when a text file holds subtitles (a Zoom or Otter download
+    saved or renamed as .txt), else None: WebVTT starts with ``WEBVTT``; SubRip's first
+    block has a timing line (``00:00:01,000 --> 00:00:04,000``) in its first three lines."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if re.match(r"WEBVTT(?:[ \t].*)?(?:\r?\n|$)", head):
+        return "vtt"
+    first = re.split(r"\n[ \t]*\n", head[:2000], maxsplit=1)[0].split("\n")[:3]
+    if any(_TIMING_RE.match(line) for line in first) and len(list(parse_srt(text[:20000]))) >= 2:
+        return "srt"
+    return None
+
+
+def subtitles_from_text(request: ReadRequest, text: str, fmt: str, notes: list[str]) -> RawDocument:
+    """A text file whose content is subtitles (see :func:`subtitle_format`), read as such."""
+    text, more = repair_text(text)
+    note = f"its content is {'WebVTT' if fmt == 'vtt' else 'SubRip (.srt)'} subtitles: read as such"
+    read = _vtt_document if fmt == "vtt" else _srt_document
+    return read(request, text, [*notes, *more, note])
 
 
 def _decoded(request: ReadRequest) -> tuple[str, list[str]]:

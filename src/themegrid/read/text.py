@@ -17,6 +17,7 @@ from themegrid.errors import InputFileError
 from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
+from themegrid.read.subtitles import subtitle_format, subtitles_from_text
 from themegrid.segment.labels import (
     closing_times,
     few_labels_note,
@@ -109,6 +110,9 @@ class Header:
 def read_text(request: ReadRequest) -> RawDocument:
     data = request.path.read_bytes()
     text, notes = decode_bytes(data, request.display_path)
+    subtitles = subtitle_format(text)
+    if subtitles is not None:
+        return subtitles_from_text(request, text, subtitles, notes)
     fmt = "md" if request.path.suffix.lower() in {".md", ".markdown"} else "txt"
     text, removed = strip_html_tags(text)
     if removed:
