@@ -38,6 +38,7 @@ STYLES = [
     (inline("Dr. Smith:", "Jane Doe:"), ["Dr. Smith", "Jane Doe"]),
     (inline("Moderator:", "Participant 2:"), ["Moderator", "Participant 2"]),
     (inline("Facilitator:", "Speaker 1:"), ["Facilitator", "Speaker 1"]),
+    (inline(">> CHAIR JONES:", ">> MS. RIVERA:"), ["CHAIR JONES", "MS. RIVERA"]),  # captions
     (inline("Speaker 1:", "Speaker 2:", sep="\n"), ["Speaker 1", "Speaker 2"]),
     (inline("[00:01:02] Ann Lee:", "[00:01:30] Bo Park:"), ["Ann Lee", "Bo Park"]),
     (inline("(00:01:02) Ann Lee:", "(00:01:30) Bo Park:"), ["Ann Lee", "Bo Park"]),

@@ -45,6 +45,7 @@ _BOLD = r"\*\*|__"
 
 _INLINE_RE = re.compile(
     rf"""^[ \t]*
+    (?:>>[ \t]*)?  # broadcast captions mark a change of speaker: ``>> SENATOR LEE: ...``
     (?:(?P<pre_ts>{_BR_TS}|{_TS})[ \t]+(?:[-–—][ \t]*)?)?
     (?:{_BOLD})?
     (?P<name>{_NAME})
