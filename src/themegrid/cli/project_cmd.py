@@ -79,13 +79,16 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
             console.print(f"rejected: {outcome.message}", style="red")
         elif verbose and outcome.action in ("added", "changed") and outcome.message:
             console.print(f"note: corpus/{outcome.path}: {outcome.message}")
+        elif outcome.action == "attributes" and "(removed:" in outcome.message:
+            console.print(f"note: corpus/{outcome.path}: {outcome.message}")
         elif outcome.action in ("missing", "pruned", "kept"):
             console.print(f"{outcome.action}: corpus/{outcome.path}: {outcome.message}")
     read = [o for o in summary.outcomes if o.action in ("added", "changed")]
     if read and verbose:
         _print_read_files(console, read)
+    names = {"attributes": "with case attributes updated"}
     parts = [
-        f"{summary.count(a)} {a}"
+        f"{summary.count(a)} {names.get(a, a)}"
         for a in ("added", "changed", "attributes", "unchanged", "rejected")
         if summary.count(a)
     ]

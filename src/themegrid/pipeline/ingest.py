@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -281,18 +282,42 @@ def ingest(
     metadata, plan = discovered.metadata, discovered.plan
     with store.transaction():
         reread = store.get_meta("reading_revision") != str(READING_REVISION)
+        # metadata.csv's attribute columns now and at the last ingest: a column deleted
+        # since then, or a blanked cell, removes that attribute (see _refresh_attributes)
+        columns = {*_previous_columns(store), *metadata.attribute_columns}
         outcomes = list(
             _ingest_files(
-                store, plan.files, metadata, nlp, progress, reread, workers, discovered.hashes
+                store,
+                plan.files,
+                metadata,
+                nlp,
+                progress,
+                reread,
+                workers,
+                discovered.hashes,
+                columns,
             )
         )
         store.set_meta("reading_revision", str(READING_REVISION))
+        store.set_meta(METADATA_COLUMNS_KEY, json.dumps(list(metadata.attribute_columns)))
         outcomes.extend(_mark_missing(store, {rel for rel, _ in plan.files}, prune))
         unknown: list[str] = []
-        outcomes.extend(_imported_attributes(store, metadata, unknown))
+        outcomes.extend(_imported_attributes(store, metadata, unknown, columns))
         orphaned = count_orphaned(store)
         words = docs_store.words_present(store)
     return IngestSummary(tuple(outcomes), (*plan.warnings, *unknown), orphaned, words)
+
+
+METADATA_COLUMNS_KEY = "metadata_columns"
+
+
+def _previous_columns(store: Store) -> list[str]:
+    """metadata.csv's attribute columns at the last ingest (none recorded: none known)."""
+    try:
+        value = json.loads(store.get_meta(METADATA_COLUMNS_KEY) or "[]")
+    except json.JSONDecodeError:
+        return []
+    return [str(c) for c in value] if isinstance(value, list) else []
 
 
 def _ingest_files(
@@ -304,6 +329,7 @@ def _ingest_files(
     reread: bool = False,
     workers: int | None = 1,
     hashes: Mapping[str, str] | None = None,
+    columns: Collection[str] = (),
 ) -> Iterator[FileOutcome]:
     """``reread``: read every file again, changed or not (after the readers changed).
 
@@ -339,7 +365,7 @@ def _ingest_files(
             continue
         stored = _stored_for_file(existing, rel)
         if not reread and stored and all(r.content_hash == digest for r in stored):
-            settled[i] = _refresh_attributes(store, stored, meta)
+            settled[i] = _refresh_attributes(store, stored, meta, columns)
             continue
         to_read.append((i, ReadJob(rel, path, digest, meta)))
     reads = _read_files([job for _, job in to_read], nlp, workers)
@@ -456,19 +482,31 @@ def _stored_for_file(existing: dict[str, StoredDocument], rel: str) -> list[Stor
     return [r for path, r in existing.items() if path.startswith(prefix) and r.status == "present"]
 
 
-def _refresh_attributes(store: Store, rows: list[StoredDocument], meta: FileMeta) -> FileOutcome:
-    """An unchanged file whose metadata row changed: update attributes only."""
+def _refresh_attributes(
+    store: Store, rows: list[StoredDocument], meta: FileMeta, columns: Collection[str] = ()
+) -> FileOutcome:
+    """An unchanged file whose metadata row changed: update attributes only.
+
+    ``columns``: the attribute columns metadata.csv has now or had at the last ingest. An
+    attribute named by one of them that the file's row no longer gives (its cell blanked,
+    or the column deleted) is removed; attributes from elsewhere (a transcript's header,
+    an imported project's variables, a survey row's columns) stay.
+    """
     changed = False
+    removed: set[str] = set()
     for row in rows:
         current = dict(row.attributes)
-        wanted = {**current, **meta.attributes}
+        gone = {k for k in current if k in columns and k not in meta.attributes}
+        wanted = {**{k: v for k, v in current.items() if k not in gone}, **meta.attributes}
         if wanted == current and row.status == "present":
             continue
         changed = True
+        removed |= gone
         docs_store.set_attributes(store, row.id, wanted, present=True)
     if not changed:
         return FileOutcome(meta.path, "unchanged")
-    return FileOutcome(meta.path, "attributes", "case attributes updated from metadata.csv")
+    note = f" (removed: {', '.join(sorted(removed))})" if removed else ""
+    return FileOutcome(meta.path, "attributes", f"case attributes updated from metadata.csv{note}")
 
 
 def _rows_are_documents(raw: RawDocument, meta: FileMeta) -> bool:
@@ -630,7 +668,7 @@ def _reattach(store: Store, gone: list[str], added: list[Segment]) -> int:
 
 
 def _imported_attributes(
-    store: Store, metadata: Metadata, unknown: list[str]
+    store: Store, metadata: Metadata, unknown: list[str], columns: Collection[str] = ()
 ) -> Iterator[FileOutcome]:
     """Case attributes for imported documents (Taguette, QualCoder, REFI-QDA,
     import-coded): a ``corpus/metadata.csv`` row may name one by its stored path (the
@@ -651,7 +689,7 @@ def _imported_attributes(
                 "stored documents (column document)"
             )
             continue
-        outcome = _refresh_attributes(store, stored, meta)
+        outcome = _refresh_attributes(store, stored, meta, columns)
         if outcome.action != "unchanged":
             yield outcome
 

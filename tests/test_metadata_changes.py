@@ -1,0 +1,67 @@
+"""Case attributes follow metadata.csv for files that did not change: a new value is
+applied, and a blanked cell or a deleted column removes the attribute; attributes
+metadata.csv never gave (a transcript's own header) stay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import INTERVIEW_AZ, INTERVIEW_NV, write_project
+from themegrid.pipeline.ingest import ingest
+from themegrid.project import Project
+from themegrid.store.connection import Store
+
+FILES = {
+    "az.txt": "---\ninterviewer: Dana\nsite: Phoenix\n---\n" + INTERVIEW_AZ,
+    "nv.txt": INTERVIEW_NV,
+}
+
+
+def attributes(project: Project) -> dict[str, dict[str, str]]:
+    with Store(project.store_path) as store:
+        rows = store.query("SELECT path, attributes FROM documents")
+    return {r["path"]: json.loads(r["attributes"]) for r in rows}
+
+
+def run(project: Project, metadata: str) -> list[tuple[str, str, str]]:
+    project.metadata_path.write_text(metadata, encoding="utf-8")
+    with Store(project.store_path) as store:
+        summary = ingest(project, store)
+    return [(o.path, o.action, o.message) for o in summary.outcomes]
+
+
+def test_blank_cells_and_deleted_columns_remove_attributes(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "study", FILES, "file\n")
+    run(
+        project,
+        "file,state,district,role\naz.txt,Arizona,North,teacher\nnv.txt,Nevada,South,aide\n",
+    )
+    before = attributes(project)
+    assert before["az.txt"]["district"] == "North" and before["az.txt"]["site"] == "Phoenix"
+
+    outcomes = run(
+        project, "file,state,district,role\naz.txt,,North,teacher\nnv.txt,Nevada,South,aide\n"
+    )
+    after = attributes(project)
+    assert "state" not in after["az.txt"]
+    assert after["nv.txt"] == before["nv.txt"]
+    assert (
+        "az.txt",
+        "attributes",
+        "case attributes updated from metadata.csv (removed: state)",
+    ) in outcomes
+
+    run(project, "file,state,role\naz.txt,Arizona,teacher\nnv.txt,Nevada,principal\n")
+    after = attributes(project)
+    assert "district" not in after["az.txt"] and "district" not in after["nv.txt"]
+    assert after["az.txt"]["state"] == "Arizona" and after["nv.txt"]["role"] == "principal"
+    assert after["az.txt"]["site"] == "Phoenix"  # from the transcript's header, not metadata.csv
+
+
+def test_an_unchanged_metadata_file_changes_nothing(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "study", FILES, "file\n")
+    meta = "file,state\naz.txt,Arizona\nnv.txt,Nevada\n"
+    run(project, meta)
+    outcomes = run(project, meta)
+    assert {action for _, action, _ in outcomes} == {"unchanged"}
