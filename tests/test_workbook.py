@@ -451,13 +451,42 @@ def test_agreement_sheet_appears_when_two_coders_share_segments(tmp_path: Path) 
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [*SHEETS, "Agreement"]
     cells = [c for row in wb["Agreement"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "Agreement between ana, ben" in cells
+    assert "Agreement between ana and ben: 6 segment(s) both saw" in cells
     assert "pilots" in cells
     from sklearn.metrics import cohen_kappa_score
 
     a = [1 if s in ids[:3] else 0 for s in ids]
     b = [1 if s in ids[1:4] else 0 for s in ids]
     assert any(isinstance(c, float) and abs(c - cohen_kappa_score(a, b)) < 1e-9 for c in cells)
+
+
+def test_agreement_sheet_stays_when_a_third_coder_decides_elsewhere(tmp_path: Path) -> None:
+    """Ana and Ben double-coded turns 0-3; Carla decided on turn 5 only. No segment was seen
+    by all three, so the sheet shows each pair that shares segments (it used to vanish)."""
+    store = Store(":memory:")
+    ids = add_document(
+        store, "a.txt", [("Respondent", f"turn {i}") for i in range(6)], {"state": "Ohio"}
+    )
+    seen = {"ana": ids[:4], "ben": ids[:4], "carla": ids[5:]}
+    coded = {"ana": ids[:3], "ben": ids[1:4], "carla": ids[5:]}
+    for coder, segs in seen.items():
+        for seg in segs:
+            store.execute(
+                "INSERT INTO segment_views (segment_id, coder, at) VALUES (?, ?, ?)",
+                (seg, coder, now()),
+            )
+        for seg in coded[coder]:
+            add_coding(store, seg, "pilots", source="human", coder=coder, status="accepted")
+    out = tmp_path / "wb.xlsx"
+    wbmod.write_workbook(store, fx.CODEBOOK, out)
+    sheet = openpyxl.load_workbook(out)["Agreement"]
+    titles = [r[0] for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    assert "Agreement between ana and ben: 4 segment(s) both saw" in titles
+    assert not any("carla" in str(t) and "segment(s)" in str(t) for t in titles)
+    kappas = [c for row in sheet.iter_rows() for c in row if c.number_format == "0.00" and c.value]
+    assert kappas  # figures shown rounded, not as raw floats
+    wbmod.write_workbook(store, fx.CODEBOOK, out, coders=["ana", "carla"])
+    assert "Agreement" not in openpyxl.load_workbook(out).sheetnames  # they share nothing
 
 
 def _sheet_facts(ws) -> dict[str, object]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import itertools
 import json
 import math
 import os
@@ -187,8 +188,9 @@ SHEET_HELP = {
     "read on paper, it prints only a note: filter it on screen, or print a filtered copy.",
     "Codebook": "The codes: ids, names, parents, definitions, when to use and not to use.",
     "Agreement": "Present when two or more people coded: per code percent agreement, Cohen's kappa "
-    "(two coders) and Krippendorff's alpha over the segments every coder saw, overall figures, and "
-    "each disagreement for the reconciliation meeting.",
+    "and Krippendorff's alpha over the segments all of them saw, pooled and mean figures, and "
+    "each disagreement for the reconciliation meeting; with three or more coders, also each "
+    "pair on the segments both saw. With --coder, only those coders.",
 }
 
 
@@ -338,7 +340,7 @@ def write_report_workbook(
     numbers = mx.segment_numbers(report.cf)
     grouped = {codings.columns[0]: numbers, codings.columns[-1]: numbers}
     _codebook_sheet(wb, report)
-    _agreement_sheet(wb, store)
+    _agreement_sheet(wb, store, report)
     path = _save(wb, out, codings, grouped, _DEFERRED.pop(wb, []))
     csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
     return WorkbookSummary(
@@ -1904,26 +1906,78 @@ def _table(name: str, ref: str, headers: Sequence[str]) -> Table:
     )
 
 
-def _agreement_sheet(wb: Workbook, store: Store) -> None:
-    """Agreement among every human coder, when there are two or more who share segments."""
-    from themegrid.aggregate.agreement import agreement_frames, compute_agreement, known_coders
+def _agreement_sheet(wb: Workbook, store: Store, report: _Report) -> None:
+    """Agreement among the human coders (those the report counts, with ``--coder``): all
+    of them on the segments every one saw, and with three or more, each pair on the
+    segments both saw (a third coder who reviewed elsewhere must not empty the sheet)."""
+    from themegrid.aggregate.agreement import compute_agreement, known_coders
 
-    coders = known_coders(store)
+    coders = list(report.cf.coders) or known_coders(store)
     if len(coders) < 2:
         return
-    result = compute_agreement(store, coders)
-    if not result.per_code:
+    groups = [tuple(coders)]
+    if len(coders) > 2:
+        groups += list(itertools.combinations(coders, 2))
+    found = [r for r in (compute_agreement(store, list(g)) for g in groups) if r.per_code]
+    if not found:
         return
-    frames = agreement_frames(result)
+    names = report.cf.codes["name"].to_dict()
     ws = wb.create_sheet("Agreement")
-    _widths(ws, [34, *([14] * (len(frames["per_code"].columns) - 2)), 60])
-    ws.append(_header(ws, [f"Agreement between {', '.join(coders)}", ""]))
-    for title in ("overall", "per_code", "disagreements"):
-        frame = frames[title]
-        ws.append([])
-        ws.append(_header(ws, [str(c) for c in frame.columns]))
-        for row in frame.itertuples(index=False):
-            ws.append([_cell(ws, v) for v in row])
+    n_applied = max(len(r.coders) for r in found)
+    widths = [34, 30, *([13] * (n_applied + 4)), 40]
+    _widths(ws, widths)
+    ws.freeze_panes = "A2"
+    rows: list[list[Any]] = []
+    intro = (
+        "Agreement is computed on the segments the coders all saw (reviewed, or coded"
+        " in the browser); a segment one of them never reached is left out."
+    )
+    rows.append([_cell(ws, intro, alignment=WRAP_TOP)])
+    for r in found:
+        who = " and ".join(r.coders) if len(r.coders) == 2 else ", ".join(r.coders)
+        saw = "both saw" if len(r.coders) == 2 else "all of them saw"
+        rows.append([])
+        rows.append(_header(ws, [f"Agreement between {who}: {r.n_segments} segment(s) {saw}"]))
+        figures = ["Percent agreement", "Cohen's kappa", "Krippendorff's alpha", "Note"]
+        rows.append(_header(ws, ["Figure", "", "Units (pooled: segment × code)", *figures]))
+        for label, f in (("Pooled over codes", r.pooled), ("Mean over codes", r.mean)):
+            rows.append(_agreement_figures(ws, [label, ""], f))
+        rows.append([])
+        applied = [f"Applied by {c}" for c in r.coders]
+        rows.append(_header(ws, ["Code", "Name", *applied, "Segments", *figures]))
+        for c in r.per_code:
+            lead = [c.code_id, names.get(c.code_id, ""), *(c.applied.get(k, 0) for k in r.coders)]
+            rows.append(_agreement_figures(ws, lead, c.figures))
+        if r.disagreements:
+            rows.append([])
+            heads = ["Document", "Passage", "Code", "Applied by", "Not applied by", "Segment id"]
+            rows.append(_header(ws, heads))
+            for d in r.disagreements:
+                rows.append(
+                    [
+                        _cell(ws, d.document),
+                        _cell(ws, d.excerpt, alignment=WRAP_TOP),
+                        _cell(ws, f"{d.code_id} {names.get(d.code_id, '')}".strip()),
+                        _cell(ws, ", ".join(d.applied_by)),
+                        _cell(ws, ", ".join(d.not_applied_by)),
+                        _cell(ws, d.segment_id),
+                    ]
+                )
+    _print_setup(ws, widths, n_rows=len(rows))
+    for row in rows:
+        ws.append(row)
+
+
+def _agreement_figures(ws: Any, lead: list[Any], f: Any) -> list[Any]:
+    """``lead`` cells, then the segments, percent (0.0), kappa and alpha (0.00), note."""
+    return [
+        *(_cell(ws, v) for v in lead),
+        f.n_units,
+        _cell(ws, f.percent, number_format="0.0") if f.percent is not None else None,
+        _cell(ws, f.kappa, number_format="0.00") if f.kappa is not None else None,
+        _cell(ws, f.alpha, number_format="0.00") if f.alpha is not None else None,
+        _cell(ws, f.note),
+    ]
 
 
 #: Codebook: the printed columns (Name to Examples, fitted to the page width) first; the
