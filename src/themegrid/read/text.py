@@ -18,6 +18,7 @@ from themegrid.models import DocumentKind, RawDocument, Unit
 from themegrid.read import ReadRequest, register
 from themegrid.read.repair import decode_bytes, repair_text
 from themegrid.read.subtitles import subtitle_format, subtitles_from_text
+from themegrid.segment.interviewer import split_answers
 from themegrid.segment.labels import (
     closing_times,
     few_labels_note,
@@ -178,8 +179,18 @@ def document_from_text(
     if not text.strip():
         raise InputFileError(request.display_path, "has no text; remove it or add its content")
     text, header, units, kind = _analyse(text, request.interviewer_labels, all_notes)
+    labels = [*request.interviewer_labels, *_header_interviewers(header.attributes)]
+    if kind == "interview":
+        units, cuts = split_answers(text, units, labels)
+        if cuts:
+            lines = ", ".join(str(text.count("\n", 0, c) + 1) for c in cuts[:5])
+            more = f" and {len(cuts) - 5} more" if len(cuts) > 5 else ""
+            all_notes.append(
+                f"warning: {len(cuts)} unlabelled paragraph(s) after an interviewer's question"
+                f" (line {lines}{more}) read as the answer, not the interviewer's words;"
+                " start them with the speaker's label to be sure"
+            )
     if kind == "document":
-        labels = [*request.interviewer_labels, *_header_interviewers(header.attributes)]
         note = few_labels_note(text, header.body_start, len(text), labels)
         if note:
             all_notes.append(f"warning: {note}")

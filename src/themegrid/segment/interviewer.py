@@ -5,11 +5,15 @@ Interviewer turns are kept and shown but not coded by the machine.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 
+from themegrid.models import Unit
 from themegrid.segment.labels import normalise_speaker
 from themegrid.segment.lexicon import names_interviewer
+from themegrid.segment.paragraphs import block_spans
 
 
 def is_interviewer(label: str, extra_labels: Collection[str] = ()) -> bool:
@@ -51,3 +55,54 @@ def infer_interviewers(
     if top_rate >= MIN_QUESTION_SHARE and top_rate >= 2 * second_rate:
         return frozenset({top})
     return frozenset()
+
+
+#: The speaker given to an answer found inside an interviewer's turn when the transcript
+#: has several other speakers (a focus group): who said it is not known.
+UNLABELLED = "(unlabelled)"
+#: An interviewer's paragraph of at most this many words can hand the turn over.
+HANDOVER_WORDS = 6
+
+
+def split_answers(
+    text: str, turns: Sequence[Unit], extra_labels: Collection[str] = ()
+) -> tuple[list[Unit], list[int]]:
+    """Turns with an unlabelled answer cut out of the interviewer's turn before it.
+
+    A transcriber who forgets the respondent's label once leaves the answer inside the
+    interviewer's turn, which is never coded. So where an interviewer's turn (a label
+    naming the role, or listed in metadata) has a paragraph ending on a question and then
+    a paragraph that is not a question (or a short handover, "Sorry, go ahead.", then a
+    long paragraph that is not a question), that paragraph and the rest of the turn become a
+    turn of their own: the respondent's when the transcript has one other speaker, else
+    :data:`UNLABELLED`. Returns the turns and the offsets where a cut answer starts.
+    """
+    others = {
+        normalise_speaker(u.speaker): u.speaker
+        for u in turns
+        if u.speaker and not is_interviewer(u.speaker, extra_labels)
+    }
+    answerer = next(iter(others.values())) if len(others) == 1 else UNLABELLED
+    out: list[Unit] = []
+    cuts: list[int] = []
+    for unit in turns:
+        cut = None
+        if unit.speaker and is_interviewer(unit.speaker, extra_labels):
+            blocks = block_spans(text, unit.start, unit.end)
+            for (a, b), (c, d) in itertools.pairwise(blocks):
+                first, then = text[a:b], text[c:d]
+                handover = len(first.split()) <= HANDOVER_WORDS and len(then.split()) >= 25
+                if (_asks(first) or handover) and not _asks(then):
+                    cut = (b, c)
+                    break
+        if cut is None:
+            out.append(unit)
+            continue
+        out.append(replace(unit, end=cut[0], t_end=None))
+        out.append(Unit(cut[1], unit.end, speaker=answerer, t_end=unit.t_end))
+        cuts.append(cut[1])
+    return out, cuts
+
+
+def _asks(paragraph: str) -> bool:
+    return paragraph.rstrip(_CLOSERS).endswith(("?", "？"))
