@@ -226,3 +226,16 @@ def test_the_english_shortcut_admits_no_sentence_of_another_language() -> None:
             assert not f.english_by_function_words(sentence), (module.name, sentence)
     assert checked > 300
     assert f.english_by_function_words(ENGLISH)
+
+
+def test_transcribers_notes_get_no_suggestion(tmp_path: Path) -> None:
+    """A turn that is only a bracketed note describes what happened; nobody said it."""
+    note = "(The respondent reads the budget table and the grant money figures aloud)"
+    mixed = f"[{ENGLISH}] the rest, said aloud about the budget."
+    text = f"Interviewer: What about the money side?\nRespondent: {note}\nRespondent: {mixed}\n"
+    project = write_project(tmp_path / "study", {"interviews/notes.txt": text})
+    summary = code(project)
+    found = suggested(project)
+    assert note not in found
+    assert "barriers.funding" in found[mixed]  # a note inside speech is speech
+    assert summary.not_machine_coded["transcriber's note"] == {"interviews/notes.txt": 1}

@@ -63,7 +63,7 @@ def is_placeholder_definition(text: str) -> bool:
 
 #: Bumped when the rule that decides which segments the machine codes changes
 #: (see :mod:`themegrid.tag.codable`): every segment is then re-examined.
-FILTER_REVISION = 2
+FILTER_REVISION = 3  # 3: transcriber's notes
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ the codebook's cue hash, so changing them re-examines every segment.
 
   The classifier's model (about a second to load) is loaded on first need, once
   per process.
+* **Transcriber's notes**: a segment that is one bracketed note and nothing else
+  (:data:`NOTE_RE`: "(The participant reads the home tab text)", "[laughter]") describes
+  what happened; nobody said it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,11 @@ LANGUAGE_CONFIDENCE = 0.95
 
 SKIP_FILLER = "back-channel or too few content words"
 SKIP_LANGUAGE = "another language"
+SKIP_NOTE = "transcriber's note"
+#: A segment that is one bracketed note and nothing else: the transcriber describing, not
+#: the speaker speaking ("(The participant reads the home tab text)", "[laughter]",
+#: "[crosstalk 00:12:13]").
+NOTE_RE = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])\s*")
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,8 @@ class MachineFilter:
         """The verdict for one segment; ``speaker_turn``: a transcript turn (has a speaker)."""
         words, kinds = self._words(text)
         content = kinds.count(_CONTENT)
+        if NOTE_RE.fullmatch(text):
+            return Verdict(SKIP_NOTE, None, content)
         needed = self.settings.min_content_words
         if not speaker_turn:
             needed = min(needed, 1)
