@@ -327,7 +327,7 @@ def test_about_sheet(built: fx.Built, tmp_path: Path) -> None:
     assert about["Cases by"] == "state + role"
     assert about["Documents"] == len(fx.DOCUMENTS) - len(fx.MISSING_DOCUMENTS)
     guide = [r[0] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True)]
-    assert guide[-len(SHEETS) - 1 :] == [*SHEETS, "Agreement"] == list(wbmod.SHEET_HELP)
+    assert guide[-len(SHEETS) - 2 :] == [*SHEETS, "Memos", "Agreement"] == list(wbmod.SHEET_HELP)
 
 
 def test_csv_export_matches_the_workbook(xlsx: Path, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from themegrid.errors import WorkbookError
 
 if TYPE_CHECKING:
     from themegrid.export.workbook import Report
+    from themegrid.store.memos import ReportMemo
 
 CONFIRMED_SCALE = [[0.0, "#ffffff"], [1.0, "#2f6f9f"]]
 UNREVIEWED_SCALE = [[0.0, "#ffffff"], [1.0, "#d9772b"]]
@@ -103,9 +104,15 @@ def _script_json(data: Any) -> str:
 
 
 def write_html(
-    report: Report, path: Path, *, project_name: str, facts: Sequence[tuple[str, Any]]
+    report: Report,
+    path: Path,
+    *,
+    project_name: str,
+    facts: Sequence[tuple[str, Any]],
+    memos: Sequence[ReportMemo] = (),
 ) -> Path:
-    """Write the report as one self-contained HTML file (atomically)."""
+    """Write the report as one self-contained HTML file (atomically); ``memos``: the
+    project's memos, listed in their own section when there are any."""
     import plotly.graph_objects as go
     from plotly.offline import get_plotlyjs
 
@@ -232,7 +239,9 @@ def write_html(
         f"<h1>{_e(project_name)}: theme matrix</h1>",
         "<nav>"
         + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t, _n, _f in figures)
-        + '<a href="#codebook">Codebook</a><a href="#about">About</a></nav>',
+        + '<a href="#codebook">Codebook</a>'
+        + ('<a href="#memos">Memos</a>' if memos else "")
+        + '<a href="#about">About</a></nav>',
     ]
     for anchor, title, note, fig in figures:
         klass = "tg-heatmap" if anchor.startswith("matrix") else "tg-plot"
@@ -254,6 +263,9 @@ def write_html(
             )
     parts.append('<h2 id="codebook">Codebook</h2>')
     parts.append(_codebook_table(report))
+    if memos:
+        parts.append('<h2 id="memos">Memos</h2>')
+        parts.append(_memos_table(memos))
     parts.append('<h2 id="about">About</h2><table>')
     parts.extend(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
     parts.append(
@@ -393,6 +405,27 @@ def _quotes(report: Report, cases: list[str]) -> dict[str, Any]:
             cells.setdefault(_e(code_id), {})[_e(case)] = items
     names = {_e(c): str(n) for c, n in report.cf.codes["name"].items()}
     return {"names": names, "cases": {_e(c): str(c) for c in cases}, "cells": cells}
+
+
+def _memos_table(memos: Sequence[ReportMemo]) -> str:
+    kinds = {"project": "project", "document": "document", "segment": "passage", "code": "code"}
+    rows = [
+        "<table><tr><th>On</th><th>Document or code</th><th>Passage</th><th>Memo</th>"
+        "<th>Coder</th><th>Written</th></tr>"
+    ]
+    for m in memos:
+        passage = _e(m.passage[:400] + ("…" if len(m.passage) > 400 else ""))
+        if m.speaker:
+            passage = f"<b>{_e(m.speaker)}:</b> {passage}"
+        if not m.still_in_file:
+            passage += " <i>(no longer in the edited file; kept)</i>"
+        rows.append(
+            f"<tr><td>{_e(kinds.get(m.kind, m.kind))}</td><td>{_e(m.on)}</td><td>{passage}</td>"
+            f'<td style="white-space:pre-wrap">{_e(m.text)}</td><td>{_e(m.coder)}</td>'
+            f"<td>{_e(m.created_at[:16].replace('T', ' '))}</td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
 
 
 def _codebook_table(report: Report) -> str:

@@ -70,7 +70,13 @@ def write_reports(
         from themegrid.export.html import write_html
 
         facts = wb.about_facts(store, report, project_name)
+        from themegrid.store.memos import report_memos
+
         html_path = write_html(
-            report, html_out, project_name=project_name or "themegrid", facts=facts
+            report,
+            html_out,
+            project_name=project_name or "themegrid",
+            facts=facts,
+            memos=report_memos(store),
         )
     return ReportResult(summary, html_path, choice.reason)

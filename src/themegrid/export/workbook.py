@@ -187,6 +187,8 @@ SHEET_HELP = {
     "and the segment text. Filter with the arrows in the header row. Too wide and long to "
     "read on paper, it prints only a note: filter it on screen, or print a filtered copy.",
     "Codebook": "The codes: ids, names, parents, definitions, when to use and not to use.",
+    "Memos": "Present when the project has memos: every memo (on the project, a document, a "
+    "passage or turn with its text, a code), who wrote it and when, in reading order.",
     "Agreement": "Present when two or more people coded: per code percent agreement, Cohen's kappa "
     "and Krippendorff's alpha over the segments all of them saw, pooled and mean figures, and "
     "each disagreement for the reconciliation meeting; with three or more coders, also each "
@@ -340,6 +342,7 @@ def write_report_workbook(
     numbers = mx.segment_numbers(report.cf)
     grouped = {codings.columns[0]: numbers, codings.columns[-1]: numbers}
     _codebook_sheet(wb, report)
+    _memos_sheet(wb, store)
     _agreement_sheet(wb, store, report)
     path = _save(wb, out, codings, grouped, _DEFERRED.pop(wb, []))
     csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
@@ -1904,6 +1907,55 @@ def _table(name: str, ref: str, headers: Sequence[str]) -> Table:
         tableStyleInfo=TableStyleInfo(name="TableStyleLight9", showRowStripes=True),
         autoFilter=AutoFilter(ref=ref),
     )
+
+
+#: Memos: the columns and widths; the passage and the memo wrap.
+MEMO_COLUMNS = (
+    ("On", 12),
+    ("Document or code", 30),
+    ("Speaker", 14),
+    ("Passage", 50),
+    ("Memo", 60),
+    ("Coder", 12),
+    ("Written", 17),
+    ("Note", 24),
+)
+
+
+def _memos_sheet(wb: Workbook, store: Store) -> None:
+    """Every memo of the project (research notes belong with the findings they explain)."""
+    from themegrid.store.memos import report_memos
+
+    memos = report_memos(store)
+    if not memos:
+        return
+    ws = wb.create_sheet("Memos")
+    widths = [w for _h, w in MEMO_COLUMNS]
+    _widths(ws, widths)
+    ws.freeze_panes = "A2"
+    _print_setup(ws, widths, n_rows=len(memos) + 1)
+    ws.append(_header(ws, [h for h, _w in MEMO_COLUMNS]))
+    kinds = {"project": "project", "document": "document", "segment": "passage", "code": "code"}
+    for m in memos:
+        note = (
+            m.note
+            if m.still_in_file
+            else "; ".join(
+                filter(None, ["its passage is no longer in the edited file (kept)", m.note])
+            )
+        )
+        ws.append(
+            [
+                _cell(ws, kinds.get(m.kind, m.kind), alignment=WRAP_TOP),
+                _cell(ws, m.on, alignment=WRAP_TOP),
+                _cell(ws, m.speaker, alignment=WRAP_TOP),
+                _cell(ws, m.passage, alignment=WRAP_TOP),
+                _cell(ws, m.text, alignment=WRAP_TOP),
+                _cell(ws, m.coder, alignment=WRAP_TOP),
+                _cell(ws, m.created_at[:16].replace("T", " "), alignment=WRAP_TOP),
+                _cell(ws, note, alignment=WRAP_TOP),
+            ]
+        )
 
 
 def _agreement_sheet(wb: Workbook, store: Store, report: _Report) -> None:
