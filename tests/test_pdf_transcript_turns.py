@@ -68,3 +68,24 @@ def test_a_labelled_turn_after_a_full_line_starts_anew(tmp_path: Path) -> None:
     assert (
         turns[2][1] == "It ran out in the spring, so the district had to find the money elsewhere."
     )
+
+
+def test_margin_numbers_after_the_last_words_are_dropped() -> None:
+    from themegrid.read.pdf import without_trailing_numbers
+
+    assert without_trailing_numbers("Participant: Thank you.\n\n93\n\n94\n\n95\n") == (
+        "Participant: Thank you.\n"
+    )
+    kept = "Dan: We met in\n\n12\n\n14\n"  # not counting by one: not a margin column
+    assert without_trailing_numbers(kept) == kept
+
+
+PDPILOT = Path("../shared/devdata/pdpilot_maxqda_interviews")
+
+
+@pytest.mark.skipif(not PDPILOT.is_dir(), reason=f"{PDPILOT} (the shared real data) is not here")
+def test_real_maxqda_transcripts_end_with_their_last_words() -> None:
+    for path in sorted(PDPILOT.rglob("P*.pdf")):
+        doc = read_document(path)
+        last = doc.text[doc.units[-1].start : doc.units[-1].end]
+        assert not last.split()[-1].isdigit(), (path.name, last[-40:])

@@ -112,7 +112,25 @@ def read_pdf(request: ReadRequest) -> RawDocument:
     if all(has_boxes(page) for page in laid if page.lines):
         # the geometry decided the paragraphs: a paragraph's lines become one line
         text = _LINE_IN_PARAGRAPH_RE.sub(lambda m: "" if m.group(1) is not None else " ", text)
+    if numbers:
+        text = without_trailing_numbers(text)
     return document_from_text(request, text, "pdf", notes)
+
+
+_TRAILING_NUMBERS_RE = re.compile(r"(?:\n\s*\d{1,5}[ \t]*(?=\n|\Z))+\s*\Z")
+
+
+def without_trailing_numbers(text: str) -> str:
+    """``text`` without the counting numbers after its last words: a margin column's
+    numbers of the empty paragraphs at a transcript's end (MAXQDA's ``93 94 95``), too few
+    on the last page to be taken for a column there. Only lines that count up by one."""
+    m = _TRAILING_NUMBERS_RE.search(text)
+    if m is None:
+        return text
+    values = [int(v) for v in m.group(0).split()]
+    if any(b != a + 1 for a, b in itertools.pairwise(values)):
+        return text
+    return text[: m.start()] + "\n"
 
 
 #: A line break inside a paragraph (not next to another), with the spaces around it; after
