@@ -314,3 +314,18 @@ def test_a_metadata_row_names_an_imported_document_by_its_stored_path(tmp_path: 
             tuple(r) for r in store.query("SELECT attributes, status FROM documents")
         ]
     assert '"state": "Ohio"' in attributes and status == "present"
+
+
+def test_importing_an_interview_the_corpus_already_has_warns(tmp_path: Path) -> None:
+    """The same interview in corpus/ and in the imported Taguette project counts twice in
+    'n of N': the import names each pair (nothing is removed for the researcher)."""
+    project, _ = init_project(tmp_path / "proj", empty_codebook=True)
+    (project.corpus_dir / "p2.txt").write_text(TEXT.replace(" ", "  ").upper(), encoding="utf-8")
+    (project.corpus_dir / "other.txt").write_text("Something else entirely.", encoding="utf-8")
+    done = CliRunner().invoke(app, ["ingest", "--project", str(project.root)])
+    assert done.exit_code == 0, done.output
+    summary = import_taguette(project, make_db(tmp_path / "t.sqlite3"))
+    assert [b for _, b in summary.imported.same_text] == ["p2.txt"]
+    assert any("1 imported document(s) have the text of" in line for line in summary.lines())
+    again, _ = init_project(tmp_path / "fresh", empty_codebook=True)
+    assert import_taguette(again, make_db(tmp_path / "t2.sqlite3")).imported.same_text == ()

@@ -77,9 +77,9 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
     for outcome in summary.outcomes:
         if outcome.action == "rejected":
             console.print(f"rejected: {outcome.message}", style="red")
-        elif verbose and outcome.action in ("added", "changed") and outcome.message:
-            console.print(f"note: corpus/{outcome.path}: {outcome.message}")
-        elif outcome.action == "attributes" and "(removed:" in outcome.message:
+        elif (verbose and outcome.action in ("added", "changed") and outcome.message) or (
+            outcome.action == "attributes" and "(removed:" in outcome.message
+        ):
             console.print(f"note: corpus/{outcome.path}: {outcome.message}")
         elif outcome.action in ("missing", "pruned", "kept"):
             console.print(f"{outcome.action}: corpus/{outcome.path}: {outcome.message}")

@@ -92,6 +92,27 @@ def present_content_hashes(store: Store) -> dict[str, str]:
     }
 
 
+def same_text_pairs(store: Store, paths: Sequence[str]) -> list[tuple[str, str]]:
+    """(path, other path) for each of ``paths`` whose text, ignoring spacing and case, is
+    that of another present document not in ``paths`` (the same interview twice: once
+    from corpus/, once from a QDA project's import)."""
+    wanted = set(paths)
+    rows = store.conn.execute(
+        "SELECT path, text FROM documents WHERE status = 'present'"
+    ).fetchall()
+    others: dict[str, str] = {}
+    for path, text in rows:
+        if path not in wanted:
+            others.setdefault(" ".join(str(text).casefold().split()), path)
+    pairs = []
+    for path, text in rows:
+        if path in wanted:
+            twin = others.get(" ".join(str(text).casefold().split()))
+            if twin is not None:
+                pairs.append((path, twin))
+    return sorted(pairs)
+
+
 def words_present(store: Store) -> int:
     """Words in all present documents."""
     return int(

@@ -148,6 +148,8 @@ class ImportSummary:
     clipped: int = 0  # selections reaching past their turn's text into a label, a header
     trimmed: int = 0  # selections starting or ending in blank space around their turn
     outside_turns: int = 0  # selections on no turn's text at all: a segment of their own
+    #: (imported document, document already in the project) with the same text
+    same_text: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class ImportSummary:
             "clipped": self.clipped,
             "trimmed": self.trimmed,
             "outside_turns": self.outside_turns,
+            "same_text": [list(p) for p in self.same_text],
         }
 
     def lines(self) -> list[str]:
@@ -234,6 +237,15 @@ class ImportSummary:
         if self.codes_added:
             out.append(
                 "  The imported codes have no cues: the machine will not suggest them until you add cues."
+            )
+        if self.same_text:
+            shown = "; ".join(f"{a} = {b}" for a, b in self.same_text[:3])
+            more = f" and {len(self.same_text) - 3} more" if len(self.same_text) > 3 else ""
+            out.append(
+                f"  warning: {len(self.same_text)} imported document(s) have the text of a document"
+                f" already in the project ({shown}{more}): each interview now counts twice in"
+                " 'n of N' and the matrix; if they are the same, keep one copy (move the file out"
+                " of corpus/ and run 'themegrid remove DOC --force', or remove the imported one)"
             )
         return out
 
@@ -468,6 +480,9 @@ class _Writer:
                 clipped=sum(lay.clipped for lay in layouts),
                 trimmed=sum(lay.trimmed for lay in layouts),
                 outside_turns=sum(lay.outside for lay in layouts),
+                same_text=tuple(
+                    docs_store.same_text_pairs(self.store, [lay.path for lay in layouts])
+                ),
             )
             if self.replacing_template:
                 store_codes.sync_codebook(self.store, book)  # the template's codes retire
