@@ -65,3 +65,18 @@ def test_an_unchanged_metadata_file_changes_nothing(tmp_path: Path) -> None:
     run(project, meta)
     outcomes = run(project, meta)
     assert {action for _, action, _ in outcomes} == {"unchanged"}
+
+
+def test_a_file_without_a_row_keeps_its_attributes_and_one_warning_lists_them(
+    tmp_path: Path,
+) -> None:
+    files = {f"t{i}.txt": INTERVIEW_NV for i in range(8)}
+    project = write_project(tmp_path / "study", files, "file\n")
+    rows = "".join(f"t{i}.txt,Nevada\n" for i in range(8))
+    run(project, "file,state\n" + rows)
+    project.metadata_path.write_text("file,state\nt0.txt,Nevada\n", encoding="utf-8")
+    with Store(project.store_path) as store:
+        summary = ingest(project, store)
+    assert all(a["state"] == "Nevada" for a in attributes(project).values())
+    rowless = [w for w in summary.warnings if "no row in corpus/metadata.csv" in w]
+    assert len(rowless) == 1 and "and 2 more" in rowless[0] and "corpus/t1.txt" in rowless[0]

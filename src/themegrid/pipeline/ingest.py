@@ -172,19 +172,28 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 continue
             found[rel] = path
     unmatched_rows = [r for r in metadata.rows if r not in found]
+    rowless: list[str] = []
     for rel in sorted(found):
         if metadata.rows and rel not in metadata.rows:
             near = closest_path(rel, unmatched_rows)
-            hint = (
-                f"; did you mean the row for '{near}' (line {metadata.rows[near].line})?"
-                if near
-                else " (add a row to compare it by state, role, ...)"
-            )
-            plan.warnings.append(
-                f"corpus/{rel}: no row in corpus/metadata.csv (a new file gets no case "
-                f"attributes; one read before keeps those it had){hint}"
-            )
+            if near:
+                plan.warnings.append(
+                    f"corpus/{rel}: no row in corpus/metadata.csv (a new file gets no case "
+                    "attributes; one read before keeps those it had); did you mean the row "
+                    f"for '{near}' (line {metadata.rows[near].line})?"
+                )
+            else:
+                rowless.append(rel)
         plan.files.append((rel, found[rel]))
+    if rowless:
+        # one line for them all: 62 files without a row are one fact, not 62 warnings
+        shown = ", ".join(f"corpus/{r}" for r in rowless[:ROWLESS_SHOWN])
+        more = f" and {len(rowless) - ROWLESS_SHOWN} more" if len(rowless) > ROWLESS_SHOWN else ""
+        plan.warnings.append(
+            f"{shown}{more}: no row in corpus/metadata.csv (a new file gets no case "
+            "attributes; one read before keeps those it had); add a row for each to compare "
+            "it by state, role, ..."
+        )
     unnamed = [r for r in found if r not in metadata.rows]
     for rel, meta in metadata.rows.items():
         if rel not in found and not docs_store.is_imported(rel):  # imported: see ingest
@@ -309,6 +318,8 @@ def ingest(
 
 
 METADATA_COLUMNS_KEY = "metadata_columns"
+#: Files without a metadata row named in the one warning about them; the rest counted.
+ROWLESS_SHOWN = 5
 
 
 def _previous_columns(store: Store) -> list[str]:
@@ -365,7 +376,9 @@ def _ingest_files(
             continue
         stored = _stored_for_file(existing, rel)
         if not reread and stored and all(r.content_hash == digest for r in stored):
-            settled[i] = _refresh_attributes(store, stored, meta, columns)
+            # no row at all: the file keeps what it had (the warning says so)
+            listed = columns if rel in metadata.rows else ()
+            settled[i] = _refresh_attributes(store, stored, meta, listed)
             continue
         to_read.append((i, ReadJob(rel, path, digest, meta)))
     reads = _read_files([job for _, job in to_read], nlp, workers)
