@@ -92,7 +92,9 @@ def split_answers(
             for (a, b), (c, d) in itertools.pairwise(blocks):
                 first, then = text[a:b], text[c:d]
                 handover = len(first.split()) <= HANDOVER_WORDS and len(then.split()) >= 25
-                if (_asks(first) or handover) and not _asks(then):
+                # right after it: a wider gap held something else (a heading, blanked)
+                adjacent = text.count("\n", b, c) <= 3
+                if adjacent and (_asks(first) or handover) and not _asks(then) and _speech(then):
                     cut = (b, c)
                     break
         if cut is None:
@@ -102,6 +104,13 @@ def split_answers(
         out.append(Unit(cut[1], unit.end, speaker=answerer, t_end=unit.t_end))
         cuts.append(cut[1])
     return out, cuts
+
+
+def _speech(paragraph: str) -> bool:
+    """Reads as said, not as a heading between turns ("Wrap-up", "Task 3"): three words
+    or more, and a sentence's end or eight words."""
+    words = len(paragraph.split())
+    return words >= 3 and (words >= 8 or paragraph.rstrip(_CLOSERS)[-1:] in ".!…")
 
 
 def _asks(paragraph: str) -> bool:
