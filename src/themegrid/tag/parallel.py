@@ -138,10 +138,14 @@ def _examine_and_tag_here(
     tagger: Tagger, machine_filter: MachineFilter, chunk: list[tuple[str, bool]]
 ) -> list[tuple[Verdict, list[SuggestionRow]]]:
     verdicts = [machine_filter.examine(text, speaker_turn=turn) for text, turn in chunk]
-    tagged = iter(
-        tagger.tag_many(t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
+    texts = (t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
+    rows_many = getattr(tagger, "rows_many", None)  # a RuleTagger: rows without hit objects
+    tagged: Iterator[list[SuggestionRow]] = (
+        rows_many(texts)
+        if rows_many is not None
+        else ([s.row() for s in x] for x in tagger.tag_many(texts))
     )
-    return [(v, [s.row() for s in next(tagged)] if v.skip is None else []) for v in verdicts]
+    return [(v, next(tagged) if v.skip is None else []) for v in verdicts]
 
 
 class ParallelTagger:
