@@ -249,6 +249,11 @@ class CueRuler:
             self._key_masks[key] = mask
         self._need_masks = masks
         self._need_values = {attr: frozenset(m) for attr, m in masks.items()}
+        # anchor value -> (pattern, its mask) per attribute: the mask test without lookups
+        self._anchor_masks = {
+            attr: {v: [(k, self._key_masks[k]) for k in keys] for v, keys in index.items()}
+            for attr, index in self.anchors.items()
+        }
         # Per gated pattern: how many tokens a match can have before and after its anchor.
         self._reach: dict[str, tuple[int, int] | None] = {}
         for code in self.codes:
@@ -323,50 +328,49 @@ class CueRuler:
         window only when they all occur inside it (a match lies inside its window and
         contains its required tokens), so most anchors never reach the ``Matcher``.
         """
-        n, sets = columns.n, columns.sets
+        n, sets, lists = columns.n, columns.sets, columns.lists
         satisfied = 0
         for attr, need_masks in self._need_masks.items():
             for value in sets[attr] & self._need_values[attr]:
                 satisfied |= need_masks[value]
-        key_masks = self._key_masks
         positions: dict[str, list[int]] = {}
-        for attr, index in self.anchors.items():
+        for attr, index in self._anchor_masks.items():
             present = sets[attr] & self.anchor_values[attr]
             if not present:
                 continue
             kept_here: dict[int, list[str]] = {}
             for value in present:
-                keys = [k for k in index[value] if key_masks[k] & satisfied == key_masks[k]]
+                keys = [k for k, mask in index[value] if mask & satisfied == mask]
                 if keys:
                     kept_here[value] = keys
             if not kept_here:
                 continue
-            for i, value in enumerate(columns.lists[attr]):
-                if value in kept_here:
-                    for key in kept_here[value]:
-                        positions.setdefault(key, []).append(i)
+            for i in [i for i, value in enumerate(lists[attr]) if value in kept_here]:
+                for key in kept_here[lists[attr][i]]:
+                    positions.setdefault(key, []).append(i)
         out: dict[str, list[tuple[int, int]]] = {}
         for key, starts in positions.items():
             reach = self._reach[key]
-            spans: list[tuple[int, int]] = []
-            for start in sorted(set(starts)):
-                window = (
-                    (0, n)
-                    if reach is None
-                    else (max(0, start - reach[0]), min(n, start + reach[1] + 1))
-                )
-                if spans and window[0] <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
-                else:
-                    spans.append(window)
-            required = [(columns.lists[a], values) for a, values in self.pattern_needs[key]]
-            kept = [
-                (a, b)
-                for a, b in spans
-                if all(not values.isdisjoint(column[a:b]) for column, values in required)
-            ]
-            if kept:
-                out[key] = kept
+            spans: list[tuple[int, int]]
+            if reach is None:
+                spans = [(0, n)]  # every token this pattern requires occurs in the doc
+            else:
+                before, after = reach
+                spans = []
+                for start in sorted(set(starts)):
+                    a, b = max(0, start - before), min(n, start + after + 1)
+                    if spans and a <= spans[-1][1]:
+                        spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+                    else:
+                        spans.append((a, b))
+                needs = self.pattern_needs[key]
+                spans = [
+                    (a, b)
+                    for a, b in spans
+                    if all(not values.isdisjoint(lists[attr][a:b]) for attr, values in needs)
+                ]
+            if spans:
+                out[key] = spans
         return out
 
     def suggest(self, doc: Doc) -> list[Suggestion]:
