@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
+from spacy.attrs import LEMMA, LOWER
 from spacy.errors import MatchPatternError
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -288,8 +288,6 @@ class CueRuler:
             return []
         vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         rank, names = self._rank, self._cue_names
-        # Character offsets from the token columns (a Span per hit cost more than the rest).
-        offsets = doc.to_array([IDX, LENGTH]).tolist()
         text = doc.text if text is None else text
         out: list[tuple[str, str, int, int, str]] = []
         for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
@@ -299,7 +297,9 @@ class CueRuler:
                 name = names[m_id] = (code_id, cue)
             if name[0] in vetoed:
                 continue
-            first, last = offsets[start][0], sum(offsets[end - 1])
+            # a Span's offsets, without the Span: first token's start, last token's end
+            first, final = doc[start].idx, doc[end - 1]
+            last = final.idx + len(final)
             out.append((name[0], name[1], first, last, text[first:last]))
         return out
 
