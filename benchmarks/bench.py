@@ -20,7 +20,9 @@ figures (spaCy, scikit-learn and themegrid are imported before the clock starts)
 - peak memory (max RSS) of the cold runs, parent and largest worker.
 
 The machine's load average is printed with the figures: on a shared machine, wall
-times are noisy; CPU times less so.
+times are noisy; CPU times less so (the CPU ratio, tokenizer CPU seconds over the
+run's CPU seconds with its workers', is the work the run does per word of the
+tokenizer's, whatever the load; with N workers the wall ratio is at best N times it).
 
 Usage: python benchmarks/bench.py [--sizes 100000,1000000] [--corpora generated,real]
        [--skip-workbook]
@@ -366,6 +368,10 @@ def print_table(results: list[dict]) -> None:
         row(
             "  ratio to the tokenizer [target >= 0.25]",
             [f"{wps(r[key]) / wps(r['tokenizer']):.3f}" for r in results],
+        )
+        row(
+            "  same by CPU s (tokenizer CPU / code CPU)",
+            [f"{r['tokenizer']['cpu'] / r[key]['cpu']:.3f}" for r in results],
         )
     row(
         "workers speed-up, wall [target >= 1.6x]",

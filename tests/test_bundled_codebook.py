@@ -116,3 +116,32 @@ def test_cues_do_not_match_everything(book: Codebook) -> None:
     assert len(texts) > 50
     assert max(counts.values()) < len(texts) / 3, sorted(counts.items(), key=lambda kv: -kv[1])[:3]
     assert len(counts) >= len(book.codable) // 2
+
+
+def test_suggestion_rows_made_directly_equal_the_suggestions_rows(book: Codebook) -> None:
+    """Tagging workers build the stored rows straight from the matches (no hit objects, offsets
+    from token columns): the same rows as ``Suggestion.row`` of ``tag_many``, whose hits are
+    checked here against spaCy's own spans of the same tokens."""
+    from themegrid.read import read_document
+    from themegrid.segment.units import segment_document
+    from themegrid.tag.nlp import make_nlp
+    from themegrid.tag.tagger import RuleTagger
+
+    nlp = make_nlp()
+    texts = [
+        s.text
+        for path in sorted((CODEBOOK.parent / "corpus").rglob("*"))
+        if path.suffix in (".txt", ".vtt", ".srt", ".docx") and path.name != "README.md"
+        for s in segment_document(read_document(path), nlp)
+    ]
+    tagger = RuleTagger(book, nlp)
+    direct = list(tagger.rows_many(texts))
+    reference = [[s.row() for s in suggestions] for suggestions in tagger.tag_many(texts)]
+    assert sum(map(len, reference)) > 100
+    assert direct == reference
+    for text, suggestions in zip(texts, tagger.tag_many(texts), strict=True):
+        doc = nlp(text)
+        for s in suggestions:
+            for hit in s.hits:
+                span = doc.char_span(hit.start, hit.end)
+                assert span is not None and span.text == hit.text == text[hit.start : hit.end]

@@ -215,3 +215,25 @@ def test_pieces_of_long_units_are_kept_as_their_text_tokenized_alone() -> None:
     reused = list(tagger.tag_many(s.text for s in segments))
     assert len(PIECE_DOCS) == 0  # taken, not tokenized again
     assert reused == list(tagger.tag_many(s.text for s in segments))
+
+
+def test_a_line_ends_a_sentence_as_the_regular_expression_says() -> None:
+    """label_share's end-of-sentence test reads a line's last characters; it must say what the
+    regular expression it replaced says, anywhere inside a text."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from themegrid.segment.labels import _ends_sentence
+
+    regex = re.compile(r"""[.!?…:;"”’')\]][ \t\r]*$""")
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet="ab .!?…:;\"”’')]\t\r[(x", max_size=14), st.data())
+    def check(line: str, data: st.DataObject) -> None:
+        a = data.draw(st.integers(0, len(line)))
+        b = data.draw(st.integers(a, len(line)))
+        assert _ends_sentence(line, a, b) == bool(regex.search(line, a, b))
+
+    check()

@@ -137,6 +137,9 @@ def run_coding(
             progress=progress,
             workers=workers,
             discovered=inputs.discovered,
+            # reading in workers: the tagger is built meanwhile, not after (the files read
+            # will almost surely have segments to tag)
+            meanwhile=(lambda: _prepare_tagger(codebook)) if tagger_factory is None else None,
         )
         sync_codebook(store, codebook)
         retired = store_codings.retire_stale_suggestions(
@@ -196,6 +199,12 @@ def run_coding(
             summary.awaiting_review,
         )
     return summary
+
+
+def _prepare_tagger(codebook: Codebook) -> None:
+    from themegrid.tag.parallel import prepare_tagger
+
+    prepare_tagger(codebook)
 
 
 def _make_tagger(

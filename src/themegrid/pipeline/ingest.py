@@ -15,9 +15,10 @@ import difflib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from themegrid.errors import InputFileError, MissingDependency
 from themegrid.models import RawDocument, Segment
@@ -277,13 +278,16 @@ def ingest(
     progress: ProgressFn | None = None,
     workers: int | None = 1,
     discovered: Discovered | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> IngestSummary:
     """Bring the store's documents and segments up to date with ``corpus/``.
 
     Runs inside one transaction (joining the caller's if there is one). ``workers``:
     processes that read and segment files (None: the machine's cores); this process
     alone writes the store, in file order, so the result does not depend on it.
-    ``discovered``: the corpus as the caller just listed and hashed it.
+    ``discovered``: the corpus as the caller just listed and hashed it. ``meanwhile``:
+    called once reading workers have started, if they do (this process would otherwise
+    wait for their first file): ``code`` builds its tagger then.
     """
     if discovered is None:
         metadata = read_metadata(project.metadata_path, "corpus/metadata.csv")
@@ -305,6 +309,7 @@ def ingest(
                 workers,
                 discovered.hashes,
                 columns,
+                meanwhile,
             )
         )
         store.set_meta("reading_revision", str(READING_REVISION))
@@ -341,6 +346,7 @@ def _ingest_files(
     workers: int | None = 1,
     hashes: Mapping[str, str] | None = None,
     columns: Collection[str] = (),
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[FileOutcome]:
     """``reread``: read every file again, changed or not (after the readers changed).
 
@@ -381,7 +387,7 @@ def _ingest_files(
             settled[i] = _refresh_attributes(store, stored, meta, listed)
             continue
         to_read.append((i, ReadJob(rel, path, digest, meta)))
-    reads = _read_files([job for _, job in to_read], nlp, workers)
+    reads = _read_files([job for _, job in to_read], nlp, workers, meanwhile)
     for i, (rel, _) in enumerate(files):
         if progress:
             progress(i, len(files), rel)
@@ -402,18 +408,46 @@ MIN_PARALLEL_FILES = 8
 
 
 def _read_files(
-    jobs: list[ReadJob], nlp: object | None, workers: int | None
+    jobs: list[ReadJob],
+    nlp: object | None,
+    workers: int | None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[ReadFile | FileOutcome]:
-    """:func:`read_file` of each job, in order; in worker processes when worth it."""
+    """:func:`read_file` of each job, in order; in worker processes when worth it.
+
+    The workers start before this process builds the spaCy pipeline (and whatever
+    ``meanwhile`` builds, then): reading needs spaCy only for units too long to be one
+    segment, and a worker that meets one builds its own (:class:`_NlpWhenNeeded`).
+    """
     from themegrid.tag.parallel import default_workers, ordered_map
 
     n = default_workers() if workers is None else workers
     if nlp is not None or n <= 1 or len(jobs) < max(MIN_PARALLEL_FILES, 2):
         return (read_file(job, nlp) for job in jobs)
-    from themegrid.tag.nlp import shared_nlp
+    reads = ordered_map(read_file, jobs, min(n, len(jobs)))
+    if meanwhile is not None:
+        try:
+            meanwhile()
+        except BaseException:
+            if isinstance(reads, Generator):
+                reads.close()  # the workers stop
+            raise
+    return reads
 
-    shared_nlp()  # built once here, before the fork: the workers (and tagging's) inherit it
-    return ordered_map(read_file, jobs, min(n, len(jobs)))
+
+class _NlpWhenNeeded:
+    """The process's spaCy pipeline (``shared_nlp``), built when first used: segmenting
+    needs it only to split a unit too long for one segment into sentences."""
+
+    def __getattr__(self, name: str) -> Any:
+        from themegrid.tag.nlp import shared_nlp
+
+        return getattr(shared_nlp(), name)
+
+    def __call__(self, text: str) -> Any:
+        from themegrid.tag.nlp import shared_nlp
+
+        return shared_nlp()(text)
 
 
 @dataclass(frozen=True)
@@ -441,8 +475,6 @@ def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome
 
     A file that cannot be read gives its "rejected" outcome instead.
     """
-    from themegrid.tag.nlp import shared_nlp
-
     rel, meta = job.rel, job.meta
     table = TableOptions(
         text_column=meta.text_column, id_column=meta.id_column, speaker_column=meta.speaker_column
@@ -468,7 +500,9 @@ def read_file(job: ReadJob, nlp: object | None = None) -> ReadFile | FileOutcome
                 doc_path,
                 doc,
                 attributes,
-                segment_document(doc, nlp or shared_nlp(), interviewer_labels=meta.interviewers),
+                segment_document(
+                    doc, nlp or _NlpWhenNeeded(), interviewer_labels=meta.interviewers
+                ),
             )
             for doc_path, doc, attributes in parts
         )

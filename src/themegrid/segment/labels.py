@@ -544,7 +544,16 @@ def _reads_as_transcript(text: str, start: int, end: int, labels: list[SpeakerLa
 
 #: A line ending so closes its sentence: the next line of the block starts a paragraph
 #: (when it is not hard-wrapped prose, where a line ends at a sentence's end only by chance).
-_SENTENCE_END_RE = re.compile(r"""[.!?…:;"”’')\]][ \t\r]*$""")
+_SENTENCE_END = frozenset(""".!?…:;"”’')]""")
+
+
+def _ends_sentence(text: str, a: int, b: int) -> bool:
+    """Whether the line ``text[a:b]`` (no line break in it) ends a sentence: its last
+    character before trailing spaces, tabs and carriage returns is in ``_SENTENCE_END``
+    (the end of the line only: a search of the whole line for it cost most of
+    :func:`label_share` on long lines)."""
+    line = text[a:b].rstrip(" \t\r")
+    return bool(line) and line[-1] in _SENTENCE_END
 
 
 def label_share(text: str, start: int, end: int, labels: Sequence[SpeakerLabel]) -> float:
@@ -569,7 +578,7 @@ def label_share(text: str, start: int, end: int, labels: Sequence[SpeakerLabel])
                 paragraphs += 1
             # A label alone on its line (``Jane Doe  0:03``, ``MODERATOR:``): its words follow.
             has_words = lab is None or lab.content_start < b
-            ends_sentence = has_words and bool(_SENTENCE_END_RE.search(text, a, b))
+            ends_sentence = has_words and _ends_sentence(text, a, b)
     return labelled / max(1, paragraphs)
 
 

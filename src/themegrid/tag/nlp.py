@@ -44,9 +44,12 @@ class LowercaseLookupLemmatizer:
             return doc
         cache = self._cache
         lowers = doc.to_array("LOWER").tolist()
-        for lower in set(lowers).difference(cache):
-            cache[lower] = self._lemma_of(lower)
-        lemmas = numpy.array([cache[x] for x in lowers], dtype=numpy.uint64)
+        try:  # usually every word was seen before: no set of this doc's words to build
+            lemmas = numpy.fromiter(map(cache.__getitem__, lowers), numpy.uint64, len(lowers))
+        except KeyError:
+            for lower in set(lowers).difference(cache):
+                cache[lower] = self._lemma_of(lower)
+            lemmas = numpy.fromiter(map(cache.__getitem__, lowers), numpy.uint64, len(lowers))
         doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 

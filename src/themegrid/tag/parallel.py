@@ -29,7 +29,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -61,17 +61,38 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def prepare_tagger(codebook: Codebook) -> None:
+    """Build now what :func:`make_tagger` will need for ``codebook`` (the spaCy pipeline,
+    the cues, the machine filter with its language classifier), for a caller that has a
+    core to spare now and would otherwise wait for it later (``code`` while reading
+    workers read). A codebook spaCy rejects fails here."""
+    from themegrid.tag.tagger import RuleTagger
+
+    tagger = RuleTagger(codebook)
+    machine_filter = MachineFilter(codebook.settings)
+    if _forks():
+        machine_filter.load_classifier()
+    _PREPARED.clear()
+    _PREPARED.update(codebook=codebook, tagger=tagger, filter=machine_filter)
+
+
 def make_tagger(codebook: Codebook, workers: int | None, n_texts: int) -> Tagger:
     """A tagger for ``n_texts`` texts: in this process, or spread over ``workers`` processes."""
     from themegrid.tag.tagger import RuleTagger
 
     n = default_workers() if workers is None else workers
-    tagger = RuleTagger(codebook)  # a codebook spaCy rejects fails here, not in a worker
+    prepared = dict(_PREPARED) if _PREPARED.get("codebook") is codebook else {}
+    _PREPARED.clear()
+    tagger = prepared.get("tagger")
+    if not isinstance(tagger, RuleTagger):
+        tagger = RuleTagger(codebook)  # a codebook spaCy rejects fails here, not in a worker
     if n <= 1 or n_texts < MIN_PARALLEL:
         return tagger
     # Built once here: forked workers inherit it instead of each building its own (the
     # spaCy pipeline and the cues: about a second of CPU per worker, on every core).
-    machine_filter = MachineFilter(codebook.settings)
+    machine_filter = prepared.get("filter")
+    if not isinstance(machine_filter, MachineFilter):
+        machine_filter = MachineFilter(codebook.settings)
     if _forks():
         # Some segment of this many almost surely needs the language classifier: loaded
         # here once, not once in every worker.
@@ -106,11 +127,20 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
     """``map(fn, items)`` over ``workers`` processes, results in input order, one item a task.
 
     ``fn`` must be a module-level function (workers find it by name). Used by ingest to
-    read and segment files in parallel; the caller alone writes the store.
+    read and segment files in parallel; the caller alone writes the store. The workers
+    start on return, before the first result is asked for: the caller may do other work
+    meanwhile.
     """
     pool = _pool(workers)
+    drain = _drain(pool, pool.imap(fn, items, chunksize=1))
+    next(drain)  # started: from here on, closing it (or losing it) ends the pool
+    return drain
+
+
+def _drain(pool: multiprocessing.pool.Pool, results: Iterator[R]) -> Generator[R, None, None]:
     try:
-        yield from pool.imap(fn, items, chunksize=1)
+        yield None  # type: ignore[misc]  # the priming step of ordered_map
+        yield from results
         pool.close()
     finally:
         pool.terminate()
@@ -138,10 +168,14 @@ def _examine_and_tag_here(
     tagger: Tagger, machine_filter: MachineFilter, chunk: list[tuple[str, bool]]
 ) -> list[tuple[Verdict, list[SuggestionRow]]]:
     verdicts = [machine_filter.examine(text, speaker_turn=turn) for text, turn in chunk]
-    tagged = iter(
-        tagger.tag_many(t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
+    texts = (t for (t, _), v in zip(chunk, verdicts, strict=True) if v.skip is None)
+    rows_many = getattr(tagger, "rows_many", None)  # a RuleTagger: rows without hit objects
+    tagged: Iterator[list[SuggestionRow]] = (
+        rows_many(texts)
+        if rows_many is not None
+        else ([s.row() for s in x] for x in tagger.tag_many(texts))
     )
-    return [(v, [s.row() for s in next(tagged)] if v.skip is None else []) for v in verdicts]
+    return [(v, next(tagged) if v.skip is None else []) for v in verdicts]
 
 
 class ParallelTagger:
@@ -179,6 +213,8 @@ def _chunks(texts: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 _WORKER: dict[str, object] = {}
+#: What :func:`prepare_tagger` built ahead of :func:`make_tagger` (taken, then cleared).
+_PREPARED: dict[str, object] = {}
 #: The tagger and filter :func:`make_tagger` built in the parent for this codebook; a
 #: forked worker starts with them (a spawned one starts with this empty and builds its own).
 _INHERITED: dict[str, object] = {}

@@ -11,7 +11,7 @@ codes may match one segment and matches may overlap. As a pipeline component
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -56,11 +56,7 @@ class Suggestion:
 
     @property
     def reason(self) -> str:
-        parts = []
-        for hit in self.hits[:3]:
-            parts.append(f'{hit.cue} matched "{hit.text}" at {hit.start}-{hit.end}')
-        more = f" (+{len(self.hits) - 3} more)" if len(self.hits) > 3 else ""
-        return "; ".join(parts) + more
+        return _reason([(h.code_id, h.cue, h.start, h.end, h.text) for h in self.hits])
 
     def row(self) -> SuggestionRow:
         """What the store records of it (and what tagging workers send back: small to pickle)."""
@@ -75,9 +71,16 @@ class SuggestionRow(NamedTuple):
     reason: str
 
 
-def _score(hits: tuple[CueHit, ...]) -> float:
+def _reason(hits: Sequence[tuple[str, str, int, int, str]]) -> str:
+    """The first three hits (code, cue, start, end, text) in words, and how many more."""
+    parts = [f'{cue} matched "{text}" at {start}-{end}' for _, cue, start, end, text in hits[:3]]
+    more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def _score(texts: Iterable[str]) -> float:
     """1 - 0.5^k for k distinct matched texts: one cue 0.5, two 0.75, three 0.875."""
-    distinct = len({h.text.lower() for h in hits})
+    distinct = len({text.lower() for text in texts})
     return round(1 - 0.5**distinct, 4)
 
 
@@ -246,6 +249,11 @@ class CueRuler:
             self._key_masks[key] = mask
         self._need_masks = masks
         self._need_values = {attr: frozenset(m) for attr, m in masks.items()}
+        # anchor value -> (pattern, its mask) per attribute: the mask test without lookups
+        self._anchor_masks = {
+            attr: {v: [(k, self._key_masks[k]) for k in keys] for v, keys in index.items()}
+            for attr, index in self.anchors.items()
+        }
         # Per gated pattern: how many tokens a match can have before and after its anchor.
         self._reach: dict[str, tuple[int, int] | None] = {}
         for code in self.codes:
@@ -258,8 +266,14 @@ class CueRuler:
 
     def hits(self, doc: Doc) -> list[CueHit]:
         """Every cue match in ``doc`` whose code is not vetoed there."""
+        return [CueHit(*hit) for hit in self._hits(doc)]
+
+    def _hits(self, doc: Doc, text: str | None = None) -> list[tuple[str, str, int, int, str]]:
+        """:meth:`hits` as plain tuples (code, cue, start, end, text): no objects per hit.
+
+        ``text``: the doc's text when the caller has it (``doc.text`` joins every token).
+        """
         strings = self.nlp.vocab.strings
-        vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         matches = {*self.phrases(doc), *self.lemmas(doc)}
         if self._capitals and matches:
             matches = {m for m in matches if self._keeps_capitals(doc, m[0], m[1])}
@@ -272,8 +286,10 @@ class CueRuler:
                 matches.update((m, start + s, start + e) for m, s, e in matcher(doc[start:end]))
         if not matches:
             return []
+        vetoed = {strings[m_id] for m_id, _, _ in self.vetoes(doc)}
         rank, names = self._rank, self._cue_names
-        out: list[CueHit] = []
+        text = doc.text if text is None else text
+        out: list[tuple[str, str, int, int, str]] = []
         for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
             name = names.get(m_id)
             if name is None:
@@ -281,8 +297,10 @@ class CueRuler:
                 name = names[m_id] = (code_id, cue)
             if name[0] in vetoed:
                 continue
-            span = doc[start:end]
-            out.append(CueHit(name[0], name[1], span.start_char, span.end_char, span.text))
+            # a Span's offsets, without the Span: first token's start, last token's end
+            first, final = doc[start].idx, doc[end - 1]
+            last = final.idx + len(final)
+            out.append((name[0], name[1], first, last, text[first:last]))
         return out
 
     def _ungated_possible(self, columns: _Columns) -> bool:
@@ -310,50 +328,49 @@ class CueRuler:
         window only when they all occur inside it (a match lies inside its window and
         contains its required tokens), so most anchors never reach the ``Matcher``.
         """
-        n, sets = columns.n, columns.sets
+        n, sets, lists = columns.n, columns.sets, columns.lists
         satisfied = 0
         for attr, need_masks in self._need_masks.items():
             for value in sets[attr] & self._need_values[attr]:
                 satisfied |= need_masks[value]
-        key_masks = self._key_masks
         positions: dict[str, list[int]] = {}
-        for attr, index in self.anchors.items():
+        for attr, index in self._anchor_masks.items():
             present = sets[attr] & self.anchor_values[attr]
             if not present:
                 continue
             kept_here: dict[int, list[str]] = {}
             for value in present:
-                keys = [k for k in index[value] if key_masks[k] & satisfied == key_masks[k]]
+                keys = [k for k, mask in index[value] if mask & satisfied == mask]
                 if keys:
                     kept_here[value] = keys
             if not kept_here:
                 continue
-            for i, value in enumerate(columns.lists[attr]):
-                if value in kept_here:
-                    for key in kept_here[value]:
-                        positions.setdefault(key, []).append(i)
+            for i in [i for i, value in enumerate(lists[attr]) if value in kept_here]:
+                for key in kept_here[lists[attr][i]]:
+                    positions.setdefault(key, []).append(i)
         out: dict[str, list[tuple[int, int]]] = {}
         for key, starts in positions.items():
             reach = self._reach[key]
-            spans: list[tuple[int, int]] = []
-            for start in sorted(set(starts)):
-                window = (
-                    (0, n)
-                    if reach is None
-                    else (max(0, start - reach[0]), min(n, start + reach[1] + 1))
-                )
-                if spans and window[0] <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], window[1]))
-                else:
-                    spans.append(window)
-            required = [(columns.lists[a], values) for a, values in self.pattern_needs[key]]
-            kept = [
-                (a, b)
-                for a, b in spans
-                if all(not values.isdisjoint(column[a:b]) for column, values in required)
-            ]
-            if kept:
-                out[key] = kept
+            spans: list[tuple[int, int]]
+            if reach is None:
+                spans = [(0, n)]  # every token this pattern requires occurs in the doc
+            else:
+                before, after = reach
+                spans = []
+                for start in sorted(set(starts)):
+                    a, b = max(0, start - before), min(n, start + after + 1)
+                    if spans and a <= spans[-1][1]:
+                        spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+                    else:
+                        spans.append((a, b))
+                needs = self.pattern_needs[key]
+                spans = [
+                    (a, b)
+                    for a, b in spans
+                    if all(not values.isdisjoint(lists[attr][a:b]) for attr, values in needs)
+                ]
+            if spans:
+                out[key] = spans
         return out
 
     def suggest(self, doc: Doc) -> list[Suggestion]:
@@ -363,8 +380,22 @@ class CueRuler:
         out = []
         for code_id, hits in grouped.items():
             ordered = tuple(sorted(hits, key=lambda h: (h.start, h.end)))
-            out.append(Suggestion(code_id, _score(ordered), ordered))
+            out.append(Suggestion(code_id, _score(h.text for h in ordered), ordered))
         out.sort(key=lambda s: s.code_id)
+        return out
+
+    def suggestion_rows(self, doc: Doc, text: str | None = None) -> list[SuggestionRow]:
+        """``[s.row() for s in self.suggest(doc)]``, without the hit and suggestion objects.
+
+        ``text``: the text ``doc`` was made from, when the caller has it.
+        """
+        grouped: dict[str, list[tuple[str, str, int, int, str]]] = {}
+        for hit in self._hits(doc, text):
+            grouped.setdefault(hit[0], []).append(hit)
+        out = []
+        for code_id in sorted(grouped):
+            ordered = sorted(grouped[code_id], key=lambda h: (h[2], h[3]))
+            out.append(SuggestionRow(code_id, _score(h[4] for h in ordered), _reason(ordered)))
         return out
 
 
@@ -480,9 +511,25 @@ class RuleTagger:
         A text segmentation already tokenized in this process (a piece of a long unit,
         see :data:`themegrid.segment.units.PIECE_DOCS`) is not tokenized again.
         """
+        for doc, _ in self._docs(texts, batch_size):
+            yield self.ruler.suggest(doc)
+
+    def rows_many(
+        self, texts: Iterable[str], batch_size: int = 512
+    ) -> Iterator[list[SuggestionRow]]:
+        """:meth:`tag_many` as the rows the store records (``Suggestion.row``), made directly."""
+        for doc, text in self._docs(texts, batch_size):
+            yield self.ruler.suggestion_rows(doc, text)
+
+    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[tuple[Doc, str]]:
+        """Each text's doc (tokenizer and lemmatizer), with the text it was made from."""
         if not len(PIECE_DOCS):
-            for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=["sentencizer"]):
-                yield self.ruler.suggest(doc)
+            yield from self.nlp.pipe(
+                ((t, t) for t in texts),
+                as_tuples=True,
+                batch_size=batch_size,
+                disable=["sentencizer"],
+            )
             return
         tokenizer = self.nlp.tokenizer
         steps = [proc for name, proc in self.nlp.pipeline if name != "sentencizer"]
@@ -490,7 +537,7 @@ class RuleTagger:
             doc = PIECE_DOCS.take(text, self.nlp.vocab) or tokenizer(text)
             for proc in steps:
                 doc = proc(doc)
-            yield self.ruler.suggest(doc)
+            yield doc, doc.text
 
     def _make(self, text: str) -> Doc:
         with self.nlp.select_pipes(disable=["sentencizer"]):
