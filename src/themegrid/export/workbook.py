@@ -615,22 +615,24 @@ def _with_shared_strings(name: str, body: bytes) -> bytes:
 def _shared_strings_xml(strings: dict[str, int]) -> bytes:
     """The shared-strings part: each text once, in index order (dicts keep insertion order).
 
-    The texts are escaped in one go, joined by NUL (a character no cleaned text holds)."""
+    The texts are escaped in one go, joined by NUL (a character no cleaned text holds), and
+    the NULs become the boundaries between items. Every item keeps its spaces
+    (``xml:space="preserve"``): the same texts as marking only those that start or end
+    with a space, without looking at each of them."""
     texts = list(strings)
     joined = "\x00".join(texts)
-    if not texts or joined.count("\x00") != len(texts) - 1:  # a NUL of its own: one by one
-        escaped = [escape(text) for text in texts]
-    else:
-        escaped = escape(joined).split("\x00")
-    items = []
-    for text, safe in zip(texts, escaped, strict=True):
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        items.append(f"<si><t{space}>{safe}</t></si>")
     head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<sst xmlns="{_NS["m"]}" uniqueCount="{len(strings)}">'
     )
-    return (head + "".join(items) + "</sst>").encode("utf-8")
+    if not texts:
+        return (head + "</sst>").encode("utf-8")
+    start, end = '<si><t xml:space="preserve">', "</t></si>"
+    if joined.count("\x00") != len(texts) - 1:  # a NUL of its own: one by one
+        body = "".join(f"{start}{escape(text)}{end}" for text in texts)
+    else:
+        body = start + escape(joined).replace("\x00", end + start) + end
+    return (head + body + "</sst>").encode("utf-8")
 
 
 def codings_print_note(n_rows: int) -> str:
