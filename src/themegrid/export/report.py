@@ -61,10 +61,18 @@ def write_reports(
 
         order = read_metadata(metadata_path).attribute_columns
     choice = mx.choose_by(cf, by, order)
-    report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
-    summary = wb.write_report_workbook(
-        store, report, out, csv_dir=csv_dir, project_name=project_name, raw_csv=raw_csv
-    )
+    # The Codings rows are rendered by a second process while the matrices are computed.
+    with wb.CodingsRows.start(cf, choice.by) as rows:
+        report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
+        summary = wb.write_report_workbook(
+            store,
+            report,
+            out,
+            csv_dir=csv_dir,
+            project_name=project_name,
+            raw_csv=raw_csv,
+            codings_rows=rows,
+        )
     html_path = None
     if html_out is not None:
         from themegrid.export.html import write_html
