@@ -25,7 +25,7 @@ import tempfile
 import warnings
 import weakref
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -349,13 +349,11 @@ def write_report_workbook(
         "Segments with any code",
         kind_names=ANY_CODE_KIND,
     )
-    codings = _codings_sheet(wb, report)
-    # The segment id and text columns hold one value per segment: numbered once already.
-    numbers = mx.segment_numbers(report.cf)
-    grouped = {codings.columns[0]: numbers, codings.columns[-1]: numbers}
+    _codings_sheet(wb, report)
     _codebook_sheet(wb, report)
     _agreement_sheet(wb, store)
-    path = _save(wb, out, codings, grouped, _DEFERRED.pop(wb, []), codings_rows)
+    codings_xml = functools.partial(_codings_rows_xml, report.cf, report.by)
+    path = _save(wb, out, codings_xml, _DEFERRED.pop(wb, []), codings_rows)
     csv_files = write_csv(report, Path(csv_dir), raw=raw_csv) if csv_dir is not None else ()
     return WorkbookSummary(
         path=path,
@@ -419,21 +417,23 @@ def compute_report(
 def _save(
     wb: Workbook,
     out: Path | str | BinaryIO,
-    codings: pd.DataFrame,
-    grouped: Mapping[str, np.ndarray] | None = None,
+    rows: Callable[[dict[str, int] | None], Iterator[bytes]],
     deferred: Sequence[_Deferred] = (),
     rendered: CodingsRows | None = None,
 ) -> Path | None:
-    """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`)."""
+    """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`).
+
+    ``rows(strings)``: the Codings rows' XML (:func:`_codings_rows_xml`), unless
+    ``rendered`` has them already."""
     skeleton = io.BytesIO()
     wb.save(skeleton)
     if not isinstance(out, (str, os.PathLike)):
-        _splice_rows(skeleton, out, CODINGS_SHEET, codings, grouped, deferred, rendered)
+        _splice_rows(skeleton, out, CODINGS_SHEET, rows, deferred, rendered)
         return None
     target = Path(out)
     try:
         with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            _splice_rows(skeleton, handle, CODINGS_SHEET, codings, grouped, deferred, rendered)
+            _splice_rows(skeleton, handle, CODINGS_SHEET, rows, deferred, rendered)
     except OSError as exc:
         raise WorkbookError(
             f"{target}: cannot write the workbook ({exc.strerror or exc}); if it is open in "
@@ -465,8 +465,7 @@ def _splice_rows(
     skeleton: io.BytesIO,
     out: BinaryIO,
     sheet: str,
-    data: pd.DataFrame,
-    grouped: Mapping[str, np.ndarray] | None = None,
+    rows: Callable[[dict[str, int] | None], Iterator[bytes]],
     deferred: Sequence[_Deferred] = (),
     rendered: CodingsRows | None = None,
 ) -> None:
@@ -490,10 +489,10 @@ def _splice_rows(
                 with zout.open(info.filename, "w", force_zip64=True) as sink:
                     sink.write(xml[:cut])
                     if files is not None:
-                        with open(files.rows, "rb") as rows:
-                            shutil.copyfileobj(rows, sink, _COPY_CHUNK)
+                        with open(files.rows, "rb") as src:
+                            shutil.copyfileobj(src, sink, _COPY_CHUNK)
                     else:
-                        for chunk in _rows_xml(data, first_row=2, strings=strings, grouped=grouped):
+                        for chunk in rows(strings):
                             sink.write(chunk)
                     sink.write(xml[cut:])
             shared = files.strings is not None if files is not None else bool(strings)
@@ -607,19 +606,27 @@ def _can_fork() -> bool:
 def render_codings_rows(cf: mx.CodingFrame, by: Sequence[str], folder: Path) -> RenderedRows:
     """Write the Codings sheet's rows (``rows.xml``) and, when cells hold text, the
     shared-strings part (``strings.xml``) into ``folder``: what the save would stream."""
-    data = codings_table(cf, by)
-    numbers = mx.segment_numbers(cf)
-    grouped = {data.columns[0]: numbers, data.columns[-1]: numbers}
     strings: dict[str, int] = {}
     rows = folder / "rows.xml"
     with open(rows, "wb") as sink:
-        for chunk in _rows_xml(data, first_row=2, strings=strings, grouped=grouped):
+        for chunk in _codings_rows_xml(cf, by, strings):
             sink.write(chunk)
     if not strings:
         return RenderedRows(rows, None)
     shared = folder / "strings.xml"
     shared.write_bytes(_shared_strings_xml(strings))
     return RenderedRows(rows, shared)
+
+
+def _codings_rows_xml(
+    cf: mx.CodingFrame, by: Sequence[str], strings: dict[str, int] | None
+) -> Iterator[bytes]:
+    """The Codings sheet's data rows as XML (:func:`_rows_xml` of :func:`codings_table`)."""
+    data = codings_table(cf, by)
+    # The segment id and text columns hold one value per segment: numbered once already.
+    numbers = mx.segment_numbers(cf)
+    grouped = {data.columns[0]: numbers, data.columns[-1]: numbers}
+    return _rows_xml(data, first_row=2, strings=strings, grouped=grouped)
 
 
 def _render_rows_child(cf: mx.CodingFrame, by: tuple[str, ...], folder: Path) -> None:
@@ -2002,42 +2009,52 @@ CODING_HEADERS = {
 }
 
 
-def _codings_sheet(wb: Workbook, report: _Report) -> pd.DataFrame:
-    """The Codings sheet's frame, header row, widths and table; the rows are streamed in on save."""
+def _codings_sheet(wb: Workbook, report: _Report) -> None:
+    """The Codings sheet's header row, widths and table; the rows are streamed in on save."""
     ws = wb.create_sheet(CODINGS_SHEET)
-    data = codings_table(report.cf, report.by)
+    headers = codings_headers(report.cf)
+    n_rows = len(report.cf.codings)
     widths = {"Text": 80, "Coded passage": 40, "Reason": 40, "Document": 30, "Segment id": 18}
-    _widths(ws, [widths.get(h, 16) for h in data.columns])
+    _widths(ws, [widths.get(h, 16) for h in headers])
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = "1:1"
     ws.print_area = "A1:C1"
     _footer(ws)
-    ws.oddHeader.left.text = codings_print_note(len(data))
+    ws.oddHeader.left.text = codings_print_note(n_rows)
     ws.oddHeader.left.size = 11
-    ws.append(_header(ws, data.columns))
-    ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
-    if len(data):
+    ws.append(_header(ws, headers))
+    ref = f"A1:{get_column_letter(len(headers))}{n_rows + 1}"
+    if n_rows:
         with warnings.catch_warnings():  # openpyxl warns in write-only mode; columns are given
             warnings.simplefilter("ignore", UserWarning)
-            ws.add_table(_table(CODINGS_SHEET, ref, list(data.columns)))
+            ws.add_table(_table(CODINGS_SHEET, ref, headers))
     else:
         ws.auto_filter.ref = ref
-    return data
+
+
+def _codings_columns(cf: mx.CodingFrame) -> list[str]:
+    """The Codings sheet's columns of ``cf.codings``, ``case`` (computed) fourth."""
+    attr_cols = list(cf.attribute_columns.values())
+    columns = ["segment_id", "document", "seq", "case", *attr_cols, "speaker", "is_interviewer"]
+    columns += ["code_id", "code_name", "parent_id", "status", "source", "coder", "confidence"]
+    return [*columns, "reason", "passage", "text"]  # text last: written per segment on save
+
+
+def codings_headers(cf: mx.CodingFrame) -> list[str]:
+    """The Codings sheet's column headers (those of :func:`codings_table`)."""
+    return unique_headers(
+        [CODING_HEADERS.get(c, "Case" if c == "case" else c) for c in _codings_columns(cf)]
+    )
 
 
 def codings_table(cf: mx.CodingFrame, by: Sequence[str]) -> pd.DataFrame:
     """One row per counted coding with every attribute, under the Codings sheet's headers."""
     frame = cf.codings
-    attr_cols = list(cf.attribute_columns.values())
-    columns = ["segment_id", "document", "seq", *attr_cols, "speaker", "is_interviewer"]
-    columns += ["code_id", "code_name", "parent_id", "status", "source", "coder", "confidence"]
-    columns += ["reason", "passage", "text"]  # text last: written per segment on save
+    columns = [c for c in _codings_columns(cf) if c != "case"]
     data = frame[columns].astype(object).where(frame[columns].notna(), None)
     data.insert(3, "case", frame["document_id"].map(mx.case_labels(cf, by)).to_numpy())
-    data.columns = unique_headers(
-        [CODING_HEADERS.get(c, "Case" if c == "case" else c) for c in data.columns]
-    )
+    data.columns = codings_headers(cf)
     return data.reset_index(drop=True)
 
 
