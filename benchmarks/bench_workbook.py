@@ -7,7 +7,7 @@ store of 50 cases, 100 codes, 100,000 codings by default; not timed) and times
 writing, rename; its CPU seconds from ``getrusage``, the second process that renders the
 Codings rows included). ``stages``: the command's steps in this process, CPU seconds each
 (``child_cpu_s``: the process rendering the Codings rows meanwhile, see
-:class:`themegrid.export.workbook.CodingsRows`). Targets: the whole command under 5 seconds
+:class:`themegrid.export.workbook.BackgroundParts`). Targets: the whole command under 5 seconds
 (issue 12), the others under 15. Run alone with ``python benchmarks/bench_workbook.py``.
 """
 
@@ -107,9 +107,9 @@ def command_stages(store: Store, book: Codebook, out: Path) -> dict[str, float]:
     cf = load_codings(store, book)
     by = mx.choose_by(cf, None, ()).by
     stages["load_codings_cpu_s"] = time.process_time() - start
-    with wbmod.CodingsRows.start(cf, by) as rows:
+    with wbmod.BackgroundParts.start(cf, by) as rows:
         start = time.process_time()
-        report = wbmod.compute_report(cf, book, by, True, 3)
+        report = wbmod.compute_report(cf, book, by, True, 3, rows)
         stages["compute_report_cpu_s"] = time.process_time() - start
         start = time.process_time()
         wbmod.write_report_workbook(store, report, out, codings_rows=rows)

@@ -579,16 +579,21 @@ def _parts(path: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def test_codings_rows_from_a_second_process_are_the_rows_the_save_renders(
+def test_quotes_and_codings_rows_from_a_second_process_are_those_made_here(
     built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The forked child writes the same Codings rows and shared strings as the save renders
-    in-process: every part of the two workbooks is byte for byte the same (the About
+    """The forked child sends the same Framework quotes as computed here (for the settings
+    it was given only) and writes the same Codings rows and shared strings as the save
+    renders in-process: every part of the two workbooks is byte for byte the same (the About
     sheet's and the package properties' time of writing aside)."""
     if not wbmod._can_fork():
         pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
     cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
-    with wbmod.CodingsRows.start(cf, ("state",), min_rows=0) as rows:
+    with wbmod.BackgroundParts.start(cf, ("state",), k=2, min_rows=0) as rows:
+        assert rows.quotes(("state",), 3, True) is None  # computed for other settings
+        quotes = rows.quotes(("state",), 2, True)
+        assert quotes is not None and len(quotes)
+        pd.testing.assert_frame_equal(quotes, wbmod.mx.framework_quotes(cf, ("state",), k=2))
         files = rows.files()
         assert files is not None and files.strings is not None  # the child ran and wrote both
         here = wbmod.render_codings_rows(cf, ("state",), tmp_path)
@@ -610,8 +615,9 @@ def test_codings_rows_from_a_second_process_are_the_rows_the_save_renders(
 def test_a_failed_child_leaves_the_codings_rows_to_the_save(
     built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If the second process fails (here: interrupted), the save renders the rows itself:
-    the workbook is complete, and no error of the child is shown."""
+    """If the second process fails (here: interrupted) before or after sending the quotes,
+    this process computes them and renders the rows itself: the workbook is complete,
+    and no error of the child is shown."""
     if not wbmod._can_fork():
         pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
 
@@ -621,8 +627,18 @@ def test_a_failed_child_leaves_the_codings_rows_to_the_save(
     monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)  # the child inherits it
     monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
     cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
-    with wbmod.CodingsRows.start(cf, ("state",)) as rows:
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
         assert rows.files() is None
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
+        assert rows.quotes(("state",), 3, True) is not None  # sent before the rows failed
+        assert rows.files() is None
+    monkeypatch.setattr(wbmod.mx, "framework_quotes", interrupted)
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
+        assert rows.quotes(("state",), 3, True) is None
+        assert rows.files() is None
+    monkeypatch.undo()
+    monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)
+    monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
     out = tmp_path / "theme_matrix.xlsx"
     summary = wbmod.write_workbook(built.store, fx.CODEBOOK, out)
     codings = pd.read_excel(out, sheet_name="Codings")

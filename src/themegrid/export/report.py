@@ -96,9 +96,9 @@ def _write_reports(
 
         order = read_metadata(metadata_path).attribute_columns
     choice = mx.choose_by(cf, by, order)
-    # The Codings rows are rendered by a second process while the matrices are computed.
-    with wb.CodingsRows.start(cf, choice.by) as rows:
-        report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
+    # A second process computes the Framework quotes and renders the Codings rows meanwhile.
+    with wb.BackgroundParts.start(cf, choice.by, k=quotes, roll_up=roll_up) as rows:
+        report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes, rows)
         summary = wb.write_report_workbook(
             store,
             report,

@@ -299,8 +299,9 @@ def write_workbook(
     """
     with collection_paused():  # see collection_paused: 0.3 to 0.5 s at 100,000 codings
         cf = mx.load_codings(store, codebook, include=include, coders=coders)
-        with CodingsRows.start(cf, mx.normalise_by(by)) as rows:
-            report = compute_report(cf, codebook, mx.normalise_by(by), roll_up, quotes)
+        cases = mx.normalise_by(by)
+        with BackgroundParts.start(cf, cases, k=quotes, roll_up=roll_up) as rows:
+            report = compute_report(cf, codebook, cases, roll_up, quotes, rows)
             return write_report_workbook(
                 store,
                 report,
@@ -320,11 +321,11 @@ def write_report_workbook(
     csv_dir: Path | str | None = None,
     project_name: str | None = None,
     raw_csv: bool = False,
-    codings_rows: CodingsRows | None = None,
+    codings_rows: BackgroundParts | None = None,
 ) -> WorkbookSummary:
     """Write an already computed report (see :func:`compute_report`) as the workbook.
 
-    ``codings_rows``: the Codings sheet's rows being rendered by :meth:`CodingsRows.start`
+    ``codings_rows``: the Codings sheet's rows being rendered by :meth:`BackgroundParts.start`
     for the same codings and case attributes (else they are rendered here)."""
     cf = report.cf
     wb = Workbook(write_only=True)
@@ -375,11 +376,18 @@ def write_report_workbook(
 
 
 def compute_report(
-    cf: mx.CodingFrame, codebook: Codebook | None, by: tuple[str, ...], roll_up: bool, k: int
+    cf: mx.CodingFrame,
+    codebook: Codebook | None,
+    by: tuple[str, ...],
+    roll_up: bool,
+    k: int,
+    background: BackgroundParts | None = None,
 ) -> _Report:
-    """Every matrix the workbook and the HTML report show, computed once."""
+    """Every matrix the workbook and the HTML report show, computed once.
+
+    ``background``: a second process computing the Framework quotes meanwhile
+    (:meth:`BackgroundParts.start`); they are asked for last."""
     unreviewed = cf.include == "suggested"
-    quotes = mx.framework_quotes(cf, by, k=k, roll_up=roll_up)
 
     def split(fn: Any, *args: Any, **kwargs: Any) -> Split:
         return Split(
@@ -387,29 +395,45 @@ def compute_report(
             fn(*args, **kwargs, which="unreviewed") if unreviewed else None,
         )
 
+    counts = mx.count_matrix(cf, by, roll_up=roll_up)
+    coded = mx.coded_segments_by_case(cf, by)
+    documents = mx.document_matrix(cf, by, roll_up=roll_up)
+    sizes = mx.case_sizes(cf, by)
+    respondents = mx.respondent_matrix(cf, by, roll_up=roll_up)
+    cooccurrence = mx.cooccurrence_matrix(cf)
+    source_types = mx.source_type_matrix(cf, roll_up=roll_up)
+    split_counts = split(mx.count_matrix, cf, by, roll_up=roll_up)
+    split_coded = (
+        mx.coded_segments_by_case(cf, by, which="confirmed"),
+        mx.coded_segments_by_case(cf, by, which="unreviewed") if unreviewed else None,
+    )
+    split_respondents = split(mx.respondent_matrix, cf, by, roll_up=roll_up)
+    split_documents = split(mx.document_matrix, cf, by, roll_up=roll_up)
+    split_cooccurrence = split(mx.cooccurrence_matrix, cf)
+    split_source_types = split(mx.source_type_matrix, cf, roll_up=roll_up)
+    quotes = background.quotes(by, k, roll_up) if background is not None else None
+    if quotes is None:
+        quotes = mx.framework_quotes(cf, by, k=k, roll_up=roll_up)
     return _Report(
         cf=cf,
         codebook=codebook,
         by=by,
         roll_up=roll_up,
-        counts=mx.count_matrix(cf, by, roll_up=roll_up),
-        coded=mx.coded_segments_by_case(cf, by),
-        documents=mx.document_matrix(cf, by, roll_up=roll_up),
-        sizes=mx.case_sizes(cf, by),
-        respondents=mx.respondent_matrix(cf, by, roll_up=roll_up),
+        counts=counts,
+        coded=coded,
+        documents=documents,
+        sizes=sizes,
+        respondents=respondents,
         framework=mx.framework_matrix(cf, by, k=k, roll_up=roll_up, labels=True, quotes=quotes),
         quotes=quotes,
-        cooccurrence=mx.cooccurrence_matrix(cf),
-        source_types=mx.source_type_matrix(cf, roll_up=roll_up),
-        split_counts=split(mx.count_matrix, cf, by, roll_up=roll_up),
-        split_coded=(
-            mx.coded_segments_by_case(cf, by, which="confirmed"),
-            mx.coded_segments_by_case(cf, by, which="unreviewed") if unreviewed else None,
-        ),
-        split_respondents=split(mx.respondent_matrix, cf, by, roll_up=roll_up),
-        split_documents=split(mx.document_matrix, cf, by, roll_up=roll_up),
-        split_cooccurrence=split(mx.cooccurrence_matrix, cf),
-        split_source_types=split(mx.source_type_matrix, cf, roll_up=roll_up),
+        cooccurrence=cooccurrence,
+        source_types=source_types,
+        split_counts=split_counts,
+        split_coded=split_coded,
+        split_respondents=split_respondents,
+        split_documents=split_documents,
+        split_cooccurrence=split_cooccurrence,
+        split_source_types=split_source_types,
     )
 
 
@@ -421,7 +445,7 @@ def _save(
     out: Path | str | BinaryIO,
     rows: Callable[[dict[str, int] | None], Iterator[bytes]],
     deferred: Sequence[_Deferred] = (),
-    rendered: CodingsRows | None = None,
+    rendered: BackgroundParts | None = None,
 ) -> Path | None:
     """Save, streaming the Codings rows in; to a path atomically (see :mod:`themegrid.atomic`).
 
@@ -469,7 +493,7 @@ def _splice_rows(
     sheet: str,
     rows: Callable[[dict[str, int] | None], Iterator[bytes]],
     deferred: Sequence[_Deferred] = (),
-    rendered: CodingsRows | None = None,
+    rendered: BackgroundParts | None = None,
 ) -> None:
     with zipfile.ZipFile(skeleton) as zin:
         part = _sheet_part(zin, sheet)
@@ -534,65 +558,103 @@ def collection_paused() -> Iterator[None]:
 # --- the Codings rows rendered in a second process ---------------------------------------------
 #
 # The Codings sheet's rows and shared strings (about 1.5 s of Python at 100,000 codings)
-# depend only on the codings and the case attributes. On Linux a forked child renders
-# them into files while this process computes the matrices and builds the other sheets;
-# the save copies them in. Anywhere else, with one core, or if the child fails, the
-# rows are rendered on save as before (the same function writes them either way).
+# depend only on the codings and the case attributes, the Framework quotes (0.7 s) on
+# those and the quote settings. On Linux a forked child computes the quotes (sent back
+# through a pipe, asked for after the other matrices), then renders the rows into files,
+# while this process computes the matrices and builds the other sheets; the save copies
+# the files in. Anywhere else, with one core, or if the child fails, this process does
+# the work as before (the same functions do it either way).
 
 #: Bytes per read when copying the rendered rows into the archive.
 _COPY_CHUNK = 1 << 20
-#: Below this many codings the rows take less time than starting a process.
+#: Below this many codings the work takes less time than starting a process.
 MIN_BACKGROUND_ROWS = 20_000
 
 
 class RenderedRows(NamedTuple):
-    """The files a :class:`CodingsRows` child wrote: the rows' XML, the shared strings'
-    part (None when no cell holds text)."""
+    """The files a :class:`BackgroundParts` child wrote: the rows' XML, the shared
+    strings' part (None when no cell holds text)."""
 
     rows: Path
     strings: Path | None
 
 
-class CodingsRows:
-    """The Codings sheet's rows being rendered by a forked child process.
+class BackgroundParts:
+    """The Framework quotes and the Codings sheet's rows being made by a forked child.
 
     A context manager: leaving it stops the child if it still runs and removes its files.
-    :meth:`files` waits for the child; None when it failed (the caller renders the rows
-    itself)."""
+    :meth:`quotes` and :meth:`files` wait for the child; None when it failed (the caller
+    does the work itself)."""
 
-    def __init__(self, process: Any = None, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        process: Any = None,
+        folder: Path | None = None,
+        receiver: Any = None,
+        settings: tuple[Any, ...] = (),
+    ) -> None:
         self._process = process
         self._folder = folder
+        self._receiver = receiver
+        self._settings = settings
+        self._quotes: pd.DataFrame | None = None
 
     @classmethod
     def start(
-        cls, cf: mx.CodingFrame, by: Sequence[str], *, min_rows: int | None = None
-    ) -> CodingsRows:
-        """Start rendering the rows of :func:`codings_table` ``(cf, by)`` (or, where that
-        does not pay (fewer than ``min_rows`` codings, default :data:`MIN_BACKGROUND_ROWS`)
-        or cannot fork, return an instance that renders nothing)."""
+        cls,
+        cf: mx.CodingFrame,
+        by: Sequence[str],
+        *,
+        k: int = 3,
+        roll_up: bool = True,
+        min_rows: int | None = None,
+    ) -> BackgroundParts:
+        """Start computing ``framework_quotes(cf, by, k=k, roll_up=roll_up)`` and rendering
+        the rows of :func:`codings_table` ``(cf, by)`` (or, where that does not pay (fewer
+        than ``min_rows`` codings, default :data:`MIN_BACKGROUND_ROWS`) or cannot fork,
+        return an instance that does nothing)."""
         least = MIN_BACKGROUND_ROWS if min_rows is None else min_rows
         if len(cf.codings) < least or not _can_fork():
             return cls()
         folder = Path(tempfile.mkdtemp(prefix="themegrid-rows-"))
         context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        settings = (tuple(by), k, roll_up)
         process = context.Process(
-            target=_render_rows_child, args=(cf, tuple(by), folder), daemon=True
+            target=_background_child, args=(cf, *settings, folder, sender), daemon=True
         )
         gc.freeze()  # the child neither walks nor copies the inherited heap in collections
         try:
             process.start()
         except OSError:
             shutil.rmtree(folder, ignore_errors=True)
+            receiver.close()
             return cls()
         finally:
             gc.unfreeze()
-        return cls(process, folder)
+            sender.close()  # the child's end: this side sees EOF if the child dies
+        return cls(process, folder, receiver, settings)
+
+    def quotes(self, by: Sequence[str], k: int, roll_up: bool) -> pd.DataFrame | None:
+        """The child's Framework quotes if it computed them for these settings, else None."""
+        if self._settings != (tuple(by), k, roll_up):
+            return None
+        if self._receiver is not None:
+            try:
+                self._quotes = self._receiver.recv()
+            except (EOFError, OSError):
+                self._quotes = None
+            self._receiver.close()
+            self._receiver = None
+        return self._quotes
 
     def files(self) -> RenderedRows | None:
         """The rendered files, once the child is done; None if it failed or never ran."""
         if self._process is None or self._folder is None:
             return None
+        if self._receiver is not None:  # quotes not asked for: the child may wait to send
+            self._receiver.close()
+            self._receiver = None
         self._process.join()
         if self._process.exitcode != 0:
             return None
@@ -600,6 +662,9 @@ class CodingsRows:
         return RenderedRows(self._folder / "rows.xml", strings if strings.exists() else None)
 
     def close(self) -> None:
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
@@ -609,7 +674,7 @@ class CodingsRows:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
-    def __enter__(self) -> CodingsRows:
+    def __enter__(self) -> BackgroundParts:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -648,10 +713,21 @@ def _codings_rows_xml(
     return _rows_xml(data, first_row=2, strings=strings, grouped=grouped)
 
 
-def _render_rows_child(cf: mx.CodingFrame, by: tuple[str, ...], folder: Path) -> None:
+def _background_child(
+    cf: mx.CodingFrame,
+    by: tuple[str, ...],
+    k: int,
+    roll_up: bool,
+    folder: Path,
+    sender: Any,
+) -> None:
     """The child's work; any failure (an interrupt too) is reported by the exit code only:
-    the parent then renders the rows itself, and shows its own error if there is one."""
+    the parent then does the work itself, and shows its own error if there is one."""
     try:
+        # OSError: the parent no longer waits for the quotes; the rows still help it.
+        with contextlib.suppress(OSError):
+            sender.send(mx.framework_quotes(cf, by, k=k, roll_up=roll_up))
+        sender.close()
         render_codings_rows(cf, by, folder)
     except BaseException:  # the parent redoes the work and reports
         os._exit(1)
