@@ -588,6 +588,7 @@ def test_quotes_and_codings_rows_from_a_second_process_are_those_made_here(
     sheet's and the package properties' time of writing aside)."""
     if not wbmod._can_fork():
         pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)  # whatever else the machine runs
     cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
     with wbmod.BackgroundParts.start(cf, ("state",), k=2, min_rows=0) as rows:
         assert rows.quotes(("state",), 3, True) is None  # computed for other settings
@@ -626,6 +627,7 @@ def test_a_failed_child_leaves_the_codings_rows_to_the_save(
 
     monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)  # the child inherits it
     monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)
     cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
     with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
         assert rows.files() is None
@@ -639,8 +641,25 @@ def test_a_failed_child_leaves_the_codings_rows_to_the_save(
     monkeypatch.undo()
     monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)
     monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)
     out = tmp_path / "theme_matrix.xlsx"
     summary = wbmod.write_workbook(built.store, fx.CODEBOOK, out)
     codings = pd.read_excel(out, sheet_name="Codings")
     assert len(codings) == summary.n_codings > 0
     assert codings["Text"].notna().all()
+
+
+def test_no_second_process_when_every_core_is_busy(
+    built: fx.Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine whose cores are all busy the two processes would only take turns:
+    nothing is forked, and this process does the work."""
+    if not wbmod._can_fork():
+        pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
+    monkeypatch.setattr(wbmod.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
+    with wbmod.BackgroundParts.start(cf, ("state",), min_rows=0) as rows:
+        assert rows.quotes(("state",), 3, True) is None and rows.files() is None
+    monkeypatch.setattr(wbmod.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    with wbmod.BackgroundParts.start(cf, ("state",), min_rows=0) as rows:
+        assert rows.files() is not None

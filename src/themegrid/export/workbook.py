@@ -562,8 +562,9 @@ def collection_paused() -> Iterator[None]:
 # those and the quote settings. On Linux a forked child computes the quotes (sent back
 # through a pipe, asked for after the other matrices), then renders the rows into files,
 # while this process computes the matrices and builds the other sheets; the save copies
-# the files in. Anywhere else, with one core, or if the child fails, this process does
-# the work as before (the same functions do it either way).
+# the files in. Anywhere else, with one core, on a machine whose cores are all busy, or
+# if the child fails, this process does the work as before (the same functions do it
+# either way).
 
 #: Bytes per read when copying the rendered rows into the archive.
 _COPY_CHUNK = 1 << 20
@@ -614,7 +615,7 @@ class BackgroundParts:
         than ``min_rows`` codings, default :data:`MIN_BACKGROUND_ROWS`) or cannot fork,
         return an instance that does nothing)."""
         least = MIN_BACKGROUND_ROWS if min_rows is None else min_rows
-        if len(cf.codings) < least or not _can_fork():
+        if len(cf.codings) < least or not _can_fork() or not _core_free():
             return cls()
         folder = Path(tempfile.mkdtemp(prefix="themegrid-rows-"))
         context = multiprocessing.get_context("fork")
@@ -681,10 +682,26 @@ class BackgroundParts:
         self.close()
 
 
+def _cores() -> int:
+    """The cores this process may use (where the OS says), else the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def _can_fork() -> bool:
     """Fork is safe and useful: Linux (macOS forks badly), and a second core to run on."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return sys.platform.startswith("linux") and (cores or 1) > 1
+    return sys.platform.startswith("linux") and _cores() > 1
+
+
+def _core_free() -> bool:
+    """Some core is idle (the last minute's load average below the cores): on a busy
+    machine the two processes only take turns, and waiting for the child costs time
+    (measured at a load of 10 on 2 cores: 22 s with the child, 19 s without)."""
+    try:
+        return os.getloadavg()[0] < _cores()
+    except OSError:  # no load average to read
+        return True
 
 
 def render_codings_rows(cf: mx.CodingFrame, by: Sequence[str], folder: Path) -> RenderedRows:
