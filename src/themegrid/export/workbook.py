@@ -696,9 +696,9 @@ def _can_fork() -> bool:
 
 def _core_free() -> bool:
     """Some core is idle (the last minute's load average below the cores): on a busy
-    machine the two processes only take turns, and waiting for the child costs time (at
-    a load of 10 on 2 cores the command took 22 s with the child, 19 s as it was before
-    there was one)."""
+    machine the two processes only take turns and no time is won (at a load of 10 on 2
+    cores the command took 22 to 23 s with the child and without it), while the child's
+    extra work (pickling the quotes, writing and reading the rows' files) still costs."""
     try:
         return os.getloadavg()[0] < _cores()
     except OSError:  # no load average to read
