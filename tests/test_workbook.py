@@ -596,3 +596,99 @@ def test_a_passage_coded_inside_a_turn_is_its_quote_and_its_codings_row(tmp_path
         str(v) for r in wb["Framework"].iter_rows(values_only=True) for v in r if v
     )
     assert "take it on faith" in framework and "kitchen sink" not in framework
+
+
+# --- the Codings rows rendered by a second process ---------------------------------------------
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_quotes_and_codings_rows_from_a_second_process_are_those_made_here(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked child sends the same Framework quotes as computed here (for the settings
+    it was given only) and writes the same Codings rows and shared strings as the save
+    renders in-process: every part of the two workbooks is byte for byte the same (the About
+    sheet's and the package properties' time of writing aside)."""
+    if not wbmod._can_fork():
+        pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)  # whatever else the machine runs
+    cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
+    with wbmod.BackgroundParts.start(cf, ("state",), k=2, min_rows=0) as rows:
+        assert rows.quotes(("state",), 3, True) is None  # computed for other settings
+        quotes = rows.quotes(("state",), 2, True)
+        assert quotes is not None and len(quotes)
+        pd.testing.assert_frame_equal(quotes, wbmod.mx.framework_quotes(cf, ("state",), k=2))
+        files = rows.files()
+        assert files is not None and files.strings is not None  # the child ran and wrote both
+        here = wbmod.render_codings_rows(cf, ("state",), tmp_path)
+        assert files.rows.read_bytes() == here.rows.read_bytes()
+        assert here.strings is not None and files.strings.read_bytes() == here.strings.read_bytes()
+    assert not files.rows.exists()  # leaving the block removes the child's files
+    monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
+    wbmod.write_workbook(built.store, fx.CODEBOOK, tmp_path / "two.xlsx")
+    monkeypatch.setattr(wbmod, "_can_fork", lambda: False)
+    wbmod.write_workbook(built.store, fx.CODEBOOK, tmp_path / "one.xlsx")
+    two, one = _parts(tmp_path / "two.xlsx"), _parts(tmp_path / "one.xlsx")
+    assert two.keys() == one.keys() and wbmod.SHARED_STRINGS in two
+    stamp = re.compile(rb"\d{4}-\d\d-\d\d( \d\d:\d\d UTC|T\d\d:\d\d:\d\dZ)")
+    assert {n: stamp.sub(b"", b) for n, b in two.items()} == {
+        n: stamp.sub(b"", b) for n, b in one.items()
+    }
+
+
+def test_a_failed_child_leaves_the_codings_rows_to_the_save(
+    built: fx.Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the second process fails (here: interrupted) before or after sending the quotes,
+    this process computes them and renders the rows itself: the workbook is complete,
+    and no error of the child is shown."""
+    if not wbmod._can_fork():
+        pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)  # the child inherits it
+    monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)
+    cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
+        assert rows.files() is None
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
+        assert rows.quotes(("state",), 3, True) is not None  # sent before the rows failed
+        assert rows.files() is None
+    monkeypatch.setattr(wbmod.mx, "framework_quotes", interrupted)
+    with wbmod.BackgroundParts.start(cf, ("state",)) as rows:
+        assert rows.quotes(("state",), 3, True) is None
+        assert rows.files() is None
+    monkeypatch.undo()
+    monkeypatch.setattr(wbmod, "render_codings_rows", interrupted)
+    monkeypatch.setattr(wbmod, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(wbmod, "_core_free", lambda: True)
+    out = tmp_path / "theme_matrix.xlsx"
+    summary = wbmod.write_workbook(built.store, fx.CODEBOOK, out)
+    codings = pd.read_excel(out, sheet_name="Codings")
+    assert len(codings) == summary.n_codings > 0
+    assert codings["Text"].notna().all()
+
+
+def test_no_second_process_when_every_core_is_busy(
+    built: fx.Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine whose cores are all busy the two processes would only take turns:
+    nothing is forked, and this process does the work."""
+    if not wbmod._can_fork():
+        pytest.skip("the Codings rows are rendered by a second process only on Linux with 2+ cores")
+    monkeypatch.setattr(wbmod.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    cf = wbmod.mx.load_codings(built.store, fx.CODEBOOK)
+    with wbmod.BackgroundParts.start(cf, ("state",), min_rows=0) as rows:
+        assert rows.quotes(("state",), 3, True) is None and rows.files() is None
+    monkeypatch.setattr(wbmod.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    with wbmod.BackgroundParts.start(cf, ("state",), min_rows=0) as rows:
+        assert rows.files() is not None

@@ -294,3 +294,103 @@ def test_importing_the_views_does_not_import_pandas() -> None:
     code = "import sys, themegrid.store.views; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the counted codings against one SQL statement of their rule -------------------------------
+
+#: The counted codings as one statement (how they were read before the view's rows, the
+#: segments and the passages were joined in pandas): the reference the frame must equal.
+_ONE_STATEMENT = """
+{prefix}
+SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
+       e.code_id, e.status, e.source, e.coder, e.confidence, e.reason,
+       CASE WHEN c.span_start IS NOT NULL AND c.span_end IS NOT NULL
+            THEN substr(s.text, c.span_start - s.start + 1, c.span_end - c.span_start) END,
+       s.text
+FROM {source} e
+JOIN segments s ON s.id = e.segment_id
+JOIN documents d ON d.id = s.document_id
+LEFT JOIN codings c ON e.source = 'human' AND c.source = 'human' AND c.segment_id = e.segment_id
+     AND c.code_id = e.code_id AND c.coder = e.coder
+WHERE s.active = 1 AND d.status = 'present' AND e.status IN ({marks})
+  AND (s.codable = 1 OR e.source = 'human')
+ORDER BY d.path, s.seq, e.code_id
+"""
+
+
+def _random_project(store: Store, seed: int) -> None:
+    """Documents with interviewer (uncodable) turns, codings by rule, model and several
+    coders (ties in time, span codings), some segments inactive, a document missing."""
+    import random
+
+    rng = random.Random(seed)
+    segments: list[str] = []
+    for d in range(rng.randint(1, 5)):
+        turns = [
+            (rng.choice(["Interviewer", "R", None]), f"turn {d} {t} " + "word " * rng.randint(1, 9))
+            for t in range(rng.randint(1, 6))
+        ]
+        segments += add_document(store, f"{rng.choice('abc')}{d}.txt", turns)
+    times = [f"2030-01-01T0{h}" for h in range(3)]
+    with store.transaction() as conn:
+        for seg in segments:
+            for code_id in rng.sample(["x", "y", "x.a", "z"], rng.randint(0, 4)):
+                for source, coder in rng.sample(
+                    [
+                        ("rule", "themegrid:rules"),
+                        ("model", "themegrid:model"),
+                        ("model", "themegrid:semantic"),
+                        ("human", "ana"),
+                        ("human", "bo"),
+                        ("human", "cy"),
+                    ],
+                    rng.randint(0, 4),
+                ):
+                    statuses = ["suggested", "retired"] if source != "human" else []
+                    status = rng.choice(statuses or ["accepted", "rejected"])
+                    start = conn.execute("SELECT start FROM segments WHERE id = ?", (seg,))
+                    offset = start.fetchone()[0]
+                    span = (
+                        (offset + 1, offset + 4)
+                        if source == "human" and rng.random() < 0.4
+                        else (None, None)
+                    )
+                    at = rng.choice(times)
+                    conn.execute(
+                        "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence,"
+                        " reason, created_at, updated_at, span_start, span_end)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (seg, code_id, source, coder, status, rng.choice([None, 0.3, 0.8]),
+                         f"r{rng.randint(0, 3)}", at, at, *span),
+                    )  # fmt: skip
+        for seg in rng.sample(segments, len(segments) // 5):
+            conn.execute("UPDATE segments SET active = 0 WHERE id = ?", (seg,))
+        if rng.random() < 0.5:
+            conn.execute("UPDATE documents SET status = 'missing' WHERE id = 1")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_counted_codings_frame_is_the_one_statement_of_its_rule(seed: int) -> None:
+    """The frame (view rows, segments and passages joined in pandas, ordered there) equals,
+    row for row, value for value and type for type, the single SQL statement of the rule:
+    the inner joins on active segments of present documents, the codable rule, the
+    passage of a span coding, the order by document path, position and code."""
+    import pandas as pd
+
+    store = Store(":memory:")
+    _random_project(store, seed)
+    cases = [(("accepted", "suggested"), None), (("accepted",), None)]
+    cases += [(("accepted", "suggested"), ["ana"]), (("accepted",), ["bo", "cy"])]
+    for statuses, coders in cases:
+        marks = ", ".join("?" * len(statuses))
+        if coders:
+            prefix = views._EFFECTIVE_FOR_CODERS.format(coders=", ".join("?" * len(coders)))
+            sql = _ONE_STATEMENT.format(prefix=prefix, source="chosen", marks=marks)
+            params: tuple[str, ...] = (*coders, *statuses)
+        else:
+            sql = _ONE_STATEMENT.format(prefix="", source="effective_codings", marks=marks)
+            params = tuple(statuses)
+        rows = [tuple(r) for r in store.conn.execute(sql, params).fetchall()]
+        expected = pd.DataFrame(rows, columns=list(views.COUNTED_CODING_COLUMNS))
+        frame = views.counted_codings_frame(store, statuses, coders)
+        pd.testing.assert_frame_equal(frame, expected)

@@ -590,7 +590,10 @@ def respondent_matrix(
     """Documents carrying each code as "n of N" text, N the documents in the case."""
     counts = document_matrix(cf, by, roll_up=roll_up, which=which)
     sizes = case_sizes(cf, by).reindex(counts.columns)
-    text = counts.apply(lambda col: col.astype(str) + f" of {sizes[col.name]}")
+    # "n" and " of N" joined cell by cell in numpy (object arrays add as Python strings).
+    of = np.array([f" of {sizes[c]}" for c in counts.columns], dtype=object)
+    cells = counts.to_numpy().astype(str).astype(object) + of
+    text = pd.DataFrame(cells, index=counts.index, columns=counts.columns).astype(str)
     text.attrs = dict(counts.attrs, measure="documents (n of N)")
     return text
 

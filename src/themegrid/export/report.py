@@ -46,8 +46,43 @@ def write_reports(
     """Write the workbook to ``out`` and, with ``html_out``, the HTML report.
 
     ``metadata_path`` (``corpus/metadata.csv``): its header order decides the case
-    attribute when ``by`` is not given and no document has ``state``.
+    attribute when ``by`` is not given and no document has ``state``. The garbage
+    collector is paused meanwhile (:func:`themegrid.export.workbook.collection_paused`).
     """
+    with wb.collection_paused():
+        return _write_reports(
+            store,
+            codebook,
+            out,
+            html_out=html_out,
+            by=by,
+            metadata_path=metadata_path,
+            include=include,
+            roll_up=roll_up,
+            quotes=quotes,
+            csv_dir=csv_dir,
+            project_name=project_name,
+            coders=coders,
+            raw_csv=raw_csv,
+        )
+
+
+def _write_reports(
+    store: Store,
+    codebook: Codebook | None,
+    out: Path,
+    *,
+    html_out: Path | None,
+    by: Sequence[str] | None,
+    metadata_path: Path | None,
+    include: mx.Include,
+    roll_up: bool,
+    quotes: int,
+    csv_dir: Path | None,
+    project_name: str | None,
+    coders: Sequence[str] | None,
+    raw_csv: bool,
+) -> ReportResult:
     cf = mx.load_codings(store, codebook, include=include, coders=coders)
     order: tuple[str, ...] = ()
     # The metadata's column order matters only when neither --by nor state decides.
@@ -61,10 +96,18 @@ def write_reports(
 
         order = read_metadata(metadata_path).attribute_columns
     choice = mx.choose_by(cf, by, order)
-    report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes)
-    summary = wb.write_report_workbook(
-        store, report, out, csv_dir=csv_dir, project_name=project_name, raw_csv=raw_csv
-    )
+    # A second process computes the Framework quotes and renders the Codings rows meanwhile.
+    with wb.BackgroundParts.start(cf, choice.by, k=quotes, roll_up=roll_up) as rows:
+        report = wb.compute_report(cf, codebook, choice.by, roll_up, quotes, rows)
+        summary = wb.write_report_workbook(
+            store,
+            report,
+            out,
+            csv_dir=csv_dir,
+            project_name=project_name,
+            raw_csv=raw_csv,
+            codings_rows=rows,
+        )
     html_path = None
     if html_out is not None:
         from themegrid.export.html import write_html
