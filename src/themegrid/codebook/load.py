@@ -429,10 +429,25 @@ def _collect_codes(
 
 
 def _str_list(
-    data: _Map, key: str, file: str, where: str, problems: list[Problem]
+    data: _Map, key: str, file: str, where: str, problems: list[Problem], *, cues: bool = False
 ) -> tuple[str, ...]:
+    """A list of strings; one string is a list of one. ``cues``: a list of cues, where one
+    string with a comma is refused (``lemmas: provenance, lineage`` would be the single cue
+    "provenance, lineage"); a cue with a comma is written inside a list."""
     value = data.get(key)
     if value is None:
+        return ()
+    if isinstance(value, str) and cues and "," in value:
+        items = ", ".join(v.strip() for v in value.split(",") if v.strip())
+        problems.append(
+            Problem(
+                f"'{key}' is one string with a comma ({value.strip()!r}), read as a single cue: "
+                f"write a list: [{items}] (a cue that holds a comma: inside a list, quoted)",
+                file,
+                data.key_lines.get(key),
+                where,
+            )
+        )
         return ()
     if isinstance(value, str):
         value = [value]
@@ -497,10 +512,10 @@ def _parse_cues(
             patterns.append(tuple(_plain(t) for t in pattern))
             pattern_lines.append(pline or line or 0)
     return Cues(
-        phrases=_str_list(data, "phrases", file, where, problems),
-        lemmas=_str_list(data, "lemmas", file, where, problems),
+        phrases=_str_list(data, "phrases", file, where, problems, cues=True),
+        lemmas=_str_list(data, "lemmas", file, where, problems, cues=True),
         patterns=tuple(patterns),
-        veto=_str_list(data, "veto", file, where, problems),
+        veto=_str_list(data, "veto", file, where, problems, cues=True),
         pattern_lines=tuple(pattern_lines),
     )
 
