@@ -71,6 +71,16 @@ def _off_codebook(store: Store, book: Codebook) -> tuple[str, ...]:
     return off_codebook_warnings(book, human_decisions_off_codebook(store, known_ids(book)))
 
 
+def _coder(store: Store, coder: str, *, new_coder: bool, insist: str = "--new-coder") -> str:
+    """The coder name checked against the project's coders: ``ana`` beside ``Ana`` is
+    refused with "did you mean" unless ``new_coder``."""
+    from themegrid.exchange.labels import check_coder_known
+    from themegrid.store.views import coders_with_decisions_or_views
+
+    existing = () if new_coder else coders_with_decisions_or_views(store)
+    return check_coder_known(coder, existing, insist=insist)
+
+
 # --- read -> segment -> tag -> store ---------------------------------------------------------
 
 
@@ -315,15 +325,22 @@ def review_export(
 
 
 def review_import(
-    project: ProjectLike, file: Path | str, *, coder: str, skip_changed: bool = False
+    project: ProjectLike,
+    file: Path | str,
+    *,
+    coder: str,
+    skip_changed: bool = False,
+    new_coder: bool = False,
 ) -> ReviewImportSummary:
     """``themegrid review import``: store a filled review sheet's decisions as ``coder``'s
-    (``skip_changed``: leave out, and list, rows on segments edited since the export)."""
+    (``skip_changed``: leave out, and list, rows on segments edited since the export;
+    ``new_coder``: accept a name differing from a known coder's only in case or spaces)."""
     from themegrid.exchange.review import import_review
 
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder, insist="")
         return import_review(
             store, file, coder=coder, codebook=proj.load_codebook(), skip_changed=skip_changed
         )
@@ -342,17 +359,20 @@ def import_coded(
     sheet: str | None = None,
     skip_bad_rows: bool = False,
     code_map: Path | str | None = None,
+    new_coder: bool = False,
 ) -> CodedImportSummary:
     """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings.
 
     Skipped rows are listed in ``reports/``; codes created by ``add_codes`` are written
-    to ``codebook/imported_<coder>.yaml``.
+    to ``codebook/imported_<coder>.yaml``. A ``coder`` differing from a known coder's
+    name only in case or spaces is refused unless ``new_coder``.
     """
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.coded import import_coded as run_import
 
     proj = project_of(project)
     with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder)
         return run_import(
             store,
             files,
@@ -435,6 +455,7 @@ def import_quotes(
     document_column: str | None = None,
     code_column: str | None = None,
     quote_column: str | None = None,
+    new_coder: bool = False,
 ) -> QuotesSummary:
     """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents.
     The ``*_column`` arguments name the table's columns (default: found by header or cells)."""
@@ -443,6 +464,8 @@ def import_quotes(
 
     proj = project_of(project)
     _need_store(proj)
+    with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder)
     return run_import(
         proj,
         file,
