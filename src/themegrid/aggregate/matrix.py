@@ -779,7 +779,8 @@ def choose_by(
     attribute of ``corpus/metadata.csv`` (``metadata_order``, its header order) that
     documents have; else the first attribute any document has."""
     if requested:
-        return CaseChoice(normalise_by(requested), "as given with --by")
+        by = normalise_by(requested)
+        return CaseChoice(by, f"{' + '.join(repr(b) for b in by)} (as given with --by)")
     present = cf.attributes
     if DEFAULT_BY in present:
         return CaseChoice((DEFAULT_BY,), f"'{DEFAULT_BY}' (the default)")
