@@ -439,10 +439,11 @@ def _str_list(
         return ()
     if isinstance(value, str) and cues and "," in value:
         items = ", ".join(v.strip() for v in value.split(",") if v.strip())
+        shown, fix = _short(value.strip()), _short(items)
         problems.append(
             Problem(
-                f"'{key}' is one string with a comma ({value.strip()!r}), read as a single cue: "
-                f"write a list: [{items}] (a cue that holds a comma: inside a list, quoted)",
+                f"'{key}' is one string with a comma ({shown!r}), read as a single cue: "
+                f"write a list: [{fix}] (a cue that holds a comma: inside a list, quoted)",
                 file,
                 data.key_lines.get(key),
                 where,
@@ -459,6 +460,10 @@ def _str_list(
         )
         return ()
     return tuple(v.strip() for v in value)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _text(data: _Map, key: str) -> str:
