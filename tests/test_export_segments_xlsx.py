@@ -17,7 +17,7 @@ TEXTS = [
     "  leading and trailing spaces  ",
     "a bell \x07 and a form feed \x0c removed",
     "+1 -2 @SUM(A1) #N/A",
-    "plain words, ümlauts and emoji \U0001f600",
+    "plain words, ümlauts and emoji \U0001f600 " + "and a long answer " * 20,
 ]
 
 
@@ -56,6 +56,9 @@ def test_xlsx_holds_the_table_text_as_text_with_widths_and_wrap(tmp_path: Path) 
     assert sheet.column_dimensions[letter].width == TEXT_WIDTH
     assert sheet[f"{letter}2"].alignment.wrap_text
     assert sheet["A1"].font.b and sheet.freeze_panes == "A2"
+    # a long text gets a row tall enough for its wrapped lines; one line keeps the default
+    assert sheet.row_dimensions[len(TEXTS) + 1].height >= 45
+    assert sheet.row_dimensions[2].height is None
     assert 6 <= sheet.column_dimensions["A"].width <= 40
     with zipfile.ZipFile(out) as archive:
         xml = archive.read("xl/worksheets/sheet1.xml").decode()

@@ -58,7 +58,11 @@ def row(ws: Any, values: Any) -> list[Any]:
 
 
 def rows_xml(
-    columns: Sequence[Sequence[Any]], *, first_row: int = 1, styles: Sequence[int] = ()
+    columns: Sequence[Sequence[Any]],
+    *,
+    first_row: int = 1,
+    styles: Sequence[int] = (),
+    heights: Sequence[float | None] = (),
 ) -> Iterator[bytes]:
     """Rows of a worksheet as SpreadsheetML ``<row>`` elements, built column by column, for
     tables too long for a cell object each (openpyxl spends ~40 µs a cell).
@@ -67,7 +71,8 @@ def rows_xml(
     workbook's style index for each column (0 or absent: none). Text is always an inline
     string (``t="inlineStr"``: never a formula, whatever it begins with), with the
     characters XML cannot hold removed; ``None`` and NaN are empty cells; ``bool`` is
-    ``t="b"``; other numbers ``%.16g``. Yields the XML in chunks of rows."""
+    ``t="b"``; other numbers ``%.16g``. ``heights``: each row's height in points (``None``
+    or absent: the default). Yields the XML in chunks of rows."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
 
@@ -103,10 +108,17 @@ def rows_xml(
     chunk = 2000
     for start in range(0, n_rows, chunk):
         rows = [
-            f'<row r="{n + first_row}">' + "".join(col[n] for col in rendered) + "</row>"
+            f'<row r="{n + first_row}"{_height(heights, n)}>'
+            + "".join(col[n] for col in rendered)
+            + "</row>"
             for n in range(start, min(start + chunk, n_rows))
         ]
         yield "".join(rows).encode("utf-8")
+
+
+def _height(heights: Sequence[float | None], n: int) -> str:
+    height = heights[n] if n < len(heights) else None
+    return "" if height is None else f' ht="{height:g}" customHeight="1"'
 
 
 def _xml_escape(text: str) -> str:

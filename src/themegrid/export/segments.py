@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     skeleton = io.BytesIO()
     book.save(skeleton)
     columns = [frame[c].tolist() for c in frame.columns]
+    heights = _heights(frame["text"].tolist()) if "text" in frame.columns else []
     with zipfile.ZipFile(skeleton) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             body = zin.read(info.filename)
@@ -108,9 +110,25 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
                 cut = body.rfind(b"</sheetData>")
             with zout.open(info.filename, "w", force_zip64=True) as sink:
                 sink.write(body[:cut])
-                for chunk in cells.rows_xml(columns, first_row=2, styles=styles):
+                rows = cells.rows_xml(columns, first_row=2, styles=styles, heights=heights)
+                for chunk in rows:
                     sink.write(chunk)
                 sink.write(body[cut:])
+
+
+def _heights(texts: list[object]) -> list[float | None]:
+    """Each row's height for its wrapped text (spreadsheet programs do not all fit wrapped
+    rows on opening: LibreOffice draws them over the next rows): about TEXT_WIDTH + 5
+    characters a line of 15 pt, at most Excel's 409 pt; one-line rows keep the default."""
+    per_line = TEXT_WIDTH + 5
+    out: list[float | None] = []
+    for text in texts:
+        if not isinstance(text, str) or (len(text) <= per_line and "\n" not in text):
+            out.append(None)
+            continue
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        out.append(min(409.0, 15.0 * lines))
+    return out
 
 
 def _width(values: pd.Series, name: str) -> float:
