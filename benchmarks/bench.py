@@ -466,6 +466,14 @@ def main() -> None:
             f" {wb['report_command_s']:.1f} s wall, {wb['report_command_cpu_s']:.1f} s CPU"
             f"  [target < {wb['report_command_target_s']} s]"
         )
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_segments import bench_segments
+
+    seg = bench_segments()
+    print(
+        f"export segments, {seg['rows']:,} rows: .xlsx {seg['xlsx_cpu_s']:.2f} s CPU,"
+        f" .csv {seg['csv_cpu_s']:.2f} s CPU"
+    )
     bench_semantic_figures(args.sizes)
     print(
         "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"

@@ -224,3 +224,29 @@ def test_cli_check_json_and_strict(tmp_path: Path) -> None:
     strict = runner.invoke(app, ["codebook", "check", "--project", str(root), "--strict"])
     assert strict.exit_code == 1
     assert "missed example" in strict.output
+
+
+@pytest.mark.parametrize("key", ["lemmas", "phrases", "veto"])
+def test_a_cue_list_written_without_brackets_is_refused_with_the_fix(
+    tmp_path: Path, key: str
+) -> None:
+    # the example holds the exact text, so the example test alone would not catch it
+    text = GOOD.replace('examples: ["the pilot program grew"]', 'examples: ["provenance, lineage"]')
+    text = text.replace("lemmas: [pilot program]", f"{key}: provenance, lineage")
+    (msg,) = problems_of(write(tmp_path / "cb", text))
+    assert "codebook.yaml:14, code group.one:" in msg  # file, line of the key, code
+    assert f"'{key}'" in msg and "write a list: [provenance, lineage]" in msg
+
+
+def test_a_cue_with_a_comma_inside_a_list_and_a_regex_with_a_comma_still_load(
+    tmp_path: Path,
+) -> None:
+    text = GOOD.replace("lemmas: [pilot program]", 'phrases: ["well, actually", pilot]')
+    text = text.replace("{LOWER: task}, {LOWER: force}", '{LOWER: {REGEX: "^a{1,3}$"}}')
+    book = load_codebook(write(tmp_path / "cb", text))
+    assert book.get("group.one").cues.phrases == ("well, actually", "pilot")
+    assert book.get("group.two").cues.patterns[0][0]["LOWER"] == {"REGEX": "^a{1,3}$"}
+    one = GOOD.replace("lemmas: [pilot program]", "lemmas: pilot program")  # one cue, no comma
+    assert load_codebook(write(tmp_path / "cb2", one)).get("group.one").cues.lemmas == (
+        "pilot program",
+    )

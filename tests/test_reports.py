@@ -309,7 +309,7 @@ def _project_with(tmp_path: Path, attrs: list[dict[str, str]], header: str | Non
             "'source_type', the first case attribute in corpus/metadata.csv",
         ),
         ([{"district": "D1", "role": "t"}], None, [], "'district' (no document has 'state'"),
-        ([{"district": "D1", "role": "t"}], None, ["--by", "role"], "as given with --by"),
+        ([{"district": "D1", "role": "t"}], None, ["--by", "role"], "'role' (as given with --by)"),
     ],
 )
 def test_report_by_fallback(tmp_path: Path, attrs, header, args, expect) -> None:

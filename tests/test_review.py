@@ -254,6 +254,11 @@ def test_two_coders_keep_separate_rows(store: Store, codebook: Codebook, tmp_pat
         ({"Add codes": "no.such.code"}, "Add codes", "'no.such.code'"),
         ({"Add codes": "barriers.fundng"}, "Add codes", "did you mean 'barriers.funding'?"),
         ({"Add codes": "Barriers"}, "Add codes", "grouping"),
+        (
+            {"Add codes": "barriers.funding, barriers.staffing"},
+            "Add codes",
+            "separate several codes with ';'",
+        ),
         ({"Key": None, "Decision": "accept"}, "Key", "missing"),
         ({"Key": "deadbeef|barriers.funding", "Decision": "accept"}, "Key", "no longer exists"),
         ({"Note": "hmm"}, "Note", "needs a Decision"),

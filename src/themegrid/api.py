@@ -17,17 +17,18 @@ that need them, so ``import themegrid`` stays fast.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from themegrid.errors import ProjectError
+from themegrid.errors import CodebookError, ProjectError
 from themegrid.project import Project, open_project
 
 if TYPE_CHECKING:
     from themegrid.aggregate.agreement import AgreementReport
     from themegrid.aggregate.evaluate import EvaluationReport, LearningCurve
     from themegrid.codebook.check import CheckReport
+    from themegrid.codebook.model import Codebook
     from themegrid.exchange.coded import ImportSummary as CodedImportSummary
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.qualcoder import QualcoderSummary
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from themegrid.pipeline.remove import RemoveSummary
     from themegrid.pipeline.status import ProjectStatus
     from themegrid.store.backup import RestorePlan
+    from themegrid.store.connection import Store
 
 ProjectLike = Project | str | Path
 DEFAULT_REPORT = Path("reports") / "theme_matrix.xlsx"
@@ -59,6 +61,24 @@ def project_of(project: ProjectLike, *, need: tuple[str, ...] = ("codebook",)) -
 def _need_store(proj: Project, what: str = "nothing coded yet") -> None:
     if not proj.store_path.exists():
         raise ProjectError(f"{proj.root}: {what}; run 'themegrid code' first")
+
+
+def _off_codebook(store: Store, book: Codebook) -> tuple[str, ...]:
+    """Warnings for human decisions on codes the codebook does not have (renamed ids)."""
+    from themegrid.codebook.orphans import known_ids, off_codebook_warnings
+    from themegrid.store.codes import human_decisions_off_codebook
+
+    return off_codebook_warnings(book, human_decisions_off_codebook(store, known_ids(book)))
+
+
+def _coder(store: Store, coder: str, *, new_coder: bool, insist: str = "--new-coder") -> str:
+    """The coder name checked against the project's coders: ``ana`` beside ``Ana`` is
+    refused with "did you mean" unless ``new_coder``."""
+    from themegrid.exchange.labels import check_coder_known
+    from themegrid.store.views import coders_with_decisions_or_views
+
+    existing = () if new_coder else coders_with_decisions_or_views(store)
+    return check_coder_known(coder, existing, insist=insist)
 
 
 # --- read -> segment -> tag -> store ---------------------------------------------------------
@@ -96,7 +116,7 @@ def code(
     with proj.open_store() as store:
         if settle_codebook_files(store, proj.codebook_dir):  # a merge killed after COMMIT
             codebook = proj.load_codebook()
-        return run_coding(
+        summary = run_coding(
             proj,
             store,
             codebook,
@@ -107,6 +127,7 @@ def code(
             workers=workers,
             semantic=semantic,
         )
+        return replace(summary, codebook_warnings=_off_codebook(store, codebook))
 
 
 def status(project: ProjectLike) -> ProjectStatus:
@@ -118,8 +139,14 @@ def status(project: ProjectLike) -> ProjectStatus:
         raise ProjectError(
             f"{proj.root}: no project store yet; run 'themegrid code' (or 'themegrid ingest') first"
         )
+    try:
+        book = proj.load_codebook() if proj.codebook_dir.is_dir() else None
+    except CodebookError:  # status still reports; 'codebook check' says what is wrong
+        book = None
     with proj.open_store() as store:
-        return project_status(store)
+        found = project_status(store)
+        warnings = _off_codebook(store, book) if book is not None else ()
+    return replace(found, codebook_warnings=warnings)
 
 
 def check_codebook(project: ProjectLike) -> CheckReport:
@@ -127,7 +154,12 @@ def check_codebook(project: ProjectLike) -> CheckReport:
     from themegrid.codebook.check import check_codebook as run_check
 
     proj = project_of(project)
-    return run_check(proj.codebook_dir)
+    report = run_check(proj.codebook_dir)
+    if report.codebook is None or not proj.store_path.exists():
+        return report
+    with proj.open_store() as store:
+        extra = _off_codebook(store, report.codebook)
+    return replace(report, warnings=report.warnings + extra)
 
 
 # --- aggregate -> export ----------------------------------------------------------------------
@@ -293,15 +325,22 @@ def review_export(
 
 
 def review_import(
-    project: ProjectLike, file: Path | str, *, coder: str, skip_changed: bool = False
+    project: ProjectLike,
+    file: Path | str,
+    *,
+    coder: str,
+    skip_changed: bool = False,
+    new_coder: bool = False,
 ) -> ReviewImportSummary:
     """``themegrid review import``: store a filled review sheet's decisions as ``coder``'s
-    (``skip_changed``: leave out, and list, rows on segments edited since the export)."""
+    (``skip_changed``: leave out, and list, rows on segments edited since the export;
+    ``new_coder``: accept a name differing from a known coder's only in case or spaces)."""
     from themegrid.exchange.review import import_review
 
     proj = project_of(project)
     _need_store(proj)
     with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder, insist="")
         return import_review(
             store, file, coder=coder, codebook=proj.load_codebook(), skip_changed=skip_changed
         )
@@ -320,17 +359,20 @@ def import_coded(
     sheet: str | None = None,
     skip_bad_rows: bool = False,
     code_map: Path | str | None = None,
+    new_coder: bool = False,
 ) -> CodedImportSummary:
     """``themegrid import-coded``: spreadsheets of already-coded excerpts as ``coder``'s codings.
 
     Skipped rows are listed in ``reports/``; codes created by ``add_codes`` are written
-    to ``codebook/imported_<coder>.yaml``.
+    to ``codebook/imported_<coder>.yaml``. A ``coder`` differing from a known coder's
+    name only in case or spaces is refused unless ``new_coder``.
     """
     from themegrid.exchange.coded import Layout
     from themegrid.exchange.coded import import_coded as run_import
 
     proj = project_of(project)
     with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder)
         return run_import(
             store,
             files,
@@ -413,6 +455,7 @@ def import_quotes(
     document_column: str | None = None,
     code_column: str | None = None,
     quote_column: str | None = None,
+    new_coder: bool = False,
 ) -> QuotesSummary:
     """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents.
     The ``*_column`` arguments name the table's columns (default: found by header or cells)."""
@@ -421,6 +464,8 @@ def import_quotes(
 
     proj = project_of(project)
     _need_store(proj)
+    with proj.open_store() as store:
+        coder = _coder(store, coder, new_coder=new_coder)
     return run_import(
         proj,
         file,

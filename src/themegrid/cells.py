@@ -20,8 +20,10 @@ XML: a mismatch is an error, never a silent drop.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -53,6 +55,74 @@ def cell(ws: Any, value: Any, **style: Any) -> Any:
 def row(ws: Any, values: Any) -> list[Any]:
     """A row for ``ws.append``, every text value a string cell."""
     return [cell(ws, v) for v in values]
+
+
+def rows_xml(
+    columns: Sequence[Sequence[Any]],
+    *,
+    first_row: int = 1,
+    styles: Sequence[int] = (),
+    heights: Sequence[float | None] = (),
+) -> Iterator[bytes]:
+    """Rows of a worksheet as SpreadsheetML ``<row>`` elements, built column by column, for
+    tables too long for a cell object each (openpyxl spends ~40 µs a cell).
+
+    ``columns``: equal-length sequences of values, one per column; ``styles``: the
+    workbook's style index for each column (0 or absent: none). Text is always an inline
+    string (``t="inlineStr"``: never a formula, whatever it begins with), with the
+    characters XML cannot hold removed; ``None`` and NaN are empty cells; ``bool`` is
+    ``t="b"``; other numbers ``%.16g``. ``heights``: each row's height in points (``None``
+    or absent: the default). Yields the XML in chunks of rows."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    rendered: list[list[str]] = []
+    for i, values in enumerate(columns):
+        letter = get_column_letter(i + 1)
+        style = f' s="{styles[i]}"' if i < len(styles) and styles[i] else ""
+        out = []
+        for n, value in enumerate(values, start=first_row):
+            ref = f'<c r="{letter}{n}"{style}'
+            if hasattr(value, "item") and not isinstance(value, str):
+                value = value.item()  # a numpy scalar
+            if (
+                value is None
+                or value is pd.NA
+                or (isinstance(value, float) and value != value)
+                or (isinstance(value, str) and not value)
+            ):
+                out.append(f"{ref}/>" if style else "")
+            elif isinstance(value, str):
+                text = _xml_escape(ILLEGAL_CHARACTERS_RE.sub("", value))
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                out.append(f'{ref} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif isinstance(value, bool):
+                out.append(f'{ref} t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+                out.append(f'{ref} t="n"><v>{value:.16g}</v></c>')
+            else:  # dates, infinities and the like and the like: their text, never a formula
+                text = _xml_escape(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+                out.append(f'{ref} t="inlineStr"><is><t>{text}</t></is></c>')
+        rendered.append(out)
+    n_rows = len(rendered[0]) if rendered else 0
+    chunk = 2000
+    for start in range(0, n_rows, chunk):
+        rows = [
+            f'<row r="{n + first_row}"{_height(heights, n)}>'
+            + "".join(col[n] for col in rendered)
+            + "</row>"
+            for n in range(start, min(start + chunk, n_rows))
+        ]
+        yield "".join(rows).encode("utf-8")
+
+
+def _height(heights: Sequence[float | None], n: int) -> str:
+    height = heights[n] if n < len(heights) else None
+    return "" if height is None else f' ht="{height:g}" customHeight="1"'
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def put(ws: Any, row_no: int, column: int, value: Any) -> Any:

@@ -249,10 +249,13 @@ def _code_table(store: Store, codebook: Codebook | None, used: Iterable[str]) ->
                 "origin": "codebook",
             }
     for row in store_codes.all_codes(store):
+        gone = codebook is not None and row.origin == "codebook" and row.id not in records
         records.setdefault(
             row.id,
             {
-                "name": row.name,
+                # a code the codebook had and no longer has (an id renamed in the YAML) is
+                # never a second row under the same name as the code it became
+                "name": f"{row.name} (not in the codebook)" if gone else row.name,
                 "parent_id": row.parent_id,
                 "definition": row.definition,
                 "include": row.include_note,
@@ -779,7 +782,8 @@ def choose_by(
     attribute of ``corpus/metadata.csv`` (``metadata_order``, its header order) that
     documents have; else the first attribute any document has."""
     if requested:
-        return CaseChoice(normalise_by(requested), "as given with --by")
+        by = normalise_by(requested)
+        return CaseChoice(by, f"{' + '.join(repr(b) for b in by)} (as given with --by)")
     present = cf.attributes
     if DEFAULT_BY in present:
         return CaseChoice((DEFAULT_BY,), f"'{DEFAULT_BY}' (the default)")

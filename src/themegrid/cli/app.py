@@ -57,6 +57,35 @@ app = make_app(
     "Start with 'themegrid init DIR', or run the commands inside the bundled example."
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("themegrid")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed; pip install -e .)"
+        typer.echo(f"themegrid {found}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print themegrid's version and exit.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """themegrid: codebook-driven coding of interviews and documents, and cross-case theme
+    matrices."""
+
+
 ProjectOpt = Annotated[
     Path,
     typer.Option(

@@ -123,6 +123,14 @@ def import_quotes_cmd(
             show_default=False,
         ),
     ] = None,
+    new_coder: Annotated[
+        bool,
+        typer.Option(
+            "--new-coder",
+            help="Record --coder as a coder of its own even when it differs from a known "
+            "coder's name only in case or spaces (refused otherwise: 'did you mean').",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import coded quotes (Document name, Code, Segment) into documents already ingested.
@@ -141,6 +149,7 @@ def import_quotes_cmd(
         document_column=document_column,
         code_column=code_column,
         quote_column=quote_column,
+        new_coder=new_coder,
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))

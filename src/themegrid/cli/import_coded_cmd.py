@@ -120,6 +120,14 @@ def import_coded_cmd(
         str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")
     ] = None,
     project: ProjectOpt = Path("."),
+    new_coder: Annotated[
+        bool,
+        typer.Option(
+            "--new-coder",
+            help="Record --coder as a coder of its own even when it differs from a known "
+            "coder's name only in case or spaces (refused otherwise: 'did you mean').",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import segments coded in a spreadsheet (one row per segment) as CODER's codings.
@@ -155,6 +163,7 @@ def import_coded_cmd(
         sheet=sheet,
         skip_bad_rows=skip_bad_rows,
         code_map=code_map,
+        new_coder=new_coder,
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))

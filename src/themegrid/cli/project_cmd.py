@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -202,10 +203,17 @@ def code_cmd(
             semantic=semantic,
         )
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        found = {**summary.to_dict(), "codebook_warnings": list(summary.codebook_warnings)}
+        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     _print_ingest(console, summary.ingest)
     _print_coding(console, summary, summary.codebook_name, summary.codebook_version)
+    _print_codebook_warnings(console, summary.codebook_warnings)
+
+
+def _print_codebook_warnings(console: Console, warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        console.print(f"warning: {warning}", style="yellow")
 
 
 def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -> None:
@@ -359,6 +367,7 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
             console.print(
                 f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}"
             )
+    _print_codebook_warnings(console, info["codebook_warnings"])
     if info["orphaned_memos"]:
         console.print(
             f"{len(info['orphaned_memos'])} memo(s) on passages no longer in their file, kept:",

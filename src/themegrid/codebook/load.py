@@ -429,10 +429,26 @@ def _collect_codes(
 
 
 def _str_list(
-    data: _Map, key: str, file: str, where: str, problems: list[Problem]
+    data: _Map, key: str, file: str, where: str, problems: list[Problem], *, cues: bool = False
 ) -> tuple[str, ...]:
+    """A list of strings; one string is a list of one. ``cues``: a list of cues, where one
+    string with a comma is refused (``lemmas: provenance, lineage`` would be the single cue
+    "provenance, lineage"); a cue with a comma is written inside a list."""
     value = data.get(key)
     if value is None:
+        return ()
+    if isinstance(value, str) and cues and "," in value:
+        items = ", ".join(v.strip() for v in value.split(",") if v.strip())
+        shown, fix = _short(value.strip()), _short(items)
+        problems.append(
+            Problem(
+                f"'{key}' is one string with a comma ({shown!r}), read as a single cue: "
+                f"write a list: [{fix}] (a cue that holds a comma: inside a list, quoted)",
+                file,
+                data.key_lines.get(key),
+                where,
+            )
+        )
         return ()
     if isinstance(value, str):
         value = [value]
@@ -444,6 +460,10 @@ def _str_list(
         )
         return ()
     return tuple(v.strip() for v in value)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _text(data: _Map, key: str) -> str:
@@ -497,10 +517,10 @@ def _parse_cues(
             patterns.append(tuple(_plain(t) for t in pattern))
             pattern_lines.append(pline or line or 0)
     return Cues(
-        phrases=_str_list(data, "phrases", file, where, problems),
-        lemmas=_str_list(data, "lemmas", file, where, problems),
+        phrases=_str_list(data, "phrases", file, where, problems, cues=True),
+        lemmas=_str_list(data, "lemmas", file, where, problems, cues=True),
         patterns=tuple(patterns),
-        veto=_str_list(data, "veto", file, where, problems),
+        veto=_str_list(data, "veto", file, where, problems, cues=True),
         pattern_lines=tuple(pattern_lines),
     )
 

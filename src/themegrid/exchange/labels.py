@@ -41,6 +41,32 @@ def check_coder(name: str | None) -> str:
     return coder
 
 
+def check_coder_known(
+    name: str | None, existing: Iterable[str], *, insist: str = "", option: str = "--coder"
+) -> str:
+    """:func:`check_coder`, then refuse a name that differs from an ``existing`` coder
+    only in case or spaces (``ana`` beside ``Ana``): it would silently start a second
+    coder. ``insist``: how the caller records such a name anyway (e.g. ``--new-coder``),
+    named in the message; the caller passes an empty ``existing`` once it insists."""
+    coder = check_coder(name)
+    existing = list(existing)
+    if coder in existing:
+        return coder
+
+    def key(text: str) -> str:
+        return "".join(text.split()).casefold()
+
+    near = [e for e in existing if key(e) == key(coder)]
+    if near:
+        way = f", or {insist} to record {coder!r} as a coder of its own" if insist else ""
+        raise InvalidCoder(
+            f"{option} {coder!r}: the project has the coder {near[0]!r} (the same name but for "
+            f"case or spaces); did you mean {near[0]!r}? Pass {option} {near[0]!r} to add to "
+            f"that coder's decisions{way}"
+        )
+    return coder
+
+
 def norm(text: str) -> str:
     """Case- and whitespace-insensitive form used to compare labels and headers."""
     return " ".join(str(text).casefold().split())
@@ -214,6 +240,7 @@ __all__ = [
     "KnownCode",
     "Resolution",
     "check_coder",
+    "check_coder_known",
     "known_codes",
     "loose",
     "norm",

@@ -688,7 +688,8 @@ def _row_decisions(
                 r.row,
                 ADD,
                 res.problem
-                or f"{label!r} is not a code id; {hint}see the Codes sheet for valid ids",
+                or f"{label!r} is not a code id; {hint}see the Codes sheet for valid ids "
+                "(separate several codes with ';', e.g. 'a.one; b.two')",
             )
         elif res.code_id == code:
             if not r.decision:  # adding the suggested code itself is accepting it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -63,27 +65,75 @@ def write_segments(store: Store, out: Path, *, raw: bool = False) -> tuple[int, 
     return len(frame), prefixed
 
 
+#: Column widths (characters) of the .xlsx: the text column is this wide and wraps; the
+#: others fit their longest value among the first rows, within these bounds.
+TEXT_WIDTH = 80
+MIN_WIDTH, MAX_WIDTH = 6, 40
+_WIDTH_SAMPLE = 2000
+
+
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    """The table as one sheet, streamed; every text cell a string cell (never a formula)."""
+    """The table as one sheet: header row bold, frozen and filtered; the text column wide
+    and wrapped, the others as wide as their values. openpyxl writes the workbook with the
+    header only; the data rows are spliced into its sheet as XML by :func:`cells.rows_xml`
+    (text always an inline string, never a formula), ~20 times faster than a cell object
+    per value."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Segments")
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
+    names = [str(c) for c in frame.columns]
+    for i, name in enumerate(names, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = _width(frame.iloc[:, i - 1], name)
     bold = Font(bold=True)
-    sheet.append([cells.cell(sheet, str(c), font=bold) for c in frame.columns])
+    sheet.append([cells.cell(sheet, name, font=bold) for name in names])
+    wrap = cells.cell(sheet, None, alignment=Alignment(wrap_text=True, vertical="top"))
+    top = cells.cell(sheet, None, alignment=Alignment(vertical="top"))
+    styles = [wrap.style_id if name == "text" else top.style_id for name in names]
+    skeleton = io.BytesIO()
+    book.save(skeleton)
+    columns = [frame[c].tolist() for c in frame.columns]
+    heights = _heights(frame["text"].tolist()) if "text" in frame.columns else []
+    with zipfile.ZipFile(skeleton) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if not info.filename.startswith("xl/worksheets/sheet"):
+                zout.writestr(info.filename, body)
+                continue
+            cut = body.rfind(b"</sheetData>")
+            if cut < 0:  # an empty sheetData is written as <sheetData/>
+                body = body.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+                cut = body.rfind(b"</sheetData>")
+            with zout.open(info.filename, "w", force_zip64=True) as sink:
+                sink.write(body[:cut])
+                rows = cells.rows_xml(columns, first_row=2, styles=styles, heights=heights)
+                for chunk in rows:
+                    sink.write(chunk)
+                sink.write(body[cut:])
 
-    def value(v: object) -> object:
-        if isinstance(v, str):
-            return ILLEGAL_CHARACTERS_RE.sub("", v)
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return None
-        return v.item() if hasattr(v, "item") else v
 
-    for record in frame.itertuples(index=False, name=None):
-        sheet.append(cells.row(sheet, (value(v) for v in record)))
-    book.save(path)
+def _heights(texts: list[object]) -> list[float | None]:
+    """Each row's height for its wrapped text (spreadsheet programs do not all fit wrapped
+    rows on opening: LibreOffice draws them over the next rows): about TEXT_WIDTH + 5
+    characters a line of 15 pt, at most Excel's 409 pt; one-line rows keep the default."""
+    per_line = TEXT_WIDTH + 5
+    out: list[float | None] = []
+    for text in texts:
+        if not isinstance(text, str) or (len(text) <= per_line and "\n" not in text):
+            out.append(None)
+            continue
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        out.append(min(409.0, 15.0 * lines))
+    return out
+
+
+def _width(values: pd.Series, name: str) -> float:
+    if name == "text":
+        return TEXT_WIDTH
+    sample = values.iloc[:_WIDTH_SAMPLE].dropna().astype(str)
+    longest = int(sample.str.len().max()) if len(sample) else 0
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, len(name) + 2, longest + 2)))

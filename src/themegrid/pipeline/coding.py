@@ -65,6 +65,8 @@ class CodingSummary:
     codebook_version: str = ""
     #: semantic suggestions (tag/semantic.py): what this run did
     semantic: dict[str, Any] = field(default_factory=dict)
+    #: human decisions on codes the codebook no longer has, each with its fix (set by api.code)
+    codebook_warnings: tuple[str, ...] = ()
 
     @property
     def did_nothing(self) -> bool:

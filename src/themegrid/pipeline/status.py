@@ -42,6 +42,8 @@ class ProjectStatus:
     suggesters: tuple[dict[str, Any], ...] = ()
     #: memos on turns or passages an edited file no longer has (kept, never dropped)
     orphaned_memos: tuple[dict[str, object], ...] = ()
+    #: human decisions on codes the codebook no longer has, each with its fix (set by api.status)
+    codebook_warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class ProjectStatus:
             "model_gates": list(self.model_gates),
             "not_machine_coded": self.not_machine_coded,
             "failed_runs": [asdict(r) for r in self.failed_runs],
+            "codebook_warnings": list(self.codebook_warnings),
         }
 
 

@@ -65,7 +65,9 @@ def normalise_path(text: str) -> str:
 def closest_path(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate path most like ``name`` (a typo, other case, other folder), if any is close.
 
-    Compares whole paths, then file names alone (the same file in another folder).
+    A match ignoring case only wins first: the whole path, then the file name alone (the
+    same file in another folder: ``interviews/p5.PDF`` finds ``P5.pdf``, never the closer
+    spelled ``interviews/P8_scan.pdf``); then the closest whole path, then file name.
     """
     pool = sorted(set(candidates))
     if not pool:
@@ -73,13 +75,15 @@ def closest_path(name: str, candidates: Iterable[str]) -> str | None:
     folded = {c.casefold(): c for c in pool}
     if name.casefold() in folded:
         return folded[name.casefold()]
-    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.75)
-    if match:
-        return folded[match[0]]
     base = PurePosixPath(name).name.casefold()
     by_name: dict[str, str] = {}
     for c in pool:
         by_name.setdefault(PurePosixPath(c).name.casefold(), c)
+    if base in by_name:
+        return by_name[base]
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.75)
+    if match:
+        return folded[match[0]]
     match = difflib.get_close_matches(base, list(by_name), n=1, cutoff=0.75)
     return by_name[match[0]] if match else None
 

@@ -8,7 +8,7 @@ by imports are never deactivated by a codebook sync.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -154,4 +154,39 @@ def add_codes(store: Store, codes: Sequence[NewCode]) -> None:
     )
 
 
-__all__ = ["NewCode", "StoredCode", "add_codes", "code_ids", "imported_codes", "sync_codebook"]
+@dataclass(frozen=True)
+class OffCodebookCode:
+    """A code carrying human decisions that the codebook no longer (or never) defined."""
+
+    id: str
+    name: str  # its name as the store last knew it ('' when the store never had the code)
+    decisions: int  # human coding rows on it (accepts and rejections, every coder)
+
+
+def human_decisions_off_codebook(store: Store, known: Collection[str]) -> list[OffCodebookCode]:
+    """Codes with human decisions whose id is not in ``known`` (the codebook's ids and
+    aliases), by id. Active codes an import created (``origin`` not ``codebook``) are not
+    listed: the store holds them as codes of their own. A code renamed in the YAML, or
+    deleted from it, is (its decisions count for the old id only). Read-only."""
+    rows = store.conn.execute(
+        "SELECT c.code_id, COUNT(*) AS n, k.name, k.origin, k.active FROM codings c"
+        " LEFT JOIN codes k ON k.id = c.code_id WHERE c.source = 'human'"
+        " GROUP BY c.code_id ORDER BY c.code_id"
+    )
+    return [
+        OffCodebookCode(r["code_id"], r["name"] or "", int(r["n"]))
+        for r in rows
+        if r["code_id"] not in known and not (r["origin"] not in (None, "codebook") and r["active"])
+    ]
+
+
+__all__ = [
+    "NewCode",
+    "OffCodebookCode",
+    "StoredCode",
+    "add_codes",
+    "code_ids",
+    "human_decisions_off_codebook",
+    "imported_codes",
+    "sync_codebook",
+]

@@ -31,11 +31,12 @@ from starlette.staticfiles import StaticFiles
 from themegrid.codebook.model import Codebook
 from themegrid.errors import SpanError, StoreBusy
 from themegrid.exchange.coded import InvalidCoder, check_coder
+from themegrid.exchange.labels import check_coder_known
 from themegrid.exchange.review import ReviewItem
 from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
 from themegrid.store import memos as memos_store
-from themegrid.store import workspace
+from themegrid.store import views, workspace
 from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
 from themegrid.web.markdown import render_markdown
@@ -509,7 +510,12 @@ def create_app(
             form = await request.form()
             nxt = str(form.get("next") or "/")
             try:
-                name = check_coder(str(form.get("coder") or ""))
+                # "ana" beside the known coder "Ana" is refused with "did you mean 'Ana'?"
+                name = check_coder_known(
+                    str(form.get("coder") or ""),
+                    ws.writer.read(views.coders_with_decisions_or_views),
+                    option="name",
+                )
             except InvalidCoder as exc:
                 return ws.page(request, "coder.html", status=400, error=str(exc), next=nxt)
             if not nxt.startswith("/") or nxt.startswith("//"):

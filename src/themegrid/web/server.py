@@ -91,6 +91,29 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+#: Addresses that mean "every interface": a browser cannot open them.
+ALL_INTERFACES = frozenset({"0.0.0.0", "::", "[::]", ""})
+
+
+def browser_url(host: str, port: int, path: str) -> str:
+    """The URL to open for a server listening on ``host``: for 0.0.0.0 (or ``::``) the
+    machine's host name, saying that it listens on every interface, with the
+    127.0.0.1 address for this computer."""
+    if host in ALL_INTERFACES:
+        import socket
+
+        name = socket.gethostname() or "127.0.0.1"
+        local = f"http://127.0.0.1:{port}{path}"
+        if name == "127.0.0.1":
+            return f"{local} (listening on all interfaces)"
+        return (
+            f"http://{name}:{port}{path} (listening on all interfaces; on this computer: {local})"
+        )
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}{path}"
+
+
 def serve(
     project: Project, *, host: str, port: int, announce: Callable[[str], None] = print
 ) -> None:
@@ -100,9 +123,12 @@ def serve(
 
     app, secrets_, store = build(project, host=host)
     if secrets_.accounts:
-        url = f"http://{host}:{port}/login (log in with an account from 'themegrid user add')"
+        url = (
+            browser_url(host, port, "/login")
+            + " (log in with an account from 'themegrid user add')"
+        )
     else:
-        url = f"http://{host}:{port}/?token={secrets_.token}"
+        url = browser_url(host, port, f"/?token={secrets_.token}")
     warm_up()
     freeze_startup_heap()
     announce(f"themegrid workspace for {project.root.resolve()}: open {url}")
@@ -112,4 +138,4 @@ def serve(
         store.close()
 
 
-__all__ = ["build", "freeze_startup_heap", "serve", "warm_up"]
+__all__ = ["browser_url", "build", "freeze_startup_heap", "serve", "warm_up"]
