@@ -72,7 +72,7 @@ def test_with_several_respondents_the_answer_has_no_name() -> None:
 def test_the_cut_answer_is_coded_and_the_reader_warns(tmp_path: Path) -> None:
     project = write_project(tmp_path / "study", {"maria.txt": TRANSCRIPT}, "file\nmaria.txt\n")
     doc = read_document(project.corpus_dir / "maria.txt")
-    assert any("2 unlabelled paragraph(s)" in w and "line 7, 11" in w for w in doc.warnings)
+    assert any("2 unlabelled paragraph(s)" in w and "line(s) 7, 11" in w for w in doc.warnings)
     with Store(project.store_path) as store:
         ingest(project, store)
         rows = store.query("SELECT speaker, codable FROM segments WHERE text = ?", (ANSWER,))

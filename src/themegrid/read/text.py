@@ -187,7 +187,7 @@ def document_from_text(
             more = f" and {len(cuts) - 5} more" if len(cuts) > 5 else ""
             all_notes.append(
                 f"warning: {len(cuts)} unlabelled paragraph(s) after an interviewer's question"
-                f" (line {lines}{more}) read as the answer, not the interviewer's words;"
+                f" (line(s) {lines}{more}) read as the answer, not the interviewer's words;"
                 " start them with the speaker's label to be sure"
             )
     if kind == "document":
