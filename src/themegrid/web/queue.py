@@ -1,6 +1,7 @@
 """The review queue's suggestions in review order, kept between requests.
 
-Ordering the pending suggestions (:func:`~themegrid.exchange.review.review_order`:
+Each coder has a queue: the suggestions that coder has not decided (see
+:class:`ReviewQueue`). Ordering the suggestions (:func:`~themegrid.exchange.review.review_order`:
 embeddings, diversity per code and case) is the queue's costly step: 3.6 s of CPU for
 11,709 suggestions, and it ran on every page and every decision. Here the order is
 computed once per run and kept: while no run has happened, the pending suggestions
@@ -31,7 +32,12 @@ from pathlib import Path
 from themegrid.atomic import atomic_path
 from themegrid.codebook.model import Codebook
 from themegrid.errors import OutputError
-from themegrid.exchange.review import ReviewItem, pending_suggestions, review_order
+from themegrid.exchange.review import (
+    ReviewItem,
+    offered_suggestions,
+    pending_suggestions,
+    review_order,
+)
 from themegrid.store import workspace
 from themegrid.store.connection import Store
 from themegrid.tag.model_cache import CACHE_DIR
@@ -46,37 +52,54 @@ def _key(item: ReviewItem) -> Key:
 
 
 class ReviewQueue:
-    """Pending suggestions in review order for one store (call with its connection's lock)."""
+    """Each coder's pending suggestions in review order for one store (call with its
+    connection's lock).
+
+    A coder's queue holds the suggestions that coder has not decided, whatever other
+    coders decided (:func:`~themegrid.exchange.review.pending_suggestions` with
+    ``coder``), and shows nothing of the others' decisions: two coders double-code blind.
+    The order is computed once per run over every suggestion any coder could be offered
+    (:func:`~themegrid.exchange.review.offered_suggestions`: the sheet a coder who has
+    decided nothing gets), so every coder meets the suggestions in the same order and
+    two coders who stop early overlap as much as they can.
+    """
 
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
-        self.version: tuple[int, int, int] | None = None
-        self.items: list[ReviewItem] = []
+        #: coder -> (store version the list was read or updated at, the list in order)
+        self.lists: dict[str, tuple[tuple[int, int, int], list[ReviewItem]]] = {}
         self.rank: dict[Key, int] = {}
         self.ordered_in_run: int | None = None
         self.lock = threading.Lock()
         self.full_orders = 0  # how many times the whole order was computed (tests read it)
 
-    def pending(self, store: Store) -> list[ReviewItem]:
-        """Every pending suggestion, in review order."""
+    def version(self, coder: str) -> tuple[int, int, int] | None:
+        """The store version ``coder``'s kept list is up to date with (None: none kept)."""
+        kept = self.lists.get(coder)
+        return None if kept is None else kept[0]
+
+    def pending(self, store: Store, coder: str) -> list[ReviewItem]:
+        """Every suggestion ``coder`` has not decided, in review order."""
         with self.lock:
             version = workspace.store_version(store)
-            if version == self.version:
-                return self.items
-            fresh = pending_suggestions(store, self.codebook)
+            kept = self.lists.get(coder)
+            if kept is not None and kept[0] == version:
+                return kept[1]
+            fresh = pending_suggestions(store, self.codebook, coder=coder)
             run = version[2]
             if self.ordered_in_run != run:
                 self._read_order(store, run, fresh)
-            if run == self.ordered_in_run and all(_key(i) in self.rank for i in fresh):
-                ordered = sorted(fresh, key=lambda i: self.rank[_key(i)])
-            else:
-                ordered = review_order(fresh)
+            if run != self.ordered_in_run or not all(_key(i) in self.rank for i in fresh):
+                ordered = review_order(offered_suggestions(store, self.codebook))
                 self.rank = {_key(i): n for n, i in enumerate(ordered)}
                 self.ordered_in_run = run
                 self.full_orders += 1
+                self.lists = {}  # lists ordered under the old rank are read again
                 _write_order(store, run, ordered)
-            self.items, self.version = ordered, version
-            return ordered
+            last = len(self.rank)  # (never: ``fresh`` is part of what was just ordered)
+            mine = sorted(fresh, key=lambda i: self.rank.get(_key(i), last))
+            self.lists[coder] = (version, mine)
+            return mine
 
     def _read_order(self, store: Store, run: int, fresh: list[ReviewItem]) -> None:
         """Take the order kept on disk for ``run`` if every suggestion of ``fresh`` is in
@@ -95,18 +118,24 @@ class ReviewQueue:
         if all(cases.get(_key(i)) == i.case for i in fresh):
             self.rank, self.ordered_in_run = rank, run
 
-    def decided(self, store: Store, before: tuple[int, int, int], keys: Iterable[Key]) -> None:
-        """The server just decided ``keys`` (a human coding on each (segment, code): none is
-        pending any more), in a transaction that began at version ``before``. If nothing
-        else had changed the store since the list was read, drop them and take the new
-        version; otherwise the next :meth:`pending` reads the list again."""
+    def decided(
+        self, store: Store, before: tuple[int, int, int], coder: str, keys: Iterable[Key]
+    ) -> None:
+        """``coder`` just decided ``keys`` in the server (a human coding on each (segment,
+        code)), in a transaction that began at version ``before``. Lists read at ``before``
+        stay good: ``coder``'s loses those keys, every other coder's is unchanged (another
+        coder's decision never takes a suggestion out of a queue); they take the new
+        version. A list read at another version is read again at its next :meth:`pending`."""
         with self.lock:
-            if before != self.version:
-                self.version = None
-                return
             gone = set(keys)
-            self.items = [i for i in self.items if _key(i) not in gone]
-            self.version = workspace.store_version(store)
+            after = workspace.store_version(store)
+            for who, (version, items) in list(self.lists.items()):
+                if version != before:
+                    del self.lists[who]
+                elif who == coder:
+                    self.lists[who] = (after, [i for i in items if _key(i) not in gone])
+                else:
+                    self.lists[who] = (after, items)
 
 
 def _order_file(store: Store) -> Path | None:
