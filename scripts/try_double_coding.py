@@ -5,7 +5,7 @@ Builds a throw-away project from the SERDIF usability interviews in
 small usability codebook written for them, runs ``themegrid code``, and then:
 
 1. coder A exports her sheet (``review export --coder A``), decides its first 30 rows
-   (a rule a reader can check: accept when the turn has at least 25 words) and
+   (a rule a reader can check: accept when the turn has at least 12 words) and
    imports them;
 2. ``themegrid code`` runs again (as it would after a review: the model trains);
 3. coder B exports his sheet (``--coder B``): the script counts A's rows in it and looks
@@ -104,6 +104,39 @@ def queue_counts(project: Project) -> dict[str, int]:
         return {c: len(queue.pending(store, c)) for c in (A, B, "a third coder")}
 
 
+def browser(project: Project, a_keys: list[str]) -> None:
+    """B's browser queue (the real app, as ``themegrid serve`` builds it): its count, and
+    each of A's rows looked up in it, with any trace of A on the page."""
+    import logging
+
+    from starlette.testclient import TestClient
+
+    from themegrid.web.server import build
+
+    logging.disable(logging.INFO)  # the test client logs every request
+    app, secrets_, store = build(project)
+    try:
+        client = TestClient(app)
+        client.get(f"/?token={secrets_.token}")
+        client.post("/coder", data={"coder": B, "next": "/", "csrf": secrets_.csrf})
+        page = client.get("/queue").text
+        n = page.split("Suggestion 1 of ", 1)[1].split(" ", 1)[0]
+        with_a, traces = 0, 0
+        for i in range(len(a_keys)):
+            html = client.get(f"/queue?i={i}").text
+            seg = html.split('name="segment_id" value="', 1)[1].split('"', 1)[0]
+            code = html.split('name="code_id" value="', 1)[1].split('"', 1)[0]
+            with_a += f"{seg}|{code}" in a_keys
+            traces += A in html or A_NOTE in html
+        print(
+            f"B's browser queue: 'Suggestion 1 of {n}'; its first {len(a_keys)} items hold "
+            f"{with_a} of A's {len(a_keys)} decided rows; pages naming A or quoting her note: "
+            f"{traces}"
+        )
+    finally:
+        store.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devdata", type=Path, default=Path("../shared/devdata"))
@@ -118,15 +151,15 @@ def main() -> int:
     (root / "codebook" / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     for f in sorted(source.glob("*.odt")):
         shutil.copy2(f, root / "corpus" / f.name)
-    first = api.code(root)
-    print(f"project {root}: {first.documents_seen if hasattr(first, 'documents_seen') else ''}")
+    api.code(root)
+    print(f"project {root}: {len(list(source.glob('*.odt')))} transcripts")
     a_sheet = root / "reports" / "ana.xlsx"
     a = api.review_export(root, a_sheet, coder=A)
     header, a_rows = rows(a_sheet)
     words = {str(r[0]): len(str(r[header["Text"]]).split()) for r in a_rows}
     keys = [str(r[0]) for r in a_rows[:N_ROWS]]
     a_dec = {
-        k: ("accept" if words[k] >= 25 else "reject", A_NOTE if n % 4 == 0 else "")
+        k: ("accept" if words[k] >= 12 else "reject", A_NOTE if n % 4 == 0 else "")
         for n, k in enumerate(keys)
     }
     fill(a_sheet, a_dec)
@@ -157,6 +190,7 @@ def main() -> int:
     )
     print(f"A's rows identical in B's sheet up to Decision (text, code, source, reason): {same}")
     print(f"queue sizes before B decides: {queue_counts(project)}")
+    browser(project, keys)
     flip = {"accept": "reject", "reject": "accept"}
     b_dec = {
         k: (flip[d] if n < N_DISAGREE else d, "") for n, (k, (d, _)) in enumerate(a_dec.items())

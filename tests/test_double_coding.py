@@ -23,6 +23,10 @@ from themegrid.store import memos as memos_store
 from themegrid.store.connection import Store, now
 from web_helpers import code_project, serve
 
+# Two 'code' runs on the bundled example: run by .ci/run (its slow line); test_review.py
+# has a quick check of the same rules for `make test`.
+pytestmark = pytest.mark.slow
+
 # Names and a note no machine text contains: any trace of them in B's sheet is a leak.
 ANA, BEN = "Ana Zebrowski", "Ben Quillfeather"
 ANA_NOTE = "zq-ana-private-note"
