@@ -480,3 +480,36 @@ def test_rows_on_edited_segments_can_be_skipped_and_are_listed(
     assert summary.skipped_rows == (3,)
     assert (summary.accepted, summary.rejected) == (1, 1)
     assert all(seg != "deadbeef" for seg, _ in human(store, "Ana"))
+
+
+def test_a_second_coders_sheet_has_the_first_coders_rows_blind(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    """``--coder``: the rows Zora decided stay in Ben's sheet, cell for cell as before she
+    decided, with no trace of her; her own next sheet and a plain one leave them out."""
+    first = tmp_path / "ben_before.xlsx"
+    export_review(store, codebook, first, coder="Ben")
+    before = read_sheet(first)[2]
+    ana = tmp_path / "zora.xlsx"
+    export_review(store, codebook, ana, coder="Zora Quint")
+    fill(ana, {2: {"Decision": "accept", "Note": "zora-note"}, 3: {"Decision": "reject"}})
+    import_review(store, ana, coder="Zora Quint", codebook=codebook)
+    decided = {r[0] for r in read_sheet(ana)[2][:2]}
+    ben = tmp_path / "ben.xlsx"
+    summary = export_review(store, codebook, ben, coder="Ben")
+    book, _, rows = read_sheet(ben)
+    assert summary.coder == "Ben" and rows == before  # the same rows, order and cells
+    text = " ".join(
+        str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+    )
+    assert "Zora" not in text and "zora-note" not in text and "This sheet was made for Ben" in text
+    for coder, path in (("Zora Quint", tmp_path / "zora2.xlsx"), (None, tmp_path / "all.xlsx")):
+        export_review(store, codebook, path, coder=coder)
+        assert not decided & {r[0] for r in read_sheet(path)[2]}
+    fill(ben, {2: {"Decision": "reject"}})
+    n = counts(store)
+    with pytest.raises(InputFileError, match="made for coder 'Ben', not 'Zora Quint'"):
+        import_review(store, ben, coder="Zora Quint", codebook=codebook)
+    assert counts(store) == n
+    import_review(store, ben, coder="Ben", codebook=codebook)
+    assert human(store, "Ben")[tuple(rows[0][0].split("|"))][0] == "rejected"

@@ -1,6 +1,6 @@
 """The review queue's kept order (web/queue.py): decisions made in the browser, by another
-program on the same store, and a new run all leave the queue equal to the store's pending
-suggestions, in the review sheet's order."""
+program on the same store, and a new run all leave each coder's queue equal to the
+suggestions that coder has not decided, in the review sheet's order."""
 
 from __future__ import annotations
 
@@ -49,8 +49,10 @@ def _shown(html: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
-def _fresh(s: Served) -> list[tuple[str, str]]:
-    return _keys(review_order(pending_suggestions(s.store, s.project.load_codebook())))
+def _fresh(s: Served, coder: str = "Ana") -> list[tuple[str, str]]:
+    """The review sheet's order for ``coder`` (``review export --coder``)."""
+    codebook = s.project.load_codebook()
+    return _keys(review_order(pending_suggestions(s.store, codebook, coder=coder)))
 
 
 def test_browser_decisions_keep_the_order_and_match_the_store(served: Served) -> None:
@@ -76,8 +78,11 @@ def test_browser_decisions_keep_the_order_and_match_the_store(served: Served) ->
     r = c.post("/add-code", data={"segment_id": seg, "code_id": code, "csrf": csrf, "i": "0"})
     assert r.status_code in (200, 303)
     decided.append((seg, code))
-    kept = _keys(ws.writer.read(ws.queue.pending))
-    store_now = {(p.segment_id, p.code_id) for p in pending_suggestions(served.store, ws.codebook)}
+    kept = _keys(ws.writer.read(lambda st: ws.queue.pending(st, "Ana")))
+    store_now = {
+        (p.segment_id, p.code_id)
+        for p in pending_suggestions(served.store, ws.codebook, coder="Ana")
+    }
     assert set(kept) == store_now  # nothing decided is still offered, nothing pending is missing
     assert kept == [k for k in first if k not in decided]  # the same order, decided ones left out
     assert ws.queue.full_orders == 1  # ordered once, not on every decision
@@ -91,8 +96,13 @@ def test_a_decision_by_another_program_leaves_the_queue(served: Served) -> None:
     assert _shown(c.get("/queue").text) == first[0]
     seg, code = first[0]
     other = Store(served.project.store_path)  # e.g. a review sheet imported meanwhile
-    with other, other.transaction():
-        decisions.decide(other, "Bo", seg, code, "accepted")
+    with other:
+        with other.transaction():
+            decisions.decide(other, "Bo", seg, code, "accepted")
+        html = c.get("/queue").text  # Bo's decision: Ana still has it to decide
+        assert f"Suggestion 1 of {len(first)}" in html and _shown(html) == first[0]
+        with other.transaction():
+            decisions.decide(other, "Ana", seg, code, "rejected")  # Ana's own sheet, imported
     html = c.get("/queue").text
     assert f"Suggestion 1 of {len(first) - 1}" in html and _shown(html) == first[1]
 
@@ -113,7 +123,7 @@ def test_a_new_run_orders_the_queue_again(served: Served) -> None:
     assert ws.queue.full_orders == 2
     fresh = _fresh(served)
     assert f"Suggestion 1 of {len(fresh)}" in html and _shown(html) == fresh[0]
-    assert workspace.store_version(served.store) == ws.queue.version
+    assert workspace.store_version(served.store) == ws.queue.version("Ana")
 
 
 def _second_server(s: Served) -> tuple[Served, object]:
@@ -134,11 +144,12 @@ def test_a_new_server_reads_the_kept_order_instead_of_ordering(served: Served) -
     assert c.post("/decide", data=form).status_code == 200
     other, ws = _second_server(served)
     try:
-        kept = _keys(ws.writer.read(ws.queue.pending))  # type: ignore[attr-defined]
+        kept = _keys(ws.writer.read(lambda st: ws.queue.pending(st, "Ana")))  # type: ignore[attr-defined]
         assert ws.queue.full_orders == 0  # type: ignore[attr-defined]
         assert kept == first[1:]  # the kept order, the decided one left out
         html = other.client("Bo").get("/queue").text
-        assert _shown(html) == first[1]
+        assert _shown(html) == first[0]  # Ana decided it, Bo has not: Bo's queue keeps it
+        assert ws.queue.full_orders == 0  # type: ignore[attr-defined]
     finally:
         other.store.close()
 
@@ -154,7 +165,7 @@ def test_the_kept_order_is_not_used_after_a_new_run(served: Served) -> None:
     code_project(served.project)
     other, ws = _second_server(served)
     try:
-        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert _keys(ws.writer.read(lambda st: ws.queue.pending(st, "Ana"))) == _fresh(served)  # type: ignore[attr-defined]
         assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
     finally:
         other.store.close()
@@ -169,7 +180,7 @@ def test_the_kept_order_is_not_used_when_a_case_changed(served: Served) -> None:
     api.ingest(served.project.root)  # a new case, no new run
     other, ws = _second_server(served)
     try:
-        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert _keys(ws.writer.read(lambda st: ws.queue.pending(st, "Ana"))) == _fresh(served)  # type: ignore[attr-defined]
         assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
     finally:
         other.store.close()
@@ -181,7 +192,7 @@ def test_a_damaged_kept_order_is_ignored(served: Served) -> None:
     kept_file.write_text('{"format": "themegrid review order 1", "run": 1, "items": 5}')
     other, ws = _second_server(served)
     try:
-        assert _keys(ws.writer.read(ws.queue.pending)) == _fresh(served)  # type: ignore[attr-defined]
+        assert _keys(ws.writer.read(lambda st: ws.queue.pending(st, "Ana"))) == _fresh(served)  # type: ignore[attr-defined]
         assert ws.queue.full_orders == 1  # type: ignore[attr-defined]
     finally:
         other.store.close()

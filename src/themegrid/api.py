@@ -311,8 +311,10 @@ def review_export(
     limit: int | None = None,
     codes: Sequence[str] | None = None,
     by_segment: bool = False,
+    coder: str | None = None,
 ) -> ExportSummary:
-    """``themegrid review export``: a sheet of pending suggestions to decide in Excel."""
+    """``themegrid review export``: a sheet of pending suggestions to decide in Excel
+    (``coder``: the blind sheet for that coder: the suggestions they have not decided)."""
     from themegrid.exchange.review import export_review
 
     proj = project_of(project)
@@ -320,7 +322,13 @@ def review_export(
     target = Path(out) if out is not None else proj.root / DEFAULT_REVIEW
     with proj.open_store() as store:
         return export_review(
-            store, proj.load_codebook(), target, limit=limit, codes=codes, by_segment=by_segment
+            store,
+            proj.load_codebook(),
+            target,
+            limit=limit,
+            codes=codes,
+            by_segment=by_segment,
+            coder=coder,
         )
 
 

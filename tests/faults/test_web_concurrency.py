@@ -137,6 +137,7 @@ def test_the_server_shows_what_a_cli_writer_committed(served, tmp_path: Path) ->
     nv = served.project.corpus_dir / "interviews" / "nv.txt"
     nv.write_text(nv.read_text() + "Respondent: The budget again, and no substitute teachers.\n")
     assert _themegrid("code", "--no-model", "--project", str(root)).returncode == 0
-    pending = len(codings_store.pending_suggestions(served.store))
+    # Ben's queue: every suggestion Ben has not decided (Cy's decisions leave it in)
+    pending = len(codings_store.suggestions_undecided_by(served.store, "Ben"))
     fresh = client.get("/queue").text
     assert fresh != queue and f"of {pending}" in fresh, "the server's queue is stale"

@@ -31,25 +31,43 @@ def export(
         bool,
         typer.Option("--by-segment", help="Order rows by document and segment, not by certainty."),
     ] = False,
+    coder: Annotated[
+        str | None,
+        typer.Option(
+            "--coder",
+            help="Make the sheet for this coder: the suggestions they have not decided, "
+            "including those other coders decided, with no other coder's decision shown "
+            "(blind double-coding). Without it: the suggestions no one has decided.",
+        ),
+    ] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
 ) -> None:
     """Write one row per pending suggestion, least certain first, with a Decision dropdown."""
     from themegrid.api import review_export
 
-    summary = review_export(project, out, limit=limit, codes=code, by_segment=by_segment)
+    summary = review_export(
+        project, out, limit=limit, codes=code, by_segment=by_segment, coder=coder
+    )
     if as_json:
         typer.echo(json.dumps(summary.__dict__))
         return
+    who = f" for {summary.coder}" if summary.coder else ""
     if not summary.pending:
+        awaits = (
+            f"{summary.coder} has decided every suggestion"
+            if summary.coder
+            else ("no suggestion awaits a decision")
+        )
         typer.echo(
-            f"wrote {summary.path} with no rows: no suggestion awaits a decision "
+            f"wrote {summary.path}{who} with no rows: {awaits} "
             "(run 'themegrid code' after adding files or cues, or add codes in the sheet)"
         )
         return
+    name = summary.coder or "Your Name"
     typer.echo(
-        f"wrote {summary.path}: {summary.rows} of {summary.pending} pending suggestion(s). "
-        f"Fill Decision, then run: themegrid review import {summary.path} --coder 'Your Name'"
+        f"wrote {summary.path}{who}: {summary.rows} of {summary.pending} pending suggestion(s). "
+        f"Fill Decision, then run: themegrid review import {summary.path} --coder '{name}'"
     )
 
 

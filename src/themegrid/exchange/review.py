@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import openpyxl
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -40,6 +41,8 @@ from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
 
 SHEET = "Review"
+#: The workbook's custom property naming the coder a sheet was made for (``--coder``).
+CODER_PROPERTY = "themegrid review coder"
 CONTEXT_CHARS = 300
 ATTRIBUTE_ORDER = ("state", "district", "role", "respondent_role", "source_type", "date")
 DECISIONS = {
@@ -120,12 +123,23 @@ class ExportSummary:
     path: str | None
     rows: int
     pending: int
+    coder: str | None = None  # the coder the sheet was made for (``--coder``), if any
 
 
 def pending_suggestions(
-    store: Store, codebook: Codebook, codes: Sequence[str] | None = None
+    store: Store,
+    codebook: Codebook,
+    codes: Sequence[str] | None = None,
+    *,
+    coder: str | None = None,
 ) -> list[ReviewItem]:
-    """Every suggestion without a human decision on its (segment, code), with context."""
+    """Every suggestion without a human decision on its (segment, code), with context.
+
+    ``coder``: the suggestions that coder has not decided, whatever other coders decided
+    (:func:`themegrid.store.codings.suggestions_undecided_by`): a second coder's blind
+    double-coding gets the rows a first coder already decided, and nothing of that
+    decision (each row shows only the machine's suggestion and the text).
+    """
     index = known_codes(store, codebook)
     if codes:
         unknown = [c for c in codes if c not in index.codes]
@@ -138,9 +152,38 @@ def pending_suggestions(
                     for c in unknown
                 ]
             )
-    rows = store_codings.pending_suggestions(store)
+    if coder is None:
+        rows = store_codings.pending_suggestions(store)
+    else:
+        rows = _offered(store, index, check_coder(coder))
     wanted = set(codes or ())
     rows = [r for r in rows if not wanted or r.code_id in wanted]
+    return _items(store, index, rows)
+
+
+def offered_suggestions(store: Store, codebook: Codebook) -> list[ReviewItem]:
+    """Every suggestion some coder could be offered (:func:`pending_suggestions` for a
+    coder who has decided nothing): the browser queue orders these once, and each coder's
+    queue is the part that coder has not decided."""
+    index = known_codes(store, codebook)
+    return _items(store, index, _offered(store, index, None))
+
+
+def _offered(
+    store: Store, index: CodeIndex, coder: str | None
+) -> list[store_codings.PendingSuggestion]:
+    """Suggestions ``coder`` has not decided, on codes the codebook still codes with (a
+    suggestion retired after a rejection may be on a code the codebook has since dropped)."""
+    return [
+        r
+        for r in store_codings.suggestions_undecided_by(store, coder)
+        if r.code_id in index.codes and index.codes[r.code_id].codable
+    ]
+
+
+def _items(
+    store: Store, index: CodeIndex, rows: Sequence[store_codings.PendingSuggestion]
+) -> list[ReviewItem]:
     context = _context(store, {r.document_id for r in rows})
     items = []
     for r in rows:
@@ -289,19 +332,44 @@ def export_review(
     limit: int | None = None,
     codes: Sequence[str] | None = None,
     by_segment: bool = False,
+    coder: str | None = None,
 ) -> ExportSummary:
-    """Write the review workbook to a path (atomically) or an open binary file."""
-    items = review_order(pending_suggestions(store, codebook, codes), by_segment=by_segment)
+    """Write the review workbook to a path (atomically) or an open binary file.
+
+    ``coder``: the sheet for that coder (see :func:`pending_suggestions`), blind to every
+    other coder's decisions; the coder is named in the How to review sheet and kept in
+    the workbook's custom properties, which :func:`import_review` checks."""
+    coder = None if coder is None else check_coder(coder)
+    items = review_order(
+        pending_suggestions(store, codebook, codes, coder=coder), by_segment=by_segment
+    )
     chosen = items if limit is None else items[: max(limit, 0)]
-    book = _workbook(chosen, known_codes(store, codebook), codebook)
+    book = _workbook(chosen, known_codes(store, codebook), codebook, coder)
     path = _save(book, out)
-    return ExportSummary(path, len(chosen), len(items))
+    return ExportSummary(path, len(chosen), len(items), coder)
+
+
+def how_to(coder: str | None) -> tuple[str, ...]:
+    """The How to review sheet's lines; for a sheet made for ``coder``, saying so."""
+    if coder is None:
+        return HOW_TO
+    made_for = (
+        f"This sheet was made for {coder}. It holds the suggestions {coder} has not decided "
+        "yet, including those other coders have decided; no other coder's decision, note or "
+        "name is shown in it, so the coding stays independent (blind) for inter-coder "
+        f"agreement. Import it with --coder '{coder}' (themegrid refuses another name)."
+    )
+    lines = [line.replace("that no one has decided on yet", "that you have not decided on yet")
+             for line in HOW_TO]  # fmt: skip
+    return (lines[0], made_for, *lines[1:])
 
 
 def _workbook(
-    items: Sequence[ReviewItem], index: CodeIndex, codebook: Codebook
+    items: Sequence[ReviewItem], index: CodeIndex, codebook: Codebook, coder: str | None = None
 ) -> openpyxl.Workbook:
     book = openpyxl.Workbook()
+    if coder is not None:
+        book.custom_doc_props.append(StringProperty(name=CODER_PROPERTY, value=coder))
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
@@ -348,7 +416,7 @@ def _workbook(
     _style_review(sheet, header, len(items))
     _codes_sheet(book.create_sheet("Codes"), index, codebook)
     how = book.create_sheet("How to review")
-    for line in HOW_TO:
+    for line in how_to(coder):
         how.append(cells.row(how, [line]))
     how.column_dimensions["A"].width = 110
     for row in how.iter_rows():
@@ -478,7 +546,16 @@ def import_review(
     """
     coder = check_coder(coder)
     path = Path(path)
-    cells = _read_review(path)
+    cells, made_for = _read_review(path)
+    if made_for is not None and made_for != coder:
+        # Refused, not warned: the decisions would be stored as another person's, and a
+        # coder's decisions are research data that no later import can take back.
+        raise InputFileError(
+            str(path),
+            f"this sheet was made for coder {made_for!r}, not {coder!r}; import it with "
+            f"--coder '{made_for}', or export a sheet for {coder} with "
+            f"'themegrid review export --coder \"{coder}\"'",
+        )
     backup_before(store, "review import")
     with store.transaction():
         # Validated inside the write transaction: a concurrent 'code' run cannot remove a
@@ -512,7 +589,8 @@ class _Cells:
     errors: tuple[str, ...] = ()
 
 
-def _read_review(path: Path) -> list[_Cells]:
+def _read_review(path: Path) -> tuple[list[_Cells], str | None]:
+    """The sheet's reserved cells, and the coder it was made for (None: any coder)."""
     if not path.is_file():
         raise InputFileError(str(path), "no such file; check the path")
     bomb = corpus_zip_reason(path)
@@ -525,6 +603,14 @@ def _read_review(path: Path) -> list[_Cells]:
             str(path), "not an Excel workbook (.xlsx); open it in Excel and save it as .xlsx"
         ) from exc
     try:
+        made_for = next(
+            (
+                str(p.value).strip()
+                for p in book.custom_doc_props.props
+                if p.name == CODER_PROPERTY and str(p.value or "").strip()
+            ),
+            None,
+        )
         if SHEET not in book.sheetnames:
             raise InputFileError(
                 str(path),
@@ -549,7 +635,7 @@ def _read_review(path: Path) -> list[_Cells]:
             ]
     finally:
         book.close()
-    return out
+    return out, made_for
 
 
 def _reserved_columns(path: Path, first: Sequence[object]) -> list[int]:
@@ -734,7 +820,9 @@ __all__ = [
     "ReviewItem",
     "apply_decisions",
     "export_review",
+    "how_to",
     "import_review",
+    "offered_suggestions",
     "pending_suggestions",
     "review_order",
 ]

@@ -214,6 +214,77 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
     ]
 
 
+def suggestions_undecided_by(store: Store, coder: str | None) -> list[PendingSuggestion]:
+    """Machine suggestions on active segments that ``coder`` has not decided, whoever else
+    did, in document order (one per segment and code, rule and model joined as in
+    :func:`pending_suggestions`). ``None``: every such suggestion, decided or not.
+
+    For double-coding: a second coder must get the suggestions the first coder saw. A
+    suggestion another coder rejected is retired by the next ``code`` run ("retired: a
+    human rejected it"; the learned model keeps its reason); it is still offered here, with
+    the confidence and reason it had while live (from ``coding_history``), so nothing in
+    the row tells that someone rejected it. Other retirements (the code left the codebook,
+    the model's gate closed, the segment is no longer machine-coded) are not offered.
+    """
+    other = "" if coder is None else " AND r.coder != :coder"
+    mine = (
+        ""
+        if coder is None
+        else " AND NOT EXISTS (SELECT 1 FROM codings m WHERE m.segment_id = c.segment_id"
+        " AND m.code_id = c.code_id AND m.source = 'human' AND m.coder = :coder)"
+    )
+    live_then = (  # the row's last live state: its confidence and reason as shown then
+        "(SELECT h.{col} FROM coding_history h WHERE h.coding_id = c.id"
+        " AND h.status = 'suggested' ORDER BY h.id DESC LIMIT 1)"
+    )
+    rows = store.conn.execute(
+        "WITH shown AS (SELECT c.segment_id, c.code_id, c.source,"
+        " CASE WHEN c.status = 'suggested' THEN c.confidence ELSE "
+        + live_then.format(col="confidence")
+        + " END AS confidence,"
+        " CASE WHEN c.status = 'suggested' THEN c.reason ELSE "
+        + live_then.format(col="reason")
+        + " END AS reason"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id AND s.active = 1"
+        " WHERE c.source IN ('rule', 'model') AND (c.status = 'suggested' OR"
+        " (c.status = 'retired' AND (c.reason = 'retired: a human rejected it'"
+        " OR c.reason NOT LIKE 'retired:%')"
+        " AND EXISTS (SELECT 1 FROM codings r WHERE r.segment_id = c.segment_id"
+        " AND r.code_id = c.code_id AND r.source = 'human' AND r.status = 'rejected'"
+        f" AND r.updated_at <= c.updated_at{other})))"
+        f"{mine})"
+        " SELECT e.segment_id, e.code_id, GROUP_CONCAT(e.source, '+') AS source,"
+        " MAX(e.confidence) AS confidence, GROUP_CONCAT(e.reason, ' | ') AS reason,"
+        " s.seq, s.speaker, s.text, s.document_id, d.path, d.attributes"
+        " FROM shown e JOIN segments s ON s.id = e.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " GROUP BY e.segment_id, e.code_id ORDER BY d.path, s.seq, e.code_id",
+        {"coder": coder},
+    )
+    parsed: dict[str, dict[str, Any]] = {}
+    out = []
+    for r in rows:
+        raw = r["attributes"] or ""
+        if raw not in parsed:
+            parsed[raw] = loads(r["attributes"], {})
+        out.append(
+            PendingSuggestion(
+                segment_id=r["segment_id"],
+                code_id=r["code_id"],
+                source=r["source"] or "",
+                confidence=r["confidence"],
+                reason=r["reason"] or "",
+                seq=r["seq"],
+                speaker=r["speaker"],
+                text=r["text"],
+                document_id=r["document_id"],
+                path=r["path"],
+                attributes=parsed[raw],
+            )
+        )
+    return out
+
+
 def _applied_and_pending_rows(
     store: Store, segment_ids: Sequence[str] | None = None
 ) -> Iterable[tuple[int, str | None, str, int, int]]:
@@ -700,6 +771,7 @@ __all__ = [
     "run_counts",
     "segments_seen_by_humans",
     "span_decision",
+    "suggestions_undecided_by",
 ]
 
 

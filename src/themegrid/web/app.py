@@ -357,15 +357,18 @@ class Workspace:
         return self.writer.store
 
     def decide(
-        self, action: Callable[[Store], T], keys: Callable[[T], Iterable[tuple[str, str]]]
+        self,
+        coder: str,
+        action: Callable[[Store], T],
+        keys: Callable[[T], Iterable[tuple[str, str]]],
     ) -> T:
-        """Write ``action``, a human decision on each (segment, code) ``keys`` names from its
-        result, and tell the review queue inside the same transaction."""
+        """Write ``action``, ``coder``'s human decision on each (segment, code) ``keys`` names
+        from its result, and tell the review queue inside the same transaction."""
 
         def run(store: Store) -> T:
             before = workspace.store_version(store)
             out = action(store)
-            self.queue.decided(store, before, keys(out))
+            self.queue.decided(store, before, coder, keys(out))
             return out
 
         return self.writer.write(run)
@@ -596,6 +599,7 @@ def create_app(
         back = f"/doc/{doc_id}"
         try:
             seg = ws.decide(
+                coder,
                 lambda s: decisions.code_span(s, coder, doc_id, start, end, code_id),
                 lambda seg: [(seg, code_id)],
             )
@@ -664,18 +668,21 @@ def create_app(
         if (seg, code) not in mine:
             return PlainTextResponse("400: you can remove only your own codings", 400)
         try:
-            ws.decide(lambda s: decisions.remove(s, coder, seg, code), lambda _: [(seg, code)])
+            ws.decide(
+                coder, lambda s: decisions.remove(s, coder, seg, code), lambda _: [(seg, code)]
+            )
         except StoreBusy as exc:
             return _busy(ws, request, exc)
         return RedirectResponse(f"/doc/{doc_id}#seg-{seg}", status_code=303)
 
     def _queue_items(
-        code: str, doc: str, attr: str
+        coder: str, code: str, doc: str, attr: str
     ) -> tuple[list[ReviewItem], list[str], list[str]]:
-        """The pending suggestions the filters keep, in review-sheet order; the ``key=value``
-        case attributes and the documents found on all pending suggestions (for the filters:
-        a document with nothing to review is not offered; 6,113 of them made the page 325 KB)."""
-        items = ws.writer.read(ws.queue.pending)
+        """``coder``'s pending suggestions the filters keep, in review-sheet order; the
+        ``key=value`` case attributes and the documents found on all of them (for the
+        filters: a document with nothing to review is not offered; 6,113 of them made the
+        page 325 KB)."""
+        items = ws.writer.read(lambda s: ws.queue.pending(s, coder))
         found = sorted(
             {f"{k}={v}" for i in items for k, v in i.attributes.items() if k not in _NOT_CASE}
         )
@@ -693,7 +700,8 @@ def create_app(
     def _queue_ctx(
         request: Request, code: str, doc: str, attr: str, i: int, message: str = ""
     ) -> dict[str, Any]:
-        items, attrs, docs = _queue_items(code, doc, attr)
+        me = _coder(request) or ""
+        items, attrs, docs = _queue_items(me, code, doc, attr)
         i = max(0, min(i, len(items) - 1)) if items else 0
         item = items[i] if items else None
         doc_ids = ws.writer.read(workspace.document_ids)
@@ -704,10 +712,18 @@ def create_app(
             doc_id = ws.writer.read(lambda s: workspace.segment_document(s, seg))
             if doc_id is not None:
                 on_doc = ws.writer.read(partial(memos_store.passage_memos, document_id=doc_id))
-                item_memos = [pm for pm in on_doc if pm.segment_id == seg]
+                # Blind: the queue shows only this coder's own codings and memos on the turn,
+                # never another coder's (their decision on this very suggestion, or a note
+                # that gives it away); the reader shows everyone's.
+                item_memos = [pm for pm in on_doc if pm.segment_id == seg and pm.memo.coder == me]
                 found = ws.writer.read(partial(codings_store.document_codings, document_id=doc_id))
                 here = [
-                    c for c in found if c.segment_id == seg and c.source == "human" and c.counts
+                    c
+                    for c in found
+                    if c.segment_id == seg
+                    and c.source == "human"
+                    and c.coder == me
+                    and c.status == "accepted"
                 ]
         return {
             "doc_ids": doc_ids,
@@ -754,7 +770,9 @@ def create_app(
             return PlainTextResponse("400: decision is accepted or rejected", status_code=400)
         try:
             ws.decide(
-                lambda s: decisions.decide(s, coder, seg, code, status), lambda _: [(seg, code)]
+                coder,
+                lambda s: decisions.decide(s, coder, seg, code, status),
+                lambda _: [(seg, code)],
             )
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
@@ -776,7 +794,9 @@ def create_app(
         if ws.writer.read(lambda s: workspace.segment_document(s, seg)) is None:
             return PlainTextResponse(f"400: no segment {seg!r}", status_code=400)
         try:
-            ws.decide(lambda s: decisions.add_code(s, coder, seg, code), lambda _: [(seg, code)])
+            ws.decide(
+                coder, lambda s: decisions.add_code(s, coder, seg, code), lambda _: [(seg, code)]
+            )
         except StoreBusy as exc:
             return PlainTextResponse(f"503: {exc}", status_code=503)
         return _after_decision(request, form, f"added: {infos[code].name}")
