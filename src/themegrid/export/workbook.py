@@ -2188,15 +2188,15 @@ def _table(name: str, ref: str, headers: Sequence[str]) -> Table:
 
 
 #: Memos: the columns and widths; the passage and the memo wrap.
-MEMO_COLUMNS = (
-    ("On", 12),
-    ("Document or code", 30),
-    ("Speaker", 14),
-    ("Passage", 50),
-    ("Memo", 60),
-    ("Coder", 12),
-    ("Written", 17),
-    ("Note", 24),
+MEMO_COLUMNS = (  # 180 characters: printed fitted to one page width (FIT_CHARS)
+    ("On", 9),
+    ("Document or code", 26),
+    ("Speaker", 12),
+    ("Passage", 42),
+    ("Memo", 50),
+    ("Coder", 11),
+    ("Written", 16),
+    ("Note", 14),
 )
 
 
@@ -2254,22 +2254,24 @@ def _agreement_sheet(wb: Workbook, store: Store, report: _Report) -> None:
     names = report.cf.codes["name"].to_dict()
     ws = wb.create_sheet("Agreement")
     n_applied = max(len(r.coders) for r in found)
-    widths = [34, 30, *([13] * (n_applied + 4)), 40]
+    widths = [34, 30, *([17] * (n_applied + 4)), 40]
     _widths(ws, widths)
     ws.freeze_panes = "A2"
     rows: list[list[Any]] = []
     intro = (
         "Agreement is computed on the segments the coders all saw (reviewed, or coded"
-        " in the browser); a segment one of them never reached is left out."
+        " in the browser); a segment one of them never reached is left out. Units: segments"
+        " (pooled over codes: segment and code pairs)."
     )
-    rows.append([_cell(ws, intro, alignment=WRAP_TOP)])
+    rows.append([_cell(ws, intro)])
     for r in found:
         who = " and ".join(r.coders) if len(r.coders) == 2 else ", ".join(r.coders)
         saw = "both saw" if len(r.coders) == 2 else "all of them saw"
         rows.append([])
-        rows.append(_header(ws, [f"Agreement between {who}: {r.n_segments} segment(s) {saw}"]))
+        title = f"Agreement between {who}: {r.n_segments} segment(s) {saw}"
+        rows.append([_cell(ws, title, font=HEADER_FONT)])
         figures = ["Percent agreement", "Cohen's kappa", "Krippendorff's alpha", "Note"]
-        rows.append(_header(ws, ["Figure", "", "Units (pooled: segment × code)", *figures]))
+        rows.append(_header(ws, ["Figure", "", "Units", *figures]))
         for label, f in (("Pooled over codes", r.pooled), ("Mean over codes", r.mean)):
             rows.append(_agreement_figures(ws, [label, ""], f))
         rows.append([])
@@ -2286,7 +2288,7 @@ def _agreement_sheet(wb: Workbook, store: Store, report: _Report) -> None:
                 rows.append(
                     [
                         _cell(ws, d.document),
-                        _cell(ws, d.excerpt, alignment=WRAP_TOP),
+                        _cell(ws, d.excerpt),
                         _cell(ws, f"{d.code_id} {names.get(d.code_id, '')}".strip()),
                         _cell(ws, ", ".join(d.applied_by)),
                         _cell(ws, ", ".join(d.not_applied_by)),
