@@ -98,6 +98,14 @@ ProjectOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
 ]
+NewCoderOpt = Annotated[
+    bool,
+    typer.Option(
+        "--new-coder",
+        help="Record --coder as a coder of its own even when it differs from a known "
+        "coder's name only in case or spaces (refused otherwise: 'did you mean').",
+    ),
+]
 
 
 def plain_console(*, stderr: bool = False) -> Console:

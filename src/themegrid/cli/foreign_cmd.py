@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import JsonOpt, ProjectOpt, import_app
+from themegrid.cli.app import JsonOpt, NewCoderOpt, ProjectOpt, import_app
 
 
 @import_app.command("taguette")
@@ -123,14 +123,7 @@ def import_quotes_cmd(
             show_default=False,
         ),
     ] = None,
-    new_coder: Annotated[
-        bool,
-        typer.Option(
-            "--new-coder",
-            help="Record --coder as a coder of its own even when it differs from a known "
-            "coder's name only in case or spaces (refused otherwise: 'did you mean').",
-        ),
-    ] = False,
+    new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import coded quotes (Document name, Code, Segment) into documents already ingested.

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import JsonOpt, ProjectOpt, app
+from themegrid.cli.app import JsonOpt, NewCoderOpt, ProjectOpt, app
 
 
 @app.command("import-coded")
@@ -120,14 +120,7 @@ def import_coded_cmd(
         str | None, typer.Option("--sheet", help="Worksheet to read (default: the first).")
     ] = None,
     project: ProjectOpt = Path("."),
-    new_coder: Annotated[
-        bool,
-        typer.Option(
-            "--new-coder",
-            help="Record --coder as a coder of its own even when it differs from a known "
-            "coder's name only in case or spaces (refused otherwise: 'did you mean').",
-        ),
-    ] = False,
+    new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import segments coded in a spreadsheet (one row per segment) as CODER's codings.

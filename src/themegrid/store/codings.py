@@ -188,30 +188,7 @@ def pending_suggestions(store: Store) -> list[PendingSuggestion]:
         f" s.document_id, d.path, d.attributes {_PENDING}"
         " JOIN documents d ON d.id = s.document_id ORDER BY d.path, s.seq, e.code_id"
     )
-    parsed: dict[str, dict[str, Any]] = {}  # a document's attributes, decoded once
-
-    def attributes(raw: str | None) -> dict[str, Any]:
-        key = raw or ""
-        if key not in parsed:
-            parsed[key] = loads(raw, {})
-        return parsed[key]
-
-    return [
-        PendingSuggestion(
-            segment_id=r["segment_id"],
-            code_id=r["code_id"],
-            source=r["source"] or "",
-            confidence=r["confidence"],
-            reason=r["reason"] or "",
-            seq=r["seq"],
-            speaker=r["speaker"],
-            text=r["text"],
-            document_id=r["document_id"],
-            path=r["path"],
-            attributes=attributes(r["attributes"]),
-        )
-        for r in rows
-    ]
+    return _pending_rows(rows)
 
 
 def suggestions_undecided_by(store: Store, coder: str | None) -> list[PendingSuggestion]:
@@ -261,6 +238,12 @@ def suggestions_undecided_by(store: Store, coder: str | None) -> list[PendingSug
         " GROUP BY e.segment_id, e.code_id ORDER BY d.path, s.seq, e.code_id",
         {"coder": coder},
     )
+    return _pending_rows(rows)
+
+
+def _pending_rows(rows: Iterable[Any]) -> list[PendingSuggestion]:
+    """Pending suggestions from rows of the two queries above (a document's attributes
+    decoded once)."""
     parsed: dict[str, dict[str, Any]] = {}
     out = []
     for r in rows:
