@@ -56,7 +56,8 @@ def test_quotes_become_human_codings_with_exact_spans(project, tmp_path: Path) -
         tmp_path / "coded.csv",
         [
             ["P1", "Techniques > Pre-computed plots", "the pre-\ncomputed plots first"],
-            # one quote over two turns: one coding on each segment, clipped to it
+            # one quote over two turns: coded on the answer, clipped to it; the
+            # interviewer's "Okay." it also covers is not coded
             ["P1", "Techniques > Comparing", "the clusters side by side. Dan: Okay."],
             ["P1", "Reporting", "Then we report the trend to the business."],
             ["P1", "Reporting", "Yeah."],  # twice in the text: left out, not guessed
@@ -81,10 +82,58 @@ def test_quotes_become_human_codings_with_exact_spans(project, tmp_path: Path) -
     assert got == [
         ("techniques.pre_computed_plots", "the pre-computed plots first"),
         ("techniques.comparing", "the clusters side by side."),
-        ("techniques.comparing", "Okay."),  # the speaker label is not in the segment
         ("reporting", "Then we report the trend to the business."),
     ]
     assert all(r[3] <= r[1] < r[2] <= r[4] for r in rows)  # each span inside its segment
+    assert (summary.with_interviewer, summary.interviewer_turns_left) == (1, 1)
+
+
+def coded_texts(project, coder: str) -> list[tuple[str, str, int, str]]:
+    """(code, coded text, is_interviewer, reason) of a coder's codings, in text order."""
+    with Store(project.store_path) as store:
+        rows = store.query(
+            "SELECT c.code_id, c.span_start, c.span_end, s.is_interviewer, c.reason, d.text"
+            " FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE c.source = 'human' AND c.coder = ? ORDER BY c.span_start",
+            (coder,),
+        )
+    return [(r[0], r[5][r[1] : r[2]], r[3], r[4]) for r in rows]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_quote_with_its_question_is_coded_on_the_answer_unless_asked(
+    project, tmp_path: Path, keep: bool
+) -> None:
+    table = write_rows(
+        tmp_path / "coded.csv",
+        [
+            # the researcher selected the question with its answer, for context
+            ["P1", "Plots", "in your work?\n\nParticipant: We look at the pre-computed plots"],
+            ["P1", "Small talk", "Okay. Yeah."],  # wholly in the interviewer's turn
+        ],
+    )
+    summary = import_quotes(
+        project, table, coder="Dan K", add_codes=True, code_interviewer_turns=keep
+    )
+    got = [(code, text, turn) for code, text, turn, _ in coded_texts(project, "Dan K")]
+    question = [("plots", "in your work?", 1)] if keep else []
+    assert got == [
+        *question,
+        ("plots", "We look at the pre-computed plots", 0),
+        ("small_talk", "Okay. Yeah.", 1),  # all the coder decided: coded where it is
+    ]
+    assert (summary.with_interviewer, summary.interviewer_only) == (1, 1)
+    lines = "\n".join(summary.lines())
+    if keep:
+        assert summary.interviewer_turns_left == 0 and "coded on every turn" in lines
+    else:
+        assert summary.interviewer_turns_left == 1
+        assert "1 interviewer turn(s) left uncoded; --code-interviewer-turns" in lines
+        reasons = [r for code, _, _, r in coded_texts(project, "Dan K") if code == "plots"]
+        assert reasons == [
+            "imported from coded.csv row(s) 2 (the quote's interviewer turns are not coded)"
+        ]
 
 
 def test_unknown_codes_and_documents_write_nothing(project, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from themegrid import api
 from themegrid.exchange.refi.codes import ImportedCode
 from themegrid.exchange.refi.importer import (
@@ -130,19 +132,40 @@ def test_uncoded_segments_get_machine_suggestions(tmp_path: Path) -> None:
     assert [r[0] for r in suggested] == ["Substitute teachers were hard to find all year."]
 
 
-def test_a_selection_across_two_turns_is_a_span_coding_on_each(tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_selection_across_turns_is_a_span_coding_on_each_answer(
+    tmp_path: Path, keep: bool
+) -> None:
     project = fresh(tmp_path)
-    quote = "grant came through.\n\nInterviewer: And after"
-    summary = apply_import(project, plan(sel("x", quote, FUNDING)))
+    quote = "grant came through.\n\nInterviewer: And after that?\n\nTeacher: Substitute"
+    summary = apply_import(project, plan(sel("x", quote, FUNDING)), code_interviewer_turns=keep)
     got = codings(project)
+    # the interviewer's question between the two answers is coded only when asked
+    question = [("And after that?", "funding", "ana")] if keep else []
     assert [(g[1], g[2], g[3]) for g in got] == [
         ("grant came through.", "funding", "ana"),
-        ("And after", "funding", "ana"),
+        *question,
+        ("Substitute", "funding", "ana"),
     ]
     start, end = span(quote)
-    assert all(f"selection x at {start}-{end}, part" in g[4] for g in got)  # whole offsets kept
+    assert all(f"selection x at {start}-{end}" in g[4] for g in got)  # whole offsets kept
     assert summary.across_turns == 1 and summary.selection_codes == 1 and summary.joined == 0
-    assert any("cross a turn boundary" in line for line in summary.lines())
+    assert summary.with_interviewer == 1
+    lines = "\n".join(summary.lines())
+    assert "cross a turn boundary" in lines
+    assert ("coded on every turn" if keep else "--code-interviewer-turns codes") in lines
+
+
+def test_a_selection_wholly_in_interviewer_turns_is_coded_there(tmp_path: Path) -> None:
+    project = fresh(tmp_path)
+    quote = "started?\n\nTeacher: The budget"
+    summary = apply_import(
+        project,
+        plan(sel("q", "What got the district started?", STAFFING), sel("x", quote, FUNDING)),
+    )
+    got = [(g[1], g[2]) for g in codings(project)]
+    assert got == [("What got the district started?", "staffing"), ("The budget", "funding")]
+    assert summary.with_interviewer == 1
 
 
 def test_two_same_code_selections_in_one_turn_are_joined_reported_and_kept(

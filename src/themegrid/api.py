@@ -427,30 +427,57 @@ def import_qdc(project: ProjectLike, file: Path | str) -> RefiImportSummary:
 
 
 def import_qdpx(
-    project: ProjectLike, file: Path | str, *, coder_prefix: str = ""
+    project: ProjectLike,
+    file: Path | str,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
 ) -> RefiImportSummary:
     """``themegrid import qdpx``: a REFI-QDA project: codes, text sources and their codings."""
     from themegrid.exchange.refi import import_qdpx as run_import
 
-    return run_import(project_of(project), file, coder_prefix=coder_prefix)
+    return run_import(
+        project_of(project),
+        file,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+    )
 
 
 def import_taguette(
-    project: ProjectLike, file: Path | str, *, coder_prefix: str = ""
+    project: ProjectLike,
+    file: Path | str,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
 ) -> TaguetteSummary:
     """``themegrid import taguette``: a Taguette project database, read-only."""
     from themegrid.exchange.taguette import import_taguette as run_import
 
-    return run_import(project_of(project), file, coder_prefix=coder_prefix)
+    return run_import(
+        project_of(project),
+        file,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+    )
 
 
 def import_qualcoder(
-    project: ProjectLike, path: Path | str, *, coder_prefix: str = ""
+    project: ProjectLike,
+    path: Path | str,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
 ) -> QualcoderSummary:
     """``themegrid import qualcoder``: a QualCoder project (``.qda`` folder or ``data.qda``)."""
     from themegrid.exchange.qualcoder import import_qualcoder as run_import
 
-    return run_import(project_of(project), path, coder_prefix=coder_prefix)
+    return run_import(
+        project_of(project),
+        path,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+    )
 
 
 def import_quotes(
@@ -464,6 +491,7 @@ def import_quotes(
     code_column: str | None = None,
     quote_column: str | None = None,
     new_coder: bool = False,
+    code_interviewer_turns: bool = False,
 ) -> QuotesSummary:
     """``themegrid import quotes``: coded quotes (MAXQDA's Coded Segments) into ingested documents.
     The ``*_column`` arguments name the table's columns (default: found by header or cells)."""
@@ -481,6 +509,7 @@ def import_quotes(
         add_codes=add_codes,
         complete=complete,
         columns=QuoteColumns(document_column, code_column, quote_column),
+        code_interviewer_turns=code_interviewer_turns,
     )
 
 

@@ -98,6 +98,15 @@ ProjectOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
 ]
+InterviewerTurnsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--code-interviewer-turns",
+        help="Code the interviewer turns a coded passage covers too (default: a passage that"
+        " also covers another speaker's turn is coded on that speaker's turns only; one wholly"
+        " in interviewer turns is coded there).",
+    ),
+]
 NewCoderOpt = Annotated[
     bool,
     typer.Option(

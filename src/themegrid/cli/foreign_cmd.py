@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import JsonOpt, NewCoderOpt, ProjectOpt, import_app
+from themegrid.cli.app import InterviewerTurnsOpt, JsonOpt, NewCoderOpt, ProjectOpt, import_app
 
 
 @import_app.command("taguette")
@@ -22,6 +22,7 @@ def import_taguette_cmd(
         str,
         typer.Option("--coder-prefix", help="Put this before every Taguette user name."),
     ] = "",
+    code_interviewer_turns: InterviewerTurnsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a Taguette project: documents, tags (as codes) and highlights (as human codings).
@@ -31,7 +32,9 @@ def import_taguette_cmd(
     """
     from themegrid.api import import_taguette
 
-    summary = import_taguette(project, file, coder_prefix=coder_prefix)
+    summary = import_taguette(
+        project, file, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+    )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -52,6 +55,7 @@ def import_qualcoder_cmd(
         str,
         typer.Option("--coder-prefix", help="Put this before every QualCoder coder name."),
     ] = "",
+    code_interviewer_turns: InterviewerTurnsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a QualCoder project (schema v6 to v14): codes, text sources, coded texts by coder.
@@ -60,7 +64,9 @@ def import_qualcoder_cmd(
     """
     from themegrid.api import import_qualcoder
 
-    summary = import_qualcoder(project, path, coder_prefix=coder_prefix)
+    summary = import_qualcoder(
+        project, path, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+    )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -123,6 +129,7 @@ def import_quotes_cmd(
             show_default=False,
         ),
     ] = None,
+    code_interviewer_turns: InterviewerTurnsOpt = False,
     new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -143,6 +150,7 @@ def import_quotes_cmd(
         code_column=code_column,
         quote_column=quote_column,
         new_coder=new_coder,
+        code_interviewer_turns=code_interviewer_turns,
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import JsonOpt, ProjectOpt, export_app, import_app
+from themegrid.cli.app import InterviewerTurnsOpt, JsonOpt, ProjectOpt, export_app, import_app
 
 OutArg = Annotated[
     Path | None,
@@ -94,6 +94,7 @@ def import_qdpx_cmd(
             "--coder-prefix", help="Put this before every imported coder name, e.g. 'nvivo:'."
         ),
     ] = "",
+    code_interviewer_turns: InterviewerTurnsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a REFI-QDA project (.qdpx): codes, text sources and their codings.
@@ -105,7 +106,9 @@ def import_qdpx_cmd(
     """
     from themegrid.api import import_qdpx
 
-    summary = import_qdpx(project, file, coder_prefix=coder_prefix)
+    summary = import_qdpx(
+        project, file, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+    )
     _echo(summary.lines(), summary.to_dict(), as_json)
 
 

@@ -161,9 +161,15 @@ def _color(value: str | None) -> str | None:
 
 
 def import_qualcoder(
-    project: Project, path: Path | str, *, coder_prefix: str = ""
+    project: Project,
+    path: Path | str,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
 ) -> QualcoderSummary:
     """Import a QualCoder project (``.qda`` folder or its ``data.qda``); the file is only read."""
     plan, counted, matching, version = plan_qualcoder(path)
-    summary = apply_import(project, plan, coder_prefix=coder_prefix)
+    summary = apply_import(
+        project, plan, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+    )
     return QualcoderSummary(summary, version, counted, matching)

@@ -27,8 +27,9 @@ of whitespace as one space and a line-break hyphen ("pre- computed") as the hyph
 alone, because the export wraps lines where the transcript does not. A quote found
 exactly once gets its exact character offsets; one found nowhere, or more than once,
 is listed and left out, never guessed. The coding lands on every segment the quote
-overlaps, as a human accepted coding by the coder whose span is the part of the
-quote inside that segment (two quotes of one code in one segment: one coding covering
+overlaps (but a quote that also covers another speaker's turns leaves the interviewer's
+turns uncoded: :mod:`themegrid.exchange.turns`), as a human accepted coding by the coder
+whose span is the part of the quote inside that segment (two quotes of one code in one segment: one coding covering
 both). All writes are one transaction; ``--add-codes`` creates unknown codes (their
 path's parents as groupings) and writes them to ``codebook/imported_<coder>.yaml``,
 replacing an untouched template codebook as ``import-coded`` does.
@@ -51,6 +52,7 @@ from themegrid.exchange.coded.columns import dedoose_indicators, indicator_value
 from themegrid.exchange.coded.outputs import write_outputs
 from themegrid.exchange.coded.rows import split_labels
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
+from themegrid.exchange.turns import coded_turns
 from themegrid.project import Project
 from themegrid.read.table import Table, header_below_title, read_table
 from themegrid.store import codes as store_codes
@@ -179,6 +181,12 @@ class QuotesSummary:
     #: the (document, code, quote) headers read; ``detected`` when found from the cells
     columns: tuple[str, ...] = ()
     detected: bool = False
+    #: quotes that also cover interviewer turns, coded on the other speakers' turns only
+    #: (``code_interviewer_turns``: on every turn; then counted all the same)
+    with_interviewer: int = 0
+    interviewer_turns_left: int = 0  # the interviewer turns those quotes cover, left uncoded
+    interviewer_only: int = 0  # quotes wholly in interviewer turns: coded there
+    code_interviewer_turns: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -206,6 +214,23 @@ class QuotesSummary:
                 else "by their headers"
             )
             out.append(f"  columns: document {doc}, code {code}, quote {quote}, {how}")
+        if self.with_interviewer and self.code_interviewer_turns:
+            out.append(
+                f"  {self.with_interviewer} quote(s) also cover interviewer turns: coded on every"
+                " turn they cover (--code-interviewer-turns)"
+            )
+        elif self.with_interviewer:
+            out.append(
+                f"  {self.with_interviewer} quote(s) also cover interviewer turns (a question"
+                " selected with its answer): coded on the other speakers' turns only,"
+                f" {self.interviewer_turns_left} interviewer turn(s) left uncoded;"
+                " --code-interviewer-turns codes them too"
+            )
+        if self.interviewer_only:
+            out.append(
+                f"  {self.interviewer_only} quote(s) lie wholly in interviewer turns: coded there"
+                " (they count in the matrix like any coding)"
+            )
         if self.uncoded:
             out.append(f"  {self.uncoded} row(s) with a quote but no code left out")
         if self.not_text:
@@ -634,10 +659,13 @@ def import_quotes(
     add_codes: bool = False,
     complete: bool = False,
     columns: QuoteColumns = QuoteColumns(),
+    code_interviewer_turns: bool = False,
 ) -> QuotesSummary:
     """Import a coded-quotes table into ``project`` as ``coder``'s codings (see module doc).
     ``columns`` names the document, code and quote columns (else found by their headers,
-    or from the cells when the headers are in a language themegrid does not know)."""
+    or from the cells when the headers are in a language themegrid does not know). A quote
+    that also covers interviewer turns is coded on the other speakers' turns only, unless
+    ``code_interviewer_turns`` (:mod:`themegrid.exchange.turns`)."""
     path = Path(path)
     coder = check_coder(coder)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -737,11 +765,17 @@ def import_quotes(
                 ],
             )
             spans: dict[tuple[str, str], tuple[int, int, list[int]]] = {}
+            mixed_rows: set[int] = set()  # rows whose quote's interviewer turns are not coded
+            with_interviewer: set[int] = set()
+            interviewer_only: set[int] = set()
+            left_turns: set[str] = set()
             seen: set[str] = set()
             documents: set[str] = set()
             not_found: list[str] = []
             found_rows: set[int] = set()
-            texts: dict[str, tuple[int, tuple[str, list[int]], list[tuple[str, int, int]]]] = {}
+            texts: dict[
+                str, tuple[int, tuple[str, list[int]], list[tuple[str, int, int, bool]]]
+            ] = {}
             for row in rows:
                 doc_path = _stored_path(stored, row.document)
                 assert doc_path is not None  # every row's document was found above
@@ -764,12 +798,23 @@ def import_quotes(
                 start, end = where
                 documents.add(doc_path)
                 if complete:  # the coder read the whole document: uncoded = not this code
-                    seen.update(s for s, _, _ in segments)
-                for seg, s_start, s_end in segments:
-                    lo, hi = max(start, s_start), min(end, s_end)
-                    if lo >= hi:
-                        continue
-                    seen.add(seg)
+                    seen.update(s for s, _, _, _ in segments)
+                parts = [
+                    (seg, max(start, s_start), min(end, s_end), interviewer)
+                    for seg, s_start, s_end, interviewer in segments
+                    if max(start, s_start) < min(end, s_end)
+                ]
+                seen.update(seg for seg, _, _, _ in parts)
+                kept = coded_turns(parts, lambda p: p[3], keep_interviewer=code_interviewer_turns)
+                if any(p[3] for p in parts):
+                    if all(p[3] for p in parts):
+                        interviewer_only.add(row.number)
+                    else:
+                        with_interviewer.add(row.number)
+                        if len(kept) < len(parts):
+                            mixed_rows.add(row.number)
+                            left_turns.update(seg for seg, _, _, i in parts if i)
+                for seg, lo, hi, _ in kept:
                     key = (seg, code_of[row.code])
                     if key in spans:
                         a, b, numbers = spans[key]
@@ -785,7 +830,12 @@ def import_quotes(
                         seg,
                         code,
                         "accepted",
-                        f"imported from {path.name} row(s) {', '.join(map(str, numbers))}",
+                        f"imported from {path.name} row(s) {', '.join(map(str, numbers))}"
+                        + (
+                            " (the quote's interviewer turns are not coded)"
+                            if mixed_rows.intersection(numbers)
+                            else ""
+                        ),
                         span_start=a,
                         span_end=b,
                     )
@@ -813,6 +863,10 @@ def import_quotes(
                 columns=table.columns,
                 detected=table.detected,
                 run_id=run_id,
+                with_interviewer=len(with_interviewer),
+                interviewer_turns_left=len(left_turns - {seg for seg, _ in spans}),
+                interviewer_only=len(interviewer_only),
+                code_interviewer_turns=code_interviewer_turns,
             )
             finish_run(store, run_id, summary.to_dict())
     # The codebook file is written once the codes are committed (as import-coded does).

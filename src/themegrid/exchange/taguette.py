@@ -218,10 +218,16 @@ class TaguetteSummary:
 
 
 def import_taguette(
-    project: Project, path: Path | str, *, coder_prefix: str = ""
+    project: Project,
+    path: Path | str,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
 ) -> TaguetteSummary:
     """Import a Taguette ``.sqlite3`` into ``project`` (the file is only read)."""
     plan, checks = plan_taguette(path)
-    summary = apply_import(project, plan, coder_prefix=coder_prefix)
+    summary = apply_import(
+        project, plan, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+    )
     links = sum(len(s.codings) for src in plan.sources for s in src.selections)
     return TaguetteSummary(summary, len(checks), links, sum(c.matches for c in checks))

@@ -336,12 +336,13 @@ def segments_of_document(store: Store, doc_id: int) -> list[StoredSegment]:
     ]
 
 
-def active_spans(store: Store, doc_id: int) -> list[tuple[str, int, int]]:
-    """(id, start, end) of a document's active segments, in order."""
+def active_spans(store: Store, doc_id: int) -> list[tuple[str, int, int, bool]]:
+    """(id, start, end, is_interviewer) of a document's active segments, in order."""
     return [
-        (r[0], int(r[1]), int(r[2]))
+        (r[0], int(r[1]), int(r[2]), bool(r[3]))
         for r in store.query(
-            'SELECT id, start, "end" FROM segments WHERE document_id = ? AND active = 1 ORDER BY seq',
+            'SELECT id, start, "end", is_interviewer FROM segments'
+            " WHERE document_id = ? AND active = 1 ORDER BY seq",
             (doc_id,),
         )
     ]

@@ -48,6 +48,7 @@ from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.safety import RefiError, write_output
+from themegrid.exchange.turns import coded_turns
 from themegrid.models import RawDocument, Segment, Unit
 from themegrid.project import Project
 from themegrid.read.text import find_header, units_from_text
@@ -148,6 +149,10 @@ class ImportSummary:
     clipped: int = 0  # selections reaching past their turn's text into a label, a header
     trimmed: int = 0  # selections starting or ending in blank space around their turn
     outside_turns: int = 0  # selections on no turn's text at all: a segment of their own
+    #: selections that also cover an interviewer's turn and another speaker's: coded on the
+    #: other speakers' turns only (:mod:`themegrid.exchange.turns`), unless kept
+    with_interviewer: int = 0
+    code_interviewer_turns: bool = False
     #: (imported document, document already in the project) with the same text
     same_text: tuple[tuple[str, str], ...] = ()
 
@@ -173,6 +178,8 @@ class ImportSummary:
             "clipped": self.clipped,
             "trimmed": self.trimmed,
             "outside_turns": self.outside_turns,
+            "with_interviewer": self.with_interviewer,
+            "code_interviewer_turns": self.code_interviewer_turns,
             "same_text": [list(p) for p in self.same_text],
         }
 
@@ -202,6 +209,15 @@ class ImportSummary:
             out.append(
                 f"  {self.across_turns} selection(s) cross a turn boundary: one span coding on each "
                 "turn they overlap, clipped to it (the reason keeps the whole selection's offsets)"
+            )
+        if self.with_interviewer:
+            out.append(
+                f"  {self.with_interviewer} selection(s) also cover interviewer turns: coded on"
+                " every turn they cover (--code-interviewer-turns)"
+                if self.code_interviewer_turns
+                else f"  {self.with_interviewer} selection(s) also cover interviewer turns (a"
+                " question selected with its answer): coded on the other speakers' turns only;"
+                " --code-interviewer-turns codes those turns too"
             )
         if self.clipped:
             out.append(
@@ -250,8 +266,18 @@ class ImportSummary:
         return out
 
 
-def apply_import(project: Project, plan: ImportPlan, *, coder_prefix: str = "") -> ImportSummary:
+def apply_import(
+    project: Project,
+    plan: ImportPlan,
+    *,
+    coder_prefix: str = "",
+    code_interviewer_turns: bool = False,
+) -> ImportSummary:
     """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing.
+
+    A selection that covers an interviewer's turn and another speaker's is coded on the
+    other speakers' turns only, unless ``code_interviewer_turns``
+    (:mod:`themegrid.exchange.turns`).
 
     A project whose codebook is still the untouched template gets its example codes
     removed (the template replaced by the empty codebook) when the file brings codes of
@@ -270,7 +296,9 @@ def apply_import(project: Project, plan: ImportPlan, *, coder_prefix: str = "") 
         )
         if replacing and codebook is not None:
             codebook = dataclasses.replace(codebook, codes=())
-        return _Writer(project, store, codebook, plan, coder_prefix, replacing).run()
+        return _Writer(
+            project, store, codebook, plan, coder_prefix, replacing, code_interviewer_turns
+        ).run()
 
 
 def _current_codebook(project: Project) -> Codebook | None:
@@ -294,9 +322,11 @@ class _Writer:
         plan: ImportPlan,
         coder_prefix: str,
         replacing_template: bool = False,
+        code_interviewer_turns: bool = False,
     ) -> None:
         self.project, self.store, self.codebook, self.plan = project, store, codebook, plan
         self.coder_prefix = coder_prefix
+        self.code_interviewer_turns = code_interviewer_turns
         self.replacing_template = replacing_template
         self.skipped = list(plan.skipped)
 
@@ -373,7 +403,7 @@ class _Writer:
             segments, kind = source_segments(
                 path, source.text, lines_are_paragraphs=source.lines_are_paragraphs
             )
-            layout = _Layout(source, path, segments, kind)
+            layout = _Layout(source, path, segments, kind, self.code_interviewer_turns)
             for sel in source.selections:
                 pairs: list[tuple[str, str]] = []
                 for code_ref, user in sel.codings:
@@ -477,6 +507,8 @@ class _Writer:
                 joined=len(joined_rows),
                 joined_report=self._joined_name() if joined_rows else None,
                 across_turns=sum(lay.across for lay in layouts),
+                with_interviewer=sum(lay.with_interviewer for lay in layouts),
+                code_interviewer_turns=self.code_interviewer_turns,
                 clipped=sum(lay.clipped for lay in layouts),
                 trimmed=sum(lay.trimmed for lay in layouts),
                 outside_turns=sum(lay.outside for lay in layouts),
@@ -826,6 +858,7 @@ class _Layout:
     path: str
     segments: list[Segment]
     kind: str
+    keep_interviewer: bool = False  # code the interviewer turns a selection covers too
     hits: dict[tuple[str, str, str], list[_Hit]] = field(default_factory=dict)
     memos: list[tuple[str, tuple[int, int], list[str], str]] = field(default_factory=list)
     links: set[tuple[str, str, str]] = field(default_factory=set)  # (selection, code, coder)
@@ -833,6 +866,7 @@ class _Layout:
     clipped: int = 0
     trimmed: int = 0
     outside: int = 0
+    with_interviewer: int = 0
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.segments]
@@ -856,6 +890,13 @@ class _Layout:
             self.outside += 1
         elif len(found) > 1:
             self.across += 1
+            if any(seg.is_interviewer for seg, _, _ in found) and not all(
+                seg.is_interviewer for seg, _, _ in found
+            ):
+                self.with_interviewer += 1
+            found = coded_turns(
+                found, lambda f: f[0].is_interviewer, keep_interviewer=self.keep_interviewer
+            )
         elif (found[0][1], found[0][2]) != (sel.start, sel.end):
             text = self.source.text
             beyond = text[sel.start : found[0][1]] + text[found[0][2] : sel.end]

@@ -432,10 +432,20 @@ def _text(value: Any) -> str:
 
 
 def import_qdpx(
-    project: Project, source: PathOrFile, *, coder_prefix: str = "", limits: Limits = DEFAULT_LIMITS
+    project: Project,
+    source: PathOrFile,
+    *,
+    coder_prefix: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    code_interviewer_turns: bool = False,
 ) -> ImportSummary:
     """Import a ``.qdpx`` into ``project``: codes, text sources as documents, codings as human codings."""
-    return apply_import(project, read_qdpx(source, limits), coder_prefix=coder_prefix)
+    return apply_import(
+        project,
+        read_qdpx(source, limits),
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+    )
 
 
 def read_qdpx(source: PathOrFile, limits: Limits = DEFAULT_LIMITS) -> ImportPlan:
