@@ -8,7 +8,6 @@ a tab, a Speaker | Text table, and a header and a footer with a PAGE field.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections import Counter
 from difflib import SequenceMatcher
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import office
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument
 from themegrid.read import read_document
@@ -166,9 +166,7 @@ def _same_share(original: RawDocument, rtf: RawDocument) -> float:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not DEVDATA.is_dir(), reason="../shared/devdata is absent")
-@pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
-)
+@pytest.mark.skipif(bool(office.missing("writer")), reason=str(office.missing("writer")))
 def test_real_files_saved_as_rtf_read_as_the_originals(tmp_path: Path) -> None:
     pytest.importorskip("odf", reason="odfpy (the 'odt' extra) is not installed")
     pytest.importorskip("docx", reason="python-docx (the 'docx' extra) is not installed")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+import office
 from themegrid import api
 from themegrid.errors import InputFileError
 from themegrid.project import Project
@@ -78,9 +78,7 @@ def test_ingest_warns_with_the_conversion(project: Project) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
-)
+@pytest.mark.skipif(bool(office.missing("writer")), reason=str(office.missing("writer")))
 def test_the_command_in_the_message_converts_the_file(tmp_path: Path) -> None:
     pytest.importorskip("docx", reason="python-docx (the 'docx' extra) is not installed")
     profile = f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"
