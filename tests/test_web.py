@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import INTERVIEW_AZ, INTERVIEW_NV, write_project
-from themegrid.errors import WebError
+from factories import add_coding
+from themegrid.errors import InvalidCoder, WebError
 from themegrid.exchange.refi.qdpx import export_qdpx
 from themegrid.store import codings as codings_store
 from themegrid.store import workspace
@@ -338,6 +339,21 @@ def test_serve_command_refuses_a_public_address_and_a_missing_extra(
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     r = runner.invoke(app, ["serve", "--project", root])
     assert r.exit_code == 1 and "pip install 'themegrid[web]'" in r.output
+
+
+def test_an_account_named_like_another_but_for_case_is_refused(served: Served) -> None:
+    from themegrid.web.accounts import add_user
+
+    add_user(served.project, "Dee", "a long enough passphrase")
+    # a near-duplicate of an account would split one person's decisions in two
+    with pytest.raises(InvalidCoder, match=r"did you mean 'Dee'.*--new-coder"):
+        add_user(served.project, "dee ", "another long passphrase")
+    assert add_user(served.project, "dee", "another long passphrase", new_coder=True) == "dee"
+    seg = served.store.scalar("SELECT id FROM segments LIMIT 1")
+    add_coding(served.store, seg, "funding", source="human", coder="Ana Ruiz", status="accepted")
+    with pytest.raises(InvalidCoder, match="did you mean 'Ana Ruiz'"):  # a coder, no account
+        add_user(served.project, "ana  ruiz", "a long enough passphrase")
+    assert add_user(served.project, "Ana Ruiz", "a long enough passphrase") == "Ana Ruiz"
 
 
 def test_public_address_with_accounts_needs_a_login_and_attributes_to_the_user(

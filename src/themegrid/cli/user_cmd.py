@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import ProjectOpt, app, make_app
+from themegrid.cli.app import NewCoderOpt, ProjectOpt, app, make_app
 from themegrid.project import open_project
 
 user_app = make_app("Workspace accounts (needed by 'themegrid serve --host' other than 127.0.0.1).")
@@ -28,9 +28,10 @@ def add(
         ),
     ],
     project: ProjectOpt = Path("."),
+    new_coder: NewCoderOpt = False,
 ) -> None:
     """Add an account; its password is stored as a salted scrypt hash in the project store."""
     from themegrid.web.accounts import add_user
 
-    stored = add_user(open_project(project), name, password)
+    stored = add_user(open_project(project), name, password, new_coder=new_coder)
     typer.echo(f"added user {stored!r}")

@@ -19,8 +19,13 @@ def password_hash(store: Store, name: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def user_names(store: Store) -> list[str]:
+    """Every account's name, in order."""
+    return [str(r[0]) for r in store.conn.execute("SELECT name FROM users ORDER BY name")]
+
+
 def user_count(store: Store) -> int:
     return int(store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
 
 
-__all__ = ["add_user", "password_hash", "user_count"]
+__all__ = ["add_user", "password_hash", "user_count", "user_names"]

@@ -8,9 +8,11 @@ import secrets
 
 from themegrid.errors import WebError
 from themegrid.exchange.coded import check_coder
+from themegrid.exchange.labels import check_coder_known
 from themegrid.project import Project
 from themegrid.store import users
 from themegrid.store.connection import Store, now
+from themegrid.store.views import coders_with_decisions_or_views
 
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 10
@@ -37,12 +39,19 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-def add_user(project: Project, name: str, password: str) -> str:
-    """Create the account ``name``; returns the name as stored."""
+def add_user(project: Project, name: str, password: str, *, new_coder: bool = False) -> str:
+    """Create the account ``name``; returns the name as stored. A name that differs from an
+    account's or a coder's only in case or spaces (``ana`` beside ``Ana``) is refused with
+    "did you mean" unless ``new_coder``: its decisions would count as another coder's."""
     name = check_coder(name)
     if len(password) < MIN_PASSWORD:
         raise WebError(f"user {name!r}: the password needs at least {MIN_PASSWORD} characters")
     with Store(project.store_path) as store, store.transaction():
+        if not new_coder:
+            known = [*users.user_names(store), *coders_with_decisions_or_views(store)]
+            check_coder_known(
+                name, [k for k in known if k != name], insist="--new-coder", option="user add"
+            )
         if not users.add_user(store, name, hash_password(password), now()):
             raise WebError(f"user {name!r} exists already in {project.store_path}")
     return name
