@@ -7,12 +7,14 @@ transcript and its selections, imported into a project with an empty codebook.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from themegrid import api
 from themegrid.exchange.refi.codes import ImportedCode
+from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.importer import (
     JOINED_COLUMNS,
     ImportedNote,
@@ -22,6 +24,7 @@ from themegrid.exchange.refi.importer import (
     apply_import,
 )
 from themegrid.exchange.refi.qdpx import export_qdpx, read_qdpx
+from themegrid.exchange.refi.safety import RefiError
 from themegrid.project import Project, init_project
 from themegrid.segment.ids import segment_id
 from themegrid.store.connection import Store
@@ -303,3 +306,27 @@ def test_a_selection_reaching_past_its_turn_is_coded_on_the_turn_text_and_said(
     assert (summary.clipped, summary.trimmed) == (1, 1)
     assert any("into other text" in line for line in summary.lines())
     assert any("blank space" in line for line in summary.lines())
+
+
+def test_a_coder_named_like_the_projects_but_for_case_is_refused_unless_asked(
+    tmp_path: Path,
+) -> None:
+    project = fresh(tmp_path)
+    first = plan(sel("a", "budget ran out", FUNDING))
+    apply_import(project, dataclasses.replace(first, users={"u-ana": "Ana"}))
+    staffing = code_guid("staffing")  # the project's code, as a file exported from it names it
+    other = dataclasses.replace(
+        first,
+        codes=(ImportedCode(staffing, "Staffing", None),),
+        sources=(
+            SourceText("src-2", "Interview 2", TEXT, {}, (sel("b", "Substitute", staffing),)),
+        ),
+    )
+    with pytest.raises(
+        RefiError, match=r"'ana' beside 'Ana'.*--new-coder to import.*nothing was written"
+    ):
+        apply_import(project, other)
+    assert {c[3] for c in codings(project)} == {"Ana"}
+    summary = apply_import(project, other, new_coder=True)
+    assert summary.coders == ("ana",)
+    assert sorted(c[3] for c in codings(project)) == ["Ana", "ana"]

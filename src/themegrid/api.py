@@ -432,6 +432,7 @@ def import_qdpx(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> RefiImportSummary:
     """``themegrid import qdpx``: a REFI-QDA project: codes, text sources and their codings."""
     from themegrid.exchange.refi import import_qdpx as run_import
@@ -441,6 +442,7 @@ def import_qdpx(
         file,
         coder_prefix=coder_prefix,
         code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
 
 
@@ -450,6 +452,7 @@ def import_taguette(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> TaguetteSummary:
     """``themegrid import taguette``: a Taguette project database, read-only."""
     from themegrid.exchange.taguette import import_taguette as run_import
@@ -459,6 +462,7 @@ def import_taguette(
         file,
         coder_prefix=coder_prefix,
         code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
 
 
@@ -468,6 +472,7 @@ def import_qualcoder(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> QualcoderSummary:
     """``themegrid import qualcoder``: a QualCoder project (``.qda`` folder or ``data.qda``)."""
     from themegrid.exchange.qualcoder import import_qualcoder as run_import
@@ -477,6 +482,7 @@ def import_qualcoder(
         path,
         coder_prefix=coder_prefix,
         code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
 
 

@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import InterviewerTurnsOpt, JsonOpt, NewCoderOpt, ProjectOpt, import_app
+from themegrid.cli.app import (
+    InterviewerTurnsOpt,
+    JsonOpt,
+    NewCoderOpt,
+    ProjectOpt,
+    import_app,
+)
 
 
 @import_app.command("taguette")
@@ -23,6 +29,7 @@ def import_taguette_cmd(
         typer.Option("--coder-prefix", help="Put this before every Taguette user name."),
     ] = "",
     code_interviewer_turns: InterviewerTurnsOpt = False,
+    new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a Taguette project: documents, tags (as codes) and highlights (as human codings).
@@ -33,7 +40,11 @@ def import_taguette_cmd(
     from themegrid.api import import_taguette
 
     summary = import_taguette(
-        project, file, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+        project,
+        file,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
@@ -56,6 +67,7 @@ def import_qualcoder_cmd(
         typer.Option("--coder-prefix", help="Put this before every QualCoder coder name."),
     ] = "",
     code_interviewer_turns: InterviewerTurnsOpt = False,
+    new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a QualCoder project (schema v6 to v14): codes, text sources, coded texts by coder.
@@ -65,7 +77,11 @@ def import_qualcoder_cmd(
     from themegrid.api import import_qualcoder
 
     summary = import_qualcoder(
-        project, path, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+        project,
+        path,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from themegrid.cli.app import InterviewerTurnsOpt, JsonOpt, ProjectOpt, export_app, import_app
+from themegrid.cli.app import (
+    InterviewerTurnsOpt,
+    JsonOpt,
+    NewCoderOpt,
+    ProjectOpt,
+    export_app,
+    import_app,
+)
 
 OutArg = Annotated[
     Path | None,
@@ -95,6 +102,7 @@ def import_qdpx_cmd(
         ),
     ] = "",
     code_interviewer_turns: InterviewerTurnsOpt = False,
+    new_coder: NewCoderOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a REFI-QDA project (.qdpx): codes, text sources and their codings.
@@ -107,7 +115,11 @@ def import_qdpx_cmd(
     from themegrid.api import import_qdpx
 
     summary = import_qdpx(
-        project, file, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+        project,
+        file,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
     _echo(summary.lines(), summary.to_dict(), as_json)
 

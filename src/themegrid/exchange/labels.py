@@ -53,10 +53,7 @@ def check_coder_known(
     if coder in existing:
         return coder
 
-    def key(text: str) -> str:
-        return "".join(text.split()).casefold()
-
-    near = [e for e in existing if key(e) == key(coder)]
+    near = [e for e in existing if _alike(e) == _alike(coder)]
     if near:
         way = f", or {insist} to record {coder!r} as a coder of its own" if insist else ""
         raise InvalidCoder(
@@ -65,6 +62,23 @@ def check_coder_known(
             f"that coder's decisions{way}"
         )
     return coder
+
+
+def _alike(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def near_duplicates(names: Iterable[str], existing: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(name, existing name) pairs that differ only in case or spaces, for names that are not
+    themselves among ``existing`` (``ana`` beside ``Ana``: two coders for one person?)."""
+    known = list(existing)
+    return tuple(
+        (name, other)
+        for name in sorted(set(names))
+        if name not in known
+        for other in known
+        if _alike(other) == _alike(name)
+    )
 
 
 def norm(text: str) -> str:

@@ -166,10 +166,15 @@ def import_qualcoder(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> QualcoderSummary:
     """Import a QualCoder project (``.qda`` folder or its ``data.qda``); the file is only read."""
     plan, counted, matching, version = plan_qualcoder(path)
     summary = apply_import(
-        project, plan, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+        project,
+        plan,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
     return QualcoderSummary(summary, version, counted, matching)

@@ -223,11 +223,16 @@ def import_taguette(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> TaguetteSummary:
     """Import a Taguette ``.sqlite3`` into ``project`` (the file is only read)."""
     plan, checks = plan_taguette(path)
     summary = apply_import(
-        project, plan, coder_prefix=coder_prefix, code_interviewer_turns=code_interviewer_turns
+        project,
+        plan,
+        coder_prefix=coder_prefix,
+        code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
     links = sum(len(s.codings) for src in plan.sources for s in src.selections)
     return TaguetteSummary(summary, len(checks), links, sum(c.matches for c in checks))

@@ -45,6 +45,7 @@ from themegrid.cells import csv_safe
 from themegrid.codebook import Codebook, codebook_files, load_codebook
 from themegrid.codebook import files as template_files
 from themegrid.errors import CodebookError, ProjectError
+from themegrid.exchange.labels import near_duplicates
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.safety import RefiError, write_output
@@ -64,6 +65,7 @@ from themegrid.store import runs as store_runs
 from themegrid.store import segments as segs_store
 from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
+from themegrid.store.views import coders_with_decisions_or_views
 
 #: The user themegrid writes its own (machine) suggestions as; never imported as a human.
 MACHINE_USER = "themegrid (machine)"
@@ -272,8 +274,11 @@ def apply_import(
     *,
     coder_prefix: str = "",
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> ImportSummary:
-    """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing.
+    """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing
+    (among them the file's coders named like the project's but for case or spaces, unless
+    ``new_coder``).
 
     A selection that covers an interviewer's turn and another speaker's is coded on the
     other speakers' turns only, unless ``code_interviewer_turns``
@@ -297,7 +302,14 @@ def apply_import(
         if replacing and codebook is not None:
             codebook = dataclasses.replace(codebook, codes=())
         return _Writer(
-            project, store, codebook, plan, coder_prefix, replacing, code_interviewer_turns
+            project,
+            store,
+            codebook,
+            plan,
+            coder_prefix,
+            replacing,
+            code_interviewer_turns,
+            new_coder,
         ).run()
 
 
@@ -323,10 +335,12 @@ class _Writer:
         coder_prefix: str,
         replacing_template: bool = False,
         code_interviewer_turns: bool = False,
+        new_coder: bool = False,
     ) -> None:
         self.project, self.store, self.codebook, self.plan = project, store, codebook, plan
         self.coder_prefix = coder_prefix
         self.code_interviewer_turns = code_interviewer_turns
+        self.new_coder = new_coder
         self.replacing_template = replacing_template
         self.skipped = list(plan.skipped)
 
@@ -350,7 +364,25 @@ class _Writer:
         yaml_path = self._yaml_path() if new_codes else None
         documents = self._documents()
         layouts = self._layouts(ids, documents)
+        self._check_coders(layouts)
         return self._write(ids, new_codes, matched, yaml_path, layouts)
+
+    def _check_coders(self, layouts: list[_Layout]) -> None:
+        """Refuse the file's coders named like the project's but for case or spaces (``ana``
+        beside ``Ana``: one person counted as two), unless ``new_coder``."""
+        if self.new_coder:
+            return
+        theirs = {coder for lay in layouts for _, _, coder in lay.hits}
+        near = near_duplicates(theirs, coders_with_decisions_or_views(self.store))
+        if near:
+            shown = "; ".join(f"{a!r} beside {b!r}" for a, b in near[:3])
+            raise RefiError(
+                self.plan.file,
+                f"the file's coder(s) and the project's differ only in case or spaces ({shown}):"
+                " one person would count as two coders; rename the user in the other tool, pass"
+                " --coder-prefix to keep them visibly apart, or --new-coder to import them as"
+                " coders of their own; nothing was written",
+            )
 
     def _yaml_path(self) -> Path:
         stem = slugify(Path(self.plan.file).stem)

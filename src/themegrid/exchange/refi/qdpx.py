@@ -438,6 +438,7 @@ def import_qdpx(
     coder_prefix: str = "",
     limits: Limits = DEFAULT_LIMITS,
     code_interviewer_turns: bool = False,
+    new_coder: bool = False,
 ) -> ImportSummary:
     """Import a ``.qdpx`` into ``project``: codes, text sources as documents, codings as human codings."""
     return apply_import(
@@ -445,6 +446,7 @@ def import_qdpx(
         read_qdpx(source, limits),
         coder_prefix=coder_prefix,
         code_interviewer_turns=code_interviewer_turns,
+        new_coder=new_coder,
     )
 
 
