@@ -60,6 +60,11 @@ def test_xlsx_holds_the_table_text_as_text_with_widths_and_wrap(tmp_path: Path) 
     assert sheet.row_dimensions[len(TEXTS) + 1].height >= 45
     assert sheet.row_dimensions[2].height is None
     assert 6 <= sheet.column_dimensions["A"].width <= 40
+    # printed landscape, fitted to the page width, every page headed by the header row
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.oddFooter.center.text == "&A, page &P of &N"
     with zipfile.ZipFile(out) as archive:
         xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml and "<f " not in xml
