@@ -447,6 +447,30 @@ def test_a_cell_holding_a_spreadsheet_error_is_refused_not_stored(
     assert "apostrophe" in message and counts(store) == before
 
 
+@pytest.mark.parametrize("decision", ["accept", None])
+def test_a_note_saved_as_a_formula_without_a_value_is_refused_not_lost(
+    store: Store, codebook: Codebook, tmp_path: Path, decision: str | None
+) -> None:
+    """openpyxl (and pandas) write '=see p. 4' as a formula with no value; read for values,
+    the cell is empty, so the note would vanish without a word."""
+    out = tmp_path / "review.xlsx"
+    export_review(store, codebook, out)
+    book = openpyxl.load_workbook(out)
+    sheet = book["Review"]
+    header = {c.value: c.column for c in sheet[1]}
+    if decision:
+        sheet.cell(row=2, column=header["Decision"]).value = decision
+    sheet.cell(row=2, column=header["Note"]).value = "=see p. 4"
+    assert sheet.cell(row=2, column=header["Note"]).data_type == "f"
+    book.save(out)
+    before = counts(store)
+    with pytest.raises(ValidationError) as err:
+        import_review(store, out, coder="Ana", codebook=codebook)
+    message = str(err.value)
+    assert "sheet Review, row 2, column Note: the cell holds the formula '=see p. 4'" in message
+    assert "apostrophe" in message and counts(store) == before
+
+
 def test_text_that_reads_like_an_error_is_a_note_like_any(
     store: Store, codebook: Codebook, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ XML: a mismatch is an error, never a silent drop.
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 import zipfile
@@ -201,6 +202,40 @@ def error_cells(ws: Any, rows: set[int], columns: set[int]) -> set[tuple[int, in
             number, column = getattr(cell, "row", None), getattr(cell, "column", None)
             if number in rows and column in columns and getattr(cell, "data_type", "") == "e":
                 found.add((number, column))
+    return found
+
+
+def unsaved_formulas(ws: Any, columns: set[int]) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula of the cells in ``columns`` (1-based) of a read-only sheet
+    that hold a formula with no saved value. openpyxl and pandas write text starting with
+    ``=`` as such a formula; a ``data_only`` read then gives None, as for an empty cell, so
+    the text would vanish unseen. Empty for other worksheets and sheets with no formula."""
+    opener = getattr(ws, "_get_source", None)
+    if opener is None or not columns:
+        return {}
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    found: dict[tuple[int, int], str] = {}
+    with opener() as src:
+        head = src.read()
+    if b"<f" not in head:
+        return {}
+    for _, element in ElementTree.iterparse(io.BytesIO(head), events=("end",)):
+        if not (element.tag.endswith("}c") or element.tag == "c"):
+            continue
+        formula = value = None
+        for child in element:
+            if child.tag.endswith("}f") or child.tag == "f":
+                formula = child.text or ""
+            elif child.tag.endswith("}v") or child.tag == "v":
+                value = child.text
+        ref = element.get("r")
+        if formula is not None and not value and ref:
+            letters, number = coordinate_from_string(ref)
+            column = column_index_from_string(letters)
+            if column in columns:
+                found[(number, column)] = "=" + formula
+        element.clear()
     return found
 
 

@@ -587,6 +587,8 @@ class _Cells:
     note: str
     #: the reserved columns whose cell holds a spreadsheet error value (a failed formula)
     errors: tuple[str, ...] = ()
+    #: (column, formula) of the reserved cells holding a formula with no saved value
+    formulas: tuple[tuple[str, str], ...] = ()
 
 
 def _read_review(path: Path) -> tuple[list[_Cells], str | None]:
@@ -627,10 +629,25 @@ def _read_review(path: Path) -> tuple[list[_Cells], str | None]:
         # formula), or text a coder wrote? Only the cell's type tells.
         suspects = {c.row for c in out if {c.decision, c.add, c.note} & cells.ERROR_VALUES}
         failed = cells.error_cells(ws, suspects, {i + 1 for i in where[1:]})
+        names = dict(zip((i + 1 for i in where[1:]), (DECISION, ADD, NOTE), strict=True))
         if failed:
-            names = dict(zip((i + 1 for i in where[1:]), (DECISION, ADD, NOTE), strict=True))
             out = [
                 replace(c, errors=tuple(names[col] for row, col in sorted(failed) if row == c.row))
+                for c in out
+            ]
+        # A formula with no saved value (openpyxl and pandas write '=...' text so) reads as
+        # an empty cell: found in the sheet's XML, so the note does not vanish unseen.
+        unsaved = cells.unsaved_formulas(ws, set(names))
+        if unsaved:
+            out = [
+                replace(
+                    c,
+                    formulas=tuple(
+                        (names[col], text)
+                        for (row, col), text in sorted(unsaved.items())
+                        if row == c.row
+                    ),
+                )
                 for c in out
             ]
     finally:
@@ -690,8 +707,18 @@ def _validate(
         problems.append(Problem(message, where=f"sheet {SHEET}, row {row}, column {column}"))
 
     for r in rows:
-        if not (r.decision or r.add or r.note):
+        if not (r.decision or r.add or r.note or r.formulas):
             continue  # blank row: not reached, not a view
+        for column, formula in r.formulas:
+            bad(
+                r.row,
+                column,
+                f"the cell holds the formula {formula!r} with no value saved (text starting with"
+                " '=' is written as a formula by openpyxl, pandas and some editors): write it as"
+                " text, starting with an apostrophe (') or a space, save, and import again",
+            )
+        if r.formulas:
+            continue
         for column in r.errors:
             value = {DECISION: r.decision, ADD: r.add, NOTE: r.note}[column]
             bad(
