@@ -80,3 +80,23 @@ def test_a_file_without_a_row_keeps_its_attributes_and_one_warning_lists_them(
     assert all(a["state"] == "Nevada" for a in attributes(project).values())
     rowless = [w for w in summary.warnings if "no row in corpus/metadata.csv" in w]
     assert len(rowless) == 1 and "and 2 more" in rowless[0] and "corpus/t1.txt" in rowless[0]
+
+
+def test_a_file_name_saved_on_a_mac_meets_its_row_typed_elsewhere(tmp_path: Path) -> None:
+    """macOS names files in decomposed Unicode (e + a combining accent); Excel on Windows
+    types the row composed: two strings that look the same."""
+    import unicodedata
+
+    name = "Jonés notes Zoë.txt"
+    decomposed = unicodedata.normalize("NFD", name)
+    assert decomposed != name
+    project = write_project(tmp_path / "study", {decomposed: INTERVIEW_AZ}, "file\n")
+    outcomes = run(project, f"file,state\n{name},Ohio\n")
+    assert attributes(project) == {name: {"state": "Ohio"}}
+    assert not [o for o in outcomes if "metadata.csv" in o[2]]
+    again = run(project, f"file,state\n{name},Ohio\n")  # the file read again: the same one
+    assert [(o[0], o[1]) for o in again] == [(name, "unchanged")], again
+    # and the other way round: a decomposed row for a composed file name
+    other = write_project(tmp_path / "other", {name: INTERVIEW_AZ}, "file\n")
+    run(other, f"file,state\n{decomposed},Ohio\n")
+    assert attributes(other) == {name: {"state": "Ohio"}}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ PATH_ROOTS = frozenset({"nodes", "codes"})
 
 def check_coder(name: str | None) -> str:
     """The coder name, stripped; raises InvalidCoder for empty names and 'themegrid:*'."""
-    coder = " ".join((name or "").split())
+    # NFC: "José" typed on a Mac (e + combining accent) is the same coder as on Windows
+    coder = " ".join(unicodedata.normalize("NFC", name or "").split())
     if not coder:
         raise InvalidCoder(
             "--coder: the coder name is empty; pass your name, e.g. --coder 'Ana Ruiz'"
@@ -65,7 +67,7 @@ def check_coder_known(
 
 
 def _alike(text: str) -> str:
-    return "".join(text.split()).casefold()
+    return "".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def near_duplicates(names: Iterable[str], existing: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -82,8 +84,9 @@ def near_duplicates(names: Iterable[str], existing: Iterable[str]) -> tuple[tupl
 
 
 def norm(text: str) -> str:
-    """Case- and whitespace-insensitive form used to compare labels and headers."""
-    return " ".join(str(text).casefold().split())
+    """Case- and whitespace-insensitive form used to compare labels and headers (Unicode
+    NFC first: a name typed or saved on a Mac may hold ``e`` + a combining accent)."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
 
 
 def loose(text: str) -> str:

@@ -17,6 +17,7 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -54,8 +55,12 @@ class Metadata:
 
 
 def normalise_path(text: str) -> str:
-    """A metadata path as stored: forward slashes, no leading './'."""
+    """A metadata path as stored: forward slashes, no leading './', Unicode NFC (a file
+    copied from a Mac, or unzipped from a Mac's archive, has its accents decomposed:
+    ``é`` as ``e`` + a combining accent, a different string that looks the same)."""
     path = text.strip().replace("\\", "/")
+    if not path.isascii() and not unicodedata.is_normalized("NFC", path):
+        path = unicodedata.normalize("NFC", path)
     plain = path not in ("", ".") and "//" not in path and "/./" not in path
     if plain and not path.startswith("./") and not path.endswith(("/", "/.")):
         return path  # already as PurePosixPath writes it (the common case, taken fast)
