@@ -100,3 +100,20 @@ def test_a_file_name_saved_on_a_mac_meets_its_row_typed_elsewhere(tmp_path: Path
     other = write_project(tmp_path / "other", {name: INTERVIEW_AZ}, "file\n")
     run(other, f"file,state\n{decomposed},Ohio\n")
     assert attributes(other) == {name: {"state": "Ohio"}}
+
+
+def test_a_metadata_sheet_saved_as_xlsx_is_not_a_survey_to_code(tmp_path: Path) -> None:
+    import openpyxl
+
+    project = write_project(tmp_path / "study", {"az.txt": INTERVIEW_AZ}, "file\n")
+    project.metadata_path.unlink()
+    book = openpyxl.Workbook()
+    book.active.append(["file", "state"])
+    book.active.append(["az.txt", "Arizona"])
+    book.save(project.corpus_dir / "Metadata.xlsx")
+    with Store(project.store_path) as store:
+        summary = ingest(project, store)
+        paths = [r[0] for r in store.query("SELECT path FROM documents")]
+    assert paths == ["az.txt"]
+    warned = [w for w in summary.warnings if w.startswith("corpus/Metadata.xlsx: skipped")]
+    assert warned and "save this sheet as CSV" in warned[0] and "metadata.csv" in warned[0]

@@ -51,6 +51,9 @@ READING_REVISION = 7  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
 # 6: .docx notes, SEQ field numbers, line breaks joined in sentences; 7: a text with a
 # paragraph a line and few labels is a document, subtitles saved as .txt read as subtitles
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
+#: A metadata table saved in another format beside (or instead of) metadata.csv: skipped
+#: with a warning, never ingested as a survey of the files.
+METADATA_LOOKALIKES = {".xlsx", ".xlsm", ".xls", ".ods", ".tsv"}
 MAX_FILE_BYTES_ENV = "THEMEGRID_MAX_FILE_BYTES"
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**2
 
@@ -137,6 +140,23 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 continue
             if entry.name.lower() in IGNORED_NAMES:
                 continue
+            if (
+                len(parts) == 1
+                and path_stem(entry.name) == "metadata"
+                and Path(entry.name).suffix.lower() in METADATA_LOOKALIKES
+            ):
+                # metadata.xlsx saved from Excel: a table of files, not a survey to code
+                plan.warnings.append(
+                    f"corpus/{rel}: skipped, not read as a document; case attributes are read "
+                    "from corpus/metadata.csv only"
+                    + (
+                        ", which is there: delete this copy if it is an old one"
+                        if project.metadata_path.is_file()
+                        else ": save this sheet as CSV (Excel: File > Save As > CSV UTF-8) "
+                        "named metadata.csv and run the command again"
+                    )
+                )
+                continue
             path = root.joinpath(*names)
             # Folders that are links are not entered (see _walk): only a file that is a
             # link can resolve to somewhere other than the corpus folder's own place.
@@ -205,6 +225,11 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 f"{hint}fix the path or add the file"
             )
     return plan
+
+
+def path_stem(name: str) -> str:
+    """A file name's stem, lower case: ``Metadata.XLSX`` -> ``metadata``."""
+    return name.rsplit(".", 1)[0].lower() if "." in name else name.lower()
 
 
 def _decodes(name: str) -> bool:
