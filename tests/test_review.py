@@ -537,3 +537,22 @@ def test_a_second_coders_sheet_has_the_first_coders_rows_blind(
     assert counts(store) == n
     import_review(store, ben, coder="Ben", codebook=codebook)
     assert human(store, "Ben")[tuple(rows[0][0].split("|"))][0] == "rejected"
+
+
+def test_a_coders_note_reaches_the_workbooks_codings_sheet(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    from themegrid.export.workbook import write_workbook
+
+    out = tmp_path / "review.xlsx"
+    export_review(store, codebook, out)
+    note = "tuition paid by the rehab agency: funding, not choice"
+    fill(out, {2: {"Decision": "accept", "Note": note}, 3: {"Decision": "accept"}})
+    import_review(store, out, coder="Ana", codebook=codebook)
+    book_path = tmp_path / "matrix.xlsx"
+    write_workbook(store, codebook, book_path)
+    rows = list(openpyxl.load_workbook(book_path)["Codings"].iter_rows(values_only=True))
+    header = list(rows[0])
+    got = [(r[header.index("Coder")], r[header.index("Note")]) for r in rows[1:]]
+    assert sorted(g[1] or "" for g in got if g[0] == "Ana") == ["", note]
+    assert {g[1] for g in got if g[0] != "Ana"} == {None}  # a machine suggestion has no note

@@ -748,3 +748,23 @@ def test_memos_page_lists_every_memo_with_what_it_is_on(served: Served) -> None:
     assert "Subs again." not in only_ben
     found = c.get("/memos", params={"q": "SUBSTITUTE"}).text  # words of the passage, any case
     assert "1 of 4 memo(s)" in found and "Subs again." in found
+
+
+def test_the_reader_shows_a_coders_note_beside_the_coding(served: Served) -> None:
+    item = codings_store.pending_suggestions(served.store)[0]
+    note = "funding, not choice <b>per p. 4</b>"
+    with served.store.transaction():
+        codings_store.record_human_codings(
+            served.store,
+            "Ana",
+            [
+                codings_store.HumanDecision(
+                    item.segment_id, item.code_id, "accepted", "review", note
+                )
+            ],
+            run_id=None,
+            at="2026-12-02T08:00:00+00:00",
+        )
+    doc = served.store.scalar("SELECT document_id FROM segments WHERE id = ?", (item.segment_id,))
+    page = served.client("Ana").get(f"/doc/{doc}").text
+    assert '<span class="note">funding, not choice &lt;b&gt;per p. 4&lt;/b&gt;</span>' in page

@@ -92,6 +92,7 @@ CODING_COLUMNS = (
     "coder",
     "confidence",
     "reason",
+    "note",
     "passage",
     "text",
 )

@@ -2122,6 +2122,7 @@ CODING_HEADERS = {
     "coder": "Coder",
     "confidence": "Confidence",
     "reason": "Reason",
+    "note": "Note",
     "passage": "Coded passage",
     "text": "Text",
 }
@@ -2132,7 +2133,14 @@ def _codings_sheet(wb: Workbook, report: _Report) -> None:
     ws = wb.create_sheet(CODINGS_SHEET)
     headers = codings_headers(report.cf)
     n_rows = len(report.cf.codings)
-    widths = {"Text": 80, "Coded passage": 40, "Reason": 40, "Document": 30, "Segment id": 18}
+    widths = {
+        "Text": 80,
+        "Coded passage": 40,
+        "Reason": 40,
+        "Note": 30,
+        "Document": 30,
+        "Segment id": 18,
+    }
     _widths(ws, [widths.get(h, 16) for h in headers])
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
@@ -2156,7 +2164,8 @@ def _codings_columns(cf: mx.CodingFrame) -> list[str]:
     attr_cols = list(cf.attribute_columns.values())
     columns = ["segment_id", "document", "seq", "case", *attr_cols, "speaker", "is_interviewer"]
     columns += ["code_id", "code_name", "parent_id", "status", "source", "coder", "confidence"]
-    return [*columns, "reason", "passage", "text"]  # text last: written per segment on save
+    # text last: written per segment on save
+    return [*columns, "reason", "note", "passage", "text"]
 
 
 def codings_headers(cf: mx.CodingFrame) -> list[str]:

@@ -553,6 +553,7 @@ class DocumentCoding:
     span_start: int | None
     span_end: int | None
     counts: bool  # the coding that counts for its (segment, code)
+    note: str = ""  # what the coder wrote beside the decision (a review sheet's Note)
 
 
 def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
@@ -565,7 +566,7 @@ def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
     """
     rows = store.conn.execute(
         "SELECT c.segment_id, c.code_id, c.source, c.coder, c.status, c.reason, c.span_start,"
-        " c.span_end, c.updated_at, c.id"
+        " c.span_end, c.updated_at, c.id, c.note"
         " FROM codings c JOIN segments s ON s.id = c.segment_id"
         " WHERE s.document_id = ? AND s.active = 1"
         " ORDER BY s.seq, COALESCE(c.span_start, s.start), c.code_id, c.id",
@@ -573,7 +574,7 @@ def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
     ).fetchall()
     latest: dict[tuple[str, str], tuple[str, int, str]] = {}  # pair -> (updated_at, id, coder)
     suggested: set[tuple[str, str]] = set()
-    for seg, code, source, coder, status, _r, _s, _e, updated, row_id in rows:
+    for seg, code, source, coder, status, _r, _s, _e, updated, row_id, _n in rows:
         if source == "human":
             key = (updated, row_id, coder)
             if (seg, code) not in latest or key[:2] > latest[seg, code][:2]:
@@ -581,7 +582,7 @@ def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
         elif status == "suggested" and source in ("rule", "model"):
             suggested.add((seg, code))
     out = []
-    for seg, code, source, coder, status, reason, s0, s1, _u, _i in rows:
+    for seg, code, source, coder, status, reason, s0, s1, _u, _i, note in rows:
         if status == "retired":
             continue
         top = latest.get((seg, code))
@@ -589,7 +590,9 @@ def document_codings(store: Store, document_id: int) -> list[DocumentCoding]:
             counts = top is not None and top[2] == coder
         else:
             counts = top is None and (seg, code) in suggested
-        out.append(DocumentCoding(seg, code, source, coder, status, reason, s0, s1, counts))
+        out.append(
+            DocumentCoding(seg, code, source, coder, status, reason, s0, s1, counts, note or "")
+        )
     return out
 
 

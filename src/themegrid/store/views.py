@@ -67,6 +67,7 @@ COUNTED_CODING_COLUMNS = (
     "coder",
     "confidence",
     "reason",
+    "note",
     "passage",
     "text",
 )
@@ -97,6 +98,13 @@ SELECT c.segment_id, c.code_id, c.coder,
        substr(s.text, c.span_start - s.start + 1, c.span_end - c.span_start)
 FROM codings c JOIN segments s ON s.id = c.segment_id
 WHERE c.source = 'human' AND c.span_start IS NOT NULL AND c.span_end IS NOT NULL
+"""
+
+# ``note``: what the coder wrote beside a decision (a review sheet's Note column, a memo
+# field of an import); only human codings have one.
+_NOTES_SQL = """
+SELECT segment_id, code_id, coder, note FROM codings
+WHERE source = 'human' AND note IS NOT NULL AND note != ''
 """
 
 # The ``effective_codings`` rule (migration 0002) with human decisions limited to some
@@ -164,6 +172,11 @@ def counted_codings_frame(
     if spans:
         for i in np.flatnonzero(human):
             passage[i] = spans.get((coding[i, 0], coding[i, 1], coding[i, 4]))
+    note = np.full(len(coding), None, dtype=object)
+    notes = {(r[0], r[1], r[2]): r[3] for r in _tuples(store, _NOTES_SQL)}
+    if notes:
+        for i in np.flatnonzero(human):
+            note[i] = notes.get((coding[i, 0], coding[i, 1], coding[i, 4]))
     # Document path, then segment position, then code (what ``ORDER BY d.path, s.seq,
     # e.code_id`` gives: paths and codes compare as code points in both).
     path_rank = pd.factorize(segment[:, 2], sort=True)[0]
@@ -171,6 +184,7 @@ def counted_codings_frame(
     seq = segment[:, 3].astype(np.int64)
     order = np.lexsort((code_rank, seq[where], path_rank[where]))
     coding, segment, passage = coding[order], segment[where[order]], passage[order]
+    note = note[order]
     columns = {
         "segment_id": coding[:, 0],
         "document_id": segment[:, 1],
@@ -184,6 +198,7 @@ def counted_codings_frame(
         "coder": coding[:, 4],
         "confidence": coding[:, 5],
         "reason": coding[:, 6],
+        "note": note,
         "passage": passage,
         "text": segment[:, 6],
     }

@@ -282,6 +282,7 @@ def render_article(
                 f'<li class="coding {css} {kind} {_esc(c.status)}" tabindex="0" title="{reason}">'
                 f'<span class="swatch {css}"></span>{_esc(ci.name if ci else c.code_id)}'
                 f' <small>{who}</small> <span class="reason">{reason}</span>'
+                + (f' <span class="note">{_esc(c.note)}</span>' if c.note else "")
             )
             if c.source == "human" and c.coder == me and c.status == "accepted":
                 out.append(
