@@ -245,7 +245,8 @@ def test_long_and_illegal_text_is_capped_and_cleaned(tmp_path: Path) -> None:
     wbmod.write_workbook(store, fx.CODEBOOK, out)
     row = next(openpyxl.load_workbook(out)["Codings"].iter_rows(min_row=2, values_only=True))
     assert row[-1].startswith("badchar x") and len(row[-1]) == 32_767
-    assert row[-3] == "cue" and row[-2] is None  # reason; no passage: the whole turn
+    assert row[-4] == "cue" and row[-3] is None  # reason; no note (a machine suggestion)
+    assert row[-2] is None  # no passage: the whole turn
 
 
 @pytest.mark.parametrize(
