@@ -250,3 +250,27 @@ def test_a_cue_with_a_comma_inside_a_list_and_a_regex_with_a_comma_still_load(
     assert load_codebook(write(tmp_path / "cb2", one)).get("group.one").cues.lemmas == (
         "pilot program",
     )
+
+
+def test_check_counts_many_codes_without_cues_in_one_line(tmp_path: Path) -> None:
+    """180 imported codes without cues made 360 lines that buried the one that mattered."""
+    from themegrid.codebook.check import EACH_SHOWN, check_codebook
+
+    def folder(n: int) -> Path:
+        out = tmp_path / f"book{n}"
+        out.mkdir()
+        codes = "".join(f"  - id: c{i}\n    name: Code {i}\n    definition: D.\n" for i in range(n))
+        (out / "codebook.yaml").write_text(f"{HEADER}codes:\n{codes}", "utf-8")
+        return out
+
+    few = check_codebook(folder(EACH_SHOWN)).warnings
+    assert len(few) == 2 * EACH_SHOWN and few[0] == (
+        "code c0 has no cues: the machine will never suggest it"
+    )
+    many = check_codebook(folder(EACH_SHOWN + 3)).warnings
+    assert many == (
+        f"{EACH_SHOWN + 3} codes have no cues (c0, c1, c2, c3, c4 and 3 more): the machine never"
+        " suggests them",
+        f"{EACH_SHOWN + 3} codes have no examples (c0, c1, c2, c3, c4 and 3 more): their cues"
+        " are untested",
+    )

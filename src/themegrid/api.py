@@ -159,7 +159,8 @@ def check_codebook(project: ProjectLike) -> CheckReport:
         return report
     with proj.open_store() as store:
         extra = _off_codebook(store, report.codebook)
-    return replace(report, warnings=report.warnings + extra)
+    # the warnings that need a decision (human decisions on codes not in the codebook) first
+    return replace(report, warnings=extra + report.warnings)
 
 
 # --- aggregate -> export ----------------------------------------------------------------------

@@ -90,10 +90,31 @@ def check_codebook(folder: Path) -> CheckReport:
         book = load_codebook(folder)
     except CodebookError as exc:
         return CheckReport(None, tuple(exc.problems))
-    warnings = []
-    for code in book.codable:
-        if not code.cues.count():
-            warnings.append(f"code {code.id} has no cues: the machine will never suggest it")
-        if not code.examples:
-            warnings.append(f"code {code.id} has no examples: its cues are untested")
+    no_cues = [c.id for c in book.codable if not c.cues.count()]
+    no_examples = [c.id for c in book.codable if not c.examples]
+    warnings = [
+        *_each_or_counted(
+            no_cues,
+            "no cues",
+            "the machine will never suggest it",
+            "the machine never suggests them",
+        ),
+        *_each_or_counted(
+            no_examples, "no examples", "its cues are untested", "their cues are untested"
+        ),
+    ]
     return CheckReport(book, (), tuple(check_examples(book)), tuple(warnings))
+
+
+#: Up to this many codes get a warning line each; more are one line (180 imported codes
+#: without cues would bury the warnings that need a decision).
+EACH_SHOWN = 5
+
+
+def _each_or_counted(ids: list[str], lack: str, one: str, many: str) -> list[str]:
+    """One warning per code lacking something (``one``: what follows for it), or one line
+    naming the first few of many (``many``)."""
+    if len(ids) <= EACH_SHOWN:
+        return [f"code {i} has {lack}: {one}" for i in ids]
+    shown = ", ".join(ids[:EACH_SHOWN])
+    return [f"{len(ids)} codes have {lack} ({shown} and {len(ids) - EACH_SHOWN} more): {many}"]
