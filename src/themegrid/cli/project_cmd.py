@@ -224,7 +224,10 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         )
     else:
         if s.codebook_changed:
-            console.print("The codebook's cues changed: machine suggestions were recomputed.")
+            console.print(
+                "The codebook changed (codes added, removed or made codable, cues, or which turns"
+                " the machine codes): machine suggestions were recomputed."
+            )
         console.print(
             f"Segments tagged: {s.segments_tagged}; new suggestions: {s.suggestions_new}; "
             f"retired: {s.suggestions_retired}; unchanged: {s.suggestions_kept}; "
