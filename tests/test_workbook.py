@@ -693,3 +693,21 @@ def test_no_second_process_when_every_core_is_busy(
     monkeypatch.setattr(wbmod.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     with wbmod.BackgroundParts.start(cf, ("state",), min_rows=0) as rows:
         assert rows.files() is not None
+
+
+def test_respondents_label_rows_are_as_tall_as_their_wrapped_lines(xlsx: Path) -> None:
+    """A narrow code-name column wraps "Documents with any code (...)"; LibreOffice drew the
+    second line over the next row unless the row is tall enough."""
+    ws = openpyxl.load_workbook(xlsx)["Respondents"]
+    width = ws.column_dimensions["B"].width
+    labels = [
+        c
+        for c in ws["B"]
+        if isinstance(c.value, str)
+        and c.value.startswith(("Documents with any code", "Documents in the case"))
+    ]
+    assert len(labels) == 4  # two rows under each block
+    for cell in labels:
+        lines = wbmod.wrapped_lines(cell.value, width * wbmod.CHARS_PER_WIDTH * wbmod.BOLD_CHARS)
+        height = ws.row_dimensions[cell.row].height
+        assert (height or 15) >= wbmod.LINE_PT * lines, (cell.value, width, height)

@@ -1911,6 +1911,12 @@ def _respondents_sheet(wb: Workbook, report: _Report) -> None:
             f"{n} of {size}" for n, size in zip(found.reindex(table.columns), sizes, strict=True)
         ]
         label = f"Documents with any code ({ANY_CODE_KIND[kind]})"
+        # the labels wrap in a narrow name column: rows as tall as their lines (LibreOffice
+        # drew a wrapped label over the next row)
+        for k, text in enumerate((label, "Documents in the case (N)")):
+            height = _row_height([text], code_widths[1], bold=True)
+            if height > LINE_PT + 2:
+                ws.row_dimensions[row + 1 + len(block) + k].height = height
         ws.append(
             [
                 *_header(ws, ["", label]),
