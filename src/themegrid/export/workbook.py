@@ -146,9 +146,12 @@ FRAMEWORK_NAME_WIDTH = 26
 TOP_CODES = 5
 CHARTS_SHEET = "Charts"
 #: Charts: height (cm) and rows between anchors (15-point rows), two to a landscape page.
+#: 14 rows (210 pt) hold a 7 cm (198 pt) chart; the first page, the title row and two
+#: charts, is 29 rows: LibreOffice's landscape Letter page with the footer holds 30, so
+#: 15-row slots (31 rows) pushed the first chart's bottom edge onto a page of its own.
 CHART_HEIGHT = 7.0
 CHART_WIDTH = 21
-CHART_ROWS = 15
+CHART_ROWS = 14
 #: How each block's last row ("... with any code") names what it counts: a unit with a
 #: confirmed code counts under Confirmed only, as a parent's row counts its children.
 ANY_CODE_KIND = {"confirmed": "confirmed", "unreviewed": "unreviewed only"}
