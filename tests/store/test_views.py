@@ -304,6 +304,7 @@ _ONE_STATEMENT = """
 {prefix}
 SELECT e.segment_id, s.document_id, d.path AS document, s.seq, s.speaker, s.is_interviewer,
        e.code_id, e.status, e.source, e.coder, e.confidence, e.reason,
+       CASE WHEN c.note IS NOT NULL AND c.note != '' THEN c.note END,
        CASE WHEN c.span_start IS NOT NULL AND c.span_end IS NOT NULL
             THEN substr(s.text, c.span_start - s.start + 1, c.span_end - c.span_start) END,
        s.text
@@ -358,10 +359,11 @@ def _random_project(store: Store, seed: int) -> None:
                     at = rng.choice(times)
                     conn.execute(
                         "INSERT INTO codings (segment_id, code_id, source, coder, status, confidence,"
-                        " reason, created_at, updated_at, span_start, span_end)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " reason, created_at, updated_at, span_start, span_end, note)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (seg, code_id, source, coder, status, rng.choice([None, 0.3, 0.8]),
-                         f"r{rng.randint(0, 3)}", at, at, *span),
+                         f"r{rng.randint(0, 3)}", at, at, *span,
+                         rng.choice(["", "a note"]) if source == "human" else ""),
                     )  # fmt: skip
         for seg in rng.sample(segments, len(segments) // 5):
             conn.execute("UPDATE segments SET active = 0 WHERE id = ?", (seg,))
@@ -374,7 +376,7 @@ def test_counted_codings_frame_is_the_one_statement_of_its_rule(seed: int) -> No
     """The frame (view rows, segments and passages joined in pandas, ordered there) equals,
     row for row, value for value and type for type, the single SQL statement of the rule:
     the inner joins on active segments of present documents, the codable rule, the
-    passage of a span coding, the order by document path, position and code."""
+    coder's note, the passage of a span coding, the order by document path, position and code."""
     import pandas as pd
 
     store = Store(":memory:")
