@@ -82,3 +82,34 @@ def test_real_two_column_reports(name: str) -> None:
     assert statistics.median(len(t.split()) for t in texts) >= 12
     ends = sum(1 for t in texts if t.rstrip().endswith((".", "?", "!", ":", ")", "”")))
     assert ends >= 0.4 * len(texts)
+
+
+def test_superscript_note_numbers_leave_the_text_and_other_digits_stay(tmp_path: Path) -> None:
+    """A report's endnote references (``funds.14``) hid the word from the cues and put the
+    number in quotes; a digit in the text's own type, or a subscript, is text."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for before, digits, after, vpos in (
+        ("The district ran out of funds.", "14", " Then the grant came through.", "SUP"),
+        ("Families chose under IDEA", "3", " with little guidance.", "SUP"),
+        ("Emissions of CO", "2", " fell in the pilot year.", "SUB"),
+        ("It took 2.5 years and 88,000 students in grade", "7", " to see it.", "LINE"),
+    ):
+        pdf.write(6, before)
+        pdf.char_vpos = vpos
+        pdf.write(6, digits)
+        pdf.char_vpos = "LINE"
+        pdf.write(6, after)
+        pdf.ln(12)
+    path = tmp_path / "notes.pdf"
+    pdf.output(str(path))
+    doc = read_document(path)
+    text = " ".join(doc.text.split())
+    assert "funds. Then the grant" in text and "14" not in text
+    assert "under IDEA with little" in text
+    assert "CO2 fell" in text  # a subscript is not a note
+    assert "2.5 years and 88,000 students in grade7 to see it" in text
+    assert "removed 2 superscript note number(s) from the text" in doc.repair_notes
