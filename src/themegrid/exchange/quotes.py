@@ -29,8 +29,8 @@ exactly once gets its exact character offsets; one found nowhere, or more than o
 is listed and left out, never guessed. The coding lands on every segment the quote
 overlaps (but a quote that also covers another speaker's turns leaves the interviewer's
 turns uncoded: :mod:`themegrid.exchange.turns`), as a human accepted coding by the coder
-whose span is the part of the quote inside that segment (two quotes of one code in one segment: one coding covering
-both). All writes are one transaction; ``--add-codes`` creates unknown codes (their
+whose span is the part of the quote inside that segment (two quotes of one code in one
+segment: one coding covering both). All writes are one transaction; ``--add-codes`` creates unknown codes (their
 path's parents as groupings) and writes them to ``codebook/imported_<coder>.yaml``,
 replacing an untouched template codebook as ``import-coded`` does.
 """
