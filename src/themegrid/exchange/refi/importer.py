@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,7 +423,8 @@ class _Writer:
         name = self.plan.users.get(user_guid) or user_guid
         if name == MACHINE_USER:
             return None
-        return self.coder_prefix + name
+        # NFC, as every coder name is (check_coder): "José" from a Mac is the same coder
+        return unicodedata.normalize("NFC", self.coder_prefix + name)
 
     def _layouts(
         self, ids: Mapping[str, str], documents: list[tuple[SourceText, str]]
