@@ -9,6 +9,7 @@ of a survey answer) was lost with exit code 0. import-coded now refuses the row
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +18,8 @@ from typer.testing import CliRunner, Result
 
 from factories import TWO_BARRIERS_CODEBOOK
 from themegrid.cli import app
+from themegrid.errors import InputFileError
+from themegrid.exchange.quotes import read_quote_rows
 from themegrid.project import open_project
 from themegrid.read.table import header_below_title, read_table, unheaded_cells
 
@@ -237,3 +240,38 @@ def test_the_reader_keeps_the_cut_cells_and_a_title_line_does_not_count_as_the_h
         3,
         ((3, "barriers.staffing"),),
     )
+
+
+def test_import_quotes_refuses_a_table_whose_row_was_split(tmp_path: Path) -> None:
+    path = tmp_path / "segments.csv"
+    path.write_text(
+        "Document name;Code;Segment\r\n"
+        "P1;Reporting; Trends;Then we report the trend\r\n"
+        "P1;Reporting;We compare the clusters\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError) as err:
+        read_quote_rows(path)
+    message = str(err.value)
+    assert "segments.csv: row 2: 4 cells, but the header has 3 columns" in message
+    assert "cell 4 ('Then we report the trend') has no header" in message
+
+
+def test_a_split_metadata_row_is_ignored_with_a_warning_not_applied_shifted(root: Path) -> None:
+    corpus = root / "corpus"
+    (corpus / "a.txt").write_text("Q: Hi?\nA: The voucher covers tuition.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("Q: Hi?\nA: We lacked the budget.\n", encoding="utf-8")
+    more = "".join(f"c{i}.txt;Utah;parent\r\n" for i in range(4))
+    (corpus / "metadata.csv").write_text(
+        f"file;state;role\r\na.txt;Ohio; Iowa;teacher\r\nb.txt;Iowa;aide;;\r\n{more}",
+        encoding="utf-8",
+    )
+    result = run(["ingest", "--project", str(root)])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    out = " ".join(result.output.split())
+    assert "metadata.csv:2: 4 cells, but the header has 3 columns: cell 4 ('teacher')" in out
+    assert "row ignored" in out
+    with open_project(root).open_store() as store:
+        attrs = dict(store.query("SELECT path, attributes FROM documents ORDER BY path"))
+    assert json.loads(attrs["b.txt"]) == {"state": "Iowa", "role": "aide"}
+    assert "role" not in json.loads(attrs["a.txt"])  # never ' Iowa', the shifted value

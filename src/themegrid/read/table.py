@@ -178,7 +178,7 @@ def read_table(path: Path, sheet: str | None = None, *, display_path: str | None
         records = _load_xlsx(path, shown, sheet)
     else:
         text, notes = decode_bytes(data, shown)
-        delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text[:20_000])
+        delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text[:20_000])
         records = _parse_csv(text, delimiter, shown)
     header, rows, beyond = _table(records)
     digest = hashlib.sha256(data).hexdigest()
@@ -206,15 +206,16 @@ def _parse_csv(text: str, delimiter: str, shown: str) -> list[list[str]]:
         ) from exc
 
 
-def _sniff_delimiter(sample: str) -> str:
-    """The delimiter among ``, ; tab |`` that splits the header into several columns and
-    the most rows into as many (quoted cells with line breaks and delimiters read as one
-    cell); ties go to :class:`csv.Sniffer`'s guess, then to the order above."""
+def sniff_delimiter(sample: str, candidates: str = ",;\t|") -> str:
+    """The delimiter among ``candidates`` (``, ; tab |``) that splits the header into
+    several columns and the most rows into as many (quoted cells with line breaks and
+    delimiters read as one cell); ties go to :class:`csv.Sniffer`'s guess, then to the
+    order of ``candidates``. A row split at an unquoted delimiter does not change it."""
     try:
-        guess = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        guess = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:
-        guess = ","
-    scores = {d: _consistency(sample, d) for d in ",;\t|"}
+        guess = candidates[0]
+    scores = {d: _consistency(sample, d) for d in candidates}
     best = max(scores.values())
     if best == (0.0, 0) or scores[guess] == best:
         return guess
@@ -344,7 +345,7 @@ def _document(request: ReadRequest, fmt: str, table: Table) -> RawDocument:
         id_col = _named_column(table, _ID_NAMES)
     speaker_col = _column(shown, table, opts.speaker_column, "speaker")
     attr_cols = _attribute_columns(shown, table, opts, (text_col, id_col, speaker_col))
-    _refuse_unheaded(shown, table, {text_col, id_col, speaker_col, *attr_cols})
+    refuse_unheaded(shown, table, {text_col, id_col, speaker_col, *attr_cols})
     parts: list[str] = []
     units: list[Unit] = []
     pos = 0
@@ -374,9 +375,11 @@ def _document(request: ReadRequest, fmt: str, table: Table) -> RawDocument:
 SHOWN_ROWS = 5
 
 
-def _refuse_unheaded(shown: str, table: Table, used: Collection[int | None]) -> None:
-    """Refuse a table with filled cells no header names: the row was split at a separator
-    inside a cell (its text cut, the cells after it shifted), or a value has no column."""
+def refuse_unheaded(shown: str, table: Table, used: Collection[int | None]) -> None:
+    """Refuse a table with filled cells no header names (outside the ``used`` columns,
+    read although unnamed): the row was split at a separator inside a cell (its text
+    cut, the cells after it shifted), or a value has no column. One line, naming the
+    first such row and the others."""
     found = [u for u in unheaded_cells(table) if u.without({c for c in used if c is not None})]
     if not found:
         return
@@ -394,7 +397,7 @@ def _refuse_unheaded(shown: str, table: Table, used: Collection[int | None]) -> 
         fix = "move the value into a column with a header, or add a header"
     raise InputFileError(
         shown,
-        f"row {first.row}: {first.describe(table.delimiter)}{also}; not read, so no response is "
+        f"row {first.row}: {first.describe(table.delimiter)}{also}; not read, so nothing is "
         f"stored cut short or under the wrong column: {fix}, and run the command again",
     )
 
