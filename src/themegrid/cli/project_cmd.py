@@ -147,7 +147,9 @@ def ingest_cmd(
     with bar:
         summary = ingest(project, prune=prune, progress=update)
     _print_ingest(console, summary)
-    if not summary.changed_anything:
+    if not summary.changed_anything and summary.count("rejected"):
+        console.print("Nothing was stored: fix the rejected file(s) above and run ingest again.")
+    elif not summary.changed_anything:
         console.print("Nothing to do: every file is unchanged since the last ingest.")
 
 

@@ -54,7 +54,7 @@ from themegrid.exchange.coded.rows import split_labels
 from themegrid.exchange.labels import KnownCode, check_coder, known_codes, norm
 from themegrid.exchange.turns import coded_turns
 from themegrid.project import Project
-from themegrid.read.table import Table, header_below_title, read_table
+from themegrid.read.table import Table, header_below_title, read_table, refuse_unheaded
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
 from themegrid.store import documents as docs_store
@@ -353,6 +353,9 @@ def read_quotes(
     assert doc_col is not None and code_col is not None and quote_col is not None
     categories = [i for i, h in enumerate(have) if h == QUALCODER_CATEGORY]
     ids = have.index(QUALCODER_ID) if QUALCODER_ID in have else None
+    coder_col = have.index(CODER_COLUMN) if CODER_COLUMN in have else None
+    used = {doc_col, code_col, quote_col, ids, coder_col, *categories, *(i for i, _ in indicators)}
+    refuse_unheaded(str(path), table, used)
     out = []
     not_text = 0
     for number, cells in table.rows:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from themegrid.errors import InputFileError
 from themegrid.read.repair import decode_bytes
+from themegrid.read.table import Unheaded, sniff_delimiter
 
 FILE_COLUMNS = ("file", "path", "filename", "file_name", "document")
 CONTROL_COLUMNS = ("interviewers", "text_column", "id_column", "speaker_column", "rows_are")
@@ -100,11 +101,13 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
         return Metadata({}, (f"{display}: not found; files will have no case attributes",))
     text, _notes = decode_bytes(path.read_bytes(), display)
     sample = text[:4096]
+    # the table reader's choice: csv.Sniffer alone gives up on a file with one split row
+    delimiter = sniff_delimiter(sample, ",;\t") if sample.strip() else ","
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+        dialect = csv.Sniffer().sniff(sample, delimiters=delimiter)  # its quoting
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), dialect, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -120,8 +123,18 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
         )
     rows: dict[str, FileMeta] = {}
     warnings: list[str] = []
+    named = max((i + 1 for i, h in enumerate(header) if h), default=0)
     for line_no, record in enumerate(reader, start=2):
         if not any(cell.strip() for cell in record):
+            continue
+        extra = tuple((i, c.strip()) for i, c in enumerate(record[named:], named) if c.strip())
+        if extra:  # a cell split at an unquoted separator: the values after it are shifted
+            found = Unheaded(line_no, extra[-1][0] + 1, named, extra)
+            warnings.append(
+                f"{display}:{line_no}: {found.describe(delimiter)}; row ignored, so "
+                "no attribute is stored under the wrong column: put double quotes around "
+                "that cell, or add a header for the column"
+            )
             continue
         values = {lowered[i]: record[i].strip() for i in range(min(len(record), len(header)))}
         raw_path = record[file_idx].strip() if file_idx < len(record) else ""

@@ -19,7 +19,7 @@ import hashlib
 import io
 import itertools
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -63,6 +63,9 @@ class Table:
     tools' extra header rows (Qualtrics: the question texts, the ImportIds) are
     left out. ``name`` is the file name, ``sha256`` the hash of the file's bytes,
     ``notes`` say how a text file was decoded ("decoded as windows-1252").
+    ``beyond`` keeps, by row number, the filled cells a row has past the header's
+    width, with their 0-based columns (cut from ``rows``; see :func:`unheaded_cells`).
+    ``delimiter`` is a text file's cell separator ("" for a workbook).
     """
 
     name: str
@@ -70,6 +73,67 @@ class Table:
     rows: tuple[tuple[int, tuple[str, ...]], ...]
     sha256: str = ""
     notes: tuple[str, ...] = ()
+    beyond: tuple[tuple[int, tuple[tuple[int, str], ...]], ...] = ()
+    delimiter: str = ""
+
+
+@dataclass(frozen=True)
+class Unheaded:
+    """A row's filled cells to the right of the header's last named column.
+
+    ``width`` counts the row's cells up to its last filled one, ``columns`` the
+    header's up to its last named one; ``cells`` are (0-based column, value).
+    """
+
+    row: int
+    width: int
+    columns: int
+    cells: tuple[tuple[int, str], ...]
+
+    def without(self, used: Collection[int]) -> Unheaded | None:
+        """These cells less those in ``used`` columns (read although unnamed); None if none."""
+        left = tuple(c for c in self.cells if c[0] not in used)
+        return replace(self, cells=left) if left else None
+
+    def describe(self, delimiter: str) -> str:
+        """'4 cells, but the header has 3 columns: cell 4 ('x') has no header', with why
+        a text file's row can have more cells (an unquoted separator inside a cell)."""
+        column, value = self.cells[0]
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        if delimiter:
+            where = f"cell {column + 1}"
+            sep = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
+            why = f" ({sep} inside a cell splits it unless the cell is in double quotes)"
+        else:
+            from openpyxl.utils import get_column_letter
+
+            where, why = f"cell {get_column_letter(column + 1)}{self.row}", ""
+        more = f" (and {len(self.cells) - 1} more cell(s) after it)" if len(self.cells) > 1 else ""
+        return (
+            f"{self.width} cells, but the header has {self.columns} columns: {where} "
+            f"('{shown}'){more} has no header{why}"
+        )
+
+
+def unheaded_cells(table: Table) -> list[Unheaded]:
+    """The rows with filled cells to the right of the header's last named column: in
+    unnamed columns the header ends with (a trailing separator), or past the header's
+    width (cut from the rows). A header with one filled cell (a title line: the reader
+    widened the table to the rows below it) counts all its columns as named."""
+    if sum(bool(h.strip()) for h in table.header) <= 1:
+        named = len(table.header)
+    else:
+        named = _filled_width(table.header)
+    cut = dict(table.beyond)
+    out = []
+    for number, cells in table.rows:
+        found = tuple((i, c.strip()) for i, c in enumerate(cells[named:], named) if c.strip())
+        found += cut.pop(number, ())
+        if found:
+            out.append(Unheaded(number, found[-1][0] + 1, named, found))
+    # rows whose only filled cells were cut (nothing under the header): never in ``rows``
+    out += [Unheaded(n, found[-1][0] + 1, named, found) for n, found in cut.items()]
+    return sorted(out, key=lambda u: u.row)
 
 
 def header_below_title(
@@ -80,9 +144,10 @@ def header_below_title(
     ``table`` itself when the header row is accepted or no row is."""
     if is_header(table.header):
         return table
-    for k, (_, cells) in enumerate(table.rows[: look - 1]):
+    for k, (number, cells) in enumerate(table.rows[: look - 1]):
         if is_header(cells):
-            return replace(table, header=cells, rows=table.rows[k + 1 :])
+            beyond = tuple(b for b in table.beyond if b[0] > number)
+            return replace(table, header=cells, rows=table.rows[k + 1 :], beyond=beyond)
     return table
 
 
@@ -108,13 +173,16 @@ def read_table(path: Path, sheet: str | None = None, *, display_path: str | None
         raise InputFileError(shown, f"unsupported file type {suffix!r}; use .csv or .xlsx")
     data = path.read_bytes()
     notes: list[str] = []
+    delimiter = ""
     if suffix in (".xlsx", ".xlsm"):
         records = _load_xlsx(path, shown, sheet)
     else:
         text, notes = decode_bytes(data, shown)
-        records = _parse_csv(text, suffix, shown)
-    header, rows = _table(records)
-    return Table(path.name, header, rows, hashlib.sha256(data).hexdigest(), tuple(notes))
+        delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text[:20_000])
+        records = _parse_csv(text, delimiter, shown)
+    header, rows, beyond = _table(records)
+    digest = hashlib.sha256(data).hexdigest()
+    return Table(path.name, header, rows, digest, tuple(notes), beyond, delimiter)
 
 
 @register(".csv", ".tsv")
@@ -129,9 +197,7 @@ def read_xlsx(request: ReadRequest) -> RawDocument:
     return _document(request, "xlsx", table)
 
 
-def _parse_csv(text: str, suffix: str, shown: str) -> list[list[str]]:
-    sample = text[:20_000]
-    delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(sample)
+def _parse_csv(text: str, delimiter: str, shown: str) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
@@ -140,15 +206,16 @@ def _parse_csv(text: str, suffix: str, shown: str) -> list[list[str]]:
         ) from exc
 
 
-def _sniff_delimiter(sample: str) -> str:
-    """The delimiter among ``, ; tab |`` that splits the header into several columns and
-    the most rows into as many (quoted cells with line breaks and delimiters read as one
-    cell); ties go to :class:`csv.Sniffer`'s guess, then to the order above."""
+def sniff_delimiter(sample: str, candidates: str = ",;\t|") -> str:
+    """The delimiter among ``candidates`` (``, ; tab |``) that splits the header into
+    several columns and the most rows into as many (quoted cells with line breaks and
+    delimiters read as one cell); ties go to :class:`csv.Sniffer`'s guess, then to the
+    order of ``candidates``. A row split at an unquoted delimiter does not change it."""
     try:
-        guess = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        guess = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:
-        guess = ","
-    scores = {d: _consistency(sample, d) for d in ",;\t|"}
+        guess = candidates[0]
+    scores = {d: _consistency(sample, d) for d in candidates}
     best = max(scores.values())
     if best == (0.0, 0) or scores[guess] == best:
         return guess
@@ -218,21 +285,30 @@ def _cell(value: object) -> str:
 
 def _table(
     records: list[list[str]],
-) -> tuple[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
+) -> tuple[
+    tuple[str, ...],
+    tuple[tuple[int, tuple[str, ...]], ...],
+    tuple[tuple[int, tuple[tuple[int, str], ...]], ...],
+]:
+    """The header, the rows cut or padded to its width, and the filled cells cut."""
     numbered = [(i, r) for i, r in enumerate(records, 1) if any(c.strip() for c in r)]
     if not numbered:
-        return (), ()
+        return (), (), ()
     _, header = numbered[0]
     width = len(header)
     if sum(bool(c.strip()) for c in header) == 1:  # a title line above the real header
         width = max([width, *(_filled_width(r) for _, r in numbered[1:10])])
     columns = tuple(c.strip() for c in (list(header) + [""] * width)[:width])
-    rows = tuple(
-        (n, tuple((list(r) + [""] * width)[:width]))
-        for k, (n, r) in enumerate(numbered[1:])
-        if not (k < 2 and _is_export_header(r, columns))
-    )
-    return columns, rows
+    rows, beyond = [], []
+    for k, (n, r) in enumerate(numbered[1:]):
+        if k < 2 and _is_export_header(r, columns):
+            continue
+        rows.append((n, tuple((list(r) + [""] * width)[:width])))
+        if len(r) > width:
+            cut = tuple((i, c.strip()) for i, c in enumerate(r[width:], width) if c.strip())
+            if cut:
+                beyond.append((n, cut))
+    return columns, tuple(rows), tuple(beyond)
 
 
 def _filled_width(row: Sequence[str]) -> int:
@@ -269,6 +345,7 @@ def _document(request: ReadRequest, fmt: str, table: Table) -> RawDocument:
         id_col = _named_column(table, _ID_NAMES)
     speaker_col = _column(shown, table, opts.speaker_column, "speaker")
     attr_cols = _attribute_columns(shown, table, opts, (text_col, id_col, speaker_col))
+    refuse_unheaded(shown, table, {text_col, id_col, speaker_col, *attr_cols})
     parts: list[str] = []
     units: list[Unit] = []
     pos = 0
@@ -291,6 +368,37 @@ def _document(request: ReadRequest, fmt: str, table: Table) -> RawDocument:
         kind="table",
         repair_notes=tuple(n for n in notes if "warning: " not in n),
         warnings=tuple(n.replace("warning: ", "") for n in notes if "warning: " in n),
+    )
+
+
+#: How many rows a refused table's message names before "and N more".
+SHOWN_ROWS = 5
+
+
+def refuse_unheaded(shown: str, table: Table, used: Collection[int | None]) -> None:
+    """Refuse a table with filled cells no header names (outside the ``used`` columns,
+    read although unnamed): the row was split at a separator inside a cell (its text
+    cut, the cells after it shifted), or a value has no column. One line, naming the
+    first such row and the others."""
+    found = [u for u in unheaded_cells(table) if u.without({c for c in used if c is not None})]
+    if not found:
+        return
+    first = found[0]
+    others = [str(u.row) for u in found[1:]]
+    also = ""
+    if others:
+        listed = ", ".join(others[:SHOWN_ROWS])
+        more = f" and {len(others) - SHOWN_ROWS} more" if len(others) > SHOWN_ROWS else ""
+        also = f" (also row{'s' if len(others) > 1 else ''} {listed}{more})"
+    if table.delimiter:
+        sep = "tab" if table.delimiter == "\t" else f"'{table.delimiter}'"
+        fix = f"put double quotes around the cell that holds the {sep}, or add a header"
+    else:
+        fix = "move the value into a column with a header, or add a header"
+    raise InputFileError(
+        shown,
+        f"row {first.row}: {first.describe(table.delimiter)}{also}; not read, so nothing is "
+        f"stored cut short or under the wrong column: {fix}, and run the command again",
     )
 
 

@@ -36,12 +36,16 @@ def resolve_row_codes(
     add_codes: bool,
     skip: list[SkippedRow] | None = None,
     mapping: dict[str, str] | None = None,
-) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode]]:
-    """Each row's code ids; unknown labels created (add_codes), else reported all at once.
+    delimiter: str = ";",
+) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode], list[Problem]]:
+    """Each row's code ids, the codes created (add_codes), and the unknown labels as
+    problems, one per spelling group with where it occurs and the closest codable code.
 
     With ``skip`` (a list), a row naming an unknown code is left out of the result
-    and appended to ``skip`` instead of failing the import. ``mapping`` (label as
-    :func:`norm` gives it -> code id, from ``--map``) is applied before any matching.
+    and appended to ``skip`` instead. ``mapping`` (label as :func:`norm` gives it ->
+    code id, from ``--map``) is applied before any matching. A label that is known
+    codes joined by another separator than ``delimiter`` (``rights, policy.choice``)
+    is never created as a code: its problem says how the cell would be read.
     """
     cache: dict[str, Resolution] = {}
     unknown: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -60,6 +64,8 @@ def resolve_row_codes(
                     res = Resolution(
                         None, f"--map sends '{label}' to '{mapped}', which is not a code"
                     )
+                if res.code_id is None and not res.problem and not mapped:
+                    res = Resolution(None, joined_codes(index, label, delimiter))
                 if res.code_id is None and add_codes and not res.problem:
                     created += create_code(index, label)
                     res = index.resolve(label)
@@ -77,17 +83,40 @@ def resolve_row_codes(
                     ids.append(res.code_id)
             else:
                 out[(row.file, row.number)] = ids
-    if unknown:
-        raise ValidationError(
-            [
-                _unknown_problem(spellings[g], where, reasons[g], index)
-                for g, where in unknown.items()
-            ],
-            f"{len(unknown)} code(s) not in the codebook; nothing was imported. Fix the cells, "
-            "add the codes to the codebook, rerun with --add-codes, or rerun with --skip-bad-rows "
-            "to import every other row and list these in reports/",
+    problems = [
+        _unknown_problem(spellings[g], where, reasons[g], index) for g, where in unknown.items()
+    ]
+    return out, created, problems
+
+
+#: Separators other tools and people put between codes in one cell.
+CODE_SEPARATORS = (",", ";", "|")
+
+
+def joined_codes(index: CodeIndex, label: str, delimiter: str) -> str:
+    """Why ``label`` is not a code when it is known codes joined by another separator than
+    ``delimiter`` (``rights, policy.choice`` under ``;``), with how to write or read the
+    cell; "" otherwise."""
+    for sep in CODE_SEPARATORS:
+        if sep == delimiter or sep not in label:
+            continue
+        parts = [p.strip() for p in label.split(sep) if p.strip()]
+        if len(parts) < 2 or any(index.resolve(p).code_id is None for p in parts):
+            continue
+        names = (
+            " and ".join(f"'{p}'" for p in parts)
+            if len(parts) == 2
+            else ", ".join(f"'{p}'" for p in parts)
         )
-    return out, created
+        split = f"at '{delimiter}' (--delimiter) and" if delimiter else "only"
+        between = f"write '{delimiter}' between them, or " if delimiter else ""
+        return (
+            f"unknown code '{label}': it is the codes {names} joined by '{sep}', but code "
+            f"cells are split {split} at line breaks; {between}put each code on a line of its "
+            f"own, or pass --delimiter '{sep}' if every code cell of the import separates "
+            f"codes with '{sep}'"
+        )
+    return ""
 
 
 def _skip_reason(label: str, res: Resolution, index: CodeIndex) -> str:

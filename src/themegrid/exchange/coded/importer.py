@@ -1,5 +1,8 @@
 """import-coded: validate every file, row and code, then write once, in one run.
 
+Every problem of the files is reported in one run (rows, codes, matching), each
+kind up to :data:`MAX_SHOWN` with a count of the rest.
+
 The writes go through the store: codes created by the import, new documents and
 segments, attribute values of matched documents, and the coder's decisions
 (new codings, re-accepted rejections, and codes a re-import dropped withdrawn).
@@ -28,6 +31,7 @@ from themegrid.exchange.coded.rows import (
     parse_rows,
     read_coded_table,
     row_of,
+    unheaded_problems,
 )
 from themegrid.exchange.labels import CodeIndex, KnownCode, check_coder, known_codes
 from themegrid.read.table import Table
@@ -38,6 +42,9 @@ from themegrid.store import segments as segs_store
 from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, start_run
+
+#: How many problems of each kind (rows and files; codes not in the codebook) an error lists.
+MAX_SHOWN = 40
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class ImportSummary:
     documents_updated: int = 0  # existing documents given new attribute values
     rows_merged: int = 0  # rows folded into an earlier row with the same id and text
     no_code_cells: int = 0  # code cells holding a "no code" marker
-    warnings: tuple[str, ...] = ()  # rows repeating an id with a different text
+    warnings: tuple[str, ...] = ()  # an id repeated with another text; failed-formula texts
     skipped: tuple[SkippedRow, ...] = ()  # rows left out by skip_bad_rows
     skipped_report: str | None = None  # the CSV listing them
     codebook_file: str | None = None  # imported_<name>.yaml written for created codes
@@ -128,26 +135,28 @@ def import_coded(
         if document_column not in layout.attribute_columns:
             layout = replace(layout, attribute_columns=(*layout.attribute_columns, document_column))
     problems: list[Problem] = []
-    found_columns: list[tuple[Table, Columns]] = []
+    found_columns: list[tuple[Table, Columns, set[int]]] = []  # with the rows refused
     in_codebook = CodeIndex(
         KnownCode(c.id, c.name, c.parent_id, c.codable, aliases=c.aliases) for c in codebook.codes
     )
     for file in files:
-        table = read_coded_table(Path(file), sheet)
+        table, unheaded = read_coded_table(Path(file), sheet)
         cols, found = find_columns(
             table, layout, lambda header: in_codebook.resolve(header).code_id is not None
         )
         problems += found
         if cols is not None:
-            found_columns.append((table, cols))
+            lossy = unheaded_problems(table, unheaded, cols, layout.delimiter)
+            problems += lossy
+            found_columns.append((table, cols, {n for p in lossy if (n := row_of(p))}))
     if rows_are_documents is None:
         rows_are_documents = document_name is None and all(
-            c.speaker is None for _, c in found_columns
+            c.speaker is None for _, c, _ in found_columns
         )
     parsed: list[tuple[Table, list[Row], dict[str, str]]] = []
     notes = RowNotes()
     skipped: list[SkippedRow] | None = [] if skip_bad_rows else None
-    for table, cols in found_columns:
+    for table, cols, refused in found_columns:
         rows = parse_rows(
             table,
             cols,
@@ -156,11 +165,12 @@ def import_coded(
             markers=layout.no_code_markers,
             long=layout.long,
             notes=notes,
+            refused=refused,
         )
         whole_file = not rows_are_documents and document_column is None
         attrs = constant_attributes(table, rows, problems) if whole_file else {}
         parsed.append((table, rows, attrs))
-    _refuse_or_skip(problems, skipped)
+    _move_row_problems(problems, skipped)
     replacing = (
         add_codes
         and codebook_dir is not None
@@ -173,25 +183,41 @@ def import_coded(
     if replacing:
         codebook = replace(codebook, codes=())
     mapping = read_code_map(code_map) if code_map is not None else None
-    backup_before(store, "import-coded")
-    with store.transaction():
-        # Planned against the store inside the write transaction: two imports of one file
-        # at once, or a concurrent 'code' run, cannot change what the plan matched.
+
+    def check() -> tuple[CodeIndex, dict[tuple[str, int], list[str]], list[KnownCode], Plan]:
+        """Codes and matching of the parsed rows; raises with every problem found."""
         index = known_codes(store, codebook)
-        row_codes, created = resolve_row_codes(index, parsed, add_codes, skipped, mapping)
-        parsed = [
+        row_codes, created, unknown = resolve_row_codes(
+            index, parsed, add_codes, skipped, mapping, layout.delimiter
+        )
+        kept = [
             (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
         ]
         plan = plan_import(
             store,
-            parsed,
+            kept,
             rows_are_documents,
             document_name,
             problems,
             by=attribute_key(document_column) if document_column is not None else None,
             coder=coder,
         )
-        _refuse_or_skip(problems, skipped)
+        _move_row_problems(problems, skipped)
+        _refuse(problems, unknown, skipping=skipped is not None, add_codes=add_codes)
+        return index, row_codes, created, plan
+
+    if problems:
+        # the rows already refuse the import: say what else is wrong with the files too
+        # (codes, matching) before anything is backed up or locked; nothing is written
+        check()
+    backup_before(store, "import-coded")
+    with store.transaction():
+        # Planned against the store inside the write transaction: two imports of one file
+        # at once, or a concurrent 'code' run, cannot change what the plan matched.
+        index, row_codes, created, plan = check()
+        parsed = [
+            (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
+        ]
         run_id = start_run(store, "import-coded", codebook)
         store_codes.sync_codebook(store, codebook)
         store_codes.add_codes(
@@ -216,8 +242,8 @@ def import_coded(
             documents_updated=updated,
             rows_merged=notes.merged,
             no_code_cells=notes.no_code,
-            warnings=tuple(notes.variants),
-            skipped=tuple(skipped or ()),
+            warnings=tuple(notes.warnings),
+            skipped=tuple(_by_file_and_row(skipped or [])),
             codings_added=counts["codings_added"],
             codings_unchanged=counts["codings_unchanged"],
             codings_replaced=counts["codings_replaced"],
@@ -247,27 +273,79 @@ def import_coded(
     )
 
 
-def _refuse_or_skip(problems: list[Problem], skipped: list[SkippedRow] | None) -> None:
-    """Raise for the problems, or (skipping) move those confined to one row into ``skipped``."""
-    if skipped is not None:
-        rest = []
-        for p in problems:
-            row = row_of(p)
-            if row is None:
-                rest.append(p)
-            else:
-                skipped.append(SkippedRow(p.file or "", row, p.message))
-        problems[:] = rest
-    if not problems:
+def _move_row_problems(problems: list[Problem], skipped: list[SkippedRow] | None) -> None:
+    """Skipping (``skipped`` a list): move the problems confined to one row into it."""
+    if skipped is None:
+        return
+    rest = []
+    for p in problems:
+        row = row_of(p)
+        if row is None:
+            rest.append(p)
+        else:
+            skipped.append(SkippedRow(p.file or "", row, p.message))
+    problems[:] = rest
+
+
+def _refuse(
+    problems: list[Problem], unknown: list[Problem], *, skipping: bool, add_codes: bool
+) -> None:
+    """Raise one error listing the problems and the code labels not resolved, if any
+    (``unknown`` is empty when skipping: those rows are skipped)."""
+    if not problems and not unknown:
         return
     per_row = sum(1 for p in problems if row_of(p) is not None)
-    hint = (
-        f"; or rerun with --skip-bad-rows to import every valid row and list the {per_row} "
-        "bad one(s) in reports/"
-        if per_row and skipped is None
-        else ""
-    )
-    raise ValidationError(problems, f"{len(problems)} problem(s); nothing was imported{hint}")
+    if add_codes:
+        codes = f"{len(unknown)} code label(s) --add-codes does not create"
+        codes_fix = "write those cells as their lines say"
+    else:
+        codes = f"{len(unknown)} code(s) not in the codebook"
+        codes_fix = "add the codes to the codebook or rerun with --add-codes"
+    if not problems:
+        head = (
+            f"{codes}; nothing was imported. Fix the cells, {codes_fix}, or rerun with "
+            "--skip-bad-rows to import every other row and list these in reports/"
+        )
+    elif not unknown:
+        head = f"{len(problems)} problem(s); nothing was imported" + (
+            f"; or rerun with --skip-bad-rows to import every valid row and list the {per_row} "
+            "bad one(s) in reports/"
+            if per_row and not skipping
+            else ""
+        )
+    else:
+        head = (
+            f"{len(problems)} problem(s) and {codes}; nothing was imported. Fix the cells; "
+            f"{codes_fix}; or rerun with --skip-bad-rows to import every valid row and list "
+            + (f"the {per_row} bad one(s) and " if per_row else "")
+            + "the rows naming these codes in reports/"
+        )
+    listed = _capped(in_file_order(problems)) + _capped(unknown, "code label(s)")
+    raise ValidationError(listed, head)
+
+
+def _by_file_and_row(skipped: list[SkippedRow]) -> list[SkippedRow]:
+    files: dict[str, int] = {}
+    for s in skipped:
+        files.setdefault(s.file, len(files))
+    return sorted(skipped, key=lambda s: (files[s.file], s.row or 0))
+
+
+def in_file_order(problems: Sequence[Problem]) -> list[Problem]:
+    """Problems by file (in the order the files come) and by row; a file's problems
+    without a row first."""
+    files: dict[str, int] = {}
+    for p in problems:
+        files.setdefault(p.file or "", len(files))
+    return sorted(problems, key=lambda p: (files[p.file or ""], row_of(p) or 0))
+
+
+def _capped(problems: list[Problem], what: str = "problem(s)") -> list[Problem]:
+    """The first :data:`MAX_SHOWN` problems, then one saying how many more there are."""
+    if len(problems) <= MAX_SHOWN:
+        return problems
+    rest = len(problems) - MAX_SHOWN
+    return [*problems[:MAX_SHOWN], Problem(f"... and {rest} more {what}")]
 
 
 def _write_documents(store: Store, plan: Plan) -> None:

@@ -5,21 +5,24 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from themegrid.cells import ERROR_VALUES
 from themegrid.errors import InputFileError, Problem
 from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns, indicator_value
 from themegrid.exchange.labels import norm
 from themegrid.read import table as table_reader
-from themegrid.read.table import Table
+from themegrid.read.table import Table, Unheaded
 
 #: How many row locations one message lists before "and N more".
 MAX_LOCATIONS = 8
 
 
-def read_coded_table(path: Path, sheet: str | None = None) -> Table:
-    """A coded spreadsheet read with the one table reader, its cells stripped.
+def read_coded_table(path: Path, sheet: str | None = None) -> tuple[Table, list[Unheaded]]:
+    """A coded spreadsheet read with the one table reader, its cells stripped, and its
+    rows' filled cells to the right of the last named header (:func:`unheaded_problems`).
 
     CRLF line ends in cells become LF; title lines above the header (one filled cell
     each) are dropped; an empty header cell is named ``Column N``;
@@ -32,6 +35,7 @@ def read_coded_table(path: Path, sheet: str | None = None) -> Table:
     )
     if not table.header:
         raise InputFileError(str(path), "has no header row and no rows; add a header row")
+    unheaded = table_reader.unheaded_cells(table)
     header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
     rows = tuple(
         (number, cells)
@@ -39,7 +43,51 @@ def read_coded_table(path: Path, sheet: str | None = None) -> Table:
         if any(cells := tuple(_clean(c) for c in raw))
         and not all(c.startswith('{"ImportId"') for c in cells if c)
     )
-    return replace(table, header=header, rows=rows)
+    return replace(table, header=header, rows=rows), unheaded
+
+
+def used_columns(cols: Columns) -> set[int]:
+    """The columns an import reads (an unnamed ``Column N`` named by an option among them)."""
+    used = {cols.text, *cols.codes, *(c for c, _ in cols.indicators)}
+    used |= {c for _, c in cols.attributes}
+    used |= {c for c in (cols.id, cols.speaker) if c is not None}
+    return used
+
+
+def unheaded_problems(
+    table: Table, unheaded: Iterable[Unheaded], cols: Columns, delimiter: str
+) -> list[Problem]:
+    """A problem for each row with filled cells that have no header (and no option names
+    them): the import would lose them, so the row is refused (or skipped with
+    --skip-bad-rows). ``delimiter`` separates codes within a cell."""
+    used = used_columns(cols)
+    out = []
+    for found in unheaded:
+        left = found.without(used)
+        if left is None:
+            continue
+        sep = table.delimiter
+        if not sep:
+            fix = "move the value into a column with a header, or add a header for its column"
+        else:
+            shown = "tab" if sep == "\t" else f"'{sep}'"
+            if delimiter and delimiter != sep:
+                split = f"separate the codes in a cell with '{delimiter}'"
+            else:
+                alt = "," if sep != "," else "|"
+                split = f"separate the codes in a cell with '{alt}' and pass --delimiter '{alt}'"
+            fix = (
+                f"put double quotes around the cell that holds the {shown}, write the codes "
+                f"of a cell one per line (or {split}), or add a header for the column"
+            )
+        out.append(
+            Problem(
+                f"{left.describe(sep)}, so it would be lost; {fix}",
+                table.name,
+                where=f"row {found.row}",
+            )
+        )
+    return out
 
 
 def _clean(cell: str) -> str:
@@ -70,6 +118,13 @@ def split_labels(cell: str, delimiter: str) -> list[str]:
 
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", norm(text))
+
+
+def spreadsheet_error(label: str, markers: tuple[str, ...] = ()) -> bool:
+    """Whether a cell value is what a spreadsheet shows for a failed formula (``#VALUE!``,
+    ``#N/A``, ...), unless the user named it a "no code" marker (``--no-code-marker``)."""
+    value = label.strip()
+    return value.upper() in ERROR_VALUES and norm(value) not in {norm(m) for m in markers}
 
 
 def is_no_code(label: str, markers: tuple[str, ...]) -> bool:
@@ -106,10 +161,12 @@ def row_of(problem: Problem) -> int | None:
 
 @dataclass
 class RowNotes:
-    """What parsing noticed without refusing: merged long-format rows, id variants, markers."""
+    """What parsing noticed without refusing: merged long-format rows, id variants, markers,
+    texts that are a spreadsheet error (the answer is not in the file: imported as it is)."""
 
     merged: int = 0  # rows folded into an earlier row (same id and text: long format)
-    variants: list[str] = field(default_factory=list)  # warnings: same id, different text
+    #: warnings: an id repeated with a different text; texts that are a spreadsheet error
+    warnings: list[str] = field(default_factory=list)
     no_code: int = 0  # code cells holding a "no code" marker
 
 
@@ -122,16 +179,27 @@ def parse_rows(
     markers: tuple[str, ...] = NO_CODE_MARKERS,
     long: bool = False,
     notes: RowNotes | None = None,
+    refused: Collection[int] = (),
 ) -> list[Row]:
     """The rows of one table. A row repeating an id with the same text is folded into the
     first (long format: one row per segment and code); with a different text it becomes a
-    separate segment with the id ``<id>~2`` (noted in ``notes.variants``). ``long`` also
-    folds rows without an id that repeat the text of an earlier row."""
+    separate segment with the id ``<id>~2`` (noted in ``notes.warnings``). ``long`` also
+    folds rows without an id that repeat the text of an earlier row. Rows numbered in
+    ``refused`` (a problem of theirs is already reported) are left out; so is a row whose
+    code cell is a spreadsheet error, reported in ``problems``. A text that is one is
+    warned about and imported (the file does not hold the answer)."""
     notes = notes if notes is not None else RowNotes()
     out: list[Row] = []
     seen: dict[tuple[str | None, str], int] = {}  # (id, collapsed text) -> index in out
     variants: dict[str, list[int]] = defaultdict(list)  # id -> row numbers of its texts
+    failed_texts: dict[str, list[int]] = defaultdict(list)  # "#NAME?" -> its rows
     for number, cells in table.rows:
+        if number in refused:
+            continue
+        failed = _error_cells(table, cols, cells, delimiter, markers)
+        if failed:
+            problems += [Problem(m, table.name, where=f"row {number}") for m in failed]
+            continue
         labels: list[tuple[str, str]] = []
         for c in cols.codes:
             for label in split_labels(cells[c], delimiter):
@@ -143,6 +211,8 @@ def parse_rows(
             (label, table.header[c]) for c, label in cols.indicators if indicator_value(cells[c])
         ]
         text = cells[cols.text].replace("\r\n", "\n").strip()
+        if spreadsheet_error(text):
+            failed_texts[text].append(number)
         if norm(text) == norm(table.header[cols.text]):
             continue  # Qualtrics repeats the question text in its second header row
         row_id = cells[cols.id] if cols.id is not None and cells[cols.id] else None
@@ -171,7 +241,7 @@ def parse_rows(
             variants[row_id].append(number)
             if earlier:
                 new_id = f"{row_id}{VARIANT_SEP}{len(earlier) + 1}"
-                notes.variants.append(
+                notes.warnings.append(
                     f"{table.name} row {number}: id {row_id!r} is also on row {earlier[0]} with a "
                     f"different text; imported as a separate segment with id {new_id!r}"
                 )
@@ -179,6 +249,35 @@ def parse_rows(
         seen[key] = len(out)
         speaker = (cells[cols.speaker] or None) if cols.speaker is not None else None
         out.append(Row(table.name, number, row_id, text, speaker, attrs, tuple(labels)))
+    for value, numbers in failed_texts.items():
+        listed = ", ".join(map(str, numbers[:MAX_LOCATIONS]))
+        over = len(numbers) - MAX_LOCATIONS
+        tail = f" and {over} more" if over > 0 else ""
+        notes.warnings.append(
+            f"{table.name} row{'s' if len(numbers) > 1 else ''} {listed}{tail}: the text in column "
+            f"{table.header[cols.text]!r} is {value}, a spreadsheet error (a formula that failed), "
+            "not the answer; imported as it is: put the answer in the cell if you have it"
+        )
+    return out
+
+
+def _error_cells(
+    table: Table,
+    cols: Columns,
+    cells: tuple[str, ...],
+    delimiter: str,
+    markers: tuple[str, ...],
+) -> list[str]:
+    """What is wrong with a row whose code cells hold a spreadsheet error value."""
+    out = []
+    for c in cols.codes:
+        bad = [x for x in split_labels(cells[c], delimiter) if spreadsheet_error(x, markers)]
+        if bad:
+            out.append(
+                f"column {table.header[c]!r} holds {', '.join(bad)}, a spreadsheet error "
+                "(a formula that failed), not a code; type the code(s) into the cell "
+                "instead of the formula, or clear it"
+            )
     return out
 
 
