@@ -80,6 +80,23 @@ def imported_document_by_hash(store: Store, content_hash: str) -> DocumentText |
     return DocumentText(int(row[0]["id"]), row[0]["path"], row[0]["text"]) if row else None
 
 
+def imported_documents_named(store: Store, key: str, value: str) -> list[DocumentText]:
+    """Present documents an earlier ``import-coded --document-column`` created
+    (``imported/<file>/<value>``) whose attribute ``key`` is ``value``, oldest first."""
+    tail = "/" + value
+    rows = store.query(
+        "SELECT id, path, text, attributes FROM documents WHERE path LIKE 'imported/%'"
+        " AND status = 'present' AND substr(path, -?) = ? ORDER BY id",
+        (len(tail), tail),
+    )
+    return [
+        DocumentText(int(r["id"]), r["path"], r["text"])
+        for r in rows
+        if "#" not in r["path"][len("imported/") : -len(tail)]
+        and dict(loads(r["attributes"], {})).get(key) == value
+    ]
+
+
 def document_attributes(store: Store, doc_id: int) -> dict[str, Any]:
     return dict(loads(store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}))
 
