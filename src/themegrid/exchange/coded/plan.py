@@ -353,6 +353,7 @@ def plan_import(
     plan = Plan()
     known = _ImportedRows(store, coder) if rows_are_documents else None
     own = frozenset(store_codings.segments_seen_by_humans(store, coder) if coder else ())
+    earlier_by_value = docs_store.imported_documents_by_value(store, by) if by is not None else {}
     for table, rows, attrs in parsed:
         if not rows:
             continue
@@ -371,7 +372,16 @@ def plan_import(
                     plan,
                     problems,
                     own=own,
-                    same_document=partial(_same_document, store, group, by, value, path, own, plan),
+                    same_document=partial(
+                        _same_document,
+                        store,
+                        group,
+                        earlier_by_value.get(value, []),
+                        value,
+                        path,
+                        own,
+                        plan,
+                    ),
                 )
             continue
         if known is not None:
@@ -386,7 +396,7 @@ def plan_import(
 def _same_document(
     store: Store,
     rows: list[Row],
-    key: str,
+    earlier: list[DocumentText],
     value: str,
     path: str,
     own: frozenset[str],
@@ -394,8 +404,8 @@ def _same_document(
 ) -> DocumentText | None:
     """The earlier file's document these rows are, by their document-column value.
 
-    A candidate is a document an earlier ``--document-column`` import created from
-    another file, with ``value`` in the column ``key`` (the same column name). It is the
+    A candidate (``earlier``) is a document an earlier ``--document-column`` import
+    created from another file, with ``value`` in a column of the same name. It is the
     same document only when the importing coder has not seen or coded it (the coder's
     own other file with this value is another question or wave, whose decisions this
     file must not replace) and the texts agree: the same words (the sentences may be
@@ -403,9 +413,7 @@ def _same_document(
     segments have an identical counterpart. Of several, the one sharing the most
     sentences (then the oldest). Candidates kept apart are recorded in ``plan.apart``.
     """
-    candidates = [
-        d for d in docs_store.imported_documents_named(store, key, value) if d.path != path
-    ]
+    candidates = [d for d in earlier if d.path != path]
     earlier_here = plan.named.get(value)
     plan.named.setdefault(value, path)
     if not candidates:
