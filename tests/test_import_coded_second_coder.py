@@ -255,3 +255,38 @@ def test_the_coders_own_other_file_with_the_same_text_keeps_its_decisions(
     assert second.documents_created == 2 and second.codings_withdrawn == 0
     assert set(before) <= set(_decisions(store))
     assert second.documents_apart == 2
+
+
+def test_another_files_document_with_the_same_text_keeps_its_value(
+    book: Codebook, tmp_path: Path
+) -> None:
+    """Two studies number their abstracts: the same abstract is 5 in one and 17 in the
+    other. The text meets the earlier document; its 'abstract' value stays 5."""
+    store = Store(":memory:")
+    first = [[f"5#{i}", "5", r[2], r[3]] for i, r in enumerate(FIRST[:4], 1)]
+    other = [[f"17#{i}", "17", r[2], r[3]] for i, r in enumerate(FIRST[:4], 1)]
+    _import(store, write_csv(tmp_path / "study_a.csv", HEADER, first), "Julian", book)
+    second = _import(store, write_csv(tmp_path / "study_b.csv", HEADER, other), "Lloyd", book)
+    assert second.documents_created == 0 and second.documents_updated == 0
+    rows = store.query("SELECT path, attributes FROM documents")
+    assert [(r[0], r[1]) for r in rows] == [("imported/study_a.csv/5", '{"abstract": "5"}')]
+
+
+def test_a_whole_file_renamed_still_meets_the_coders_earlier_import(
+    book: Codebook, tmp_path: Path
+) -> None:
+    """Without a document column a file is one document: the coder's renamed copy is the
+    same document (only a document column's values can name another question's)."""
+    store = Store(":memory:")
+    rows = [r[:1] + r[2:] for r in FIRST]
+    header = ["id", "text", "code"]
+    for name in ("draft.csv", "final.csv"):
+        summary = import_coded(
+            store,
+            [write_csv(tmp_path / name, header, rows)],
+            coder="Julian",
+            codebook=book,
+            layout=LAYOUT,
+            rows_are_documents=False,
+        )
+    assert summary.documents_created == 0 and summary.codings_unchanged == 4

@@ -305,10 +305,12 @@ def _document_warnings(plan: Plan, column: str | None) -> list[str]:
         out.append(
             f"{len(plan.apart)} document(s) were created again although a document with the "
             f"same {column!r} value exists, because their texts differ in more than sentence "
-            f"splits, or the earlier one is this coder's own: {shown}{more}. If they are the "
-            "same document, make their text equal in both files (the sentences may be split "
-            "differently) and import again into a fresh project; if not, give them different "
-            f"values in {column!r}"
+            f"splits, or the earlier one is this coder's own: {shown}{more}. If one is another "
+            "coder's version of the same document, make their text equal in both files (the "
+            "sentences may be split differently) and import both again into a fresh project; "
+            "if it is this coder's earlier file renamed, import it under its earlier file name "
+            "(that updates the earlier import); if they are different documents, give them "
+            f"different values in {column!r}"
         )
     return out
 
@@ -350,11 +352,12 @@ def _write_documents(store: Store, plan: Plan) -> None:
 
 
 def _update_attributes(store: Store, plan: Plan) -> int:
-    """Merge attribute values named in this import into matched imported documents."""
+    """Merge attribute values named in this import into matched imported documents
+    (another file's document keeps its values: only attributes it lacks are added)."""
     stamp, updated = now(), 0
     for doc_id, given in plan.attributes.items():
         current = docs_store.document_attributes(store, doc_id)
-        wanted = {**current, **given}
+        wanted = {**given, **current} if doc_id in plan.only_new else {**current, **given}
         if wanted != current:
             docs_store.set_attributes(store, doc_id, wanted, at=stamp)
             updated += 1

@@ -61,13 +61,20 @@ class Plan:
     appended: list[tuple[str, str, list[int]]] = field(default_factory=list)
     # (created path, earlier paths with the same value, why they were kept apart)
     apart: list[tuple[str, list[str], str]] = field(default_factory=list)
+    # matched documents of another file: attributes are added, never replaced
+    only_new: set[int] = field(default_factory=set)
     # document-column values created by this import: value -> the first path
     named: dict[str, str] = field(default_factory=dict)
 
-    def set_attributes(self, doc_id: int, attributes: dict[str, str]) -> None:
-        """Attributes named in this import for an existing document (merged when written)."""
+    def set_attributes(
+        self, doc_id: int, attributes: dict[str, str], *, only_new: bool = False
+    ) -> None:
+        """Attributes named in this import for an existing document (merged when written).
+        ``only_new``: another file's document; its existing values are kept."""
         if attributes:
             self.attributes.setdefault(doc_id, {}).update(attributes)
+            if only_new:
+                self.only_new.add(doc_id)
 
     def claim(
         self, path: str, file: str, problems: list[Problem], where: str | None = None
@@ -117,10 +124,10 @@ def plan_whole_file(
     digest = hashlib.sha256(text.encode()).hexdigest()
     found = docs_store.document_by_path(store, path)
     if found is None:
-        # the same text from the coder's own other file is another question's document,
-        # whose decisions this file must not withdraw
+        # with a document column, the same text in the coder's own other file is another
+        # question's (or wave's) document, whose decisions this file must not withdraw
         twin = docs_store.imported_document_by_hash(store, digest)
-        if twin is not None and not _holds(store, twin, own):
+        if twin is not None and (same_document is None or not _holds(store, twin, own)):
             found = twin
     if found is None and same_document is not None:
         found = same_document()
@@ -128,7 +135,7 @@ def plan_whole_file(
         plan.documents_matched += 1
         _match_existing(store, found, rows, fmt, plan, problems, own)
         if found.path.startswith(PREFIX):
-            plan.set_attributes(found.id, attrs)
+            plan.set_attributes(found.id, attrs, only_new=found.path != path)
         return
     if not plan.claim(path, rows[0].file, problems):
         return
