@@ -180,6 +180,12 @@ def import_coded_cmd(
         f"codings {summary.codings_added} added, {summary.codings_unchanged} unchanged, "
         f"{summary.codings_replaced} replaced, {summary.codings_withdrawn} withdrawn (run {summary.run_id})"
     )
+    if summary.documents_matched_by_value:
+        typer.echo(
+            f"{summary.documents_matched_by_value} of the matched documents met an earlier "
+            f"file's document by their {summary.documents_by!r} value (the same words, or most "
+            "sentences the same)."
+        )
     if summary.rows_merged:
         typer.echo(
             f"{summary.rows_merged} row(s) repeated an earlier row's id and text (long format) "

@@ -80,6 +80,21 @@ def imported_document_by_hash(store: Store, content_hash: str) -> DocumentText |
     return DocumentText(int(row[0]["id"]), row[0]["path"], row[0]["text"]) if row else None
 
 
+def imported_documents_by_value(store: Store, key: str) -> dict[str, list[DocumentText]]:
+    """Present documents an earlier ``import-coded --document-column`` created
+    (``imported/<file>/<value>``), by their value of attribute ``key``, oldest first."""
+    out: dict[str, list[DocumentText]] = {}
+    rows = store.query(
+        "SELECT id, path, text, attributes FROM documents WHERE path LIKE 'imported/%/%'"
+        " AND status = 'present' ORDER BY id"
+    )
+    for r in rows:
+        value = dict(loads(r["attributes"], {})).get(key)
+        if isinstance(value, str) and r["path"].endswith("/" + value):
+            out.setdefault(value, []).append(DocumentText(int(r["id"]), r["path"], r["text"]))
+    return out
+
+
 def document_attributes(store: Store, doc_id: int) -> dict[str, Any]:
     return dict(loads(store.scalar("SELECT attributes FROM documents WHERE id = ?", (doc_id,)), {}))
 

@@ -74,6 +74,11 @@ class ImportSummary:
     codebook_file: str | None = None  # imported_<name>.yaml written for created codes
     template_replaced: bool = False  # the untouched template codebook was emptied
     merge_candidates: tuple[str, ...] = ()  # commands merging near-duplicate codes
+    # documents matched to another file's document by their --document-column value
+    documents_matched_by_value: int = 0
+    rows_appended: int = 0  # rows of matched documents added to them as new segments
+    # documents created although a document with the same --document-column value exists
+    documents_apart: int = 0
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -242,7 +247,10 @@ def import_coded(
             documents_updated=updated,
             rows_merged=notes.merged,
             no_code_cells=notes.no_code,
-            warnings=tuple(notes.warnings),
+            warnings=(*notes.warnings, *_document_warnings(plan, document_column)),
+            documents_matched_by_value=len(plan.by_value),
+            rows_appended=sum(len(numbers) for _, _, numbers in plan.appended),
+            documents_apart=len(plan.apart),
             skipped=tuple(_by_file_and_row(skipped or [])),
             codings_added=counts["codings_added"],
             codings_unchanged=counts["codings_unchanged"],
@@ -348,6 +356,43 @@ def _capped(problems: list[Problem], what: str = "problem(s)") -> list[Problem]:
     return [*problems[:MAX_SHOWN], Problem(f"... and {rest} more {what}")]
 
 
+def _document_warnings(plan: Plan, column: str | None) -> list[str]:
+    """Rows added to a matched document, and documents kept apart from one with their value."""
+    out = []
+    if plan.appended:
+        rows = sum(len(numbers) for _, _, numbers in plan.appended)
+        shown = "; ".join(
+            f"{path} ({file} row(s) {', '.join(map(str, numbers[:5]))}"
+            f"{' ...' if len(numbers) > 5 else ''})"
+            for path, file, numbers in plan.appended[:3]
+        )
+        more = f" and {len(plan.appended) - 3} more" if len(plan.appended) > 3 else ""
+        out.append(
+            f"{rows} row(s) in {len(plan.appended)} matched document(s) have no segment with "
+            f"their text (a sentence split or worded differently) and were added as new "
+            f"segments after the document's existing ones, in file order: {shown}{more}. "
+            "The existing segments and every coder's codings on them are unchanged; agreement "
+            "compares only segments both coders coded, so these rows count for this coder alone"
+        )
+    if plan.apart:
+        shown = "; ".join(
+            f"{path} (earlier: {', '.join(earlier[:2])}; {why})"
+            for path, earlier, why in plan.apart[:3]
+        )
+        more = f" and {len(plan.apart) - 3} more" if len(plan.apart) > 3 else ""
+        out.append(
+            f"{len(plan.apart)} document(s) were created again although a document with the "
+            f"same {column!r} value exists, because their texts differ in more than sentence "
+            f"splits, or the earlier one is this coder's own: {shown}{more}. If one is another "
+            "coder's version of the same document, make their text equal in both files (the "
+            "sentences may be split differently) and import both again into a fresh project; "
+            "if it is this coder's earlier file renamed, import it under its earlier file name "
+            "(that updates the earlier import); if they are different documents, give them "
+            f"different values in {column!r}"
+        )
+    return out
+
+
 def _write_documents(store: Store, plan: Plan) -> None:
     stamp = now()
     segments = []
@@ -385,11 +430,12 @@ def _write_documents(store: Store, plan: Plan) -> None:
 
 
 def _update_attributes(store: Store, plan: Plan) -> int:
-    """Merge attribute values named in this import into matched imported documents."""
+    """Merge attribute values named in this import into matched imported documents
+    (another file's document keeps its values: only attributes it lacks are added)."""
     stamp, updated = now(), 0
     for doc_id, given in plan.attributes.items():
         current = docs_store.document_attributes(store, doc_id)
-        wanted = {**current, **given}
+        wanted = {**given, **current} if doc_id in plan.only_new else {**current, **given}
         if wanted != current:
             docs_store.set_attributes(store, doc_id, wanted, at=stamp)
             updated += 1

@@ -3,15 +3,20 @@
 Rows are documents (``imported/<file>#<id>``; matched by path, by id across file
 names, or to a corpus response with that id), or a file is one document
 (``imported/<file>``; matched by path or by text hash, its rows matched to the
-segments by id, else by text; unmatched rows are appended). Nothing is written here.
+segments by id, else by text; unmatched rows are appended). With a document column,
+the rows sharing a value are one document (``imported/<file>/<value>``), matched by
+path, by text hash, or to another coder's document of an earlier file with the same
+value in a column of the same name when the two hold the same words or mostly the same
+sentences (``_same_document``). Nothing is written here.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from themegrid.errors import Problem
@@ -50,11 +55,26 @@ class Plan:
     segments_matched: int = 0
     planned: set[str] = field(default_factory=set)
     attributes: dict[int, dict[str, str]] = field(default_factory=dict)  # by document id
+    # (this file's document path, the earlier document it was matched to by its value)
+    by_value: list[tuple[str, str]] = field(default_factory=list)
+    # (matched document's path, file, row numbers) of rows added to it as new segments
+    appended: list[tuple[str, str, list[int]]] = field(default_factory=list)
+    # (created path, earlier paths with the same value, why they were kept apart)
+    apart: list[tuple[str, list[str], str]] = field(default_factory=list)
+    # matched documents of another file: attributes are added, never replaced
+    only_new: set[int] = field(default_factory=set)
+    # document-column values created by this import: value -> the first path
+    named: dict[str, str] = field(default_factory=dict)
 
-    def set_attributes(self, doc_id: int, attributes: dict[str, str]) -> None:
-        """Attributes named in this import for an existing document (merged when written)."""
+    def set_attributes(
+        self, doc_id: int, attributes: dict[str, str], *, only_new: bool = False
+    ) -> None:
+        """Attributes named in this import for an existing document (merged when written).
+        ``only_new``: another file's document; its existing values are kept."""
         if attributes:
             self.attributes.setdefault(doc_id, {}).update(attributes)
+            if only_new:
+                self.only_new.add(doc_id)
 
     def claim(
         self, path: str, file: str, problems: list[Problem], where: str | None = None
@@ -94,17 +114,28 @@ def plan_whole_file(
     attrs: dict[str, str],
     plan: Plan,
     problems: list[Problem],
+    *,
+    own: frozenset[str] = frozenset(),
+    same_document: Callable[[], DocumentText | None] | None = None,
 ) -> None:
+    """Plan one document: matched to an existing one (by path, text hash, or
+    ``same_document``), else created. ``own``: segments the importing coder saw or coded."""
     text, spans = _doc_text(rows)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    found = docs_store.document_by_path(store, path) or docs_store.imported_document_by_hash(
-        store, digest
-    )
+    found = docs_store.document_by_path(store, path)
+    if found is None:
+        # with a document column, the same text in the coder's own other file is another
+        # question's (or wave's) document, whose decisions this file must not withdraw
+        twin = docs_store.imported_document_by_hash(store, digest)
+        if twin is not None and (same_document is None or not _holds(store, twin, own)):
+            found = twin
+    if found is None and same_document is not None:
+        found = same_document()
     if found:
         plan.documents_matched += 1
-        _match_existing(store, found, rows, fmt, plan, problems)
+        _match_existing(store, found, rows, fmt, plan, problems, own)
         if found.path.startswith(PREFIX):
-            plan.set_attributes(found.id, attrs)
+            plan.set_attributes(found.id, attrs, only_new=found.path != path)
         return
     if not plan.claim(path, rows[0].file, problems):
         return
@@ -144,26 +175,36 @@ def _match_existing(
     fmt: str,
     plan: Plan,
     problems: list[Problem],
+    own: frozenset[str] = frozenset(),
 ) -> None:
-    """Attach rows to an existing document's segments (by id column, else by text); append the rest."""
+    """Attach rows to an existing document's segments; append the rest as new segments.
+
+    A row attaches to the segment with its id when the texts are the same, or when the
+    segment is the importing coder's own (their corrected file); else to an unclaimed
+    segment with its text. Another coder's id alone is not enough: ids that count
+    sentences (``abstract#7``) name different sentences once one coder split a sentence.
+    """
     doc_id, path, text = doc.id, doc.path, doc.text
     segs = segs_store.segments_of_document(store, doc_id)
+    text_of = {s.id: _collapse(s.text) for s in segs}
     by_row_id = {s.row_id: s.id for s in segs if s.row_id}
     by_text: dict[str, list[str]] = defaultdict(list)
     for s in segs:
         by_text[_collapse(s.text)].append(s.id)
-    used: Counter[str] = Counter()
+    claimed: set[str] = set()
     rest: list[Row] = []
     for row in rows:
         key = _collapse(row.text)
-        if row.row_id is not None and row.row_id in by_row_id:
-            plan.row_segments.append((row, by_row_id[row.row_id]))
-        elif used[key] < len(by_text[key]):
-            plan.row_segments.append((row, by_text[key][used[key]]))
-            used[key] += 1
-        else:
+        seg = by_row_id.get(row.row_id) if row.row_id is not None else None
+        if seg is not None and (seg in claimed or (text_of[seg] != key and seg not in own)):
+            seg = None
+        if seg is None:
+            seg = next((s for s in by_text[key] if s not in claimed), None)
+        if seg is None:
             rest.append(row)
             continue
+        claimed.add(seg)
+        plan.row_segments.append((row, seg))
         plan.segments_matched += 1
     if not rest:
         return
@@ -188,6 +229,7 @@ def _match_existing(
     moved = [(a + offset, b + offset) for a, b in spans]
     _add_segments(appended, rest, moved, first_seq, seen, plan, {s.id for s in segs})
     plan.documents.append(appended)
+    plan.appended.append((path, rest[0].file, [r.number for r in rest]))
 
 
 @dataclass(frozen=True)
@@ -317,6 +359,8 @@ def plan_import(
     the documents (rows with one value are one document, in file order)."""
     plan = Plan()
     known = _ImportedRows(store, coder) if rows_are_documents else None
+    own = frozenset(store_codings.segments_seen_by_humans(store, coder) if coder else ())
+    earlier_by_value = docs_store.imported_documents_by_value(store, by) if by is not None else {}
     for table, rows, attrs in parsed:
         if not rows:
             continue
@@ -325,8 +369,26 @@ def plan_import(
         if by is not None:
             for value, group in _grouped(rows, by, problems).items():
                 path = f"{PREFIX}{name}/{value}"
+
                 plan_whole_file(
-                    store, group, path, fmt, _group_attributes(group, value), plan, problems
+                    store,
+                    group,
+                    path,
+                    fmt,
+                    _group_attributes(group, value),
+                    plan,
+                    problems,
+                    own=own,
+                    same_document=partial(
+                        _same_document,
+                        store,
+                        group,
+                        earlier_by_value.get(value, []),
+                        value,
+                        path,
+                        own,
+                        plan,
+                    ),
                 )
             continue
         if known is not None:
@@ -334,8 +396,75 @@ def plan_import(
             continue
         target = docs_store.document_exists(store, name)
         path = name if document_name and target else PREFIX + name
-        plan_whole_file(store, rows, path, fmt, attrs, plan, problems)
+        plan_whole_file(store, rows, path, fmt, attrs, plan, problems, own=own)
     return plan
+
+
+def _same_document(
+    store: Store,
+    rows: list[Row],
+    earlier: list[DocumentText],
+    value: str,
+    path: str,
+    own: frozenset[str],
+    plan: Plan,
+) -> DocumentText | None:
+    """The earlier file's document these rows are, by their document-column value.
+
+    A candidate (``earlier``) is a document an earlier ``--document-column`` import
+    created from another file, with ``value`` in a column of the same name. It is the
+    same document only when the importing coder has not seen or coded it (the coder's
+    own other file with this value is another question or wave, whose decisions this
+    file must not replace) and the texts agree: the same words (the sentences may be
+    split differently), or more than half of these rows and more than half of its
+    segments have an identical counterpart. Of several, the one sharing the most
+    sentences (then the oldest). Candidates kept apart are recorded in ``plan.apart``.
+    """
+    candidates = [d for d in earlier if d.path != path]
+    earlier_here = plan.named.get(value)
+    plan.named.setdefault(value, path)
+    if not candidates:
+        if earlier_here is not None:
+            plan.apart.append((path, [earlier_here], "both files are in this import"))
+        return None
+    words = _collapse(" ".join(r.text for r in rows))
+    best: tuple[int, DocumentText] | None = None
+    why: list[str] = []
+    for doc in candidates:
+        segs = segs_store.segments_of_document(store, doc.id)
+        if _holds(store, doc, own):
+            why.append(f"{doc.path} holds this coder's own codings")
+            continue
+        shared = _shared_sentences(
+            [_collapse(r.text) for r in rows], [_collapse(s.text) for s in segs]
+        )
+        same_words = _collapse(" ".join(s.text for s in segs)) == words
+        if same_words or (2 * shared > len(rows) and 2 * shared > len(segs)):
+            if best is None or shared > best[0]:
+                best = (shared, doc)
+        else:
+            why.append(f"{doc.path} shares {shared} of its {len(segs)} sentence(s)")
+    if best is not None:
+        plan.by_value.append((path, best[1].path))
+        return best[1]
+    plan.apart.append((path, [d.path for d in candidates], "; ".join(why)))
+    return None
+
+
+def _holds(store: Store, doc: DocumentText, own: frozenset[str]) -> bool:
+    """Whether any of the document's segments is among ``own``."""
+    return any(s.id in own for s in segs_store.segments_of_document(store, doc.id))
+
+
+def _shared_sentences(mine: list[str], theirs: list[str]) -> int:
+    """How many of ``mine`` have an identical sentence in ``theirs`` (each used once)."""
+    left = Counter(theirs)
+    n = 0
+    for text in mine:
+        if left[text] > 0:
+            left[text] -= 1
+            n += 1
+    return n
 
 
 def _grouped(rows: list[Row], key: str, problems: list[Problem]) -> dict[str, list[Row]]:
