@@ -121,3 +121,25 @@ def test_ingest_reads_the_semicolon_latin1_file_into_the_same_columns(tmp_path: 
     assert [cells[2] for _, cells in table.rows] == [text for _, _, text, _ in ROWS]
     assert [n for n, _ in table.rows] == [2, 3, 4]
     assert any("decoded as" in note for note in table.notes)
+
+
+def test_a_text_pandas_wrote_as_a_formula_is_read_not_lost(root: Path, tmp_path: Path) -> None:
+    """pandas' to_excel (and openpyxl) write a text starting with '=' as a formula with no
+    value saved; a values-only read gives an empty cell, and the answer vanished."""
+    import pandas as pd
+
+    path = tmp_path / "cleaned.xlsx"
+    answers = ["=no budget for coaches this year", "We lacked the funding for training."]
+    pd.DataFrame({"id": ["r1", "r2"], "text": answers, "codes": ["barriers.funding"] * 2}).to_excel(
+        path, index=False
+    )
+    table = table_module.read_table(path)
+    assert [r[1][1] for r in table.rows] == answers
+    assert any("formula with no value saved" in n and "B2" in n for n in table.notes)
+    result = run(["import-coded", str(path), "--coder", "Ana", "--project", str(root), "--json"])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    summary = json.loads(result.stdout)
+    assert any("formula with no value saved" in w for w in summary["warnings"])
+    with open_project(root).open_store() as store:
+        texts = [r[0] for r in store.query("SELECT text FROM segments ORDER BY row_id")]
+    assert texts == answers

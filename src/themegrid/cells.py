@@ -205,13 +205,13 @@ def error_cells(ws: Any, rows: set[int], columns: set[int]) -> set[tuple[int, in
     return found
 
 
-def unsaved_formulas(ws: Any, columns: set[int]) -> dict[tuple[int, int], str]:
-    """(row, column) -> formula of the cells in ``columns`` (1-based) of a read-only sheet
+def unsaved_formulas(ws: Any, columns: set[int] | None = None) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula of the cells in ``columns`` (1-based; None: every column) of a read-only sheet
     that hold a formula with no saved value. openpyxl and pandas write text starting with
     ``=`` as such a formula; a ``data_only`` read then gives None, as for an empty cell, so
     the text would vanish unseen. Empty for other worksheets and sheets with no formula."""
     opener = getattr(ws, "_get_source", None)
-    if opener is None or not columns:
+    if opener is None or columns == set():
         return {}
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
@@ -233,7 +233,7 @@ def unsaved_formulas(ws: Any, columns: set[int]) -> dict[tuple[int, int], str]:
         if formula is not None and not value and ref:
             letters, number = coordinate_from_string(ref)
             column = column_index_from_string(letters)
-            if column in columns:
+            if columns is None or column in columns:
                 found[(number, column)] = "=" + formula
         element.clear()
     return found

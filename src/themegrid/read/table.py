@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from themegrid.cells import fast_xlsx_rows, read_rows
+from themegrid.cells import fast_xlsx_rows, read_rows, unsaved_formulas
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
@@ -175,7 +175,7 @@ def read_table(path: Path, sheet: str | None = None, *, display_path: str | None
     notes: list[str] = []
     delimiter = ""
     if suffix in (".xlsx", ".xlsm"):
-        records = _load_xlsx(path, shown, sheet)
+        records, notes = _load_xlsx(path, shown, sheet)
     else:
         text, notes = decode_bytes(data, shown)
         delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text[:20_000])
@@ -237,7 +237,7 @@ def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
     return (sum(len(r) == width for r in body) / len(body), width)
 
 
-def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
+def _load_xlsx(path: Path, shown: str, sheet: str | None) -> tuple[list[list[str]], list[str]]:
     if not zipfile.is_zipfile(path):
         raise InputFileError(
             shown,
@@ -247,9 +247,10 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
     bomb = corpus_zip_reason(path)
     if bomb:
         raise InputFileError(shown, f"{bomb}; not read")
-    fast = fast_xlsx_rows(path, sheet)  # None: openpyxl reads it (see its doc)
+    unsaved = _unsaved_formulas(path, sheet)
+    fast = None if unsaved else fast_xlsx_rows(path, sheet)  # None: openpyxl reads it
     if fast is not None:
-        return [[_cell(v) for v in row] for row in fast]
+        return [[_cell(v) for v in row] for row in fast], []
     from openpyxl import load_workbook
 
     try:
@@ -272,7 +273,49 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[str]]:
         records = [[_cell(v) for v in row] for row in rows]
     finally:
         workbook.close()
-    return records
+    notes = []
+    if unsaved:
+        # openpyxl's read-only rows start at row 1, column A (gaps filled): cell (r, c) is
+        # records[r - 1][c - 1]
+        from openpyxl.utils import get_column_letter
+
+        for (row, column), formula in unsaved.items():
+            if row - 1 >= len(records):
+                continue
+            cells = records[row - 1]
+            cells += [""] * (column - len(cells))
+            if not cells[column - 1]:  # what a values-only read gave: nothing
+                cells[column - 1] = formula
+        first = get_column_letter(min(unsaved)[1]) + str(min(unsaved)[0])
+        notes.append(
+            f"{len(unsaved)} cell(s) (first {first}) held a {FORMULA_NOTE} (a text starting"
+            " with '=' that pandas or openpyxl wrote as a formula): read as the formula's text"
+        )
+    return records, notes
+
+
+#: In the note on cells holding a formula with no saved value (read as its text).
+FORMULA_NOTE = "formula with no value saved"
+
+
+def _unsaved_formulas(path: Path, sheet: str | None) -> dict[tuple[int, int], str]:
+    """The sheet's cells holding a formula with no value saved (see
+    :func:`themegrid.cells.unsaved_formulas`): pandas' ``to_excel`` and openpyxl write a
+    text starting with ``=`` so; read for values such a cell is empty, and an answer or a
+    code would vanish without a word. Empty where the workbook cannot be opened (the
+    reading names that problem)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception:
+        return {}
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            return {}
+        return unsaved_formulas(workbook[sheet] if sheet is not None else workbook.worksheets[0])
+    finally:
+        workbook.close()
 
 
 def _cell(value: object) -> str:

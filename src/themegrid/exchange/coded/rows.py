@@ -189,6 +189,8 @@ def parse_rows(
     code cell is a spreadsheet error, reported in ``problems``. A text that is one is
     warned about and imported (the file does not hold the answer)."""
     notes = notes if notes is not None else RowNotes()
+    # cells the reader found holding a formula with no value (read as the formula's text)
+    notes.warnings += [f"{table.name}: {n}" for n in table.notes if table_reader.FORMULA_NOTE in n]
     out: list[Row] = []
     seen: dict[tuple[str | None, str], int] = {}  # (id, collapsed text) -> index in out
     variants: dict[str, list[int]] = defaultdict(list)  # id -> row numbers of its texts
