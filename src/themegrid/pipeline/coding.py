@@ -514,6 +514,10 @@ def _tag(
     from themegrid.tag.parallel import examine_and_tag
 
     new = kept = skipped = retired = 0
+    # Nothing stored to compare with (a first run): no query per batch for it. Rows this
+    # loop writes are of other segments than any later batch's.
+    stored = store_codings.any_machine_rows(store, "rule", RULE_CODER)
+    rejections = store_codings.any_human_rejection(store)
     turns: list[bool] = []
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
@@ -535,6 +539,8 @@ def _tag(
             (s for v, s in results if v.skip is None),
             batch,
             [v.skip for v in verdicts],
+            stored=stored,
+            rejections=rejections,
         )
         stamp = now()
         store_codings.record_suggestions(
@@ -563,21 +569,25 @@ def _diff_batch(
     tagged: Iterable[Sequence[SuggestionRow]],
     batch: list[tuple[str, str]],
     skips: Sequence[str | None] | None = None,
+    *,
+    stored: bool = True,
+    rejections: bool = True,
 ) -> _Changes:
     """Compare the tagger's suggestions with the stored rule rows of these segments.
 
     ``tagged`` yields the suggestions of each segment of ``batch`` the machine codes, in
     order; ``skips`` says, per segment, why the machine does not code it (None: it does).
     Such a segment gets no rule suggestion and its live ones are retired with that reason.
+    ``stored`` / ``rejections`` False: the store has no rule row / no human rejection at
+    all, and is not asked about these segments.
     """
     skips = list(skips) if skips is not None else [None] * len(batch)
     ids = [seg_id for seg_id, _ in batch]
     existing: dict[str, dict[str, store_codings.StoredSuggestion]] = {}
-    for (seg_id, code_id), row in store_codings.machine_suggestions(
-        store, "rule", RULE_CODER, ids
-    ).items():
+    found = store_codings.machine_suggestions(store, "rule", RULE_CODER, ids) if stored else {}
+    for (seg_id, code_id), row in found.items():
         existing.setdefault(seg_id, {})[code_id] = row
-    rejected = store_codings.human_rejected(store, ids)
+    rejected = store_codings.human_rejected(store, ids) if rejections else set()
     out = _Changes()
     tagged = iter(tagged)
     for (seg_id, _text), skip in zip(batch, skips, strict=True):
