@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
 from spacy.errors import MatchPatternError
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -294,6 +294,11 @@ class CueRuler:
         rank, names = self._rank, self._cue_names
         text = doc.text if text is None else text
         out: list[tuple[str, str, int, int, str]] = []
+        # a Span's offsets, without the Span (nor a Token per hit): first token's start,
+        # last token's end, from two columns read once
+        offsets = doc.to_array([IDX, LENGTH])
+        starts: list[int] = offsets[:, 0].tolist()
+        ends: list[int] = (offsets[:, 0] + offsets[:, 1]).tolist()
         for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
             name = names.get(m_id)
             if name is None:
@@ -301,9 +306,7 @@ class CueRuler:
                 name = names[m_id] = (code_id, cue)
             if name[0] in vetoed:
                 continue
-            # a Span's offsets, without the Span: first token's start, last token's end
-            first, final = doc[start].idx, doc[end - 1]
-            last = final.idx + len(final)
+            first, last = starts[start], ends[end - 1]
             out.append((name[0], name[1], first, last, text[first:last]))
         return out
 
