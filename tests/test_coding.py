@@ -198,6 +198,43 @@ def test_interrupted_ingest_leaves_the_store_unchanged(
     assert "interrupted (Ctrl-C)" in extra[0]
 
 
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run lets the collector pass less often (GC_THRESHOLDS) and restores the caller's
+    thresholds afterwards, also when interrupted."""
+    import gc
+
+    from themegrid.pipeline import coding as coding_module
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    real = ingest_module.segment_document
+
+    def watching(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "segment_document", watching)
+    try:
+        gc.set_threshold(123, 4, 5)
+        with project.open_store() as store:
+            code(project, store, workers=1)
+        assert seen and set(seen) == {coding_module.GC_THRESHOLDS}
+        assert gc.get_threshold() == (123, 4, 5)
+
+        def interrupted(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(ingest_module, "segment_document", interrupted)
+        (project.corpus_dir / "interviews" / "new.txt").write_text("Respondent: brand new.\n")
+        with project.open_store() as store, pytest.raises(KeyboardInterrupt):
+            code(project, store, workers=1)
+        assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
+
+
 def _dump(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:

@@ -120,8 +120,12 @@ class _Candidate:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)
 def normalise_speaker(label: str) -> str:
-    """A comparison key: ``INTERVIEWER 1``, ``Interviewer1`` and ``interviewer 1:`` match."""
+    """A comparison key: ``INTERVIEWER 1``, ``Interviewer1`` and ``interviewer 1:`` match.
+
+    Cached: a transcript repeats a few labels on every turn.
+    """
     key = re.sub(r"[*_:：\[\]]", " ", label).casefold()
     key = re.sub(r"\s+", " ", key).strip(" .-–—")
     return re.sub(r"(?<=[^\W\d_]) (?=\d+$)", "", key)

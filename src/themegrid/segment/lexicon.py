@@ -26,7 +26,7 @@ file                            used for
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -80,11 +80,13 @@ def hearing_titles_pattern() -> str:
     return "(?i:" + "|".join(alternatives) + ")"
 
 
+@lru_cache(maxsize=1 << 16)
 def names_interviewer(key: str) -> bool:
     """Whether a label key (see ``normalise_speaker``) names the interviewer.
 
     The key without trailing digits is an interviewer word, or it has several
     words and one of them, longer than three letters, is one (``lead interviewer``).
+    Cached, as :func:`is_role_word`: asked for every turn, of a few labels.
     """
     base = re.sub(r"\d+$", "", key).strip()
     words = interviewer_words()
@@ -94,6 +96,7 @@ def names_interviewer(key: str) -> bool:
     return len(parts) > 1 and any(w in words and len(w) > 3 for w in parts)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_role_word(key: str) -> bool:
     """Whether a label key is a role word (trailing digits ignored) or a Chinese role."""
     base = re.sub(r"\d+$", "", key).strip()

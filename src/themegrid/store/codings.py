@@ -82,6 +82,15 @@ def human_rejected(store: Store, segment_ids: Sequence[str] | None = None) -> se
     return out
 
 
+def any_human_rejection(store: Store) -> bool:
+    """Whether any human rejection is stored (latest or not): when none is,
+    :func:`human_rejected` is empty for every segment."""
+    row = store.conn.execute(
+        "SELECT 1 FROM codings WHERE source = 'human' AND status = 'rejected' LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
 def human_accepted(store: Store, coder: str | None = None) -> set[tuple[str, str]]:
     """(segment, code) pairs a human applied.
 
@@ -646,6 +655,16 @@ def machine_suggestions(
     return {(r[0], r[1]): StoredSuggestion(*r) for r in rows}
 
 
+def any_machine_rows(store: Store, source: str, coder: str) -> bool:
+    """Whether one machine suggester has any stored row (live or retired): when it has none,
+    :func:`machine_suggestions` is empty for every segment."""
+    _check_machine(source)
+    row = store.conn.execute(
+        "SELECT 1 FROM codings WHERE coder = ? AND source = ? LIMIT 1", (coder, source)
+    ).fetchone()
+    return row is not None
+
+
 def record_suggestions(
     store: Store,
     source: str,
@@ -739,6 +758,8 @@ __all__ = [
     "PendingSuggestion",
     "StoredSuggestion",
     "Suggestion",
+    "any_human_rejection",
+    "any_machine_rows",
     "applied_codings_on_present_segments",
     "document_codings",
     "effective_coding",

@@ -38,20 +38,27 @@ class LowercaseLookupLemmatizer:
         return self._strings.add(lemma.lower())
 
     def __call__(self, doc: Doc) -> Doc:
+        self.lemmatize(doc)
+        return doc
+
+    def lemmatize(self, doc: Doc) -> tuple[list[int], list[int]]:
+        """Set the lemmas of ``doc``; its ``LOWER`` and ``LEMMA`` columns, as the tagger
+        reads them (so that it does not read them from the doc again)."""
         # Whole-doc arrays instead of a Token object per token; one table lookup per
         # vocabulary entry (the cache), then plain integer lookups.
         if not len(doc):
-            return doc
+            return [], []
         cache = self._cache
-        lowers = doc.to_array("LOWER").tolist()
+        lowers: list[int] = doc.to_array("LOWER").tolist()
         try:  # usually every word was seen before: no set of this doc's words to build
-            lemmas = numpy.fromiter(map(cache.__getitem__, lowers), numpy.uint64, len(lowers))
+            lemmas = list(map(cache.__getitem__, lowers))
         except KeyError:
             for lower in set(lowers).difference(cache):
                 cache[lower] = self._lemma_of(lower)
-            lemmas = numpy.fromiter(map(cache.__getitem__, lowers), numpy.uint64, len(lowers))
-        doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]
-        return doc
+            lemmas = list(map(cache.__getitem__, lowers))
+        column = numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1)
+        doc.from_array(["LEMMA"], column)  # type: ignore[arg-type]
+        return lowers, lemmas
 
 
 @Language.factory(LEMMATIZER)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
 from spacy.errors import MatchPatternError
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -27,7 +27,7 @@ from themegrid.codebook.patterns import unknown_attribute_message
 from themegrid.errors import CodebookError, Problem
 from themegrid.segment.lexicon import english_word_forms
 from themegrid.segment.units import PIECE_DOCS
-from themegrid.tag.nlp import shared_nlp
+from themegrid.tag.nlp import LowercaseLookupLemmatizer, shared_nlp
 
 SPANS_KEY = "themegrid"
 _SEP = "\x1f"
@@ -268,16 +268,20 @@ class CueRuler:
         """Every cue match in ``doc`` whose code is not vetoed there."""
         return [CueHit(*hit) for hit in self._hits(doc)]
 
-    def _hits(self, doc: Doc, text: str | None = None) -> list[tuple[str, str, int, int, str]]:
+    def _hits(
+        self, doc: Doc, text: str | None = None, columns: _Columns | None = None
+    ) -> list[tuple[str, str, int, int, str]]:
         """:meth:`hits` as plain tuples (code, cue, start, end, text): no objects per hit.
 
-        ``text``: the doc's text when the caller has it (``doc.text`` joins every token).
+        ``text``: the doc's text when the caller has it (``doc.text`` joins every token);
+        ``columns``: its ``LEMMA`` and ``LOWER`` columns, when the caller has them.
         """
         strings = self.nlp.vocab.strings
         matches = {*self.phrases(doc), *self.lemmas(doc)}
         if self._capitals and matches:
             matches = {m for m in matches if self._keeps_capitals(doc, m[0], m[1])}
-        columns = _Columns(doc)
+        if columns is None:
+            columns = _Columns.of(doc)
         if self.ungated_matcher is not None and self._ungated_possible(columns):
             matches.update(self.ungated_matcher(doc))
         for key, windows in self._windows(columns).items():
@@ -290,6 +294,11 @@ class CueRuler:
         rank, names = self._rank, self._cue_names
         text = doc.text if text is None else text
         out: list[tuple[str, str, int, int, str]] = []
+        # a Span's offsets, without the Span (nor a Token per hit): first token's start,
+        # last token's end, from two columns read once
+        offsets = doc.to_array([IDX, LENGTH])
+        starts: list[int] = offsets[:, 0].tolist()
+        ends: list[int] = (offsets[:, 0] + offsets[:, 1]).tolist()
         for m_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], rank[m[0]])):
             name = names.get(m_id)
             if name is None:
@@ -297,9 +306,7 @@ class CueRuler:
                 name = names[m_id] = (code_id, cue)
             if name[0] in vetoed:
                 continue
-            # a Span's offsets, without the Span: first token's start, last token's end
-            first, final = doc[start].idx, doc[end - 1]
-            last = final.idx + len(final)
+            first, last = starts[start], ends[end - 1]
             out.append((name[0], name[1], first, last, text[first:last]))
         return out
 
@@ -384,13 +391,16 @@ class CueRuler:
         out.sort(key=lambda s: s.code_id)
         return out
 
-    def suggestion_rows(self, doc: Doc, text: str | None = None) -> list[SuggestionRow]:
+    def suggestion_rows(
+        self, doc: Doc, text: str | None = None, columns: _Columns | None = None
+    ) -> list[SuggestionRow]:
         """``[s.row() for s in self.suggest(doc)]``, without the hit and suggestion objects.
 
-        ``text``: the text ``doc`` was made from, when the caller has it.
+        ``text``: the text ``doc`` was made from, when the caller has it; ``columns``: its
+        ``LEMMA`` and ``LOWER`` columns, when the caller has them.
         """
         grouped: dict[str, list[tuple[str, str, int, int, str]]] = {}
-        for hit in self._hits(doc, text):
+        for hit in self._hits(doc, text, columns):
             grouped.setdefault(hit[0], []).append(hit)
         out = []
         for code_id in sorted(grouped):
@@ -402,15 +412,17 @@ class CueRuler:
 class _Columns:
     """A doc's ``LEMMA`` and ``LOWER`` columns, as lists and as sets (by attribute id)."""
 
-    def __init__(self, doc: Doc) -> None:
-        self.n = len(doc)
-        if self.n:
-            array = doc.to_array([LEMMA, LOWER])
-            lemmas, lowers = array[:, 0].tolist(), array[:, 1].tolist()
-        else:
-            lemmas, lowers = [], []
+    def __init__(self, lemmas: list[int], lowers: list[int]) -> None:
+        self.n = len(lowers)
         self.lists = {LEMMA: lemmas, LOWER: lowers}
         self.sets = {LEMMA: set(lemmas), LOWER: set(lowers)}
+
+    @classmethod
+    def of(cls, doc: Doc) -> _Columns:
+        if not len(doc):
+            return cls([], [])
+        array = doc.to_array([LEMMA, LOWER])
+        return cls(array[:, 0].tolist(), array[:, 1].tolist())
 
 
 def _max_length(pattern: tuple[Mapping[str, Any], ...]) -> int | None:
@@ -505,39 +517,47 @@ class RuleTagger:
     def tag(self, text: str) -> list[Suggestion]:
         return self.ruler.suggest(self._make(text))
 
-    def tag_many(self, texts: Iterable[str], batch_size: int = 512) -> Iterator[list[Suggestion]]:
+    def tag_many(self, texts: Iterable[str]) -> Iterator[list[Suggestion]]:
         """Suggestions for each text, in order. Runs only tokenizer and lemmatizer.
 
         A text segmentation already tokenized in this process (a piece of a long unit,
         see :data:`themegrid.segment.units.PIECE_DOCS`) is not tokenized again.
         """
-        for doc, _ in self._docs(texts, batch_size):
+        for doc, _, _ in self._docs(texts):
             yield self.ruler.suggest(doc)
 
-    def rows_many(
-        self, texts: Iterable[str], batch_size: int = 512
-    ) -> Iterator[list[SuggestionRow]]:
+    def rows_many(self, texts: Iterable[str]) -> Iterator[list[SuggestionRow]]:
         """:meth:`tag_many` as the rows the store records (``Suggestion.row``), made directly."""
-        for doc, text in self._docs(texts, batch_size):
-            yield self.ruler.suggestion_rows(doc, text)
+        for doc, text, columns in self._docs(texts):
+            yield self.ruler.suggestion_rows(doc, text, columns)
 
-    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[tuple[Doc, str]]:
-        """Each text's doc (tokenizer and lemmatizer), with the text it was made from."""
-        if not len(PIECE_DOCS):
-            yield from self.nlp.pipe(
-                ((t, t) for t in texts),
-                as_tuples=True,
-                batch_size=batch_size,
-                disable=["sentencizer"],
-            )
-            return
+    def _docs(self, texts: Iterable[str]) -> Iterator[tuple[Doc, str, _Columns | None]]:
+        """Each text's doc (tokenizer and lemmatizer), with the text it was made from and,
+        from the lemmatizer, its token columns (None: the pipeline is not the one
+        ``make_nlp`` builds, and the matcher reads them from the doc).
+
+        The steps are called one by one (``nlp.pipe`` costs a third of the tokenizer's
+        time again per doc).
+        """
         tokenizer = self.nlp.tokenizer
         steps = [proc for name, proc in self.nlp.pipeline if name != "sentencizer"]
+        lemmatizer = (
+            steps[0]
+            if len(steps) == 1 and isinstance(steps[0], LowercaseLookupLemmatizer)
+            else None
+        )
+        shelf = PIECE_DOCS if len(PIECE_DOCS) else None
         for text in texts:
-            doc = PIECE_DOCS.take(text, self.nlp.vocab) or tokenizer(text)
+            doc = (shelf.take(text, self.nlp.vocab) if shelf is not None else None) or tokenizer(
+                text
+            )
+            if lemmatizer is not None:
+                lowers, lemmas = lemmatizer.lemmatize(doc)
+                yield doc, text if shelf is None else doc.text, _Columns(lemmas, lowers)
+                continue
             for proc in steps:
                 doc = proc(doc)
-            yield doc, doc.text
+            yield doc, text if shelf is None else doc.text, None
 
     def _make(self, text: str) -> Doc:
         with self.nlp.select_pipes(disable=["sentencizer"]):
