@@ -87,14 +87,24 @@ def _click(pg: Any, plot: int, code: str, case: str) -> str:
         "i => document.querySelectorAll('.tg-heatmap .plotly-graph-div')[i].scrollIntoView()",
         plot,
     )
-    x, y = _cell_point(pg, plot, code, case)
-    scroll = pg.evaluate("[window.scrollX, window.scrollY]")
-    pg.mouse.click(x - scroll[0], y - scroll[1])
-    pg.wait_for_function(
-        "t => document.getElementById('quotes').textContent.includes(t)",
-        arg=fx.CODEBOOK.get(code).name,
-        timeout=5000,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # A click can land while the plot is still laying out after the scroll (seen once in
+    # CI on a busy machine): the point is measured again and the click repeated, 3 tries.
+    for attempt in range(3):
+        x, y = _cell_point(pg, plot, code, case)
+        scroll = pg.evaluate("[window.scrollX, window.scrollY]")
+        pg.mouse.click(x - scroll[0], y - scroll[1])
+        try:
+            pg.wait_for_function(
+                "t => document.getElementById('quotes').textContent.includes(t)",
+                arg=fx.CODEBOOK.get(code).name,
+                timeout=5000,
+            )
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     return pg.inner_text("#quotes")
 
 
