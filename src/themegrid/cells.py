@@ -206,21 +206,41 @@ def error_cells(ws: Any, rows: set[int], columns: set[int]) -> set[tuple[int, in
 
 
 def unsaved_formulas(ws: Any, columns: set[int] | None = None) -> dict[tuple[int, int], str]:
-    """(row, column) -> formula of the cells in ``columns`` (1-based; None: every column) of a read-only sheet
-    that hold a formula with no saved value. openpyxl and pandas write text starting with
-    ``=`` as such a formula; a ``data_only`` read then gives None, as for an empty cell, so
-    the text would vanish unseen. Empty for other worksheets and sheets with no formula."""
+    """(row, column) -> formula of the cells in ``columns`` (1-based; None: every column) of
+    a read-only sheet that hold a formula with no saved value. openpyxl and pandas write
+    text starting with ``=`` as such a formula; a ``data_only`` read then gives None, as for
+    an empty cell, so the text would vanish unseen. Empty for other worksheets and sheets
+    with no formula."""
     opener = getattr(ws, "_get_source", None)
     if opener is None or columns == set():
+        return {}
+    with opener() as src:
+        return _unsaved_in_xml(src.read(), columns)
+
+
+def file_unsaved_formulas(path: Path, sheet: str | None) -> dict[tuple[int, int], str]:
+    """:func:`unsaved_formulas` of a workbook's sheet (``None``: the first), read from its
+    XML part directly (no openpyxl workbook is opened: most sheets hold no formula, and
+    that is one byte search). Empty where the part cannot be found or read (the reading
+    names that problem). Call it after the archive's zip and DOCTYPE checks."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            found = _sheet_part(zf, sheet)
+            if found is None:
+                return {}
+            xml = zf.read(found[1])
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    return _unsaved_in_xml(xml, None)
+
+
+def _unsaved_in_xml(xml: bytes, columns: set[int] | None) -> dict[tuple[int, int], str]:
+    if b"<f" not in xml:
         return {}
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     found: dict[tuple[int, int], str] = {}
-    with opener() as src:
-        head = src.read()
-    if b"<f" not in head:
-        return {}
-    for _, element in ElementTree.iterparse(io.BytesIO(head), events=("end",)):
+    for _, element in ElementTree.iterparse(io.BytesIO(xml), events=("end",)):
         if not (element.tag.endswith("}c") or element.tag == "c"):
             continue
         formula = value = None

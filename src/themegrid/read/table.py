@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from themegrid.cells import fast_xlsx_rows, read_rows, unsaved_formulas
+from themegrid.cells import fast_xlsx_rows, file_unsaved_formulas, read_rows
 from themegrid.errors import InputFileError
 from themegrid.models import RawDocument, Unit
 from themegrid.read import ReadRequest, TableOptions, register
@@ -247,7 +247,9 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> tuple[list[list[str
     bomb = corpus_zip_reason(path)
     if bomb:
         raise InputFileError(shown, f"{bomb}; not read")
-    unsaved = _unsaved_formulas(path, sheet)
+    # cells holding a formula with no saved value (pandas writes "=..." text so): read
+    # as their formula's text below, never as empty
+    unsaved = file_unsaved_formulas(path, sheet)
     fast = None if unsaved else fast_xlsx_rows(path, sheet)  # None: openpyxl reads it
     if fast is not None:
         return [[_cell(v) for v in row] for row in fast], []
@@ -296,26 +298,6 @@ def _load_xlsx(path: Path, shown: str, sheet: str | None) -> tuple[list[list[str
 
 #: In the note on cells holding a formula with no saved value (read as its text).
 FORMULA_NOTE = "formula with no value saved"
-
-
-def _unsaved_formulas(path: Path, sheet: str | None) -> dict[tuple[int, int], str]:
-    """The sheet's cells holding a formula with no value saved (see
-    :func:`themegrid.cells.unsaved_formulas`): pandas' ``to_excel`` and openpyxl write a
-    text starting with ``=`` so; read for values such a cell is empty, and an answer or a
-    code would vanish without a word. Empty where the workbook cannot be opened (the
-    reading names that problem)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True)
-    except Exception:
-        return {}
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            return {}
-        return unsaved_formulas(workbook[sheet] if sheet is not None else workbook.worksheets[0])
-    finally:
-        workbook.close()
 
 
 def _cell(value: object) -> str:
