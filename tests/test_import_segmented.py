@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from themegrid import api
+from themegrid.exchange.options import ImportOptions
 from themegrid.exchange.refi.codes import ImportedCode
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.importer import (
@@ -141,7 +142,9 @@ def test_a_selection_across_turns_is_a_span_coding_on_each_answer(
 ) -> None:
     project = fresh(tmp_path)
     quote = "grant came through.\n\nInterviewer: And after that?\n\nTeacher: Substitute"
-    summary = apply_import(project, plan(sel("x", quote, FUNDING)), code_interviewer_turns=keep)
+    summary = apply_import(
+        project, plan(sel("x", quote, FUNDING)), ImportOptions(code_interviewer_turns=keep)
+    )
     got = codings(project)
     # the interviewer's question between the two answers is coded only when asked
     question = [("And after that?", "funding", "ana")] if keep else []
@@ -327,6 +330,6 @@ def test_a_coder_named_like_the_projects_but_for_case_is_refused_unless_asked(
     ):
         apply_import(project, other)
     assert {c[3] for c in codings(project)} == {"Ana"}
-    summary = apply_import(project, other, new_coder=True)
+    summary = apply_import(project, other, ImportOptions(new_coder=True))
     assert summary.coders == ("ana",)
     assert sorted(c[3] for c in codings(project)) == ["Ana", "ana"]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from test_refi_fixtures import SHARED_REFI, accepted_codings, build_project, fresh_project
 from themegrid.cli import app
 from themegrid.codebook import load_codebook
+from themegrid.exchange.options import ImportOptions
 from themegrid.exchange.refi import (
     MACHINE_USER,
     RefiError,
@@ -122,7 +123,7 @@ def test_coder_prefix(tmp_path: Path) -> None:
     src = build_project(tmp_path / "src")
     export_qdpx(src, tmp_path / "p.qdpx")
     summary = import_qdpx(
-        fresh_project(tmp_path / "dst"), tmp_path / "p.qdpx", coder_prefix="nvivo:"
+        fresh_project(tmp_path / "dst"), tmp_path / "p.qdpx", ImportOptions(coder_prefix="nvivo:")
     )
     assert summary.coders and all(c.startswith("nvivo:") for c in summary.coders)
 

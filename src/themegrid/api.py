@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from themegrid.errors import CodebookError, ProjectError
+from themegrid.exchange.options import DEFAULT_IMPORT_OPTIONS, ImportOptions
 from themegrid.project import Project, open_project
 
 if TYPE_CHECKING:
@@ -430,61 +431,34 @@ def import_qdc(project: ProjectLike, file: Path | str) -> RefiImportSummary:
 def import_qdpx(
     project: ProjectLike,
     file: Path | str,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> RefiImportSummary:
     """``themegrid import qdpx``: a REFI-QDA project: codes, text sources and their codings."""
     from themegrid.exchange.refi import import_qdpx as run_import
 
-    return run_import(
-        project_of(project),
-        file,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    return run_import(project_of(project), file, options)
 
 
 def import_taguette(
     project: ProjectLike,
     file: Path | str,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> TaguetteSummary:
     """``themegrid import taguette``: a Taguette project database, read-only."""
     from themegrid.exchange.taguette import import_taguette as run_import
 
-    return run_import(
-        project_of(project),
-        file,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    return run_import(project_of(project), file, options)
 
 
 def import_qualcoder(
     project: ProjectLike,
     path: Path | str,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> QualcoderSummary:
     """``themegrid import qualcoder``: a QualCoder project (``.qda`` folder or ``data.qda``)."""
     from themegrid.exchange.qualcoder import import_qualcoder as run_import
 
-    return run_import(
-        project_of(project),
-        path,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    return run_import(project_of(project), path, options)
 
 
 def import_quotes(

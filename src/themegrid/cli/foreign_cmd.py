@@ -15,6 +15,7 @@ from themegrid.cli.app import (
     ProjectOpt,
     import_app,
 )
+from themegrid.exchange.options import ImportOptions
 
 
 @import_app.command("taguette")
@@ -40,11 +41,7 @@ def import_taguette_cmd(
     from themegrid.api import import_taguette
 
     summary = import_taguette(
-        project,
-        file,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
+        project, file, ImportOptions(coder_prefix, code_interviewer_turns, new_coder)
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
@@ -77,11 +74,7 @@ def import_qualcoder_cmd(
     from themegrid.api import import_qualcoder
 
     summary = import_qualcoder(
-        project,
-        path,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
+        project, path, ImportOptions(coder_prefix, code_interviewer_turns, new_coder)
     )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))

@@ -16,6 +16,7 @@ from themegrid.cli.app import (
     export_app,
     import_app,
 )
+from themegrid.exchange.options import ImportOptions
 
 OutArg = Annotated[
     Path | None,
@@ -115,11 +116,7 @@ def import_qdpx_cmd(
     from themegrid.api import import_qdpx
 
     summary = import_qdpx(
-        project,
-        file,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
+        project, file, ImportOptions(coder_prefix, code_interviewer_turns, new_coder)
     )
     _echo(summary.lines(), summary.to_dict(), as_json)
 

@@ -21,6 +21,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from themegrid.exchange.options import DEFAULT_IMPORT_OPTIONS, ImportOptions
 from themegrid.exchange.refi.codes import ImportedCode
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.importer import (
@@ -163,18 +164,9 @@ def _color(value: str | None) -> str | None:
 def import_qualcoder(
     project: Project,
     path: Path | str,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> QualcoderSummary:
     """Import a QualCoder project (``.qda`` folder or its ``data.qda``); the file is only read."""
     plan, counted, matching, version = plan_qualcoder(path)
-    summary = apply_import(
-        project,
-        plan,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    summary = apply_import(project, plan, options)
     return QualcoderSummary(summary, version, counted, matching)

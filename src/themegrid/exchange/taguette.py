@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from themegrid.exchange.options import DEFAULT_IMPORT_OPTIONS, ImportOptions
 from themegrid.exchange.refi.codes import ImportedCode, slugify
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.importer import (
@@ -220,19 +221,10 @@ class TaguetteSummary:
 def import_taguette(
     project: Project,
     path: Path | str,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> TaguetteSummary:
     """Import a Taguette ``.sqlite3`` into ``project`` (the file is only read)."""
     plan, checks = plan_taguette(path)
-    summary = apply_import(
-        project,
-        plan,
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    summary = apply_import(project, plan, options)
     links = sum(len(s.codings) for src in plan.sources for s in src.selections)
     return TaguetteSummary(summary, len(checks), links, sum(c.matches for c in checks))

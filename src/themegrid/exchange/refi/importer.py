@@ -47,6 +47,7 @@ from themegrid.codebook import Codebook, codebook_files, load_codebook
 from themegrid.codebook import files as template_files
 from themegrid.errors import CodebookError, ProjectError
 from themegrid.exchange.labels import near_duplicates
+from themegrid.exchange.options import DEFAULT_IMPORT_OPTIONS, ImportOptions
 from themegrid.exchange.refi.codes import ImportedCode, assign_ids, slugify, unfold_description
 from themegrid.exchange.refi.ids import code_guid
 from themegrid.exchange.refi.safety import RefiError, write_output
@@ -272,17 +273,14 @@ class ImportSummary:
 def apply_import(
     project: Project,
     plan: ImportPlan,
-    *,
-    coder_prefix: str = "",
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
 ) -> ImportSummary:
     """Write ``plan`` into ``project`` in one transaction; refuse clashes before writing
     (among them the file's coders named like the project's but for case or spaces, unless
-    ``new_coder``).
+    ``options.new_coder``).
 
     A selection that covers an interviewer's turn and another speaker's is coded on the
-    other speakers' turns only, unless ``code_interviewer_turns``
+    other speakers' turns only, unless ``options.code_interviewer_turns``
     (:mod:`themegrid.exchange.turns`).
 
     A project whose codebook is still the untouched template gets its example codes
@@ -302,16 +300,7 @@ def apply_import(
         )
         if replacing and codebook is not None:
             codebook = dataclasses.replace(codebook, codes=())
-        return _Writer(
-            project,
-            store,
-            codebook,
-            plan,
-            coder_prefix,
-            replacing,
-            code_interviewer_turns,
-            new_coder,
-        ).run()
+        return _Writer(project, store, codebook, plan, options, replacing).run()
 
 
 def _current_codebook(project: Project) -> Codebook | None:
@@ -333,15 +322,13 @@ class _Writer:
         store: Store,
         codebook: Codebook | None,
         plan: ImportPlan,
-        coder_prefix: str,
+        options: ImportOptions,
         replacing_template: bool = False,
-        code_interviewer_turns: bool = False,
-        new_coder: bool = False,
     ) -> None:
         self.project, self.store, self.codebook, self.plan = project, store, codebook, plan
-        self.coder_prefix = coder_prefix
-        self.code_interviewer_turns = code_interviewer_turns
-        self.new_coder = new_coder
+        self.coder_prefix = options.coder_prefix
+        self.code_interviewer_turns = options.code_interviewer_turns
+        self.new_coder = options.new_coder
         self.replacing_template = replacing_template
         self.skipped = list(plan.skipped)
 

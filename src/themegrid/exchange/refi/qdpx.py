@@ -21,6 +21,7 @@ from typing import Any
 
 from themegrid import __version__
 from themegrid.errors import Problem, ProjectError
+from themegrid.exchange.options import DEFAULT_IMPORT_OPTIONS, ImportOptions
 from themegrid.exchange.refi.codes import (
     ExportCode,
     add_code_elements,
@@ -434,20 +435,12 @@ def _text(value: Any) -> str:
 def import_qdpx(
     project: Project,
     source: PathOrFile,
+    options: ImportOptions = DEFAULT_IMPORT_OPTIONS,
     *,
-    coder_prefix: str = "",
     limits: Limits = DEFAULT_LIMITS,
-    code_interviewer_turns: bool = False,
-    new_coder: bool = False,
 ) -> ImportSummary:
     """Import a ``.qdpx`` into ``project``: codes, text sources as documents, codings as human codings."""
-    return apply_import(
-        project,
-        read_qdpx(source, limits),
-        coder_prefix=coder_prefix,
-        code_interviewer_turns=code_interviewer_turns,
-        new_coder=new_coder,
-    )
+    return apply_import(project, read_qdpx(source, limits), options)
 
 
 def read_qdpx(source: PathOrFile, limits: Limits = DEFAULT_LIMITS) -> ImportPlan:
