@@ -45,6 +45,7 @@ import pandas as pd
 
 from themegrid.codebook import Codebook
 from themegrid.errors import MatrixError
+from themegrid.spelling import same_spellings
 from themegrid.store import codes as store_codes
 from themegrid.store import views
 from themegrid.store.connection import Store
@@ -223,7 +224,11 @@ def _load_documents(store: Store) -> tuple[pd.DataFrame, dict[str, str]]:
         "document": [r.path for r in rows],
     }
     for key, column in columns.items():
-        data[column] = [_attr_text(a.get(key)) for a in parsed]
+        values = [_attr_text(a.get(key)) for a in parsed]
+        # "ohio", "Ohio " and "OHIO" are one case, under the spelling most documents use
+        # (ingest warns about them, naming metadata.csv's lines)
+        spelling = same_spellings(v for v in values if v is not None)
+        data[column] = [spelling.get(v, v) if v is not None else None for v in values]
     frame = pd.DataFrame(data, columns=["document_id", "document", *columns.values()])
     return frame, columns
 

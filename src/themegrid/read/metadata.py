@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from themegrid.errors import InputFileError
 from themegrid.read.repair import decode_bytes
 from themegrid.read.table import Unheaded, sniff_delimiter
+from themegrid.spelling import same_spellings
 
 FILE_COLUMNS = ("file", "path", "filename", "file_name", "document")
 CONTROL_COLUMNS = ("interviewers", "text_column", "id_column", "speaker_column", "rows_are")
@@ -178,7 +179,36 @@ def read_metadata(path: Path, display: str | None = None) -> Metadata:
         for i in range(len(header))
         if i != file_idx and lowered[i] not in CONTROL_COLUMNS and header[i]
     )
+    warnings.extend(_spelling_warnings(display, rows.values(), attribute_columns))
     return Metadata(rows, tuple(warnings), attribute_columns)
+
+
+def _spelling_warnings(display: str, rows: Iterable[FileMeta], columns: Iterable[str]) -> list[str]:
+    """One warning per attribute whose values differ only in capitals or spaces: the report
+    counts them as one case (:func:`same_spellings`), and the researcher learns which lines."""
+    rows = list(rows)
+    out = []
+    for column in columns:
+        lines: dict[str, list[int]] = {}
+        for row in rows:
+            if column in row.attributes:
+                lines.setdefault(row.attributes[column], []).append(row.line)
+        variants = same_spellings(v for v, at in lines.items() for _ in at)
+        for chosen in dict.fromkeys(variants.values()):
+            others = [v for v, c in variants.items() if c == chosen]
+            shown = ", ".join(f"{v!r} ({_lines(lines[v])})" for v in others)
+            out.append(
+                f"{display}: {column}: {shown} counted as {chosen!r} ({_lines(lines[chosen])}), "
+                "as they differ only in capitals or spaces; write them the same to silence this"
+            )
+    return out
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5])) + (
+        f" and {len(numbers) - 5} more" if len(numbers) > 5 else ""
+    )
+    return ("line " if len(numbers) == 1 else "lines ") + shown
 
 
 #: ``source_type`` values (case, spaces, ``_`` and ``-`` aside) naming a document review.
