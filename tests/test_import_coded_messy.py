@@ -264,3 +264,13 @@ def test_map_file_sends_labels_to_codes(codebook, tmp_path: Path) -> None:
     bad = write_csv(tmp_path / "bad.csv", ["label", "code"], [["Geld", "fundng"]])
     with pytest.raises(ValidationError, match="--map sends 'Geld' to 'fundng'"):
         import_coded(Store(":memory:"), [path], coder="Ana", codebook=codebook, code_map=bad)
+
+
+def test_the_summary_counts_the_files_rows_before_merging_them(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    assert run(["init", str(root), "--empty-codebook"]).exit_code == 0
+    rows = [["7", "No budget.", "funding"], ["7", "No budget.", "staffing"], ["8", "Fine.", "x"]]
+    path = write_csv(tmp_path / "long.csv", ["id", "text", "code"], rows)
+    result = run(["import-coded", str(path), "--coder", "Ana", "--add-codes", "-p", str(root)])
+    assert result.exit_code == 0, result.output + str(result.exception)
+    assert "Ana: 3 row(s) from 1 file(s) (2 after merging);" in result.output

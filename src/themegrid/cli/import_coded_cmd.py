@@ -172,8 +172,13 @@ def import_coded_cmd(
     else:
         how = "Read the file as one document (rows are its turns or paragraphs)."
     typer.echo(how)
+    read = summary.rows + summary.rows_merged + len(summary.skipped)
+    how_kept = " and ".join(
+        w for w, n in (("merging", summary.rows_merged), ("skipping", len(summary.skipped))) if n
+    )
+    kept = f" ({summary.rows} after {how_kept})" if how_kept else ""
     typer.echo(
-        f"{summary.coder}: {summary.rows} row(s) from {summary.files} file(s); "
+        f"{summary.coder}: {read} row(s) from {summary.files} file(s){kept}; "
         f"documents {summary.documents_created} new, {summary.documents_matched} matched"
         f"{f' ({summary.documents_updated} with new attributes)' if summary.documents_updated else ''}; "
         f"segments {summary.segments_created} new, {summary.segments_matched} matched; "
