@@ -703,3 +703,40 @@ def test_files_naming_their_text_column_differently_import_together(
         import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
     assert "q3.csv: none of the text columns 'v_1', 'v_2'" in str(err.value)
     assert counts(store) == before
+
+
+def test_one_attribute_given_several_columns_takes_each_files_own(
+    store: Store, codebook: Codebook, tmp_path: Path
+) -> None:
+    """NaPiRE: each question's file holds its problem in a column of its own (v_246, v_248):
+    one import with ``problem=v_246 problem=v_248`` gives every response its problem."""
+    q1 = write_csv(
+        tmp_path / "q1.csv",
+        ["lfdn", "v_1", "v_246", "tag"],
+        [["1", "The budget was cut.", "Time pressure", "Barriers->Funding constraints"]],
+    )
+    q2 = write_csv(
+        tmp_path / "q2.csv",
+        ["lfdn", "v_2", "v_248", "tag"],
+        [["1", "No subs at all.", "Unclear goals", "Barriers->Staffing shortages"]],
+    )
+    layout = Layout(
+        id_column="lfdn",
+        text_column_choices=("v_1", "v_2"),
+        attribute_columns=("problem=v_246", "problem=v_248"),
+        code_columns=("tag",),
+    )
+    import_coded(store, [q1, q2], coder="ana", codebook=codebook, layout=layout)
+    stored = {r[0]: json.loads(r[1]) for r in store.query("SELECT text, attributes FROM documents")}
+    assert stored == {
+        "The budget was cut.": {"problem": "Time pressure"},
+        "No subs at all.": {"problem": "Unclear goals"},
+    }
+    q3 = write_csv(tmp_path / "q3.csv", ["lfdn", "v_1", "tag"], [["2", "Other.", ""]])
+    before = counts(store)
+    with pytest.raises(ValidationError) as err:
+        import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
+    assert "none of the columns 'v_246', 'v_248' given for the attribute 'problem'" in str(
+        err.value
+    )
+    assert counts(store) == before

@@ -36,7 +36,8 @@ def import_coded_cmd(
         typer.Option(
             "--attribute-column",
             help="A column of case attributes, e.g. State, or NAME=COLUMN to rename it, "
-            "e.g. state=Q2 (repeatable).",
+            "e.g. state=Q2 (repeatable; one NAME with several columns, e.g. problem=v_246 "
+            "problem=v_247: each file uses the first of them it has).",
         ),
     ] = None,
     code_columns: Annotated[

@@ -62,7 +62,8 @@ class Layout:
     Left empty, the id, text, speaker and code columns are detected from their
     headers (Dedoose's ``Code: NAME Applied`` columns are indicator columns).
     ``attribute_columns`` entries may rename: ``"state=Q2"`` stores column Q2 as
-    the case attribute ``state``. Code cells equal to one of ``no_code_markers``
+    the case attribute ``state``; one name given several columns (``problem=v_246``,
+    ``problem=v_247``) takes, in each file, the first of them its header has. Code cells equal to one of ``no_code_markers``
     (ignoring case, spaces and punctuation) are no code.
     """
 
@@ -166,12 +167,29 @@ def find_columns(
 
     id_col = named(layout.id_column, "--id-column")
     speaker = named(layout.speaker_column, "--speaker-column")
-    attrs = tuple(
-        (key, i)
-        for spec in layout.attribute_columns
-        for key, column in [_attribute_spec(spec, heads)]
-        if (i := named(column, "--attribute-column")) is not None
-    )
+    choices: dict[str, list[str]] = {}
+    for spec in layout.attribute_columns:
+        key, column = _attribute_spec(spec, heads)
+        choices.setdefault(key, []).append(column)
+    found: list[tuple[str, int]] = []
+    for key, columns in choices.items():
+        if len(columns) == 1:
+            i = named(columns[0], "--attribute-column")
+        else:  # files that name the column differently: each uses the first it has
+            present = [heads.index(norm(c)) for c in columns if norm(c) in heads]
+            i = present[0] if present else None
+            if i is None:
+                problems.append(
+                    Problem(
+                        f"none of the columns {', '.join(map(repr, columns))} given for the "
+                        f"attribute {key!r} (columns: {', '.join(table.header)}); add this "
+                        f"file's to --attribute-column {key}=COLUMN",
+                        table.name,
+                    )
+                )
+        if i is not None:
+            found.append((key, i))
+    attrs = tuple(found)
     indicators: tuple[tuple[int, str], ...] = ()
     if layout.code_columns:
         names = [n for spec in layout.code_columns for n in expand_range(spec, table.header)]
