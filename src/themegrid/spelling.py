@@ -12,9 +12,11 @@ from collections.abc import Iterable
 
 
 def spelling_key(value: str) -> str:
-    """What two spellings of one case share: ``"ohio"``, ``"Ohio "``, ``" OHIO"`` and
-    ``"Ohio"`` (typed by hand, or by different people) are one state."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    """What two spellings share, ignoring case and runs of spaces, after Unicode NFC (a name
+    typed or saved on a Mac may hold ``e`` + a combining accent): ``"ohio"``, ``"Ohio "``,
+    ``" OHIO"`` and ``"Ohio"`` are one state. Code labels and headers compare the same way
+    (:func:`themegrid.exchange.labels.norm`)."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
 def same_spellings(values: Iterable[str]) -> dict[str, str]:

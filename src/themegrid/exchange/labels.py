@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from themegrid.codebook.model import Codebook
 from themegrid.errors import InvalidCoder
+from themegrid.spelling import spelling_key
 from themegrid.store import codes as store_codes
 from themegrid.store.connection import Store
 
@@ -84,9 +85,9 @@ def near_duplicates(names: Iterable[str], existing: Iterable[str]) -> tuple[tupl
 
 
 def norm(text: str) -> str:
-    """Case- and whitespace-insensitive form used to compare labels and headers (Unicode
-    NFC first: a name typed or saved on a Mac may hold ``e`` + a combining accent)."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+    """Case- and whitespace-insensitive form used to compare labels and headers
+    (:func:`themegrid.spelling.spelling_key`)."""
+    return spelling_key(str(text))
 
 
 def loose(text: str) -> str:

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from themegrid.errors import InputFileError, MissingDependency
@@ -142,8 +142,8 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 continue
             if (
                 len(parts) == 1
-                and path_stem(entry.name) == "metadata"
-                and Path(entry.name).suffix.lower() in METADATA_LOOKALIKES
+                and PurePath(entry.name).stem.lower() == "metadata"
+                and PurePath(entry.name).suffix.lower() in METADATA_LOOKALIKES
             ):
                 # metadata.xlsx saved from Excel: a table of files, not a survey to code
                 plan.warnings.append(
@@ -225,11 +225,6 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 f"{hint}fix the path or add the file"
             )
     return plan
-
-
-def path_stem(name: str) -> str:
-    """A file name's stem, lower case: ``Metadata.XLSX`` -> ``metadata``."""
-    return name.rsplit(".", 1)[0].lower() if "." in name else name.lower()
 
 
 def _decodes(name: str) -> bool:
