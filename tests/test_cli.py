@@ -241,3 +241,29 @@ def test_review_export_before_code_and_with_nothing_pending(tmp_path: Path) -> N
     runner.invoke(app, ["code", "--project", str(root), "--no-model"])
     empty = runner.invoke(app, ["review", "export", "--project", str(root)])
     assert empty.exit_code == 0 and "no suggestion awaits a decision" in empty.output
+
+
+def test_the_model_table_leaves_out_columns_with_nothing_to_say(bundled_coded) -> None:
+    """Before any human decision every code's precision, recall and threshold are empty and
+    every code shares one reason: those columns are not printed (63 rows of them wrapped
+    to three lines each in an 80-column terminal); the reason is said once."""
+    from factories import add_coding
+    from themegrid.store import Store
+
+    runner = CliRunner()
+    root = str(bundled_coded.root)
+
+    def header(out: str) -> str:
+        return next(line for line in out.splitlines() if line.startswith("┃ code"))
+
+    out = runner.invoke(app, ["code", "--project", root], env={"COLUMNS": "80"}).stdout
+    assert "model" in header(out) and "awaiting review" in header(out)
+    assert "precision" not in header(out) and "recall" not in header(out)
+    assert "Every code's model: 0 of 10 positive decisions." in out
+    assert "Every suggestion awaiting review comes from the rules (cues)." in out
+    with Store(bundled_coded.store_path) as store:
+        seg = store.scalar("SELECT segment_id FROM codings ORDER BY segment_id LIMIT 1")
+        add_coding(store, seg, "policy.pilot", source="human", coder="Ana", status="accepted")
+    out = runner.invoke(app, ["code", "--project", root], env={"COLUMNS": "80"}).stdout
+    assert "Every code's model" not in out  # reasons differ now: one per row
+    assert "why" in header(out)

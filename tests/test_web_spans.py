@@ -200,3 +200,48 @@ def test_orphaned_passage_memos_are_counted_in_status_and_the_overview(tmp_path:
     assert "1 memo(s) are on text an edited file no longer has" in section
     assert "“grant money ran out”" in section and "m3: its &lt;i&gt;text&lt;/i&gt;" in section
     assert "m1: its text stays" not in section  # followed its turn: not orphaned
+
+
+def test_orphaned_span_codings_show_their_passage_in_status_the_overview_and_the_reader(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from themegrid.cli import app
+    from web_helpers import serve
+
+    project = write_project(tmp_path / "p", {"interviews/az.txt": INTERVIEW_AZ})
+    _code(project)
+    with Store(project.store_path) as store:
+        doc = workspace.document_progress(store)[0].id
+        _span(store, doc, "grant money ran out", "barriers.funding")  # its text will be deleted
+        _span(store, doc, "substitute teachers", "barriers.staffing")  # stays
+    edited = INTERVIEW_AZ.replace(
+        "Once the grant money ran out we had to rethink everything.",
+        "We had to rethink everything.",
+    )
+    (project.corpus_dir / "interviews" / "az.txt").write_text(edited, encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(app, ["code", "--project", str(project.root), "--no-model"]).stdout
+    assert "1 human coding(s) orphaned by this run" in first and "1 orphaned in all" in first
+    again = runner.invoke(app, ["code", "--project", str(project.root), "--no-model"]).stdout
+    assert "orphaned by this run" not in again  # nothing new: the total is said as earlier runs'
+    assert "1 human coding(s) orphaned by earlier runs are kept" in again
+
+    out = runner.invoke(app, ["status", "--project", str(project.root)]).stdout
+    assert "1 orphaned human coding(s), kept:" in out
+    # the coded passage itself, from the old turn (not the turn's start, nor the new text)
+    assert "barriers.funding by Ana (accepted) on the passage “grant money ran out”" in out
+    served = serve(project)
+    try:
+        c = served.client()
+        overview = c.get("/").text
+        reader = c.get(f"/doc/{doc}").text
+    finally:
+        served.store.close()
+    section = overview[overview.index('id="orphaned-codings"') :]
+    assert "1 human coding(s) are on a turn or passage" in section
+    assert "the passage “grant money ran out”" in section and "substitute teachers" not in section
+    block = reader[reader.index('id="orphaned-codings"') :]
+    assert "1 human coding(s) on text no longer in this file" in block
+    assert "the passage “grant money ran out”" in block.split("</details>")[0]

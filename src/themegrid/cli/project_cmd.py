@@ -94,11 +94,18 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
         if summary.count(a)
     ]
     console.print(f"Documents: {', '.join(parts) or 'none found in corpus/'}.")
-    if summary.orphaned:
+    if summary.newly_orphaned:
         console.print(
-            f"{summary.orphaned} human coding(s) are orphaned (their segment changed); "
-            "see 'themegrid status'.",
+            f"{summary.newly_orphaned} human coding(s) orphaned by this run: their passage is "
+            f"no longer in its file (kept, never dropped; {summary.orphaned} orphaned in all); "
+            "'themegrid status' lists each with its passage.",
             style="yellow",
+        )
+    elif summary.orphaned:
+        console.print(
+            f"{summary.orphaned} human coding(s) orphaned by earlier runs are kept; "
+            "'themegrid status' lists them.",
+            style="dim",
         )
 
 
@@ -264,18 +271,13 @@ def _print_gates(
     suggestions awaiting review)."""
     if not gates and not awaiting:
         return
-    table = Table(
-        title="Learned model per code (precision, its lower bound, recall: cross-validated on "
-        "human decisions, folds grouped by document)"
-    )
     columns = ["code", "model", "decisions", "positives", "precision", ">=", "recall"]
     columns += ["threshold"]
     columns += ["more decisions needed", "why"]
     if awaiting is not None:
         columns += ["awaiting review", "of them learned model", "of them semantic"]
-    for col in columns:
-        table.add_column(col)
     by_code = {str(g["code"]): g for g in gates}
+    rows: list[list[str]] = []
     for code in list(by_code) + [c for c in (awaiting or {}) if c not in by_code]:
         g = by_code.get(code, {})
         needs = g.get("needs")
@@ -294,8 +296,34 @@ def _print_gates(
         if awaiting is not None:
             counts = awaiting.get(code, {})
             row += [str(counts.get(k, 0)) for k in ("total", "model", "semantic")]
-        table.add_row(*row)
+        rows.append(row)
+    # Columns with nothing to say (every cell empty, e.g. no precision before any decision)
+    # are left out, and a reason every code shares is said once under the table: the table
+    # stays readable in an 80-column terminal.
+    zero_means_none = {"of them learned model", "of them semantic"}
+    keep = [
+        i
+        for i, name in enumerate(columns)
+        if i == 0 or any(r[i] and not (name in zero_means_none and r[i] == "0") for r in rows)
+    ]
+    only_rules = awaiting is not None and not any(columns[i] in zero_means_none for i in keep)
+    why = columns.index("why")
+    shared_why = rows[0][why] if rows and len({r[why] for r in rows}) == 1 else ""
+    if shared_why and why in keep:
+        keep.remove(why)
+    table = Table(
+        title="Learned model per code (precision, its lower bound, recall: cross-validated on "
+        "human decisions, folds grouped by document)"
+    )
+    for i in keep:
+        table.add_column(columns[i], overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     console.print(table)
+    if shared_why:
+        console.print(f"Every code's model: {shared_why}.")
+    if only_rules:
+        console.print("Every suggestion awaiting review comes from the rules (cues).")
     console.print(
         "A code's model suggests only when the lower bound of its precision (one-sided 90%) "
         "reaches the floor ('model_precision_floor:' in the codebook header) with at least "
@@ -369,9 +397,20 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     if info["orphaned"]:
         console.print(f"{len(info['orphaned'])} orphaned human coding(s), kept:", style="yellow")
         for o in info["orphaned"]:
+            what = "the passage" if o["on_passage"] else "the turn"
+            quote = o["passage"] if len(o["passage"]) <= 100 else o["passage"][:99] + "…"
             console.print(
-                f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on: {o['text'][:80]}"
+                f"  {o['path']}: {o['code_id']} by {o['coder']} ({o['status']}) on {what} "
+                f"“{quote}”",
+                highlight=False,
+                markup=False,
             )
+        console.print(
+            "  (a coding follows its turn when the edited file still has the turn's text at "
+            "least 80% alike, and a passage only when its exact text is still in the turn; "
+            "otherwise it stays here, on the old text, for you to code again where it belongs)",
+            style="dim",
+        )
     _print_codebook_warnings(console, info["codebook_warnings"])
     if info["orphaned_memos"]:
         console.print(

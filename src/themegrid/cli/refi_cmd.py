@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,22 +18,24 @@ from themegrid.cli.app import (
 )
 from themegrid.exchange.options import ImportOptions
 
-OutArg = Annotated[
-    Path | None,
-    typer.Argument(
-        help="The file to write (replaced if it exists) [default: reports/codebook.qdc or "
-        "reports/project.qdpx].",
+
+def _out_arg(default: str) -> Any:
+    return typer.Argument(
+        help=f"The file to write (replaced if it exists) [default: {default}].",
         dir_okay=False,
         metavar="OUT",
         show_default=False,
-    ),
-]
+    )
+
+
+QdcOutArg = Annotated[Path | None, _out_arg("reports/codebook.qdc")]
+QdpxOutArg = Annotated[Path | None, _out_arg("reports/project.qdpx")]
 InArg = Annotated[Path, typer.Argument(help="The file to import.", dir_okay=False, metavar="FILE")]
 
 
 @export_app.command("qdc")
 def export_qdc_cmd(
-    out: OutArg = None, project: ProjectOpt = Path("."), as_json: JsonOpt = False
+    out: QdcOutArg = None, project: ProjectOpt = Path("."), as_json: JsonOpt = False
 ) -> None:
     """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
 
@@ -48,7 +50,7 @@ def export_qdc_cmd(
 
 @export_app.command("qdpx")
 def export_qdpx_cmd(
-    out: OutArg = None,
+    out: QdpxOutArg = None,
     project: ProjectOpt = Path("."),
     include_suggestions: Annotated[
         bool,

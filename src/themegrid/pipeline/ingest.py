@@ -74,8 +74,9 @@ class FileOutcome:
 class IngestSummary:
     outcomes: tuple[FileOutcome, ...]
     warnings: tuple[str, ...] = ()
-    orphaned: int = 0
+    orphaned: int = 0  # human codings on segments no longer in their file, in all
     words: int = 0
+    newly_orphaned: int = 0  # of them, orphaned by this ingest
 
     def paths(self, action: str) -> list[str]:
         return [o.path for o in self.outcomes if o.action == action]
@@ -104,6 +105,7 @@ class IngestSummary:
                 o.path: o.message for o in self.outcomes if o.action == "rejected"
             },
             "orphaned_human_codings": self.orphaned,
+            "newly_orphaned_human_codings": self.newly_orphaned,
             "warnings": list(self.warnings),
         }
 
@@ -314,6 +316,7 @@ def ingest(
         discovered = Discovered(metadata, discover(project, metadata), {})
     metadata, plan = discovered.metadata, discovered.plan
     with store.transaction():
+        orphaned_before = count_orphaned(store)
         reread = store.get_meta("reading_revision") != str(READING_REVISION)
         # metadata.csv's attribute columns now and at the last ingest: a column deleted
         # since then, or a blanked cell, removes that attribute (see _refresh_attributes)
@@ -339,7 +342,13 @@ def ingest(
         outcomes.extend(_imported_attributes(store, metadata, unknown, columns))
         orphaned = count_orphaned(store)
         words = docs_store.words_present(store)
-    return IngestSummary(tuple(outcomes), (*plan.warnings, *unknown), orphaned, words)
+    return IngestSummary(
+        tuple(outcomes),
+        (*plan.warnings, *unknown),
+        orphaned,
+        words,
+        newly_orphaned=max(0, orphaned - orphaned_before),
+    )
 
 
 METADATA_COLUMNS_KEY = "metadata_columns"

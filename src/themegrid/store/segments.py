@@ -140,11 +140,14 @@ class OrphanedCoding:
     """A human coding whose segment no longer exists in its (changed) file."""
 
     path: str
-    text: str
+    text: str  # the old turn's whole text
     code_id: str
     coder: str
     status: str
     updated_at: str
+    document_id: int = 0
+    passage: str = ""  # what was coded: the span's text in the old turn, else the turn
+    on_passage: bool = False  # a span coding (a passage of the turn), not the whole turn
 
 
 # --- writes ---------------------------------------------------------------------------
@@ -451,16 +454,36 @@ def count_orphaned(store: Store) -> int:
 
 
 def orphaned_codings(store: Store) -> list[OrphanedCoding]:
-    """Human codings on inactive segments, by document and position (reads ``codings``)."""
-    return [
-        OrphanedCoding(r["path"], r["text"], r["code_id"], r["coder"], r["status"], r["updated_at"])
-        for r in store.query(
-            "SELECT d.path, s.text, c.code_id, c.coder, c.status, c.updated_at"
-            " FROM codings c JOIN segments s ON s.id = c.segment_id"
-            " JOIN documents d ON d.id = s.document_id"
-            " WHERE c.source = 'human' AND s.active = 0 ORDER BY d.path, s.seq"
+    """Human codings on inactive segments, by document and position (reads ``codings``).
+
+    A span coding's offsets are into the document's text when it was coded; its passage
+    is taken from the old turn the segment keeps, not from the document's new text."""
+    out: list[OrphanedCoding] = []
+    for r in store.query(
+        "SELECT d.id AS document_id, d.path, s.start, s.text, c.code_id, c.coder, c.status,"
+        " c.updated_at, c.span_start, c.span_end"
+        " FROM codings c JOIN segments s ON s.id = c.segment_id"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE c.source = 'human' AND s.active = 0"
+        " ORDER BY d.path, s.seq, COALESCE(c.span_start, s.start), c.id"
+    ):
+        start, end, text = r["span_start"], r["span_end"], r["text"]
+        on_passage = start is not None and end is not None
+        passage = text[start - r["start"] : end - r["start"]] if on_passage else text
+        out.append(
+            OrphanedCoding(
+                r["path"],
+                text,
+                r["code_id"],
+                r["coder"],
+                r["status"],
+                r["updated_at"],
+                r["document_id"],
+                passage,
+                on_passage,
+            )
         )
-    ]
+    return out
 
 
 @dataclass(frozen=True)

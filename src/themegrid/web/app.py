@@ -36,6 +36,7 @@ from themegrid.exchange.review import ReviewItem
 from themegrid.store import codes as codes_store
 from themegrid.store import codings as codings_store
 from themegrid.store import memos as memos_store
+from themegrid.store import segments as segs_store
 from themegrid.store import views, workspace
 from themegrid.store.connection import Store, now
 from themegrid.web import accounts, decisions
@@ -474,6 +475,7 @@ def create_app(
         counts = ws.kept(workspace.code_counts)
         runs = ws.writer.read(workspace.recent_runs)
         orphaned = ws.writer.read(memos_store.orphaned_memos)
+        orphaned_codings = ws.writer.read(segs_store.orphaned_codings)
         project_memos = ws.writer.read(
             partial(memos_store.memos_on, kind="project", target_id=memos_store.PROJECT)
         )
@@ -488,6 +490,8 @@ def create_app(
             runs=runs,
             attr_keys=keys,
             orphaned_memos=orphaned,
+            orphaned_codings=orphaned_codings,
+            code_names={c.id: c.name for c in ws.codebook.codes},
             project_memos=project_memos,
         )
 
@@ -578,6 +582,9 @@ def create_app(
             codes=info,
             memos=memos,
             retired_memos=[pm for pm in on_passages if not pm.active],
+            orphaned_codings=[
+                o for o in ws.writer.read(segs_store.orphaned_codings) if o.document_id == doc_id
+            ],
             doc=doc,
             turns_html=Markup("".join(articles)),
             show_rejected=show_rejected,
