@@ -697,12 +697,7 @@ def test_files_naming_their_text_column_differently_import_together(
     assert summary.codings_added == 2
     texts = {r[0] for r in store.query("SELECT text FROM segments")}
     assert texts == {"The budget was cut.", "No subs at all."}
-    q3 = write_csv(tmp_path / "q3.csv", ["lfdn", "v_3", "tag"], [["1", "Other.", ""]])
-    before = counts(store)
-    with pytest.raises(ValidationError) as err:
-        import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
-    assert "q3.csv: none of the text columns 'v_1', 'v_2'" in str(err.value)
-    assert counts(store) == before
+    # a file with none of them: see test_a_file_with_none_of_the_text_columns_given_finds_its_own
 
 
 def test_one_attribute_given_several_columns_takes_each_files_own(
@@ -732,11 +727,53 @@ def test_one_attribute_given_several_columns_takes_each_files_own(
         "The budget was cut.": {"problem": "Time pressure"},
         "No subs at all.": {"problem": "Unclear goals"},
     }
-    q3 = write_csv(tmp_path / "q3.csv", ["lfdn", "v_1", "tag"], [["2", "Other.", ""]])
+    # A file of another question, without any of the columns: imported, its rows get no
+    # 'problem' (the matrices' "(none)"), and the summary says so, naming the file.
+    q3 = write_csv(
+        tmp_path / "q3.csv", ["lfdn", "v_1", "tag"], [["2", "Other.", "Barriers->Funding"]]
+    )
+    summary = import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
+    assert any(
+        w.startswith("1 file(s): none of the columns 'v_246', 'v_248' given for the attribute")
+        and "their rows have no 'problem'" in w
+        and w.endswith(": q3.csv")
+        for w in summary.warnings
+    ), summary.warnings
+    assert json.loads(store.scalar("SELECT attributes FROM documents WHERE text = 'Other.'")) == {}
+
+
+def test_a_file_with_none_of_the_text_columns_given_finds_its_own(codebook, tmp_path) -> None:
+    """--text-column given for some files of a survey: a file with none of them finds its
+    text column as without the option (said in the summary), or is refused when it cannot."""
+    store = Store(":memory:")
+    q1 = write_csv(
+        tmp_path / "q1.csv",
+        ["lfdn", "v_1", "v_9", "tag"],
+        [["1", "The budget was cut twice this year.", "x", "Barriers->Funding"]],
+    )
+    q2 = write_csv(
+        tmp_path / "q2.csv",
+        ["lfdn", "v_18", "tag"],
+        [["1", "Project manager", "Barriers->Staffing shortages"]],
+    )
+    layout = Layout(id_column="lfdn", text_column_choices=("v_1",), code_columns=("tag",))
+    summary = import_coded(store, [q1, q2], coder="ana", codebook=codebook, layout=layout)
+    assert sorted(r[0] for r in store.query("SELECT text FROM documents")) == [
+        "Project manager",
+        "The budget was cut twice this year.",
+    ]
+    assert any(
+        w.startswith("1 file(s): none of the --text-column columns, so the text column was found")
+        and w.endswith(": q2.csv: 'v_18'")
+        for w in summary.warnings
+    ), summary.warnings
+    q3 = write_csv(
+        tmp_path / "q3.csv",
+        ["lfdn", "a", "b", "tag"],
+        [["1", "Some words here", "Other words there", "Barriers->Funding"]],
+    )
     before = counts(store)
     with pytest.raises(ValidationError) as err:
         import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
-    assert "none of the columns 'v_246', 'v_248' given for the attribute 'problem'" in str(
-        err.value
-    )
+    assert "none of the text columns 'v_1'" in str(err.value)
     assert counts(store) == before

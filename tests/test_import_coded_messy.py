@@ -245,7 +245,8 @@ def test_near_duplicate_labels_are_listed_with_the_merge_command(codebook, tmp_p
     summary = import_coded(store, [path], coder="Ana", codebook=codebook, add_codes=True)
     assert summary.merge_candidates == (
         "themegrid codebook merge 8_pres_for_accuracy 8_prestudents_for_accuracy "
-        "--into 8_press_for_accuracy",
+        "--into 8_press_for_accuracy   # 8_press_for_accuracy: 3 row(s), "
+        "8_pres_for_accuracy: 1 row(s), 8_prestudents_for_accuracy: 1 row(s)",
     )
 
 

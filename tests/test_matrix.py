@@ -252,3 +252,23 @@ def test_too_many_documents_to_be_cases_is_an_error_naming_the_way_out(
     with pytest.raises(mx.MatrixError, match=r"3 documents are too many.*--by document"):
         mx.choose_by(cf, None)
     assert mx.choose_by(cf, ["document"]).by == ("document",)
+
+
+def test_an_attribute_naming_each_document_is_not_chosen_as_the_cases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A respondent number kept as an attribute (NaPiRE's lfdn: a value of its own for every
+    response) would make one column per response: the default passes over it to the next
+    attribute, and says so; asked for with --by, it is used."""
+    store = Store(":memory:")
+    for n in range(6):
+        attrs = {"lfdn": f"{n}.0", "question": "v_1" if n < 3 else "v_2"}
+        add_document(store, f"imported/q.csv#{n}", [(None, "Budget talk.")], attrs)
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    monkeypatch.setattr(mx, "MAX_DOCUMENT_CASES", 4)
+    choice = mx.choose_by(cf, None, metadata_order=("lfdn", "question"))
+    assert choice.by == ("question",)
+    assert "'lfdn' left out: a value of its own for nearly every document" in choice.reason
+    assert mx.choose_by(cf, ["lfdn"]).by == ("lfdn",)
+    monkeypatch.setattr(mx, "MAX_DOCUMENT_CASES", 10)  # few enough to show side by side
+    assert mx.choose_by(cf, None, metadata_order=("lfdn", "question")).by == ("lfdn",)

@@ -44,6 +44,10 @@ def test_typos_of_one_label_are_alike(a: str, b: str) -> None:
         ("conflicts_within_the_customer", "conflicts_with_the_customer"),
         ("architect", "architecture"),
         ("documentationlean", "documentationclear"),
+        # acronyms one letter apart are two bodies (NaPiRE's certifications)
+        ("IPMA", "ISPMA"),
+        ("CMM", "CMMI"),
+        ("ISO IEC 25000", "ISO IEC 25010"),
     ],
 )
 def test_distinct_codes_sharing_a_word_are_not(a: str, b: str) -> None:
@@ -53,3 +57,23 @@ def test_distinct_codes_sharing_a_word_are_not(a: str, b: str) -> None:
 def test_the_hint_groups_only_the_typo() -> None:
     used = Counter({"result": 40, "resul": 1, "h_result": 12, "a_result": 5, "need": 9})
     assert merge_candidates(CodeIndex(()), used) == [("result", ("resul",))]
+
+
+def test_the_code_kept_is_the_one_spelled_right_else_the_most_used() -> None:
+    """NaPiRE: the typo 'beginnging' was the more used spelling; merging into it would keep
+    the typo. Among names that are no English words, the most used is kept."""
+    used = Counter(
+        {
+            "insufficient_analysis_at_the_beginning": 2,
+            "insufficient_analysis_at_the_beginnging": 9,
+            "solution_orientration": 5,
+            "solution_orientation": 1,
+            "qwertyx_plan": 1,
+            "qwertyz_plan": 4,
+        }
+    )
+    assert merge_candidates(CodeIndex(()), used) == [
+        ("insufficient_analysis_at_the_beginning", ("insufficient_analysis_at_the_beginnging",)),
+        ("qwertyz_plan", ("qwertyx_plan",)),
+        ("solution_orientation", ("solution_orientration",)),
+    ]

@@ -790,28 +790,39 @@ def choose_by(
     if requested:
         by = normalise_by(requested)
         return CaseChoice(by, f"{' + '.join(repr(b) for b in by)} (as given with --by)")
-    present = cf.attributes
-    if DEFAULT_BY in present:
+    if DEFAULT_BY in cf.attributes:
         return CaseChoice((DEFAULT_BY,), f"'{DEFAULT_BY}' (the default)")
+    # An attribute with a value of its own for (nearly) every document that has it (a
+    # respondent number, an interview id) names documents; it is no case to compare by.
+    ids = [a for a in cf.attributes if _names_documents(cf, a)]
+    present = [a for a in cf.attributes if a not in ids]
+    left_out = (
+        f"; {', '.join(map(repr, ids))} left out: a value of its own for nearly every document"
+        if ids
+        else ""
+    )
     first = next((a for a in metadata_order if a in present), None)
     if first is not None:
         return CaseChoice(
             (first,),
             f"'{first}', the first case attribute in corpus/metadata.csv (no document has "
-            f"'{DEFAULT_BY}'; choose another with --by)",
+            f"'{DEFAULT_BY}'{left_out}; choose another with --by)",
         )
     if present:
         return CaseChoice(
             (present[0],),
-            f"'{present[0]}' (no document has '{DEFAULT_BY}'; choose another with --by)",
+            f"'{present[0]}' (no document has '{DEFAULT_BY}'{left_out}; choose another with --by)",
         )
     documents = len(cf.documents)
     if documents > MAX_DOCUMENT_CASES:
+        named = f" ({', '.join(map(repr, ids))} has a value of its own per document)" if ids else ""
         raise MatrixError(
-            f"no document has a case attribute to compare by, and {documents} documents are "
-            f"too many to be a column each (at most {MAX_DOCUMENT_CASES}); add columns such as "
-            "state or source_type to corpus/metadata.csv (an imported document's row names "
-            "its stored path) and run 'themegrid ingest' again, or give --by document"
+            f"no document has a case attribute to compare by{named}, and {documents} "
+            f"documents are too many to be a column each (at most {MAX_DOCUMENT_CASES}); "
+            "give --by ATTRIBUTE, or add columns such as state or source_type to "
+            "corpus/metadata.csv (an imported document's row names its stored path) and run "
+            "'themegrid ingest' again; for coded spreadsheets, 'themegrid import-coded ... "
+            "--attribute-column COLUMN' keeps a column as an attribute; or give --by document"
         )
     return CaseChoice(
         (DOCUMENT_CASE,),
@@ -819,6 +830,18 @@ def choose_by(
         "attribute yet (add columns such as state to corpus/metadata.csv, where an imported "
         "document's row names its stored path, and run 'themegrid ingest' again)",
     )
+
+
+def _names_documents(cf: CodingFrame, attribute: str) -> bool:
+    """Whether ``attribute`` identifies documents rather than grouping them: more values
+    than a matrix shows side by side, nearly one per document that has it."""
+    column = cf.attribute_columns.get(attribute, attribute)
+    if column not in cf.documents:
+        return False
+    values = cf.documents[column].dropna()
+    values = values[~values.astype(str).str.strip().isin(("", NONE_LABEL))]
+    distinct = values.nunique()
+    return distinct > MAX_DOCUMENT_CASES and distinct >= 0.9 * len(values)
 
 
 #: The most case columns a view shows (the browser's matrix): the documents-as-cases limit

@@ -214,7 +214,9 @@ def import_coded_cmd(
     if summary.merge_candidates:
         typer.echo(
             f"{len(summary.merge_candidates)} group(s) of near-duplicate codes (same leading number "
-            "or nearly the same name); to merge one, run:"
+            "or nearly the same name); to merge one, run its command (it keeps the code "
+            "spelled as English words, else the most used: check it is the right one, and "
+            "swap the names if not):"
         )
         for command in summary.merge_candidates:
             typer.echo(f"  {command}")

@@ -257,13 +257,38 @@ def typo_alike(a: str, b: str) -> bool:
         return True
     if len(words_a) != len(words_b):
         return False
-    return all(_slip(x, y) for x, y in zip(words_a, words_b, strict=True))
+    # Acronyms one letter apart are most often two bodies (IPMA and ISPMA, CMMI and CMM),
+    # and numbers one digit apart two standards (ISO 25000, ISO 25010), not slips: a
+    # differing word written in capitals or holding a digit is never taken for a typo.
+    caps = _acronyms(a) | _acronyms(b)
+
+    def exact(word: str) -> bool:
+        return word in caps or any(ch.isdigit() for ch in word)
+
+    return all(
+        x == y or (not exact(x) and not exact(y) and _slip(x, y))
+        for x, y in zip(words_a, words_b, strict=True)
+    )
+
+
+def _acronyms(label: str) -> set[str]:
+    """The words of ``label`` written in capitals (``ISTQB``, ``IEC``), lower-cased."""
+    return {w.lower() for w in re.findall(r"[A-Za-z0-9]+", label) if w.isupper() and len(w) > 1}
+
+
+def _spelled_right(name: str) -> float:
+    """The share of a code name's words that are English word forms (a hint at which of
+    two spellings of one code is the right one: "beginning", not "beginnging")."""
+    words = [w for w in loose(name).split("_") if w]
+    forms = english_word_forms()
+    return sum(w in forms for w in words) / len(words) if words else 0.0
 
 
 def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Groups of near-duplicate codes among ``used`` (code id -> rows): the same leading
     number, or names that differ only by case, spacing, punctuation or a slip inside
-    words (:func:`typo_alike`). Each group as (the most used code, the others)."""
+    words (:func:`typo_alike`). Each group as (the code to keep, the
+    others): the one whose name is spelled as English words, else the most used."""
     ids = sorted(used)
     parent = {i: i for i in ids}
 
@@ -291,6 +316,6 @@ def merge_candidates(index: CodeIndex, used: Counter[str]) -> list[tuple[str, tu
     out = []
     for members in groups.values():
         if len(members) > 1:
-            keep = max(members, key=lambda i: (used[i], -len(i)))
+            keep = max(members, key=lambda i: (_spelled_right(names[i]), used[i], -len(i)))
             out.append((keep, tuple(m for m in members if m != keep)))
     return sorted(out)

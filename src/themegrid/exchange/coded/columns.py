@@ -88,6 +88,9 @@ class Columns:
     attributes: tuple[tuple[str, int], ...]  # (attribute key, column)
     codes: tuple[int, ...]  # columns whose cells hold code labels
     indicators: tuple[tuple[int, str], ...] = ()  # (column, code label): one column per code
+    #: what was found otherwise than asked, said in the summary: (what, this file's detail);
+    #: the importer says each ``what`` once, with the files it is true of
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def expand_range(spec: str, header: Sequence[str] = ()) -> list[str]:
@@ -172,18 +175,20 @@ def find_columns(
         key, column = _attribute_spec(spec, heads)
         choices.setdefault(key, []).append(column)
     found: list[tuple[str, int]] = []
+    notes: list[tuple[str, str]] = []
     for key, columns in choices.items():
         if len(columns) == 1:
             i = named(columns[0], "--attribute-column")
         else:  # files that name the column differently: each uses the first it has
             present = [heads.index(norm(c)) for c in columns if norm(c) in heads]
             i = present[0] if present else None
-            if i is None:
-                problems.append(
-                    Problem(
+            if i is None:  # a file of another question, without it: its rows get no value
+                notes.append(
+                    (
                         f"none of the columns {', '.join(map(repr, columns))} given for the "
-                        f"attribute {key!r} (columns: {', '.join(table.header)}); add this "
-                        f"file's to --attribute-column {key}=COLUMN",
+                        f"attribute {key!r}, so their rows have no {key!r} (in the matrices: "
+                        f"'(none)'); add a file's column to --attribute-column {key}=COLUMN "
+                        "if it has one",
                         table.name,
                     )
                 )
@@ -230,19 +235,31 @@ def find_columns(
     if layout.text_column is None and layout.text_column_choices:
         present = [heads.index(norm(n)) for n in layout.text_column_choices if norm(n) in heads]
         text = present[0] if present else None
-        if not present:
-            problems.append(
-                Problem(
-                    f"none of the text columns {', '.join(map(repr, layout.text_column_choices))}"
-                    f" (columns: {', '.join(table.header)}); add this file's to --text-column",
-                    table.name,
+        if not present:  # a file the options did not think of: found as without them
+            unsure: list[Problem] = []
+            text = _detect_text(table, squashed, taken, unsure)
+            if text is None:
+                problems.append(
+                    Problem(
+                        "none of the text columns "
+                        f"{', '.join(map(repr, layout.text_column_choices))} (columns: "
+                        f"{', '.join(table.header)}); add this file's to --text-column",
+                        table.name,
+                    )
                 )
-            )
+            else:
+                notes.append(
+                    (
+                        "none of the --text-column columns, so the text column was found from "
+                        "the cells (name a file's with --text-column if it is another)",
+                        f"{table.name}: {table.header[text]!r}",
+                    )
+                )
     elif layout.text_column is None:
         text = _detect_text(table, squashed, taken, problems)
     if problems or text is None:
         return None, problems
-    return Columns(id_col, text, speaker, attrs, codes, indicators), problems
+    return Columns(id_col, text, speaker, attrs, codes, indicators, tuple(notes)), problems
 
 
 def _indicator_hint(table: Table) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -247,7 +247,11 @@ def import_coded(
             documents_updated=updated,
             rows_merged=notes.merged,
             no_code_cells=notes.no_code,
-            warnings=(*notes.warnings, *_document_warnings(plan, document_column)),
+            warnings=(
+                *_column_notes(c for _, c, _ in found_columns),
+                *notes.warnings,
+                *_document_warnings(plan, document_column),
+            ),
             documents_matched_by_value=len(plan.by_value),
             rows_appended=sum(len(numbers) for _, _, numbers in plan.appended),
             documents_apart=len(plan.apart),
@@ -272,7 +276,8 @@ def import_coded(
     return replace(
         summary,
         merge_candidates=tuple(
-            f"themegrid codebook merge {' '.join(rest)} --into {keep}"
+            f"themegrid codebook merge {' '.join(rest)} --into {keep}   # "
+            + ", ".join(f"{c}: {used[c]} row(s)" for c in (keep, *rest))
             for keep, rest in merge_candidates(index, used)
         ),
         skipped_report=written.skipped_report,
@@ -354,6 +359,21 @@ def _capped(problems: list[Problem], what: str = "problem(s)") -> list[Problem]:
         return problems
     rest = len(problems) - MAX_SHOWN
     return [*problems[:MAX_SHOWN], Problem(f"... and {rest} more {what}")]
+
+
+def _column_notes(found: Iterable[Columns]) -> list[str]:
+    """Each note of :func:`find_columns` once, with the files (and details) it is true of."""
+    by_note: dict[str, list[str]] = {}
+    for cols in found:
+        for note, detail in cols.notes:
+            by_note.setdefault(note, []).append(detail)
+    out = []
+    for note, details in by_note.items():
+        shown = ", ".join(details[:6]) + (
+            f" and {len(details) - 6} more" if len(details) > 6 else ""
+        )
+        out.append(f"{len(details)} file(s): {note}: {shown}")
+    return out
 
 
 def _document_warnings(plan: Plan, column: str | None) -> list[str]:
