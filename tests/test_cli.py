@@ -267,3 +267,19 @@ def test_the_model_table_leaves_out_columns_with_nothing_to_say(bundled_coded) -
     out = runner.invoke(app, ["code", "--project", root], env={"COLUMNS": "80"}).stdout
     assert "Every code's model" not in out  # reasons differ now: one per row
     assert "why" in header(out)
+
+
+def test_status_lists_the_run_history(bundled_coded) -> None:
+    """'codebook unmerge' says to find a merge run's id with 'themegrid status': it lists the
+    runs, newest first, with what each did; --runs N shows the latest N."""
+    runner = CliRunner()
+    root = str(bundled_coded.root)
+    for _ in range(2):
+        assert runner.invoke(app, ["code", "--project", root, "--no-model"]).exit_code == 0
+    out = runner.invoke(app, ["status", "--project", root], env={"COLUMNS": "200"}).stdout
+    assert "Run history (all 3)" in out
+    rows = [line for line in out.splitlines() if line.startswith("│ ")][-3:]
+    assert [r.split("│")[1].strip() for r in rows] == ["3", "2", "1"]
+    assert "segments tagged" in rows[-1]
+    short = runner.invoke(app, ["status", "--project", root, "--runs", "2"], env={"COLUMNS": "200"})
+    assert "Run history (the latest 2 of 3; 'themegrid status --runs 0' lists all)" in short.stdout

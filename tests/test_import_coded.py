@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from typer.testing import CliRunner, Result
 
 from factories import add_document
@@ -777,3 +778,24 @@ def test_a_file_with_none_of_the_text_columns_given_finds_its_own(codebook, tmp_
         import_coded(store, [q3], coder="ana", codebook=codebook, layout=layout)
     assert "none of the text columns 'v_1'" in str(err.value)
     assert counts(store) == before
+
+
+def test_each_new_codes_definition_names_the_files_it_came_from(tmp_path: Path) -> None:
+    """Two questions' files in one import: a code's starting definition names the file whose
+    rows used it (NaPiRE: every code named the batch's first three files); a grouping, the
+    files of its codes."""
+    root = tmp_path / "study"
+    assert run_cli(["init", str(root)]).exit_code == 0
+    roles = write_csv(tmp_path / "roles.csv", ["lfdn", "v_18", "tag"], [["1", "PM", "Manager"]])
+    causes = write_csv(
+        tmp_path / "causes.csv", ["lfdn", "v_277", "tag"], [["1", "Late.", "Causes->Time"]]
+    )
+    result = run_cli(
+        ["import-coded", str(roles), str(causes), "--coder", "Ana", "--add-codes", "-p", str(root)]
+    )
+    assert result.exit_code == 0, error_text(result)
+    written = yaml.safe_load((root / "codebook" / "imported_ana.yaml").read_text(encoding="utf-8"))
+    definitions = {c["name"]: c["definition"] for c in written["codes"]}
+    assert definitions["Manager"] == "Imported from roles.csv; write a definition."
+    assert definitions["Time"] == "Imported from causes.csv; write a definition."
+    assert definitions["Causes"] == "Imported from causes.csv; write a definition."

@@ -272,3 +272,17 @@ def test_an_attribute_naming_each_document_is_not_chosen_as_the_cases(
     assert mx.choose_by(cf, ["lfdn"]).by == ("lfdn",)
     monkeypatch.setattr(mx, "MAX_DOCUMENT_CASES", 10)  # few enough to show side by side
     assert mx.choose_by(cf, None, metadata_order=("lfdn", "question")).by == ("lfdn",)
+
+
+def test_the_basis_says_when_several_coders_decisions_are_counted_together() -> None:
+    store = Store(":memory:")
+    first = add_document(store, "a.txt", [(None, "Budget talk."), (None, "More budget talk.")])
+    add_coding(store, first[0], "ctx.local", source="human", coder="Ana", status="accepted")
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    assert "human coders" not in cf.basis
+    add_coding(store, first[1], "ctx.local", source="human", coder="Ben", status="accepted")
+    cf = mx.load_codings(store, fx.CODEBOOK)
+    assert "the decisions of 2 human coders (Ana, Ben) together" in cf.basis
+    assert "--coder NAME counts one coder's" in cf.basis
+    only = mx.load_codings(store, fx.CODEBOOK, coders=("Ana",))
+    assert "human coders" not in only.basis and "by Ana only" in only.basis

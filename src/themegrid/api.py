@@ -131,8 +131,9 @@ def code(
         return replace(summary, codebook_warnings=_off_codebook(store, codebook))
 
 
-def status(project: ProjectLike) -> ProjectStatus:
-    """``themegrid status``: what the store holds."""
+def status(project: ProjectLike, runs: int | None = 10) -> ProjectStatus:
+    """``themegrid status``: what the store holds, with the latest ``runs`` of the run
+    history (None: every run)."""
     from themegrid.pipeline.status import project_status
 
     proj = project_of(project, need=())
@@ -145,7 +146,7 @@ def status(project: ProjectLike) -> ProjectStatus:
     except CodebookError:  # status still reports; 'codebook check' says what is wrong
         book = None
     with proj.open_store() as store:
-        found = project_status(store)
+        found = project_status(store, runs)
         warnings = _off_codebook(store, book) if book is not None else ()
     return replace(found, codebook_warnings=warnings)
 

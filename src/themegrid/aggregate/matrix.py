@@ -125,9 +125,18 @@ class CodingFrame:
 
     @property
     def basis(self) -> str:
-        if not self.coders:
+        if self.coders:
+            return f"{BASIS[self.include]}; human decisions by {', '.join(self.coders)} only"
+        human = self.codings.loc[self.codings["source"] == "human", "coder"]
+        coders = sorted({str(c) for c in human.dropna()})
+        if len(coders) < 2:
             return BASIS[self.include]
-        return f"{BASIS[self.include]}; human decisions by {', '.join(self.coders)} only"
+        shown = ", ".join(coders[:4]) + (f" and {len(coders) - 4} more" if len(coders) > 4 else "")
+        return (
+            f"{BASIS[self.include]}; the decisions of {len(coders)} human coders ({shown}) "
+            "together, the latest one where two decided the same segment and code "
+            "(--coder NAME counts one coder's)"
+        )
 
     @property
     def attributes(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -93,7 +93,12 @@ def _print_ingest(console: Console, summary: IngestSummary, verbose: bool = True
         for a in ("added", "changed", "attributes", "unchanged", "rejected")
         if summary.count(a)
     ]
-    console.print(f"Documents: {', '.join(parts) or 'none found in corpus/'}.")
+    nothing = (
+        "no file in corpus/ (the project's documents were imported)"
+        if summary.words
+        else "none found in corpus/"
+    )
+    console.print(f"Documents: {', '.join(parts) or nothing}.")
     if summary.newly_orphaned:
         console.print(
             f"{summary.newly_orphaned} human coding(s) orphaned by this run: their passage is "
@@ -333,6 +338,42 @@ def _print_gates(
     )
 
 
+def _print_runs(console: Console, runs: list[dict[str, Any]], total: int) -> None:
+    """The run history, newest first: what each command did, in a few figures."""
+    if len(runs) < 2:
+        return  # "Last run" said it all
+    shown = (
+        f"all {total}"
+        if len(runs) == total
+        else f"the latest {len(runs)} of {total}; 'themegrid status --runs 0' lists all"
+    )
+    table = Table(title=f"Run history ({shown})")
+    for col in ("#", "command", "finished", "what it did"):
+        table.add_column(col, overflow="fold")
+    for run in runs:
+        if run["failed"]:
+            finished, did = "failed, rolled back", str(run["failed"])
+        else:
+            finished = (run["finished_at"] or "not finished")[:19]
+            did = _run_figures(run["summary"])
+        table.add_row(str(run["id"]), run["command"], finished, did)
+    console.print(table)
+
+
+def _run_figures(summary: str) -> str:
+    """A run's stored summary as its first few figures (``added 3, withdrawn 0``)."""
+    try:
+        data = json.loads(summary or "{}")
+    except ValueError:
+        return ""
+    figures = [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in (data.items() if isinstance(data, dict) else ())
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "run_id"
+    ]
+    return ", ".join(figures[:5])
+
+
 def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]]) -> None:
     for reason, per_doc in skipped.items():
         total = sum(per_doc.values())
@@ -345,11 +386,23 @@ def _print_not_machine_coded(console: Console, skipped: dict[str, dict[str, int]
 
 
 @app.command("status")
-def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def status_cmd(
+    project: ProjectOpt = Path("."),
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs",
+            min=0,
+            metavar="N",
+            help="How many of the latest runs to list (the run history; 0: all).",
+        ),
+    ] = 10,
+    as_json: JsonOpt = False,
+) -> None:
     """Summarise the project: documents, segments, codings by source and status, runs, orphaned codings."""
     from themegrid.api import status
 
-    info = status(project).to_dict()
+    info = status(project, runs or None).to_dict()
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return
@@ -383,10 +436,16 @@ def status_cmd(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> Non
     _print_not_machine_coded(console, info["not_machine_coded"])
     if info["last_run"]:
         run = info["last_run"]
+        book = (
+            f"codebook {run['codebook_name']} {run['codebook_version'] or ''}".rstrip() + ", "
+            if run["codebook_name"]
+            else ""
+        )
         console.print(
             f"Last run: #{run['id']} {run['command']} at {run['finished_at'] or run['started_at']} "
-            f"(codebook {run['codebook_name']} {run['codebook_version']}, themegrid {run['tool_version']})."
+            f"({book}themegrid {run['tool_version']})."
         )
+    _print_runs(console, info["recent_runs"], info["runs"])
     if info["failed_runs"]:
         last = info["failed_runs"][-1]
         console.print(

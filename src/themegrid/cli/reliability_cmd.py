@@ -122,6 +122,13 @@ def _print_evaluation(report: EvaluationReport) -> None:
     for note in report.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     console.print(
+        "note: 'model' here is every code's model, trained on each fold whether or not its "
+        "gate would open; 'themegrid code' suggests only for codes whose gate opens (the "
+        "'gated model' column of 'themegrid evaluate --curve' scores what it would suggest)",
+        highlight=False,
+        markup=False,
+    )
+    console.print(
         f"model settings: {report.model_mode} data; {report.seconds:.1f} s", highlight=False
     )
 

@@ -44,6 +44,8 @@ class ProjectStatus:
     orphaned_memos: tuple[dict[str, object], ...] = ()
     #: human decisions on codes the codebook no longer has, each with its fix (set by api.status)
     codebook_warnings: tuple[str, ...] = ()
+    #: the run history, newest first (the last ten, or as many as asked for)
+    recent_runs: tuple[store_runs.RunRecord, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,11 +67,13 @@ class ProjectStatus:
             "not_machine_coded": self.not_machine_coded,
             "failed_runs": [asdict(r) for r in self.failed_runs],
             "codebook_warnings": list(self.codebook_warnings),
+            "recent_runs": [asdict(r) for r in self.recent_runs],
         }
 
 
-def project_status(store: Store) -> ProjectStatus:
-    """Documents, segments, codings by source and status, coders, review progress, runs."""
+def project_status(store: Store, runs: int | None = 10) -> ProjectStatus:
+    """Documents, segments, codings by source and status, coders, review progress, runs
+    (the latest ``runs`` of the history; None: all)."""
     by_status = views.document_counts(store)
     present, missing = by_status.get("present"), by_status.get("missing")
     active, inactive = views.segment_counts(store)
@@ -91,6 +95,7 @@ def project_status(store: Store) -> ProjectStatus:
         failed_runs=tuple(store_runs.failed_runs(store)),
         suggesters=tuple(suggester_counts(store)),
         orphaned_memos=tuple(asdict(m) for m in store_memos.orphaned_memos(store)),
+        recent_runs=tuple(store_runs.recent_runs(store, runs)),
     )
 
 

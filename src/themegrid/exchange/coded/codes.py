@@ -12,7 +12,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -180,19 +180,23 @@ def _unique(ids: list[str]) -> str | None:
     return ids[0] if len(ids) == 1 else None
 
 
-def codes_as_yaml(codes: Sequence[KnownCode], source: str = "an import") -> str:
+def codes_as_yaml(
+    codes: Sequence[KnownCode], source: str = "an import", by_code: Mapping[str, str] | None = None
+) -> str:
     """Codebook YAML (a ``codes:`` list) for codes created by an import.
 
-    Ids and names are always quoted, so an id like ``1`` stays a string.
+    Ids and names are always quoted, so an id like ``1`` stays a string. ``by_code``: the
+    file(s) each code came from, where known (else ``source``, the import's files).
     """
     entries = []
     for code in codes:
+        source_of = (by_code or {}).get(code.id, source)
         entry: dict[str, object] = {"id": code.id, "name": code.name}
         if code.parent_id:
             entry["parent"] = code.parent_id
         if not code.codable:
             entry["codable"] = False
-        entry["definition"] = f"Imported from {source}; write a definition."
+        entry["definition"] = f"Imported from {source_of}; write a definition."
         entries.append(entry)
     return dump_codes(entries)
 

@@ -222,7 +222,8 @@ def find_columns(
                 Problem(
                     f"no code columns found (columns: {', '.join(table.header)}); "
                     "name them with --code-columns 'Code 1..Code 8' or --code-column"
-                    + _indicator_hint(table),
+                    + _indicator_hint(table)
+                    + "; if this file holds no coding, leave it out of the import",
                     table.name,
                 )
             )

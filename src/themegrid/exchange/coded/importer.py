@@ -11,7 +11,7 @@ segments, attribute values of matched documents, and the coder's decisions
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -271,6 +271,7 @@ def import_coded(
         report_dir=report_dir,
         empty_template=replacing,
         source=", ".join(t.name for t, _, _ in parsed[:3]) + (" ..." if len(parsed) > 3 else ""),
+        sources_by_code=_files_by_code(row_codes, created),
     )
     used = Counter(c for ids in row_codes.values() for c in ids)
     return replace(
@@ -359,6 +360,30 @@ def _capped(problems: list[Problem], what: str = "problem(s)") -> list[Problem]:
         return problems
     rest = len(problems) - MAX_SHOWN
     return [*problems[:MAX_SHOWN], Problem(f"... and {rest} more {what}")]
+
+
+def _files_by_code(
+    row_codes: dict[tuple[str, int], list[str]], created: Sequence[KnownCode]
+) -> dict[str, str]:
+    """Per created code, the file(s) whose rows hold it, a grouping's those of its codes
+    (for the definition the new codebook entry starts with)."""
+    files: dict[str, set[str]] = defaultdict(set)
+    for (file, _row), ids in row_codes.items():
+        for code_id in ids:
+            files[code_id].add(file)
+    parents = {c.id: c.parent_id for c in created}
+    for code_id in list(files):
+        parent = parents.get(code_id)
+        while parent is not None:
+            files[parent] |= files[code_id]
+            parent = parents.get(parent)
+    out = {}
+    for code_id, names in files.items():
+        shown = sorted(names)
+        out[code_id] = ", ".join(shown[:3]) + (
+            f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+        )
+    return out
 
 
 def _column_notes(found: Iterable[Columns]) -> list[str]:

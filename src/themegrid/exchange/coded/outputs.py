@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,13 +39,18 @@ def write_outputs(
     report_dir: Path | None,
     empty_template: bool,
     source: str,
+    sources_by_code: Mapping[str, str] | None = None,
 ) -> Written:
     """Write the skipped-rows CSV and the imported codes file; call after the commit."""
     report = write_skipped(report_dir, skipped) if report_dir is not None and skipped else None
     book_file = None
     if codebook_dir is not None and created:
         path = codebook_files.imported_codes_path(codebook_dir, slug(coder))
-        book_file = str(codebook_files.write_imported_codes(path, codes_as_yaml(created, source)))
+        book_file = str(
+            codebook_files.write_imported_codes(
+                path, codes_as_yaml(created, source, sources_by_code)
+            )
+        )
     replaced = False
     if codebook_dir is not None and empty_template and created:
         codebook_files.replace_template(codebook_dir)
