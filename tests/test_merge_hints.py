@@ -77,3 +77,34 @@ def test_the_code_kept_is_the_one_spelled_right_else_the_most_used() -> None:
         ("qwertyz_plan", ("qwertyx_plan",)),
         ("solution_orientation", ("solution_orientration",)),
     ]
+
+
+def test_a_slash_is_a_path_only_where_the_labels_make_it_one(tmp_path) -> None:
+    """NaPiRE's 'Project Lead / Project Manager' and 'ISO / IEC 25000' are names: nothing
+    else in the file starts with 'Project Lead' or 'ISO'. 'Barriers / Funding' and
+    'Barriers / Staffing' share their parent: a path."""
+    import csv
+
+    from themegrid.codebook import Codebook
+    from themegrid.exchange.coded import import_coded
+    from themegrid.store import Store
+
+    rows = [
+        ["1", "a", "Project Lead / Project Manager"],
+        ["2", "b", "ISO / IEC 25000"],
+        ["3", "c", "Barriers / Funding"],
+        ["4", "d", "Barriers / Staffing"],
+    ]
+    path = tmp_path / "roles.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "text", "code"], *rows])
+    store = Store(":memory:")
+    empty = Codebook(name="empty", version="1", description="", codes=())
+    summary = import_coded(store, [path], coder="Ana", codebook=empty, add_codes=True)
+    made = {c.name: c.parent_id for c in summary.codes_created}
+    assert made["Project Lead / Project Manager"] is None
+    assert made["ISO / IEC 25000"] is None
+    assert made["Funding"] == made["Staffing"] == "barriers"
+    assert "Project Lead" not in made and "ISO" not in made
+    assert summary.codings_added == 4
+    assert any("2 new code(s) keep a '/' in their name" in w for w in summary.warnings)

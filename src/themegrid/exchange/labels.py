@@ -221,6 +221,11 @@ class CodeIndex:
         ]
 
 
+def path_separator(label: str) -> str | None:
+    """The separator :func:`split_path` splits ``label`` at, or None."""
+    return next((s for s in PATH_SEPARATORS if s in label), None)
+
+
 def split_path(label: str) -> list[str]:
     """``'Barriers -> Funding'`` → ['Barriers', 'Funding'] (also ``::``, ``>``, ``/`` and
     ``\\``); NVivo's root folder (``Nodes\\`` or ``Codes\\``) before a path is dropped.
@@ -229,7 +234,7 @@ def split_path(label: str) -> list[str]:
     holds: a ``/`` inside a name of a path written with another (MAXQDA's
     ``Techniques > PDP/ICE``) is part of the name."""
     label = label.strip()
-    separator = next((s for s in PATH_SEPARATORS if s in label), None)
+    separator = path_separator(label)
     if separator is None:
         return [label] if label else []
     parts = [p.strip() for p in label.split(separator)]
@@ -262,5 +267,6 @@ __all__ = [
     "known_codes",
     "loose",
     "norm",
+    "path_separator",
     "split_path",
 ]

@@ -20,7 +20,15 @@ from rapidfuzz.distance import DamerauLevenshtein
 from themegrid.codebook.files import dump_codes
 from themegrid.errors import Problem, ValidationError
 from themegrid.exchange.coded.rows import MAX_LOCATIONS, Row, SkippedRow
-from themegrid.exchange.labels import CodeIndex, KnownCode, Resolution, loose, norm, split_path
+from themegrid.exchange.labels import (
+    CodeIndex,
+    KnownCode,
+    Resolution,
+    loose,
+    norm,
+    path_separator,
+    split_path,
+)
 from themegrid.read.table import Table, read_table
 from themegrid.segment.lexicon import english_word_forms
 
@@ -47,6 +55,7 @@ def resolve_row_codes(
     codes joined by another separator than ``delimiter`` (``rights, policy.choice``)
     is never created as a code: its problem says how the cell would be read.
     """
+    slash_paths = _slash_parents(index, parsed)
     cache: dict[str, Resolution] = {}
     unknown: dict[tuple[str, ...], list[str]] = defaultdict(list)
     spellings: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -67,7 +76,7 @@ def resolve_row_codes(
                 if res.code_id is None and not res.problem and not mapped:
                     res = Resolution(None, joined_codes(index, label, delimiter))
                 if res.code_id is None and add_codes and not res.problem:
-                    created += create_code(index, label)
+                    created += create_code(index, label, slash_paths)
                     res = index.resolve(label)
                 cache[key] = res
                 if res.code_id is None and skip is not None:
@@ -150,9 +159,45 @@ def slug(text: str) -> str:
     return f"{out}_{digest}" if out else f"code_{digest}"
 
 
-def create_code(index: CodeIndex, label: str) -> list[KnownCode]:
-    """Codes to create so that ``label`` resolves; missing parents become non-codable groupings."""
+def _slash_parents(
+    index: CodeIndex, parsed: list[tuple[Table, list[Row], dict[str, str]]]
+) -> set[str]:
+    """The parts before a ``/`` that make a path in this import's labels.
+
+    ``/`` is the weakest separator: "Project Lead / Project Manager" and "ISO / IEC
+    25000" are names. A ``Parent / Child`` label is a path when its parent is a code
+    already, is a label of its own in the file, or comes before ``/`` in labels with at
+    least two different children; otherwise the whole label is the code's name."""
+    labels = {label.strip() for _, rows, _ in parsed for row in rows for label, _ in row.labels}
+    children: dict[str, set[str]] = defaultdict(set)
+    for label in labels:
+        if path_separator(label) == "/":
+            first, _, rest = label.partition("/")
+            children[norm(first)].add(norm(rest))
+    standalone = {norm(label) for label in labels}
+    return {
+        parent
+        for parent, kids in children.items()
+        if len(kids) >= 2 or parent in standalone or index.matches(parent, False)
+    }
+
+
+def create_code(
+    index: CodeIndex, label: str, slash_paths: set[str] | None = None
+) -> list[KnownCode]:
+    """Codes to create so that ``label`` resolves; missing parents become non-codable groupings.
+
+    ``slash_paths``: the parents a ``/`` path may have (see :func:`_slash_parents`); a
+    ``/`` label whose first part is not among them is one code of that name. None: every
+    ``/`` is a path."""
     parts = split_path(label) or [label.strip()]
+    if (
+        slash_paths is not None
+        and len(parts) > 1
+        and path_separator(label.strip()) == "/"
+        and norm(label.strip().partition("/")[0]) not in slash_paths
+    ):
+        parts = [" ".join(label.split())]
     created: list[KnownCode] = []
     parent: str | None = None
     for depth, part in enumerate(parts):

@@ -249,6 +249,7 @@ def import_coded(
             no_code_cells=notes.no_code,
             warnings=(
                 *_column_notes(c for _, c, _ in found_columns),
+                *_slash_names(created),
                 *notes.warnings,
                 *_document_warnings(plan, document_column),
             ),
@@ -384,6 +385,21 @@ def _files_by_code(
             f" and {len(shown) - 3} more" if len(shown) > 3 else ""
         )
     return out
+
+
+def _slash_names(created: Sequence[KnownCode]) -> list[str]:
+    """A warning naming the new codes whose '/' was read as part of the name."""
+    named = [c.name for c in created if "/" in c.name]
+    if not named:
+        return []
+    shown = ", ".join(f"'{n}'" for n in named[:5]) + (
+        f" and {len(named) - 5} more" if len(named) > 5 else ""
+    )
+    return [
+        f"{len(named)} new code(s) keep a '/' in their name, read as one name, not "
+        f"parent/child (no other label shares the part before it): {shown}; write "
+        "'Parent->Child' in the file for a hierarchy"
+    ]
 
 
 def _column_notes(found: Iterable[Columns]) -> list[str]:
