@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from themegrid.aggregate.evaluate import evaluate
 from themegrid.cli import app
-from themegrid.codebook import load_codebook
+from themegrid.codebook import Codebook, load_codebook
 from themegrid.codebook.load import ID_RE
 from themegrid.errors import CodesNotInCodebook, ValidationError
 from themegrid.exchange.coded import Layout, import_coded
@@ -275,3 +275,26 @@ def test_the_summary_counts_the_files_rows_before_merging_them(tmp_path: Path) -
     result = run(["import-coded", str(path), "--coder", "Ana", "--add-codes", "-p", str(root)])
     assert result.exit_code == 0, result.output + str(result.exception)
     assert "Ana: 3 row(s) from 1 file(s) (2 after merging);" in result.output
+
+
+def test_mojibake_in_cells_is_repaired_and_said(tmp_path: Path) -> None:
+    """NaPiRE's v_20: 'Dataf\u221a\u00b6reningen' (UTF-8 once read as Mac Roman) in a text and a
+    code label: both are read as 'Dataföreningen', and the summary names the row."""
+    bad = "Dataföreningen".encode().decode("mac_roman")
+    path = write_csv(
+        tmp_path / "certs.csv",
+        ["lfdn", "v_20", "tag"],
+        [
+            ["1", f"Certified architect from {bad} in Sweden", f"{bad} certified architect"],
+            ["2", "PMP", "PMP"],
+        ],
+    )
+    store = Store(":memory:")
+    empty = Codebook(name="empty", version="1", description="", codes=())
+    summary = import_coded(store, [path], coder="Ana", codebook=empty, add_codes=True)
+    assert {c.name for c in summary.codes_created} == {"Dataföreningen certified architect", "PMP"}
+    texts = {r[0] for r in store.query("SELECT text FROM segments")}
+    assert "Certified architect from Dataföreningen in Sweden" in texts
+    assert any(
+        w.startswith("certs.csv: repaired mojibake in 2 cell(s) (rows 2;") for w in summary.warnings
+    ), summary.warnings

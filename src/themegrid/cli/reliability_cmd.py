@@ -82,7 +82,8 @@ def evaluate_cmd(
 def _num(value: float | None, pct: bool = False) -> str:
     if value is None:
         return "n/a"
-    return f"{value:.1f}%" if pct else f"{value:.2f}"
+    text = f"{value:.1f}%" if pct else f"{value:.2f}"
+    return text.removeprefix("-") if float(text.rstrip("%")) == 0 else text  # not "-0.00"
 
 
 def _print_evaluation(report: EvaluationReport) -> None:

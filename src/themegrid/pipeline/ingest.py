@@ -46,10 +46,11 @@ ProgressFn = Callable[[int, int, str], None]
 ROW_MARK = "#row="
 #: Bump when readers or segmentation change what a file becomes: the next ingest then
 #: reads every file again (segment ids are stable, so human codings stay attached).
-READING_REVISION = 7  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
+READING_REVISION = 8  # 3: Otter "Name 12:00" headers, .odt; 4: PDFs via PDFium;
 # 5: PDF paragraphs from line geometry, Markdown via markdown-it, turn timestamps, RTF;
 # 6: .docx notes, SEQ field numbers, line breaks joined in sentences; 7: a text with a
-# paragraph a line and few labels is a document, subtitles saved as .txt read as subtitles
+# paragraph a line and few labels is a document, subtitles saved as .txt read as subtitles;
+# 8: mojibake found by ftfy's own test too (text once decoded as Mac Roman)
 IGNORED_NAMES = {"metadata.csv", "readme.md", "readme.txt", "readme"}
 #: A metadata table saved in another format beside (or instead of) metadata.csv: skipped
 #: with a warning, never ingested as a survey of the files.

@@ -203,7 +203,7 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     if invisible:  # a byte-order mark or zero-width space inside a word ("S\ufeffCOPE")
         text = text.translate(_INVISIBLE)
         notes.append(f"removed {invisible} invisible zero-width character(s) (U+FEFF, U+200B)")
-    if _MOJIBAKE_RE.search(text):
+    if _MOJIBAKE_RE.search(text) or _looks_bad(text):
         text, fixed, still_bad = _fix_mojibake_lines(text)
         if fixed:
             notes.append(_describe_lines("repaired mojibake on", fixed))
@@ -225,6 +225,14 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
+def _looks_bad(text: str) -> bool:
+    """ftfy's own test for mojibake: catches what the quick pattern above does not (text
+    decoded as Mac Roman: "Dataf\u221a\u00b6reningen" for "Dataföreningen")."""
+    from ftfy.badness import is_bad
+
+    return bool(is_bad(text.replace("\ufffd", "")))  # lost characters: warned about apart
+
+
 def _fix_mojibake_lines(text: str) -> tuple[str, list[tuple[int, str]], list[tuple[int, str]]]:
     import ftfy
     from ftfy.badness import is_bad
@@ -244,7 +252,7 @@ def _fix_mojibake_lines(text: str) -> tuple[str, list[tuple[int, str]], list[tup
     fixed: list[tuple[int, str]] = []
     still_bad: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
-        if not _MOJIBAKE_RE.search(line):
+        if not _MOJIBAKE_RE.search(line) and not _looks_bad(line):
             continue
         repaired = ftfy.fix_text(line, config)
         if repaired != line and "\n" not in repaired:

@@ -14,6 +14,7 @@ from themegrid.errors import InputFileError, Problem
 from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns, indicator_value
 from themegrid.exchange.labels import norm
 from themegrid.read import table as table_reader
+from themegrid.read.repair import repair_text
 from themegrid.read.table import Table, Unheaded
 
 #: How many row locations one message lists before "and N more".
@@ -36,14 +37,47 @@ def read_coded_table(path: Path, sheet: str | None = None) -> tuple[Table, list[
     if not table.header:
         raise InputFileError(str(path), "has no header row and no rows; add a header row")
     unheaded = table_reader.unheaded_cells(table)
-    header = tuple(_clean(h) or f"Column {i + 1}" for i, h in enumerate(table.header))
+    repaired: list[tuple[int, str, str]] = []  # (row, before, after) of mojibake repaired
+    header = tuple(
+        _repaired(h, 1, repaired) or f"Column {i + 1}" for i, h in enumerate(table.header)
+    )
     rows = tuple(
         (number, cells)
         for number, raw in table.rows
-        if any(cells := tuple(_clean(c) for c in raw))
+        if any(cells := tuple(_repaired(c, number, repaired) for c in raw))
         and not all(c.startswith('{"ImportId"') for c in cells if c)
     )
-    return replace(table, header=header, rows=rows), unheaded
+    notes = table.notes
+    if repaired:
+        row, before, after = repaired[0]
+        numbers = sorted({r for r, _, _ in repaired})
+        where = ", ".join(map(str, numbers[:8])) + (
+            f" and {len(numbers) - 8} more" if len(numbers) > 8 else ""
+        )
+        notes = (
+            *notes,
+            f"{MOJIBAKE_NOTE} in {len(repaired)} cell(s) (rows {where}; e.g. row {row}: "
+            f"{before[:40]!r} read as {after[:40]!r}): the file was saved in one encoding "
+            "and read in another before; check the source if a name looks wrong",
+        )
+    return replace(table, header=header, rows=rows, notes=notes), unheaded
+
+
+#: The note :func:`read_coded_table` adds when it repaired mojibake in cells.
+MOJIBAKE_NOTE = "repaired mojibake"
+
+
+def _repaired(cell: str, row: int, repaired: list[tuple[int, str, str]]) -> str:
+    """A cell cleaned (:func:`_clean`) and, where it looks like mojibake
+    ("Dataf\u221a\u00b6reningen"), repaired as the corpus readers repair text."""
+    text = _clean(cell)
+    if text.isascii():
+        return text
+    fixed, notes = repair_text(text)
+    if fixed != text and any(n.startswith("repaired mojibake") for n in notes):
+        repaired.append((row, text, fixed))
+        return fixed
+    return text
 
 
 def used_columns(cols: Columns) -> set[int]:
@@ -190,7 +224,11 @@ def parse_rows(
     warned about and imported (the file does not hold the answer)."""
     notes = notes if notes is not None else RowNotes()
     # cells the reader found holding a formula with no value (read as the formula's text)
-    notes.warnings += [f"{table.name}: {n}" for n in table.notes if table_reader.FORMULA_NOTE in n]
+    notes.warnings += [
+        f"{table.name}: {n}"
+        for n in table.notes
+        if table_reader.FORMULA_NOTE in n or n.startswith(MOJIBAKE_NOTE)
+    ]
     out: list[Row] = []
     seen: dict[tuple[str | None, str], int] = {}  # (id, collapsed text) -> index in out
     variants: dict[str, list[int]] = defaultdict(list)  # id -> row numbers of its texts
