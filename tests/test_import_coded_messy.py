@@ -298,3 +298,29 @@ def test_mojibake_in_cells_is_repaired_and_said(tmp_path: Path) -> None:
     assert any(
         w.startswith("certs.csv: repaired mojibake in 2 cell(s) (rows 2;") for w in summary.warnings
     ), summary.warnings
+
+
+def test_a_label_matched_only_without_its_punctuation_is_named(tmp_path: Path) -> None:
+    """qabstracts coder B wrote 'gap[' once: it counts as 'gap' (the coder meant it), and
+    the summary says so with its row, as for 'Non functional' beside 'Non-functional'."""
+    path = write_csv(
+        tmp_path / "b.csv",
+        ["id", "text", "code"],
+        [
+            ["1", "a", "gap"],
+            ["2", "b", "gap["],
+            ["3", "c", "Non-functional req"],
+            ["4", "d", "Non functional req"],
+            ["5", "e", "GAP"],
+        ],
+    )
+    store = Store(":memory:")
+    empty = Codebook(name="empty", version="1", description="", codes=())
+    summary = import_coded(store, [path], coder="Ana", codebook=empty, add_codes=True)
+    assert {c.name for c in summary.codes_created} == {"gap", "Non-functional req"}
+    assert summary.codings_added == 5
+    warning = next(w for w in summary.warnings if "once punctuation is ignored" in w)
+    assert warning.startswith("2 label(s) named a code only once punctuation is ignored")
+    assert "'gap[' (b.csv row 3) as 'gap'" in warning
+    assert "'Non functional req' (b.csv row 5) as 'Non-functional req'" in warning
+    assert "GAP" not in warning  # case alone is no slip worth a line

@@ -132,6 +132,14 @@ class CodeIndex:
             self._keys[key].add(code.id)
             self._loose[loose(key)].add(code.id)
 
+    def spelled_loosely(self, label: str, code_id: str) -> bool:
+        """Whether ``label`` names the code only once punctuation is ignored ("gap[" for
+        "gap", "Non functional" for "Non-functional"): not its id, name or an alias but
+        for case and spacing, nor a path ending in one of them."""
+        parts = split_path(label) or [label]
+        keys = self._code_keys(self.codes[code_id])
+        return norm(label) not in keys and norm(parts[-1]) not in keys
+
     @staticmethod
     def _code_keys(code: KnownCode) -> set[str]:
         return {

@@ -45,6 +45,7 @@ def resolve_row_codes(
     skip: list[SkippedRow] | None = None,
     mapping: dict[str, str] | None = None,
     delimiter: str = ";",
+    loosely: dict[str, dict[str, str]] | None = None,
 ) -> tuple[dict[tuple[str, int], list[str]], list[KnownCode], list[Problem]]:
     """Each row's code ids, the codes created (add_codes), and the unknown labels as
     problems, one per spelling group with where it occurs and the closest codable code.
@@ -53,7 +54,9 @@ def resolve_row_codes(
     and appended to ``skip`` instead. ``mapping`` (label as :func:`norm` gives it ->
     code id, from ``--map``) is applied before any matching. A label that is known
     codes joined by another separator than ``delimiter`` (``rights, policy.choice``)
-    is never created as a code: its problem says how the cell would be read.
+    is never created as a code: its problem says how the cell would be read. ``loosely``
+    (a dict) gets, per code id, each label that named it only once punctuation was
+    ignored, with where it was first seen.
     """
     slash_paths = _slash_parents(index, parsed)
     cache: dict[str, Resolution] = {}
@@ -88,8 +91,18 @@ def resolve_row_codes(
                     if label not in spellings[group]:
                         spellings[group].append(label)
                     reasons.setdefault(group, res.problem)
-                elif res.code_id not in ids:
-                    ids.append(res.code_id)
+                else:
+                    if res.code_id not in ids:
+                        ids.append(res.code_id)
+                    if (
+                        loosely is not None
+                        and not mapped
+                        and label not in loosely.get(res.code_id, {})
+                        and index.spelled_loosely(label, res.code_id)
+                    ):
+                        loosely.setdefault(res.code_id, {})[label] = (
+                            f"{table.name} row {row.number}"
+                        )
             else:
                 out[(row.file, row.number)] = ids
     problems = [

@@ -189,11 +189,14 @@ def import_coded(
         codebook = replace(codebook, codes=())
     mapping = read_code_map(code_map) if code_map is not None else None
 
+    loosely: dict[str, dict[str, str]] = {}  # code id -> label matched loosely -> where
+
     def check() -> tuple[CodeIndex, dict[tuple[str, int], list[str]], list[KnownCode], Plan]:
         """Codes and matching of the parsed rows; raises with every problem found."""
         index = known_codes(store, codebook)
+        loosely.clear()
         row_codes, created, unknown = resolve_row_codes(
-            index, parsed, add_codes, skipped, mapping, layout.delimiter
+            index, parsed, add_codes, skipped, mapping, layout.delimiter, loosely
         )
         kept = [
             (t, [r for r in rows if (r.file, r.number) in row_codes], a) for t, rows, a in parsed
@@ -250,6 +253,7 @@ def import_coded(
             warnings=(
                 *_column_notes(c for _, c, _ in found_columns),
                 *_slash_names(created),
+                *_loose_spellings(loosely, codebook, created),
                 *notes.warnings,
                 *_document_warnings(plan, document_column),
             ),
@@ -385,6 +389,26 @@ def _files_by_code(
             f" and {len(shown) - 3} more" if len(shown) > 3 else ""
         )
     return out
+
+
+def _loose_spellings(
+    loosely: dict[str, dict[str, str]], codebook: Codebook, created: Sequence[KnownCode]
+) -> list[str]:
+    """A warning naming labels that were counted as a code once punctuation was ignored
+    ('gap[' as 'gap'): a typo the coder may want to see, never silently folded."""
+    if not loosely:
+        return []
+    names = {c.id: c.name for c in codebook.codes} | {c.id: c.name for c in created}
+    pairs = [
+        f"{label!r} ({where}) as {names.get(code_id, code_id)!r}"
+        for code_id, labels in sorted(loosely.items())
+        for label, where in labels.items()
+    ]
+    shown = "; ".join(pairs[:8]) + (f"; and {len(pairs) - 8} more" if len(pairs) > 8 else "")
+    return [
+        f"{len(pairs)} label(s) named a code only once punctuation is ignored, and were "
+        f"counted as it: {shown}; fix the cell, or pass --map FILE to send a label elsewhere"
+    ]
 
 
 def _slash_names(created: Sequence[KnownCode]) -> list[str]:
