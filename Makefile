@@ -39,8 +39,12 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests scripts benchmarks
 	$(BIN)/ruff check --fix src tests scripts benchmarks
 
+# Figures printed, never asserted: coding (generated and real corpora), report and
+# workbook, import-coded at 200,000 rows in 300 files, the browser workspace's pages.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) themegrid.sqlite themegrid.sqlite-wal themegrid.sqlite-shm benchmarks/_work

@@ -476,8 +476,10 @@ def main() -> None:
     )
     bench_semantic_figures(args.sizes)
     print(
-        "\nAlso: python benchmarks/bench_import.py (import-coded, ~200,000 rows in 300 .xlsx files) and"
-        " python benchmarks/bench_learn.py (evaluate, 5 folds, ~200,000 rows; learned model vs baseline)."
+        "\n`make bench` goes on with benchmarks/bench_import.py (import-coded, ~200,000 rows in"
+        " 300 .xlsx files) and benchmarks/bench_web.py (the browser workspace); also:"
+        " python benchmarks/bench_learn.py (evaluate, 5 folds, ~200,000 rows; learned model vs"
+        " baseline)."
     )
 
 
