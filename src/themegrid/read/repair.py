@@ -225,12 +225,23 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
+#: Non-ASCII characters of ordinary English typography (curly quotes, dashes, ellipsis,
+#: no-break space, bullet): a line with no other is not worth ftfy's slower test.
+_TYPOGRAPHY_ONLY_RE = re.compile(
+    "[^\x00-\x7f\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0\u2022]"
+)
+
+
 def _looks_bad(text: str) -> bool:
     """ftfy's own test for mojibake: catches what the quick pattern above does not (text
-    decoded as Mac Roman: "Dataf\u221a\u00b6reningen" for "Dataföreningen")."""
+    decoded as Mac Roman: "Dataf\u221a\u00b6reningen" for "Dataföreningen"). Only the
+    lines with a non-ASCII character beyond common typography are tested (the test costs
+    about a second over a million words)."""
     from ftfy.badness import is_bad
 
-    return bool(is_bad(text.replace("\ufffd", "")))  # lost characters: warned about apart
+    lines = [line for line in text.split("\n") if _TYPOGRAPHY_ONLY_RE.search(line)]
+    # lost characters (U+FFFD) are warned about apart
+    return bool(lines) and bool(is_bad("\n".join(lines).replace("\ufffd", "")))
 
 
 def _fix_mojibake_lines(text: str) -> tuple[str, list[tuple[int, str]], list[tuple[int, str]]]:

@@ -413,7 +413,8 @@ def _loose_spellings(
 
 def _slash_names(created: Sequence[KnownCode]) -> list[str]:
     """A warning naming the new codes whose '/' was read as part of the name."""
-    named = [c.name for c in created if "/" in c.name]
+    # top-level only: a child's '/' ("Techniques > PDP/ICE") sits under a stronger separator
+    named = [c.name for c in created if "/" in c.name and c.parent_id is None]
     if not named:
         return []
     shown = ", ".join(f"'{n}'" for n in named[:5]) + (
