@@ -239,3 +239,77 @@ def test_transcribers_notes_get_no_suggestion(tmp_path: Path) -> None:
     assert note not in found
     assert "barriers.funding" in found[mixed]  # a note inside speech is speech
     assert summary.not_machine_coded["transcriber's note"] == {"interviews/notes.txt": 1}
+
+
+# --- the same paragraph in several documents: a protocol, script or template ---------------
+
+PROMPT = "3.a Please explain whether the budget screen was clear to you."
+ANSWER = "The budget numbers confused me, the grant money column most of all."
+
+
+def _session(n: int) -> str:
+    """A think-aloud session written as a document (no speaker labels): the task prompts
+    read out in every session, and this participant's own words."""
+    return (
+        f"Session {n}\n\nTask one.\n\n{PROMPT}\n\n"
+        f"{ANSWER} Participant {n} said it in their own way.\n\n"
+        "Thank you, that is all for today and goodbye.\n"
+    )
+
+
+def test_a_paragraph_in_three_documents_is_not_machine_coded(tmp_path: Path) -> None:
+    """SERDIF: every session's transcript holds the same task prompts ('1.a Was the
+    information presented enough ...?'); they are the protocol, not a participant's words.
+    Two sessions: still coded. A third arrives: the prompt is set aside in all three
+    (suggestions retired, reason recorded); one leaves: coded again."""
+    files = {f"s{n}.txt": _session(n) for n in (1, 2)}
+    project = write_project(tmp_path / "p", files)
+    code(project)
+    assert "barriers.funding" in suggested(project)[PROMPT]  # two documents: no protocol yet
+    (project.corpus_dir / "s3.txt").write_text(_session(3), encoding="utf-8")
+    summary = code(project)
+    live = suggested(project)
+    assert PROMPT not in live
+    answers = [t for t in live if t.startswith(ANSWER)]
+    assert len(answers) == 3  # each participant's words are still coded
+    reason = "the same text in several documents (a protocol, script or template)"
+    # the prompt and the closing line ("Task one." is too short to tell)
+    assert summary.not_machine_coded[reason] == {"s1.txt": 2, "s2.txt": 2, "s3.txt": 2}
+    with project.open_store() as store:
+        retired = store.query(
+            "SELECT c.reason FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " WHERE s.text = ? AND c.source = 'rule'",
+            (PROMPT,),
+        )
+    assert {r[0] for r in retired} == {f"retired: segment not machine-coded: {reason}"}
+    (project.corpus_dir / "s3.txt").unlink()
+    code(project)
+    assert "barriers.funding" in suggested(project)[PROMPT]
+
+
+def test_repeated_speaker_turns_and_survey_answers_are_each_persons_own(tmp_path: Path) -> None:
+    """The rule is for paragraphs without a speaker in documents of several paragraphs:
+    the same sentence in three interviews' respondent turns, or three survey responses
+    giving the same answer, are those people's words and stay machine-coded."""
+    turn = "Respondent: The grant money ran out in the second year for us.\n"
+    files = {f"i{n}.txt": f"Interviewer: What happened?\n{turn}" for n in range(3)}
+    project = write_project(tmp_path / "p", files)
+    code(project)
+    assert "barriers.funding" in suggested(project)[turn.removeprefix("Respondent: ").strip()]
+    survey = "id,answer\n" + "".join(f"R{n},The grant money ran out last year\n" for n in range(3))
+    other = write_project(tmp_path / "q", {"survey.csv": survey})
+    code(other)
+    assert "barriers.funding" in suggested(other)["The grant money ran out last year"]
+
+
+def test_the_repeat_rule_is_configurable(tmp_path: Path) -> None:
+    files = {f"s{n}.txt": _session(n) for n in (1, 2, 3)}
+    project = write_project(tmp_path / "p", files)
+    set_header(project, "  repeated_in_documents: 0\n")
+    code(project)
+    assert "barriers.funding" in suggested(project)[PROMPT]
+    path = project.codebook_dir / "codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("repeated_in_documents: 0", "repeated_in_documents: 1"))
+    with pytest.raises(CodebookError, match="repeated_in_documents: 1 would set aside every"):
+        project.load_codebook()

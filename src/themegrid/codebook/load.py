@@ -30,6 +30,7 @@ HEADER_KEYS = (
     "description",
     "language",
     "min_content_words",
+    "repeated_in_documents",
     "model_precision_floor",
     "model_min_positives",
     "semantic",
@@ -323,9 +324,17 @@ def _settings(parts: _Parts, problems: list[Problem]) -> MachineSettings:
             return value
         return raw
 
+    repeated = number("repeated_in_documents", int, 0, 1_000_000, default.repeated_in_documents)
+    if repeated == 1:
+        problem(
+            "repeated_in_documents",
+            "1 would set aside every segment; give 2 or more documents, or 0 to switch the rule off",
+        )
+        repeated = default.repeated_in_documents
     return MachineSettings(
         languages=languages,
         min_content_words=number("min_content_words", int, 0, 50, default.min_content_words),
+        repeated_in_documents=repeated,
         model_precision_floor=number(
             "model_precision_floor", float, 0.0, 1.0, default.model_precision_floor
         ),

@@ -63,7 +63,7 @@ def is_placeholder_definition(text: str) -> bool:
 
 #: Bumped when the rule that decides which segments the machine codes changes
 #: (see :mod:`themegrid.tag.codable`): every segment is then re-examined.
-FILTER_REVISION = 3  # 3: transcriber's notes
+FILTER_REVISION = 4  # 3: transcriber's notes; 4: text repeated across documents
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ class MachineSettings:
     ``semantic`` and ``semantic_threshold``: whether segments are suggested codes
     by their similarity to a code's definition and examples
     (:mod:`themegrid.tag.semantic`), and the cosine similarity they need.
+    ``repeated_in_documents``: a segment whose text (of at least four words) is word for
+    word in this many documents or more is a protocol, script or template (a think-aloud
+    task read out in every session, a consent statement, a report's running header),
+    not one participant's words: it is not machine-coded (0: the rule is off).
     """
 
     languages: tuple[str, ...] = ("en",)
@@ -90,11 +94,13 @@ class MachineSettings:
     model_min_positives: int = 10
     semantic: bool = False
     semantic_threshold: float = 0.4
+    repeated_in_documents: int = 3
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "language": list(self.languages),
             "min_content_words": self.min_content_words,
+            "repeated_in_documents": self.repeated_in_documents,
             "model_precision_floor": self.model_precision_floor,
             "model_min_positives": self.model_min_positives,
             "semantic": self.semantic,
@@ -178,7 +184,12 @@ class Codebook:
     def cue_hash(self) -> str:
         """Hash of what drives rule suggestions: ids, codability, cues, and which segments
         the machine codes (languages, content-word threshold, filter revision)."""
-        where = [FILTER_REVISION, list(self.settings.languages), self.settings.min_content_words]
+        where = [
+            FILTER_REVISION,
+            list(self.settings.languages),
+            self.settings.min_content_words,
+            self.settings.repeated_in_documents,
+        ]
         return _digest([where, *([c.id, c.codable, _cues_dict(c.cues)] for c in self.codes)])
 
 

@@ -153,7 +153,8 @@ def run_coding(
             run_id=run_id,
             at=now(),
         )
-        todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers)
+        repeated, changed = _repeated_texts(store, codebook)
+        todo = _segments_to_tag(store, codebook.cue_hash, include_interviewers, changed)
         new, kept, skipped, tagged_retired = 0, 0, 0, 0
         if todo:
             tagger = _make_tagger(codebook, tagger_factory, workers, len(todo))
@@ -165,6 +166,7 @@ def run_coding(
                 codebook.cue_hash,
                 run_id,
                 progress,
+                repeated,
             )
         store.set_meta("cue_hash", codebook.cue_hash)
         if use_model:
@@ -485,9 +487,22 @@ def awaiting_review_per_code(
 
 
 def _segments_to_tag(
-    store: Store, cue_hash: str, include_interviewers: bool
+    store: Store, cue_hash: str, include_interviewers: bool, also: set[str]
 ) -> list[tuple[str, str]]:
-    return segs_store.segments_to_tag(store, cue_hash, include_interviewers=include_interviewers)
+    return segs_store.segments_to_tag(
+        store, cue_hash, include_interviewers=include_interviewers, also=also
+    )
+
+
+def _repeated_texts(store: Store, codebook: Codebook) -> tuple[set[str], set[str]]:
+    """Segments set aside as the same text in several documents, and those to examine
+    again because that changed (a third session with the same task prompts arrived)."""
+    from themegrid.tag.codable import REPEATED_MIN_WORDS, SKIP_REPEATED
+
+    least = codebook.settings.repeated_in_documents
+    if least < 2:
+        return set(), set(segs_store.segments_skipped_as(store, SKIP_REPEATED))
+    return segs_store.repeated_text_segments(store, least, REPEATED_MIN_WORDS, SKIP_REPEATED)
 
 
 @dataclass
@@ -509,8 +524,13 @@ def _tag(
     cue_hash: str,
     run_id: int,
     progress: ProgressFn | None,
+    repeated: set[str] | None = None,
 ) -> tuple[int, int, int, int]:
-    """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired)."""
+    """Tag ``todo`` in batches; returns (new, kept, skipped as human-rejected, retired).
+
+    ``repeated``: segments whose text is in several documents; the machine does not code
+    them, whatever the per-segment verdict."""
+    from themegrid.tag.codable import SKIP_REPEATED, Verdict
     from themegrid.tag.parallel import examine_and_tag
 
     new = kept = skipped = retired = 0
@@ -533,6 +553,13 @@ def _tag(
             progress(start, len(todo), "tagging")
         batch = todo[start : start + BATCH]
         results = list(islice(stream, len(batch)))
+        if repeated:
+            results = [
+                (Verdict(SKIP_REPEATED, v.language, v.content_words), [])
+                if seg_id in repeated and v.skip is None
+                else (v, rows)
+                for (seg_id, _), (v, rows) in zip(batch, results, strict=True)
+            ]
         verdicts = [v for v, _ in results]
         changes = _diff_batch(
             store,

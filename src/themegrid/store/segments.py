@@ -13,7 +13,8 @@ orphans); they are named for that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -367,23 +368,76 @@ def count_active(store: Store) -> int:
 
 
 def segments_to_tag(
-    store: Store, cue_hash: str, *, include_interviewers: bool = False
+    store: Store,
+    cue_hash: str,
+    *,
+    include_interviewers: bool = False,
+    also: Collection[str] = (),
 ) -> list[tuple[str, str]]:
     """(id, text) of live codable segments not yet tagged with this cue hash, in reading order.
 
-    ``include_interviewers``: interviewer turns too (never the preamble).
+    ``include_interviewers``: interviewer turns too (never the preamble). ``also``: ids
+    to tag again whatever their hash (their verdict changed with other documents).
     """
-    sql = (
-        "SELECT s.id, s.text FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE s.active = 1 AND d.status = 'present' AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)"
-    )
-    sql += (
+    where = " WHERE s.active = 1 AND d.status = 'present'" + (
         " AND (s.codable = 1 OR s.is_interviewer = 1)"
         if include_interviewers
         else " AND s.codable = 1"
     )
-    sql += " ORDER BY d.path, s.seq"
-    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,))]
+    sql = (
+        "SELECT s.id, s.text, s.tagged_hash IS NULL OR s.tagged_hash != ? FROM segments s"
+        " JOIN documents d ON d.id = s.document_id" + where + " ORDER BY d.path, s.seq"
+    )
+    wanted = set(also)
+    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,)) if r[2] or r[0] in wanted]
+
+
+#: Segments a document needs for its texts to count as repeats of other documents'.
+MIN_SEGMENTS_FOR_REPEATS = 3
+
+
+def segments_skipped_as(store: Store, skip_label: str) -> list[str]:
+    """Ids of live segments the machine set aside for this reason."""
+    return [
+        r[0]
+        for r in store.query(
+            "SELECT id FROM segments WHERE active = 1 AND machine_skip = ?", (skip_label,)
+        )
+    ]
+
+
+def repeated_text_segments(
+    store: Store, min_documents: int, min_words: int, skip_label: str
+) -> tuple[set[str], set[str]]:
+    """Segments whose text is a protocol or template: word for word (case and spacing
+    aside) in at least ``min_documents`` present documents, with ``min_words`` words or
+    more, in paragraphs without a speaker (a speaker's turn is that person's words, even
+    when another interview has the same sentence). Only documents of several segments
+    count: survey responses, one segment each, may give the same answer and each is
+    that respondent's.
+    Returns (those segments' ids, the ids whose stored verdict disagrees: repeated but
+    not set aside as ``skip_label``, or set aside so but no longer repeated)."""
+    rows = store.query(
+        "SELECT s.id, s.document_id, s.text, s.machine_skip FROM segments s"
+        " JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present' AND s.codable = 1 AND s.speaker IS NULL"
+    )
+    per_document: dict[int, int] = defaultdict(int)
+    for _, doc_id, _, _ in rows:
+        per_document[doc_id] += 1
+    keyed: list[tuple[str, str, str | None]] = []
+    documents: dict[str, set[int]] = defaultdict(set)
+    for seg_id, doc_id, text, skip in rows:
+        words = text.split()
+        several = per_document[doc_id] >= MIN_SEGMENTS_FOR_REPEATS
+        key = " ".join(words).casefold() if several and len(words) >= min_words else ""
+        keyed.append((seg_id, key, skip))
+        if key:
+            documents[key].add(doc_id)
+    repeated = {k for k, docs in documents.items() if len(docs) >= min_documents}
+    ids = {seg_id for seg_id, key, _ in keyed if key in repeated}
+    changed = {seg_id for seg_id, _, skip in keyed if (seg_id in ids) != (skip == skip_label)}
+    return ids, changed
 
 
 def segment_exists(store: Store, segment_id: str) -> bool:

@@ -87,6 +87,11 @@ LANGUAGE_CONFIDENCE = 0.95
 SKIP_FILLER = "back-channel or too few content words"
 SKIP_LANGUAGE = "another language"
 SKIP_NOTE = "transcriber's note"
+#: Text word for word in several documents: a protocol, script or template (see
+#: ``MachineSettings.repeated_in_documents``); decided over the corpus, not per segment.
+SKIP_REPEATED = "the same text in several documents (a protocol, script or template)"
+#: Fewest words a repeated text needs to be set aside (shorter ones are fillers' business).
+REPEATED_MIN_WORDS = 4
 #: A segment that is one bracketed note and nothing else: the transcriber describing, not
 #: the speaker speaking ("(The participant reads the home tab text)", "[laughter]",
 #: "[crosstalk 00:12:13]").
