@@ -292,7 +292,14 @@ def test_repeated_speaker_turns_and_survey_answers_are_each_persons_own(tmp_path
     the same sentence in three interviews' respondent turns, or three survey responses
     giving the same answer, are those people's words and stay machine-coded."""
     turn = "Respondent: The grant money ran out in the second year for us.\n"
-    files = {f"i{n}.txt": f"Interviewer: What happened?\n{turn}" for n in range(3)}
+    files = {
+        f"i{n}.txt": "Interviewer: What happened?\n"
+        + turn
+        + "".join(
+            f"Interviewer: And then?\nRespondent: Then step {n}.{k} came.\n" for k in range(3)
+        )
+        for n in range(3)
+    }
     project = write_project(tmp_path / "p", files)
     code(project)
     assert "barriers.funding" in suggested(project)[turn.removeprefix("Respondent: ").strip()]
