@@ -742,3 +742,39 @@ def test_framework_rows_are_as_tall_as_their_wrapped_text(xlsx: Path) -> None:
         assert height <= wbmod.LINE_PT * max(lines, name_lines) + 2, row
         checked += 1
     assert checked >= 5
+
+
+def test_a_misspelt_row_is_offered_only_to_its_own_file(tmp_path: Path) -> None:
+    """'P3.pfd' is P3.pdf's row: P7.pdf, which has no row, is told to add one, not pointed
+    at P3's row (following that hint would give P7 P3's attributes)."""
+    proj, _ = init_project(tmp_path / "study")
+    corpus = proj.root / "corpus"
+    for stale in corpus.rglob("*.txt"):
+        stale.unlink()
+    (corpus / "interviews").mkdir(exist_ok=True)
+    for name in ("P1.txt", "P3.txt", "P7.txt"):
+        (corpus / "interviews" / name).write_text("Q: hi\nA: yes\n")
+    (corpus / "metadata.csv").write_text(
+        "file,site\ninterviews/P1.txt,A\ninterviews/P3.tx,B\n", encoding="utf-8"
+    )
+    project = open_project(proj.root, need=())
+    warnings = discover(project, read_metadata(project.metadata_path)).warnings
+    p3 = next(w for w in warnings if w.startswith("corpus/interviews/P3.txt: no row"))
+    assert "did you mean the row for 'interviews/P3.tx' (line 3)?" in p3
+    p7 = next(w for w in warnings if "corpus/interviews/P7.txt" in w)
+    assert "did you mean" not in p7 and "add a row for each" in p7
+
+
+def test_report_names_the_documents_without_a_value_for_the_cases(tmp_path: Path) -> None:
+    """Two documents with no row in metadata.csv make a '(none)' column: the report says
+    which they are and how to give them a case, instead of leaving the column unexplained."""
+    root = _project_with(tmp_path, [{"state": "Ohio"}, {}, {}], "file,state")
+    result = CliRunner().invoke(app, ["report", "-p", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 document(s) have no value for it and are counted under '(none)': d1.txt, d2.txt "
+        "(give them one in corpus/metadata.csv)"
+    ) in " ".join(result.output.split())
+    complete = _project_with(tmp_path / "b", [{"state": "Ohio"}], "file,state")
+    out = CliRunner().invoke(app, ["report", "-p", str(complete)]).output
+    assert "have no value for it" not in out

@@ -768,3 +768,40 @@ def test_the_reader_shows_a_coders_note_beside_the_coding(served: Served) -> Non
     doc = served.store.scalar("SELECT document_id FROM segments WHERE id = ?", (item.segment_id,))
     page = served.client("Ana").get(f"/doc/{doc}").text
     assert '<span class="note">funding, not choice &lt;b&gt;per p. 4&lt;/b&gt;</span>' in page
+
+
+def test_the_overview_rolls_parents_up_as_the_matrix_does(served: Served) -> None:
+    """A grouping's row counts its codes' segments once each (it showed 0 / 0 while the
+    matrix showed the rolled-up counts): confirmed where a child is confirmed, unreviewed
+    where a child is suggested and none confirmed."""
+    s = served.store
+    parent_of = dict(s.query("SELECT id, parent_id FROM codes"))
+    children = [c for c, p in parent_of.items() if p == "barriers"]
+    assert len(children) >= 2
+    marks = ",".join("?" * len(children))
+    rows = s.query(
+        "SELECT segment_id, code_id FROM effective_codings WHERE status = 'suggested'"
+        f" AND code_id IN ({marks})",
+        tuple(children),
+    )
+    first_seg, first_code = rows[0]
+    add_coding(s, first_seg, first_code, source="human", coder="Ana", status="accepted")
+    counts = workspace.code_counts(s)
+    live = s.query(
+        "SELECT e.segment_id, e.status FROM effective_codings e JOIN segments g"
+        f" ON g.id = e.segment_id WHERE g.active = 1 AND g.codable = 1 AND e.code_id IN ({marks})",
+        tuple(children),
+    )
+    confirmed = {seg for seg, status in live if status == "accepted"}
+    pending = {seg for seg, status in live if status == "suggested"} - confirmed
+    assert (counts["barriers"].confirmed, counts["barriers"].unreviewed) == (
+        len(confirmed),
+        len(pending),
+    )
+    assert counts["barriers"].confirmed == 1 and counts["barriers"].unreviewed >= 1
+    page = served.client().get("/").text
+    row = page[page.index("<small>barriers</small>") :].split("</tr>", 1)[0]
+    assert re.findall(r'<td class="num">(?:<a [^>]*>)?(\d+)', row) == [
+        "1",
+        str(len(pending)),
+    ]

@@ -240,7 +240,8 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
         if s.codebook_changed:
             console.print(
                 "The codebook changed (codes added, removed or made codable, cues, or which turns"
-                " the machine codes): machine suggestions were recomputed."
+                " the machine codes, also by a newer themegrid): machine suggestions were"
+                " recomputed."
             )
         console.print(
             f"Segments tagged: {s.segments_tagged}; new suggestions: {s.suggestions_new}; "
@@ -262,7 +263,15 @@ def _print_coding(console: Console, s: CodingSummary, name: str, version: str) -
     for theme, n in s.per_theme.items():
         table.add_row(theme, str(n))
     console.print(table)
-    console.print("Next: 'themegrid report' writes the theme matrix workbook.")
+    awaiting = sum(c.get("total", 0) for c in (s.awaiting_review or {}).values())
+    if awaiting:
+        console.print(
+            f"Next: review the {awaiting} suggestion(s) awaiting it ('themegrid review export', "
+            "or 'themegrid serve' in the browser): only what a human confirms counts as a "
+            "finding; 'themegrid report' writes the theme matrix workbook."
+        )
+    else:
+        console.print("Next: 'themegrid report' writes the theme matrix workbook.")
 
 
 def _fmt(value: object) -> str:

@@ -122,4 +122,24 @@ def _write_reports(
             facts=facts,
             memos=report_memos(store),
         )
-    return ReportResult(summary, html_path, choice.reason)
+    return ReportResult(summary, html_path, choice.reason + _without_value(cf, choice.by))
+
+
+def _without_value(cf: mx.CodingFrame, by: Sequence[str]) -> str:
+    """'; 2 document(s) have no value for it ...': the '(none)' column explained, with the
+    documents (a metadata row missing or misspelt is the usual cause)."""
+    if tuple(by) == (mx.DOCUMENT_CASE,):
+        return ""
+    columns = [cf.attribute_columns.get(b, b) for b in by]
+    docs = cf.documents
+    if not all(c in docs for c in columns):
+        return ""
+    missing = docs[docs[columns].isna().any(axis=1) | (docs[columns] == mx.NONE_LABEL).any(axis=1)]
+    if missing.empty:
+        return ""
+    names = sorted(str(d) for d in missing["document"])
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"; {len(names)} document(s) have no value for it and are counted under "
+        f"'{mx.NONE_LABEL}': {shown} (give them one in corpus/metadata.csv)"
+    )

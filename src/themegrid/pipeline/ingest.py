@@ -196,11 +196,15 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
                 continue
             found[rel] = path
     unmatched_rows = [r for r in metadata.rows if r not in found]
+    unnamed = [r for r in found if r not in metadata.rows]
+    # a row is offered to the one file it is closest to: 'P3.pfd' is P3.pdf's row, not
+    # also P7.pdf's (which merely lacks one)
+    best_file = {row: closest_path(row, unnamed) for row in unmatched_rows}
     rowless: list[str] = []
     for rel in sorted(found):
         if metadata.rows and rel not in metadata.rows:
             near = closest_path(rel, unmatched_rows)
-            if near:
+            if near and best_file.get(near) == rel:
                 plan.warnings.append(
                     f"corpus/{rel}: no row in corpus/metadata.csv (a new file gets no case "
                     "attributes; one read before keeps those it had); did you mean the row "
@@ -218,7 +222,6 @@ def discover(project: Project, metadata: Metadata) -> CorpusPlan:
             "attributes; one read before keeps those it had); add a row for each to compare "
             "it by state, role, ..."
         )
-    unnamed = [r for r in found if r not in metadata.rows]
     for rel, meta in metadata.rows.items():
         if rel not in found and not docs_store.is_imported(rel):  # imported: see ingest
             near = closest_path(rel, unnamed)

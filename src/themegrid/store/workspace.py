@@ -65,15 +65,35 @@ class CodeCount:
 
 
 def code_counts(store: Store) -> dict[str, CodeCount]:
-    """Per code: confirmed and unreviewed segments (active segments of present documents)."""
+    """Per code: confirmed and unreviewed segments (active segments of present documents).
+
+    A parent counts its descendants' segments once each, as the matrices roll codes up:
+    confirmed where any of them is confirmed, unreviewed where one is suggested and none
+    confirmed."""
+    parent_of = {r[0]: r[1] for r in store.conn.execute("SELECT id, parent_id FROM codes")}
+    confirmed: dict[str, set[str]] = {}
+    suggested: dict[str, set[str]] = {}
     rows = store.conn.execute(
-        "SELECT e.code_id, SUM(e.status = 'accepted'),"
-        " SUM(e.status = 'suggested' AND s.codable = 1)"
+        "SELECT e.code_id, e.segment_id, e.status = 'accepted',"
+        " e.status = 'suggested' AND s.codable = 1"
         " FROM effective_codings e JOIN segments s ON s.id = e.segment_id"
         " JOIN documents d ON d.id = s.document_id"
-        " WHERE s.active = 1 AND d.status = 'present' GROUP BY e.code_id"
+        " WHERE s.active = 1 AND d.status = 'present'"
     )
-    return {r[0]: CodeCount(r[0], int(r[1] or 0), int(r[2] or 0)) for r in rows}
+    for code_id, segment_id, accepted, pending in rows:
+        if not (accepted or pending):
+            continue
+        code: str | None = code_id
+        seen: set[str] = set()
+        while code is not None and code not in seen:  # the code and each ancestor
+            seen.add(code)
+            (confirmed if accepted else suggested).setdefault(code, set()).add(segment_id)
+            code = parent_of.get(code)
+    out = {}
+    for code_id in set(confirmed) | set(suggested):
+        yes = confirmed.get(code_id, set())
+        out[code_id] = CodeCount(code_id, len(yes), len(suggested.get(code_id, set()) - yes))
+    return out
 
 
 @dataclass(frozen=True)

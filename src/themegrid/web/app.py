@@ -279,10 +279,14 @@ def render_article(
             if c.span_start is not None:
                 who += f" · passage {c.span_start}–{c.span_end}"
             reason = _esc(c.reason)
+            # "Ana · accepted" then the reason "accepted in review": the status once
+            said = c.reason or ""
+            if c.source == "human" and said.startswith(f"{c.status} "):
+                said = said[len(c.status) + 1 :]
             out.append(
                 f'<li class="coding {css} {kind} {_esc(c.status)}" tabindex="0" title="{reason}">'
                 f'<span class="swatch {css}"></span>{_esc(ci.name if ci else c.code_id)}'
-                f' <small>{who}</small> <span class="reason">{reason}</span>'
+                f' <small>{who}</small> <span class="reason">{_esc(said)}</span>'
                 + (f' <span class="note">{_esc(c.note)}</span>' if c.note else "")
             )
             if c.source == "human" and c.coder == me and c.status == "accepted":
@@ -889,7 +893,8 @@ def create_app(
         }
         ctx.update(
             by=choice.by[0] if by else "",
-            reason=choice.reason,
+            # the CLI's flag means the selector above on this page
+            reason=choice.reason.replace("choose another with --by", "choose another above"),
             cases=list(shown.shown),
             empty_cases=list(shown.empty),
             cut_cases=len(shown.cut),
