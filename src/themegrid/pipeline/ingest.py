@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePath
@@ -647,8 +648,37 @@ def _store_read(store: Store, read: ReadFile, existing: dict[str, StoredDocument
         dict.fromkeys(s.speaker for s in segments if s.speaker and s.is_interviewer)
     )
     labelled = sum(1 for s in segments if s.speaker)
+    slips = _label_slips(Counter(s.speaker for s in segments if s.speaker))
+    if slips:
+        message = "; ".join(filter(None, [message, slips]))
     return FileOutcome(
         rel, action, message, len(segments), raw.kind, speakers, interviewers, labelled
+    )
+
+
+def _label_slips(turns: Counter[str]) -> str:
+    """A note naming speaker labels that look like another label misspelt ('Particpant',
+    1 turn, beside 'Participant', 59): two labels, so two speakers, unless the file is
+    corrected. Labels that differ in a number (P1, P2; INTERVIEWER 1, 2) are people apart."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    found = []
+    labels = sorted(turns, key=lambda lab: -turns[lab])
+    for i, common in enumerate(labels):
+        for rare in labels[i + 1 :]:
+            a, b = common.casefold(), rare.casefold()
+            if min(len(a), len(b)) < 5 or any(ch.isdigit() for ch in a + b):
+                continue
+            if DamerauLevenshtein.distance(a, b) == 1 and turns[rare] * 4 <= turns[common]:
+                found.append(
+                    f"'{rare}' ({turns[rare]} turn(s)) beside '{common}' ({turns[common]})"
+                )
+    if not found:
+        return ""
+    return (
+        "speaker labels that look like another misspelt, so counted as another speaker: "
+        + ", ".join(found[:5])
+        + "; correct the label in the file if it is the same person"
     )
 
 
