@@ -320,3 +320,21 @@ def test_the_repeat_rule_is_configurable(tmp_path: Path) -> None:
     path.write_text(text.replace("repeated_in_documents: 0", "repeated_in_documents: 1"))
     with pytest.raises(CodebookError, match="repeated_in_documents: 1 would set aside every"):
         project.load_codebook()
+
+
+def test_a_repeated_paragraph_set_aside_for_another_reason_is_not_tagged_again(
+    tmp_path: Path,
+) -> None:
+    """A paragraph in three documents that is also in another language keeps that verdict,
+    and is not examined again at every run (it would be, were only one reason allowed)."""
+    files = {f"s{n}.txt": _session(n) + f"\n{FRENCH}\n" for n in (1, 2, 3)}
+    project = write_project(tmp_path / "p", files)
+    code(project)
+    (project.corpus_dir / "s4.txt").write_text("A new note.\n\nOn another topic entirely.\n\nEnd.")
+    again = code(project)
+    assert again.segments_tagged == 3  # the new file's paragraphs only
+    with project.open_store() as store:
+        skips = {
+            r[0] for r in store.query("SELECT machine_skip FROM segments WHERE text = ?", (FRENCH,))
+        }
+    assert skips == {"another language (fr)"}

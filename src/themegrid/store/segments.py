@@ -416,7 +416,8 @@ def repeated_text_segments(
     count: survey responses, one segment each, may give the same answer and each is
     that respondent's.
     Returns (those segments' ids, the ids whose stored verdict disagrees: repeated but
-    not set aside as ``skip_label``, or set aside so but no longer repeated)."""
+    coded, or set aside as ``skip_label`` but no longer repeated; a repeated segment set
+    aside for another reason, a filler, stays as it is)."""
     rows = store.query(
         "SELECT s.id, s.document_id, s.text, s.machine_skip FROM segments s"
         " JOIN documents d ON d.id = s.document_id"
@@ -436,7 +437,11 @@ def repeated_text_segments(
             documents[key].add(doc_id)
     repeated = {k for k, docs in documents.items() if len(docs) >= min_documents}
     ids = {seg_id for seg_id, key, _ in keyed if key in repeated}
-    changed = {seg_id for seg_id, _, skip in keyed if (seg_id in ids) != (skip == skip_label)}
+    changed = {
+        seg_id
+        for seg_id, _, skip in keyed
+        if (seg_id in ids and skip is None) or (seg_id not in ids and skip == skip_label)
+    }
     return ids, changed
 
 
