@@ -154,7 +154,7 @@ CHART_WIDTH = 21
 CHART_ROWS = 14
 #: How each block's last row ("... with any code") names what it counts: a unit with a
 #: confirmed code counts under Confirmed only, as a parent's row counts its children.
-ANY_CODE_KIND = {"confirmed": "confirmed", "unreviewed": "unreviewed only"}
+ANY_CODE_KIND = {"confirmed": "confirmed", "unreviewed": "unreviewed only, none confirmed"}
 
 SHEET_HELP = {
     "About": "This page: what the workbook was made from and how to read it.",
@@ -176,7 +176,9 @@ SHEET_HELP = {
     "Respondents": "'n of N': how many documents (respondents, focus groups, reviewed "
     "documents) in the case carry the code, out of all documents in the case. 'Confirmed': "
     "a human accepted the code in the document; 'Unreviewed': the code is there only as "
-    "unreviewed machine suggestions.",
+    "unreviewed machine suggestions. Each block's last row counts documents with any "
+    "code: under Unreviewed, those with unreviewed codes and none confirmed, so it can be "
+    "lower than one code's row.",
     "Framework": "For each case and code, the confirmed and unreviewed counts, then up to two "
     "of the strongest quotes, each from a different document (human-accepted codings "
     "first, then higher confidence, then quotes of 20 to 80 words), shortened to 20 words "
