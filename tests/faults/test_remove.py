@@ -113,6 +113,30 @@ def test_a_returned_file_gets_its_decisions_back(reviewed: Project) -> None:
     assert _humans_on(store, "interviews/az.txt") == humans
 
 
+def test_a_returned_file_is_machine_coded_again(reviewed: Project) -> None:
+    """--force deleted the document's machine suggestions; when the file comes back its
+    segments are tagged again (they kept the cue hash and got none: 51 pending
+    suggestions of a real trial were lost for good)."""
+    store = reviewed.store_path
+
+    def rule_rows() -> int:
+        sql = (
+            "SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id"
+            " JOIN documents d ON d.id = s.document_id"
+            " WHERE d.path = 'interviews/az.txt' AND c.source = 'rule'"
+        )
+        return int(_rows(store, sql)[0][0])
+
+    before = rule_rows()
+    assert before > 0
+    aside = _move_out(reviewed, "interviews/az.txt")
+    api.remove(reviewed, "interviews/az.txt", force=True)
+    assert rule_rows() == 0
+    shutil.move(aside, reviewed.corpus_dir / "interviews/az.txt")
+    assert cli("code", "--no-model", "--project", reviewed.root).exit_code == 0
+    assert rule_rows() == before
+
+
 def test_a_document_no_human_touched_is_deleted(reviewed: Project) -> None:
     project = reviewed
     store = project.store_path

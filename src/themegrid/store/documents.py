@@ -326,7 +326,13 @@ def archive_document(store: Store, doc_id: int) -> None:
     store.execute(
         f"DELETE FROM codings WHERE source != 'human' AND segment_id IN ({seg_ids})", (doc_id,)
     )
-    store.execute("UPDATE segments SET active = 0 WHERE document_id = ?", (doc_id,))
+    # untagged too: their machine suggestions are gone, so should the file come back the
+    # next 'code' tags its segments again (else it kept the cue hash and got none)
+    store.execute(
+        "UPDATE segments SET active = 0, tagged_hash = NULL, machine_skip = NULL"
+        " WHERE document_id = ?",
+        (doc_id,),
+    )
     # no content hash: should the file come back, ingest reads it again and re-attaches
     store.execute(
         "UPDATE documents SET status = 'missing', content_hash = '', updated_at = ? WHERE id = ?",
