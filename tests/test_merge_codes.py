@@ -94,6 +94,8 @@ def setup(tmp_path: Path):
 def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
     store, book = setup
     before = state(store)
+    times = "SELECT id, updated_at FROM codings WHERE source = 'human' ORDER BY id"
+    decided_at = [tuple(r) for r in store.query(times)]
     history_before = store.scalar("SELECT COUNT(*) FROM coding_history")
     folder = Path(book.get("press").file).parent
     before_text = (folder / "codebook.yaml").read_bytes()
@@ -128,9 +130,12 @@ def test_merge_two_coders_latest_wins_per_coder_and_undo(setup) -> None:
     )
     assert [tuple(r) for r in trail][-2:] == [("press_typo", None), ("press", summary.run_id)]
     assert store.scalar("SELECT COUNT(*) FROM codings WHERE source = 'human'") == 5  # none deleted
+    # a decision keeps the time its coder made it ("the latest counts" across coders)
+    assert {t for _, t in store.query(times)} <= {t for _, t in decided_at}
     undone = unmerge(store, summary.run_id, folder)
     assert undone.restored > 0 and not undone.left
     assert state(store) == before
+    assert [tuple(r) for r in store.query(times)] == decided_at  # the times too
     assert (folder / "codebook.yaml").read_bytes() == before_text  # the files too
     assert undone.files_restored and not undone.files_left
     assert store.scalar("SELECT active FROM codes WHERE id = 'press_typo'") == 1

@@ -140,3 +140,29 @@ def test_a_killed_backups_partial_copy_is_removed_by_the_next_backup(tmp_path: P
     assert made is not None and made.exists()
     assert not dead.exists()  # its process was killed: the half copy goes
     assert live.exists()  # another command still writing its copy keeps it
+
+
+def test_a_merge_backs_up_first_and_a_restore_does_not_call_its_moves_decisions(
+    tmp_path: Path,
+) -> None:
+    """A codebook merge changes human codings: the store is backed up before it (it was
+    not). Restoring that backup undoes the merge; the confirmation counts no human
+    decision lost and names the merge's changes apart (it said '38 decisions by A, B')."""
+    project = reviewed_project(tmp_path / "study")
+    n = len(list_backups(project.store_path))
+    merged = cli(
+        "codebook",
+        "merge",
+        "barriers.staffing",
+        "--into",
+        "barriers.funding",
+        "--project",
+        project.root,
+    )
+    assert merged.exit_code == 0, merged.output
+    backups = list_backups(project.store_path)
+    assert len(backups) == n + 1 and "codebook-merge" in backups[-1].name
+    plan = plan_restore(project.store_path, backups[-1])
+    assert plan.decisions_lost == 0 and plan.coders_lost == ()
+    assert plan.merge_changes > 0
+    assert "change(s) to human codings by codebook merge or unmerge" in plan.warning()

@@ -37,6 +37,7 @@ from themegrid.errors import MergeError
 from themegrid.exchange.labels import known_codes
 from themegrid.store import codes as store_codes
 from themegrid.store import codings as store_codings
+from themegrid.store.backup import backup_before
 from themegrid.store.connection import Store, now
 from themegrid.store.runs import finish_run, run_record, runs_by_command, start_run
 
@@ -125,6 +126,7 @@ def merge_codes(
     names = {c.id: c.name for c in store_codes.all_codes(store)}
     edits = plan_merge_edits(codebook_dir, codebook, ids, into, names) if codebook_dir else []
     root = codebook_dir.resolve() if codebook_dir else None
+    backup_before(store, COMMAND)  # it changes human decisions (and undo is a command too)
     with store.transaction():
         run_id = start_run(store, COMMAND, codebook)
         counts = store_codings.merge_codings(
@@ -256,6 +258,7 @@ def unmerge(store: Store, run_id: int, codebook_dir: Path | None = None) -> Unme
             f"run {run_id} edited codebook files; undo it from the project (themegrid codebook "
             "unmerge) so they are restored too"
         )
+    backup_before(store, UNDO_COMMAND)
     with store.transaction():
         undo_id = start_run(store, UNDO_COMMAND, None)
         restored, left = store_codings.undo_run_codings(

@@ -126,6 +126,9 @@ class RestorePlan:
     decisions_lost: int | None  # human decisions in the store made after the backup; None: unknown
     coders_lost: tuple[str, ...]
     store_damaged: str | None  # why the current store cannot be read, if it cannot
+    #: changes to human codings after the backup that no coder decided (codebook merges
+    #: and their undoing move or fold them): also undone by the restore
+    merge_changes: int = 0
 
     def warning(self) -> str:
         if self.store_damaged is not None:
@@ -134,13 +137,19 @@ class RestorePlan:
                 f"{self.backup_time} cannot be counted. It will be kept as "
                 f"{self.store.name}.damaged-<time> beside the restored store."
             )
+        merges = (
+            f"; {self.merge_changes} change(s) to human codings by codebook merge or unmerge "
+            "are undone too"
+            if self.merge_changes
+            else ""
+        )
         if not self.decisions_lost:
-            return f"No human decision was made after the backup ({self.backup_time})."
+            return f"No human decision was made after the backup ({self.backup_time}){merges}."
         by = f" (by {', '.join(self.coders_lost)})" if self.coders_lost else ""
         return (
             f"Restoring loses {self.decisions_lost} human decision(s) made after "
-            f"{self.backup_time}{by}; the current store is backed up first, so this too can be "
-            "undone with 'themegrid restore'."
+            f"{self.backup_time}{by}{merges}; the current store is backed up first, so this too "
+            "can be undone with 'themegrid restore'."
         )
 
 
@@ -168,15 +177,16 @@ def plan_restore(store_path: Path, backup: Path | str) -> RestorePlan:
     lost: int | None = 0
     coders: tuple[str, ...] = ()
     damaged = None
+    merges = 0
     if store_path.exists():
         try:
             with _read_only(store_path) as conn:
-                lost, coders = _decisions_after(conn, last_id)
+                lost, coders, merges = _decisions_after(conn, last_id)
         except StoreEmpty:
             lost, damaged = None, "it is empty"
         except ThemegridError as exc:
             lost, damaged = None, _short(exc)
-    return RestorePlan(store_path, backup, when, in_backup, lost, coders, damaged)
+    return RestorePlan(store_path, backup, when, in_backup, lost, coders, damaged, merges)
 
 
 def restore_backup(plan: RestorePlan) -> Path | None:
@@ -247,10 +257,20 @@ def _human_history(conn: sqlite3.Connection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _decisions_after(conn: sqlite3.Connection, last_id: int) -> tuple[int, tuple[str, ...]]:
+#: Commands whose history rows move human codings without anyone deciding anything.
+_NOT_DECISIONS = ("codebook merge", "codebook unmerge")
+
+
+def _decisions_after(conn: sqlite3.Connection, last_id: int) -> tuple[int, tuple[str, ...], int]:
+    """Human decisions recorded after history row ``last_id`` (count, coders), and the
+    changes to human codings by merges and their undoing (not decisions of the coder)."""
+    marks = ",".join("?" * len(_NOT_DECISIONS))
     rows = conn.execute(
-        "SELECT coder, COUNT(*) FROM coding_history WHERE source = 'human' AND id > ? "
-        "GROUP BY coder ORDER BY coder",
-        (last_id,),
+        "SELECT h.coder, COALESCE(r.command, '') IN (" + marks + "), COUNT(*)"
+        " FROM coding_history h LEFT JOIN runs r ON r.id = h.run_id"
+        " WHERE h.source = 'human' AND h.id > ? GROUP BY 1, 2 ORDER BY 1",
+        (*_NOT_DECISIONS, last_id),
     ).fetchall()
-    return sum(int(r[1]) for r in rows), tuple(str(r[0]) for r in rows)
+    decided = [(str(r[0]), int(r[2])) for r in rows if not r[1]]
+    merged = sum(int(r[2]) for r in rows if r[1])
+    return sum(n for _, n in decided), tuple(c for c, _ in decided), merged

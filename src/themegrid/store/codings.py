@@ -824,10 +824,13 @@ def merge_codings(
     moved = combined = retired = 0
 
     def update(row: Any, **values: Any) -> None:
+        # A human decision keeps the time it was made (the latest decision counts, across
+        # coders too); the merge is dated by its run. A machine row is the run's.
+        when = values.pop("decided_at", row["updated_at"]) if row["source"] == "human" else at
         values |= {
             "reason": f"{row['reason']} [{note}]".strip(),
             "run_id": run_id,
-            "updated_at": at,
+            "updated_at": when,
         }
         sets = ", ".join(f"{k} = ?" for k in values)
         store.conn.execute(f"UPDATE codings SET {sets} WHERE id = ?", (*values.values(), row["id"]))
@@ -848,7 +851,7 @@ def merge_codings(
             and latest["id"] != on_target["id"]
             and latest["status"] != on_target["status"]
         ):
-            update(on_target, status=latest["status"])
+            update(on_target, status=latest["status"], decided_at=latest["updated_at"])
         for r in others:
             if source == "human":
                 update(r, status="rejected")
@@ -877,8 +880,8 @@ def undo_run_codings(
     ]
     for cid in ids:
         history = store.conn.execute(
-            "SELECT id, code_id, status, confidence, reason, note, run_id FROM coding_history"
-            " WHERE coding_id = ? ORDER BY id",
+            "SELECT id, code_id, status, confidence, reason, note, run_id, at, source"
+            " FROM coding_history WHERE coding_id = ? ORDER BY id",
             (cid,),
         ).fetchall()
         first = next(i for i, h in enumerate(history) if h["run_id"] == run_id)
@@ -896,7 +899,7 @@ def undo_run_codings(
                 before["reason"],
                 before["note"],
                 undo_run_id,
-                at,
+                before["at"] if before["source"] == "human" else at,  # the decision's own time
                 cid,
             ),
         )
