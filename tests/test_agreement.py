@@ -222,3 +222,14 @@ def test_cli_coders_with_no_shared_segment_is_an_error_that_says_how_to_double_c
     )
     assert result.exit_code == 1
     assert "have no segment in common" in result.stderr and "review export" in result.stderr
+
+
+def test_a_code_applied_a_handful_of_times_says_its_figures_are_fragile() -> None:
+    """Trial 4: per-code kappa of 1.00 or 0.00 resting on one or two segments, with no word
+    of warning; fewer than five applications in all now carry a note."""
+    from themegrid.aggregate.agreement import figures
+
+    few = figures(np.array([[1, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0]]))
+    assert "applied 3 time(s) in all" in few.note
+    many = figures(np.array([[1, 1, 1, 0, 1, 0], [1, 1, 0, 0, 1, 1]]))
+    assert "applied" not in many.note

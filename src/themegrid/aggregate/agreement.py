@@ -173,7 +173,18 @@ def figures(ratings: np.ndarray) -> Figures:
         alpha = float(krippendorff.alpha(reliability_data=ratings, level_of_measurement="nominal"))
         if n_coders == 2 and kappa is None:
             notes.append("kappa undefined (expected agreement is 1)")
+        applied = int(ratings.sum())
+        if applied < FEW_APPLIED:
+            notes.append(
+                f"applied {applied} time(s) in all: one segment more or less swings kappa "
+                "and alpha a long way; read them with the counts"
+            )
     return Figures(n_units, percent, kappa, alpha, "; ".join(notes))
+
+
+#: Fewer applications of a code (by all coders together) than this: its kappa and alpha
+#: rest on a handful of segments, and the note says so.
+FEW_APPLIED = 5
 
 
 def _mean(per_code: Sequence[CodeAgreement], n_units: int) -> Figures:
