@@ -556,3 +556,21 @@ def test_a_coders_note_reaches_the_workbooks_codings_sheet(
     got = [(r[header.index("Coder")], r[header.index("Note")]) for r in rows[1:]]
     assert sorted(g[1] or "" for g in got if g[0] == "Ana") == ["", note]
     assert {g[1] for g in got if g[0] != "Ana"} == {None}  # a machine suggestion has no note
+
+
+def test_tied_suggestions_spread_the_first_rows_over_the_cases(codebook: Codebook) -> None:
+    """Trial 4: all rule suggestions are 0.5, so each code's first row came from the case
+    whose document sorts first (rows 2-41 all one case). Ties now go to another case for
+    each code; a less certain suggestion still comes before a more certain one."""
+    s = Store(":memory:")
+    for state in ("AZ", "NV", "SC"):
+        ids = add_document(s, f"{state}.txt", [(None, f"talk in {state}")], {"state": state})
+        for code in ("barriers.funding", "barriers.staffing", "vision.flexibility"):
+            add_coding(s, ids[0], code, confidence=0.5)
+    order = review_order(pending_suggestions(s, codebook))
+    assert len({i.case for i in order[:3]}) == 3  # one round, three cases
+    extra = add_document(s, "ZZ.txt", [(None, "unsure talk")], {"state": "ZZ"})
+    add_coding(s, extra[0], "vision.flexibility", confidence=0.3)  # less certain: first
+    order = review_order(pending_suggestions(s, codebook))
+    flex = [i for i in order if i.code_id == "vision.flexibility"]
+    assert flex[0].case == "ZZ"

@@ -236,6 +236,20 @@ def _certainty(item: ReviewItem) -> tuple[int, float]:
     return (int(item.source == "both"), conf)
 
 
+def _rotated(queues: list[list[ReviewItem]], k: int) -> list[list[ReviewItem]]:
+    """``queues`` (each least certain first, the least certain queue first) with those
+    whose first item is as uncertain as the first's taken from the ``k``-th on: a tie
+    (all rule suggestions are 0.5) goes to another case for each code, never a more
+    certain item before a less certain one."""
+    if not queues:
+        return queues
+    least = _certainty(queues[0][0])
+    tied = [q for q in queues if _certainty(q[0]) == least]
+    rest = [q for q in queues if _certainty(q[0]) != least]
+    k %= len(tied)
+    return tied[k:] + tied[:k] + rest
+
+
 def _round_robin(groups: Iterable[list[ReviewItem]]) -> list[ReviewItem]:
     """Interleave already-sorted groups: the first of each, then the second of each, ..."""
     queues = sorted(groups, key=lambda g: _certainty(g[0]))
@@ -318,8 +332,11 @@ def review_order(items: Sequence[ReviewItem], *, by_segment: bool = False) -> li
         per_code: dict[str, dict[str, list[ReviewItem]]] = defaultdict(lambda: defaultdict(list))
         for item in sorted(group, key=lambda i: (_certainty(i), i.document, i.seq)):
             per_code[item.code_id][item.case].append(item)
+        # each code's cases start one further on, so the first rows (one a code) are
+        # spread over the cases too, not all from the case whose document sorts first
         out += _round_robin(
-            _round_robin(_diverse(q, vecs) for q in cases.values()) for cases in per_code.values()
+            _round_robin(_rotated([_diverse(q, vecs) for q in cases.values()], k))
+            for k, cases in enumerate(per_code.values())
         )
     return out
 
