@@ -369,15 +369,11 @@ def _print_runs(console: Console, runs: list[dict[str, Any]], total: int) -> Non
     console.print(table)
 
 
-def _run_figures(summary: str) -> str:
+def _run_figures(summary: dict[str, Any]) -> str:
     """A run's stored summary as its first few figures (``added 3, withdrawn 0``)."""
-    try:
-        data = json.loads(summary or "{}")
-    except ValueError:
-        return ""
     figures = [
         f"{key.replace('_', ' ')} {value}"
-        for key, value in (data.items() if isinstance(data, dict) else ())
+        for key, value in summary.items()
         if isinstance(value, int | float) and not isinstance(value, bool) and key != "run_id"
     ]
     return ", ".join(figures[:5])
@@ -473,9 +469,12 @@ def status_cmd(
                 highlight=False,
                 markup=False,
             )
+        from themegrid.pipeline.ingest import REATTACH_SIMILARITY
+
         console.print(
             "  (a coding follows its turn when the edited file still has the turn's text at "
-            "least 80% alike, and a passage only when its exact text is still in the turn; "
+            f"least {REATTACH_SIMILARITY:.0%} alike, and a passage only when its exact text is "
+            "still in the turn; "
             "otherwise it stays here, on the old text, for you to code again where it belongs)",
             style="dim",
         )

@@ -11,7 +11,7 @@ from themegrid.pipeline.ingest import orphaned_codings
 from themegrid.store import memos as store_memos
 from themegrid.store import runs as store_runs
 from themegrid.store import segments as store_segments
-from themegrid.store import views
+from themegrid.store import views, workspace
 from themegrid.store.connection import Store
 
 
@@ -45,7 +45,7 @@ class ProjectStatus:
     #: human decisions on codes the codebook no longer has, each with its fix (set by api.status)
     codebook_warnings: tuple[str, ...] = ()
     #: the run history, newest first (the last ten, or as many as asked for)
-    recent_runs: tuple[store_runs.RunRecord, ...] = ()
+    recent_runs: tuple[workspace.RunLine, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,7 +95,7 @@ def project_status(store: Store, runs: int | None = 10) -> ProjectStatus:
         failed_runs=tuple(store_runs.failed_runs(store)),
         suggesters=tuple(suggester_counts(store)),
         orphaned_memos=tuple(asdict(m) for m in store_memos.orphaned_memos(store)),
-        recent_runs=tuple(store_runs.recent_runs(store, runs)),
+        recent_runs=tuple(workspace.recent_runs(store, runs)),
     )
 
 

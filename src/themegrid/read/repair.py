@@ -187,6 +187,10 @@ def _reject_control_characters(text: str, path: str) -> None:
 _INVISIBLE: dict[int, None] = {0xFEFF: None, 0x200B: None}
 
 
+#: How :func:`repair_text`'s note on repaired mojibake begins (callers look for it).
+MOJIBAKE_REPAIRED = "repaired mojibake"
+
+
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Normalise line endings and Unicode (NFC) and repair mojibake where it looks needed.
 
@@ -206,7 +210,7 @@ def repair_text(text: str) -> tuple[str, list[str]]:
     if _MOJIBAKE_RE.search(text) or _looks_bad(text):
         text, fixed, still_bad = _fix_mojibake_lines(text)
         if fixed:
-            notes.append(_describe_lines("repaired mojibake on", fixed))
+            notes.append(_describe_lines(f"{MOJIBAKE_REPAIRED} on", fixed))
         if still_bad:
             notes.append(
                 "warning: "

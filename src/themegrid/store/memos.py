@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from themegrid.errors import SpanError
 from themegrid.store.connection import Store
-from themegrid.store.segments import CodedSegment, nearest_occurrence
+from themegrid.store.segments import CodedSegment, nearest_occurrence, passage_of
 
 KINDS = ("document", "code", "segment", "project")
 PROJECT = ""  # the target id of a memo on the project as a whole (kind "project")
@@ -222,8 +222,7 @@ def orphaned_memos(store: Store) -> list[OrphanedMemo]:
         " WHERE m.target_kind = 'segment' AND s.active = 0"
         " ORDER BY d.path, s.seq, COALESCE(m.span_start, s.start), m.id"
     ):
-        on_passage = start is not None and end is not None
-        passage = s_text[start - s_start : end - s_start] if on_passage else s_text
+        passage, on_passage = passage_of(s_text, s_start, start, end)
         out.append(OrphanedMemo(doc_id, path, passage, on_passage, coder, text, at))
     return out
 

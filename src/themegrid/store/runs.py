@@ -147,19 +147,6 @@ def latest_run(store: Store) -> RunRecord | None:
     return RunRecord(*rows[0]) if rows else None
 
 
-def recent_runs(store: Store, limit: int | None = 10) -> list[RunRecord]:
-    """The latest runs (failed ones too), newest first; ``limit`` None: every run."""
-    sql = (
-        "SELECT id, command, started_at, finished_at, tool_version, codebook_name,"
-        " codebook_version, codebook_hash, cue_hash, input_hashes, summary, failed"
-        " FROM runs ORDER BY id DESC"
-    )
-    rows = store.conn.execute(
-        sql + (" LIMIT ?" if limit is not None else ""), ((limit,) if limit is not None else ())
-    ).fetchall()
-    return [RunRecord(*r) for r in rows]
-
-
 def latest_run_of(store: Store, command: str) -> RunRecord | None:
     """The most recent finished run of ``command``, or None."""
     rows = store.conn.execute(

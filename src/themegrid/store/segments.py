@@ -379,17 +379,31 @@ def segments_to_tag(
     ``include_interviewers``: interviewer turns too (never the preamble). ``also``: ids
     to tag again whatever their hash (their verdict changed with other documents).
     """
-    where = " WHERE s.active = 1 AND d.status = 'present'" + (
+    sql = (
+        "SELECT s.id, s.text, d.path, s.seq FROM segments s JOIN documents d ON d.id = s.document_id"
+        " WHERE s.active = 1 AND d.status = 'present'"
+    )
+    sql += (
         " AND (s.codable = 1 OR s.is_interviewer = 1)"
         if include_interviewers
         else " AND s.codable = 1"
     )
-    sql = (
-        "SELECT s.id, s.text, s.tagged_hash IS NULL OR s.tagged_hash != ? FROM segments s"
-        " JOIN documents d ON d.id = s.document_id" + where + " ORDER BY d.path, s.seq"
-    )
-    wanted = set(also)
-    return [(r[0], r[1]) for r in store.query(sql, (cue_hash,)) if r[2] or r[0] in wanted]
+    # only untagged texts are read (a run after one new file reads that file's), then
+    # the few ``also`` asks for
+    rows = {
+        r[0]: tuple(r)
+        for r in store.query(
+            sql + " AND (s.tagged_hash IS NULL OR s.tagged_hash != ?)", (cue_hash,)
+        )
+    }
+    wanted = sorted(set(also) - set(rows))
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows.update(
+            (r[0], tuple(r)) for r in store.query(f"{sql} AND s.id IN ({marks})", tuple(chunk))
+        )
+    return [(r[0], r[1]) for r in sorted(rows.values(), key=lambda r: (r[2], r[3]))]
 
 
 #: Segments a document needs for its texts to count as repeats of other documents'.
@@ -526,9 +540,8 @@ def orphaned_codings(store: Store) -> list[OrphanedCoding]:
         " WHERE c.source = 'human' AND s.active = 0"
         " ORDER BY d.path, s.seq, COALESCE(c.span_start, s.start), c.id"
     ):
-        start, end, text = r["span_start"], r["span_end"], r["text"]
-        on_passage = start is not None and end is not None
-        passage = text[start - r["start"] : end - r["start"]] if on_passage else text
+        text = r["text"]
+        passage, on_passage = passage_of(text, r["start"], r["span_start"], r["span_end"])
         out.append(
             OrphanedCoding(
                 r["path"],
@@ -543,6 +556,16 @@ def orphaned_codings(store: Store) -> list[OrphanedCoding]:
             )
         )
     return out
+
+
+def passage_of(
+    text: str, segment_start: int, span_start: int | None, span_end: int | None
+) -> tuple[str, bool]:
+    """What a coding or memo on a segment is on: its span's text (document offsets, the
+    segment starting at ``segment_start``) and True, else the whole segment and False."""
+    if span_start is None or span_end is None:
+        return text, False
+    return text[span_start - segment_start : span_end - segment_start], True
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,13 @@ class RunLine:
     failed: str | None = None  # why the run failed (rolled back); None: finished or running
 
 
-def recent_runs(store: Store, limit: int = 5) -> list[RunLine]:
-    """The latest runs, newest first, failed ones with why they failed."""
+def recent_runs(store: Store, limit: int | None = 5) -> list[RunLine]:
+    """The latest runs, newest first, failed ones with why they failed (``limit`` None:
+    every run; the overview shows 5, ``themegrid status`` 10 or as many as asked)."""
     rows = store.conn.execute(
         "SELECT id, command, started_at, finished_at, summary, failed FROM runs"
         " ORDER BY id DESC LIMIT ?",
-        (limit,),
+        (-1 if limit is None else limit,),
     )
     return [RunLine(int(r[0]), r[1], r[2], r[3], loads(r[4], {}), r[5]) for r in rows]
 

@@ -14,7 +14,7 @@ from themegrid.errors import InputFileError, Problem
 from themegrid.exchange.coded.columns import NO_CODE_MARKERS, Columns, indicator_value
 from themegrid.exchange.labels import norm
 from themegrid.read import table as table_reader
-from themegrid.read.repair import repair_text
+from themegrid.read.repair import MOJIBAKE_REPAIRED, repair_text
 from themegrid.read.table import Table, Unheaded
 
 #: How many row locations one message lists before "and N more".
@@ -63,8 +63,8 @@ def read_coded_table(path: Path, sheet: str | None = None) -> tuple[Table, list[
     return replace(table, header=header, rows=rows, notes=notes), unheaded
 
 
-#: The note :func:`read_coded_table` adds when it repaired mojibake in cells.
-MOJIBAKE_NOTE = "repaired mojibake"
+#: How the note :func:`read_coded_table` adds when it repaired mojibake in cells begins.
+MOJIBAKE_NOTE = MOJIBAKE_REPAIRED
 
 
 def _repaired(cell: str, row: int, repaired: list[tuple[int, str, str]]) -> str:
@@ -74,7 +74,7 @@ def _repaired(cell: str, row: int, repaired: list[tuple[int, str, str]]) -> str:
     if text.isascii():
         return text
     fixed, notes = repair_text(text)
-    if fixed != text and any(n.startswith("repaired mojibake") for n in notes):
+    if fixed != text and any(n.startswith(MOJIBAKE_REPAIRED) for n in notes):
         repaired.append((row, text, fixed))
         return fixed
     return text
